@@ -1,0 +1,84 @@
+import type { LoadedConfig } from "./load.ts";
+
+/** The commented default written by `octo config init`. Values equal the schema defaults. */
+export function renderDefaultConfig(): string {
+  return `# octo configuration. Every key is optional; the values shown are the defaults.
+# Environment variables override keys: OCTO_<SECTION>_<KEY>, e.g. OCTO_SERVER_PORT=9000.
+
+[server]
+host = "127.0.0.1"        # bind address; keep loopback unless a TLS proxy fronts octo
+port = 8080
+public_url = ""           # e.g. "https://octo.example.com": enables Secure cookies and its Origin
+max_body_bytes = 1048576  # larger request bodies are refused with 413
+
+[local]
+enabled = true
+single_user = true        # false: every platform user gets a Linux account (needs root)
+workspace_dir = ""        # default ~/octo (single-user)
+
+[local.linux_users]
+enabled = false
+prefix = "octo_"          # platform user alice <-> Linux user octo_alice
+
+[runner]
+socket_dir = ""           # default $XDG_RUNTIME_DIR/octo, /run/octo when installed
+idle_timeout = "30m"      # idle agents are stopped after this and revived on the next prompt
+max_processes = 64        # sandboxed processes per user
+default_profile = "default"
+
+[auth]
+dev_mode = false
+jwt_secret = ""           # empty: generated once into the data dir (mode 0600)
+allowed_origins = []      # extra origins allowed to make state-changing requests
+token_ttl = "7d"
+login_attempts_per_minute = 10
+
+[data]
+dir = ""                  # default ~/.local/share/octo, /var/lib/octo when installed
+
+[log]
+format = "text"           # or "json" (JSON lines)
+level = "info"
+
+[llm]
+default_model = ""        # "provider/model"
+# [[llm.providers]]
+# name = "openai"
+# kind = "openai"         # openai | anthropic
+# base_url = "https://api.openai.com/v1"
+# api_key_env = "OPENAI_API_KEY"   # or api_key_file = "/etc/octo/keys/openai"
+# models = [{ id = "gpt-5", context_window = 400000, input_price = 1.25, output_price = 10.0 }]
+`;
+}
+
+const REDACTED = "[redacted]";
+
+/** The effective config as TOML-ish text, secrets redacted. */
+export function renderEffectiveConfig(cfg: LoadedConfig): string {
+  const { configFile, configFileExists, paths, ...config } = cfg;
+  const safe = structuredClone(config);
+  if (safe.auth.jwt_secret) safe.auth.jwt_secret = REDACTED;
+  const lines = [
+    `# effective config (file: ${configFile}${configFileExists ? "" : ", not present: defaults"})`,
+  ];
+  lines.push(
+    `# data dir: ${paths.dataDir}`,
+    `# workspace: ${paths.workspaceDir}`,
+    `# runner sockets: ${paths.socketDir}`,
+  );
+  for (const [section, values] of Object.entries(safe)) {
+    const scalars: string[] = [];
+    const nested: [string, Record<string, unknown>][] = [];
+    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+      if (value && typeof value === "object" && !Array.isArray(value))
+        nested.push([key, value as Record<string, unknown>]);
+      else scalars.push(`${key} = ${JSON.stringify(value)}`);
+    }
+    lines.push("", `[${section}]`, ...scalars);
+    for (const [key, value] of nested) {
+      lines.push("", `[${section}.${key}]`);
+      for (const [k, x] of Object.entries(value)) lines.push(`${k} = ${JSON.stringify(x)}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,110 @@
+import * as v from "valibot";
+
+/**
+ * The config file's shape. Every section is a strict object: an unknown key is an error that names it.
+ * Defaults live here too, so `octo config init` and `octo config show` read from one place.
+ */
+
+const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+const duration = v.pipe(
+  v.string(),
+  v.regex(/^\d+(ms|s|m|h|d)$/, 'a duration like "30s", "15m", "12h" or "7d"'),
+);
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
+
+const ServerSection = v.strictObject({
+  host: v.optional(nonEmpty, "127.0.0.1"),
+  port: v.optional(port, 8080),
+  /** Public origin (e.g. https://octo.example.com); decides Secure cookies and the default Origin allow-list. */
+  public_url: v.optional(v.string(), ""),
+  max_body_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024)), 1_048_576),
+});
+
+const LinuxUsersSection = v.strictObject({
+  enabled: v.optional(v.boolean(), false),
+  prefix: v.optional(
+    v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_-]{0,15}$/, "a short Linux name prefix")),
+    "octo_",
+  ),
+});
+
+const LocalSection = v.strictObject({
+  enabled: v.optional(v.boolean(), true),
+  single_user: v.optional(v.boolean(), true),
+  workspace_dir: v.optional(v.string(), ""),
+  linux_users: v.optional(LinuxUsersSection, {}),
+});
+
+const RunnerSection = v.strictObject({
+  socket_dir: v.optional(v.string(), ""),
+  idle_timeout: v.optional(duration, "30m"),
+  max_processes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096)), 64),
+  default_profile: v.optional(nonEmpty, "default"),
+});
+
+const AuthSection = v.strictObject({
+  dev_mode: v.optional(v.boolean(), false),
+  jwt_secret: v.optional(v.string(), ""),
+  allowed_origins: v.optional(v.array(v.pipe(v.string(), v.url("an origin like https://host:port"))), []),
+  token_ttl: v.optional(duration, "7d"),
+  login_attempts_per_minute: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 10),
+});
+
+const DataSection = v.strictObject({
+  dir: v.optional(v.string(), ""),
+});
+
+const LogSection = v.strictObject({
+  format: v.optional(v.picklist(["text", "json"]), "text"),
+  level: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
+});
+
+const LlmModel = v.strictObject({
+  id: nonEmpty,
+  name: v.optional(v.string()),
+  context_window: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 128000),
+  max_tokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 16384),
+  reasoning: v.optional(v.boolean(), false),
+  images: v.optional(v.boolean(), false),
+  input_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
+  output_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
+  cache_read_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
+  cache_write_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
+});
+
+const LlmProvider = v.strictObject({
+  name: v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "a short lowercase provider name")),
+  kind: v.picklist(["openai", "anthropic"]),
+  base_url: v.pipe(v.string(), v.url()),
+  api_key_env: v.optional(v.string()),
+  api_key_file: v.optional(v.string()),
+  models: v.optional(v.array(LlmModel), []),
+});
+
+const LlmSection = v.strictObject({
+  providers: v.optional(v.array(LlmProvider), []),
+  default_model: v.optional(v.string(), ""),
+});
+
+export const ConfigSchema = v.strictObject({
+  server: v.optional(ServerSection, {}),
+  local: v.optional(LocalSection, {}),
+  runner: v.optional(RunnerSection, {}),
+  auth: v.optional(AuthSection, {}),
+  data: v.optional(DataSection, {}),
+  log: v.optional(LogSection, {}),
+  llm: v.optional(LlmSection, {}),
+});
+
+export type ConfigInput = v.InferInput<typeof ConfigSchema>;
+export type Config = v.InferOutput<typeof ConfigSchema>;
+export type LlmProviderConfig = v.InferOutput<typeof LlmProvider>;
+export type LlmModelConfig = v.InferOutput<typeof LlmModel>;
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (!m) throw new Error(`bad duration ${text}`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms"];
+  return n * unit;
+}

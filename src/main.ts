@@ -1,0 +1,58 @@
+#!/usr/bin/env bun
+import { basename } from "node:path";
+import { configCommand } from "./cli/config.ts";
+import { serveCommand } from "./cli/serve.ts";
+import { VERSION } from "./version.ts";
+
+type Command = (argv: string[]) => Promise<number>;
+
+/** `octo <command>`; invoked as `octoctl` (argv[0] alias), the admin CLI. */
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  serve: { run: serveCommand, help: "run the server (--host, --port, --config, --log-format text|json)" },
+  config: {
+    run: configCommand,
+    help: "show | init   effective config (secrets redacted) or a commented default",
+  },
+};
+
+const USAGE = () =>
+  [
+    `octo ${VERSION}`,
+    "usage: octo <command> [options]",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.help}`),
+    "  version    print the version",
+  ].join("\n");
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === "help" || cmd === "--help" || cmd === "-h") {
+    console.log(USAGE());
+    return cmd ? 0 : 2;
+  }
+  if (cmd === "version" || cmd === "--version") {
+    console.log(VERSION);
+    return 0;
+  }
+  const command = COMMANDS[cmd];
+  if (!command) {
+    console.error(`octo: unknown command "${cmd}"\n${USAGE()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      console.error(`octo ${cmd}: ${err.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) {
+  const invokedAs = basename(process.argv[1] ?? process.argv0);
+  const args = process.argv.slice(2);
+  const argv = invokedAs === "octoctl" ? ["ctl", ...args] : args;
+  process.exit(await main(argv));
+}

@@ -1,0 +1,78 @@
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+
+/**
+ * The one home for on-disk locations and for finding our sibling executables.
+ * Everything else asks here instead of joining paths of its own.
+ */
+
+export const isCompiled = (): boolean => import.meta.path.startsWith("/$bunfs/");
+
+/** Repository root when running from source (this file is src/paths.ts). */
+export const sourceRoot = (): string => resolve(import.meta.dir, "..");
+
+export function expandHome(path: string, home = homedir()): string {
+  if (path === "~") return home;
+  if (path.startsWith("~/")) return join(home, path.slice(2));
+  return path;
+}
+
+export interface DefaultDirs {
+  configFile: string;
+  dataDir: string;
+  workspaceDir: string;
+  runtimeDir: string;
+}
+
+/** Defaults for a single-user run (`octo serve` as anyone) or an installed system service. */
+export function defaultDirs(env: NodeJS.ProcessEnv = process.env, system = false): DefaultDirs {
+  if (system) {
+    return {
+      configFile: "/etc/octo/config.toml",
+      dataDir: "/var/lib/octo",
+      workspaceDir: "/home",
+      runtimeDir: "/run/octo",
+    };
+  }
+  const home = env.HOME || homedir();
+  const xdgConfig = env.XDG_CONFIG_HOME || join(home, ".config");
+  const xdgData = env.XDG_DATA_HOME || join(home, ".local", "share");
+  const uid = process.getuid?.() ?? 0;
+  const runtimeBase = env.XDG_RUNTIME_DIR || join("/tmp", `octo-${uid}`);
+  return {
+    configFile: join(xdgConfig, "octo", "config.toml"),
+    dataDir: join(xdgData, "octo"),
+    workspaceDir: join(home, "octo"),
+    runtimeDir: join(runtimeBase, "octo"),
+  };
+}
+
+export const dataPaths = (dataDir: string) => ({
+  db: join(dataDir, "octo.db"),
+  jwtSecret: join(dataDir, "jwt.secret"),
+  usersDir: join(dataDir, "users"),
+  userDir: (userId: string) => join(dataDir, "users", userId),
+  historyDb: (userId: string) => join(dataDir, "users", userId, "history.db"),
+});
+
+export type ExecutableName = "octo" | "octo-runner" | "octo-sandbox";
+
+const SOURCE_ENTRIES: Record<ExecutableName, string> = {
+  octo: "src/main.ts",
+  "octo-runner": "runner/main.ts",
+  "octo-sandbox": "runner/sandbox/main.ts",
+};
+
+/**
+ * argv prefix that runs one of our executables: the compiled sibling next to the running binary,
+ * or `bun <entry>.ts` from a source checkout. `OCTO_BIN_DIR` points elsewhere (tests of compiled builds).
+ */
+export function commandFor(name: ExecutableName, env: NodeJS.ProcessEnv = process.env): string[] {
+  const binDir = env.OCTO_BIN_DIR || (isCompiled() ? dirname(process.execPath) : undefined);
+  if (binDir) {
+    const candidate = join(binDir, name);
+    if (existsSync(candidate)) return [candidate];
+  }
+  return [process.execPath, join(sourceRoot(), SOURCE_ENTRIES[name])];
+}

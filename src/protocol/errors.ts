@@ -1,0 +1,65 @@
+/**
+ * Stable error codes shared by server, runner, sandbox and UI.
+ * Expected failures are values `{ code, message }`; one table maps codes to HTTP statuses.
+ */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  validation_failed: 422,
+  payload_too_large: 413,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  token_expired: 401,
+  forbidden: 403,
+  origin_not_allowed: 403,
+  account_disabled: 403,
+  not_found: 404,
+  conflict: 409,
+  username_taken: 409,
+  invite_invalid: 410,
+  rate_limited: 429,
+  unknown_command: 400,
+  busy: 409,
+  no_provider: 503,
+  runner_unavailable: 503,
+  sandbox_failed: 500,
+  path_outside_workspace: 403,
+  resync_needed: 409,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+/** An expected failure carried as a value. `fail()` builds one; `isFailure()` narrows. */
+export interface Failure {
+  readonly ok: false;
+  readonly error: ErrorBody;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | Failure;
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (code: ErrorCode, message: string): Failure => ({ ok: false, error: { code, message } });
+
+export function httpStatus(code: ErrorCode): number {
+  return ERROR_STATUS[code] ?? 500;
+}
+
+/** Thrown only across layers that cannot return a value (e.g. Elysia handlers); mapped in one place. */
+export class OctoError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "OctoError";
+  }
+  toBody(): ErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}

@@ -1,0 +1,23 @@
+import type { Database } from "bun:sqlite";
+import type { LoadedConfig } from "../config/index.ts";
+import type { Logger } from "../log.ts";
+
+export type ServerMode = "single-user" | "multi-user";
+
+/**
+ * Everything a request handler may reach, built once at start-up and passed explicitly.
+ * Domain modules take only the pieces they need, never the whole context.
+ */
+export interface ServerContext {
+  config: LoadedConfig;
+  db: Database;
+  log: Logger;
+  version: string;
+  mode: ServerMode;
+  /** HMAC key for session JWTs; loaded or generated at start-up, never logged. */
+  jwtSecret: string;
+  startedAt: number;
+}
+
+export const modeOf = (config: LoadedConfig): ServerMode =>
+  config.local.single_user && !config.local.linux_users.enabled ? "single-user" : "multi-user";

@@ -1,0 +1,78 @@
+import { mkdirSync } from "node:fs";
+import { type LoadedConfig, type LoadOptions, loadConfig } from "../config/index.ts";
+import { createApp } from "../http/app.ts";
+import { createLogger, type Logger } from "../log.ts";
+import { dataPaths } from "../paths.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import { openMainDb } from "../storage/main-db.ts";
+import { VERSION } from "../version.ts";
+import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap.ts";
+import { modeOf, type ServerContext } from "./context.ts";
+import { loadOrCreateSecret } from "./secrets.ts";
+
+export interface StartOptions extends LoadOptions {
+  config?: LoadedConfig;
+  host?: string;
+  port?: number;
+  log?: Logger;
+  logFormat?: "text" | "json";
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  ctx: ServerContext;
+  firstAdmin: FirstAdmin | null;
+  stop(): Promise<void>;
+}
+
+/** Build the context, open storage, listen. Used by `octo serve` and by integration tests. */
+export async function startServer(opts: StartOptions = {}): Promise<Result<RunningServer>> {
+  const loaded = opts.config ? ok(opts.config) : loadConfig(opts);
+  if (!loaded.ok) return loaded;
+  const config = loaded.value;
+  const log =
+    opts.log ?? createLogger({ format: opts.logFormat ?? config.log.format, level: config.log.level });
+  const paths = dataPaths(config.paths.dataDir);
+  mkdirSync(config.paths.dataDir, { recursive: true, mode: 0o700 });
+  const db = openMainDb(paths.db);
+  if (!db.ok) return db;
+
+  const ctx: ServerContext = {
+    config,
+    db: db.value,
+    log,
+    version: VERSION,
+    mode: modeOf(config),
+    jwtSecret: loadOrCreateSecret(config.auth.jwt_secret, paths.jwtSecret),
+    startedAt: Date.now(),
+  };
+  const firstAdmin = await ensureFirstAdmin(ctx.db);
+  const app = createApp(ctx);
+  const host = opts.host ?? config.server.host;
+  const port = opts.port ?? config.server.port;
+  try {
+    app.listen({ hostname: host, port });
+  } catch (e) {
+    db.value.close();
+    return fail("internal", `cannot listen on ${host}:${port}: ${(e as Error).message}`);
+  }
+  const server = app.server;
+  if (!server) return fail("internal", "server did not start");
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+  log.info("octo listening", { url, mode: ctx.mode, version: VERSION, data: config.paths.dataDir });
+  let stopped = false;
+  return ok({
+    url,
+    port: server.port ?? port,
+    ctx,
+    firstAdmin,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await app.stop();
+      ctx.db.close();
+      log.info("octo stopped");
+    },
+  });
+}
