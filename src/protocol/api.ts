@@ -1,0 +1,96 @@
+import * as v from "valibot";
+
+/**
+ * HTTP API contracts (JSON bodies), shared by server, octoctl and UI.
+ * Every error response is `{ error: { code, message } }` (see errors.ts).
+ */
+
+export const Username = v.pipe(
+  v.string(),
+  v.regex(/^[a-z][a-z0-9_-]{0,30}$/, "a user name is 1-31 characters: a-z first, then a-z, 0-9, _ or -"),
+);
+export const Password = v.pipe(
+  v.string(),
+  v.minLength(8, "a password has at least 8 characters"),
+  v.maxLength(1024, "a password has at most 1024 characters"),
+);
+export const Role = v.picklist(["admin", "user"]);
+export type Role = v.InferOutput<typeof Role>;
+
+// ---- auth ----
+
+export const LoginBody = v.strictObject({
+  username: v.pipe(v.string(), v.maxLength(64)),
+  password: v.pipe(v.string(), v.maxLength(1024)),
+});
+export const SignupBody = v.strictObject({
+  invite_code: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  username: Username,
+  password: Password,
+});
+export const ChangePasswordBody = v.strictObject({ current_password: v.string(), new_password: Password });
+
+export const User = v.object({
+  id: v.string(),
+  username: v.string(),
+  role: Role,
+  disabled: v.boolean(),
+  created_at: v.number(),
+});
+export type User = v.InferOutput<typeof User>;
+
+/** GET /api/auth/me, POST /api/auth/login, POST /api/auth/signup → `{ user, mode }`. */
+export const MeResponse = v.object({ user: User, mode: v.picklist(["single-user", "multi-user"]) });
+export type MeResponse = v.InferOutput<typeof MeResponse>;
+
+// ---- API keys (account) ----
+// GET /api/account/keys → { keys: ApiKey[] }; POST /api/account/keys {name} → { key: ApiKey, secret }
+// DELETE /api/account/keys/:id → { ok: true }
+
+export const CreateApiKeyBody = v.strictObject({ name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
+export const ApiKey = v.object({
+  id: v.string(),
+  name: v.string(),
+  prefix: v.string(),
+  created_at: v.number(),
+  last_used_at: v.nullable(v.number()),
+});
+export type ApiKey = v.InferOutput<typeof ApiKey>;
+
+// ---- admin ----
+// GET /api/admin/users → { users: User[] }; POST /api/admin/users {username, password, role} → { user }
+// POST /api/admin/users/:id/disable | /enable → { user }; POST /api/admin/users/:id/password {password} → { user }
+// DELETE /api/admin/users/:id → { ok: true }
+// GET /api/admin/invites → { invites: Invite[] }; POST /api/admin/invites CreateInviteBody → { invite }
+// DELETE /api/admin/invites/:code → { ok: true }
+// GET /api/admin/status → { version, mode, uptime_ms, users, runners: [] }
+
+export const CreateUserBody = v.strictObject({
+  username: Username,
+  password: Password,
+  role: v.optional(Role, "user"),
+});
+export const ResetPasswordBody = v.strictObject({ password: Password });
+
+export const CreateInviteBody = v.strictObject({
+  max_uses: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)), 1),
+  /** Seconds from now; absent = never expires. */
+  expires_in: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(365 * 86400))),
+  note: v.optional(v.pipe(v.string(), v.maxLength(200)), ""),
+  role: v.optional(Role, "user"),
+});
+export const Invite = v.object({
+  code: v.string(),
+  note: v.string(),
+  role: Role,
+  max_uses: v.number(),
+  uses: v.number(),
+  expires_at: v.nullable(v.number()),
+  revoked: v.boolean(),
+  created_at: v.number(),
+  /** Derived: usable now (not revoked, not expired, uses left). */
+  usable: v.boolean(),
+});
+export type Invite = v.InferOutput<typeof Invite>;
+
+export const HealthResponse = v.object({ status: v.literal("ok"), version: v.string(), mode: v.string() });
