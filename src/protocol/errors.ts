@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   path_outside_workspace: 403,
   resync_needed: 409,
   internal: 500,
+  agent_crashed: 502,
+  agent_failed: 502,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
