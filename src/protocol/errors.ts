@@ -28,6 +28,9 @@ export const ERROR_STATUS = {
   internal: 500,
   agent_crashed: 502,
   agent_failed: 502,
+  sandbox_profile_not_found: 404,
+  sandbox_policy_invalid: 422,
+  sandbox_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
