@@ -1,0 +1,196 @@
+import type { Database, Statement } from "bun:sqlite";
+import type { AgentEvent } from "../protocol/agent-events.ts";
+import type { Message } from "../protocol/agent-message.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import { openDatabase } from "../storage/db.ts";
+import { HISTORY_MIGRATIONS } from "./migrations.ts";
+
+/** A stored event: `body` is the event's own JSON (`{"event":…}`), spliced into frames without re-encoding. */
+export interface StoredEvent {
+  seq: number;
+  ts: number;
+  body: string;
+}
+
+/** Which session (and its project, for search scoping) an append belongs to. */
+export interface SessionRef {
+  id: string;
+  project_id: string;
+}
+
+export interface SearchHit {
+  session_id: string;
+  project_id: string;
+  message_id: string;
+  role: string;
+  created_at: number;
+  seq: number;
+  snippet: string;
+}
+
+interface Statements {
+  insertEvent: Statement;
+  maxSeq: Statement<{ seq: number | null }, [string]>;
+  replay: Statement<StoredEvent, [string, number, number]>;
+  upsertMessage: Statement;
+  messages: Statement<{ body: string }, [string, number, number]>;
+  claimClientId: Statement;
+}
+
+/**
+ * One user's history: every canonical event with its per-session, gap-free `seq`, the final messages
+ * (with FTS5 over their text) and the prompt `client_id`s already accepted.
+ *
+ * The server is the only writer, so `seq` is allocated here from an in-memory counter seeded from the
+ * table; `append` writes a batch in one transaction and only then returns the numbers to fan out.
+ */
+export class HistoryStore {
+  private readonly lastSeq = new Map<string, number>();
+  private readonly stmt: Statements;
+
+  private constructor(private readonly db: Database) {
+    this.stmt = {
+      insertEvent: db.query("INSERT INTO events (session_id, seq, ts, type, body) VALUES (?, ?, ?, ?, ?)"),
+      maxSeq: db.query("SELECT MAX(seq) AS seq FROM events WHERE session_id = ?"),
+      replay: db.query(
+        "SELECT seq, ts, body FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+      ),
+      upsertMessage: db.query(
+        `INSERT INTO messages (id, session_id, project_id, role, created_at, seq, text, body)
+         VALUES ($id, $session_id, $project_id, $role, $created_at, $seq, $text, $body)
+         ON CONFLICT(id) DO UPDATE SET text = excluded.text, body = excluded.body, seq = excluded.seq`,
+      ),
+      messages: db.query(
+        `SELECT body FROM messages WHERE session_id = ? AND seq > ?
+         ORDER BY seq LIMIT ?`,
+      ),
+      claimClientId: db.query(
+        "INSERT OR IGNORE INTO client_ids (session_id, client_id, cmd, created_at) VALUES (?, ?, ?, ?)",
+      ),
+    };
+  }
+
+  static open(path: string): Result<HistoryStore> {
+    const db = openDatabase(path, { kind: "history", migrations: HISTORY_MIGRATIONS });
+    return db.ok ? ok(new HistoryStore(db.value)) : db;
+  }
+
+  currentSeq(sessionId: string): number {
+    const cached = this.lastSeq.get(sessionId);
+    if (cached !== undefined) return cached;
+    const seq = this.stmt.maxSeq.get(sessionId)?.seq ?? 0;
+    this.lastSeq.set(sessionId, seq);
+    return seq;
+  }
+
+  /** Store events in order, in one transaction; returns them numbered, ready to send. */
+  append(session: SessionRef, events: readonly AgentEvent[], now = Date.now()): StoredEvent[] {
+    const sessionId = session.id;
+    const first = this.currentSeq(sessionId) + 1;
+    const stored = events.map((event, i) => ({
+      seq: first + i,
+      ts: now,
+      body: JSON.stringify(event),
+      event,
+    }));
+    this.db.transaction(() => {
+      for (const s of stored) {
+        this.stmt.insertEvent.run(sessionId, s.seq, s.ts, s.event.event, s.body);
+        if (s.event.event === "stream.message_end") this.putMessage(session, s.event.message, s.seq);
+      }
+    })();
+    // Only after the commit: a failed transaction must not leave a hole in the numbering.
+    this.lastSeq.set(sessionId, first + events.length - 1);
+    return stored.map(({ seq, ts, body }) => ({ seq, ts, body }));
+  }
+
+  /** Events with seq > afterSeq, oldest first, at most `limit`. */
+  replay(sessionId: string, afterSeq: number, limit = 1000): StoredEvent[] {
+    return this.stmt.replay.all(sessionId, afterSeq, limit);
+  }
+
+  private putMessage(session: SessionRef, message: Message, seq: number): void {
+    this.stmt.upsertMessage.run({
+      id: message.id,
+      session_id: session.id,
+      project_id: session.project_id,
+      role: message.role,
+      created_at: message.created_at,
+      seq,
+      text: searchableText(message),
+      body: JSON.stringify(message),
+    });
+  }
+
+  /** Final messages of a session in order, paged by the seq of the event that completed them. */
+  messages(sessionId: string, opts: { afterSeq?: number; limit?: number } = {}): Message[] {
+    return this.stmt.messages
+      .all(sessionId, opts.afterSeq ?? 0, opts.limit ?? 500)
+      .map((r) => JSON.parse(r.body) as Message);
+  }
+
+  /**
+   * Record a client id for a session; false when it was already used (a retried send: do nothing again).
+   * Deduplication is by id only: never by text, index or order.
+   */
+  claimClientId(sessionId: string, clientId: string, cmd: string, now = Date.now()): boolean {
+    return this.stmt.claimClientId.run(sessionId, clientId, cmd, now).changes === 1;
+  }
+
+  /** Release a claim whose command was refused (e.g. `busy`), so the same id may be sent again. */
+  releaseClientId(sessionId: string, clientId: string): void {
+    this.db.query("DELETE FROM client_ids WHERE session_id = ? AND client_id = ?").run(sessionId, clientId);
+  }
+
+  /** Full-text search over message text; scope to sessions of one project or all of the user's. */
+  search(
+    query: string,
+    opts: { projectId?: string; sessionId?: string; limit?: number } = {},
+  ): Result<SearchHit[]> {
+    const match = toFtsQuery(query);
+    if (!match) return fail("validation_failed", "search needs at least one word");
+    const where = ["messages_fts MATCH $match"];
+    if (opts.projectId) where.push("m.project_id = $project");
+    if (opts.sessionId) where.push("m.session_id = $session");
+    const sql = `SELECT m.session_id, m.project_id, m.id AS message_id, m.role, m.created_at, m.seq,
+        snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet
+      FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+      WHERE ${where.join(" AND ")} ORDER BY rank LIMIT $limit`;
+    const params: Record<string, string | number> = { match, limit: Math.min(opts.limit ?? 50, 200) };
+    if (opts.projectId) params.project = opts.projectId;
+    if (opts.sessionId) params.session = opts.sessionId;
+    return ok(this.db.query<SearchHit, [Record<string, string | number>]>(sql).all(params));
+  }
+
+  deleteSession(sessionId: string): void {
+    this.db.transaction(() => {
+      this.db.query("DELETE FROM events WHERE session_id = ?").run(sessionId);
+      this.db.query("DELETE FROM messages WHERE session_id = ?").run(sessionId);
+      this.db.query("DELETE FROM client_ids WHERE session_id = ?").run(sessionId);
+    })();
+    this.lastSeq.delete(sessionId);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Text a person would search for: what was said, thought, and what tools printed. */
+export function searchableText(message: Message): string {
+  const out: string[] = [];
+  for (const p of message.parts) {
+    if (p.type === "text" || p.type === "thinking") out.push(p.text);
+    else if (p.type === "tool_result") out.push(p.output.slice(0, 4000));
+    else if (p.type === "tool_call") out.push(`${p.name} ${JSON.stringify(p.args).slice(0, 1000)}`);
+    else if (p.type === "file_ref") out.push(p.path);
+  }
+  return out.join("\n");
+}
+
+/** Words become quoted FTS5 terms (prefix match on the last), so user input never becomes FTS syntax. */
+export function toFtsQuery(input: string): string | null {
+  const words = input.match(/[\p{L}\p{N}_]+/gu)?.slice(0, 16) ?? [];
+  if (words.length === 0) return null;
+  return words.map((w, i) => `"${w}"${i === words.length - 1 ? "*" : ""}`).join(" ");
+}
