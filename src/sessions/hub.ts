@@ -1,0 +1,134 @@
+import type { HistoryStore, SessionRef, StoredEvent } from "../history/store.ts";
+import type { AgentEvent } from "../protocol/agent-events.ts";
+
+/** Where a subscriber's frames go (a WebSocket in production). */
+export interface Sink {
+  /**
+   * `ok`: sent, keep going. `full`: accepted, but the sink is past its buffer bound: stop until drained.
+   * `dropped`: not accepted (closed or overflowing): stop, and resend from the store later.
+   */
+  send(frame: string): "ok" | "full" | "dropped";
+}
+
+export interface Subscription {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly sink: Sink;
+  /** Last seq this sink has been given. Everything after it comes from the store or live. */
+  cursor: number;
+  /** True while the sink is behind: live events are skipped and the pump fills in from the store. */
+  behind: boolean;
+  closed: boolean;
+}
+
+const PAGE = 512;
+
+/** The frame for a stored event: its body is spliced in as is, never re-encoded. */
+export const frameOf = (sessionId: string, e: StoredEvent): string =>
+  `{"ch":"agent","session_id":"${sessionId}","seq":${e.seq},"ts":${e.ts},${e.body.slice(1)}`;
+
+/**
+ * Fan-out of stored agent events to subscribers. Every event is written to the user's history store
+ * before any sink sees it, so a subscriber that falls behind, reconnects or subscribes late reads the
+ * same numbered events from the store: nothing is duplicated or lost, and a slow sink never holds up
+ * the agent or other sinks (its backlog lives in SQLite, not in memory).
+ *
+ * All of this runs on one thread and SQLite calls are synchronous, so a replay and a live publish can
+ * never interleave within a subscription.
+ */
+export class SessionHub {
+  private readonly subs = new Map<string, Set<Subscription>>();
+
+  constructor(private readonly historyFor: (userId: string) => HistoryStore) {}
+
+  /** Store, then fan out. Returns the stored, numbered events. */
+  publish(userId: string, session: SessionRef, events: readonly AgentEvent[]): StoredEvent[] {
+    if (events.length === 0) return [];
+    const stored = this.historyFor(userId).append(session, events);
+    const subs = this.subs.get(session.id);
+    if (!subs) return stored;
+    for (const sub of subs) {
+      if (sub.behind || sub.closed) continue;
+      for (const e of stored) {
+        if (e.seq <= sub.cursor) continue;
+        if (e.seq !== sub.cursor + 1) {
+          this.fallBehind(sub);
+          break;
+        }
+        const r = sub.sink.send(frameOf(session.id, e));
+        if (r === "dropped") {
+          this.fallBehind(sub);
+          break;
+        }
+        sub.cursor = e.seq;
+        if (r === "full") {
+          sub.behind = true;
+          break;
+        }
+      }
+    }
+    return stored;
+  }
+
+  /** Replay everything after `afterSeq`, then continue live. */
+  subscribe(userId: string, sessionId: string, afterSeq: number, sink: Sink): Subscription {
+    const sub: Subscription = { userId, sessionId, sink, cursor: afterSeq, behind: true, closed: false };
+    let set = this.subs.get(sessionId);
+    if (!set) {
+      set = new Set();
+      this.subs.set(sessionId, set);
+    }
+    set.add(sub);
+    this.pump(sub);
+    return sub;
+  }
+
+  unsubscribe(sub: Subscription): void {
+    sub.closed = true;
+    const set = this.subs.get(sub.sessionId);
+    set?.delete(sub);
+    if (set?.size === 0) this.subs.delete(sub.sessionId);
+  }
+
+  /** The sink has room again: catch its subscriptions up from the store. */
+  drained(sink: Sink): void {
+    for (const set of this.subs.values()) {
+      for (const sub of set) if (sub.sink === sink && sub.behind) this.pump(sub);
+    }
+  }
+
+  /** Drop every subscription of a session (deleted) and return how many there were. */
+  dropSession(sessionId: string): number {
+    const set = this.subs.get(sessionId);
+    if (!set) return 0;
+    for (const sub of set) sub.closed = true;
+    this.subs.delete(sessionId);
+    return set.size;
+  }
+
+  subscribers(sessionId: string): number {
+    return this.subs.get(sessionId)?.size ?? 0;
+  }
+
+  private fallBehind(sub: Subscription): void {
+    sub.behind = true;
+  }
+
+  /** Send from the store until caught up or the sink is full. */
+  private pump(sub: Subscription): void {
+    const store = this.historyFor(sub.userId);
+    while (!sub.closed) {
+      const page = store.replay(sub.sessionId, sub.cursor, PAGE);
+      if (page.length === 0) {
+        sub.behind = false;
+        return;
+      }
+      for (const e of page) {
+        const r = sub.sink.send(frameOf(sub.sessionId, e));
+        if (r === "dropped") return;
+        sub.cursor = e.seq;
+        if (r === "full") return;
+      }
+    }
+  }
+}
