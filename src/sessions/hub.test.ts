@@ -58,7 +58,12 @@ test("a subscriber gets history then live events, each exactly once", () => {
 
 test("frames carry the envelope and the stored event unchanged", () => {
   const frames: string[] = [];
-  hub.subscribe(user, ses.id, 0, { send: (f) => (frames.push(f), "ok") });
+  hub.subscribe(user, ses.id, 0, {
+    send: (f) => {
+      frames.push(f);
+      return "ok";
+    },
+  });
   hub.publish(user, ses, [{ event: "stream.text_delta", delta: 'he said "hi"\n' }]);
   const f = JSON.parse(frames[0] ?? "{}");
   expect(f).toMatchObject({ ch: "agent", session_id: ses.id, seq: 1, event: "stream.text_delta" });
