@@ -52,7 +52,7 @@ export const agentEventSchemas = {
   /** A dialog was answered (possibly from another tab) or timed out: close it everywhere. */
   "agent.input_closed": ev("agent.input_closed", {
     request_id: text,
-    reason: v.picklist(["answered", "timeout"]),
+    reason: v.picklist(["answered", "timeout", "cancelled"]),
   }),
   /** Fire-and-forget extension UI: a toast, a status entry, a widget, a title, editor text. */
   "agent.notice": ev("agent.notice", {
