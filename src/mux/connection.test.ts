@@ -1,0 +1,143 @@
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HistoryStore } from "../history/store.ts";
+import { newId } from "../protocol/ids.ts";
+import { SessionHub } from "../sessions/hub.ts";
+import { type AgentService, MuxConnection, type MuxUser } from "./connection.ts";
+
+let dir: string;
+let store: HistoryStore;
+let hub: SessionHub;
+const alice: MuxUser = { id: newId("usr"), username: "alice", role: "user" };
+const bob: MuxUser = { id: newId("usr"), username: "bob", role: "user" };
+const ses = { id: newId("ses"), project_id: newId("prj") };
+
+/** Sessions owned by alice only; commands echo back what they were given. */
+const agents: AgentService = {
+  canWatch: (user, sessionId) =>
+    user.id === alice.id && sessionId === ses.id
+      ? { ok: true, ownerId: alice.id }
+      : { ok: false, error: { code: "not_found", message: "no such session" } },
+  run: async (user, command) =>
+    user.id === alice.id
+      ? { ok: true, data: { ran: command.cmd } }
+      : { ok: false, error: { code: "not_found", message: "no such session" } },
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "octo-mux-"));
+  const r = HistoryStore.open(join(dir, "h.db"));
+  if (!r.ok) throw new Error(r.error.message);
+  store = r.value;
+  hub = new SessionHub(() => store);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function connect(user: MuxUser, extra: Partial<ConstructorParameters<typeof MuxConnection>[2]> = {}) {
+  const frames: Record<string, unknown>[] = [];
+  const closes: number[] = [];
+  const sink = {
+    send: (f: string) => {
+      frames.push(JSON.parse(f));
+      return "ok" as const;
+    },
+    close: (code: number) => closes.push(code),
+  };
+  const conn = new MuxConnection(user, sink, { hub, agents, heartbeatMs: 1000, ...extra });
+  return { conn, frames, closes };
+}
+
+test("hello and ping get one response each", async () => {
+  const { conn, frames } = connect(alice);
+  await conn.receive(JSON.stringify({ ch: "system", id: "1", cmd: "hello" }));
+  await conn.receive(JSON.stringify({ ch: "system", id: "2", cmd: "ping", ts: 5 }));
+  expect(frames).toHaveLength(2);
+  expect(frames[0]).toMatchObject({
+    ch: "system",
+    event: "response",
+    id: "1",
+    ok: true,
+    data: { protocol: 1 },
+  });
+  expect(frames[1]).toMatchObject({ id: "2", ok: true, data: { ts: 5 } });
+});
+
+test("bad frames get a clear error: with an id as a response, without one as a system error", async () => {
+  const { conn, frames } = connect(alice);
+  await conn.receive("{not json");
+  await conn.receive(JSON.stringify({ ch: "agent", id: "x", cmd: "no_such_cmd" }));
+  await conn.receive(JSON.stringify({ ch: "agent", id: "y", cmd: "prompt", session_id: ses.id }));
+  await conn.receive(JSON.stringify({ ch: "nope", id: "z", cmd: "a" }));
+  await conn.receive(JSON.stringify({ ch: "terminal", id: "t", cmd: "open" }));
+  expect(frames[0]).toMatchObject({ ch: "system", event: "error", error: { code: "invalid_json" } });
+  expect(frames[1]).toMatchObject({
+    event: "response",
+    id: "x",
+    ok: false,
+    error: { code: "unknown_command" },
+  });
+  expect(frames[2]).toMatchObject({ id: "y", ok: false, error: { code: "validation_failed" } });
+  expect(frames[3]).toMatchObject({ ch: "system", event: "error", error: { code: "bad_request" } });
+  expect(frames[4]).toMatchObject({ id: "t", ok: false, error: { code: "unknown_command" } });
+});
+
+test("subscribe replays stored events after after_seq, then live; others cannot watch", async () => {
+  hub.publish(alice.id, ses, [
+    { event: "stream.text_delta", delta: "a" },
+    { event: "stream.text_delta", delta: "b" },
+  ]);
+  const a = connect(alice);
+  await a.conn.receive(
+    JSON.stringify({ ch: "agent", id: "s", cmd: "session.subscribe", session_id: ses.id, after_seq: 1 }),
+  );
+  hub.publish(alice.id, ses, [{ event: "agent.idle" }]);
+  const seqs = a.frames.filter((f) => f.ch === "agent" && f.seq).map((f) => f.seq);
+  expect(seqs).toEqual([2, 3]);
+  expect(a.frames.find((f) => f.id === "s")).toMatchObject({ ok: true, data: { last_seq: 2 } });
+
+  const b = connect(bob);
+  await b.conn.receive(
+    JSON.stringify({ ch: "agent", id: "s", cmd: "session.subscribe", session_id: ses.id }),
+  );
+  expect(b.frames).toEqual([
+    expect.objectContaining({ id: "s", ok: false, error: expect.objectContaining({ code: "not_found" }) }),
+  ]);
+  hub.publish(alice.id, ses, [{ event: "agent.idle" }]);
+  expect(b.frames).toHaveLength(1);
+});
+
+test("a slow channel command does not hold up an abort", async () => {
+  let release = () => {};
+  const slow = new Promise<void>((r) => {
+    release = r;
+  });
+  const { conn, frames } = connect(alice, {
+    channels: { files: { handle: async () => (await slow, { ok: true, data: "tree" }) } },
+  });
+  const pending = conn.receive(JSON.stringify({ ch: "files", id: "f", cmd: "tree" }));
+  await conn.receive(JSON.stringify({ ch: "agent", id: "a", cmd: "abort", session_id: ses.id }));
+  expect(frames.map((f) => f.id)).toEqual(["a"]);
+  release();
+  await pending;
+  expect(frames.map((f) => f.id)).toEqual(["a", "f"]);
+});
+
+test("close drops subscriptions; heartbeat closes a silent socket", async () => {
+  let now = 0;
+  const { conn, frames, closes } = connect(alice, { now: () => now });
+  await conn.receive(JSON.stringify({ ch: "agent", id: "s", cmd: "session.subscribe", session_id: ses.id }));
+  expect(hub.subscribers(ses.id)).toBe(1);
+  now = 1500;
+  conn.heartbeat();
+  expect(frames.at(-1)).toMatchObject({ ch: "system", event: "ping", ts: 1500 });
+  now = 2500;
+  conn.heartbeat();
+  expect(closes).toEqual([4000]);
+  conn.close();
+  expect(hub.subscribers(ses.id)).toBe(0);
+});
