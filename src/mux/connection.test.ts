@@ -117,7 +117,14 @@ test("a slow channel command does not hold up an abort", async () => {
     release = r;
   });
   const { conn, frames } = connect(alice, {
-    channels: { files: { handle: async () => (await slow, { ok: true, data: "tree" }) } },
+    channels: {
+      files: {
+        handle: async () => {
+          await slow;
+          return { ok: true, data: "tree" };
+        },
+      },
+    },
   });
   const pending = conn.receive(JSON.stringify({ ch: "files", id: "f", cmd: "tree" }));
   await conn.receive(JSON.stringify({ ch: "agent", id: "a", cmd: "abort", session_id: ses.id }));
