@@ -1,0 +1,191 @@
+import type { Database } from "bun:sqlite";
+import * as v from "valibot";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import { newId } from "../protocol/ids.ts";
+import { type ProjectRow, projectsRepo } from "../storage/projects.ts";
+import { DEFAULT_TEMPLATE, TEMPLATES } from "./templates.ts";
+
+/** The user's files are reached only through their runner; this is what projects need of it. */
+export interface ProjectFolders {
+  create(owner: Owner, slug: string, files: Record<string, string>): Promise<Result<void>>;
+  remove(owner: Owner, slug: string): Promise<Result<void>>;
+}
+
+export interface Owner {
+  id: string;
+  username: string;
+}
+
+export interface ProjectDeps {
+  db: Database;
+  folders: ProjectFolders;
+  /** Profile names that exist (embedded + overrides). */
+  profiles: () => readonly string[];
+  /** Model refs (`provider/model`) that exist. */
+  models: () => readonly string[];
+  now?: () => number;
+}
+
+export const ProjectName = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, "a project needs a name"),
+  v.maxLength(80, "a project name has at most 80 characters"),
+  v.check((s) => ![...s].some(isControl), "a project name cannot contain control characters"),
+);
+
+const isControl = (c: string) => {
+  const code = c.charCodeAt(0);
+  return code < 0x20 || code === 0x7f;
+};
+
+/** Folder name for a project: lowercase words joined by dashes, unique per user. */
+export function slugify(name: string): string {
+  const base = name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 48)
+    .replace(/-+$/, "");
+  return base || "project";
+}
+
+export function listProjects(deps: ProjectDeps, owner: Owner): ProjectRow[] {
+  return projectsRepo(deps.db).listForUser(owner.id);
+}
+
+/** Someone else's project is reported exactly like a missing one. */
+export function getProject(deps: ProjectDeps, owner: Owner, id: string): Result<ProjectRow> {
+  const row = projectsRepo(deps.db).byId(id);
+  return row && row.user_id === owner.id ? ok(row) : fail("not_found", "no such project");
+}
+
+export interface CreateProjectInput {
+  name: string;
+  template?: string;
+  profile?: string;
+  default_model?: string | null;
+}
+
+export async function createProject(
+  deps: ProjectDeps,
+  owner: Owner,
+  input: CreateProjectInput,
+): Promise<Result<ProjectRow>> {
+  const name = v.safeParse(ProjectName, input.name);
+  if (!name.success) return fail("validation_failed", `name: ${name.issues[0].message}`);
+  const templateName = input.template ?? DEFAULT_TEMPLATE;
+  const template = TEMPLATES[templateName];
+  if (!template) {
+    return fail(
+      "validation_failed",
+      `template: unknown template ${templateName} (have ${Object.keys(TEMPLATES).join(", ")})`,
+    );
+  }
+  const profile = input.profile ?? template.profile;
+  const checked = checkSettings(deps, { profile, default_model: input.default_model ?? null });
+  if (!checked.ok) return checked;
+
+  const repo = projectsRepo(deps.db);
+  const base = slugify(name.output);
+  let slug = base;
+  for (let i = 2; repo.slugTaken(owner.id, slug); i++) slug = `${base}-${i}`;
+
+  const files = {
+    ...template.files,
+    ".octo/project.toml": projectToml(profile, input.default_model ?? null),
+  };
+  const made = await deps.folders.create(owner, slug, files);
+  if (!made.ok) return made;
+  const now = (deps.now ?? Date.now)();
+  const row: ProjectRow = {
+    id: newId("prj", now),
+    user_id: owner.id,
+    name: name.output,
+    slug,
+    profile,
+    default_model: input.default_model ?? null,
+    template: templateName,
+    created_at: now,
+    updated_at: now,
+    last_activity_at: now,
+  };
+  repo.insert(row);
+  return ok(row);
+}
+
+export interface UpdateProjectInput {
+  name?: string;
+  profile?: string;
+  default_model?: string | null;
+}
+
+export function updateProject(
+  deps: ProjectDeps,
+  owner: Owner,
+  id: string,
+  input: UpdateProjectInput,
+): Result<ProjectRow> {
+  const found = getProject(deps, owner, id);
+  if (!found.ok) return found;
+  const fields: UpdateProjectInput = {};
+  if (input.name !== undefined) {
+    const name = v.safeParse(ProjectName, input.name);
+    if (!name.success) return fail("validation_failed", `name: ${name.issues[0].message}`);
+    fields.name = name.output;
+  }
+  const next = {
+    profile: input.profile ?? found.value.profile,
+    default_model: input.default_model === undefined ? found.value.default_model : input.default_model,
+  };
+  const checked = checkSettings(deps, next);
+  if (!checked.ok) return checked;
+  if (input.profile !== undefined) fields.profile = input.profile;
+  if (input.default_model !== undefined) fields.default_model = input.default_model;
+  const repo = projectsRepo(deps.db);
+  repo.update(id, fields as Partial<ProjectRow>, (deps.now ?? Date.now)());
+  const updated = repo.byId(id);
+  return updated ? ok(updated) : fail("not_found", "no such project");
+}
+
+/** Removes the row (sessions cascade) and then the folder; the caller stops the project's processes first. */
+export async function deleteProject(
+  deps: ProjectDeps,
+  owner: Owner,
+  id: string,
+): Promise<Result<ProjectRow>> {
+  const found = getProject(deps, owner, id);
+  if (!found.ok) return found;
+  const removed = await deps.folders.remove(owner, found.value.slug);
+  if (!removed.ok) return removed;
+  projectsRepo(deps.db).delete(id);
+  return found;
+}
+
+function checkSettings(
+  deps: ProjectDeps,
+  s: { profile: string; default_model: string | null },
+): Result<void> {
+  const profiles = deps.profiles();
+  if (!profiles.includes(s.profile)) {
+    return fail(
+      "validation_failed",
+      `profile: unknown sandbox profile ${s.profile} (have ${profiles.join(", ")})`,
+    );
+  }
+  if (s.default_model !== null && !deps.models().includes(s.default_model)) {
+    return fail("validation_failed", `default_model: ${s.default_model} is not a configured model`);
+  }
+  return ok(undefined);
+}
+
+function projectToml(profile: string, model: string | null): string {
+  const lines = [
+    "# Project settings read by octo. The agent cannot change this folder.",
+    `profile = ${JSON.stringify(profile)}`,
+  ];
+  lines.push(model ? `default_model = ${JSON.stringify(model)}` : '# default_model = "provider/model"');
+  return `${lines.join("\n")}\n`;
+}

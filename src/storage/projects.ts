@@ -1,0 +1,58 @@
+import type { Database } from "bun:sqlite";
+
+export interface ProjectRow {
+  id: string;
+  user_id: string;
+  name: string;
+  slug: string;
+  profile: string;
+  default_model: string | null;
+  template: string | null;
+  created_at: number;
+  updated_at: number;
+  last_activity_at: number;
+}
+
+export const projectsRepo = (db: Database) => ({
+  listForUser(userId: string): ProjectRow[] {
+    return db
+      .query<ProjectRow, [string]>(
+        "SELECT * FROM projects WHERE user_id = ? ORDER BY last_activity_at DESC, id",
+      )
+      .all(userId);
+  },
+  byId(id: string): ProjectRow | null {
+    return db.query<ProjectRow, [string]>("SELECT * FROM projects WHERE id = ?").get(id);
+  },
+  slugTaken(userId: string, slug: string): boolean {
+    return db.query("SELECT 1 FROM projects WHERE user_id = ? AND slug = ?").get(userId, slug) !== null;
+  },
+  insert(row: ProjectRow): void {
+    db.query(
+      `INSERT INTO projects (id, user_id, name, slug, profile, default_model, template, created_at, updated_at, last_activity_at)
+       VALUES ($id, $user_id, $name, $slug, $profile, $default_model, $template, $created_at, $updated_at, $last_activity_at)`,
+    ).run({ ...row });
+  },
+  update(
+    id: string,
+    fields: Partial<Pick<ProjectRow, "name" | "profile" | "default_model">>,
+    now: number,
+  ): void {
+    const current = this.byId(id);
+    if (!current) return;
+    const next = { ...current, ...fields };
+    db.query("UPDATE projects SET name = ?, profile = ?, default_model = ?, updated_at = ? WHERE id = ?").run(
+      next.name,
+      next.profile,
+      next.default_model,
+      now,
+      id,
+    );
+  },
+  touch(id: string, now: number): void {
+    db.query("UPDATE projects SET last_activity_at = ? WHERE id = ?").run(now, id);
+  },
+  delete(id: string): boolean {
+    return db.query("DELETE FROM projects WHERE id = ?").run(id).changes > 0;
+  },
+});
