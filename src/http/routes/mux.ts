@@ -1,0 +1,80 @@
+import type { ServerWebSocket } from "bun";
+import { Elysia } from "elysia";
+import { type AgentService, type ChannelHandler, MuxConnection, type MuxUser } from "../../mux/connection.ts";
+import { HARD_BUFFER_LIMIT, wsSink } from "../../mux/ws-sink.ts";
+import type { Channel } from "../../protocol/mux.ts";
+import { MAX_CLIENT_FRAME_BYTES } from "../../protocol/mux.ts";
+import type { ServerContext } from "../../server/context.ts";
+import type { SessionHub } from "../../sessions/hub.ts";
+import { authenticate } from "../auth.ts";
+import { errorResponse } from "../errors.ts";
+import { checkOrigin } from "../origin.ts";
+
+export interface MuxRouteDeps {
+  hub: SessionHub;
+  agents: AgentService;
+  channels?: Partial<Record<Exclude<Channel, "agent" | "system">, ChannelHandler>>;
+  heartbeatMs?: number;
+}
+
+/**
+ * `/api/ws/mux`: one authenticated socket per tab. Auth and Origin are checked at the upgrade;
+ * a browser never applies CORS to WebSockets, so the Origin check is what stops cross-site sockets.
+ */
+export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
+  const users = new WeakMap<Request, MuxUser>();
+  const conns = new Map<ServerWebSocket<unknown>, MuxConnection>();
+  const heartbeatMs = deps.heartbeatMs ?? 25_000;
+  const timer = setInterval(() => {
+    for (const conn of conns.values()) conn.heartbeat();
+  }, heartbeatMs);
+  timer.unref?.();
+
+  return new Elysia().ws("/api/ws/mux", {
+    maxPayloadLength: MAX_CLIENT_FRAME_BYTES,
+    backpressureLimit: HARD_BUFFER_LIMIT,
+    closeOnBackpressureLimit: true,
+    idleTimeout: Math.ceil((heartbeatMs * 3) / 1000),
+    beforeHandle({ request }) {
+      const authed = authenticate(ctx, request);
+      if (!authed.ok) return errorResponse(authed.error.code, authed.error.message);
+      const { user, via, role } = authed.value;
+      if (!user) return errorResponse("forbidden", "the mux socket needs a user account");
+      if (via === "cookie") {
+        const origin = checkOrigin(ctx, request);
+        if (!origin.ok) return errorResponse(origin.error.code, origin.error.message);
+      }
+      users.set(request, { id: user.id, username: user.username, role });
+    },
+    open(ws) {
+      const user = users.get(ws.data.request);
+      if (!user) {
+        ws.close(4401, "not authenticated");
+        return;
+      }
+      const raw = ws.raw as ServerWebSocket<unknown>;
+      const conn = new MuxConnection(user, wsSink(raw), {
+        hub: deps.hub,
+        agents: deps.agents,
+        channels: deps.channels,
+        heartbeatMs,
+      });
+      conns.set(raw, conn);
+    },
+    message(ws, message) {
+      const conn = conns.get(ws.raw as ServerWebSocket<unknown>);
+      if (!conn) return;
+      // Elysia has already parsed JSON text; the frame decoder wants the text to validate it itself.
+      const raw = typeof message === "string" ? message : JSON.stringify(message);
+      void conn.receive(raw);
+    },
+    drain(ws) {
+      conns.get(ws.raw as ServerWebSocket<unknown>)?.drained();
+    },
+    close(ws) {
+      const raw = ws.raw as ServerWebSocket<unknown>;
+      conns.get(raw)?.close();
+      conns.delete(raw);
+    },
+  });
+}
