@@ -50,9 +50,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A compiled binary reports argv[1] as its embedded entry (`/$bunfs/root/octo`) whatever name it was
+ * started by; only argv0 keeps the name (`octoctl`, `./octoctl`, `/usr/local/bin/octoctl`) as typed.
+ * From source, argv0 is `bun` and argv[1] is the script or the symlink to it.
+ */
+function invokedAsOctoctl(): boolean {
+  return basename(process.argv0) === "octoctl" || basename(process.argv[1] ?? "") === "octoctl";
+}
+
 if (import.meta.main) {
-  const invokedAs = basename(process.argv[1] ?? process.argv0);
   const args = process.argv.slice(2);
-  const argv = invokedAs === "octoctl" ? ["ctl", ...args] : args;
+  const argv = invokedAsOctoctl() ? ["ctl", ...args] : args;
   process.exit(await main(argv));
 }
