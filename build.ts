@@ -133,7 +133,7 @@ export async function makeRelease(
   }
   mkdirSync(outDir, { recursive: true });
   // One top folder in the archive, renamed on the fly (`S`: symlink targets such as octoctl → octo stay).
-  await run([
+  await run("tar", [
     "tar",
     "-czf",
     tarball,
