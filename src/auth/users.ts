@@ -1,30 +1,12 @@
 import type { Database } from "bun:sqlite";
 import * as v from "valibot";
+import { Password, type User, Username } from "../protocol/api.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
 import { type Role, type UserRow, usersRepo } from "../storage/users.ts";
 import { hashPassword } from "./passwords.ts";
 
-/** A platform user name must also work as a Linux user name (with our prefix). */
-export const USERNAME = v.pipe(
-  v.string(),
-  v.regex(/^[a-z][a-z0-9_-]{0,30}$/, "a user name is 1-31 characters: a-z first, then a-z, 0-9, _ or -"),
-);
-export const PASSWORD = v.pipe(
-  v.string(),
-  v.minLength(8, "a password has at least 8 characters"),
-  v.maxLength(1024, "a password has at most 1024 characters"),
-);
-
-export interface PublicUser {
-  id: string;
-  username: string;
-  role: Role;
-  disabled: boolean;
-  created_at: number;
-}
-
-export const publicUser = (u: UserRow): PublicUser => ({
+export const publicUser = (u: UserRow): User => ({
   id: u.id,
   username: u.username,
   role: u.role,
@@ -36,22 +18,22 @@ export interface CreateUserInput {
   username: string;
   password: string;
   role: Role;
+  /** Set in multi-user mode: the platform user maps to Linux user `<prefix><username>`. */
   linuxPrefix?: string;
 }
 
-export async function createUser(
-  db: Database,
-  input: CreateUserInput,
-  now = Date.now(),
-): Promise<Result<UserRow>> {
-  const name = v.safeParse(USERNAME, input.username);
-  if (!name.success) return fail("validation_failed", name.issues[0].message);
-  const pw = v.safeParse(PASSWORD, input.password);
-  if (!pw.success) return fail("validation_failed", pw.issues[0].message);
-  const users = usersRepo(db);
-  if (users.byUsername(input.username))
-    return fail("username_taken", `user ${input.username} already exists`);
-  const row = {
+/** Check a new user's name and password against the wire contract (the same rules as the HTTP API). */
+export function checkNewCredentials(username: string, password: string): Result<null> {
+  const name = v.safeParse(Username, username);
+  if (!name.success) return fail("validation_failed", `username: ${name.issues[0].message}`);
+  const pw = v.safeParse(Password, password);
+  if (!pw.success) return fail("validation_failed", `password: ${pw.issues[0].message}`);
+  return ok(null);
+}
+
+/** The row to insert for a new user; hashing happens here, outside any transaction. */
+export async function newUserRow(input: CreateUserInput, now: number) {
+  return {
     id: newId("usr", now),
     username: input.username,
     password_hash: await hashPassword(input.password),
@@ -60,14 +42,28 @@ export async function createUser(
     created_at: now,
     updated_at: now,
   };
+}
+
+export async function createUser(
+  db: Database,
+  input: CreateUserInput,
+  now = Date.now(),
+): Promise<Result<UserRow>> {
+  const checked = checkNewCredentials(input.username, input.password);
+  if (!checked.ok) return checked;
+  const users = usersRepo(db);
+  if (users.byUsername(input.username)) return taken(input.username);
+  const row = await newUserRow(input, now);
   try {
     users.insert(row);
   } catch (e) {
     // Two concurrent creations of one name: the UNIQUE constraint decides.
-    if (String(e).includes("UNIQUE")) return fail("username_taken", `user ${input.username} already exists`);
+    if (String(e).includes("UNIQUE")) return taken(input.username);
     throw e;
   }
   const created = users.byId(row.id);
   if (!created) throw new Error("user vanished after insert");
   return ok(created);
 }
+
+export const taken = (username: string) => fail("username_taken", `user ${username} already exists`);

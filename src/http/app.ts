@@ -1,6 +1,10 @@
 import { Elysia } from "elysia";
 import type { ServerContext } from "../server/context.ts";
+import { backstopBodyLimit, bodyLimit } from "./body-limit.ts";
 import { errorResponse, mapThrown } from "./errors.ts";
+import { accountRoutes } from "./routes/account.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { staticUi } from "./static.ts";
 
@@ -9,7 +13,7 @@ import { staticUi } from "./static.ts";
  * Route modules are plugins taking the context explicitly.
  */
 export function createApp(ctx: ServerContext) {
-  return new Elysia({ serve: { maxRequestBodySize: ctx.config.server.max_body_bytes } })
+  return new Elysia({ serve: { maxRequestBodySize: backstopBodyLimit(ctx.config.server.max_body_bytes) } })
     .onError(({ code, error, request }) => {
       const mapped = mapThrown(code, error);
       if (mapped.code === "internal") {
@@ -18,7 +22,11 @@ export function createApp(ctx: ServerContext) {
       if (mapped.code === "not_found" && !new URL(request.url).pathname.startsWith("/api/")) return;
       return errorResponse(mapped.code, mapped.message);
     })
+    .use(bodyLimit(ctx))
     .use(healthRoutes(ctx))
+    .use(authRoutes(ctx))
+    .use(accountRoutes(ctx))
+    .use(adminRoutes(ctx))
     .all("/api/*", () => errorResponse("not_found", "no such API route"))
     .use(staticUi(ctx));
 }

@@ -23,12 +23,19 @@ export function mapThrown(code: string | number, error: unknown): { code: ErrorC
   }
 }
 
+type Issue = { type?: string; expected?: string; message?: string; path?: { key?: unknown }[] };
+
+/** Name the field and say what was expected, without echoing the submitted value (it may be a password). */
 function describeValidation(error: unknown): string {
-  const e = error as { all?: { path?: string; summary?: string; message?: string }[]; message?: string };
-  const first = e.all?.[0];
-  if (first) {
-    const where = first.path ? `${first.path.replace(/^\//, "").replaceAll("/", ".")}: ` : "";
-    return `${where}${first.summary ?? first.message ?? "invalid value"}`;
+  const e = error as { valueError?: Issue; all?: { summary?: string; message?: string }[]; type?: string };
+  const issue = e.valueError;
+  if (issue) {
+    const keys = (issue.path ?? []).map((p) => String(p.key));
+    const where = keys.length ? keys.join(".") : (e.type ?? "body");
+    if (issue.type === "strict_object" && issue.expected === "never") return `${where}: unknown field`;
+    const message = (issue.message ?? "invalid value").replace(/ but received .*$/, "");
+    return `${where}: ${message}`;
   }
-  return "request does not match the expected shape";
+  const first = e.all?.[0];
+  return first?.summary ?? first?.message ?? "request does not match the expected shape";
 }

@@ -28,7 +28,11 @@ export const SignupBody = v.strictObject({
   username: Username,
   password: Password,
 });
-export const ChangePasswordBody = v.strictObject({ current_password: v.string(), new_password: Password });
+/** POST /api/account/password → { ok: true }; ends every other session, re-issues this one's cookie. */
+export const ChangePasswordBody = v.strictObject({
+  current_password: v.pipe(v.string(), v.maxLength(1024)),
+  new_password: Password,
+});
 
 export const User = v.object({
   id: v.string(),
@@ -56,6 +60,9 @@ export const ApiKey = v.object({
   last_used_at: v.nullable(v.number()),
 });
 export type ApiKey = v.InferOutput<typeof ApiKey>;
+/** POST /api/account/keys → the secret (`octo_…`, sent as `Authorization: Bearer …`) is shown only here. */
+export const CreatedApiKey = v.object({ key: ApiKey, secret: v.string() });
+export type CreatedApiKey = v.InferOutput<typeof CreatedApiKey>;
 
 // ---- admin ----
 // GET /api/admin/users → { users: User[] }; POST /api/admin/users {username, password, role} → { user }
@@ -63,7 +70,8 @@ export type ApiKey = v.InferOutput<typeof ApiKey>;
 // DELETE /api/admin/users/:id → { ok: true }
 // GET /api/admin/invites → { invites: Invite[] }; POST /api/admin/invites CreateInviteBody → { invite }
 // DELETE /api/admin/invites/:code → { ok: true }
-// GET /api/admin/status → { version, mode, uptime_ms, users, runners: [] }
+// GET /api/admin/status → AdminStatus
+// GET /api/admin/sessions → { sessions: SessionSummary[] } (every user's sessions, newest first)
 
 export const CreateUserBody = v.strictObject({
   username: Username,
@@ -92,5 +100,27 @@ export const Invite = v.object({
   usable: v.boolean(),
 });
 export type Invite = v.InferOutput<typeof Invite>;
+
+export const AdminStatus = v.object({
+  version: v.string(),
+  mode: v.picklist(["single-user", "multi-user"]),
+  uptime_ms: v.number(),
+  users: v.number(),
+  runners: v.array(v.unknown()),
+});
+export type AdminStatus = v.InferOutput<typeof AdminStatus>;
+
+export const SessionSummary = v.object({
+  id: v.string(),
+  user_id: v.string(),
+  username: v.string(),
+  project_id: v.string(),
+  title: v.string(),
+  status: v.string(),
+  created_at: v.number(),
+  updated_at: v.number(),
+  closed_at: v.nullable(v.number()),
+});
+export type SessionSummary = v.InferOutput<typeof SessionSummary>;
 
 export const HealthResponse = v.object({ status: v.literal("ok"), version: v.string(), mode: v.string() });

@@ -1,6 +1,8 @@
 import { mkdirSync } from "node:fs";
+import { adminSocketPath, startAdminSocket } from "../admin/socket.ts";
 import { type LoadedConfig, type LoadOptions, loadConfig } from "../config/index.ts";
 import { createApp } from "../http/app.ts";
+import { backstopBodyLimit } from "../http/body-limit.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { dataPaths } from "../paths.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
@@ -61,6 +63,14 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
   if (!server) return fail("internal", "server did not start");
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   log.info("octo listening", { url, mode: ctx.mode, version: VERSION, data: config.paths.dataDir });
+  const adminSocket = await startAdminSocket({
+    path: adminSocketPath(config.paths.socketDir),
+    handle: (request) => app.handle(request),
+    maxRequestBodySize: backstopBodyLimit(config.server.max_body_bytes),
+  });
+  if (adminSocket.ok) log.info("admin socket ready", { path: adminSocket.value.path });
+  else
+    log.warn("admin socket not started; octoctl cannot reach this server locally", { ...adminSocket.error });
   let stopped = false;
   return ok({
     url,
@@ -70,6 +80,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     async stop() {
       if (stopped) return;
       stopped = true;
+      if (adminSocket.ok) await adminSocket.value.stop();
       await app.stop();
       ctx.db.close();
       log.info("octo stopped");

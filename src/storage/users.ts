@@ -19,6 +19,14 @@ export const usersRepo = (db: Database) => ({
   count(): number {
     return db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users").get()?.n ?? 0;
   },
+  /** Admins who can still sign in: the last one may not be disabled or deleted. */
+  countEnabledAdmins(): number {
+    return (
+      db
+        .query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
+        .get()?.n ?? 0
+    );
+  },
   byId(id: string): UserRow | null {
     return db.query<UserRow, [string]>("SELECT * FROM users WHERE id = ?").get(id);
   },

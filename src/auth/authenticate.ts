@@ -1,0 +1,71 @@
+import type { Database } from "bun:sqlite";
+import type { Role, User } from "../protocol/api.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import { type UserRow, usersRepo } from "../storage/users.ts";
+import { useApiKey } from "./api-keys.ts";
+import { issueSessionToken, needsRenewal, verifySessionToken } from "./session-token.ts";
+import { publicUser } from "./users.ts";
+
+export type AuthVia = "cookie" | "api_key" | "admin_socket";
+
+/** Who is making a request, and how they proved it. */
+export interface AuthedUser {
+  via: AuthVia;
+  /** The account; null only over the admin socket, whose trust comes from file permissions. */
+  user: User | null;
+  role: Role;
+  /** Cookie sessions past half their life: a fresh token to hand back. */
+  renewToken?: string;
+}
+
+/** Credentials as found on a request, transport-neutral (HTTP, WebSocket upgrade, admin socket). */
+export interface Credentials {
+  sessionToken?: string;
+  /** The value after `Bearer `. It takes precedence: a bad key never falls back to a cookie. */
+  bearer?: string;
+  adminSocket?: boolean;
+}
+
+export interface AuthSettings {
+  db: Database;
+  jwtSecret: string;
+  tokenTtlMs: number;
+}
+
+export const ADMIN_SOCKET_PRINCIPAL: AuthedUser = { via: "admin_socket", user: null, role: "admin" };
+
+export function authenticateCredentials(
+  settings: AuthSettings,
+  creds: Credentials,
+  now = Date.now(),
+): Result<AuthedUser> {
+  if (creds.adminSocket) return ok(ADMIN_SOCKET_PRINCIPAL);
+  if (creds.bearer !== undefined) {
+    const key = useApiKey(settings.db, creds.bearer, now);
+    if (!key.ok) return key;
+    const user = activeUser(settings.db, key.value.user_id);
+    if (!user.ok) return user;
+    return ok({ via: "api_key", user: publicUser(user.value), role: user.value.role });
+  }
+  if (!creds.sessionToken) return fail("unauthorized", "sign in first");
+  const claims = verifySessionToken(settings.jwtSecret, creds.sessionToken, now);
+  if (!claims.ok) return claims;
+  const user = activeUser(settings.db, claims.value.sub);
+  if (!user.ok) return user;
+  if (user.value.token_version !== claims.value.tv)
+    return fail(
+      "token_revoked",
+      "this session has ended (password changed or account disabled); sign in again",
+    );
+  const authed: AuthedUser = { via: "cookie", user: publicUser(user.value), role: user.value.role };
+  if (needsRenewal(claims.value, now))
+    authed.renewToken = issueSessionToken(settings.jwtSecret, user.value, settings.tokenTtlMs, now);
+  return ok(authed);
+}
+
+function activeUser(db: Database, id: string): Result<UserRow> {
+  const user = usersRepo(db).byId(id);
+  if (!user) return fail("token_revoked", "this account no longer exists");
+  if (user.disabled) return fail("account_disabled", "this account is disabled; ask an administrator");
+  return ok(user);
+}

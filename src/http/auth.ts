@@ -1,0 +1,98 @@
+import { Elysia } from "elysia";
+import { isAdminSocketRequest } from "../admin/socket.ts";
+import {
+  type AuthedUser,
+  type AuthSettings,
+  authenticateCredentials,
+  type Credentials,
+} from "../auth/authenticate.ts";
+import { parseDuration } from "../config/index.ts";
+import type { User } from "../protocol/api.ts";
+import { OctoError, type Result } from "../protocol/errors.ts";
+import type { ServerContext } from "../server/context.ts";
+import { checkOrigin, isStateChanging } from "./origin.ts";
+
+export type { AuthedUser } from "../auth/authenticate.ts";
+
+export const SESSION_COOKIE = "octo_session";
+
+export const authSettings = (ctx: ServerContext): AuthSettings => ({
+  db: ctx.db,
+  jwtSecret: ctx.jwtSecret,
+  tokenTtlMs: parseDuration(ctx.config.auth.token_ttl),
+});
+
+/**
+ * Who sent this request: the admin socket, an `Authorization: Bearer octo_…` API key, or the
+ * `octo_session` cookie (in that order; a bad Bearer key never falls back to the cookie).
+ * Used by the route guard below and by the WebSocket upgrade. Origin is checked separately
+ * (`checkOrigin`), because whether it matters depends on the method and the credential.
+ */
+export function authenticate(ctx: ServerContext, request: Request): Result<AuthedUser> {
+  return authenticateCredentials(authSettings(ctx), credentialsOf(request));
+}
+
+function credentialsOf(request: Request): Credentials {
+  if (isAdminSocketRequest(request)) return { adminSocket: true };
+  const authorization = request.headers.get("authorization");
+  if (authorization !== null) {
+    const bearer = /^Bearer +(\S+)$/i.exec(authorization.trim());
+    return { bearer: bearer?.[1] ?? "" };
+  }
+  return { sessionToken: readCookie(request, SESSION_COOKIE) };
+}
+
+export function readCookie(request: Request, name: string): string | undefined {
+  const header = request.headers.get("cookie");
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+const secureCookies = (ctx: ServerContext) => ctx.config.server.public_url.startsWith("https://");
+
+export function sessionCookie(ctx: ServerContext, token: string): string {
+  const maxAge = Math.floor(parseDuration(ctx.config.auth.token_ttl) / 1000);
+  return cookieString(ctx, token, maxAge);
+}
+
+export const clearedSessionCookie = (ctx: ServerContext): string => cookieString(ctx, "", 0);
+
+function cookieString(ctx: ServerContext, value: string, maxAge: number): string {
+  const secure = secureCookies(ctx) ? "; Secure" : "";
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`;
+}
+
+export interface GuardOptions {
+  role?: "admin";
+}
+
+/**
+ * Route guard: resolves `auth` for every route of the plugin that uses it, or answers 401/403.
+ * Cookie-authenticated state changes must carry an allowed Origin; API keys and the admin socket
+ * are not CSRF-prone and are exempt. A cookie past half its life is re-issued on the response.
+ */
+export function authGuard(ctx: ServerContext, opts: GuardOptions = {}) {
+  return new Elysia().resolve({ as: "scoped" }, ({ request, set }) => {
+    const authed = authenticate(ctx, request);
+    if (!authed.ok) throw new OctoError(authed.error.code, authed.error.message);
+    const auth = authed.value;
+    if (auth.via === "cookie" && isStateChanging(request.method)) {
+      const origin = checkOrigin(ctx, request);
+      if (!origin.ok) throw new OctoError(origin.error.code, origin.error.message);
+    }
+    if (opts.role === "admin" && auth.role !== "admin")
+      throw new OctoError("forbidden", "this needs an administrator");
+    if (auth.renewToken) set.headers["set-cookie"] = sessionCookie(ctx, auth.renewToken);
+    return { auth };
+  });
+}
+
+/** The signed-in account behind a request (routes for people, not for the admin socket). */
+export function accountOf(auth: AuthedUser): User {
+  if (!auth.user) throw new OctoError("forbidden", "this route needs a user account, not the admin socket");
+  return auth.user;
+}

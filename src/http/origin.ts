@@ -1,0 +1,56 @@
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import type { ServerContext } from "../server/context.ts";
+
+/** Methods that change state: with cookie auth they must come from an allowed Origin (CSRF defence). */
+export const isStateChanging = (method: string): boolean => !["GET", "HEAD", "OPTIONS"].includes(method);
+
+const originOf = (url: string): string | null => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The origins a browser may send us state changes from: our own (as addressed in the Host header,
+ * over http or https), the configured `server.public_url`, and `auth.allowed_origins`.
+ */
+export function allowedOrigins(ctx: ServerContext, request: Request): Set<string> {
+  const host = new URL(request.url).host;
+  const out = new Set([`http://${host}`, `https://${host}`]);
+  const configured = [ctx.config.server.public_url, ...ctx.config.auth.allowed_origins];
+  for (const url of configured) {
+    const origin = url ? originOf(url) : null;
+    if (origin) out.add(origin);
+  }
+  return out;
+}
+
+/**
+ * Check the Origin header of a cookie-authenticated request (and of the WebSocket upgrade).
+ * A missing Origin is refused too: every browser sends one on these requests, so only a
+ * non-browser or a stripped request lacks it, and those should use an API key.
+ */
+export function checkOrigin(ctx: ServerContext, request: Request): Result<null> {
+  const origin = request.headers.get("origin");
+  if (!origin) {
+    return fail(
+      "origin_not_allowed",
+      "this request needs an Origin header (browsers send one; scripts should use an API key)",
+    );
+  }
+  const normalized = originOf(origin);
+  if (!normalized || !allowedOrigins(ctx, request).has(normalized)) {
+    return fail(
+      "origin_not_allowed",
+      `origin ${origin} may not make this request (add it to [auth] allowed_origins if it is yours)`,
+    );
+  }
+  return ok(null);
+}
+
+/** For requests that carry no credentials yet (login, signup): a present Origin must be allowed. */
+export function checkOriginIfPresent(ctx: ServerContext, request: Request): Result<null> {
+  return request.headers.get("origin") === null ? ok(null) : checkOrigin(ctx, request);
+}

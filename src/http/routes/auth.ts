@@ -1,0 +1,93 @@
+import { Elysia } from "elysia";
+import { signup } from "../../auth/invites.ts";
+import { checkCredentials } from "../../auth/login.ts";
+import { issueSessionToken } from "../../auth/session-token.ts";
+import { publicUser } from "../../auth/users.ts";
+import { LoginBody, type MeResponse, SignupBody } from "../../protocol/api.ts";
+import { OctoError, type Result } from "../../protocol/errors.ts";
+import type { ServerContext } from "../../server/context.ts";
+import type { UserRow } from "../../storage/users.ts";
+import {
+  accountOf,
+  authGuard,
+  authSettings,
+  clearedSessionCookie,
+  readCookie,
+  SESSION_COOKIE,
+  sessionCookie,
+} from "../auth.ts";
+import { errorResponse } from "../errors.ts";
+import { checkOrigin, checkOriginIfPresent } from "../origin.ts";
+import { SlidingWindowLimiter, type Take, takeAll } from "../rate-limit.ts";
+
+type Server = { requestIP(r: Request): { address: string } | null } | null;
+
+const clientIp = (server: Server, request: Request) => server?.requestIP(request)?.address ?? "unknown";
+
+const rateLimited = (t: Extract<Take, { allowed: false }>) =>
+  errorResponse(
+    "rate_limited",
+    `too many failed attempts; try again in ${Math.ceil(t.retryAfterMs / 1000)} s`,
+    { "retry-after": String(Math.ceil(t.retryAfterMs / 1000)) },
+  );
+
+function orThrow<T>(r: Result<T>): T {
+  if (!r.ok) throw new OctoError(r.error.code, r.error.message);
+  return r.value;
+}
+
+/** Sign in, sign up with an invite, sign out, who am I. */
+export function authRoutes(ctx: ServerContext) {
+  const perMinute = ctx.config.auth.login_attempts_per_minute;
+  const byIp = new SlidingWindowLimiter(perMinute);
+  const byUsername = new SlidingWindowLimiter(perMinute);
+  const signupsByIp = new SlidingWindowLimiter(perMinute);
+  const linuxPrefix = ctx.config.local.linux_users.enabled ? ctx.config.local.linux_users.prefix : undefined;
+
+  const signedIn = (user: UserRow, set: { headers: Record<string, unknown> }): MeResponse => {
+    const token = issueSessionToken(ctx.jwtSecret, user, authSettings(ctx).tokenTtlMs);
+    set.headers["set-cookie"] = sessionCookie(ctx, token);
+    return { user: publicUser(user), mode: ctx.mode };
+  };
+
+  return new Elysia({ prefix: "/api/auth" })
+    .post(
+      "/login",
+      async ({ body, request, server, set }) => {
+        orThrow(checkOriginIfPresent(ctx, request));
+        const ip = clientIp(server, request);
+        const take = takeAll([() => byIp.take(ip), () => byUsername.take(body.username.toLowerCase())]);
+        if (!take.allowed) return rateLimited(take);
+        const checked = await checkCredentials(ctx.db, body.username, body.password);
+        if (!checked.ok) {
+          ctx.log.info("login failed", { ip, code: checked.error.code });
+          throw new OctoError(checked.error.code, checked.error.message);
+        }
+        take.release();
+        return signedIn(checked.value, set);
+      },
+      { body: LoginBody },
+    )
+    .post(
+      "/signup",
+      async ({ body, request, server, set }) => {
+        orThrow(checkOriginIfPresent(ctx, request));
+        const take = signupsByIp.take(clientIp(server, request));
+        if (!take.allowed) return rateLimited(take);
+        const created = await signup(ctx.db, { ...body, linuxPrefix });
+        if (created.ok) take.release();
+        const user = orThrow(created);
+        ctx.log.info("user signed up", { user: user.id, username: user.username });
+        return signedIn(user, set);
+      },
+      { body: SignupBody },
+    )
+    .post("/logout", ({ request, set }) => {
+      // Only a request that carries the cookie can end the session; it must come from our origin.
+      if (readCookie(request, SESSION_COOKIE) !== undefined) orThrow(checkOrigin(ctx, request));
+      set.headers["set-cookie"] = clearedSessionCookie(ctx);
+      return { ok: true };
+    })
+    .use(authGuard(ctx))
+    .get("/me", ({ auth }): MeResponse => ({ user: accountOf(auth), mode: ctx.mode }));
+}
