@@ -1,5 +1,6 @@
 import type { Migration } from "../db.ts";
 import { m001 } from "./001_init.ts";
+import { m002 } from "./002_llm.ts";
 
 /** Main database migrations, in order. Append only. */
-export const MAIN_MIGRATIONS: readonly Migration[] = [m001];
+export const MAIN_MIGRATIONS: readonly Migration[] = [m001, m002];

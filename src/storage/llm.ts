@@ -1,0 +1,148 @@
+import type { Database } from "bun:sqlite";
+
+/** SQL for the LLM tables: admin-managed providers, session proxy tokens, usage rows. */
+
+export interface ProviderRow {
+  name: string;
+  kind: "openai" | "anthropic";
+  base_url: string;
+  api_key_env: string | null;
+  api_key_file: string | null;
+  /** A key stored by an admin through the API; never leaves the server. */
+  api_key: string | null;
+  /** JSON array of model specs (validated on the way in and out by the caller). */
+  models: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export const llmProvidersRepo = (db: Database) => ({
+  list(): ProviderRow[] {
+    return db.query<ProviderRow, []>("SELECT * FROM llm_providers ORDER BY name").all();
+  },
+  get(name: string): ProviderRow | null {
+    return db.query<ProviderRow, [string]>("SELECT * FROM llm_providers WHERE name = ?").get(name);
+  },
+  insert(row: ProviderRow): void {
+    db.query(
+      `INSERT INTO llm_providers (name, kind, base_url, api_key_env, api_key_file, api_key, models, created_at, updated_at)
+       VALUES ($name, $kind, $base_url, $api_key_env, $api_key_file, $api_key, $models, $created_at, $updated_at)`,
+    ).run({ ...row });
+  },
+  update(row: Omit<ProviderRow, "created_at">): boolean {
+    return (
+      db
+        .query(
+          `UPDATE llm_providers SET kind = $kind, base_url = $base_url, api_key_env = $api_key_env,
+             api_key_file = $api_key_file, api_key = $api_key, models = $models, updated_at = $updated_at
+           WHERE name = $name`,
+        )
+        .run({ ...row }).changes > 0
+    );
+  },
+  delete(name: string): boolean {
+    return db.query("DELETE FROM llm_providers WHERE name = ?").run(name).changes > 0;
+  },
+});
+
+export interface TokenRow {
+  hash: string;
+  user_id: string;
+  project_id: string;
+  session_id: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export const llmTokensRepo = (db: Database) => ({
+  insert(row: Pick<TokenRow, "hash" | "user_id" | "project_id" | "session_id" | "created_at">): void {
+    db.query(
+      `INSERT INTO llm_tokens (hash, user_id, project_id, session_id, created_at)
+       VALUES ($hash, $user_id, $project_id, $session_id, $created_at)`,
+    ).run({ ...row });
+  },
+  /** Only live tokens: revoked ones are indistinguishable from unknown ones. */
+  live(hash: string): TokenRow | null {
+    return db
+      .query<TokenRow, [string]>("SELECT * FROM llm_tokens WHERE hash = ? AND revoked_at IS NULL")
+      .get(hash);
+  },
+  touch(hash: string, now: number): void {
+    db.query("UPDATE llm_tokens SET last_used_at = ? WHERE hash = ?").run(now, hash);
+  },
+  revokeSession(sessionId: string, now: number): number {
+    return db
+      .query("UPDATE llm_tokens SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL")
+      .run(now, sessionId).changes;
+  },
+  revokeUser(userId: string, now: number): number {
+    return db
+      .query("UPDATE llm_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+      .run(now, userId).changes;
+  },
+});
+
+export interface UsageRow {
+  ts: number;
+  user_id: string;
+  project_id: string;
+  session_id: string;
+  provider: string;
+  model: string;
+  status: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost: number;
+  duration_ms: number;
+}
+
+export interface UsageFilter {
+  user_id?: string;
+  project_id?: string;
+  session_id?: string;
+}
+
+export interface UsageSumRow {
+  model: string;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost: number;
+}
+
+export const llmUsageRepo = (db: Database) => ({
+  insert(row: UsageRow): void {
+    db.query(
+      `INSERT INTO llm_usage (ts, user_id, project_id, session_id, provider, model, status, input_tokens,
+         output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms)
+       VALUES ($ts, $user_id, $project_id, $session_id, $provider, $model, $status, $input_tokens,
+         $output_tokens, $cache_read_tokens, $cache_write_tokens, $cost, $duration_ms)`,
+    ).run({ ...row });
+  },
+  /** Sums per "provider/model" for the rows matching every given filter field. */
+  sumByModel(filter: UsageFilter): UsageSumRow[] {
+    const where: string[] = [];
+    const args: Record<string, string> = {};
+    for (const key of ["user_id", "project_id", "session_id"] as const) {
+      const value = filter[key];
+      if (value === undefined) continue;
+      where.push(`${key} = $${key}`);
+      args[key] = value;
+    }
+    return db
+      .query<UsageSumRow, Record<string, string>>(
+        `SELECT provider || '/' || model AS model, COUNT(*) AS requests,
+           SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+           SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
+           SUM(cost) AS cost
+         FROM llm_usage ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+         GROUP BY provider, model ORDER BY SUM(cost) DESC, model`,
+      )
+      .all(args);
+  },
+});
