@@ -1,0 +1,130 @@
+import { A, useNavigate, useSearchParams } from "@solidjs/router";
+import { createSignal, Show } from "solid-js";
+import * as v from "valibot";
+import { Password, Username } from "../../../src/protocol/api.ts";
+import * as accounts from "../api/accounts.ts";
+import { signedIn } from "../app/session.ts";
+import { AuthFrame } from "../components/AuthFrame.tsx";
+
+type Field = "code" | "username" | "password" | "confirm";
+
+const INVITE_ERRORS: Record<string, string> = {
+  invite_invalid: "This invite code is not valid any more (expired, revoked or used up). Ask for a new one.",
+  username_taken: "That user name is taken. Pick another.",
+};
+
+export default function Signup() {
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [errors, setErrors] = createSignal<Partial<Record<Field, string>>>({});
+  const [formError, setFormError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const initialCode = () => (typeof params.code === "string" ? params.code : "");
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const code = String(form.get("code") ?? "").trim();
+    const username = String(form.get("username") ?? "").trim();
+    const password = String(form.get("password") ?? "");
+    const confirm = String(form.get("confirm") ?? "");
+    // The same contracts the server checks, so people see the rule before a round trip.
+    const found: Partial<Record<Field, string>> = {};
+    if (!code) found.code = "Enter the invite code you were given.";
+    const u = v.safeParse(Username, username);
+    if (!u.success) found.username = u.issues[0]?.message;
+    const p = v.safeParse(Password, password);
+    if (!p.success) found.password = p.issues[0]?.message;
+    else if (password !== confirm) found.confirm = "The two passwords differ.";
+    setErrors(found);
+    setFormError(null);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    const res = await accounts.signup(code, username, password);
+    setBusy(false);
+    if (!res.ok) {
+      if (res.error.code === "username_taken") setErrors({ username: INVITE_ERRORS.username_taken });
+      else setFormError(INVITE_ERRORS[res.error.code] ?? res.error.message);
+      return;
+    }
+    signedIn(res.value);
+    navigate("/projects", { replace: true });
+  };
+
+  const err = (f: Field) => errors()[f];
+  return (
+    <AuthFrame title="Create your account">
+      <form onSubmit={submit} novalidate>
+        <label class="field">
+          <span>Invite code</span>
+          <input
+            name="code"
+            value={initialCode()}
+            autocomplete="off"
+            spellcheck={false}
+            aria-invalid={Boolean(err("code"))}
+            aria-describedby="code-err"
+          />
+          <Show when={err("code")}>
+            <span id="code-err" class="hint" style={{ color: "var(--danger)" }}>
+              {err("code")}
+            </span>
+          </Show>
+        </label>
+        <label class="field">
+          <span>User name</span>
+          <input
+            name="username"
+            autocomplete="username"
+            autocapitalize="none"
+            spellcheck={false}
+            aria-invalid={Boolean(err("username"))}
+            aria-describedby="username-hint"
+          />
+          <span id="username-hint" class="hint" style={err("username") ? { color: "var(--danger)" } : {}}>
+            {err("username") ?? "Lowercase letters, digits, _ or -; starts with a letter."}
+          </span>
+        </label>
+        <label class="field">
+          <span>Password</span>
+          <input
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            aria-invalid={Boolean(err("password"))}
+            aria-describedby="password-hint"
+          />
+          <span id="password-hint" class="hint" style={err("password") ? { color: "var(--danger)" } : {}}>
+            {err("password") ?? "At least 8 characters."}
+          </span>
+        </label>
+        <label class="field">
+          <span>Repeat password</span>
+          <input
+            name="confirm"
+            type="password"
+            autocomplete="new-password"
+            aria-invalid={Boolean(err("confirm"))}
+            aria-describedby="confirm-err"
+          />
+          <Show when={err("confirm")}>
+            <span id="confirm-err" class="hint" style={{ color: "var(--danger)" }}>
+              {err("confirm")}
+            </span>
+          </Show>
+        </label>
+        <Show when={formError()}>
+          <div class="note error" role="alert">
+            {formError()}
+          </div>
+        </Show>
+        <button class="btn primary" type="submit" disabled={busy()}>
+          {busy() ? "Creating account…" : "Create account"}
+        </button>
+        <p class="muted small" style={{ margin: 0 }}>
+          Already have an account? <A href="/login">Sign in</A>
+        </p>
+      </form>
+    </AuthFrame>
+  );
+}
