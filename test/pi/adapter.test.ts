@@ -26,6 +26,10 @@ const textOf = (m: Message) =>
     .filter((p) => p.type === "text")
     .map((p) => (p.type === "text" ? p.text : ""))
     .join("");
+async function start(setup?: Parameters<typeof startAgent>[1]): Promise<Agent> {
+  agent = await startAgent(fx, setup);
+  return agent;
+}
 const held = () => {
   const g = gate();
   gates.push(g.release);
@@ -34,7 +38,7 @@ const held = () => {
 
 describe("pi adapter (real pi)", () => {
   test("streaming text: deltas rebuild the final message; the prompt's client_id comes back; one idle at the end", async () => {
-    const a = (agent = await startAgent(fx));
+    const a = await start();
     a.lane.enqueue([{ text: "Hello from the fixture, friend." }]);
     const from = a.events.length;
     expect(await a.pi.prompt({ message: "hello there", client_id: "c-1" })).toEqual({
@@ -57,7 +61,7 @@ describe("pi adapter (real pi)", () => {
   });
 
   test("a tool call: streamed call with id and name, tool output, the tool message, the final answer", async () => {
-    const a = (agent = await startAgent(fx));
+    const a = await start();
     a.lane.enqueue(
       [{ text: "Running it." }, { toolCall: { name: "bash", args: { command: "echo hi" } } }],
       [{ text: "Done." }],
@@ -65,10 +69,10 @@ describe("pi adapter (real pi)", () => {
     const from = a.events.length;
     await a.pi.prompt({ message: "run it", client_id: "c-2" });
     await a.waitFor("agent.idle", undefined, from);
-    const start = await a.waitFor("stream.tool_call_start", undefined, from);
+    const callStart = await a.waitFor("stream.tool_call_start", undefined, from);
     const end = await a.waitFor("stream.tool_call_end", undefined, from);
     expect(end).toMatchObject({ name: "bash", args: { command: "echo hi" } });
-    expect(start.call_id ?? end.call_id).toBe(end.call_id);
+    expect(callStart.call_id ?? end.call_id).toBe(end.call_id);
     const toolEnd = await a.waitFor("tool.end", undefined, from);
     expect(toolEnd).toEqual({ event: "tool.end", call_id: end.call_id, output: "hi\n", is_error: false });
     const toolMsg = await a.waitFor("stream.message_end", (e) => e.message.role === "tool", from);
@@ -85,7 +89,7 @@ describe("pi adapter (real pi)", () => {
   });
 
   test("thinking on a reasoning model: thinking deltas, then text in the next part", async () => {
-    const a = (agent = await startAgent(fx));
+    const a = await start();
     expect((await a.pi.setModel("fx/fake-r")).ok).toBe(true);
     await a.waitFor("config.model_changed", (e) => e.model === "fx/fake-r");
     a.lane.enqueue([{ thinking: "Let me think this through." }, { text: "Forty-two." }]);
@@ -107,7 +111,7 @@ describe("pi adapter (real pi)", () => {
   });
 
   test("abort mid-stream keeps the partial text and ends idle without an error", async () => {
-    const a = (agent = await startAgent(fx));
+    const a = await start();
     const g = held();
     a.lane.enqueue([{ text: "part one." }, { until: g.promise }, { text: " never sent" }]);
     const from = a.events.length;
@@ -123,7 +127,7 @@ describe("pi adapter (real pi)", () => {
   });
 
   test("prompt while busy is refused with busy; steer and follow_up are delivered in order with their client_ids", async () => {
-    const a = (agent = await startAgent(fx));
+    const a = await start();
     const g = held();
     a.lane.enqueue(
       [{ text: "working on it." }, { until: g.promise }, { text: " finished." }],
@@ -151,7 +155,7 @@ describe("pi adapter (real pi)", () => {
   });
 
   test("HTTP 500 then success: retry.start/end, no idle in between, no error", async () => {
-    const a = (agent = await startAgent(fx));
+    const a = await start();
     a.lane.enqueue([{ httpError: 500, message: "fixture exploded" }], [{ text: "Recovered." }]);
     const from = a.events.length;
     await a.pi.prompt({ message: "try", client_id: "c-6" });
@@ -167,7 +171,7 @@ describe("pi adapter (real pi)", () => {
   });
 
   test("HTTP 500 every time: retries exhausted → agent.error (recoverable) then idle", async () => {
-    const a = (agent = await startAgent(fx));
+    const a = await start();
     const boom = [{ httpError: 500, message: "always broken" }];
     a.lane.enqueue(boom, boom, boom);
     const from = a.events.length;
@@ -187,7 +191,7 @@ describe("pi adapter (real pi)", () => {
         if (!ok) return { block: true, reason: "Denied by user" };
       });
     }`;
-    const a = (agent = await startAgent(fx, { files: { ".pi/extensions/confirm-bash.ts": ext } }));
+    const a = await start({ files: { ".pi/extensions/confirm-bash.ts": ext } });
     a.lane.enqueue([{ toolCall: { name: "bash", args: { command: "echo yes" } } }], [{ text: "ok" }]);
     a.lane.enqueue([{ toolCall: { name: "bash", args: { command: "echo no" } } }], [{ text: "denied" }]);
     let from = a.events.length;
@@ -218,7 +222,7 @@ describe("pi adapter (real pi)", () => {
   });
 
   test("pi killed with SIGKILL mid-turn: partial message kept, agent.error{recoverable}, idle, pending commands fail", async () => {
-    const a = (agent = await startAgent(fx));
+    const a = await start();
     const g = held();
     a.lane.enqueue([{ text: "half of the" }, { until: g.promise }, { text: " answer" }]);
     const from = a.events.length;
