@@ -1,0 +1,134 @@
+import type { ModelSpec, ProviderKind } from "../protocol/llm.ts";
+
+/**
+ * Token usage read off a provider's response while it streams through, and its cost.
+ * OpenAI reports usage in one chunk near the end (`stream_options.include_usage`); Anthropic in
+ * `message_start` (input, cache) and `message_delta` (output, cumulative).
+ */
+
+export interface UsageCounts {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+/** A line longer than this is not a usage event worth keeping in memory. */
+const MAX_LINE = 1 << 20;
+/** Non-streamed JSON answers are kept up to this size to read their usage. */
+const MAX_JSON = 8 << 20;
+
+const num = (x: unknown): number | undefined =>
+  typeof x === "number" && Number.isFinite(x) && x >= 0 ? Math.floor(x) : undefined;
+
+type Json = Record<string, unknown>;
+const obj = (x: unknown): Json | undefined =>
+  typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Json) : undefined;
+
+/** OpenAI counts cached prompt tokens inside prompt_tokens; we report them apart, as pi does. */
+function applyOpenAi(into: UsageCounts, usage: Json): boolean {
+  const prompt = num(usage.prompt_tokens);
+  const completion = num(usage.completion_tokens);
+  if (prompt === undefined && completion === undefined) return false;
+  const cached = num(obj(usage.prompt_tokens_details)?.cached_tokens) ?? 0;
+  into.cacheRead = cached;
+  into.input = Math.max(0, (prompt ?? 0) - cached);
+  into.output = completion ?? 0;
+  into.cacheWrite = num(usage.cache_creation_input_tokens) ?? 0;
+  return true;
+}
+
+/** Anthropic's later events repeat cumulative counts: the newest value of each field wins. */
+function applyAnthropic(into: UsageCounts, usage: Json): boolean {
+  const fields: [keyof UsageCounts, string][] = [
+    ["input", "input_tokens"],
+    ["output", "output_tokens"],
+    ["cacheRead", "cache_read_input_tokens"],
+    ["cacheWrite", "cache_creation_input_tokens"],
+  ];
+  let seen = false;
+  for (const [key, name] of fields) {
+    const value = num(usage[name]);
+    if (value === undefined) continue;
+    into[key] = value;
+    seen = true;
+  }
+  return seen;
+}
+
+function usageIn(kind: ProviderKind, event: Json): Json | undefined {
+  if (kind === "openai") return obj(event.usage);
+  return obj(event.usage) ?? obj(obj(event.message)?.usage);
+}
+
+/** Feed it the response bytes as they pass; ask `result()` at the end. Never throws on bad input. */
+export class UsageMeter {
+  private readonly counts: UsageCounts = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+  private seen = false;
+  private readonly decoder = new TextDecoder();
+  private pending = "";
+  private json = "";
+  private jsonTooBig = false;
+
+  constructor(
+    private readonly kind: ProviderKind,
+    private readonly streamed: boolean,
+  ) {}
+
+  push(bytes: Uint8Array): void {
+    const text = this.decoder.decode(bytes, { stream: true });
+    if (!this.streamed) {
+      if (this.json.length + text.length > MAX_JSON) this.jsonTooBig = true;
+      else this.json += text;
+      return;
+    }
+    this.pending += text;
+    let start = 0;
+    for (let nl = this.pending.indexOf("\n"); nl !== -1; nl = this.pending.indexOf("\n", start)) {
+      this.line(this.pending.slice(start, nl));
+      start = nl + 1;
+    }
+    this.pending = this.pending.slice(start);
+    if (this.pending.length > MAX_LINE) this.pending = "";
+  }
+
+  /** The usage seen, or null when the provider reported none (e.g. the stream was cut early). */
+  result(): UsageCounts | null {
+    if (!this.streamed && !this.jsonTooBig && this.json) this.event(this.json);
+    if (this.streamed && this.pending) this.line(this.pending);
+    this.json = "";
+    this.pending = "";
+    return this.seen ? { ...this.counts } : null;
+  }
+
+  private line(raw: string): void {
+    // Only lines mentioning usage are parsed: text deltas pass untouched.
+    if (!raw.startsWith("data:") || !raw.includes('"usage"')) return;
+    this.event(raw.slice(5).trim());
+  }
+
+  private event(text: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const event = obj(parsed);
+    const usage = event && usageIn(this.kind, event);
+    if (!usage) return;
+    const applied =
+      this.kind === "openai" ? applyOpenAi(this.counts, usage) : applyAnthropic(this.counts, usage);
+    this.seen ||= applied;
+  }
+}
+
+/** USD for these counts at the model's prices (per 1M tokens). */
+export function costOf(counts: UsageCounts, model: ModelSpec): number {
+  const micro =
+    counts.input * model.input_price +
+    counts.output * model.output_price +
+    counts.cacheRead * model.cache_read_price +
+    counts.cacheWrite * model.cache_write_price;
+  return micro / 1_000_000;
+}
