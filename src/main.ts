@@ -1,7 +1,9 @@
 #!/usr/bin/env bun
 import { basename } from "node:path";
 import { configCommand } from "./cli/config.ts";
+import { ctlCommand } from "./cli/ctl.ts";
 import { serveCommand } from "./cli/serve.ts";
+import { userCommand } from "./cli/user.ts";
 import { VERSION } from "./version.ts";
 
 type Command = (argv: string[]) => Promise<number>;
@@ -13,6 +15,11 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     run: configCommand,
     help: "show | init   effective config (secrets redacted) or a commented default",
   },
+  user: {
+    run: userCommand,
+    help: "add | list | passwd   accounts, straight on the database (no server needed)",
+  },
+  ctl: { run: ctlCommand, help: "admin CLI for a running server (also installed as `octoctl`); ctl --help" },
 };
 
 const USAGE = () =>
