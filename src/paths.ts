@@ -76,3 +76,21 @@ export function commandFor(name: ExecutableName, env: NodeJS.ProcessEnv = proces
   }
   return [process.execPath, join(sourceRoot(), SOURCE_ENTRIES[name])];
 }
+
+const PI_PACKAGE_PATH = ["node_modules", "@mariozechner", "pi-coding-agent"];
+
+/**
+ * pi's package folder (holds dist/cli.js, docs/, package.json; bind it read-only into a sandbox).
+ * Installed and in dist/, build.ts ships it as `<prefix>/lib/octo/pi/` beside `<prefix>/bin/`; from
+ * source it is the checkout's node_modules copy. `OCTO_PI_DIR` overrides (tests of odd layouts).
+ * Run it with any of our compiled binaries as the runtime: `BUN_BE_BUN=1 octo-runner <dir>/dist/cli.js`.
+ */
+export function piPackageDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.OCTO_PI_DIR) return env.OCTO_PI_DIR;
+  const binDir = env.OCTO_BIN_DIR || (isCompiled() ? dirname(process.execPath) : undefined);
+  if (binDir) {
+    const shipped = join(binDir, "..", "lib", "octo", "pi", ...PI_PACKAGE_PATH);
+    if (existsSync(join(shipped, "package.json"))) return resolve(shipped);
+  }
+  return join(sourceRoot(), ...PI_PACKAGE_PATH);
+}
