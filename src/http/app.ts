@@ -6,6 +6,8 @@ import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
+import { usageRoutes } from "./routes/usage.ts";
 import { staticUi } from "./static.ts";
 
 /**
@@ -27,6 +29,10 @@ export function createApp(ctx: ServerContext) {
     .use(authRoutes(ctx))
     .use(accountRoutes(ctx))
     .use(adminRoutes(ctx))
+    .use(providerAdminRoutes(ctx))
+    .use(modelRoutes(ctx))
+    .use(usageRoutes(ctx))
+    .use(llmProxyRoutes(ctx))
     .all("/api/*", () => errorResponse("not_found", "no such API route"))
     .use(staticUi(ctx));
 }
