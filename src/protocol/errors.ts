@@ -31,6 +31,7 @@ export const ERROR_STATUS = {
   sandbox_profile_not_found: 404,
   sandbox_policy_invalid: 422,
   sandbox_unavailable: 503,
+  process_limit: 429,
   token_invalid: 401,
   token_revoked: 401,
   wrong_password: 403,

@@ -1,0 +1,141 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Socket } from "node:net";
+import * as v from "valibot";
+import type { Logger } from "../src/log.ts";
+import { type ErrorBody, fail, type Result } from "../src/protocol/errors.ts";
+import {
+  MAX_LINE_BYTES,
+  RUNNER_OPS,
+  RUNNER_PROTOCOL_VERSION,
+  RunnerRequestSchema,
+} from "../src/protocol/runner.ts";
+import { encodeLine, LineDecoder } from "../src/runners/lines.ts";
+import { handleRequest, type RunnerState } from "./ops.ts";
+import type { Subscription, SubscriptionSink } from "./process-table.ts";
+
+/** Above this many unsent bytes on the socket, event delivery waits for `drain`. */
+const HIGH_WATER_BYTES = 1 << 20;
+const PUMP_BATCH = 256;
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest();
+
+/** Constant-time: both sides are hashed first, so neither length nor content leaks through timing. */
+export const secretMatches = (given: string, expected: string): boolean =>
+  timingSafeEqual(sha256(given), sha256(expected));
+
+/**
+ * One client connection. The first line must be a `hello` with the right secret, or the
+ * connection gets an error and is closed. After that every line is decoded and validated;
+ * a bad line gets an error response and the connection carries on.
+ */
+export class RunnerConnection implements SubscriptionSink {
+  private authenticated = false;
+  private closed = false;
+  private readonly waiting = new Set<Subscription>();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly state: RunnerState,
+    private readonly log: Logger,
+  ) {
+    const decoder = new LineDecoder(
+      MAX_LINE_BYTES,
+      (line) => this.onLine(line),
+      () =>
+        this.reject(null, { code: "payload_too_large", message: `line longer than ${MAX_LINE_BYTES} bytes` }),
+    );
+    socket.on("data", (chunk: Buffer) => decoder.push(chunk));
+    socket.on("drain", () => this.onDrain());
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      this.closed = true;
+      state.table.detach(this);
+    });
+  }
+
+  pump(sub: Subscription): void {
+    if (this.closed) return;
+    while (this.socket.writableLength < HIGH_WATER_BYTES) {
+      const lines = this.state.table.pending(sub, PUMP_BATCH);
+      if (lines.length === 0) return;
+      for (const { seq, line } of lines) {
+        this.socket.write(line);
+        sub.position = seq;
+      }
+    }
+    this.waiting.add(sub);
+  }
+
+  private onDrain(): void {
+    const subs = [...this.waiting];
+    this.waiting.clear();
+    for (const sub of subs) this.pump(sub);
+  }
+
+  private send(value: unknown): void {
+    if (!this.closed) this.socket.write(encodeLine(value));
+  }
+
+  private respond(id: number | null, result: Result<unknown>): void {
+    this.send(result.ok ? { id, ok: true, data: result.value } : { id, ok: false, error: result.error });
+  }
+
+  /** An error answer; before authentication also the end of the connection. */
+  private reject(id: number | null, error: ErrorBody): void {
+    this.send({ id, ok: false, error });
+    if (!this.authenticated) this.end(error.message);
+  }
+
+  private end(reason: string): void {
+    this.log.warn("closing connection", { reason });
+    this.closed = true;
+    this.socket.end();
+  }
+
+  private onLine(line: string) {
+    if (this.closed) return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      return this.reject(null, { code: "invalid_json", message: "line is not valid JSON" });
+    }
+    const id =
+      typeof raw === "object" && raw !== null && "id" in raw && Number.isInteger(raw.id)
+        ? (raw.id as number)
+        : null;
+    const op =
+      typeof raw === "object" && raw !== null && "op" in raw ? (raw as { op: unknown }).op : undefined;
+    if (typeof op === "string" && !(RUNNER_OPS as string[]).includes(op))
+      return this.reject(id, {
+        code: "unknown_command",
+        message: `unknown op ${JSON.stringify(op).slice(0, 64)}`,
+      });
+    const parsed = v.safeParse(RunnerRequestSchema, raw);
+    if (!parsed.success) {
+      const issue = parsed.issues[0];
+      const where = issue?.path?.map((p) => String(p.key)).join(".") || "request";
+      return this.reject(id, {
+        code: "validation_failed",
+        message: `${where}: ${issue?.message ?? "invalid"}`,
+      });
+    }
+    const req = parsed.output;
+    if (!this.authenticated) {
+      if (req.op !== "hello")
+        return this.reject(req.id, { code: "unauthorized", message: "the first request must be hello" });
+      if (!secretMatches(req.secret, this.state.secret))
+        return this.reject(req.id, { code: "unauthorized", message: "wrong handshake secret" });
+      if (req.protocol !== RUNNER_PROTOCOL_VERSION)
+        return this.reject(req.id, {
+          code: "bad_request",
+          message: `protocol ${req.protocol} not supported (runner speaks ${RUNNER_PROTOCOL_VERSION})`,
+        });
+      this.authenticated = true;
+    } else if (req.op === "hello") {
+      return this.respond(req.id, fail("conflict", "already authenticated"));
+    }
+    this.respond(req.id, handleRequest(req, this.state, this));
+    if (req.op === "subscribe") this.state.table.startDelivery(req.proc);
+  }
+}

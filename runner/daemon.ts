@@ -1,0 +1,125 @@
+import { chmodSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import type { Logger } from "../src/log.ts";
+import { fail, ok, type Result } from "../src/protocol/errors.ts";
+import type { RunnerFiles } from "../src/runners/layout.ts";
+import { RunnerConnection } from "./connection.ts";
+import type { Launcher } from "./launcher.ts";
+import type { RunnerState } from "./ops.ts";
+import { ProcessTable } from "./process-table.ts";
+
+export interface RunnerDaemonOptions {
+  user: string;
+  files: RunnerFiles;
+  workspaceRoot: string;
+  maxProcesses: number;
+  maxBufferBytes: number;
+  launcher: Launcher;
+  log: Logger;
+}
+
+export interface RunningRunner {
+  state: RunnerState;
+  /** Stop listening, kill every process, remove the socket and pid file. */
+  stop(): Promise<void>;
+}
+
+export const MIN_SECRET_LENGTH = 32;
+
+function readSecret(file: string): Result<string> {
+  try {
+    const stat = lstatSync(file);
+    if (!stat.isFile()) return fail("bad_request", `secret ${file} is not a regular file`);
+    if ((stat.mode & 0o077 & ~0o040) !== 0)
+      return fail(
+        "bad_request",
+        `secret ${file} is readable by others (mode ${(stat.mode & 0o777).toString(8)})`,
+      );
+    const secret = readFileSync(file, "utf8").trim();
+    if (secret.length < MIN_SECRET_LENGTH)
+      return fail("bad_request", `secret ${file} is shorter than ${MIN_SECRET_LENGTH} characters`);
+    return ok(secret);
+  } catch (e) {
+    return fail("bad_request", `cannot read secret ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+}
+
+/** True when something already answers on the socket (a live runner we must not replace). */
+function socketIsLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Result<RunningRunner>> {
+  const { files, log } = opts;
+  const secret = readSecret(files.runnerSecret);
+  if (!secret.ok) return secret;
+  if (!existsSync(opts.workspaceRoot))
+    return fail("bad_request", `workspace ${opts.workspaceRoot} does not exist`);
+  if (existsSync(files.socket)) {
+    if (await socketIsLive(files.socket))
+      return fail("conflict", `a runner is already listening on ${files.socket}`);
+    rmSync(files.socket, { force: true });
+  }
+  const table = new ProcessTable({
+    user: opts.user,
+    workspaceRoot: opts.workspaceRoot,
+    maxProcesses: opts.maxProcesses,
+    maxBufferBytes: opts.maxBufferBytes,
+    launcher: opts.launcher,
+    log,
+  });
+  const state: RunnerState = {
+    user: opts.user,
+    secret: secret.value,
+    startedAt: Date.now(),
+    maxProcesses: opts.maxProcesses,
+    table,
+  };
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    const n = ++connections;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    new RunnerConnection(socket, state, log.child({ conn: n }));
+  });
+  const listening = await new Promise<Result<void>>((resolve) => {
+    server.once("error", (e) => resolve(fail("internal", `cannot listen on ${files.socket}: ${e.message}`)));
+    // Created 0660 from the start: the umask keeps others out before the chmod below.
+    const oldMask = process.umask(0o117);
+    server.listen(files.socket, () => {
+      process.umask(oldMask);
+      resolve(ok(undefined));
+    });
+  });
+  if (!listening.ok) return listening;
+  chmodSync(files.socket, 0o660);
+  writeFileSync(files.pidFile, `${process.pid}\n`, { mode: 0o644 });
+  log.info("runner listening", {
+    user: opts.user,
+    socket: files.socket,
+    pid: process.pid,
+    max_processes: opts.maxProcesses,
+  });
+  let stopped = false;
+  return ok({
+    state,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      table.killAll();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(files.socket, { force: true });
+      rmSync(files.pidFile, { force: true });
+      log.info("runner stopped");
+    },
+  });
+}

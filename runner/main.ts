@@ -1,0 +1,106 @@
+#!/usr/bin/env bun
+import { parseArgs } from "node:util";
+import * as v from "valibot";
+import { createLogger, type LogFormat, type LogLevel } from "../src/log.ts";
+import { userName } from "../src/protocol/runner.ts";
+import { multiUserRunnerFiles, singleUserRunnerFiles, workspaceFor } from "../src/runners/layout.ts";
+import { startRunnerDaemon } from "./daemon.ts";
+import { SandboxLauncher } from "./launcher.ts";
+import { systemMain } from "./system/main.ts";
+
+const USAGE = `usage:
+  octo-runner --user NAME [--runtime-dir DIR | --socket-dir DIR] [--workspace DIR]
+              [--max-processes N] [--buffer-bytes N] [--log-format text|json] [--log-level LEVEL]
+      one user's runner. --runtime-dir (default /run/octo): the multi-user layout, socket in
+      DIR/runners/NAME/. --socket-dir: the single-user layout, socket and secret in DIR.
+  octo-runner --system [--runtime-dir DIR] [--server-group GROUP] [--max-processes N] [--log-format text|json]
+      the privileged component (root): creates octo_<name> users and starts their runners.`;
+
+const positiveInt = (flag: string, text: string | undefined, fallback: number): number => {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, not ${text}`);
+  return n;
+};
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      system: { type: "boolean" },
+      user: { type: "string" },
+      "runtime-dir": { type: "string" },
+      "socket-dir": { type: "string" },
+      workspace: { type: "string" },
+      "server-group": { type: "string" },
+      "max-processes": { type: "string" },
+      "buffer-bytes": { type: "string" },
+      "log-format": { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const format = (values["log-format"] ?? "text") as LogFormat;
+  const level = (values["log-level"] ?? "info") as LogLevel;
+  if (!["text", "json"].includes(format)) throw new Error(`--log-format must be text or json`);
+  if (!["debug", "info", "warn", "error"].includes(level))
+    throw new Error(`--log-level must be debug|info|warn|error`);
+  const maxProcesses = positiveInt("--max-processes", values["max-processes"], 64);
+
+  if (values.system) {
+    return systemMain({
+      runtimeDir: values["runtime-dir"] ?? "/run/octo",
+      serverGroup: values["server-group"] ?? "octo",
+      maxProcesses,
+      logFormat: format,
+      log: createLogger({ format, level, base: { component: "octo-runner-system" } }),
+    });
+  }
+
+  const user = v.safeParse(userName, values.user);
+  if (!user.success) throw new Error(`--user: ${user.issues[0].message}`);
+  const name = user.output;
+  const single = values["socket-dir"] !== undefined;
+  const files = single
+    ? singleUserRunnerFiles(values["socket-dir"] as string)
+    : multiUserRunnerFiles(values["runtime-dir"] ?? "/run/octo", name);
+  const workspace = values.workspace ?? (single ? undefined : workspaceFor(name));
+  if (!workspace) throw new Error("--workspace is required with --socket-dir");
+  const log = createLogger({ format, level, base: { component: "octo-runner", user: name } });
+  const started = await startRunnerDaemon({
+    user: name,
+    files,
+    workspaceRoot: workspace,
+    maxProcesses,
+    maxBufferBytes: positiveInt("--buffer-bytes", values["buffer-bytes"], 8 * 1024 * 1024),
+    launcher: new SandboxLauncher(),
+    log,
+  });
+  if (!started.ok) {
+    log.error(started.error.message, { code: started.error.code });
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info("stopping", { signal });
+      started.value.stop().then(resolve, resolve);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    process.exit(await main(process.argv.slice(2)));
+  } catch (e) {
+    console.error(`octo-runner: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,80 @@
+import { fail, ok, type Result } from "../src/protocol/errors.ts";
+import { RUNNER_PROTOCOL_VERSION, type RunnerRequest, type RunnerStatus } from "../src/protocol/runner.ts";
+import { VERSION } from "../src/version.ts";
+import type { ProcessTable, SubscriptionSink } from "./process-table.ts";
+import { rssBytes } from "./proctree.ts";
+
+export interface RunnerState {
+  user: string;
+  secret: string;
+  startedAt: number;
+  maxProcesses: number;
+  table: ProcessTable;
+}
+
+export function runnerStatus(state: RunnerState): RunnerStatus {
+  return {
+    user: state.user,
+    pid: process.pid,
+    version: VERSION,
+    started_at: state.startedAt,
+    uptime_ms: Date.now() - state.startedAt,
+    processes: state.table.liveCount,
+    max_processes: state.maxProcesses,
+    rss_bytes: rssBytes(process.pid),
+  };
+}
+
+/** One validated, authenticated request → its result. Never throws for bad input. */
+export function handleRequest(
+  req: RunnerRequest,
+  state: RunnerState,
+  conn: SubscriptionSink,
+): Result<unknown> {
+  const { table } = state;
+  const withProc = <T>(id: string, f: (p: ReturnType<typeof table.get> & { ok: true }) => Result<T>) => {
+    const proc = table.get(id);
+    return proc.ok ? f(proc) : proc;
+  };
+  switch (req.op) {
+    case "hello":
+      return ok({ user: state.user, pid: process.pid, version: VERSION, protocol: RUNNER_PROTOCOL_VERSION });
+    case "spawn":
+      return table.spawn(req);
+    case "write": {
+      const bytes = Buffer.from(req.data, "base64");
+      return withProc(req.proc, (p) => {
+        const written = p.value.write(bytes);
+        return written.ok ? ok({ bytes: written.value }) : written;
+      });
+    }
+    case "close_stdin":
+      return withProc(req.proc, (p) => mapEmpty(p.value.closeStdin()));
+    case "resize":
+      return withProc(req.proc, (p) => mapEmpty(p.value.resize(req.cols, req.rows)));
+    case "signal":
+      return withProc(req.proc, (p) => mapEmpty(p.value.signal(req.signal)));
+    case "kill":
+      return withProc(req.proc, (p) => {
+        p.value.kill();
+        return ok({});
+      });
+    case "kill_tag":
+      return ok({ killed: table.killTag(req.tag) });
+    case "list":
+      return ok({ processes: table.list(req.tag) });
+    case "subscribe":
+      return table.subscribe(req.proc, conn, req.after_seq);
+    case "unsubscribe":
+      table.unsubscribe(req.proc, conn);
+      return ok({});
+    case "ack":
+      return mapEmpty(table.ack(req.proc, req.seq));
+    case "status":
+      return ok(runnerStatus(state));
+    default:
+      return fail("unknown_command", "unknown op");
+  }
+}
+
+const mapEmpty = (r: Result<unknown>): Result<Record<string, never>> => (r.ok ? ok({}) : r);

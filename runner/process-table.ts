@@ -1,0 +1,171 @@
+import type { Logger } from "../src/log.ts";
+import { fail, ok, type Result } from "../src/protocol/errors.ts";
+import { newId } from "../src/protocol/ids.ts";
+import type { ProcessInfo, RunnerRequest } from "../src/protocol/runner.ts";
+import type { Launcher } from "./launcher.ts";
+import { SupervisedProcess } from "./supervised.ts";
+import { confineProject } from "./workspace.ts";
+
+/** A connection's interest in one process: everything after `position` should reach it. */
+export interface Subscription {
+  readonly proc: string;
+  position: number;
+  readonly sink: SubscriptionSink;
+}
+
+export interface SubscriptionSink {
+  /** New events may be readable for this subscription. */
+  pump(sub: Subscription): void;
+}
+
+export interface ProcessTableOptions {
+  user: string;
+  workspaceRoot: string;
+  maxProcesses: number;
+  /** Largest per-process event buffer a spawn may ask for; also the default. */
+  maxBufferBytes: number;
+  launcher: Launcher;
+  log: Logger;
+}
+
+type SpawnRequest = Extract<RunnerRequest, { op: "spawn" }>;
+
+/**
+ * The runner's processes and who is subscribed to each. A process record stays until it has
+ * exited and every one of its events is acknowledged; then it is forgotten.
+ */
+export class ProcessTable {
+  private readonly procs = new Map<string, SupervisedProcess>();
+  private readonly subs = new Map<string, Subscription>();
+
+  constructor(private readonly opts: ProcessTableOptions) {}
+
+  get liveCount(): number {
+    let n = 0;
+    for (const p of this.procs.values()) if (p.isLive) n++;
+    return n;
+  }
+
+  spawn(req: SpawnRequest): Result<{ proc: string; pid: number }> {
+    const { opts } = this;
+    if (req.user !== opts.user)
+      return fail("forbidden", `this runner serves user ${opts.user}, not ${req.user}`);
+    if (this.liveCount >= opts.maxProcesses)
+      return fail(
+        "process_limit",
+        `user ${opts.user} already has ${opts.maxProcesses} processes (runner.max_processes)`,
+      );
+    const project = confineProject(req.project, opts.workspaceRoot);
+    if (!project.ok) return project;
+    const id = newId("prc");
+    const proc = new SupervisedProcess({
+      id,
+      kind: req.kind,
+      tag: req.tag ?? null,
+      restart: req.restart ?? null,
+      bufferBytes: Math.min(req.buffer_bytes ?? opts.maxBufferBytes, opts.maxBufferBytes),
+      launcher: opts.launcher,
+      log: opts.log.child({ proc: id }),
+      spec: {
+        argv: req.argv,
+        env: req.env,
+        profile: req.profile,
+        project: project.value,
+        workspaceRoot: opts.workspaceRoot,
+        pty: req.pty,
+        llmSocket: req.llm_socket,
+        toolSocket: req.tool_socket,
+        userLabel: opts.user,
+      },
+      onEvent: (p) => this.onEvent(p),
+    });
+    this.procs.set(id, proc);
+    const started = proc.start();
+    if (!started.ok) {
+      this.procs.delete(id);
+      return started;
+    }
+    opts.log.info("spawned", {
+      proc: id,
+      pid: started.value,
+      profile: req.profile,
+      pty: Boolean(req.pty),
+      tag: req.tag,
+    });
+    return ok({ proc: id, pid: started.value });
+  }
+
+  get(id: string): Result<SupervisedProcess> {
+    const proc = this.procs.get(id);
+    return proc ? ok(proc) : fail("not_found", `no process ${id} on this runner`);
+  }
+
+  list(tag?: string): ProcessInfo[] {
+    return [...this.procs.values()].filter((p) => tag === undefined || p.tag === tag).map((p) => p.info());
+  }
+
+  killTag(tag: string): string[] {
+    const killed: string[] = [];
+    for (const p of this.procs.values()) {
+      if (p.tag === tag && p.isLive) {
+        p.kill();
+        killed.push(p.id);
+      }
+    }
+    return killed;
+  }
+
+  killAll(): void {
+    for (const p of this.procs.values()) p.kill();
+  }
+
+  subscribe(id: string, sink: SubscriptionSink, afterSeq: number): Result<{ last_seq: number }> {
+    const proc = this.get(id);
+    if (!proc.ok) return proc;
+    const last = proc.value.buffer.lastSeq;
+    if (afterSeq > last) return fail("bad_request", `after_seq ${afterSeq} is beyond the last event ${last}`);
+    // One subscriber per process: a reconnecting server replaces its stale connection.
+    const sub: Subscription = { proc: id, position: afterSeq, sink };
+    this.subs.set(id, sub);
+    return ok({ last_seq: last });
+  }
+
+  /** Called by the connection once the subscribe response is written, so replay follows it. */
+  startDelivery(id: string): void {
+    const sub = this.subs.get(id);
+    if (sub) sub.sink.pump(sub);
+  }
+
+  unsubscribe(id: string, sink: SubscriptionSink): void {
+    if (this.subs.get(id)?.sink === sink) this.subs.delete(id);
+  }
+
+  /** A closed connection: its subscriptions end, its processes keep running. */
+  detach(sink: SubscriptionSink): void {
+    for (const [id, sub] of this.subs) if (sub.sink === sink) this.subs.delete(id);
+  }
+
+  ack(id: string, seq: number): Result<void> {
+    const proc = this.get(id);
+    if (!proc.ok) return proc;
+    const acked = proc.value.buffer.ack(seq);
+    if (acked.ok) this.forgetIfDone(proc.value);
+    return acked;
+  }
+
+  /** Lines this subscription has not yet seen. */
+  pending(sub: Subscription, max: number) {
+    return this.procs.get(sub.proc)?.buffer.readAfter(sub.position, max) ?? [];
+  }
+
+  private onEvent(proc: SupervisedProcess): void {
+    const sub = this.subs.get(proc.id);
+    if (sub) sub.sink.pump(sub);
+  }
+
+  private forgetIfDone(proc: SupervisedProcess): void {
+    if (proc.isLive || proc.buffer.ackedSeq < proc.buffer.lastSeq) return;
+    this.procs.delete(proc.id);
+    this.subs.delete(proc.id);
+  }
+}

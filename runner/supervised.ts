@@ -1,0 +1,191 @@
+import type { Logger } from "../src/log.ts";
+import { fail, ok, type Result } from "../src/protocol/errors.ts";
+import type { ProcessInfo, ProcessKind, RestartPolicy, RunnerEventBody } from "../src/protocol/runner.ts";
+import { EventBuffer } from "./event-buffer.ts";
+import { PROCESS_KIND_IMPLS } from "./kinds/index.ts";
+import type { ExitStatus, LaunchedProcess, Launcher, LaunchSpec } from "./launcher.ts";
+import { killTree } from "./proctree.ts";
+
+export type ProcessState = "running" | "restarting" | "exited";
+
+export interface SupervisedOptions {
+  id: string;
+  kind: ProcessKind;
+  spec: LaunchSpec;
+  tag: string | null;
+  restart: RestartPolicy | null;
+  bufferBytes: number;
+  launcher: Launcher;
+  log: Logger;
+  /** Called after every new event (the table pumps the subscriber) and on state changes. */
+  onEvent: (proc: SupervisedProcess) => void;
+}
+
+/** A run that lasts this long counts as healthy: the next crash starts the backoff over. */
+const STABLE_RUN_MS = 30_000;
+
+/**
+ * One logical process: launched through the sandbox, restarted after crashes when its policy
+ * says so (with exponential backoff, reported as events), its events numbered and buffered in
+ * one `EventBuffer` across restarts. Its last event is always exactly one `exit` with
+ * `restarting: false`.
+ */
+export class SupervisedProcess {
+  readonly buffer: EventBuffer;
+  readonly startedAt = Date.now();
+  state: ProcessState = "running";
+  restarts = 0;
+  private current: LaunchedProcess | null = null;
+  private lastLaunchAt = 0;
+  private consecutiveCrashes = 0;
+  private stopRequested = false;
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly opts: SupervisedOptions) {
+    this.buffer = new EventBuffer(opts.id, opts.bufferBytes);
+  }
+
+  get id(): string {
+    return this.opts.id;
+  }
+  get tag(): string | null {
+    return this.opts.tag;
+  }
+  get pid(): number | null {
+    return this.current?.pid ?? null;
+  }
+  get isLive(): boolean {
+    return this.state !== "exited";
+  }
+
+  /** First launch; a failure here is reported to the caller, not as events. */
+  start(): Result<number> {
+    const launched = this.launch(0);
+    if (!launched.ok) {
+      this.state = "exited";
+      return launched;
+    }
+    return ok(launched.value.pid);
+  }
+
+  write(bytes: Uint8Array): Result<number> {
+    if (!this.current) return fail("conflict", `process ${this.id} is not running`);
+    return ok(this.current.write(bytes));
+  }
+
+  closeStdin(): Result<void> {
+    if (!this.current) return fail("conflict", `process ${this.id} is not running`);
+    this.current.closeStdin();
+    return ok(undefined);
+  }
+
+  resize(cols: number, rows: number): Result<void> {
+    if (!this.current) return fail("conflict", `process ${this.id} is not running`);
+    if (!this.opts.spec.pty) return fail("bad_request", `process ${this.id} has no terminal`);
+    this.current.resize(cols, rows);
+    return ok(undefined);
+  }
+
+  signal(signal: NodeJS.Signals): Result<void> {
+    if (!this.current) return fail("conflict", `process ${this.id} is not running`);
+    try {
+      process.kill(this.current.commandPid(), signal);
+    } catch (e) {
+      return fail("conflict", `cannot signal process ${this.id}: ${(e as NodeJS.ErrnoException).code}`);
+    }
+    return ok(undefined);
+  }
+
+  /** Kill the whole tree and never restart. Safe to call in any state. */
+  kill(): void {
+    this.stopRequested = true;
+    if (this.restartTimer) {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = null;
+      this.finish({ event: "exit", code: null, signal: null, restarting: false });
+      return;
+    }
+    if (this.current) killTree(this.current.pid);
+  }
+
+  info(): ProcessInfo {
+    const spec = this.opts.spec;
+    return {
+      proc: this.id,
+      kind: this.opts.kind,
+      pid: this.pid,
+      state: this.state,
+      tag: this.opts.tag,
+      profile: spec.profile,
+      project: spec.project,
+      argv: spec.argv,
+      pty: Boolean(spec.pty),
+      started_at: this.startedAt,
+      restarts: this.restarts,
+      last_seq: this.buffer.lastSeq,
+      acked_seq: this.buffer.ackedSeq,
+    };
+  }
+
+  private emit(body: RunnerEventBody): void {
+    this.buffer.append(body);
+    this.opts.onEvent(this);
+  }
+
+  private finish(body: RunnerEventBody): void {
+    this.state = "exited";
+    this.current = null;
+    this.emit(body);
+  }
+
+  private launch(attempt: number): Result<LaunchedProcess> {
+    const translator = PROCESS_KIND_IMPLS[this.opts.kind].translator((e) => this.emit(e));
+    const launched = this.opts.launcher.launch(this.opts.spec, (stream, bytes) =>
+      translator.output(stream, bytes),
+    );
+    if (!launched.ok) return launched;
+    const proc = launched.value;
+    this.current = proc;
+    this.state = "running";
+    this.lastLaunchAt = Date.now();
+    this.emit({ event: "started", pid: proc.pid, attempt });
+    proc.finished.then((status) => {
+      translator.end();
+      this.onExit(status);
+    });
+    return launched;
+  }
+
+  private onExit(status: ExitStatus) {
+    this.current = null;
+    const crashed = status.signal !== null || status.code !== 0;
+    if (Date.now() - this.lastLaunchAt >= STABLE_RUN_MS) this.consecutiveCrashes = 0;
+    const policy = this.opts.restart;
+    const restart =
+      crashed && !this.stopRequested && policy !== null && this.consecutiveCrashes < policy.max_restarts;
+    if (!restart) {
+      this.opts.log.info("process exited", { proc: this.id, code: status.code, signal: status.signal });
+      return this.finish({ event: "exit", ...status, restarting: false });
+    }
+    const delay = Math.min(policy.initial_delay_ms * 2 ** this.consecutiveCrashes, policy.max_delay_ms);
+    this.consecutiveCrashes++;
+    this.state = "restarting";
+    this.emit({ event: "exit", ...status, restarting: true });
+    this.emit({ event: "restart_scheduled", attempt: this.restarts + 1, delay_ms: delay });
+    this.opts.log.warn("process crashed, restarting", {
+      proc: this.id,
+      code: status.code,
+      signal: status.signal,
+      delay_ms: delay,
+    });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.restarts++;
+      const relaunched = this.launch(this.restarts);
+      if (!relaunched.ok) {
+        this.opts.log.error("restart failed", { proc: this.id, error: relaunched.error.message });
+        this.finish({ event: "exit", code: null, signal: null, restarting: false });
+      }
+    }, delay);
+  }
+}

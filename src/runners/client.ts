@@ -1,0 +1,227 @@
+import { readFileSync } from "node:fs";
+import * as v from "valibot";
+import type { Logger } from "../log.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import {
+  RUNNER_PROTOCOL_VERSION,
+  type RunnerEvent,
+  RunnerEventSchema,
+  type RunnerOp,
+  type RunnerResult,
+  RunnerResultSchemas,
+  type SpawnParams,
+} from "../protocol/runner.ts";
+import { RpcChannel } from "./rpc.ts";
+
+export interface RunnerClientOptions {
+  /** The platform user this runner must serve; a runner answering for anyone else is refused. */
+  user: string;
+  socketPath: string;
+  /** Read on every (re)connect: a restarted runner may have a new secret. */
+  secretFile: string;
+  log?: Logger;
+  /** Backoff between reconnect attempts. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  timeoutMs?: number;
+}
+
+export type EventHandler = (event: RunnerEvent) => void;
+
+interface Subscription {
+  /** Highest seq handed to `onEvent`: a reconnect resumes right after it. */
+  lastSeq: number;
+  onEvent: EventHandler;
+}
+
+export type ConnectionState = "connecting" | "connected" | "closed";
+
+/**
+ * The server's end of one runner. Connects and authenticates; after a lost connection it
+ * reconnects with backoff and resubscribes each process right after the last event it delivered,
+ * so the handler sees every event exactly once (a `resync_needed` marker stands in for events
+ * the runner had to drop). Acknowledging is the caller's job: ack once an event is stored.
+ */
+export class RunnerClient {
+  private channel: RpcChannel | null = null;
+  private readonly subs = new Map<string, Subscription>();
+  private state: ConnectionState = "connecting";
+  private backoff: number;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly stateListeners = new Set<(s: ConnectionState) => void>();
+  runnerPid: number | null = null;
+
+  constructor(private readonly opts: RunnerClientOptions) {
+    this.backoff = opts.minBackoffMs ?? 50;
+  }
+
+  get user(): string {
+    return this.opts.user;
+  }
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  onStateChange(listener: (s: ConnectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /** First connection. Later losses are repaired in the background. */
+  async connect(): Promise<Result<void>> {
+    const r = await this.open();
+    if (!r.ok) this.setState("closed");
+    return r;
+  }
+
+  close(): void {
+    this.setState("closed");
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.channel?.destroy("client closed");
+    this.channel = null;
+  }
+
+  spawn(params: Omit<SpawnParams, "user">) {
+    return this.call("spawn", { ...params, user: this.opts.user });
+  }
+  write(proc: string, bytes: Uint8Array | string) {
+    return this.call("write", { proc, data: Buffer.from(bytes).toString("base64") });
+  }
+  closeStdin(proc: string) {
+    return this.call("close_stdin", { proc });
+  }
+  resize(proc: string, cols: number, rows: number) {
+    return this.call("resize", { proc, cols, rows });
+  }
+  signal(proc: string, signal: string) {
+    return this.call("signal", { proc, signal });
+  }
+  kill(proc: string) {
+    return this.call("kill", { proc });
+  }
+  killTag(tag: string) {
+    return this.call("kill_tag", { tag });
+  }
+  list(tag?: string) {
+    return this.call("list", tag === undefined ? {} : { tag });
+  }
+  status() {
+    return this.call("status", {});
+  }
+  ack(proc: string, seq: number) {
+    return this.call("ack", { proc, seq });
+  }
+
+  /** Events with seq > afterSeq, then live ones, to `onEvent` — across reconnects. */
+  async subscribe(proc: string, afterSeq: number, onEvent: EventHandler) {
+    const sub: Subscription = { lastSeq: afterSeq, onEvent };
+    this.subs.set(proc, sub);
+    const r = await this.call("subscribe", { proc, after_seq: afterSeq });
+    if (!r.ok && this.subs.get(proc) === sub) this.subs.delete(proc);
+    return r;
+  }
+
+  async unsubscribe(proc: string) {
+    this.subs.delete(proc);
+    return this.call("unsubscribe", { proc });
+  }
+
+  /** A typed request; `data` is validated against the op's schema. */
+  call<Op extends RunnerOp>(op: Op, params: Record<string, unknown>): Promise<Result<RunnerResult<Op>>> {
+    if (!this.channel?.isOpen)
+      return Promise.resolve(fail("runner_unavailable", `runner for ${this.opts.user} is not connected`));
+    const schema = RunnerResultSchemas[op] as unknown as v.GenericSchema<unknown, RunnerResult<Op>>;
+    return this.channel.request({ op, ...params }, schema);
+  }
+
+  private setState(s: ConnectionState): void {
+    if (this.state === s || this.state === "closed") return;
+    this.state = s;
+    for (const l of this.stateListeners) l(s);
+  }
+
+  private readSecret(): Result<string> {
+    try {
+      return ok(readFileSync(this.opts.secretFile, "utf8").trim());
+    } catch (e) {
+      return fail("runner_unavailable", `cannot read runner secret: ${(e as NodeJS.ErrnoException).code}`);
+    }
+  }
+
+  private async open(): Promise<Result<void>> {
+    const secret = this.readSecret();
+    if (!secret.ok) return secret;
+    const opened = await RpcChannel.open(this.opts.socketPath, {
+      timeoutMs: this.opts.timeoutMs,
+      onEvent: (line) => this.onEvent(line),
+      onClose: (reason) => this.onClose(channel, reason),
+    });
+    if (!opened.ok) return opened;
+    const channel = opened.value;
+    const hello = await channel.request(
+      { op: "hello", secret: secret.value, protocol: RUNNER_PROTOCOL_VERSION, client: "octo-server" },
+      RunnerResultSchemas.hello,
+    );
+    if (!hello.ok) {
+      channel.destroy();
+      return hello;
+    }
+    if (hello.value.user !== this.opts.user) {
+      channel.destroy();
+      return fail(
+        "forbidden",
+        `runner at ${this.opts.socketPath} serves ${hello.value.user}, not ${this.opts.user}`,
+      );
+    }
+    this.runnerPid = hello.value.pid;
+    this.channel = channel;
+    this.backoff = this.opts.minBackoffMs ?? 50;
+    this.setState("connected");
+    for (const [proc, sub] of this.subs) {
+      const r = await channel.request(
+        { op: "subscribe", proc, after_seq: sub.lastSeq },
+        RunnerResultSchemas.subscribe,
+      );
+      if (!r.ok && r.error.code === "not_found") this.subs.delete(proc);
+    }
+    return ok(undefined);
+  }
+
+  private onEvent(line: Record<string, unknown>): void {
+    const parsed = v.safeParse(RunnerEventSchema, line);
+    if (!parsed.success) {
+      this.opts.log?.warn("invalid event from runner", {
+        user: this.opts.user,
+        issue: parsed.issues[0]?.message,
+      });
+      return;
+    }
+    const event = parsed.output;
+    const sub = this.subs.get(event.proc);
+    // Stale events (a replay racing a resubscribe) are dropped here: never deliver twice.
+    if (!sub || event.seq <= sub.lastSeq) return;
+    sub.lastSeq = event.seq;
+    sub.onEvent(event);
+  }
+
+  private onClose(channel: RpcChannel, reason: string): void {
+    if (this.channel !== channel) return;
+    this.channel = null;
+    if (this.state === "closed") return;
+    this.opts.log?.warn("runner connection lost", { user: this.opts.user, reason });
+    this.setState("connecting");
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.state === "closed" || this.reconnectTimer) return;
+    const delay = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 5000);
+    this.reconnectTimer = setTimeout(async () => {
+      this.reconnectTimer = null;
+      if (this.state === "closed") return;
+      const r = await this.open();
+      if (!r.ok) this.scheduleReconnect();
+    }, delay);
+  }
+}
