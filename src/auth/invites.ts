@@ -50,6 +50,9 @@ export function revokeInvite(db: Database, code: string, now = Date.now()): Resu
   return invitesRepo(db).revoke(code, now) ? ok(null) : fail("not_found", "no such invite");
 }
 
+/** Whether a code names an invite at all (usable or not): unknown codes are what a guesser sends. */
+export const inviteExists = (db: Database, code: string): boolean => invitesRepo(db).byCode(code) !== null;
+
 /** Why an invite cannot be used, for a clear message. */
 function whyUnusable(row: InviteRow | null, now: number): string {
   if (!row) return "this invite code does not exist";

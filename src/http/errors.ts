@@ -9,6 +9,9 @@ export function errorResponse(code: ErrorCode, message: string, headers?: Record
 /** Map whatever Elysia or a handler threw to a stable code. Unknown errors are bugs: logged, 500. */
 export function mapThrown(code: string | number, error: unknown): { code: ErrorCode; message: string } {
   if (error instanceof OctoError) return { code: error.code, message: error.message };
+  // Elysia wraps whatever a parse hook throws (our payload_too_large, invalid_json) in a ParseError.
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if (code === "PARSE" && cause instanceof OctoError) return { code: cause.code, message: cause.message };
   switch (code) {
     case "PARSE":
       return { code: "invalid_json", message: "request body is not valid JSON" };

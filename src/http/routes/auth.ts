@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { signup } from "../../auth/invites.ts";
+import { inviteExists, signup } from "../../auth/invites.ts";
 import { checkCredentials } from "../../auth/login.ts";
 import { issueSessionToken } from "../../auth/session-token.ts";
 import { publicUser } from "../../auth/users.ts";
@@ -41,7 +41,7 @@ export function authRoutes(ctx: ServerContext) {
   const perMinute = ctx.config.auth.login_attempts_per_minute;
   const byIp = new SlidingWindowLimiter(perMinute);
   const byUsername = new SlidingWindowLimiter(perMinute);
-  const signupsByIp = new SlidingWindowLimiter(perMinute);
+  const inviteGuessesByIp = new SlidingWindowLimiter(perMinute);
   const linuxPrefix = ctx.config.local.linux_users.enabled ? ctx.config.local.linux_users.prefix : undefined;
 
   const signedIn = (user: UserRow, set: { headers: Record<string, unknown> }): MeResponse => {
@@ -72,10 +72,11 @@ export function authRoutes(ctx: ServerContext) {
       "/signup",
       async ({ body, request, server, set }) => {
         orThrow(checkOriginIfPresent(ctx, request));
-        const take = signupsByIp.take(clientIp(server, request));
+        const take = inviteGuessesByIp.take(clientIp(server, request));
         if (!take.allowed) return rateLimited(take);
         const created = await signup(ctx.db, { ...body, linuxPrefix });
-        if (created.ok) take.release();
+        // Only guesses count against the allowance: a used-up invite or a taken name is no attack.
+        if (created.ok || inviteExists(ctx.db, body.invite_code)) take.release();
         const user = orThrow(created);
         ctx.log.info("user signed up", { user: user.id, username: user.username });
         return signedIn(user, set);

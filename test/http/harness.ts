@@ -1,0 +1,76 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { adminSocketPath } from "../../src/admin/socket.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { createLogger } from "../../src/log.ts";
+import { type RunningServer, startServer } from "../../src/server/start.ts";
+
+export interface TestServer {
+  server: RunningServer;
+  url: string;
+  origin: string;
+  home: string;
+  /** Environment under which a CLI subprocess sees the same config, data and sockets. */
+  env: Record<string, string>;
+  adminSocket: string;
+  admin: { username: string; password: string };
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** A temporary HOME with XDG dirs inside it, so nothing touches the real user's files. */
+export function tempHome(): { home: string; env: Record<string, string>; configDir: string } {
+  const home = mkdtempSync(join(tmpdir(), "octo-http-"));
+  const env = {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_DATA_HOME: join(home, ".local", "share"),
+    XDG_RUNTIME_DIR: join(home, "run"),
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+  };
+  mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  return { home, env, configDir: join(env.XDG_CONFIG_HOME, "octo") };
+}
+
+/** The real server from source on 127.0.0.1 port 0 with a temporary HOME and real SQLite. */
+export async function startTestServer(configToml = ""): Promise<TestServer> {
+  const { home, env, configDir } = tempHome();
+  const configFile = join(configDir, "config.toml");
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(configFile, configToml);
+  const config = loadConfig({ env });
+  if (!config.ok) throw new Error(config.error.message);
+  const logs: string[] = [];
+  const log = createLogger({ format: "json", level: "debug", write: (line) => logs.push(line) });
+  const started = await startServer({ config: config.value, host: "127.0.0.1", port: 0, log });
+  if (!started.ok) throw new Error(started.error.message);
+  const server = started.value;
+  if (!server.firstAdmin) throw new Error("expected a first admin on an empty database");
+  return {
+    server,
+    url: server.url,
+    origin: server.url,
+    home,
+    env,
+    adminSocket: adminSocketPath(config.value.paths.socketDir),
+    admin: server.firstAdmin,
+    logs,
+    async stop() {
+      await server.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Create a user through the admin API (as the given admin client) and return its id. */
+export async function addUser(
+  admin: { post: (p: string, b?: unknown) => Promise<{ status: number; body: unknown }> },
+  username: string,
+  password: string,
+  role: "admin" | "user" = "user",
+): Promise<string> {
+  const r = await admin.post("/api/admin/users", { username, password, role });
+  if (r.status !== 200) throw new Error(`cannot create ${username}: ${JSON.stringify(r.body)}`);
+  return (r.body as { user: { id: string } }).user.id;
+}
