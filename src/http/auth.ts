@@ -34,11 +34,9 @@ export function authenticate(ctx: ServerContext, request: Request): Result<Authe
 
 function credentialsOf(request: Request): Credentials {
   if (isAdminSocketRequest(request)) return { adminSocket: true };
-  const authorization = request.headers.get("authorization");
-  if (authorization !== null) {
-    const bearer = /^Bearer +(\S+)$/i.exec(authorization.trim());
-    return { bearer: bearer?.[1] ?? "" };
-  }
+  // Only the Bearer scheme is ours: a reverse proxy's Basic auth must not hide the session cookie.
+  const authorization = request.headers.get("authorization")?.trim() ?? "";
+  if (/^Bearer(\s|$)/i.test(authorization)) return { bearer: authorization.slice(6).trim() };
   return { sessionToken: readCookie(request, SESSION_COOKIE) };
 }
 
@@ -76,7 +74,8 @@ export interface GuardOptions {
  * are not CSRF-prone and are exempt. A cookie past half its life is re-issued on the response.
  */
 export function authGuard(ctx: ServerContext, opts: GuardOptions = {}) {
-  return new Elysia().resolve({ as: "scoped" }, ({ request, set }) => {
+  // derive, not resolve: it runs before body validation, so a stranger gets 401/403, never a schema hint.
+  return new Elysia().derive({ as: "scoped" }, ({ request, set }) => {
     const authed = authenticate(ctx, request);
     if (!authed.ok) throw new OctoError(authed.error.code, authed.error.message);
     const auth = authed.value;
