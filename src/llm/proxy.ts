@@ -1,8 +1,8 @@
 import type { Database } from "bun:sqlite";
 import type { LlmProviderConfig } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
-import { fail, ok, type Result } from "../protocol/errors.ts";
-import type { ModelSpec } from "../protocol/llm.ts";
+import { type ErrorCode, fail, ok, type Result } from "../protocol/errors.ts";
+import type { ModelSpec, ProviderKind } from "../protocol/llm.ts";
 import { llmUsageRepo } from "../storage/llm.ts";
 import { findProvider, type LlmProvider, resolveKey } from "./providers.ts";
 import type { TokenScope, TokenStore } from "./tokens.ts";
@@ -58,12 +58,23 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
   const usage = llmUsageRepo(deps.db);
   const providerDeps = { db: deps.db, configured: deps.configured, env: deps.env };
 
+  const refuse = (
+    kind: ProviderKind | null,
+    status: number,
+    code: ErrorCode,
+    message: string,
+    fields = {},
+  ) => {
+    deps.log.warn("llm call refused", { status, code, ...fields });
+    return proxyError(kind, status, code, message);
+  };
+
   return async (request, opts = {}) => {
     const started = clock();
     const url = new URL(request.url);
     const match = PATH.exec(url.pathname);
     if (!match) {
-      return proxyError(null, 404, "not_found", `no route ${url.pathname}; use /p/<provider>/v1/…`);
+      return refuse(null, 404, "not_found", `no route ${url.pathname}; use /p/<provider>/v1/…`);
     }
     const [, providerName, rest] = match as unknown as [string, string, string];
     const provider = findProvider(providerDeps, providerName);
@@ -72,39 +83,39 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
     const token = presentedToken(request.headers);
     const scope = token ? deps.tokens.verify(token) : null;
     if (!scope || (opts.userId && scope.userId !== opts.userId)) {
-      deps.log.warn("llm call refused", { reason: token ? "bad token" : "no token", provider: providerName });
-      return proxyError(kind, 401, "unauthorized", "invalid or revoked session token");
+      const reason = token ? "bad token" : "no token";
+      return refuse(kind, 401, "unauthorized", "invalid or revoked session token", {
+        reason,
+        provider: providerName,
+      });
     }
-    if (!provider) {
-      return proxyError(null, 404, "not_found", `no LLM provider "${providerName}" is configured`);
-    }
+    const who = { user: scope.userId, session: scope.sessionId, provider: providerName };
+    if (!provider)
+      return refuse(null, 404, "not_found", `no LLM provider "${providerName}" is configured`, who);
     const endpoint = endpointOf(provider.kind, request.method, rest);
     if (!endpoint) {
-      return proxyError(
+      return refuse(
         kind,
         404,
         "not_found",
         `${request.method} /v1/${rest} is not served for ${provider.kind} providers`,
+        who,
       );
     }
     if (endpoint === "models") return modelList(provider);
 
     const body = await readBody(request, maxBody);
-    if (!body.ok) return proxyError(kind, 413, "payload_too_large", body.error.message);
+    if (!body.ok) return refuse(kind, 413, "payload_too_large", body.error.message, who);
     const parsed = parseChat(body.value);
-    if (!parsed.ok) return proxyError(kind, 400, parsed.error.code, parsed.error.message);
+    if (!parsed.ok) return refuse(kind, 400, parsed.error.code, parsed.error.message, who);
     const model = provider.models.find((m) => m.id === parsed.value.model);
     if (!model) {
       const offered = provider.models.map((m) => m.id).join(", ") || "none";
-      return proxyError(
-        kind,
-        404,
-        "not_found",
-        `provider "${provider.name}" has no model "${parsed.value.model}" (offered: ${offered})`,
-      );
+      const message = `provider "${provider.name}" has no model "${parsed.value.model}" (offered: ${offered})`;
+      return refuse(kind, 404, "not_found", message, who);
     }
     const key = await resolveKey(provider, deps.env);
-    if (!key.ok) return proxyError(kind, 503, key.error.code, key.error.message);
+    if (!key.ok) return refuse(kind, 503, key.error.code, key.error.message, who);
 
     // A model may think for minutes before its next byte.
     opts.server?.timeout(request, 0);

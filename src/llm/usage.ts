@@ -61,14 +61,20 @@ function usageIn(kind: ProviderKind, event: Json): Json | undefined {
   return obj(event.usage) ?? obj(obj(event.message)?.usage);
 }
 
-/** Feed it the response bytes as they pass; ask `result()` at the end. Never throws on bad input. */
+const USAGE = Buffer.from('"usage"');
+const NEWLINE = 10;
+
+/**
+ * Feed it the response bytes as they pass; ask `result()` at the end. Never throws on bad input.
+ * Streamed bytes are searched for `"usage"` natively; only the lines that contain it are decoded,
+ * so text deltas cost a memchr, not a UTF-8 decode and a string scan.
+ */
 export class UsageMeter {
   private readonly counts: UsageCounts = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
   private seen = false;
-  private readonly decoder = new TextDecoder();
-  private pending = "";
-  private json = "";
-  private jsonTooBig = false;
+  /** Streamed: the unfinished last line. Not streamed: the whole body so far. */
+  private carry: Buffer = Buffer.alloc(0);
+  private tooBig = false;
 
   constructor(
     private readonly kind: ProviderKind,
@@ -76,35 +82,39 @@ export class UsageMeter {
   ) {}
 
   push(bytes: Uint8Array): void {
-    const text = this.decoder.decode(bytes, { stream: true });
+    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (!this.streamed) {
-      if (this.json.length + text.length > MAX_JSON) this.jsonTooBig = true;
-      else this.json += text;
+      if (this.carry.length + chunk.length > MAX_JSON) this.tooBig = true;
+      else this.carry = Buffer.concat([this.carry, chunk]);
       return;
     }
-    this.pending += text;
-    let start = 0;
-    for (let nl = this.pending.indexOf("\n"); nl !== -1; nl = this.pending.indexOf("\n", start)) {
-      this.line(this.pending.slice(start, nl));
-      start = nl + 1;
+    const data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    let from = 0;
+    for (let hit = data.indexOf(USAGE, from); hit !== -1; hit = data.indexOf(USAGE, from)) {
+      const lineEnd = data.indexOf(NEWLINE, hit);
+      if (lineEnd === -1) break;
+      const lineStart = data.lastIndexOf(NEWLINE, hit) + 1;
+      this.line(data.toString("utf8", Math.max(lineStart, from), lineEnd));
+      from = lineEnd + 1;
     }
-    this.pending = this.pending.slice(start);
-    if (this.pending.length > MAX_LINE) this.pending = "";
+    const tail = data.lastIndexOf(NEWLINE) + 1;
+    const rest = data.subarray(Math.max(tail, from));
+    // Copied: the caller's chunk is passed on downstream and must not be pinned here.
+    this.carry = rest.length > MAX_LINE ? Buffer.alloc(0) : Buffer.from(rest);
   }
 
   /** The usage seen, or null when the provider reported none (e.g. the stream was cut early). */
   result(): UsageCounts | null {
-    if (!this.streamed && !this.jsonTooBig && this.json) this.event(this.json);
-    if (this.streamed && this.pending) this.line(this.pending);
-    this.json = "";
-    this.pending = "";
+    if (!this.streamed && !this.tooBig && this.carry.length > 0) this.event(this.carry.toString("utf8"));
+    if (this.streamed && this.carry.length > 0) this.line(this.carry.toString("utf8"));
+    this.carry = Buffer.alloc(0);
     return this.seen ? { ...this.counts } : null;
   }
 
   private line(raw: string): void {
-    // Only lines mentioning usage are parsed: text deltas pass untouched.
-    if (!raw.startsWith("data:") || !raw.includes('"usage"')) return;
-    this.event(raw.slice(5).trim());
+    const text = raw.trimStart();
+    if (!text.startsWith("data:") || !text.includes('"usage"')) return;
+    this.event(text.slice(5).trim());
   }
 
   private event(text: string): void {

@@ -62,10 +62,13 @@ export const llmTokensRepo = (db: Database) => ({
        VALUES ($hash, $user_id, $project_id, $session_id, $created_at)`,
     ).run({ ...row });
   },
-  /** Only live tokens: revoked ones are indistinguishable from unknown ones. */
+  /** Only live tokens of enabled users: revoked ones are indistinguishable from unknown ones. */
   live(hash: string): TokenRow | null {
     return db
-      .query<TokenRow, [string]>("SELECT * FROM llm_tokens WHERE hash = ? AND revoked_at IS NULL")
+      .query<TokenRow, [string]>(
+        `SELECT t.* FROM llm_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.hash = ? AND t.revoked_at IS NULL AND u.disabled = 0`,
+      )
       .get(hash);
   },
   touch(hash: string, now: number): void {

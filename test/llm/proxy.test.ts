@@ -2,8 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { llmUsageRepo } from "../../src/storage/llm.ts";
+import { usersRepo } from "../../src/storage/users.ts";
 import { type LlmFixture, startLlmFixture } from "../fixtures/llm/server.ts";
-import { anthropicBody, chunkReader, type LlmTestbed, openAiBody, startTestbed } from "./setup.ts";
+import { addUser, anthropicBody, chunkReader, type LlmTestbed, openAiBody, startTestbed } from "./setup.ts";
 
 const OPENAI_KEY = "sk-real-openai-key-0123456789";
 const ANTHROPIC_KEY = "sk-ant-real-anthropic-key-0123456789";
@@ -151,6 +152,14 @@ describe("tokens", () => {
     const next = bed.service.tokens.issue(scope);
     expect(bed.service.tokens.verify(token)).toBeNull();
     expect(bed.service.tokens.verify(next)?.sessionId).toBe(scope.sessionId);
+  });
+
+  test("a disabled user's tokens stop working at once", async () => {
+    const carol = addUser(bed.db, `carol${Date.now()}`);
+    const carols = bed.service.tokens.issue({ userId: carol, projectId: "prj_c", sessionId: "ses_c" });
+    expect(bed.service.tokens.verify(carols)?.userId).toBe(carol);
+    usersRepo(bed.db).setDisabled(carol, true, Date.now());
+    expect(bed.service.tokens.verify(carols)).toBeNull();
   });
 
   test("another user's token is refused on this user's socket", async () => {
