@@ -40,6 +40,14 @@ kind = "anthropic"
 base_url = "${fixture.url}"
 api_key_env = "FX_ANTHROPIC"
 models = [{ id = "claude-x", reasoning = true, images = true, input_price = 3.0, output_price = 15.0 }]
+
+# Named like one of pi's built-in providers: pi merges its own models in, ours must still win.
+[[llm.providers]]
+name = "openai"
+kind = "openai"
+base_url = "${fixture.openaiBaseUrl}"
+api_key_env = "FX_OPENAI"
+models = [{ id = "gpt-o", input_price = 1.0, output_price = 1.0 }]
 `,
   });
   relay = startRelay(bed.socketPath);
@@ -73,7 +81,7 @@ function environmentsOf(agentDir: string): string[] {
   return found;
 }
 
-async function runSession(model: "fxo/gpt-x" | "fxa/claude-x", reply: string) {
+async function runSession(model: string, reply: string) {
   const sessionId = `ses_pi_${model.replace("/", "_")}`;
   const token = bed.service.tokens.issue({ userId: bed.alice, projectId: "prj_pi", sessionId });
   const agentDir = join(bed.dir, sessionId, "agent");
@@ -106,6 +114,7 @@ async function runSession(model: "fxo/gpt-x" | "fxa/claude-x", reply: string) {
 describe.each([
   ["fxo/gpt-x", OPENAI_KEY, 2000 * 2 + 40 * 8],
   ["fxa/claude-x", ANTHROPIC_KEY, 2000 * 3 + 40 * 15],
+  ["openai/gpt-o", OPENAI_KEY, 2000 * 1 + 40 * 1],
 ] as const)("real pi via %s", (model, realKey, microDollars) => {
   test(
     "streams the answer; the provider got the real key, pi never had it",
