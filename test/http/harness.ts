@@ -35,10 +35,17 @@ export function tempHome(): { home: string; env: Record<string, string>; configD
 
 /** The real server from source on 127.0.0.1 port 0 with a temporary HOME and real SQLite. */
 export async function startTestServer(configToml = ""): Promise<TestServer> {
-  const { home, env, configDir } = tempHome();
-  const configFile = join(configDir, "config.toml");
-  mkdirSync(configDir, { recursive: true });
-  writeFileSync(configFile, configToml);
+  const dirs = tempHome();
+  mkdirSync(dirs.configDir, { recursive: true });
+  writeFileSync(join(dirs.configDir, "config.toml"), configToml);
+  const t = await startServerIn(dirs);
+  if (!t.server.firstAdmin) throw new Error("expected a first admin on an empty database");
+  return { ...t, admin: t.server.firstAdmin };
+}
+
+/** Start the server on an existing temporary HOME (e.g. one prepared by an offline CLI run). */
+export async function startServerIn(dirs: { home: string; env: Record<string, string> }) {
+  const { home, env } = dirs;
   const config = loadConfig({ env });
   if (!config.ok) throw new Error(config.error.message);
   const logs: string[] = [];
@@ -46,7 +53,6 @@ export async function startTestServer(configToml = ""): Promise<TestServer> {
   const started = await startServer({ config: config.value, host: "127.0.0.1", port: 0, log });
   if (!started.ok) throw new Error(started.error.message);
   const server = started.value;
-  if (!server.firstAdmin) throw new Error("expected a first admin on an empty database");
   return {
     server,
     url: server.url,
@@ -54,7 +60,6 @@ export async function startTestServer(configToml = ""): Promise<TestServer> {
     home,
     env,
     adminSocket: adminSocketPath(config.value.paths.socketDir),
-    admin: server.firstAdmin,
     logs,
     async stop() {
       await server.stop();
