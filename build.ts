@@ -41,7 +41,7 @@ const EXECUTABLES = [
 const OUTPUTS = [
   ...EXECUTABLES.map((e) => join(BIN, e.name)),
   join(BIN, "octoctl"),
-  join(LIB, "pi", "package.json"),
+  join(LIB, "pi", ".octo-manifest"),
 ];
 
 class BuildError extends Error {}
@@ -75,7 +75,7 @@ export async function hashInputs(root: string): Promise<string> {
  * from this checkout's node_modules, keeping each package's path relative to node_modules so the copy
  * resolves the same versions that were tested. Type declarations and source maps are left out.
  */
-export function copyPackageClosure(root: string, name: string, target: string): number {
+export function copyPackageClosure(root: string, name: string, target: string): string[] {
   const modules = join(root, "node_modules");
   const seen = new Set<string>();
   const resolveFrom = (dir: string, dep: string): string | undefined => {
@@ -114,7 +114,12 @@ export function copyPackageClosure(root: string, name: string, target: string): 
       },
     });
   }
-  return seen.size;
+  return [...seen]
+    .map((dir) => {
+      const { name: pkg, version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+      return `${relative(modules, dir)} ${pkg}@${version}`;
+    })
+    .sort();
 }
 
 /** dist/release/octo-<version>-linux-<arch>.tar.gz (one top folder with bin/ and lib/) + .sha256. */
@@ -198,6 +203,8 @@ function shipPi(): number {
   const target = join(LIB, "pi");
   rmSync(target, { recursive: true, force: true });
   const copied = copyPackageClosure(ROOT, PI_PACKAGE, target);
+  // What install.sh compares to decide whether an installed lib/octo/pi is already this one.
+  writeFileSync(join(target, ".octo-manifest"), `${copied.join("\n")}\n`);
   const version = JSON.parse(
     readFileSync(join(ROOT, "node_modules", PI_PACKAGE, "package.json"), "utf8"),
   ).version;
@@ -206,7 +213,7 @@ function shipPi(): number {
     join(target, "package.json"),
     `${JSON.stringify({ name: "octo-pi", private: true, dependencies: { [PI_PACKAGE]: version } }, null, 2)}\n`,
   );
-  return copied;
+  return copied.length;
 }
 
 export async function build(opts: { force?: boolean } = {}): Promise<{ skipped: boolean }> {

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Server } from "bun";
+import { ensureRelease, type Release, ROOT } from "../build/built.ts";
+import { run } from "./sh.ts";
+
+/**
+ * The curl path: `curl -fsSL URL/install.sh | sh -s -- --from URL/….tar.gz`, against a release tarball
+ * served from 127.0.0.1 by this test — the real one, a tampered one, and one without a checksum.
+ */
+
+let tmp: string;
+let release: Release;
+let server: Server<undefined>;
+let base: string;
+
+beforeAll(async () => {
+  release = await ensureRelease();
+  tmp = mkdtempSync(join(tmpdir(), "octo-release-"));
+  const real = Bun.file(release.tarball);
+  const tampered = new Uint8Array(await real.arrayBuffer());
+  const last = tampered.length - 1;
+  tampered[last] = (tampered[last] ?? 0) ^ 0xff;
+  const routes: Record<string, () => Response> = {
+    "/install.sh": () => new Response(Bun.file(join(ROOT, "install.sh"))),
+    "/octo.tar.gz": () => new Response(real),
+    "/octo.tar.gz.sha256": () => new Response(Bun.file(release.checksum)),
+    "/tampered.tar.gz": () => new Response(tampered),
+    "/tampered.tar.gz.sha256": () => new Response(Bun.file(release.checksum)),
+    "/nosum.tar.gz": () => new Response(real),
+  };
+  server = Bun.serve(
+    {
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (req) => routes[new URL(req.url).pathname]?.() ?? new Response("no", { status: 404 }),
+    },
+    120_000,
+  );
+  base = `http://127.0.0.1:${server.port}`;
+}, 600_000);
+
+afterAll(() => {
+  server?.stop(true);
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+}, 120_000);
+
+/** What a user on a machine without the checkout types: the script comes from the network too. */
+const curlPipe = (prefix: string, shArgs: string, env: Record<string, string> = {}) =>
+  run(
+    ["sh", "-c", `curl -fsSL ${base}/install.sh | sh -s -- --prefix ${prefix} ${shArgs}`],
+    {
+      cwd: tmp,
+      env,
+    },
+    120_000,
+  );
+
+describe("install.sh --from a release tarball", () => {
+  test("curl | sh installs a verified release", async () => {
+    const prefix = join(tmp, "p1");
+    const r = await curlPipe(prefix, `--from ${base}/octo.tar.gz`);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const sum = readFileSync(release.checksum, "utf8").split(" ")[0];
+    expect(r.stdout).toContain(`verified sha256 ${sum}`);
+    expect(readlinkSync(join(prefix, "bin", "octoctl"))).toBe("octo");
+    const pkg = await Bun.file(join(ROOT, "package.json")).json();
+    expect((await run([join(prefix, "bin", "octo"), "version"])).stdout.trim()).toBe(pkg.version);
+    expect(
+      existsSync(join(prefix, "lib/octo/pi/node_modules/@mariozechner/pi-coding-agent/dist/cli.js")),
+    ).toBe(true);
+    expect(r.stdout).toContain("Next:");
+  }, 120_000);
+
+  test("OCTO_RELEASE_URL works like --from; a second run changes nothing", async () => {
+    const prefix = join(tmp, "p1");
+    const r = await curlPipe(prefix, "", { OCTO_RELEASE_URL: `${base}/octo.tar.gz` });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("already up to date");
+    expect(r.stdout).not.toContain("installed /");
+  }, 120_000);
+
+  test("a tampered tarball is refused and nothing is installed", async () => {
+    const prefix = join(tmp, "p3");
+    const r = await curlPipe(prefix, `--from ${base}/tampered.tar.gz`);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("checksum mismatch");
+    expect(r.stderr).toContain("refusing to install");
+    expect(existsSync(prefix)).toBe(false);
+  }, 120_000);
+
+  test("a tarball without a checksum file is refused", async () => {
+    const prefix = join(tmp, "p4");
+    const r = await curlPipe(prefix, `--from ${base}/nosum.tar.gz`);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("refusing to install unverified");
+    expect(existsSync(prefix)).toBe(false);
+  }, 120_000);
+
+  test("a wrong --sha256 is refused; the right one installs", async () => {
+    const wrong = await curlPipe(join(tmp, "p5"), `--from ${base}/octo.tar.gz --sha256 ${"0".repeat(64)}`);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain("checksum mismatch");
+    expect(existsSync(join(tmp, "p5"))).toBe(false);
+  }, 120_000);
+
+  test("an unreachable URL fails clearly", async () => {
+    const r = await curlPipe(join(tmp, "p6"), `--from ${base}/missing.tar.gz`);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`cannot download ${base}/missing.tar.gz`);
+  }, 120_000);
+});
