@@ -9,7 +9,7 @@ import {
   ProviderPatch,
 } from "../protocol/llm.ts";
 import { llmProvidersRepo, type ProviderRow } from "../storage/llm.ts";
-import { fromRow, type ProviderDeps, publicProvider } from "./providers.ts";
+import { fromConfig, fromRow, type ProviderDeps, publicProvider } from "./providers.ts";
 
 /**
  * Admin-managed providers (the ones not in config.toml). Inputs are decoded here too, so the same
@@ -86,21 +86,7 @@ function existing(deps: ProviderDeps, name: string): Result<ProviderRow> {
 
 export function getProvider(deps: ProviderDeps, name: string): Result<Provider> {
   const configured = deps.configured.find((p) => p.name === name);
-  if (configured) {
-    return ok(
-      publicProvider(
-        {
-          name: configured.name,
-          kind: configured.kind,
-          base_url: configured.base_url,
-          source: "config",
-          key: { env: configured.api_key_env, file: configured.api_key_file },
-          models: configured.models,
-        },
-        deps.env,
-      ),
-    );
-  }
+  if (configured) return ok(publicProvider(fromConfig(configured), deps.env));
   const row = llmProvidersRepo(deps.db).get(name);
   return row ? ok(view(deps, row)) : fail("not_found", `no provider "${name}"`);
 }

@@ -44,7 +44,7 @@ export interface ProviderDeps {
 
 const ModelList = v.array(ModelBody);
 
-function fromConfig(p: LlmProviderConfig): LlmProvider {
+export function fromConfig(p: LlmProviderConfig): LlmProvider {
   return {
     name: p.name,
     kind: p.kind,
