@@ -74,6 +74,11 @@ export class RunnerClient {
     return r;
   }
 
+  /** Drop the current connection and resume on a new one (also what happens after a network loss). */
+  reconnect(): void {
+    this.channel?.destroy("reconnect requested");
+  }
+
   close(): void {
     this.setState("closed");
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);

@@ -164,3 +164,59 @@ export async function startLocalRunner(
 }
 
 export const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+/** Polls a condition on state the test cannot subscribe to (e.g. /proc), until it holds. */
+export async function waitUntil<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A bare socket speaking lines, for protocol-level bad-input tests. */
+export async function rawLines(socketPath: string) {
+  const { connect } = await import("node:net");
+  const { LineDecoder } = await import("../../src/runners/lines.ts");
+  const socket = connect(socketPath);
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("error", reject);
+  });
+  const lines: Record<string, unknown>[] = [];
+  const wakers = new Set<() => void>();
+  let closed = false;
+  const decoder = new LineDecoder(
+    1 << 24,
+    (l) => {
+      lines.push(JSON.parse(l));
+      for (const w of [...wakers]) w();
+    },
+    () => {},
+  );
+  socket.on("data", (c: Buffer) => decoder.push(c));
+  socket.on("close", () => {
+    closed = true;
+    for (const w of [...wakers]) w();
+  });
+  socket.on("error", () => {});
+  const sub = (wake: () => void) => {
+    wakers.add(wake);
+    return () => wakers.delete(wake);
+  };
+  let read = 0;
+  return {
+    send: (text: string) => socket.write(text),
+    /** The next line not yet returned. */
+    next: () => until("a line", () => lines.length > read && (lines[read++] as Record<string, unknown>), sub),
+    closed: () => until("the connection to close", () => closed, sub),
+    isClosed: () => closed,
+    close: () => socket.destroy(),
+  };
+}

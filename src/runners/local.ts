@@ -1,0 +1,89 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import type { Logger } from "../log.ts";
+import { commandFor } from "../paths.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import { RunnerClient } from "./client.ts";
+import { newHandshakeSecret, singleUserRunnerFiles } from "./layout.ts";
+
+export interface LocalRunnerOptions {
+  /** The runner's user label (single-user mode has one user). */
+  user: string;
+  socketDir: string;
+  workspaceDir: string;
+  maxProcesses: number;
+  logFormat: "text" | "json";
+  log: Logger;
+  readyTimeoutMs?: number;
+}
+
+function answers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(socket);
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Single-user mode: reuse the live runner found through its socket and secret, or start one as
+ * the invoking user, detached so it outlives this server (and its restarts).
+ */
+export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Result<RunnerClient>> {
+  const files = singleUserRunnerFiles(opts.socketDir);
+  mkdirSync(opts.socketDir, { recursive: true, mode: 0o700 });
+  chmodSync(opts.socketDir, 0o700);
+  mkdirSync(opts.workspaceDir, { recursive: true, mode: 0o700 });
+  if (!existsSync(files.runnerSecret))
+    writeFileSync(files.runnerSecret, `${newHandshakeSecret()}\n`, { mode: 0o600 });
+  const client = new RunnerClient({
+    user: opts.user,
+    socketPath: files.socket,
+    secretFile: files.serverSecret,
+    log: opts.log,
+  });
+  if (await answers(files.socket)) {
+    const reused = await client.connect();
+    if (reused.ok) {
+      opts.log.info("reusing runner", { pid: client.runnerPid, socket: files.socket });
+      return ok(client);
+    }
+    return fail(
+      "runner_unavailable",
+      `a runner answers on ${files.socket} but refused us: ${reused.error.message}`,
+    );
+  }
+  const logFd = openSync(files.logFile, "a", 0o600);
+  const argv = [
+    ...commandFor("octo-runner"),
+    "--user",
+    opts.user,
+    "--socket-dir",
+    opts.socketDir,
+    "--workspace",
+    opts.workspaceDir,
+    "--max-processes",
+    String(opts.maxProcesses),
+    "--log-format",
+    opts.logFormat,
+  ];
+  const proc = Bun.spawn(argv, { stdio: ["ignore", logFd, logFd], detached: true });
+  closeSync(logFd);
+  proc.unref();
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
+  let wait = 5;
+  while (Date.now() < deadline && proc.exitCode === null) {
+    if (await answers(files.socket)) {
+      const connected = await client.connect();
+      if (!connected.ok) return connected;
+      opts.log.info("runner started", { pid: proc.pid, socket: files.socket });
+      return ok(client);
+    }
+    await Bun.sleep(wait);
+    wait = Math.min(wait * 2, 100);
+  }
+  return fail("runner_unavailable", `runner did not start (see ${files.logFile})`);
+}

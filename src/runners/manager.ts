@@ -1,0 +1,117 @@
+import * as v from "valibot";
+import type { Logger } from "../log.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import { userName } from "../protocol/runner.ts";
+import { RunnerClient } from "./client.ts";
+import { multiUserRunnerFiles, systemSocketPath } from "./layout.ts";
+import { ensureLocalRunner } from "./local.ts";
+import { SystemClient } from "./system-client.ts";
+
+/** One row of `octoctl status` / `GET /api/admin/status`. */
+export interface RunnerStatusRow {
+  user: string;
+  connected: boolean;
+  pid: number | null;
+  uptime_ms: number | null;
+  processes: number | null;
+  max_processes: number | null;
+  rss_bytes: number | null;
+  error?: string;
+}
+
+/** "The runner for user X", in either mode. Runners start lazily on first use. */
+export interface RunnerManager {
+  readonly mode: "single-user" | "multi-user";
+  forUser(name: string): Promise<Result<RunnerClient>>;
+  status(): Promise<RunnerStatusRow[]>;
+  /** Disconnect (runners keep running: they outlive the server). */
+  close(): void;
+}
+
+export interface RunnerManagerOptions {
+  mode: "single-user" | "multi-user";
+  /** Single-user: the runner's directory. Multi-user: the runtime dir holding system.sock and runners/. */
+  socketDir: string;
+  workspaceDir: string;
+  maxProcesses: number;
+  logFormat: "text" | "json";
+  log: Logger;
+}
+
+/** The label of the one runner in single-user mode. */
+export const LOCAL_RUNNER_USER = "local";
+
+async function rowFor(user: string, client: RunnerClient): Promise<RunnerStatusRow> {
+  const s = await client.status();
+  if (!s.ok)
+    return {
+      user,
+      connected: false,
+      pid: null,
+      uptime_ms: null,
+      processes: null,
+      max_processes: null,
+      rss_bytes: null,
+      error: s.error.message,
+    };
+  const { pid, uptime_ms, processes, max_processes, rss_bytes } = s.value;
+  return { user, connected: true, pid, uptime_ms, processes, max_processes, rss_bytes };
+}
+
+export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
+  const clients = new Map<string, RunnerClient>();
+  const starting = new Map<string, Promise<Result<RunnerClient>>>();
+  const system = new SystemClient(systemSocketPath(opts.socketDir));
+
+  const startFor = async (name: string): Promise<Result<RunnerClient>> => {
+    if (opts.mode === "single-user") {
+      return ensureLocalRunner({
+        user: LOCAL_RUNNER_USER,
+        socketDir: opts.socketDir,
+        workspaceDir: opts.workspaceDir,
+        maxProcesses: opts.maxProcesses,
+        logFormat: opts.logFormat,
+        log: opts.log.child({ runner: LOCAL_RUNNER_USER }),
+      });
+    }
+    const ensured = await system.ensureUser(name);
+    if (!ensured.ok) return ensured;
+    const started = await system.startRunner(name);
+    if (!started.ok) return started;
+    const files = multiUserRunnerFiles(opts.socketDir, name);
+    const client = new RunnerClient({
+      user: name,
+      socketPath: files.socket,
+      secretFile: files.serverSecret,
+      log: opts.log,
+    });
+    const connected = await client.connect();
+    return connected.ok ? ok(client) : connected;
+  };
+
+  return {
+    mode: opts.mode,
+    async forUser(name) {
+      const key = opts.mode === "single-user" ? LOCAL_RUNNER_USER : name;
+      if (opts.mode === "multi-user" && !v.is(userName, name))
+        return fail("validation_failed", `invalid user name ${JSON.stringify(name)}`);
+      const existing = clients.get(key);
+      if (existing && existing.connectionState !== "closed") return ok(existing);
+      let pending = starting.get(key);
+      if (!pending) {
+        pending = startFor(name).finally(() => starting.delete(key));
+        starting.set(key, pending);
+      }
+      const r = await pending;
+      if (r.ok) clients.set(key, r.value);
+      return r;
+    },
+    async status() {
+      return Promise.all([...clients].map(([user, client]) => rowFor(user, client)));
+    },
+    close() {
+      for (const c of clients.values()) c.close();
+      clients.clear();
+    },
+  };
+}
