@@ -31,14 +31,11 @@ beforeAll(async () => {
     "/tampered.tar.gz.sha256": () => new Response(Bun.file(release.checksum)),
     "/nosum.tar.gz": () => new Response(real),
   };
-  server = Bun.serve(
-    {
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: (req) => routes[new URL(req.url).pathname]?.() ?? new Response("no", { status: 404 }),
-    },
-    120_000,
-  );
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (req) => routes[new URL(req.url).pathname]?.() ?? new Response("no", { status: 404 }),
+  });
   base = `http://127.0.0.1:${server.port}`;
 }, 600_000);
 
@@ -49,14 +46,10 @@ afterAll(() => {
 
 /** What a user on a machine without the checkout types: the script comes from the network too. */
 const curlPipe = (prefix: string, shArgs: string, env: Record<string, string> = {}) =>
-  run(
-    ["sh", "-c", `curl -fsSL ${base}/install.sh | sh -s -- --prefix ${prefix} ${shArgs}`],
-    {
-      cwd: tmp,
-      env,
-    },
-    120_000,
-  );
+  run(["sh", "-c", `curl -fsSL ${base}/install.sh | sh -s -- --prefix ${prefix} ${shArgs}`], {
+    cwd: tmp,
+    env,
+  });
 
 describe("install.sh --from a release tarball", () => {
   test("curl | sh installs a verified release", async () => {
@@ -100,7 +93,7 @@ describe("install.sh --from a release tarball", () => {
     expect(existsSync(prefix)).toBe(false);
   }, 120_000);
 
-  test("a wrong --sha256 is refused; the right one installs", async () => {
+  test("a wrong --sha256 is refused", async () => {
     const wrong = await curlPipe(join(tmp, "p5"), `--from ${base}/octo.tar.gz --sha256 ${"0".repeat(64)}`);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain("checksum mismatch");
