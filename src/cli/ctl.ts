@@ -54,8 +54,9 @@ export async function ctlCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-  const [noun, verb, ...args] = positionals;
-  const command = noun === "status" ? status : COMMANDS[`${noun} ${verb}`];
+  // `status` is one word; every other command is a noun and a verb.
+  const words = positionals[0] === "status" ? 1 : 2;
+  const command = COMMANDS[positionals.slice(0, words).join(" ")];
   if (values.help || !command) {
     (values.help ? console.log : console.error)(USAGE);
     return values.help ? 0 : 2;
@@ -68,11 +69,7 @@ export async function ctlCommand(argv: string[]): Promise<number> {
     config: values.config,
   });
   if (!target.ok) return failed(target);
-  return command({
-    target: target.value,
-    values,
-    args: noun === "status" ? ([verb, ...args].filter(Boolean) as string[]) : args,
-  });
+  return command({ target: target.value, values, args: positionals.slice(words) });
 }
 
 let jsonErrors = false;
@@ -107,13 +104,16 @@ async function userByName(run: Run, name: string): Promise<Result<User>> {
     : { ok: false, error: { code: "not_found", message: `no user named ${name}` } };
 }
 
-const status = (run: Run) =>
-  show(run, callApi<AdminStatus>(run.target, "GET", "/api/admin/status"), (s) =>
+async function status(run: Run): Promise<number> {
+  const bad = needArgs(run, []);
+  if (bad) return usage(bad);
+  return show(run, callApi<AdminStatus>(run.target, "GET", "/api/admin/status"), (s) =>
     renderTable(
       ["VERSION", "MODE", "UPTIME", "USERS", "RUNNERS"],
       [[s.version, s.mode, formatDuration(s.uptime_ms), s.users, s.runners.length]],
     ),
   );
+}
 
 function withUser(action: (run: Run, user: User) => Promise<number>) {
   return async (run: Run) => {
@@ -141,6 +141,7 @@ function withPassword(text: string, secret: { password: string; generated: boole
 }
 
 const COMMANDS: Record<string, (run: Run) => Promise<number>> = {
+  status,
   "user list": (run) =>
     show(run, callApi<{ users: User[] }>(run.target, "GET", "/api/admin/users"), (r) => userRows(r.users)),
   "user add": async (run) => {

@@ -132,6 +132,7 @@ describe("octoctl over the admin socket", () => {
     expect((await ctl(["user", "add"])).code).toBe(2);
     expect((await ctl(["invite", "create", "--expires", "soon"])).code).toBe(2);
     expect((await ctl(["status", "--bogus"])).code).toBe(2);
+    expect((await ctl(["status", "extra"])).code).toBe(2);
   });
 });
 
