@@ -1,0 +1,201 @@
+import { existsSync, lstatSync, readlinkSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { SandboxPolicy } from "../../src/protocol/sandbox.ts";
+import { SANDBOX } from "./layout.ts";
+import { type RelayForward, relayScript } from "./relay.ts";
+
+export interface ReadOnlyBind {
+  src: string;
+  dst: string;
+}
+
+/** Host programs the sandbox is built from (absolute paths, resolved once by `locateTools`). */
+export interface SandboxTools {
+  bwrap: string;
+  prlimit: string;
+  socat: string;
+  sh: string;
+}
+
+export interface SandboxRunOptions {
+  /** Real (symlink-free) host path of the project, mounted at /workspace. */
+  project: string;
+  /** Host home of the invoking account: `~/` entries of the policy are taken from here. */
+  home: string;
+  pty: boolean;
+  command: string[];
+  llmSocket?: string;
+  toolSocket?: string;
+  /** Host path of this run's egress proxy socket (proxy mode only). */
+  egressSocket?: string;
+  /** Host loopback port of the LLM relay in open mode (no private loopback there). */
+  openLlmPort?: number;
+  extraReadOnly?: ReadOnlyBind[];
+  tools: SandboxTools;
+}
+
+const MIB = 1024 * 1024;
+
+/** `~/x` → where it lives on the host and where it appears inside. */
+function placeOf(path: string, home: string): { host: string; inside: string } {
+  if (path.startsWith("~/"))
+    return { host: join(home, path.slice(2)), inside: join(SANDBOX.home, path.slice(2)) };
+  return { host: path, inside: path };
+}
+
+const under = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}/`);
+
+function prlimitArgs(policy: SandboxPolicy, prlimit: string): string[] {
+  const l = policy.limits;
+  const args: string[] = [];
+  if (l.processes) args.push(`--nproc=${l.processes}`);
+  if (l.open_files) args.push(`--nofile=${l.open_files}`);
+  if (l.memory_mb) args.push(`--as=${l.memory_mb * MIB}`);
+  if (l.cpu_seconds) args.push(`--cpu=${l.cpu_seconds}`);
+  if (l.file_size_mb) args.push(`--fsize=${l.file_size_mb * MIB}`);
+  return args.length ? [prlimit, ...args, "--"] : [];
+}
+
+function bindArgs(flag: "--ro-bind-try" | "--bind-try", path: string, home: string): string[] {
+  const { host, inside } = placeOf(path, home);
+  let stat: ReturnType<typeof lstatSync> | undefined;
+  try {
+    stat = lstatSync(host);
+  } catch {
+    return []; // absent on this host: nothing to bind, nothing to hide
+  }
+  // Merged-/usr systems have /bin → usr/bin: recreate the link instead of binding the target twice.
+  if (stat.isSymbolicLink()) return ["--symlink", readlinkSync(host), inside];
+  return [flag, host, inside];
+}
+
+/** Maps a sandbox path back to the host file that would appear there, if any. */
+function hostSourceOf(inside: string, policy: SandboxPolicy, opts: SandboxRunOptions): string | undefined {
+  if (under(SANDBOX.workspace, inside)) return opts.project + inside.slice(SANDBOX.workspace.length);
+  for (const bind of opts.extraReadOnly ?? [])
+    if (under(bind.dst, inside)) return bind.src + inside.slice(bind.dst.length);
+  for (const entry of [...policy.filesystem.read_write, ...policy.filesystem.read_only]) {
+    const place = placeOf(entry, opts.home);
+    if (under(place.inside, inside)) return place.host + inside.slice(place.inside.length);
+  }
+  return undefined;
+}
+
+function denyArgs(policy: SandboxPolicy, opts: SandboxRunOptions): string[] {
+  const args: string[] = [];
+  for (const entry of policy.filesystem.deny) {
+    const inside = placeOf(entry, opts.home).inside;
+    const host = hostSourceOf(inside, policy, opts);
+    if (!host || !existsSync(host)) continue; // not visible inside: nothing to mask
+    if (statSync(host).isDirectory()) args.push("--tmpfs", inside, "--remount-ro", inside);
+    else args.push("--ro-bind", "/dev/null", inside);
+  }
+  return args;
+}
+
+export function relayForwards(policy: SandboxPolicy, opts: SandboxRunOptions): RelayForward[] {
+  const forwards: RelayForward[] = [];
+  if (opts.llmSocket) {
+    const port = policy.network.mode === "open" ? opts.openLlmPort : SANDBOX.llmPort;
+    if (port === undefined) throw new Error("open mode with an LLM socket needs openLlmPort");
+    forwards.push({ port, socket: SANDBOX.llmSocket });
+  }
+  if (policy.network.mode === "proxy")
+    forwards.push({ port: SANDBOX.egressPort, socket: SANDBOX.egressSocket });
+  return forwards;
+}
+
+/**
+ * The exact argv that starts the sandbox: `prlimit … -- bwrap … -- [sh -c relay] CMD…`.
+ * The environment is not on the argv (other accounts can read argv in /proc): see `buildSandboxEnv`.
+ * The caller must pass the seccomp program (`buildSeccompFilter`) as descriptor `SANDBOX.seccompFd`.
+ */
+export function buildBwrapArgv(policy: SandboxPolicy, opts: SandboxRunOptions): string[] {
+  if (policy.network.mode === "proxy" && !opts.egressSocket)
+    throw new Error("proxy mode needs an egress socket");
+  const tmpSize = policy.limits.tmp_mb ? ["--size", String(policy.limits.tmp_mb * MIB)] : [];
+  const argv = [
+    ...prlimitArgs(policy, opts.tools.prlimit),
+    opts.tools.bwrap,
+    "--unshare-user",
+    "--disable-userns",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    ...(policy.network.mode === "open" ? [] : ["--unshare-net"]),
+    "--hostname",
+    SANDBOX.hostname,
+    "--die-with-parent",
+    // A PTY shell needs the terminal's session for job control and Ctrl-C; pipes never get one.
+    ...(opts.pty ? [] : ["--new-session"]),
+    "--cap-drop",
+    "ALL",
+    "--seccomp",
+    String(SANDBOX.seccompFd),
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    ...tmpSize,
+    "--tmpfs",
+    "/tmp",
+    ...tmpSize,
+    "--perms",
+    "0700",
+    "--tmpfs",
+    SANDBOX.home,
+  ];
+  for (const path of policy.filesystem.read_only) argv.push(...bindArgs("--ro-bind-try", path, opts.home));
+  for (const bind of opts.extraReadOnly ?? []) argv.push("--ro-bind", bind.src, bind.dst);
+  for (const path of policy.filesystem.read_write) argv.push(...bindArgs("--bind-try", path, opts.home));
+  argv.push("--bind", opts.project, SANDBOX.workspace);
+  argv.push("--ro-bind", join(opts.project, ".octo"), join(SANDBOX.workspace, ".octo"));
+  if (opts.llmSocket) argv.push("--ro-bind", opts.llmSocket, SANDBOX.llmSocket);
+  if (opts.toolSocket) argv.push("--ro-bind", opts.toolSocket, SANDBOX.toolSocket);
+  if (opts.egressSocket && policy.network.mode === "proxy")
+    argv.push("--ro-bind", opts.egressSocket, SANDBOX.egressSocket);
+  argv.push(...denyArgs(policy, opts));
+  argv.push("--remount-ro", "/", "--chdir", SANDBOX.workspace, "--");
+  const forwards = relayForwards(policy, opts);
+  if (forwards.length > 0)
+    argv.push(opts.tools.sh, "-c", relayScript(opts.tools.socat, forwards), "octo-relay");
+  argv.push(...opts.command);
+  return argv;
+}
+
+export interface SandboxEnvOptions {
+  /** The invoking environment: only the policy's `env.pass` names are taken from it. */
+  callerEnv: Record<string, string | undefined>;
+  /** Validated `--env` pairs from the runner. */
+  extra: Record<string, string>;
+  userLabel?: string;
+}
+
+/** The complete environment inside: nothing else crosses into the sandbox. */
+export function buildSandboxEnv(
+  policy: SandboxPolicy,
+  opts: SandboxRunOptions,
+  envOpts: SandboxEnvOptions,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of policy.env.pass) {
+    const value = envOpts.callerEnv[name];
+    if (value !== undefined) env[name] = value;
+  }
+  Object.assign(env, policy.env.set, envOpts.extra);
+  env.HOME = SANDBOX.home;
+  env.TMPDIR = "/tmp";
+  env.OCTO_SANDBOX = policy.profile;
+  env.OCTO_PROJECT = SANDBOX.workspace;
+  if (envOpts.userLabel) env.USER = env.LOGNAME = envOpts.userLabel;
+  const llm = relayForwards(policy, opts).find((f) => f.socket === SANDBOX.llmSocket);
+  if (llm) env.OCTO_LLM_URL = `http://127.0.0.1:${llm.port}`;
+  if (opts.toolSocket) env.OCTO_TOOL_SOCKET = SANDBOX.toolSocket;
+  if (policy.network.mode === "proxy") {
+    const proxy = `http://127.0.0.1:${SANDBOX.egressPort}`;
+    env.HTTP_PROXY = env.HTTPS_PROXY = env.http_proxy = env.https_proxy = proxy;
+    env.NO_PROXY = env.no_proxy = "127.0.0.1,localhost,::1";
+  }
+  return env;
+}

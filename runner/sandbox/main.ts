@@ -1,0 +1,48 @@
+#!/usr/bin/env bun
+import type { ErrorBody } from "../../src/protocol/errors.ts";
+import { runCheck } from "./check.ts";
+import { parseRunArgs, USAGE } from "./cli-args.ts";
+import { listProfiles } from "./profile.ts";
+import { describeRun, executeRun, prepareRun } from "./run.ts";
+
+/** Exit status when octo-sandbox itself refuses or fails (as `env` and container runtimes do). */
+export const SANDBOX_ERROR_EXIT = 125;
+
+function die(error: ErrorBody): never {
+  process.stderr.write(`octo-sandbox: error[${error.code}]: ${error.message}\n`);
+  process.exit(SANDBOX_ERROR_EXIT);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  const env = process.env as Record<string, string | undefined>;
+  if (command === "run") {
+    const req = parseRunArgs(args, env);
+    if (!req.ok) die(req.error);
+    const run = await prepareRun(req.value, env);
+    if (!run.ok) die(run.error);
+    if (req.value.print) {
+      const { rmSync } = await import("node:fs");
+      rmSync(run.value.privateDir, { recursive: true, force: true });
+      process.stdout.write(`${JSON.stringify(describeRun(run.value), null, 2)}\n`);
+      return 0;
+    }
+    return executeRun(run.value, req.value, env);
+  }
+  if (command === "profiles") {
+    const profiles = listProfiles();
+    if (args.includes("--json")) process.stdout.write(`${JSON.stringify(profiles)}\n`);
+    else
+      for (const p of profiles)
+        process.stdout.write(`${p.name.padEnd(10)} ${p.description}  (${p.source})\n`);
+    return 0;
+  }
+  if (command === "check") return runCheck({ json: args.includes("--json") });
+  if (command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  die({ code: "bad_request", message: `unknown command ${JSON.stringify(command ?? "")}\n${USAGE}` });
+}
+
+process.exit(await main(process.argv.slice(2)));
