@@ -29,6 +29,8 @@ export function setUserDisabled(
     .transaction((): Result<UserRow> => {
       const user = users.byId(id);
       if (!user) return notFound();
+      // Already so: nothing to do, and enabling twice must not end the user's sessions.
+      if (Boolean(user.disabled) === disabled) return ok(user);
       if (disabled) {
         const guard = guardLastAdmin(db, user, "disable");
         if (!guard.ok) return guard;

@@ -1,3 +1,4 @@
+import { chownSync, existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { resetPassword } from "../auth/accounts.ts";
 import { generatePassword } from "../auth/passwords.ts";
@@ -45,6 +46,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const db = opened.value;
+  const dbFile = dataPaths(config.value.paths.dataDir).db;
   try {
     if (sub === "list") {
       const users = usersRepo(db).list().map(publicUser);
@@ -91,6 +93,20 @@ export async function userCommand(argv: string[]): Promise<number> {
     return 0;
   } finally {
     db.close();
+    handOverToServiceUser(config.value.paths.dataDir, dbFile);
+  }
+}
+
+/**
+ * Run as root on an installed system (data dir owned by the `octo` user), the database files we
+ * just created or touched must stay the service's: a root-owned octo.db or -wal would lock it out.
+ */
+function handOverToServiceUser(dataDir: string, dbFile: string): void {
+  if (process.getuid?.() !== 0) return;
+  const owner = statSync(dataDir);
+  if (owner.uid === 0) return;
+  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) {
+    if (existsSync(file)) chownSync(file, owner.uid, owner.gid);
   }
 }
 

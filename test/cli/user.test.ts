@@ -1,5 +1,6 @@
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { chownSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { User } from "../../src/protocol/api.ts";
 import { Client } from "../http/client.ts";
 import { startServerIn, tempHome } from "../http/harness.ts";
@@ -100,4 +101,20 @@ test("octo user usage errors exit 2", async () => {
   expect((await runCli(["user"], dirs.env)).code).toBe(2);
   expect((await runCli(["user", "add"], dirs.env)).code).toBe(2);
   expect((await runCli(["user", "add", "x", "--bogus"], dirs.env)).code).toBe(2);
+});
+
+test("run as root on a data dir owned by the service user, the database files stay that user's", async () => {
+  if (process.getuid?.() !== 0) return; // only meaningful (and only possible) as root
+  const dirs = home();
+  const dataDir = `${dirs.env.XDG_DATA_HOME}/octo`;
+  mkdirSync(dataDir, { recursive: true });
+  const nobody = { uid: 65534, gid: 65534 };
+  chownSync(dataDir, nobody.uid, nobody.gid);
+  const r = await runCli(["user", "add", "svc", "--admin", "--password-stdin"], dirs.env, {
+    stdin: "svc-password",
+  });
+  expect(r.code).toBe(0);
+  const files = readdirSync(dataDir).filter((f) => f.startsWith("octo.db"));
+  expect(files).toContain("octo.db");
+  for (const f of files) expect(statSync(join(dataDir, f)).uid).toBe(nobody.uid);
 });

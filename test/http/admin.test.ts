@@ -115,6 +115,14 @@ describe("users", () => {
     expect((await admin.post(`/api/admin/users/${me.id}/disable`)).status).toBe(409);
   });
 
+  test("enabling an enabled user is a no-op that keeps their sessions", async () => {
+    const id = await addUser(admin, "vera", "vera-password");
+    const vera = new Client(t.url);
+    await vera.login("vera", "vera-password");
+    expect((await admin.post(`/api/admin/users/${id}/enable`)).status).toBe(200);
+    expect((await vera.get("/api/auth/me")).status).toBe(200);
+  });
+
   test("too-long and non-Linux user names are refused by the admin API as well", async () => {
     for (const bad of ["a".repeat(32), "Root", "9lives", "tom cat", "o'brien", "x/y"]) {
       const r = await admin.post("/api/admin/users", { username: bad, password: "long-enough" });
