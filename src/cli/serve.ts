@@ -23,6 +23,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const started = await startServer({
+    startRunner: true,
     path: values.config,
     host: values.host,
     port,

@@ -115,3 +115,34 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
     },
   };
 }
+
+/** The manager for a loaded config: what `startServer` puts on the server context. */
+export function runnerManagerFromConfig(
+  config: {
+    paths: { socketDir: string; workspaceDir: string };
+    runner: { max_processes: number };
+    log: { format: "text" | "json" };
+  },
+  mode: "single-user" | "multi-user",
+  log: Logger,
+): RunnerManager {
+  return createRunnerManager({
+    mode,
+    socketDir: config.paths.socketDir,
+    workspaceDir: config.paths.workspaceDir,
+    maxProcesses: config.runner.max_processes,
+    logFormat: config.log.format,
+    log: log.child({ component: "runners" }),
+  });
+}
+
+/**
+ * `octo serve` in single-user mode: start (or find) the runner now, in the background, so the
+ * first session does not wait for it. Multi-user runners start on each user's first use.
+ */
+export function warmUpRunners(manager: RunnerManager, log: Logger): void {
+  if (manager.mode !== "single-user") return;
+  manager.forUser(LOCAL_RUNNER_USER).then((r) => {
+    if (!r.ok) log.warn("runner not started", { ...r.error });
+  });
+}

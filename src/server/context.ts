@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { LoadedConfig } from "../config/index.ts";
 import type { Logger } from "../log.ts";
+import type { RunnerManager } from "../runners/manager.ts";
 
 export type ServerMode = "single-user" | "multi-user";
 
@@ -17,6 +18,8 @@ export interface ServerContext {
   /** HMAC key for session JWTs; loaded or generated at start-up, never logged. */
   jwtSecret: string;
   startedAt: number;
+  /** "The runner for user X" (lazy: nothing starts until first use or `warmUpRunners`). */
+  runners: RunnerManager;
 }
 
 export const modeOf = (config: LoadedConfig): ServerMode =>

@@ -6,6 +6,7 @@ import { backstopBodyLimit } from "../http/body-limit.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { dataPaths } from "../paths.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
+import { runnerManagerFromConfig, warmUpRunners } from "../runners/manager.ts";
 import { openMainDb } from "../storage/main-db.ts";
 import { VERSION } from "../version.ts";
 import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap.ts";
@@ -18,6 +19,8 @@ export interface StartOptions extends LoadOptions {
   port?: number;
   log?: Logger;
   logFormat?: "text" | "json";
+  /** Start the single-user runner right away (`octo serve`); tests leave it lazy. */
+  startRunner?: boolean;
 }
 
 export interface RunningServer {
@@ -48,6 +51,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     mode: modeOf(config),
     jwtSecret: loadOrCreateSecret(config.auth.jwt_secret, paths.jwtSecret),
     startedAt: Date.now(),
+    runners: runnerManagerFromConfig(config, modeOf(config), log),
   };
   const firstAdmin = await ensureFirstAdmin(ctx.db);
   const app = createApp(ctx);
@@ -62,6 +66,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
   const server = app.server;
   if (!server) return fail("internal", "server did not start");
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+  if (opts.startRunner) warmUpRunners(ctx.runners, log);
   log.info("octo listening", { url, mode: ctx.mode, version: VERSION, data: config.paths.dataDir });
   const adminSocket = await startAdminSocket({
     path: adminSocketPath(config.paths.socketDir),
@@ -82,6 +87,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
       stopped = true;
       if (adminSocket.ok) await adminSocket.value.stop();
       await app.stop();
+      ctx.runners.close();
       ctx.db.close();
       log.info("octo stopped");
     },
