@@ -1,5 +1,14 @@
 import * as v from "valibot";
-import { ApiKey, HealthResponse, Invite, MeResponse, type Role, User } from "../../../src/protocol/api.ts";
+import {
+  AdminStatus,
+  ApiKey,
+  CreatedApiKey,
+  HealthResponse,
+  Invite,
+  MeResponse,
+  type Role,
+  User,
+} from "../../../src/protocol/api.ts";
 import { api, OkResponse } from "./http.ts";
 
 /** Auth, account and admin endpoints (contracts in src/protocol/api.ts). */
@@ -21,7 +30,7 @@ export const changePassword = (current_password: string, new_password: string) =
 
 export const listKeys = () => api("GET", "/api/account/keys", v.object({ keys: v.array(ApiKey) }));
 export const createKey = (name: string) =>
-  api("POST", "/api/account/keys", v.object({ key: ApiKey, secret: v.string() }), { body: { name } });
+  api("POST", "/api/account/keys", CreatedApiKey, { body: { name } });
 export const revokeKey = (id: string) =>
   api("DELETE", `/api/account/keys/${encodeURIComponent(id)}`, OkResponse);
 
@@ -48,12 +57,4 @@ export const createInvite = (body: NewInvite) =>
 export const revokeInvite = (code: string) =>
   api("DELETE", `/api/admin/invites/${encodeURIComponent(code)}`, OkResponse);
 
-export const AdminStatus = v.object({
-  version: v.string(),
-  mode: v.string(),
-  uptime_ms: v.number(),
-  users: v.number(),
-  runners: v.array(v.unknown()),
-});
-export type AdminStatus = v.InferOutput<typeof AdminStatus>;
 export const adminStatus = () => api("GET", "/api/admin/status", AdminStatus);

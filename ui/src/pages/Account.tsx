@@ -10,6 +10,7 @@ import { relativeTime } from "../app/time.ts";
 import { usePageTitle } from "../app/title.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
+import { Field } from "../components/Field.tsx";
 import { Loaded } from "../components/Loaded.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
@@ -68,11 +69,11 @@ function PasswordForm() {
           <span>Current password</span>
           <input name="current" type="password" autocomplete="current-password" required />
         </label>
-        <label class="field">
-          <span>New password</span>
-          <input name="next" type="password" autocomplete="new-password" required minLength={8} />
-          <span class="hint">At least 8 characters.</span>
-        </label>
+        <Field label="New password" hint="At least 8 characters.">
+          {(a) => (
+            <input name="next" type="password" autocomplete="new-password" required minLength={8} {...a} />
+          )}
+        </Field>
         <label class="field">
           <span>Repeat new password</span>
           <input name="confirm" type="password" autocomplete="new-password" required />

@@ -8,6 +8,7 @@ import { isAdmin } from "../app/session.ts";
 import { onShortcut } from "../app/shortcuts.ts";
 import { relativeTime } from "../app/time.ts";
 import { usePageTitle } from "../app/title.ts";
+import { Field } from "../components/Field.tsx";
 import { Loaded } from "../components/Loaded.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
@@ -110,11 +111,18 @@ export default function Projects() {
 
       <Modal open={open()} onOpenChange={setOpen} title="New project">
         <form onSubmit={create}>
-          <label class="field">
-            <span>Name</span>
-            <input name="name" maxLength={64} autocomplete="off" placeholder="e.g. website" required />
-            <span class="hint">Becomes the project's folder name in your workspace.</span>
-          </label>
+          <Field label="Name" hint="Becomes the project's folder name in your workspace.">
+            {(a) => (
+              <input
+                name="name"
+                maxLength={64}
+                autocomplete="off"
+                placeholder="e.g. website"
+                required
+                {...a}
+              />
+            )}
+          </Field>
           <label class="field">
             <span>Sandbox profile</span>
             <select name="profile">

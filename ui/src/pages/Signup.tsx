@@ -5,8 +5,9 @@ import { Password, Username } from "../../../src/protocol/api.ts";
 import * as accounts from "../api/accounts.ts";
 import { signedIn } from "../app/session.ts";
 import { AuthFrame } from "../components/AuthFrame.tsx";
+import { Field } from "../components/Field.tsx";
 
-type Field = "code" | "username" | "password" | "confirm";
+type FieldName = "code" | "username" | "password" | "confirm";
 
 const INVITE_ERRORS: Record<string, string> = {
   invite_invalid: "This invite code is not valid any more (expired, revoked or used up). Ask for a new one.",
@@ -16,7 +17,7 @@ const INVITE_ERRORS: Record<string, string> = {
 export default function Signup() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const [errors, setErrors] = createSignal<Partial<Record<Field, string>>>({});
+  const [errors, setErrors] = createSignal<Partial<Record<FieldName, string>>>({});
   const [formError, setFormError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const initialCode = () => (typeof params.code === "string" ? params.code : "");
@@ -29,7 +30,7 @@ export default function Signup() {
     const password = String(form.get("password") ?? "");
     const confirm = String(form.get("confirm") ?? "");
     // The same contracts the server checks, so people see the rule before a round trip.
-    const found: Partial<Record<Field, string>> = {};
+    const found: Partial<Record<FieldName, string>> = {};
     if (!code) found.code = "Enter the invite code you were given.";
     const u = v.safeParse(Username, username);
     if (!u.success) found.username = u.issues[0]?.message;
@@ -51,68 +52,28 @@ export default function Signup() {
     navigate("/projects", { replace: true });
   };
 
-  const err = (f: Field) => errors()[f];
+  const err = (f: FieldName) => errors()[f];
   return (
     <AuthFrame title="Create your account">
       <form onSubmit={submit} novalidate>
-        <label class="field">
-          <span>Invite code</span>
-          <input
-            name="code"
-            value={initialCode()}
-            autocomplete="off"
-            spellcheck={false}
-            aria-invalid={Boolean(err("code"))}
-            aria-describedby="code-err"
-          />
-          <Show when={err("code")}>
-            <span id="code-err" class="hint" style={{ color: "var(--danger)" }}>
-              {err("code")}
-            </span>
-          </Show>
-        </label>
-        <label class="field">
-          <span>User name</span>
-          <input
-            name="username"
-            autocomplete="username"
-            autocapitalize="none"
-            spellcheck={false}
-            aria-invalid={Boolean(err("username"))}
-            aria-describedby="username-hint"
-          />
-          <span id="username-hint" class="hint" style={err("username") ? { color: "var(--danger)" } : {}}>
-            {err("username") ?? "Lowercase letters, digits, _ or -; starts with a letter."}
-          </span>
-        </label>
-        <label class="field">
-          <span>Password</span>
-          <input
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            aria-invalid={Boolean(err("password"))}
-            aria-describedby="password-hint"
-          />
-          <span id="password-hint" class="hint" style={err("password") ? { color: "var(--danger)" } : {}}>
-            {err("password") ?? "At least 8 characters."}
-          </span>
-        </label>
-        <label class="field">
-          <span>Repeat password</span>
-          <input
-            name="confirm"
-            type="password"
-            autocomplete="new-password"
-            aria-invalid={Boolean(err("confirm"))}
-            aria-describedby="confirm-err"
-          />
-          <Show when={err("confirm")}>
-            <span id="confirm-err" class="hint" style={{ color: "var(--danger)" }}>
-              {err("confirm")}
-            </span>
-          </Show>
-        </label>
+        <Field label="Invite code" error={err("code")}>
+          {(a) => <input name="code" value={initialCode()} autocomplete="off" spellcheck={false} {...a} />}
+        </Field>
+        <Field
+          label="User name"
+          hint="Lowercase letters, digits, _ or -; starts with a letter."
+          error={err("username")}
+        >
+          {(a) => (
+            <input name="username" autocomplete="username" autocapitalize="none" spellcheck={false} {...a} />
+          )}
+        </Field>
+        <Field label="Password" hint="At least 8 characters." error={err("password")}>
+          {(a) => <input name="password" type="password" autocomplete="new-password" {...a} />}
+        </Field>
+        <Field label="Repeat password" error={err("confirm")}>
+          {(a) => <input name="confirm" type="password" autocomplete="new-password" {...a} />}
+        </Field>
         <Show when={formError()}>
           <div class="note error" role="alert">
             {formError()}

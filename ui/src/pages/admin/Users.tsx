@@ -9,6 +9,7 @@ import { relativeTime } from "../../app/time.ts";
 import { usePageTitle } from "../../app/title.ts";
 import { AdminNav } from "../../components/AdminNav.tsx";
 import { ConfirmButton } from "../../components/ConfirmButton.tsx";
+import { Field } from "../../components/Field.tsx";
 import { Loaded } from "../../components/Loaded.tsx";
 import { Modal } from "../../components/Modal.tsx";
 import { Notice } from "../../components/Notice.tsx";
@@ -124,16 +125,34 @@ function CreateUserDialog(props: {
   return (
     <Modal open={props.open} onOpenChange={props.onOpenChange} title="New user">
       <form onSubmit={submit}>
-        <label class="field">
-          <span>User name</span>
-          <input name="username" autocomplete="off" autocapitalize="none" spellcheck={false} required />
-          <span class="hint">Lowercase letters, digits, _ or -; starts with a letter.</span>
-        </label>
-        <label class="field">
-          <span>Initial password</span>
-          <input name="password" type="text" autocomplete="off" spellcheck={false} required minLength={8} />
-          <span class="hint">Give it to them privately; they can change it on their Account page.</span>
-        </label>
+        <Field label="User name" hint="Lowercase letters, digits, _ or -; starts with a letter.">
+          {(a) => (
+            <input
+              name="username"
+              autocomplete="off"
+              autocapitalize="none"
+              spellcheck={false}
+              required
+              {...a}
+            />
+          )}
+        </Field>
+        <Field
+          label="Initial password"
+          hint="Give it to them privately; they can change it on their Account page."
+        >
+          {(a) => (
+            <input
+              name="password"
+              type="text"
+              autocomplete="off"
+              spellcheck={false}
+              required
+              minLength={8}
+              {...a}
+            />
+          )}
+        </Field>
         <label class="field">
           <span>Role</span>
           <select name="role">

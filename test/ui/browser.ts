@@ -1,0 +1,80 @@
+import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "rebrowser-playwright";
+
+/** Shared set-up for the UI end-to-end tests: a fresh UI build, real Chromium, screenshots. */
+
+const ROOT = join(import.meta.dir, "..", "..");
+export const SCREENS = join(ROOT, "test", ".artifacts", "screens");
+
+export const VIEWPORTS = [
+  { name: "desktop", width: 1280, height: 820 },
+  { name: "phone", width: 375, height: 740 },
+] as const;
+export type Viewport = (typeof VIEWPORTS)[number];
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+/** Build ui/dist when any UI or protocol source is newer than the last build (the server lists it at start). */
+export async function ensureUiBuilt(): Promise<void> {
+  const index = join(ROOT, "ui", "dist", "index.html");
+  let built = 0;
+  try {
+    built = statSync(index).mtimeMs;
+  } catch {}
+  const inputs = [join(ROOT, "ui", "src"), join(ROOT, "ui", "index.html"), join(ROOT, "src", "protocol")];
+  if (built > Math.max(...inputs.map(newestMtime), statSync(join(ROOT, "ui", "vite.config.ts")).mtimeMs))
+    return;
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      join(ROOT, "node_modules", "vite", "bin", "vite.js"),
+      "build",
+      "--config",
+      "ui/vite.config.ts",
+    ],
+    // bun test sets NODE_ENV=test, which would make Vite bundle Solid's development build.
+    { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NODE_ENV: "production" } },
+  );
+  const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  if (code !== 0) throw new Error(`vite build failed (${code}): ${err}`);
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENS, { recursive: true });
+  await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage: true });
+}
+
+/** Collects uncaught page errors and console errors, so a broken screen fails the test. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    // Failed fetches (401 before sign-in, 404 for routes not built yet) are expected answers, not bugs.
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
+      errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
