@@ -49,4 +49,15 @@ CREATE TABLE client_ids (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 2,
+    name: "source watermark: the last runner event stored per session",
+    sql: `
+CREATE TABLE sources (
+  session_id TEXT PRIMARY KEY,
+  proc TEXT NOT NULL,
+  seq INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
 ];

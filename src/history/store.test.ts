@@ -93,3 +93,11 @@ test("deleting a session removes its events, messages and search hits", () => {
   expect(r.ok && r.value).toEqual([]);
   expect(store.append(ses, [delta("new")])[0]?.seq).toBe(1);
 });
+
+test("the runner watermark is stored with the events, atomically", () => {
+  expect(store.source(ses.id)).toBeNull();
+  store.append(ses, [delta("a")], Date.now(), { proc: "prc_x", seq: 7 });
+  expect(store.source(ses.id)).toEqual({ proc: "prc_x", seq: 7 });
+  store.append(ses, [delta("b")]);
+  expect(store.source(ses.id)).toEqual({ proc: "prc_x", seq: 7 });
+});

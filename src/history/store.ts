@@ -12,6 +12,12 @@ export interface StoredEvent {
   body: string;
 }
 
+/** A position in a runner process's event stream. */
+export interface Source {
+  proc: string;
+  seq: number;
+}
+
 /** Which session (and its project, for search scoping) an append belongs to. */
 export interface SessionRef {
   id: string;
@@ -83,8 +89,17 @@ export class HistoryStore {
     return seq;
   }
 
-  /** Store events in order, in one transaction; returns them numbered, ready to send. */
-  append(session: SessionRef, events: readonly AgentEvent[], now = Date.now()): StoredEvent[] {
+  /**
+   * Store events in order, in one transaction; returns them numbered, ready to send.
+   * `source` records how far into a runner process's event stream this batch reaches, in the same
+   * transaction, so a replay from the runner after a crash is recognised and skipped (exactly once).
+   */
+  append(
+    session: SessionRef,
+    events: readonly AgentEvent[],
+    now = Date.now(),
+    source?: Source,
+  ): StoredEvent[] {
     const sessionId = session.id;
     const first = this.currentSeq(sessionId) + 1;
     const stored = events.map((event, i) => ({
@@ -98,10 +113,21 @@ export class HistoryStore {
         this.stmt.insertEvent.run(sessionId, s.seq, s.ts, s.event.event, s.body);
         if (s.event.event === "stream.message_end") this.putMessage(session, s.event.message, s.seq);
       }
+      if (source)
+        this.db
+          .query("INSERT OR REPLACE INTO sources (session_id, proc, seq) VALUES (?, ?, ?)")
+          .run(sessionId, source.proc, source.seq);
     })();
     // Only after the commit: a failed transaction must not leave a hole in the numbering.
     this.lastSeq.set(sessionId, first + events.length - 1);
     return stored.map(({ seq, ts, body }) => ({ seq, ts, body }));
+  }
+
+  /** The last runner event stored for a session, if any. */
+  source(sessionId: string): Source | null {
+    return this.db
+      .query<Source, [string]>("SELECT proc, seq FROM sources WHERE session_id = ?")
+      .get(sessionId);
   }
 
   /** Events with seq > afterSeq, oldest first, at most `limit`. */
@@ -167,6 +193,7 @@ export class HistoryStore {
       this.db.query("DELETE FROM events WHERE session_id = ?").run(sessionId);
       this.db.query("DELETE FROM messages WHERE session_id = ?").run(sessionId);
       this.db.query("DELETE FROM client_ids WHERE session_id = ?").run(sessionId);
+      this.db.query("DELETE FROM sources WHERE session_id = ?").run(sessionId);
     })();
     this.lastSeq.delete(sessionId);
   }

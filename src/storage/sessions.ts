@@ -1,0 +1,76 @@
+import type { Database } from "bun:sqlite";
+
+/**
+ * `starting`: agent being launched; `ready`: agent process alive; `sleeping`: reaped when idle or
+ * crashed, revived with its pi session on the next prompt; `closed`: ended by the user.
+ */
+export type SessionStatus = "starting" | "ready" | "sleeping" | "closed";
+
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  project_id: string;
+  title: string;
+  model: string | null;
+  profile: string;
+  pi_session_file: string | null;
+  pi_session_id: string | null;
+  status: SessionStatus;
+  last_seq: number;
+  created_at: number;
+  updated_at: number;
+  closed_at: number | null;
+  proc_id: string | null;
+  parent_id: string | null;
+  last_active_at: number;
+}
+
+export const sessionsRepo = (db: Database) => ({
+  byId(id: string): SessionRow | null {
+    return db.query<SessionRow, [string]>("SELECT * FROM sessions WHERE id = ?").get(id);
+  },
+  listForProject(projectId: string, limit = 200): SessionRow[] {
+    return db
+      .query<SessionRow, [string, number]>(
+        "SELECT * FROM sessions WHERE project_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+      )
+      .all(projectId, limit);
+  },
+  listForUser(userId: string, limit = 500): SessionRow[] {
+    return db
+      .query<SessionRow, [string, number]>(
+        "SELECT * FROM sessions WHERE user_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+      )
+      .all(userId, limit);
+  },
+  /** Sessions whose agent may still be running under a runner (after a server restart). */
+  live(): SessionRow[] {
+    return db
+      .query<SessionRow, []>(
+        "SELECT * FROM sessions WHERE status IN ('starting', 'ready') AND proc_id IS NOT NULL",
+      )
+      .all();
+  },
+  insert(row: SessionRow): void {
+    db.query(
+      `INSERT INTO sessions (id, user_id, project_id, title, model, profile, pi_session_file, pi_session_id, status,
+         last_seq, created_at, updated_at, closed_at, proc_id, parent_id, last_active_at)
+       VALUES ($id, $user_id, $project_id, $title, $model, $profile, $pi_session_file, $pi_session_id, $status,
+         $last_seq, $created_at, $updated_at, $closed_at, $proc_id, $parent_id, $last_active_at)`,
+    ).run({ ...row });
+  },
+  update(id: string, fields: Partial<Omit<SessionRow, "id" | "user_id" | "project_id">>, now: number): void {
+    const keys = Object.keys(fields);
+    if (keys.length === 0) return;
+    const set = [...keys.map((k) => `${k} = $${k}`), "updated_at = $updated_at"].join(", ");
+    db.query(`UPDATE sessions SET ${set} WHERE id = $id`).run({ ...fields, updated_at: now, id } as Record<
+      string,
+      string | number | null
+    >);
+  },
+  delete(id: string): boolean {
+    return db.query("DELETE FROM sessions WHERE id = ?").run(id).changes > 0;
+  },
+});
+
+export type SessionsRepo = ReturnType<typeof sessionsRepo>;
