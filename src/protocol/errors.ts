@@ -35,6 +35,10 @@ export const ERROR_STATUS = {
   token_invalid: 401,
   token_revoked: 401,
   wrong_password: 403,
+  already_exists: 409,
+  wrong_type: 409,
+  not_empty: 409,
+  storage_full: 507,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
