@@ -2,6 +2,7 @@
 import { basename } from "node:path";
 import { configCommand } from "./cli/config.ts";
 import { ctlCommand } from "./cli/ctl.ts";
+import { installCommand, uninstallCommand } from "./cli/install.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { userCommand } from "./cli/user.ts";
 import { VERSION } from "./version.ts";
@@ -20,6 +21,11 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     help: "add | list | passwd   accounts, straight on the database (no server needed)",
   },
   ctl: { run: ctlCommand, help: "admin CLI for a running server (also installed as `octoctl`); ctl --help" },
+  install: {
+    run: installCommand,
+    help: "as root: system user, dirs and systemd units (--dry-run --output DIR)",
+  },
+  uninstall: { run: uninstallCommand, help: "as root: remove the units (keeps data unless --purge)" },
 };
 
 const USAGE = () =>
