@@ -1,5 +1,3 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-import type { Socket } from "node:net";
 import * as v from "valibot";
 import type { Logger } from "../src/log.ts";
 import { type ErrorBody, fail, type Result } from "../src/protocol/errors.ts";
@@ -12,16 +10,22 @@ import {
 import { encodeLine, LineDecoder } from "../src/runners/lines.ts";
 import { handleRequest, type RunnerState } from "./ops.ts";
 import type { Subscription, SubscriptionSink } from "./process-table.ts";
+import type { Wire } from "./wire.ts";
 
 /** Above this many unsent bytes on the socket, event delivery waits for `drain`. */
 const HIGH_WATER_BYTES = 1 << 20;
 const PUMP_BATCH = 256;
 
-const sha256 = (s: string) => createHash("sha256").update(s).digest();
+const sha256 = (s: string) => new Bun.CryptoHasher("sha256").update(s).digest();
 
 /** Constant-time: both sides are hashed first, so neither length nor content leaks through timing. */
-export const secretMatches = (given: string, expected: string): boolean =>
-  timingSafeEqual(sha256(given), sha256(expected));
+export function secretMatches(given: string, expected: string): boolean {
+  const a = sha256(given);
+  const b = sha256(expected);
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
 
 /**
  * One client connection. The first line must be a `hello` with the right secret, or the
@@ -33,47 +37,53 @@ export class RunnerConnection implements SubscriptionSink {
   private closed = false;
   private readonly waiting = new Set<Subscription>();
 
+  private readonly decoder: LineDecoder;
+
   constructor(
-    private readonly socket: Socket,
+    private readonly wire: Wire,
     private readonly state: RunnerState,
     private readonly log: Logger,
   ) {
-    const decoder = new LineDecoder(
+    this.decoder = new LineDecoder(
       MAX_LINE_BYTES,
       (line) => this.onLine(line),
       () =>
         this.reject(null, { code: "payload_too_large", message: `line longer than ${MAX_LINE_BYTES} bytes` }),
     );
-    socket.on("data", (chunk: Buffer) => decoder.push(chunk));
-    socket.on("drain", () => this.onDrain());
-    socket.on("error", () => {});
-    socket.on("close", () => {
-      this.closed = true;
-      state.table.detach(this);
-    });
+  }
+
+  /** Socket callbacks, wired by the daemon. */
+  onData(chunk: Uint8Array): void {
+    this.decoder.push(chunk);
+  }
+
+  onDrain(): void {
+    if (!this.wire.flush()) return;
+    const subs = [...this.waiting];
+    this.waiting.clear();
+    for (const sub of subs) this.pump(sub);
+  }
+
+  onClose(): void {
+    this.closed = true;
+    this.state.table.detach(this);
   }
 
   pump(sub: Subscription): void {
     if (this.closed) return;
-    while (this.socket.writableLength < HIGH_WATER_BYTES) {
+    while (this.wire.buffered < HIGH_WATER_BYTES) {
       const lines = this.state.table.pending(sub, PUMP_BATCH);
       if (lines.length === 0) return;
       for (const { seq, line } of lines) {
-        this.socket.write(line);
+        this.wire.write(line);
         sub.position = seq;
       }
     }
     this.waiting.add(sub);
   }
 
-  private onDrain(): void {
-    const subs = [...this.waiting];
-    this.waiting.clear();
-    for (const sub of subs) this.pump(sub);
-  }
-
   private send(value: unknown): void {
-    if (!this.closed) this.socket.write(encodeLine(value));
+    if (!this.closed) this.wire.write(encodeLine(value));
   }
 
   private respond(id: number | null, result: Result<unknown>): void {
@@ -89,7 +99,7 @@ export class RunnerConnection implements SubscriptionSink {
   private end(reason: string): void {
     this.log.warn("closing connection", { reason });
     this.closed = true;
-    this.socket.end();
+    this.wire.end();
   }
 
   private onLine(line: string) {

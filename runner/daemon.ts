@@ -1,5 +1,4 @@
 import { chmodSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../src/log.ts";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import type { RunnerFiles } from "../src/runners/layout.ts";
@@ -7,6 +6,7 @@ import { RunnerConnection } from "./connection.ts";
 import type { Launcher } from "./launcher.ts";
 import type { RunnerState } from "./ops.ts";
 import { ProcessTable } from "./process-table.ts";
+import { socketAnswers, Wire } from "./wire.ts";
 
 export interface RunnerDaemonOptions {
   user: string;
@@ -44,18 +44,6 @@ function readSecret(file: string): Result<string> {
   }
 }
 
-/** True when something already answers on the socket (a live runner we must not replace). */
-function socketIsLive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
 export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Result<RunningRunner>> {
   const { files, log } = opts;
   const secret = readSecret(files.runnerSecret);
@@ -63,7 +51,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
   if (!existsSync(opts.workspaceRoot))
     return fail("bad_request", `workspace ${opts.workspaceRoot} does not exist`);
   if (existsSync(files.socket)) {
-    if (await socketIsLive(files.socket))
+    if (await socketAnswers(files.socket))
       return fail("conflict", `a runner is already listening on ${files.socket}`);
     rmSync(files.socket, { force: true });
   }
@@ -83,23 +71,32 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     table,
   };
   let connections = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    const n = ++connections;
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    new RunnerConnection(socket, state, log.child({ conn: n }));
-  });
-  const listening = await new Promise<Result<void>>((resolve) => {
-    server.once("error", (e) => resolve(fail("internal", `cannot listen on ${files.socket}: ${e.message}`)));
-    // Created 0660 from the start: the umask keeps others out before the chmod below.
-    const oldMask = process.umask(0o117);
-    server.listen(files.socket, () => {
-      process.umask(oldMask);
-      resolve(ok(undefined));
+  const live = new Set<Bun.Socket<RunnerConnection>>();
+  // Created 0660 from the start: the umask keeps others out until the chmod below.
+  const oldMask = process.umask(0o117);
+  let server: Bun.UnixSocketListener<RunnerConnection>;
+  try {
+    server = Bun.listen<RunnerConnection>({
+      unix: files.socket,
+      socket: {
+        open(socket) {
+          live.add(socket);
+          socket.data = new RunnerConnection(new Wire(socket), state, log.child({ conn: ++connections }));
+        },
+        data: (socket, chunk) => socket.data.onData(chunk),
+        drain: (socket) => socket.data.onDrain(),
+        close(socket) {
+          live.delete(socket);
+          socket.data?.onClose();
+        },
+        error: () => {},
+      },
     });
-  });
-  if (!listening.ok) return listening;
+  } catch (e) {
+    return fail("internal", `cannot listen on ${files.socket}: ${(e as Error).message}`);
+  } finally {
+    process.umask(oldMask);
+  }
   chmodSync(files.socket, 0o660);
   writeFileSync(files.pidFile, `${process.pid}\n`, { mode: 0o644 });
   log.info("runner listening", {
@@ -115,8 +112,8 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
       if (stopped) return;
       stopped = true;
       table.killAll();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of live) socket.terminate();
+      server.stop(true);
       rmSync(files.socket, { force: true });
       rmSync(files.pidFile, { force: true });
       log.info("runner stopped");

@@ -1,12 +1,10 @@
 #!/usr/bin/env bun
-import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { createLogger, type LogFormat, type LogLevel } from "../src/log.ts";
 import { userName } from "../src/protocol/runner.ts";
 import { multiUserRunnerFiles, singleUserRunnerFiles, workspaceFor } from "../src/runners/layout.ts";
 import { startRunnerDaemon } from "./daemon.ts";
 import { SandboxLauncher } from "./launcher.ts";
-import { systemMain } from "./system/main.ts";
 
 const USAGE = `usage:
   octo-runner --user NAME [--runtime-dir DIR | --socket-dir DIR] [--workspace DIR]
@@ -23,24 +21,39 @@ const positiveInt = (flag: string, text: string | undefined, fallback: number): 
   return n;
 };
 
+const VALUE_FLAGS = [
+  "user",
+  "runtime-dir",
+  "socket-dir",
+  "workspace",
+  "server-group",
+  "max-processes",
+  "buffer-bytes",
+  "log-format",
+  "log-level",
+] as const;
+type Flags = Partial<Record<(typeof VALUE_FLAGS)[number], string>> & { system?: boolean; help?: boolean };
+
+/** A few `--flag value` options (node:util's parseArgs would cost every runner ~2.5 MB of RSS). */
+function parseFlags(argv: string[]): Flags {
+  const flags: Flags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--system") flags.system = true;
+    else if (arg === "--help" || arg === "-h") flags.help = true;
+    else {
+      const name = arg.slice(2) as (typeof VALUE_FLAGS)[number];
+      if (!arg.startsWith("--") || !VALUE_FLAGS.includes(name)) throw new Error(`unknown option ${arg}`);
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${arg} needs a value`);
+      flags[name] = value;
+    }
+  }
+  return flags;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      system: { type: "boolean" },
-      user: { type: "string" },
-      "runtime-dir": { type: "string" },
-      "socket-dir": { type: "string" },
-      workspace: { type: "string" },
-      "server-group": { type: "string" },
-      "max-processes": { type: "string" },
-      "buffer-bytes": { type: "string" },
-      "log-format": { type: "string" },
-      "log-level": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  });
+  const values = parseFlags(argv);
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -53,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
   const maxProcesses = positiveInt("--max-processes", values["max-processes"], 64);
 
   if (values.system) {
+    // Loaded only here: the system component's node:net server stays out of every user's runner.
+    const { systemMain } = await import("./system/main.ts");
     return systemMain({
       runtimeDir: values["runtime-dir"] ?? "/run/octo",
       serverGroup: values["server-group"] ?? "octo",

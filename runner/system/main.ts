@@ -1,11 +1,11 @@
 import { chmodSync, chownSync, existsSync, readdirSync, rmSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
 import * as v from "valibot";
 import type { Logger } from "../../src/log.ts";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import { MAX_LINE_BYTES, type SystemRequest, SystemRequestSchema } from "../../src/protocol/runner.ts";
 import { systemSocketPath } from "../../src/runners/layout.ts";
 import { encodeLine, LineDecoder } from "../../src/runners/lines.ts";
+import { Wire } from "../wire.ts";
 import { deleteAccount, ensureAccount, groupId, lookupAccount, validateName } from "./accounts.ts";
 import { RunnerSupervisor, systemdIsPid1 } from "./supervisor.ts";
 
@@ -83,11 +83,10 @@ export async function startSystemComponent(
     return deleted.ok ? ok({ name: name.value, purged: deleted.value.purged }) : deleted;
   };
 
-  const serve = (socket: Socket) => {
+  const serve = (wire: Wire): LineDecoder => {
     const send = (id: number | null, r: Result<unknown>) =>
-      socket.writable &&
-      socket.write(encodeLine(r.ok ? { id, ok: true, data: r.value } : { id, ok: false, error: r.error }));
-    const decoder = new LineDecoder(
+      wire.write(encodeLine(r.ok ? { id, ok: true, data: r.value } : { id, ok: false, error: r.error }));
+    return new LineDecoder(
       MAX_LINE_BYTES,
       (line) => {
         let raw: unknown;
@@ -120,18 +119,31 @@ export async function startSystemComponent(
       },
       () => send(null, fail("payload_too_large", "line too long")),
     );
-    socket.on("data", (chunk: Buffer) => decoder.push(chunk));
-    socket.on("error", () => {});
   };
 
-  const server = createServer(serve);
+  type Conn = { wire: Wire; decoder: LineDecoder };
   const oldMask = process.umask(0o117);
-  const listening = await new Promise<Result<void>>((resolve) => {
-    server.once("error", (e) => resolve(fail("internal", `cannot listen on ${socketPath}: ${e.message}`)));
-    server.listen(socketPath, () => resolve(ok(undefined)));
-  });
-  process.umask(oldMask);
-  if (!listening.ok) return listening;
+  let server: Bun.UnixSocketListener<Conn>;
+  try {
+    server = Bun.listen<Conn>({
+      unix: socketPath,
+      socket: {
+        open(socket) {
+          const wire = new Wire(socket);
+          socket.data = { wire, decoder: serve(wire) };
+        },
+        data: (socket, chunk) => socket.data.decoder.push(chunk),
+        drain: (socket) => {
+          socket.data.wire.flush();
+        },
+        error: () => {},
+      },
+    });
+  } catch (e) {
+    return fail("internal", `cannot listen on ${socketPath}: ${(e as Error).message}`);
+  } finally {
+    process.umask(oldMask);
+  }
   chownSync(socketPath, 0, gid);
   chmodSync(socketPath, 0o660);
   opts.log.info("system component listening", {
@@ -143,7 +155,7 @@ export async function startSystemComponent(
     socket: socketPath,
     async stop() {
       // Runners keep running: they are detached and found again through their pid files.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.stop(true);
       rmSync(socketPath, { force: true });
     },
   });

@@ -10,7 +10,6 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { connect } from "node:net";
 import type { Logger } from "../../src/log.ts";
 import { commandFor } from "../../src/paths.ts";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
@@ -22,6 +21,7 @@ import {
   serverSecretsDir,
 } from "../../src/runners/layout.ts";
 import { isAlive } from "../proctree.ts";
+import { socketAnswers } from "../wire.ts";
 import type { Account } from "./accounts.ts";
 
 type SystemRunner = SystemResult<"start_runner">;
@@ -55,17 +55,6 @@ function uidOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function answers(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(socket);
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
 
 /**
@@ -118,7 +107,8 @@ export class RunnerSupervisor {
 
   async start(account: Account): Promise<Result<SystemRunner>> {
     const files = multiUserRunnerFiles(this.opts.runtimeDir, account.name);
-    if (this.livePid(account) !== null && (await answers(files.socket))) return ok(this.describe(account));
+    if (this.livePid(account) !== null && (await socketAnswers(files.socket)))
+      return ok(this.describe(account));
     this.prepareRunnerDir(account);
     if (this.opts.systemd) {
       const r = Bun.spawnSync(["systemctl", "start", `octo-runner@${account.name}.service`], {
@@ -233,7 +223,7 @@ export class RunnerSupervisor {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let wait = 5;
     while (Date.now() < deadline) {
-      if (await answers(files.socket)) return ok(this.describe(account));
+      if (await socketAnswers(files.socket)) return ok(this.describe(account));
       const child = this.children.get(account.name);
       if (!this.opts.systemd && (!child || child.proc.exitCode !== null)) break;
       await Bun.sleep(wait);
