@@ -1,4 +1,4 @@
-import type { HistoryStore, SessionRef, StoredEvent } from "../history/store.ts";
+import type { HistoryStore, SessionRef, Source, StoredEvent } from "../history/store.ts";
 import type { AgentEvent } from "../protocol/agent-events.ts";
 
 /** Where a subscriber's frames go (a WebSocket in production). */
@@ -42,9 +42,9 @@ export class SessionHub {
   constructor(private readonly historyFor: (userId: string) => HistoryStore) {}
 
   /** Store, then fan out. Returns the stored, numbered events. */
-  publish(userId: string, session: SessionRef, events: readonly AgentEvent[]): StoredEvent[] {
+  publish(userId: string, session: SessionRef, events: readonly AgentEvent[], source?: Source): StoredEvent[] {
     if (events.length === 0) return [];
-    const stored = this.historyFor(userId).append(session, events);
+    const stored = this.historyFor(userId).append(session, events, Date.now(), source);
     const subs = this.subs.get(session.id);
     if (!subs) return stored;
     for (const sub of subs) {

@@ -1,0 +1,141 @@
+import * as v from "valibot";
+import type { HistoryStore, SessionRef } from "../history/store.ts";
+import type { Logger } from "../log.ts";
+import type { AgentCommand } from "../protocol/agent-commands.ts";
+import { type AgentEvent, agentEventSchema } from "../protocol/agent-events.ts";
+import type { Result } from "../protocol/errors.ts";
+import type { RunnerEvent } from "../protocol/runner.ts";
+import type { RunnerClient } from "../runners/client.ts";
+import type { SessionHub } from "./hub.ts";
+
+export interface AgentLinkDeps {
+  hub: SessionHub;
+  history: HistoryStore;
+  client: RunnerClient;
+  log: Logger;
+  /** Called with each stored batch (titles, activity, busy state). */
+  onEvents?: (link: AgentLink, events: readonly AgentEvent[]) => void;
+  /** The agent process is gone (exited, crashed, or no longer known to the runner). */
+  onGone?: (link: AgentLink, why: string) => void;
+}
+
+/**
+ * The server's end of one running agent: runner events in, stored and fanned-out canonical events out.
+ *
+ * Exactly once across server restarts: each batch is stored together with the runner seq it reaches
+ * (the history's source watermark), then acknowledged. A runner that replays unacknowledged events
+ * after a reconnect is resumed from that watermark, and anything at or below it is skipped.
+ */
+export class AgentLink {
+  private pending: AgentEvent[] = [];
+  private pendingSeq = 0;
+  private flushScheduled = false;
+  private handled: number;
+  busy = false;
+  gone = false;
+
+  constructor(
+    readonly session: SessionRef & { user_id: string },
+    readonly proc: string,
+    private readonly deps: AgentLinkDeps,
+  ) {
+    const source = deps.history.source(session.id);
+    this.handled = source?.proc === proc ? source.seq : 0;
+  }
+
+  /** Start (or resume) receiving this process's events after the stored watermark. */
+  async attach() {
+    const r = await this.deps.client.subscribe(this.proc, this.handled, (e) => this.onRunnerEvent(e));
+    if (!r.ok && r.error.code === "not_found") this.markGone("the agent process is no longer running");
+    return r;
+  }
+
+  /** A canonical command for the agent; the runner's pi adapter answers it. */
+  command(c: AgentCommand): Promise<Result<unknown>> {
+    return this.deps.client.call("agent", { proc: this.proc, command: c });
+  }
+
+  async detach(): Promise<void> {
+    this.flush();
+    await this.deps.client.unsubscribe(this.proc);
+  }
+
+  private onRunnerEvent(e: RunnerEvent): void {
+    if (e.seq <= this.handled) return;
+    this.handled = e.seq;
+    switch (e.event) {
+      case "agent": {
+        const parsed = v.safeParse(agentEventSchema, e.body);
+        if (parsed.success) this.queue(parsed.output, e.seq);
+        else this.deps.log.warn("runner sent an invalid agent event", { session: this.session.id, seq: e.seq });
+        break;
+      }
+      case "resync_needed":
+        this.queue(
+          {
+            event: "agent.error",
+            error: {
+              code: "resync_needed",
+              message: `the runner dropped agent events ${e.lost_from}-${e.lost_to} before they were stored`,
+            },
+            recoverable: true,
+          },
+          e.seq,
+        );
+        break;
+      case "output":
+        // pi's stderr: diagnostics only, kept in the server log.
+        if (e.stream === "stderr") this.deps.log.debug("agent stderr", { session: this.session.id, bytes: e.data.length });
+        this.pendingSeq = Math.max(this.pendingSeq, e.seq);
+        this.scheduleFlush();
+        break;
+      case "exit":
+        this.pendingSeq = Math.max(this.pendingSeq, e.seq);
+        this.flush();
+        if (!e.restarting) this.markGone(e.signal ? `agent stopped by ${e.signal}` : `agent exited with code ${e.code}`);
+        break;
+      default:
+        this.pendingSeq = Math.max(this.pendingSeq, e.seq);
+        this.scheduleFlush();
+    }
+  }
+
+  private queue(event: AgentEvent, seq: number): void {
+    this.pending.push(event);
+    this.pendingSeq = seq;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Everything that arrived in one read from the runner is stored in one transaction.
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Store the batch with its watermark, fan it out, then acknowledge it to the runner. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.pendingSeq === 0) return;
+    const events = this.pending;
+    const seq = this.pendingSeq;
+    this.pending = [];
+    this.pendingSeq = 0;
+    if (events.length > 0) {
+      this.deps.hub.publish(this.session.user_id, this.session, events, { proc: this.proc, seq });
+      for (const e of events) {
+        if (e.event === "agent.working") this.busy = true;
+        else if (e.event === "agent.idle") this.busy = false;
+      }
+      this.deps.onEvents?.(this, events);
+    }
+    void this.deps.client.ack(this.proc, seq);
+  }
+
+  private markGone(why: string): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.busy = false;
+    this.deps.onGone?.(this, why);
+  }
+}
