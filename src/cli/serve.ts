@@ -22,6 +22,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     console.error(`octo serve: --port must be a number from 0 to 65535, not ${values.port}`);
     return 2;
   }
+  // Handlers go in before start-up: a signal while the runner is still starting must not kill us mid-way.
+  let pendingSignal: string | undefined;
+  let onSignal: (signal: string) => void = (signal) => {
+    pendingSignal ??= signal;
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
   const started = await startServer({
     startRunner: true,
     path: values.config,
@@ -49,12 +56,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   console.log(`octo is running at ${server.url}`);
   await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
+    onSignal = (signal: string) => {
       server.ctx.log.info("shutting down", { signal });
       server.stop().then(resolve, resolve);
     };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
+    if (pendingSignal) onSignal(pendingSignal);
   });
   return 0;
 }
