@@ -1,40 +1,71 @@
 import { describe, expect, test } from "bun:test";
-import { classifyLine, extractDelta, LineSplitter } from "./framing.ts";
+import { classifyLine, extractDelta, type PiLine, PiLineReader } from "./framing.ts";
 
 const enc = new TextEncoder();
+const bytes = (s: string) => enc.encode(s);
 
-function split(chunks: (string | Uint8Array)[]) {
-  const lines: string[] = [];
-  const s = new LineSplitter((l) => lines.push(l));
-  for (const c of chunks) s.push(c);
-  return { lines, tail: s.end() };
+function read(chunks: (string | Uint8Array)[]) {
+  const lines: PiLine[] = [];
+  const r = new PiLineReader((l) => lines.push(l));
+  for (const c of chunks) r.push(typeof c === "string" ? bytes(c) : c);
+  return { lines, tail: r.end() };
 }
+const json = (value: object): PiLine => ({ kind: "json", value: value as Record<string, unknown> });
 
-describe("LineSplitter", () => {
+describe("PiLineReader framing", () => {
   test("splits on \\n only: U+2028 and U+2029 stay inside the line", () => {
-    const a = JSON.stringify({ type: "x", text: "a\u2028b\u2029c" });
-    const { lines } = split([`${a}\n{"type":"y"}\n`]);
-    expect(lines).toEqual([a, '{"type":"y"}']);
-    expect(JSON.parse(lines[0] ?? "").text).toBe("a\u2028b\u2029c");
+    const a = { type: "x", text: "a\u2028b\u2029c" };
+    const { lines } = read([`${JSON.stringify(a)}\n{"type":"y"}\n`]);
+    expect(lines).toEqual([json(a), json({ type: "y" })]);
   });
 
   test("joins lines across chunks, drops \\r and empty lines", () => {
-    const { lines, tail } = split(['{"type":', '"a"}\r\n\n{"ty', 'pe":"b"}\n']);
-    expect(lines).toEqual(['{"type":"a"}', '{"type":"b"}']);
+    const { lines, tail } = read(['{"type":', '"a"}\r\n\n{"ty', 'pe":"b"}\n']);
+    expect(lines).toEqual([json({ type: "a" }), json({ type: "b" })]);
     expect(tail).toBeUndefined();
   });
 
   test("decodes a multi-byte character split between two chunks", () => {
-    const bytes = enc.encode('{"type":"x","t":"héllo 🐙"}\n');
-    const cut = bytes.indexOf(0xf0) + 2; // inside the 4-byte octopus
-    const { lines } = split([bytes.slice(0, cut), bytes.slice(cut)]);
-    expect(JSON.parse(lines[0] ?? "").t).toBe("héllo 🐙");
+    const b = bytes('{"type":"x","t":"héllo 🐙"}\n');
+    const cut = b.indexOf(0xf0) + 2; // inside the 4-byte octopus
+    expect(read([b.slice(0, cut), b.slice(cut)]).lines).toEqual([json({ type: "x", t: "héllo 🐙" })]);
   });
 
   test("a line cut off when the writer died is returned by end(), not emitted", () => {
-    const { lines, tail } = split(['{"type":"a"}\n{"type":"message_upd']);
-    expect(lines).toEqual(['{"type":"a"}']);
+    const { lines, tail } = read(['{"type":"a"}\n{"type":"message_upd']);
+    expect(lines).toEqual([json({ type: "a" })]);
     expect(tail).toBe('{"type":"message_upd');
+  });
+
+  test("garbage lines are values and reading goes on", () => {
+    const { lines } = read(['Debugger attached.\n{"type":"a"}\n']);
+    expect(lines.map((l) => l.kind)).toEqual(["garbage", "json"]);
+  });
+
+  test("delta lines: the delta is taken from the first bytes, at any chunk boundary, the snapshot skipped", () => {
+    const lines = [
+      update("text_delta", 0, 'Hé "🐙"'),
+      update("thinking_delta", 3, "x\ny"),
+      '{"type":"agent_end"}',
+    ];
+    const all = bytes(`${lines.join("\n")}\n`);
+    const expected = [
+      { kind: "delta", delta: "text", index: 0, text: 'Hé "🐙"' },
+      { kind: "delta", delta: "thinking", index: 3, text: "x\ny" },
+      json({ type: "agent_end" }),
+    ];
+    for (let cut = 1; cut < all.length; cut += 7) {
+      expect(read([all.slice(0, cut), all.slice(cut)]).lines).toEqual(expected as PiLine[]);
+    }
+    // one byte at a time
+    expect(read(Array.from(all, (b) => new Uint8Array([b]))).lines).toEqual(expected as PiLine[]);
+  });
+
+  test("a delta line cut off after its delta: the delta counts, end() reports the cut line", () => {
+    const line = update("text_delta", 0, "last words");
+    const { lines, tail } = read([line.slice(0, line.length - 20)]);
+    expect(lines).toEqual([{ kind: "delta", delta: "text", index: 0, text: "last words" }]);
+    expect(tail?.startsWith('{"type":"message_update"')).toBe(true);
   });
 });
 

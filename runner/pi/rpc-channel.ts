@@ -1,5 +1,5 @@
 import type { ErrorBody } from "../../src/protocol/errors.ts";
-import { classifyLine, LineSplitter, type PiLine } from "./framing.ts";
+import { type PiLine, PiLineReader } from "./framing.ts";
 import { piFailure } from "./pi-state.ts";
 
 /**
@@ -102,13 +102,13 @@ export class RpcChannel {
   }
 
   private async readLoop(): Promise<void> {
-    const splitter = new LineSplitter((l) => this.line(l));
+    const reader = new PiLineReader((l) => this.line(l));
     try {
-      for await (const chunk of this.io.stdout) splitter.push(chunk);
+      for await (const chunk of this.io.stdout) reader.push(chunk);
     } catch {
       // a broken pipe ends the stream like EOF does
     }
-    this.handlers.onEnd(splitter.end());
+    this.handlers.onEnd(reader.end());
     this.closedWith ??= gone("pi exited");
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
@@ -116,8 +116,7 @@ export class RpcChannel {
     }
   }
 
-  private line(raw: string): void {
-    const line = classifyLine(raw);
+  private line(line: PiLine): void {
     if (line.kind === "json" && line.value.type === "response") this.response(line.value);
     else this.handlers.onLine(line);
   }
