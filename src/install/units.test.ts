@@ -1,0 +1,49 @@
+import { describe, expect, test } from "bun:test";
+import * as v from "valibot";
+import { ConfigSchema } from "../config/index.ts";
+import { systemConfig } from "./config.ts";
+import { DEFAULT_LAYOUT, generatedFiles, runnerTemplateUnit, serverUnit } from "./units.ts";
+
+const layout = { ...DEFAULT_LAYOUT, binDir: "/opt/octo/bin" };
+
+describe("generated service files", () => {
+  test("paths are the systemd and tmpfiles.d locations", () => {
+    expect(generatedFiles(layout).map((f) => f.path)).toEqual([
+      "/etc/systemd/system/octo.service",
+      "/etc/systemd/system/octo-runner@.service",
+      "/etc/systemd/system/octo-runner-system.service",
+      "/usr/lib/tmpfiles.d/octo.conf",
+    ]);
+  });
+
+  test("ExecStart uses the given bin dir; the server runs as its user in the system layout", () => {
+    const text = serverUnit(layout);
+    expect(text).toContain("ExecStart=/opt/octo/bin/octo serve --log-format json");
+    expect(text).toContain("User=octo\n");
+    expect(text).toContain("Environment=OCTO_SYSTEM=1");
+    expect(text).not.toContain("MemoryDenyWriteExecute");
+  });
+
+  test("the runner template runs as the prefixed Linux user of the instance", () => {
+    const text = runnerTemplateUnit({ ...layout, linuxUserPrefix: "agent_" });
+    expect(text).toContain("User=agent_%i\n");
+    expect(text).toContain("--user %i --runtime-dir /run/octo");
+    expect(text).toContain("BindPaths=/home/agent_%i");
+  });
+
+  test("every line of every unit is a section header or key=value", () => {
+    for (const file of generatedFiles(layout).filter((f) => f.path.endsWith(".service"))) {
+      for (const line of file.content.split("\n")) {
+        if (line === "" || line.startsWith("#")) continue;
+        expect(line).toMatch(/^(\[[A-Za-z]+\]|[A-Za-z]+=.*)$/);
+      }
+    }
+  });
+
+  test("the system config parses with the real schema and turns multi-user on", () => {
+    const parsed = v.parse(ConfigSchema, Bun.TOML.parse(systemConfig("octo_")));
+    expect(parsed.local.single_user).toBe(false);
+    expect(parsed.local.linux_users.enabled).toBe(true);
+    expect(parsed.local.linux_users.prefix).toBe("octo_");
+  });
+});
