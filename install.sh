@@ -13,10 +13,11 @@
 set -eu
 
 BUN_VERSION="${OCTO_BUN_VERSION:-1.4.5}"
-# Runtime: bwrap for the sandbox, socat for the network relay into it, chromium for the agent browser.
-RUNTIME_PACKAGES="bubblewrap socat chromium ca-certificates"
-# Tests also need systemd-analyze to verify the generated units.
-TEST_PACKAGES="systemd"
+# Runtime: bwrap for the sandbox, socat for the network relay into it, chromium for the agent browser,
+# procps (ps) for process trees.
+RUNTIME_PACKAGES="bubblewrap socat chromium ca-certificates procps"
+# Tests also need systemd-analyze (verifies the generated units) and curl (the `curl | sh` path).
+TEST_PACKAGES="systemd curl"
 
 say() { printf '%s\n' "install.sh: $*"; }
 die() { printf '%s\n' "install.sh: error: $*" >&2; exit 1; }
