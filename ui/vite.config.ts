@@ -9,9 +9,12 @@ const repoRoot = fileURLToPath(new URL("..", import.meta.url));
  * The web UI. Built into ui/dist, which the server serves from disk (source runs) or embeds (compiled).
  * The manifest lets bench/ui.ts measure what each route loads first.
  */
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   root: uiRoot,
   plugins: [solid()],
+  // A build is always a production build, even when started under NODE_ENV=test (bun test), which
+  // would otherwise resolve Solid's "development" export and ship its dev runtime.
+  resolve: command === "build" ? { conditions: ["module", "browser", "production"] } : {},
   build: {
     outDir: "dist",
     emptyOutDir: true,
@@ -24,4 +27,4 @@ export default defineConfig({
     fs: { allow: [repoRoot] },
     proxy: { "/api": { target: "http://127.0.0.1:8080", ws: true } },
   },
-});
+}));

@@ -4,6 +4,7 @@ import { startTestServer, type TestServer } from "../http/harness.ts";
 import {
   ensureUiBuilt,
   launchChromium,
+  pageErrors,
   screenshot,
   VIEWPORTS,
   type Viewport,
@@ -140,8 +141,8 @@ for (const vp of VIEWPORTS) {
       await openAdmin(admin, vp, "Users");
       await admin.getByRole("list", { name: "Users" }).getByText(username).waitFor({ timeout: T });
 
-      expect(adminErrors).toEqual([]);
-      expect(guestErrors).toEqual([]);
+      expect(await pageErrors(admin, adminErrors)).toEqual([]);
+      expect(await pageErrors(guest, guestErrors)).toEqual([]);
       await guestCtx.close();
       await adminCtx.close();
     }, 60_000);
@@ -177,6 +178,14 @@ for (const vp of VIEWPORTS) {
       const after = await fetch(`${srv.url}/api/auth/me`, { headers: { authorization: `Bearer ${key}` } });
       expect(after.status).toBe(401);
 
+      // Unknown addresses say so plainly, inside the app frame.
+      await page.goto(`${srv.url}/projects/prj_0000000000000000000000000000/chat`);
+      await page.getByRole("heading", { name: "Project not found" }).waitFor({ timeout: T });
+      await page.goto(`${srv.url}/no/such/page`);
+      await page.getByRole("heading", { name: "Not found" }).waitFor({ timeout: T });
+      await page.getByRole("link", { name: "Back to projects" }).click();
+      await page.waitForURL("**/projects", { timeout: T });
+
       // "?" lists the shortcuts; Escape closes; "g p" goes to projects; "t" flips the theme.
       await page.locator("body").press("?");
       await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor({ timeout: T });
@@ -193,7 +202,7 @@ for (const vp of VIEWPORTS) {
         timeout: T,
       });
       await screenshot(page, `${vp.name}-projects-dark`);
-      expect(errors).toEqual([]);
+      expect(await pageErrors(page, errors)).toEqual([]);
       await ctx.close();
     }, 60_000);
   });

@@ -67,9 +67,20 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage: true });
 }
 
-/** Collects uncaught page errors and console errors, so a broken screen fails the test. */
+/**
+ * Collects uncaught page errors and console errors, so a broken screen fails the test. rebrowser-playwright
+ * does not report unhandled promise rejections, so the page records those itself (see `pageErrors`).
+ */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
+  void page.addInitScript(() => {
+    const w = window as unknown as { __octoErrors: string[] };
+    w.__octoErrors = [];
+    window.addEventListener("unhandledrejection", (e) =>
+      w.__octoErrors.push(`unhandled rejection: ${e.reason}`),
+    );
+    window.addEventListener("error", (e) => w.__octoErrors.push(`error: ${e.message}`));
+  });
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
     // Failed fetches (401 before sign-in, 404 for routes not built yet) are expected answers, not bugs.
@@ -77,4 +88,13 @@ export function watchErrors(page: Page): string[] {
       errors.push(`console: ${m.text()}`);
   });
   return errors;
+}
+
+/** Errors the page recorded itself (unhandled rejections, uncaught errors) plus those `watchErrors` saw. */
+export async function pageErrors(page: Page, seen: string[]): Promise<string[]> {
+  const own = await page.evaluate(
+    () => (window as unknown as { __octoErrors?: string[] }).__octoErrors ?? [],
+  );
+  // rebrowser-playwright's own injected helpers (random `self.<id>` bindings) sometimes throw; not ours.
+  return [...seen, ...own].filter((e) => !/self\.\w+ is not a function/.test(e));
 }
