@@ -8,6 +8,7 @@ import {
   RunnerRequestSchema,
 } from "../src/protocol/runner.ts";
 import { encodeLine, LineDecoder } from "../src/runners/lines.ts";
+import { FilesRoute } from "./files-route.ts";
 import { handleRequest, type RunnerState } from "./ops.ts";
 import type { Subscription, SubscriptionSink } from "./process-table.ts";
 import type { Wire } from "./wire.ts";
@@ -38,6 +39,7 @@ export class RunnerConnection implements SubscriptionSink {
   private readonly waiting = new Set<Subscription>();
 
   private readonly decoder: LineDecoder;
+  private readonly files: FilesRoute;
 
   constructor(
     private readonly wire: Wire,
@@ -50,6 +52,7 @@ export class RunnerConnection implements SubscriptionSink {
       () =>
         this.reject(null, { code: "payload_too_large", message: `line longer than ${MAX_LINE_BYTES} bytes` }),
     );
+    this.files = new FilesRoute(state.workspaceRoot, (event) => this.send(event));
   }
 
   /** Socket callbacks, wired by the daemon. */
@@ -67,6 +70,7 @@ export class RunnerConnection implements SubscriptionSink {
   onClose(): void {
     this.closed = true;
     this.state.table.detach(this);
+    this.files.close();
   }
 
   pump(sub: Subscription): void {
@@ -116,6 +120,10 @@ export class RunnerConnection implements SubscriptionSink {
         : null;
     const op =
       typeof raw === "object" && raw !== null && "op" in raw ? (raw as { op: unknown }).op : undefined;
+    if (this.authenticated && FilesRoute.handles(op)) {
+      this.files.handle(raw as Record<string, unknown>).then((r) => this.respond(id, r));
+      return;
+    }
     if (typeof op === "string" && !(RUNNER_OPS as string[]).includes(op))
       return this.reject(id, {
         code: "unknown_command",

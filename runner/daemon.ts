@@ -66,6 +66,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
   const state: RunnerState = {
     user: opts.user,
     secret: secret.value,
+    workspaceRoot: opts.workspaceRoot,
     startedAt: Date.now(),
     maxProcesses: opts.maxProcesses,
     table,

@@ -7,6 +7,7 @@ import { rssBytes } from "./proctree.ts";
 export interface RunnerState {
   user: string;
   secret: string;
+  workspaceRoot: string;
   startedAt: number;
   maxProcesses: number;
   table: ProcessTable;

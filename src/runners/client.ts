@@ -3,6 +3,14 @@ import * as v from "valibot";
 import type { Logger } from "../log.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import {
+  type FileOp,
+  type FileOpInput,
+  type FileOpResult,
+  FileOpResultSchemas,
+  type FileWatchEvent,
+  FileWatchEventSchema,
+} from "../protocol/files.ts";
+import {
   RUNNER_PROTOCOL_VERSION,
   type RunnerEvent,
   RunnerEventSchema,
@@ -49,6 +57,7 @@ export class RunnerClient {
   private backoff: number;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
+  private readonly fileListeners = new Set<(e: FileWatchEvent) => void>();
   runnerPid: number | null = null;
 
   constructor(private readonly opts: RunnerClientOptions) {
@@ -115,6 +124,20 @@ export class RunnerClient {
   }
   ack(proc: string, seq: number) {
     return this.call("ack", { proc, seq });
+  }
+
+  /** A project file op (`src/protocol/files.ts`), run by the runner as the user. */
+  fs<Op extends FileOp>(op: Op, params: FileOpInput<Op>): Promise<Result<FileOpResult<Op>>> {
+    if (!this.channel?.isOpen)
+      return Promise.resolve(fail("runner_unavailable", `runner for ${this.opts.user} is not connected`));
+    const schema = FileOpResultSchemas[op] as unknown as v.GenericSchema<unknown, FileOpResult<Op>>;
+    return this.channel.request({ op, ...params }, schema);
+  }
+
+  /** `fs.changes` pushes of this connection's watches (watches end when a connection drops). */
+  onFileEvent(listener: (e: FileWatchEvent) => void): () => void {
+    this.fileListeners.add(listener);
+    return () => this.fileListeners.delete(listener);
   }
 
   /** Events with seq > afterSeq, then live ones, to `onEvent` — across reconnects. */
@@ -193,6 +216,12 @@ export class RunnerClient {
   }
 
   private onEvent(line: Record<string, unknown>): void {
+    if (line.event === "fs.changes") {
+      const fsEvent = v.safeParse(FileWatchEventSchema, line);
+      if (fsEvent.success) for (const l of this.fileListeners) l(fsEvent.output);
+      else this.opts.log?.warn("invalid fs event from runner", { issue: fsEvent.issues[0]?.message });
+      return;
+    }
     const parsed = v.safeParse(RunnerEventSchema, line);
     if (!parsed.success) {
       this.opts.log?.warn("invalid event from runner", {
