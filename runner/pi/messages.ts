@@ -167,3 +167,30 @@ export function toCanonicalMessage(raw: unknown, id: string, now: number, client
       };
   }
 }
+
+/** A content block as rebuilt from deltas while a message streams. */
+export interface StreamedBlock {
+  kind: "text" | "thinking" | "toolcall";
+  text: string;
+  callId?: string;
+  name?: string;
+}
+
+/** The parts streamed so far, in content order: what is left of a message when pi dies mid-way. */
+export function partsFromBlocks(blocks: Map<number, StreamedBlock>): Part[] {
+  return [...blocks.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, b]): Part => {
+      if (b.kind === "text") return { type: "text", text: b.text };
+      if (b.kind === "thinking") return { type: "thinking", text: b.text };
+      return { type: "tool_call", call_id: b.callId ?? "", name: b.name ?? "", args: partialJson(b.text) };
+    });
+}
+
+function partialJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { partial_json: text };
+  }
+}

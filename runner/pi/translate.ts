@@ -1,7 +1,8 @@
-import type { AgentEvent, Message, Part, WorkingPhase } from "../../src/protocol/agent.ts";
+import type { AgentEvent, Message, WorkingPhase } from "../../src/protocol/agent.ts";
 import { newId } from "../../src/protocol/ids.ts";
 import type { DeltaKind, PiLine } from "./framing.ts";
-import { contentText, toCanonicalMessage } from "./messages.ts";
+import { contentText, partsFromBlocks, type StreamedBlock, toCanonicalMessage } from "./messages.ts";
+import { sessionEvent } from "./session-events.ts";
 import { dialogOrNotice } from "./ui-requests.ts";
 import { UserMessageAttribution } from "./user-attribution.ts";
 
@@ -21,12 +22,7 @@ const str = (x: unknown): string | undefined => (typeof x === "string" ? x : und
 const count = (x: unknown): number =>
   typeof x === "number" && x >= 0 && Number.isFinite(x) ? Math.floor(x) : 0;
 
-interface Block {
-  kind: DeltaKind;
-  text: string;
-  callId?: string;
-  name?: string;
-}
+type Block = StreamedBlock;
 interface OpenMessage {
   id: string;
   role: Message["role"];
@@ -163,58 +159,30 @@ export class PiTranslator {
       case "tool_execution_end":
         this.toolEnd(e);
         return;
-      case "queue_update":
-        this.emit({ event: "agent.queue", steering: strings(e.steering), follow_up: strings(e.followUp) });
-        return;
       case "auto_retry_start":
         this.run = "running";
         this.setPhase("retry");
-        this.emit({
-          event: "retry.start",
-          attempt: count(e.attempt),
-          max_attempts: count(e.maxAttempts),
-          delay_ms: count(e.delayMs),
-          error: str(e.errorMessage) ?? "",
-        });
-        return;
-      case "auto_retry_end": {
-        const ok = e.success === true;
-        const error = str(e.finalError);
-        this.emit({ event: "retry.end", ok, attempt: count(e.attempt), ...(error ? { error } : {}) });
-        if (!ok && this.run !== "idle") this.run = "settling";
-        return;
-      }
+        break;
+      case "auto_retry_end":
+        if (e.success !== true && this.run !== "idle") this.run = "settling";
+        break;
       case "compaction_start":
         if (this.run === "idle") this.run = "running";
         this.setPhase("compact");
-        this.emit({ event: "compact.start", reason: compactReason(e.reason) });
-        return;
-      case "compaction_end":
-        this.compactionEnd(e);
-        return;
-      case "session_info_changed":
-        if (typeof e.name === "string") this.emit({ event: "session.title_changed", title: e.name });
-        return;
-      case "thinking_level_changed": {
-        const level = thinkingLevel(e.level);
-        if (level) this.emit({ event: "config.model_changed", thinking_level: level });
-        return;
-      }
+        break;
       case "extension_ui_request": {
         const out = dialogOrNotice(e);
-        if (!out) return;
-        if (out.event === "agent.input_needed") this.dialogs.add(out.request.id);
-        this.emit(out);
+        if (out?.event === "agent.input_needed") this.dialogs.add(out.request.id);
+        if (out) this.emit(out);
         return;
       }
-      case "extension_error":
-        this.emit({
-          event: "agent.notice",
-          kind: "notify",
-          level: "error",
-          text: `extension ${str(e.extensionPath) ?? "?"} failed in ${str(e.event) ?? "?"}: ${str(e.error) ?? ""}`,
-        });
-        return;
+    }
+    const mapped = sessionEvent(e);
+    if (mapped) this.emit(mapped);
+    // after compact.end: a retrying compaction goes back to the model, otherwise the run may be over
+    if (type === "compaction_end") {
+      if (e.willRetry === true) this.setPhase("model");
+      else if (this.run !== "idle") this.run = "settling";
     }
   }
 
@@ -365,13 +333,7 @@ export class PiTranslator {
     const open = this.open;
     if (!open) return;
     this.open = undefined;
-    const parts: Part[] = [...open.blocks.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([, b]): Part => {
-        if (b.kind === "text") return { type: "text", text: b.text };
-        if (b.kind === "thinking") return { type: "thinking", text: b.text };
-        return { type: "tool_call", call_id: b.callId ?? "", name: b.name ?? "", args: safeJson(b.text) };
-      });
+    const parts = partsFromBlocks(open.blocks);
     const message: Message = {
       id: open.id,
       role: open.role,
@@ -412,27 +374,6 @@ export class PiTranslator {
     this.emit({ event: "tool.end", call_id: callId, output, is_error: e.isError === true });
   }
 
-  private compactionEnd(e: Obj): void {
-    const result = isObj(e.result) ? e.result : undefined;
-    const willRetry = e.willRetry === true;
-    const error = str(e.errorMessage);
-    const summary = result ? str(result.summary) : undefined;
-    this.emit({
-      event: "compact.end",
-      reason: compactReason(e.reason),
-      ok: result !== undefined,
-      aborted: e.aborted === true,
-      will_retry: willRetry,
-      ...(summary !== undefined ? { summary } : {}),
-      ...(result && typeof result.tokensBefore === "number"
-        ? { tokens_before: count(result.tokensBefore) }
-        : {}),
-      ...(error ? { error } : {}),
-    });
-    if (willRetry) this.setPhase("model");
-    else if (this.run !== "idle") this.run = "settling";
-  }
-
   private closeDialog(id: string, reason: "answered" | "timeout" | "cancelled"): boolean {
     if (!this.dialogs.delete(id)) return false;
     this.emit({ event: "agent.input_closed", request_id: id, reason });
@@ -446,19 +387,3 @@ const ROLE_MAP: Record<string, Message["role"]> = {
   toolResult: "tool",
 };
 const roleOf = (r: unknown): Message["role"] => ROLE_MAP[str(r) ?? ""] ?? "system";
-const strings = (x: unknown): string[] =>
-  Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : [];
-const compactReason = (r: unknown) => (r === "manual" || r === "overflow" ? r : "threshold");
-const LEVELS = new Set(["off", "minimal", "low", "medium", "high", "xhigh"]);
-const thinkingLevel = (l: unknown) =>
-  typeof l === "string" && LEVELS.has(l)
-    ? (l as "off" | "minimal" | "low" | "medium" | "high" | "xhigh")
-    : undefined;
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { partial_json: text };
-  }
-}
