@@ -26,7 +26,14 @@ export interface ProcessTableOptions {
   maxBufferBytes: number;
   launcher: Launcher;
   log: Logger;
+  /**
+   * Exited processes whose events nobody acknowledges (their server is gone for good) are kept
+   * up to this many; beyond it the oldest are forgotten, so they cannot pile up forever.
+   */
+  maxExitedRecords?: number;
 }
+
+const DEFAULT_MAX_EXITED_RECORDS = 256;
 
 type SpawnRequest = Extract<RunnerRequest, { op: "spawn" }>;
 
@@ -161,6 +168,20 @@ export class ProcessTable {
   private onEvent(proc: SupervisedProcess): void {
     const sub = this.subs.get(proc.id);
     if (sub) sub.sink.pump(sub);
+    if (!proc.isLive) this.limitExited();
+  }
+
+  private limitExited(): void {
+    const max = this.opts.maxExitedRecords ?? DEFAULT_MAX_EXITED_RECORDS;
+    const exited = [...this.procs.values()].filter((p) => !p.isLive);
+    for (const p of exited.slice(0, Math.max(0, exited.length - max))) {
+      this.opts.log.warn("forgetting an exited process nobody acknowledged", {
+        proc: p.id,
+        last_seq: p.buffer.lastSeq,
+      });
+      this.procs.delete(p.id);
+      this.subs.delete(p.id);
+    }
   }
 
   private forgetIfDone(proc: SupervisedProcess): void {
