@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readlinkSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { SandboxPolicy } from "../../src/protocol/sandbox.ts";
 import { SANDBOX } from "./layout.ts";
@@ -56,8 +56,19 @@ function prlimitArgs(policy: SandboxPolicy, prlimit: string): string[] {
   return args.length ? [prlimit, ...args, "--"] : [];
 }
 
-function bindArgs(flag: "--ro-bind-try" | "--bind-try", path: string, home: string): string[] {
+type BindFlag = "--ro-bind-try" | "--bind-try";
+
+function bindArgs(flag: BindFlag, path: string, home: string, reserved: string[]): string[] {
   const { host, inside } = placeOf(path, home);
+  return bindPlace(flag, host, inside, reserved);
+}
+
+/**
+ * Binds host → inside. When a reserved destination (an extra `--ro` bind such as /opt/octo/pi)
+ * lies below `inside`, the directory is rebuilt child by child instead, so the destination can be
+ * created in the sandbox's own root rather than inside a read-only host mount.
+ */
+function bindPlace(flag: BindFlag, host: string, inside: string, reserved: string[]): string[] {
   let stat: ReturnType<typeof lstatSync> | undefined;
   try {
     stat = lstatSync(host);
@@ -66,7 +77,15 @@ function bindArgs(flag: "--ro-bind-try" | "--bind-try", path: string, home: stri
   }
   // Merged-/usr systems have /bin → usr/bin: recreate the link instead of binding the target twice.
   if (stat.isSymbolicLink()) return ["--symlink", readlinkSync(host), inside];
-  return [flag, host, inside];
+  const below = reserved.filter((dst) => dst.startsWith(`${inside}/`));
+  if (below.length === 0 || !stat.isDirectory()) return [flag, host, inside];
+  const args = ["--dir", inside];
+  for (const child of readdirSync(host)) {
+    const childInside = join(inside, child);
+    if (reserved.includes(childInside)) continue;
+    args.push(...bindPlace(flag, join(host, child), childInside, below));
+  }
+  return args;
 }
 
 /** Maps a sandbox path back to the host file that would appear there, if any. */
@@ -146,9 +165,12 @@ export function buildBwrapArgv(policy: SandboxPolicy, opts: SandboxRunOptions): 
     "--tmpfs",
     SANDBOX.home,
   ];
-  for (const path of policy.filesystem.read_only) argv.push(...bindArgs("--ro-bind-try", path, opts.home));
+  const reserved = (opts.extraReadOnly ?? []).map((bind) => bind.dst);
+  for (const path of policy.filesystem.read_only)
+    argv.push(...bindArgs("--ro-bind-try", path, opts.home, reserved));
+  for (const path of policy.filesystem.read_write)
+    argv.push(...bindArgs("--bind-try", path, opts.home, reserved));
   for (const bind of opts.extraReadOnly ?? []) argv.push("--ro-bind", bind.src, bind.dst);
-  for (const path of policy.filesystem.read_write) argv.push(...bindArgs("--bind-try", path, opts.home));
   argv.push("--bind", opts.project, SANDBOX.workspace);
   argv.push("--ro-bind", join(opts.project, ".octo"), join(SANDBOX.workspace, ".octo"));
   if (opts.llmSocket) argv.push("--ro-bind", opts.llmSocket, SANDBOX.llmSocket);
