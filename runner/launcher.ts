@@ -123,9 +123,13 @@ export class SandboxLauncher implements Launcher {
       finished,
       write: (bytes) => {
         if (!stdinOpen) return 0;
-        proc.stdin.write(bytes);
-        proc.stdin.flush();
-        return bytes.byteLength;
+        try {
+          proc.stdin.write(bytes);
+          proc.stdin.flush();
+          return bytes.byteLength;
+        } catch {
+          return 0; // the process closed its stdin
+        }
       },
       closeStdin: () => {
         if (!stdinOpen) return;

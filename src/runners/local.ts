@@ -29,6 +29,17 @@ function answers(socket: string): Promise<boolean> {
 }
 
 /**
+ * The runner gets the user's ordinary environment, not the server's: provider keys and `OCTO_*`
+ * settings stay in the server (profiles may pass variables through into sandboxes).
+ */
+export function runnerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const keep = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_[A-Z]+|TZ|TERM|XDG_[A-Z_]+_(DIR|HOME)|OCTO_BIN_DIR)$/;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && keep.test(k)) out[k] = v;
+  return out;
+}
+
+/**
  * Single-user mode: reuse the live runner found through its socket and secret, or start one as
  * the invoking user, detached so it outlives this server (and its restarts).
  */
@@ -70,7 +81,11 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
     "--log-format",
     opts.logFormat,
   ];
-  const proc = Bun.spawn(argv, { stdio: ["ignore", logFd, logFd], detached: true });
+  const proc = Bun.spawn(argv, {
+    env: runnerEnv(process.env),
+    stdio: ["ignore", logFd, logFd],
+    detached: true,
+  });
   closeSync(logFd);
   proc.unref();
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
