@@ -1,11 +1,13 @@
 import { Elysia } from "elysia";
 import type { ServerContext } from "../server/context.ts";
+import { muxDeps } from "../server/mux-deps.ts";
 import { backstopBodyLimit, bodyLimit } from "./body-limit.ts";
 import { errorResponse, mapThrown } from "./errors.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { muxRoutes } from "./routes/mux.ts";
 import { llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { staticUi } from "./static.ts";
@@ -33,6 +35,7 @@ export function createApp(ctx: ServerContext) {
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
     .use(llmProxyRoutes(ctx))
+    .use(muxRoutes(ctx, muxDeps(ctx)))
     .all("/api/*", () => errorResponse("not_found", "no such API route"))
     .use(staticUi(ctx));
 }

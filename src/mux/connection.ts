@@ -30,6 +30,8 @@ export interface AgentService {
 export interface ChannelHandler {
   handle(conn: MuxConnection, cmd: string, body: Record<string, unknown>): Promise<CommandResult>;
   closed?(conn: MuxConnection): void;
+  /** The socket has room again after `sink.send` reported it full. */
+  drained?(conn: MuxConnection): void;
 }
 
 export interface MuxDeps {
@@ -144,6 +146,7 @@ export class MuxConnection {
   /** The socket has room again. */
   drained(): void {
     this.deps.hub.drained(this.sink);
+    for (const handler of Object.values(this.deps.channels ?? {})) handler?.drained?.(this);
   }
 
   /** Server heartbeat: ping, and close a socket that has said nothing for two intervals. */

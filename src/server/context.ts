@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { LoadedConfig } from "../config/index.ts";
 import type { Logger } from "../log.ts";
 import type { RunnerManager } from "../runners/manager.ts";
+import type { TerminalService } from "../terminals/service.ts";
 
 export type ServerMode = "single-user" | "multi-user";
 
@@ -20,6 +21,8 @@ export interface ServerContext {
   startedAt: number;
   /** "The runner for user X" (lazy: nothing starts until first use or `warmUpRunners`). */
   runners: RunnerManager;
+  /** Shells in project sandboxes (the mux `terminal` channel; project deletion closes them). */
+  terminals: TerminalService;
 }
 
 export const modeOf = (config: LoadedConfig): ServerMode =>

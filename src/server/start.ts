@@ -8,6 +8,7 @@ import { dataPaths } from "../paths.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { runnerManagerFromConfig, warmUpRunners } from "../runners/manager.ts";
 import { openMainDb } from "../storage/main-db.ts";
+import { createTerminalService } from "../terminals/wiring.ts";
 import { VERSION } from "../version.ts";
 import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap.ts";
 import { modeOf, type ServerContext } from "./context.ts";
@@ -43,6 +44,8 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
   const db = openMainDb(paths.db);
   if (!db.ok) return db;
 
+  const mode = modeOf(config);
+  const runners = runnerManagerFromConfig(config, mode, log);
   const ctx: ServerContext = {
     config,
     db: db.value,
@@ -51,7 +54,8 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     mode: modeOf(config),
     jwtSecret: loadOrCreateSecret(config.auth.jwt_secret, paths.jwtSecret),
     startedAt: Date.now(),
-    runners: runnerManagerFromConfig(config, modeOf(config), log),
+    runners,
+    terminals: createTerminalService({ db: db.value, runners, mode, paths: config.paths, log }),
   };
   const firstAdmin = await ensureFirstAdmin(ctx.db);
   const app = createApp(ctx);
