@@ -41,7 +41,9 @@ export function readFile(t: FileTarget, opts: ReadOptions = {}): Promise<Result<
     try {
       const st = await fh.stat();
       if (st.size > maxBytes) return tooLarge(at.rel, st.size, maxBytes);
-      const bytes = await readUpTo(fh, maxBytes + 1);
+      // Sized by the stat; a file that grew since is read again up to the cap rather than cut short.
+      let bytes = await readUpTo(fh, Math.min(st.size, maxBytes) + 1);
+      if (bytes.length > st.size) bytes = await readUpTo(fh, maxBytes + 1);
       if (bytes.length > maxBytes) return tooLarge(at.rel, bytes.length, maxBytes);
       const text = opts.as === "base64" ? undefined : asText(bytes);
       return ok({
