@@ -1,9 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Message } from "../../src/protocol/agent.ts";
 import { type LlmFixture, startLlmFixture } from "../fixtures/llm/server.ts";
 import { type Agent, gate, startAgent } from "./harness.ts";
 
 // The real pi, through our translator and driver, against the scripted LLM.
+// pi starts in ~0.3 s on an idle machine and much slower on a loaded one: generous limits.
+setDefaultTimeout(90_000);
 
 let fx: LlmFixture;
 let agent: Agent | undefined;
@@ -219,6 +221,36 @@ describe("pi adapter (real pi)", () => {
     expect(a.pi.respond({ request_id: ask2.request.id, confirmed: false }).ok).toBe(true);
     expect(await a.waitFor("tool.end", undefined, from)).toMatchObject({ is_error: true });
     await a.waitFor("agent.idle", undefined, from);
+  });
+
+  test("fork before a user message and new session: pi emits nothing, the driver re-reads state", async () => {
+    const a = await start();
+    a.lane.enqueue([{ text: "one." }], [{ text: "two." }]);
+    for (const [message, client_id] of [
+      ["first question", "c-11"],
+      ["second question", "c-12"],
+    ] as const) {
+      const from = a.events.length;
+      await a.pi.prompt({ message, client_id });
+      await a.waitFor("agent.idle", undefined, from);
+    }
+    const second = await a.waitFor("stream.message_end", (e) => e.message.client_id === "c-12");
+    const before = await a.pi.getState();
+    expect(before.ok && before.value.message_count).toBe(4);
+    expect(await a.pi.fork("msg_00000000000000000000000000ff")).toMatchObject({
+      ok: false,
+      error: { code: "not_found" },
+    });
+    const from = a.events.length;
+    const forked = await a.pi.fork(second.message.id);
+    expect(forked.ok && forked.value.text).toBe("second question");
+    expect(forked.ok && forked.value.state.message_count).toBe(2);
+    const state = await a.waitFor("session.state", undefined, from);
+    expect(state.state.harness_session.file).not.toBe(before.ok ? before.value.harness_session.file : "");
+    const fresh = await a.pi.newSession();
+    expect(fresh.ok && fresh.value.message_count).toBe(0);
+    expect(fresh.ok && fresh.value.harness_session.id).not.toBe(state.state.harness_session.id);
+    expect(await a.pi.fork(second.message.id)).toMatchObject({ ok: false, error: { code: "not_found" } });
   });
 
   test("pi killed with SIGKILL mid-turn: partial message kept, agent.error{recoverable}, idle, pending commands fail", async () => {

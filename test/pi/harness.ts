@@ -96,7 +96,7 @@ export async function startAgent(fx: LlmFixture, setup: AgentSetup = {}): Promis
     exited = true;
   });
 
-  const waitFor: Agent["waitFor"] = (name, pred, from = 0, timeoutMs = 15_000) =>
+  const waitFor: Agent["waitFor"] = (name, pred, from = 0, timeoutMs = 45_000) =>
     new Promise((resolve, reject) => {
       let i = from;
       const check = () => {
