@@ -5,8 +5,12 @@ import {
   filesCommandSchemas,
   MAX_PATH_BYTES,
   parseFileRequest,
+  parseFilesCommand,
   relativePathProblem,
+  toFileRequest,
 } from "./files.ts";
+
+const codeOf = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? "ok" : r.error?.code);
 
 describe("relativePathProblem", () => {
   const good = ["", "a", "a/b.txt", ".octo/sandbox.toml", "héllo wörld/ünï.md", "a..b", "...", "x\\y"];
@@ -94,6 +98,33 @@ describe("mux files channel", () => {
       v.is(filesCommandSchemas.write, { cmd: "write", project_id: prj, path: "/etc/x", content: "" }),
     ).toBe(false);
   });
+  test("a frame body decodes and maps onto the runner op with the project's folder", () => {
+    const decoded = parseFilesCommand("write", {
+      project_id: prj,
+      path: "a.md",
+      content: "x",
+      if_match: null,
+    });
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(toFileRequest(decoded.value, "demo")).toEqual({
+      op: "fs.write",
+      project: "demo",
+      path: "a.md",
+      content: "x",
+      encoding: "utf8",
+      if_match: null,
+      create_parents: false,
+    });
+    const req = toFileRequest(decoded.value, "demo");
+    expect(parseFileRequest(req).ok).toBe(true);
+    expect(codeOf(parseFilesCommand("chmod", { project_id: prj }))).toBe("unknown_command");
+    expect(codeOf(parseFilesCommand("read", { project_id: prj, path: "../x" }))).toBe("validation_failed");
+    expect(codeOf(parseFilesCommand("read", { project_id: prj, path: "a", project: "other" }))).toBe(
+      "validation_failed",
+    );
+  });
+
   test("change events validate", () => {
     const ev = {
       ch: "files",

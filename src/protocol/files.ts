@@ -263,6 +263,42 @@ export type FilesCommandName = keyof typeof filesCommandSchemas;
 export type FilesCommand = v.InferOutput<(typeof filesCommandSchemas)[FilesCommandName]>;
 export const isFilesCommandName = (s: string): s is FilesCommandName => Object.hasOwn(filesCommandSchemas, s);
 
+/** The runner op behind each mux command. */
+export const FILES_COMMAND_OPS = {
+  list: "fs.list",
+  stat: "fs.stat",
+  read: "fs.read",
+  write: "fs.write",
+  mkdir: "fs.mkdir",
+  move: "fs.move",
+  delete: "fs.delete",
+  watch: "fs.watch",
+  unwatch: "fs.unwatch",
+} as const satisfies Record<FilesCommandName, FileOp>;
+
+/** Decode the body of a mux `files` frame (what `decodeClientFrame` passes through undecoded). */
+export function parseFilesCommand(cmd: string, body: Record<string, unknown>): Result<FilesCommand> {
+  if (!isFilesCommandName(cmd)) return fail("unknown_command", `unknown files command: ${cmd}`);
+  const parsed = v.safeParse(filesCommandSchemas[cmd], { ...body, cmd });
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const at = v.getDotPath(issue);
+    return fail("validation_failed", `${cmd}: ${at ? `${at}: ` : ""}${issue.message}`);
+  }
+  return ok(parsed.output);
+}
+
+/**
+ * The runner request for a mux command, once the server has checked that `project_id` is the
+ * caller's and looked up its folder. `unwatch` is the server's own bookkeeping (it owns the runner
+ * watch ids), so it has no direct runner request here.
+ */
+export function toFileRequest(command: FilesCommand, projectFolderName: string): FileRequest | undefined {
+  if (command.cmd === "unwatch") return undefined;
+  const { cmd, project_id: _id, ...params } = command;
+  return { op: FILES_COMMAND_OPS[cmd], project: projectFolderName, ...params } as FileRequest;
+}
+
 /** Server → client: `{ch:"files", event:"changes", project_id, changes, overflow, closed?}`. */
 export const filesChangesEventSchema = v.strictObject({
   ch: v.literal("files"),
