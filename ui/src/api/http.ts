@@ -26,6 +26,7 @@ const emit = (status: "ok" | "network" | "unauthorized") => {
   for (const l of listeners) l(status);
 };
 
+const SESSION_GONE = new Set(["unauthorized", "token_expired"]);
 const ErrorEnvelope = v.object({ error: v.object({ code: v.string(), message: v.string() }) });
 
 export interface RequestOptions {
@@ -58,8 +59,11 @@ export async function api<S extends v.GenericSchema>(
   }
   const json = await res.json().catch(() => undefined);
   if (!res.ok) {
-    emit(res.status === 401 && !opts.authAttempt ? "unauthorized" : "ok");
     const env = v.safeParse(ErrorEnvelope, json);
+    // Only "your session is gone" ends the session; a 401 that answers a question (wrong password) does not.
+    const sessionGone =
+      res.status === 401 && !opts.authAttempt && (!env.success || SESSION_GONE.has(env.output.error.code));
+    emit(sessionGone ? "unauthorized" : "ok");
     if (env.success) return failure(env.output.error.code as ErrorCode, env.output.error.message, res.status);
     return failure(
       res.status === 404 ? "not_found" : "internal",

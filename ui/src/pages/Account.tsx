@@ -55,7 +55,9 @@ function PasswordForm() {
     setBusy(false);
     if (!res.ok) {
       const text =
-        res.error.code === "invalid_credentials" ? "The current password is wrong." : res.error.message;
+        res.error.code === "wrong_password" || res.error.code === "invalid_credentials"
+          ? "The current password is wrong."
+          : res.error.message;
       return setResult({ ok: false, text });
     }
     formEl.reset();
@@ -65,6 +67,17 @@ function PasswordForm() {
     <section class="card" aria-labelledby="pw-h">
       <h2 id="pw-h">Change password</h2>
       <form class="stack" onSubmit={submit} style={{ "max-width": "360px" }}>
+        {/* Lets password managers file the new password under the right account. */}
+        <input
+          class="sr-only"
+          type="text"
+          name="username"
+          autocomplete="username"
+          value={currentUser()?.username ?? ""}
+          readOnly
+          tabIndex={-1}
+          aria-hidden="true"
+        />
         <label class="field">
           <span>Current password</span>
           <input name="current" type="password" autocomplete="current-password" required />
