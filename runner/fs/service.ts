@@ -1,5 +1,10 @@
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
-import { type FileRequest, type FileWatchEvent, MAX_CHUNK_BYTES } from "../../src/protocol/files.ts";
+import {
+  type FileRequest,
+  type FileWatchEvent,
+  MAX_CHUNK_BYTES,
+  MAX_INLINE_BYTES,
+} from "../../src/protocol/files.ts";
 import type { FileTarget } from "./confine.ts";
 import { type Download, openDownload } from "./download.ts";
 import { createProject, removeProject } from "./project.ts";
@@ -61,6 +66,9 @@ export class FileService {
       case "fs.write": {
         const bytes =
           req.encoding === "base64" ? Buffer.from(req.content, "base64") : Buffer.from(req.content);
+        if (bytes.length > MAX_INLINE_BYTES) {
+          return fail("payload_too_large", `inline writes are at most ${MAX_INLINE_BYTES} bytes: upload it`);
+        }
         return writeFile(at(req.path), bytes, {
           ifMatch: req.if_match,
           createParents: req.create_parents,

@@ -146,6 +146,14 @@ describe("upload", () => {
   });
 });
 
+test("inline writes are capped in bytes, not characters", async () => {
+  const threeBytes = "€".repeat(800_000); // 800k chars, 2.4 MB of UTF-8
+  expect(codeOf(await call({ op: "fs.write", project: "p", path: "big.txt", content: threeBytes }))).toBe(
+    "payload_too_large",
+  );
+  expect(existsSync(join(ws.project, "big.txt"))).toBe(false);
+});
+
 describe("download", () => {
   test("a folder as a zip that unpacks to the same tree (modes kept, links left out)", async () => {
     ws.put("src/main.ts", "console.log('hi');\n".repeat(1000));
