@@ -96,6 +96,9 @@ export function startEgressProxy(opts: EgressProxyOptions): Promise<EgressProxy>
       bytes_down: down,
     });
 
+  /** Tunnels still open: closing the proxy logs them with the bytes counted so far. */
+  const open = new Set<() => void>();
+
   const handle = (client: Socket) => {
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -137,6 +140,7 @@ export function startEgressProxy(opts: EgressProxyOptions): Promise<EgressProxy>
     const finish = () => {
       if (done) return;
       done = true;
+      open.delete(finish);
       record(req, verdict, up, down);
       client.destroy();
       upstream.destroy();
@@ -166,6 +170,7 @@ export function startEgressProxy(opts: EgressProxyOptions): Promise<EgressProxy>
       upstream.pipe(client);
       client.resume();
     });
+    open.add(finish);
     upstream.on("close", finish);
     client.on("close", finish);
   };
@@ -175,7 +180,12 @@ export function startEgressProxy(opts: EgressProxyOptions): Promise<EgressProxy>
     server.once("error", reject);
     server.listen(opts.socketPath, () =>
       // Closing stops new connections only: live tunnels end with the sandbox that opened them.
-      resolveStart({ close: async () => void server.close() }),
+      resolveStart({
+        close: async () => {
+          server.close();
+          for (const finish of [...open]) finish();
+        },
+      }),
     );
   });
 }

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** octo-sandbox as a real process: bad input gives a stable code; good input really runs sandboxed. */
+const CLI = [process.execPath, join(import.meta.dir, "../../runner/sandbox/main.ts")];
+let root: string;
+let workspace: string;
+let project: string;
+let profiles: string;
+let llm: ReturnType<typeof Bun.serve>;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "octo-sandbox-cli-"));
+  workspace = join(root, "ws");
+  project = join(workspace, "proj");
+  profiles = join(root, "profiles");
+  mkdirSync(join(project, ".octo"), { recursive: true });
+  mkdirSync(profiles);
+  writeFileSync(join(profiles, "typo.toml"), `[network]\nmode = "none"\n[limitz]\nprocesses = 5\n`);
+  writeFileSync(join(profiles, "unenforced.toml"), `[network]\nmode = "open"\nallow = ["pypi.org"]\n`);
+  llm = Bun.serve({ unix: join(root, "llm.sock"), fetch: () => new Response("llm reached") });
+  chmodSync(join(root, "llm.sock"), 0o777);
+});
+afterAll(async () => {
+  await llm.stop(true);
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn([...CLI, ...args], {
+    env: { PATH: "/usr/bin:/bin", HOME: root, OCTO_PROFILES_DIR: profiles, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, code };
+}
+
+const sandboxed = (profile: string, extra: string[], cmd: string[]) =>
+  run([
+    "run",
+    "--profile",
+    profile,
+    "--project",
+    project,
+    "--workspace-root",
+    workspace,
+    ...extra,
+    "--",
+    ...cmd,
+  ]);
+
+describe("octo-sandbox bad input", () => {
+  test("a profile with a typo names the file and key", async () => {
+    const r = await sandboxed("typo", [], ["true"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain(
+      `error[sandbox_policy_invalid]: ${join(profiles, "typo.toml")}: unknown key "limitz"`,
+    );
+  });
+
+  test("an unenforceable key is refused", async () => {
+    const r = await sandboxed("unenforced", [], ["true"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain("error[sandbox_policy_invalid]");
+    expect(r.stderr).toContain('"network.allow" is only enforced in proxy mode');
+  });
+
+  test("an unknown profile", async () => {
+    const r = await sandboxed("nosuch", [], ["true"]);
+    expect(r.stderr).toContain('error[sandbox_profile_not_found]: unknown sandbox profile "nosuch"');
+  });
+
+  test("a project outside the workspace root, also through a symlink", async () => {
+    const outside = join(root, "elsewhere");
+    mkdirSync(outside, { recursive: true });
+    symlinkSync(outside, join(workspace, "sneaky"));
+    for (const p of [outside, join(workspace, "sneaky"), workspace, join(workspace, "proj", "..", "..")]) {
+      const r = await run([
+        "run",
+        "--profile",
+        "strict",
+        "--project",
+        p,
+        "--workspace-root",
+        workspace,
+        "--",
+        "true",
+      ]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain("error[path_outside_workspace]");
+    }
+  });
+
+  test("bad --env values", async () => {
+    for (const spec of ["1X=y", "=v", "A-B=c", "HOME=/root", "HTTP_PROXY=http://evil", "NOT_SET_ANYWHERE"]) {
+      const r = await sandboxed("strict", ["--env", spec], ["true"]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain("error[bad_request]: --env");
+    }
+  });
+
+  test("a project policy that loosens its profile is refused", async () => {
+    writeFileSync(join(project, ".octo", "sandbox.toml"), `[network]\nmode = "open"\n`);
+    const r = await sandboxed("strict", [], ["true"]);
+    rmSync(join(project, ".octo", "sandbox.toml"));
+    expect(r.stderr).toContain(
+      `error[sandbox_policy_invalid]: ${join(project, ".octo", "sandbox.toml")}: key "network.mode"`,
+    );
+  });
+
+  test("missing command, unknown option, reserved --ro destination", async () => {
+    expect((await run(["run", "--profile", "strict", "--project", project])).stderr).toContain(
+      "no command after --",
+    );
+    expect((await run(["run", "--bogus"])).stderr).toContain('unknown option "--bogus"');
+    const ro = await sandboxed("strict", ["--ro", `${root}=/workspace/x`], ["true"]);
+    expect(ro.stderr).toContain("destination is reserved");
+  });
+});
+
+describe("octo-sandbox run", () => {
+  test("--print shows the argv and the merged policy without running", async () => {
+    writeFileSync(join(project, ".octo", "sandbox.toml"), `[limits]\nprocesses = 77\n`);
+    const r = await sandboxed("strict", ["--print"], ["touch", "/workspace/printed"]);
+    rmSync(join(project, ".octo", "sandbox.toml"));
+    const shown = JSON.parse(r.stdout);
+    expect(shown.argv).toContain("--nproc=77");
+    expect(shown.argv).toContain("--unshare-net");
+    expect(shown.policy.sources).toHaveLength(2);
+    expect(await Bun.file(join(project, "printed")).exists()).toBe(false);
+  });
+
+  test("the environment is cleared except the allow-list and --env", async () => {
+    const r = await run(
+      [
+        "run",
+        "--profile",
+        "strict",
+        "--project",
+        project,
+        "--env",
+        "GIVEN=1",
+        "--env",
+        "FROM_CALLER",
+        "--",
+        "env",
+      ],
+      { LEAKED_SECRET: "x", FROM_CALLER: "passed", TERM: "xterm" },
+    );
+    expect(r.stdout).toContain("GIVEN=1");
+    expect(r.stdout).toContain("FROM_CALLER=passed");
+    expect(r.stdout).toContain("TERM=xterm");
+    expect(r.stdout).not.toContain("LEAKED_SECRET");
+    expect(r.stdout).not.toContain("OCTO_PROFILES_DIR");
+  });
+
+  test("the exit code of the command comes back", async () => {
+    expect((await sandboxed("strict", [], ["sh", "-c", "exit 7"])).code).toBe(7);
+  });
+
+  test("the LLM socket is reachable over loopback in none mode", async () => {
+    const r = await sandboxed(
+      "strict",
+      ["--llm-socket", join(root, "llm.sock")],
+      ["sh", "-c", 'curl -sS "$OCTO_LLM_URL/v1"'],
+    );
+    expect(r.stdout).toBe("llm reached");
+  });
+
+  test("in open mode the LLM relay listens on a host loopback port", async () => {
+    const r = await sandboxed(
+      "open",
+      ["--llm-socket", join(root, "llm.sock")],
+      ["sh", "-c", 'curl -sS "$OCTO_LLM_URL/v1"'],
+    );
+    expect(r.stdout).toBe("llm reached");
+  });
+
+  test("the tool socket is bound at /run/octo/tool.sock", async () => {
+    const r = await sandboxed(
+      "strict",
+      ["--tool-socket", join(root, "llm.sock")],
+      ["sh", "-c", 'curl -sS --unix-socket "$OCTO_TOOL_SOCKET" http://x/'],
+    );
+    expect(r.stdout).toBe("llm reached");
+  });
+
+  test("profiles lists the embedded profiles and overrides", async () => {
+    const r = await run(["profiles", "--json"]);
+    const names = JSON.parse(r.stdout).map((p: { name: string }) => p.name);
+    expect(names).toEqual(expect.arrayContaining(["minimal", "default", "strict", "open", "typo"]));
+  });
+});
