@@ -160,7 +160,7 @@ describe("re-attaching", () => {
     const id = await openTerminal(s);
     await run(s, id, 'export KEEP=kept; echo "pre""-restart"', "pre-restart");
     // The shell is idle at its next prompt, so nothing new is written while the server is down.
-    await s.waitText(id, /pre-restart\r\n[^]*[#$] $/);
+    await s.waitText(id, /pre-restart\r\n[\s\S]*[#$] $/);
     const seen = s.lastSeq(id);
     const before = s.text(id);
     // Open sockets would hold the old server's stop() open.
@@ -176,7 +176,7 @@ describe("re-attaching", () => {
     });
     expect(terminals.find((x) => x.terminal_id === id)?.state).toBe("running");
     await fresh.ok("attach", { terminal_id: id });
-    await fresh.waitText(id, /pre-restart\r\n[^]*[#$] $/);
+    await fresh.waitText(id, /pre-restart\r\n[\s\S]*[#$] $/);
     expect(fresh.text(id)).toBe(before);
 
     const resumed = await socket();
