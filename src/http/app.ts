@@ -8,7 +8,9 @@ import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { muxRoutes } from "./routes/mux.ts";
+import { projectRoutes } from "./routes/projects.ts";
 import { llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { staticUi } from "./static.ts";
 
@@ -35,6 +37,8 @@ export function createApp(ctx: ServerContext) {
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
     .use(llmProxyRoutes(ctx))
+    .use(projectRoutes(ctx, ctx.services))
+    .use(sessionRoutes(ctx, ctx.services))
     .use(muxRoutes(ctx, muxDeps(ctx)))
     .all("/api/*", () => errorResponse("not_found", "no such API route"))
     .use(staticUi(ctx));

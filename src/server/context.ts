@@ -3,6 +3,7 @@ import type { LoadedConfig } from "../config/index.ts";
 import type { Logger } from "../log.ts";
 import type { RunnerManager } from "../runners/manager.ts";
 import type { TerminalService } from "../terminals/service.ts";
+import type { Services } from "./services.ts";
 
 export type ServerMode = "single-user" | "multi-user";
 
@@ -23,6 +24,8 @@ export interface ServerContext {
   runners: RunnerManager;
   /** Shells in project sandboxes (the mux `terminal` channel; project deletion closes them). */
   terminals: TerminalService;
+  /** Projects, sessions, history, LLM: the domain behind routes and the mux. */
+  services: Services;
 }
 
 export const modeOf = (config: LoadedConfig): ServerMode =>

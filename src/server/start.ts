@@ -13,6 +13,7 @@ import { VERSION } from "../version.ts";
 import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap.ts";
 import { modeOf, type ServerContext } from "./context.ts";
 import { loadOrCreateSecret } from "./secrets.ts";
+import { createServices } from "./services.ts";
 
 export interface StartOptions extends LoadOptions {
   config?: LoadedConfig;
@@ -46,7 +47,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
 
   const mode = modeOf(config);
   const runners = runnerManagerFromConfig(config, mode, log);
-  const ctx: ServerContext = {
+  const base: Omit<ServerContext, "services"> = {
     config,
     db: db.value,
     log,
@@ -57,6 +58,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     runners,
     terminals: createTerminalService({ db: db.value, runners, mode, paths: config.paths, log }),
   };
+  const ctx: ServerContext = { ...base, services: createServices(base) };
   const firstAdmin = await ensureFirstAdmin(ctx.db);
   const app = createApp(ctx);
   const host = opts.host ?? config.server.host;
@@ -71,6 +73,11 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
   if (!server) return fail("internal", "server did not start");
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   if (opts.startRunner) warmUpRunners(ctx.runners, log);
+  ctx.services.sessions.startReaper();
+  void ctx.services.sessions.resumeLive().then(
+    (n) => n > 0 && log.info("re-attached to running agents", { sessions: n }),
+    (e) => log.error("re-attaching to agents failed", { error: String(e) }),
+  );
   log.info("octo listening", { url, mode: ctx.mode, version: VERSION, data: config.paths.dataDir });
   const adminSocket = await startAdminSocket({
     path: adminSocketPath(config.paths.socketDir),
@@ -91,6 +98,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
       stopped = true;
       if (adminSocket.ok) await adminSocket.value.stop();
       await app.stop();
+      await ctx.services.stop();
       ctx.runners.close();
       ctx.db.close();
       log.info("octo stopped");

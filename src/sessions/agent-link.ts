@@ -67,7 +67,8 @@ export class AgentLink {
       case "agent": {
         const parsed = v.safeParse(agentEventSchema, e.body);
         if (parsed.success) this.queue(parsed.output, e.seq);
-        else this.deps.log.warn("runner sent an invalid agent event", { session: this.session.id, seq: e.seq });
+        else
+          this.deps.log.warn("runner sent an invalid agent event", { session: this.session.id, seq: e.seq });
         break;
       }
       case "resync_needed":
@@ -85,14 +86,16 @@ export class AgentLink {
         break;
       case "output":
         // pi's stderr: diagnostics only, kept in the server log.
-        if (e.stream === "stderr") this.deps.log.debug("agent stderr", { session: this.session.id, bytes: e.data.length });
+        if (e.stream === "stderr")
+          this.deps.log.debug("agent stderr", { session: this.session.id, bytes: e.data.length });
         this.pendingSeq = Math.max(this.pendingSeq, e.seq);
         this.scheduleFlush();
         break;
       case "exit":
         this.pendingSeq = Math.max(this.pendingSeq, e.seq);
         this.flush();
-        if (!e.restarting) this.markGone(e.signal ? `agent stopped by ${e.signal}` : `agent exited with code ${e.code}`);
+        if (!e.restarting)
+          this.markGone(e.signal ? `agent stopped by ${e.signal}` : `agent exited with code ${e.code}`);
         break;
       default:
         this.pendingSeq = Math.max(this.pendingSeq, e.seq);

@@ -42,7 +42,12 @@ export class SessionHub {
   constructor(private readonly historyFor: (userId: string) => HistoryStore) {}
 
   /** Store, then fan out. Returns the stored, numbered events. */
-  publish(userId: string, session: SessionRef, events: readonly AgentEvent[], source?: Source): StoredEvent[] {
+  publish(
+    userId: string,
+    session: SessionRef,
+    events: readonly AgentEvent[],
+    source?: Source,
+  ): StoredEvent[] {
     if (events.length === 0) return [];
     const stored = this.historyFor(userId).append(session, events, Date.now(), source);
     const subs = this.subs.get(session.id);

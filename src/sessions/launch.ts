@@ -1,8 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ServerMode } from "../server/context.ts";
-import { LOCAL_RUNNER_USER } from "../runners/manager.ts";
 import { workspaceFor } from "../runners/layout.ts";
+import { LOCAL_RUNNER_USER } from "../runners/manager.ts";
+import type { ServerMode } from "../server/context.ts";
 
 /** The placeholder the runner replaces with the in-sandbox LLM relay URL when it writes models.json. */
 export const LLM_URL_PLACEHOLDER = "@OCTO_LLM_URL@";
@@ -37,7 +36,6 @@ export function placementFor(
     };
   }
   const llmDir = join(paths.socketDir, "llm");
-  mkdirSync(llmDir, { recursive: true, mode: 0o711 });
   return {
     runnerUser: username,
     projectDir: join(workspaceFor(username), slug),

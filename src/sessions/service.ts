@@ -1,8 +1,10 @@
 import type { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import type { HistoryStore } from "../history/store.ts";
-import type { LlmService } from "../llm/service.ts";
 import { piModelArgs } from "../llm/pi-config.ts";
 import { defaultModel, resolveModel } from "../llm/providers.ts";
+import type { LlmService } from "../llm/service.ts";
 import type { Logger } from "../log.ts";
 import type { AgentService, CommandResult, MuxUser } from "../mux/connection.ts";
 import { getProject, type ProjectDeps } from "../projects/service.ts";
@@ -128,7 +130,9 @@ export class SessionService implements AgentService {
     const providers = this.deps.llm.ensureProviders();
     if (!providers.ok) return providers;
     const model =
-      c.model ?? project.value.default_model ?? defaultModel(this.deps.llm.providerDeps, this.deps.defaultModel);
+      c.model ??
+      project.value.default_model ??
+      defaultModel(this.deps.llm.providerDeps, this.deps.defaultModel);
     const resolved = resolveModel(this.deps.llm.providerDeps, model);
     if (!resolved.ok) return resolved;
     const profile = c.profile ?? project.value.profile;
@@ -186,6 +190,13 @@ export class SessionService implements AgentService {
     return ok({});
   }
 
+  /** A project is being deleted: stop and delete each of its sessions. */
+  async deleteForProject(owner: { id: string }, projectId: string): Promise<void> {
+    for (const row of this.repo.listForProject(projectId, 100_000)) {
+      if (row.user_id === owner.id) await this.delete(row);
+    }
+  }
+
   // ---------------------------------------------------------------- commands
 
   /** Prompts are deduplicated by `client_id`: a retried send is acknowledged, never run twice. */
@@ -239,8 +250,16 @@ export class SessionService implements AgentService {
     const place = placementFor(this.deps.mode, this.deps.paths, username, project.slug);
     const client = await this.deps.runners.forUser(place.runnerUser);
     if (!client.ok) return client;
+    mkdirSync(dirname(place.llmSocket), {
+      recursive: true,
+      mode: this.deps.mode === "single-user" ? 0o700 : 0o711,
+    });
     const socket = this.deps.llm.ensureSocket(row.user_id, place.llmSocket, place.llmSocketMode);
-    const token = this.deps.llm.tokens.issue({ userId: row.user_id, projectId: row.project_id, sessionId: row.id });
+    const token = this.deps.llm.tokens.issue({
+      userId: row.user_id,
+      projectId: row.project_id,
+      sessionId: row.id,
+    });
     const models = this.deps.llm.piModels({ llmUrl: LLM_URL_PLACEHOLDER });
     const spawned = await client.value.spawn({
       kind: "agent",
@@ -261,20 +280,28 @@ export class SessionService implements AgentService {
       this.deps.log.warn("agent launch failed", { session: row.id, error: spawned.error.message });
       return spawned;
     }
-    this.repo.update(row.id, { status: "ready", proc_id: spawned.value.proc, last_active_at: this.now }, this.now);
+    this.repo.update(
+      row.id,
+      { status: "ready", proc_id: spawned.value.proc, last_active_at: this.now },
+      this.now,
+    );
     return this.link({ ...row, proc_id: spawned.value.proc }, client.value);
   }
 
   private async link(row: SessionRow, client: RunnerClient): Promise<Result<AgentLink>> {
     if (!row.proc_id) return fail("internal", "session has no agent process");
-    const link = new AgentLink({ id: row.id, project_id: row.project_id, user_id: row.user_id }, row.proc_id, {
-      hub: this.deps.hub,
-      history: this.deps.historyFor(row.user_id),
-      client,
-      log: this.deps.log,
-      onEvents: (l, events) => this.onAgentEvents(l, events),
-      onGone: (l, why) => this.onAgentGone(l, why),
-    });
+    const link = new AgentLink(
+      { id: row.id, project_id: row.project_id, user_id: row.user_id },
+      row.proc_id,
+      {
+        hub: this.deps.hub,
+        history: this.deps.historyFor(row.user_id),
+        client,
+        log: this.deps.log,
+        onEvents: (l, events) => this.onAgentEvents(l, events),
+        onGone: (l, why) => this.onAgentGone(l, why),
+      },
+    );
     this.links.set(row.id, link);
     const attached = await link.attach();
     if (!attached.ok) {
@@ -331,8 +358,9 @@ export class SessionService implements AgentService {
 
   private usernameOf(userId: string): string | null {
     return (
-      this.deps.db.query<{ username: string }, [string]>("SELECT username FROM users WHERE id = ?").get(userId)
-        ?.username ?? null
+      this.deps.db
+        .query<{ username: string }, [string]>("SELECT username FROM users WHERE id = ?")
+        .get(userId)?.username ?? null
     );
   }
 

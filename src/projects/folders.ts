@@ -1,0 +1,31 @@
+import type { Result } from "../protocol/errors.ts";
+import { fail, ok } from "../protocol/errors.ts";
+import type { RunnerManager } from "../runners/manager.ts";
+import type { ServerMode } from "../server/context.ts";
+import { placementFor } from "../sessions/launch.ts";
+import type { Owner, ProjectFolders } from "./service.ts";
+
+/** Project folders are made and removed by the owner's runner, as the owner's Linux account. */
+export function runnerProjectFolders(
+  runners: RunnerManager,
+  mode: ServerMode,
+  paths: { workspaceDir: string; socketDir: string },
+): ProjectFolders {
+  const clientFor = async (owner: Owner, slug: string) =>
+    runners.forUser(placementFor(mode, paths, owner.username, slug).runnerUser);
+  return {
+    async create(owner, slug, files) {
+      const client = await clientFor(owner, slug);
+      if (!client.ok) return client;
+      const r = await client.value.fs("fs.create_project", { slug, files });
+      return r.ok ? ok(undefined) : r;
+    },
+    async remove(owner, slug): Promise<Result<void>> {
+      const client = await clientFor(owner, slug);
+      if (!client.ok) return client;
+      const r = await client.value.fs("fs.remove_project", { slug });
+      if (!r.ok && r.error.code !== "not_found") return fail(r.error.code, r.error.message);
+      return ok(undefined);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { listProfiles } from "../../runner/sandbox/index.ts";
+import { parseDuration } from "../config/index.ts";
+import { HistoryRegistry } from "../history/registry.ts";
+import { pickableModels } from "../llm/providers.ts";
+import { createLlmService, type LlmService } from "../llm/service.ts";
+import { runnerProjectFolders } from "../projects/folders.ts";
+import type { ProjectDeps } from "../projects/service.ts";
+import { SessionHub } from "../sessions/hub.ts";
+import { SessionService } from "../sessions/service.ts";
+import type { ServerContext } from "./context.ts";
+
+/** The domain services behind the HTTP routes and the mux, built once at start-up. */
+export interface Services {
+  llm: LlmService;
+  history: HistoryRegistry;
+  hub: SessionHub;
+  projects: ProjectDeps;
+  sessions: SessionService;
+  stop(): Promise<void>;
+}
+
+export function createServices(ctx: Omit<ServerContext, "services">): Services {
+  const llm = createLlmService({ db: ctx.db, config: ctx.config, log: ctx.log });
+  const history = new HistoryRegistry(ctx.config.paths.dataDir);
+  const hub = new SessionHub((userId) => history.for(userId));
+  const paths = { workspaceDir: ctx.config.paths.workspaceDir, socketDir: ctx.config.paths.socketDir };
+  const projects: ProjectDeps = {
+    db: ctx.db,
+    folders: runnerProjectFolders(ctx.runners, ctx.mode, paths),
+    profiles: () => listProfiles().map((p) => p.name),
+    models: () => pickableModels(llm.providerDeps).map((m) => m.id),
+  };
+  const sessions = new SessionService({
+    db: ctx.db,
+    hub,
+    historyFor: (userId) => history.for(userId),
+    runners: ctx.runners,
+    llm,
+    projects,
+    mode: ctx.mode,
+    paths,
+    defaultModel: ctx.config.llm.default_model,
+    idleTimeoutMs: parseDuration(ctx.config.runner.idle_timeout),
+    log: ctx.log.child({ area: "sessions" }),
+  });
+  return {
+    llm,
+    history,
+    hub,
+    projects,
+    sessions,
+    async stop() {
+      await sessions.stop();
+      await llm.stop();
+      history.close();
+    },
+  };
+}
