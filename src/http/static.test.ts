@@ -11,6 +11,8 @@ beforeAll(() => {
   mkdirSync(join(dir, "assets", "fonts"), { recursive: true });
   writeFileSync(join(dir, "index.html"), "<!doctype html>");
   writeFileSync(join(dir, "favicon.svg"), "<svg/>");
+  mkdirSync(join(dir, ".vite"));
+  writeFileSync(join(dir, ".vite", "manifest.json"), "{}");
   writeFileSync(join(dir, "assets", "index-AbC123.js"), "1");
   writeFileSync(join(dir, "assets", "fonts", "inter-x1.woff2"), "f");
 });
@@ -18,7 +20,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("listUiFiles", () => {
-  test("maps every file to its URL path; directories are not files", () => {
+  test("maps every file to its URL path; directories and dot-folders are left out", () => {
     const files = listUiFiles(dir);
     expect([...files.keys()].sort()).toEqual([
       "/assets/fonts/inter-x1.woff2",

@@ -39,9 +39,11 @@ export function listUiFiles(root: string): Map<string, UiFile> {
     return files;
   }
   for (const name of names) {
+    const url = `/${name.split("\\").join("/")}`;
+    // Build metadata such as .vite/manifest.json is not part of the site.
+    if (url.includes("/.")) continue;
     const path = join(root, name);
     if (!statSync(path).isFile()) continue;
-    const url = `/${name.split("\\").join("/")}`;
     files.set(url, { path, cacheControl: url.startsWith("/assets/") ? IMMUTABLE : REVALIDATE });
   }
   return files;
