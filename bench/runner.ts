@@ -6,7 +6,9 @@
  *  - spawn → exit of a sandboxed `true` through the runner
  *  - 100 concurrent sandboxed processes for one user
  */
+import { loadavg } from "node:os";
 import type { RunnerEvent } from "../src/protocol/runner.ts";
+import { RUNNER_RUNTIME_ENV } from "../src/runners/local.ts";
 import { EventLog, startLocalRunner } from "../test/runner/harness.ts";
 
 const pct = (xs: number[], p: number) => {
@@ -17,7 +19,12 @@ const fmt = (xs: number[]) =>
   `p50 ${pct(xs, 50).toFixed(2)} ms  p95 ${pct(xs, 95).toFixed(2)} ms  max ${Math.max(...xs).toFixed(2)} ms  (n=${xs.length})`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-const runner = await startLocalRunner({ maxProcesses: 128 });
+// The runner runs as octo starts it (RUNNER_RUNTIME_ENV: JIT off); `--jit` compares with the JIT on.
+const withJit = process.argv.includes("--jit");
+console.log(
+  `runner ${withJit ? "with the JIT" : "as started by octo (BUN_JSC_useJIT=0)"}; load ${loadavg()[0]?.toFixed(1)}`,
+);
+const runner = await startLocalRunner({ maxProcesses: 128, env: withJit ? {} : { ...RUNNER_RUNTIME_ENV } });
 const client = await runner.client();
 const project = runner.project;
 

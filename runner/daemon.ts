@@ -3,6 +3,7 @@ import type { Logger } from "../src/log.ts";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import type { RunnerFiles } from "../src/runners/layout.ts";
 import { RunnerConnection } from "./connection.ts";
+import { IdleCollector } from "./idle-gc.ts";
 import type { Launcher } from "./launcher.ts";
 import type { RunnerState } from "./ops.ts";
 import { ProcessTable } from "./process-table.ts";
@@ -67,6 +68,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     user: opts.user,
     secret: secret.value,
     workspaceRoot: opts.workspaceRoot,
+    idle: new IdleCollector(),
     startedAt: Date.now(),
     maxProcesses: opts.maxProcesses,
     table,

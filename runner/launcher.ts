@@ -77,7 +77,9 @@ export class SandboxLauncher implements Launcher {
    */
   argvFor(spec: LaunchSpec): { argv: string[]; env: Record<string, string> } {
     const env: Record<string, string> = {};
-    for (const [k, val] of Object.entries(this.baseEnv)) if (val !== undefined) env[k] = val;
+    // The runner's own runtime tuning (BUN_JSC_*) is not the sandbox wrapper's business.
+    for (const [k, val] of Object.entries(this.baseEnv))
+      if (val !== undefined && !k.startsWith("BUN_JSC_")) env[k] = val;
     const flags = [
       "run",
       "--profile",

@@ -1,6 +1,7 @@
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { RUNNER_PROTOCOL_VERSION, type RunnerRequest, type RunnerStatus } from "../src/protocol/runner.ts";
 import { VERSION } from "../src/version.ts";
+import type { IdleCollector } from "./idle-gc.ts";
 import type { ProcessTable, SubscriptionSink } from "./process-table.ts";
 import { rssBytes } from "./proctree.ts";
 
@@ -11,6 +12,7 @@ export interface RunnerState {
   startedAt: number;
   maxProcesses: number;
   table: ProcessTable;
+  idle: IdleCollector;
 }
 
 export function runnerStatus(state: RunnerState): RunnerStatus {
@@ -33,6 +35,7 @@ export function handleRequest(
   conn: SubscriptionSink,
 ): Result<unknown> {
   const { table } = state;
+  state.idle.touch();
   const withProc = <T>(id: string, f: (p: ReturnType<typeof table.get> & { ok: true }) => Result<T>) => {
     const proc = table.get(id);
     return proc.ok ? f(proc) : proc;

@@ -20,6 +20,7 @@ import {
   runnersDir,
   serverSecretsDir,
 } from "../../src/runners/layout.ts";
+import { RUNNER_RUNTIME_ENV } from "../../src/runners/local.ts";
 import { isAlive } from "../proctree.ts";
 import { socketAnswers } from "../wire.ts";
 import type { Account } from "./accounts.ts";
@@ -197,6 +198,7 @@ export class RunnerSupervisor {
         LOGNAME: account.linuxUser,
         PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         LANG: "C.UTF-8",
+        ...RUNNER_RUNTIME_ENV,
       },
       stdio: ["ignore", logFd, logFd],
       detached: true,

@@ -20,5 +20,6 @@ test("the single-user runner does not inherit the server's secrets or settings",
     LC_ALL: "C",
     XDG_RUNTIME_DIR: "/run/user/1",
     OCTO_BIN_DIR: "/opt/octo/bin",
+    BUN_JSC_useJIT: "0",
   });
 });

@@ -89,7 +89,7 @@ export interface LocalRunner {
 
 /** A real octo-runner subprocess in single-user layout under a fresh temp dir, as the current user. */
 export async function startLocalRunner(
-  opts: { user?: string; maxProcesses?: number; bufferBytes?: number } = {},
+  opts: { user?: string; maxProcesses?: number; bufferBytes?: number; env?: Record<string, string> } = {},
 ): Promise<LocalRunner> {
   const root = mkdtempSync("/tmp/octo-runner-test-");
   chmodSync(root, 0o755);
@@ -118,7 +118,7 @@ export async function startLocalRunner(
   const ready = new Promise<void>((r) => {
     listening = r;
   });
-  const proc = Bun.spawn(argv, { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(argv, { env: { ...process.env, ...opts.env }, stdout: "ignore", stderr: "pipe" });
   (async () => {
     for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) {
       stderr += Buffer.from(chunk).toString();
