@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -132,6 +132,10 @@ export async function executeRun(
     }
     const seccompFd = openSync(run.seccompPath, "r");
     const child = Bun.spawn(run.argv, { env: run.env, stdio: ["inherit", "inherit", "inherit", seccompFd] });
+    // The open descriptor is all bwrap needs: leave nothing behind even if we are SIGKILLed.
+    closeSync(seccompFd);
+    if (run.options.egressSocket) rmSync(run.seccompPath, { force: true });
+    else rmSync(run.privateDir, { recursive: true, force: true });
     // In a PTY the terminal delivers Ctrl-C to the sandboxed foreground job itself; with pipes we forward.
     const forward = (signal: NodeJS.Signals) => () => {
       if (!req.pty || signal !== "SIGINT") child.kill(signal);
