@@ -72,8 +72,10 @@ const screenLines = (page: Page) =>
 async function waitForLine(page: Page, pattern: RegExp, ms = 20_000) {
   await waitForLineOnly(page, pattern, ms).catch(async (e) => {
     await screenshot(page, "terminal-failure");
-    const html = await page.evaluate(() => document.body.innerText.slice(0, 500));
-    throw new Error(`${e.message}\nscreens: ${JSON.stringify(await screenLines(page)).slice(0, 1500)}\npage: ${html}`);
+    const html = await page.evaluate(() => (document.body.textContent ?? "").slice(0, 500));
+    throw new Error(
+      `${e.message}\nscreens: ${JSON.stringify(await screenLines(page)).slice(0, 1500)}\npage: ${html}`,
+    );
   });
 }
 
