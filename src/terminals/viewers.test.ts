@@ -7,18 +7,26 @@ const id = newId("trm");
 const tick = () => new Promise((r) => setImmediate(r));
 
 /** A socket that accepts `room` frames before reporting itself full, and records what it got. */
-function socket(room = Number.POSITIVE_INFINITY) {
+interface TestSocket {
+  room: number;
+  frames: Record<string, unknown>[];
+  viewer: Viewer;
+  text(): string;
+  seqs(): number[];
+}
+
+function socket(room = Number.POSITIVE_INFINITY): TestSocket {
   const frames: Record<string, unknown>[] = [];
-  const s = {
+  const s: TestSocket = {
     room,
     frames,
     viewer: {
-      send(frame: string) {
+      send(frame: string): "ok" | "full" {
         frames.push(JSON.parse(frame));
         s.room--;
         return s.room > 0 ? "ok" : "full";
       },
-    } as Viewer,
+    },
     text: () =>
       frames
         .filter((f) => f.event === "output")
