@@ -31,6 +31,7 @@ export interface SandboxRunOptions {
   /** Host loopback port of the LLM relay in open mode (no private loopback there). */
   openLlmPort?: number;
   extraReadOnly?: ReadOnlyBind[];
+  extraReadWrite?: ReadOnlyBind[];
   tools: SandboxTools;
 }
 
@@ -91,7 +92,7 @@ function bindPlace(flag: BindFlag, host: string, inside: string, reserved: strin
 /** Maps a sandbox path back to the host file that would appear there, if any. */
 function hostSourceOf(inside: string, policy: SandboxPolicy, opts: SandboxRunOptions): string | undefined {
   if (under(SANDBOX.workspace, inside)) return opts.project + inside.slice(SANDBOX.workspace.length);
-  for (const bind of opts.extraReadOnly ?? [])
+  for (const bind of [...(opts.extraReadOnly ?? []), ...(opts.extraReadWrite ?? [])])
     if (under(bind.dst, inside)) return bind.src + inside.slice(bind.dst.length);
   for (const entry of [...policy.filesystem.read_write, ...policy.filesystem.read_only]) {
     const place = placeOf(entry, opts.home);
@@ -165,12 +166,13 @@ export function buildBwrapArgv(policy: SandboxPolicy, opts: SandboxRunOptions): 
     "--tmpfs",
     SANDBOX.home,
   ];
-  const reserved = (opts.extraReadOnly ?? []).map((bind) => bind.dst);
+  const reserved = [...(opts.extraReadOnly ?? []), ...(opts.extraReadWrite ?? [])].map((bind) => bind.dst);
   for (const path of policy.filesystem.read_only)
     argv.push(...bindArgs("--ro-bind-try", path, opts.home, reserved));
   for (const path of policy.filesystem.read_write)
     argv.push(...bindArgs("--bind-try", path, opts.home, reserved));
   for (const bind of opts.extraReadOnly ?? []) argv.push("--ro-bind", bind.src, bind.dst);
+  for (const bind of opts.extraReadWrite ?? []) argv.push("--bind", bind.src, bind.dst);
   argv.push("--bind", opts.project, SANDBOX.workspace);
   argv.push("--ro-bind", join(opts.project, ".octo"), join(SANDBOX.workspace, ".octo"));
   if (opts.llmSocket) argv.push("--ro-bind", opts.llmSocket, SANDBOX.llmSocket);

@@ -11,6 +11,8 @@ export interface RunRequest {
   toolSocket?: string;
   egressLog?: string;
   extraReadOnly: ReadOnlyBind[];
+  /** Writable binds (the runner's per-session agent state, e.g. pi's session files). */
+  extraReadWrite: ReadOnlyBind[];
   env: Record<string, string>;
   userLabel?: string;
   print: boolean;
@@ -19,7 +21,7 @@ export interface RunRequest {
 
 export const USAGE = `usage:
   octo-sandbox run --profile NAME --project DIR [--workspace-root DIR] [--pty] [--llm-socket PATH]
-                   [--tool-socket PATH] [--ro SRC=DST]... [--env K=V | --env K]... [--user-label NAME]
+                   [--tool-socket PATH] [--ro SRC=DST]... [--rw SRC=DST]... [--env K=V | --env K]... [--user-label NAME]
                    [--egress-log FILE] [--print] -- CMD [ARGS...]
   octo-sandbox check [--json]
   octo-sandbox profiles [--json]`;
@@ -42,12 +44,12 @@ export function parseEnvFlag(
   return ok([name, value]);
 }
 
-function parseRoFlag(spec: string): Result<ReadOnlyBind> {
+function parseBindFlag(flag: "--ro" | "--rw", spec: string): Result<ReadOnlyBind> {
   const eq = spec.indexOf("=");
   const src = spec.slice(0, eq);
   const dst = spec.slice(eq + 1);
   if (eq <= 0 || !src.startsWith("/") || !dst.startsWith("/") || dst.split("/").includes(".."))
-    return fail("bad_request", `--ro ${JSON.stringify(spec)}: expected /host/path=/sandbox/path`);
+    return fail("bad_request", `${flag} ${JSON.stringify(spec)}: expected /host/path=/sandbox/path`);
   return ok({ src, dst: dst.replace(/\/+$/, "") || "/" });
 }
 
@@ -58,6 +60,7 @@ const VALUE_FLAGS = new Set([
   "--llm-socket",
   "--tool-socket",
   "--ro",
+  "--rw",
   "--env",
   "--user-label",
   "--egress-log",
@@ -69,6 +72,7 @@ export function parseRunArgs(args: string[], ownEnv: Record<string, string | und
     project: "",
     pty: false,
     extraReadOnly: [],
+    extraReadWrite: [],
     env: {},
     print: false,
     command: [],
@@ -92,10 +96,10 @@ export function parseRunArgs(args: string[], ownEnv: Record<string, string | und
         if (!USER_LABEL.test(value))
           return fail("bad_request", `--user-label ${JSON.stringify(value)}: invalid`);
         req.userLabel = value;
-      } else if (flag === "--ro") {
-        const bind = parseRoFlag(value);
+      } else if (flag === "--ro" || flag === "--rw") {
+        const bind = parseBindFlag(flag, value);
         if (!bind.ok) return bind;
-        req.extraReadOnly.push(bind.value);
+        (flag === "--ro" ? req.extraReadOnly : req.extraReadWrite).push(bind.value);
       } else {
         const pair = parseEnvFlag(value, ownEnv);
         if (!pair.ok) return pair;

@@ -56,18 +56,21 @@ export function projectPolicy(
   return mergeProjectPolicy(base.value, readFileSync(file, "utf8"), file);
 }
 
-export function validateExtraBinds(binds: ReadOnlyBind[]): Result<ReadOnlyBind[]> {
+export function validateExtraBinds(
+  binds: ReadOnlyBind[],
+  flag: "--ro" | "--rw" = "--ro",
+): Result<ReadOnlyBind[]> {
   const out: ReadOnlyBind[] = [];
   for (const bind of binds) {
     const clash = PROTECTED_DESTINATIONS.some(
       (p) => bind.dst === p || (p !== "/" && bind.dst.startsWith(`${p}/`)) || p.startsWith(`${bind.dst}/`),
     );
     if (clash)
-      return fail("bad_request", `--ro ${bind.src}=${bind.dst}: destination is reserved by the sandbox`);
+      return fail("bad_request", `${flag} ${bind.src}=${bind.dst}: destination is reserved by the sandbox`);
     try {
       out.push({ src: realpathSync(bind.src), dst: bind.dst });
     } catch {
-      return fail("bad_request", `--ro ${bind.src}=${bind.dst}: source does not exist`);
+      return fail("bad_request", `${flag} ${bind.src}=${bind.dst}: source does not exist`);
     }
   }
   return ok(out);

@@ -57,6 +57,8 @@ export async function prepareRun(
   if (!policy.ok) return policy;
   const extra = validateExtraBinds(req.extraReadOnly);
   if (!extra.ok) return extra;
+  const writable = validateExtraBinds(req.extraReadWrite, "--rw");
+  if (!writable.ok) return writable;
   const seccomp = buildSeccompFilter();
   if (!seccomp) return fail("sandbox_unavailable", `no seccomp filter for architecture ${process.arch}`);
   const limits = policy.value.limits;
@@ -84,6 +86,7 @@ export async function prepareRun(
     egressSocket: policy.value.network.mode === "proxy" ? join(privateDir, "egress.sock") : undefined,
     openLlmPort: policy.value.network.mode === "open" && req.llmSocket ? await freeLoopbackPort() : undefined,
     extraReadOnly: extra.value,
+    extraReadWrite: writable.value,
     tools: tools.value,
   };
   const argv = buildBwrapArgv(policy.value, options);

@@ -126,6 +126,21 @@ describe("octo-sandbox bad input", () => {
 });
 
 describe("octo-sandbox run", () => {
+  test("--rw binds a writable folder and --ro a read-only one; reserved targets are refused", async () => {
+    const state = join(root, "state");
+    mkdirSync(state, { recursive: true });
+    const r = await sandboxed(
+      "strict",
+      ["--rw", `${state}=/opt/octo/state`, "--ro", `${root}/profiles=/opt/octo/ro`],
+      ["sh", "-c", "echo kept > /opt/octo/state/f && ! touch /opt/octo/ro/x 2>/dev/null && echo ok"],
+    );
+    expect(r.stdout.trim()).toBe("ok");
+    expect(await Bun.file(join(state, "f")).text()).toBe("kept\n");
+    const refused = await sandboxed("strict", ["--rw", `${state}=/run/octo/x`], ["true"]);
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain("--rw");
+  });
+
   test("--print shows the argv and the merged policy without running", async () => {
     writeFileSync(join(project, ".octo", "sandbox.toml"), `[limits]\nprocesses = 77\n`);
     const r = await sandboxed("strict", ["--print"], ["touch", "/workspace/printed"]);
