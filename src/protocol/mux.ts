@@ -3,6 +3,7 @@ import { type AgentCommand, agentCommandSchemas, isAgentCommandName } from "./ag
 import { type AgentEvent, agentEventSchema, errorBodySchema } from "./agent-events.ts";
 import type { ErrorBody, ErrorCode } from "./errors.ts";
 import { idSchema } from "./ids.ts";
+import { type TerminalEvent, terminalEventSchema } from "./terminal.ts";
 
 /**
  * Frames of the multiplexed WebSocket `/api/ws/mux` (DESIGN.md "The mux WebSocket").
@@ -194,7 +195,8 @@ export function encodeAgentEvent(sessionId: string, seqNo: number, ts: number, e
   return `{"ch":"agent","session_id":"${sessionId}","seq":${seqNo},"ts":${ts},${JSON.stringify(event).slice(1)}`;
 }
 
-export type ServerFrame = ResponseFrame | AgentEventFrame | SystemEvent;
+/** Terminal events are defined with their channel in ./terminal.ts. */
+export type ServerFrame = ResponseFrame | AgentEventFrame | SystemEvent | TerminalEvent;
 
 /** Decode a frame pushed by the server (the UI validates what it receives, too). */
 export function decodeServerFrame(
@@ -212,6 +214,7 @@ export function decodeServerFrame(
   }
   if (obj.event === "response") return check(responseSchema, obj);
   if (obj.ch === "system") return check(systemEventSchema, obj);
+  if (obj.ch === "terminal") return check(terminalEventSchema, obj);
   if (obj.ch === "agent") {
     const { ch, session_id, seq: s, ts, ...event } = obj;
     const env = v.safeParse(agentEnvelopeSchema, { ch, session_id, seq: s, ts });

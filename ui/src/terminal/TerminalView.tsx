@@ -1,6 +1,6 @@
 import { FitAddon, init, Terminal } from "ghostty-web";
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
-import type { TerminalInfo } from "../../../src/protocol/terminal.ts";
+import { MAX_INPUT_BYTES, type TerminalInfo } from "../../../src/protocol/terminal.ts";
 import { KEY_BAR, withCtrl } from "./keys.ts";
 import { TerminalStream } from "./stream.ts";
 import "./terminal.css";
@@ -41,6 +41,8 @@ const THEME = {
 };
 
 let ghosttyReady: Promise<void> | null = null;
+/** Characters per `input` frame: at most 3 UTF-8 bytes each, well under MAX_INPUT_BYTES. */
+const INPUT_CHUNK_CHARS = Math.floor(MAX_INPUT_BYTES / 4);
 
 /** The project's shells: tabs, one ghostty-web screen each, re-attached after every reconnect. */
 export default function TerminalView(props: TerminalViewProps) {
@@ -54,7 +56,17 @@ export default function TerminalView(props: TerminalViewProps) {
   let counter = 0;
 
   const byId = (id: string | null) => tabs().find((t) => t.id === id);
-  const sendInput = (id: string, data: string) => transport.send("input", { terminal_id: id, data });
+  /** Keystrokes go out as typed; a large paste is split to stay under the frame bound. */
+  const sendInput = (id: string, data: string) => {
+    let i = 0;
+    while (i < data.length) {
+      let end = Math.min(data.length, i + INPUT_CHUNK_CHARS);
+      // Never split a surrogate pair: each half alone would reach the shell as U+FFFD.
+      if (end < data.length && /[\uD800-\uDBFF]/.test(data[end - 1] as string)) end--;
+      transport.send("input", { terminal_id: id, data: data.slice(i, end) });
+      i = end;
+    }
+  };
 
   const fail = (what: string, r: { ok: false; error: { message: string } }) =>
     setError(`${what}: ${r.error.message}`);
