@@ -270,6 +270,17 @@ describe("ownership and bad input", () => {
     expect(mine.text(id)).not.toContain("pwned");
   });
 
+  test("the socket needs a session and an allowed Origin", async () => {
+    await expect(MuxClient.connect(t.url, undefined)).rejects.toThrow("failed to open");
+    await expect(MuxClient.connect(t.url, alice.cookie, "http://evil.example")).rejects.toThrow(
+      "failed to open",
+    );
+    const s = await socket();
+    expect(
+      (await s.ok<{ terminals: unknown[] }>("list", { project_id: project.id })).terminals.length,
+    ).toBeGreaterThan(0);
+  });
+
   test("bad frames get clear errors and change nothing", async () => {
     const s = await socket();
     const id = await openTerminal(s);
