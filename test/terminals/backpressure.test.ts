@@ -151,6 +151,16 @@ test("a socket that stops reading falls behind; the shell and other sockets carr
   await fast.input(id, 'echo "af""ter-bulk"\r');
   await fast.waitText(id, "after-bulk\r\n");
 
+  // The server acknowledged what fell out of its scrollback: the runner holds only about that much.
+  const runner = await t.server.ctx.runners.forUser("admin");
+  if (!runner.ok) throw new Error(runner.error.message);
+  const listed = await runner.value.list();
+  const proc = listed.ok ? listed.value.processes.find((p) => p.tag?.endsWith(id)) : undefined;
+  expect(proc?.acked_seq).toBeGreaterThan(0);
+  const unacked = fast.events(id).filter((f) => (f.seq as number) > (proc?.acked_seq ?? 0));
+  const unackedBytes = unacked.reduce((n, f) => n + String(f.data ?? "").length * 0.75, 0);
+  expect(unackedBytes).toBeLessThan(400 * 1024);
+
   slow.socket.resume();
   const lastOutput = () =>
     slow.frames

@@ -196,6 +196,13 @@ describe("ending shells", () => {
     const exit = await s.waitEvent(id, "exit");
     expect(exit.seq).toBeGreaterThan(0);
     await waitUntil("sleeps gone", () => pidsMatching("^sleep 100[12]$").length === 0);
+    // Every event acknowledged: the runner has forgotten the process.
+    const runner = await server.ctx.runners.forUser("admin");
+    if (!runner.ok) throw new Error(runner.error.message);
+    await waitUntil("the runner to forget the shell", async () => {
+      const listed = await runner.value.list();
+      return listed.ok && !listed.value.processes.some((p) => p.tag?.endsWith(id));
+    });
     const { terminals } = await s.ok<{ terminals: { terminal_id: string }[] }>("list", {
       project_id: project.id,
     });
