@@ -6,6 +6,7 @@ import { errorResponse, mapThrown } from "./errors.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { muxRoutes } from "./routes/mux.ts";
 import { projectRoutes } from "./routes/projects.ts";
@@ -28,6 +29,7 @@ export function createApp(ctx: ServerContext) {
       if (mapped.code === "not_found" && !new URL(request.url).pathname.startsWith("/api/")) return;
       return errorResponse(mapped.code, mapped.message);
     })
+    .use(fileRoutes(ctx))
     .use(bodyLimit(ctx))
     .use(healthRoutes(ctx))
     .use(authRoutes(ctx))

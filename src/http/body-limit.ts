@@ -12,6 +12,7 @@ export function bodyLimit(ctx: ServerContext) {
   const max = ctx.config.server.max_body_bytes;
   return new Elysia({ name: "octo-body-limit" })
     .onRequest(({ request }) => {
+      if (STREAMED_BODY_ROUTE.test(new URL(request.url).pathname)) return;
       const declared = request.headers.get("content-length");
       if (declared !== null && Number(declared) > max) return tooLarge(max);
     })
@@ -25,6 +26,9 @@ export function bodyLimit(ctx: ServerContext) {
       }
     });
 }
+
+/** File uploads read their body as a stream, under their own limit (`src/http/routes/files.ts`). */
+const STREAMED_BODY_ROUTE = /^\/api\/projects\/[^/]+\/files\/upload$/;
 
 /** Bun's hard limit: generous, because bodies are bounded above while they are read. */
 export const backstopBodyLimit = (maxBodyBytes: number): number => Math.max(maxBodyBytes * 16, 64 << 20);

@@ -1,12 +1,20 @@
+import { createFilesChannel } from "../files/wiring.ts";
 import type { MuxRouteDeps } from "../http/routes/mux.ts";
 import { terminalChannel } from "../terminals/channel.ts";
 import type { ServerContext } from "./context.ts";
 
 /** What `/api/ws/mux` serves: agent sessions over the hub, and the feature channels. */
 export function muxDeps(ctx: ServerContext): MuxRouteDeps {
+  const files = createFilesChannel({
+    db: ctx.db,
+    runners: ctx.runners,
+    mode: ctx.mode,
+    paths: { workspaceDir: ctx.config.paths.workspaceDir, socketDir: ctx.config.paths.socketDir },
+    log: ctx.log,
+  });
   return {
     hub: ctx.services.hub,
     agents: ctx.services.sessions,
-    channels: { terminal: terminalChannel(ctx.terminals) },
+    channels: { terminal: terminalChannel(ctx.terminals), files },
   };
 }
