@@ -91,7 +91,10 @@ export class RunnerConnection implements SubscriptionSink {
   }
 
   private respond(id: number | null, result: Result<unknown>): void {
-    this.send(result.ok ? { id, ok: true, data: result.value } : { id, ok: false, error: result.error });
+    // `data` is always present (null for "nothing"): JSON drops undefined, and the schema requires it.
+    this.send(
+      result.ok ? { id, ok: true, data: result.value ?? null } : { id, ok: false, error: result.error },
+    );
   }
 
   /** An error answer; before authentication also the end of the connection. */
@@ -152,6 +155,13 @@ export class RunnerConnection implements SubscriptionSink {
       this.authenticated = true;
     } else if (req.op === "hello") {
       return this.respond(req.id, fail("conflict", "already authenticated"));
+    }
+    if (req.op === "agent") {
+      const proc = this.state.table.get(req.proc);
+      if (!proc.ok) return this.respond(req.id, proc);
+      this.state.idle.touch();
+      proc.value.command(req.command).then((r) => this.respond(req.id, r));
+      return;
     }
     this.respond(req.id, handleRequest(req, this.state, this));
     if (req.op === "subscribe") this.state.table.startDelivery(req.proc);

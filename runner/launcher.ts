@@ -15,6 +15,9 @@ export interface LaunchSpec {
   llmSocket?: string;
   toolSocket?: string;
   userLabel: string;
+  /** Extra binds (the agent kind's runtime, pi's package, its state). */
+  readOnly?: { src: string; dst: string }[];
+  readWrite?: { src: string; dst: string }[];
 }
 
 export interface ExitStatus {
@@ -93,6 +96,8 @@ export class SandboxLauncher implements Launcher {
     if (spec.llmSocket) flags.push("--llm-socket", spec.llmSocket);
     if (spec.toolSocket) flags.push("--tool-socket", spec.toolSocket);
     flags.push("--user-label", spec.userLabel);
+    for (const b of spec.readOnly ?? []) flags.push("--ro", `${b.src}=${b.dst}`);
+    for (const b of spec.readWrite ?? []) flags.push("--rw", `${b.src}=${b.dst}`);
     for (const [key, value] of Object.entries(spec.env)) {
       if (WRAPPER_ENV.has(key)) flags.push("--env", `${key}=${value}`);
       else {

@@ -2,7 +2,8 @@ import type { Logger } from "../src/log.ts";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { newId } from "../src/protocol/ids.ts";
 import type { ProcessInfo, RunnerRequest } from "../src/protocol/runner.ts";
-import type { Launcher } from "./launcher.ts";
+import { agentLaunchSpec } from "./kinds/agent-launch.ts";
+import type { Launcher, LaunchSpec } from "./launcher.ts";
 import { SupervisedProcess } from "./supervised.ts";
 import { confineProject } from "./workspace.ts";
 
@@ -64,6 +65,23 @@ export class ProcessTable {
       );
     const project = confineProject(req.project, opts.workspaceRoot);
     if (!project.ok) return project;
+    const baseSpec: LaunchSpec = {
+      argv: req.argv,
+      env: req.env,
+      profile: req.profile,
+      project: project.value,
+      workspaceRoot: opts.workspaceRoot,
+      pty: req.pty,
+      llmSocket: req.llm_socket,
+      toolSocket: req.tool_socket,
+      userLabel: opts.user,
+    };
+    if ((req.kind === "agent") !== (req.agent !== undefined))
+      return fail("validation_failed", "agent: required for kind agent, and only for it");
+    if (req.kind === "agent" && req.pty)
+      return fail("validation_failed", "an agent runs on pipes, not a terminal");
+    const spec = req.agent ? agentLaunchSpec(baseSpec, req.agent) : ok(baseSpec);
+    if (!spec.ok) return spec;
     const id = newId("prc");
     const proc = new SupervisedProcess({
       id,
@@ -73,17 +91,7 @@ export class ProcessTable {
       bufferBytes: Math.min(req.buffer_bytes ?? opts.maxBufferBytes, opts.maxBufferBytes),
       launcher: opts.launcher,
       log: opts.log.child({ proc: id }),
-      spec: {
-        argv: req.argv,
-        env: req.env,
-        profile: req.profile,
-        project: project.value,
-        workspaceRoot: opts.workspaceRoot,
-        pty: req.pty,
-        llmSocket: req.llm_socket,
-        toolSocket: req.tool_socket,
-        userLabel: opts.user,
-      },
+      spec: spec.value,
       onEvent: (p) => this.onEvent(p),
     });
     this.procs.set(id, proc);

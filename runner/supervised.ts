@@ -2,7 +2,7 @@ import type { Logger } from "../src/log.ts";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import type { ProcessInfo, ProcessKind, RestartPolicy, RunnerEventBody } from "../src/protocol/runner.ts";
 import { EventBuffer } from "./event-buffer.ts";
-import { PROCESS_KIND_IMPLS } from "./kinds/index.ts";
+import { type KindTranslator, PROCESS_KIND_IMPLS } from "./kinds/index.ts";
 import type { ExitStatus, LaunchedProcess, Launcher, LaunchSpec } from "./launcher.ts";
 import { killTree } from "./proctree.ts";
 
@@ -36,6 +36,7 @@ export class SupervisedProcess {
   state: ProcessState = "running";
   restarts = 0;
   private current: LaunchedProcess | null = null;
+  private translator: KindTranslator | null = null;
   private lastLaunchAt = 0;
   private consecutiveCrashes = 0;
   private stopRequested = false;
@@ -71,6 +72,15 @@ export class SupervisedProcess {
   write(bytes: Uint8Array): Result<number> {
     if (!this.current) return fail("conflict", `process ${this.id} is not running`);
     return ok(this.current.write(bytes));
+  }
+
+  /** A command for kinds that speak a protocol on stdin (agents). */
+  command(command: unknown): Promise<Result<unknown>> {
+    if (!this.current || !this.translator)
+      return Promise.resolve(fail("conflict", `process ${this.id} is not running`));
+    if (!this.translator.command)
+      return Promise.resolve(fail("bad_request", `process ${this.id} (${this.opts.kind}) takes no commands`));
+    return this.translator.command(command);
   }
 
   closeStdin(): Result<void> {
@@ -139,18 +149,32 @@ export class SupervisedProcess {
   }
 
   private launch(attempt: number): Result<LaunchedProcess> {
-    const translator = PROCESS_KIND_IMPLS[this.opts.kind].translator((e) => this.emit(e));
+    let proc: LaunchedProcess | null = null;
+    // A translator may speak first (an agent asks for its state at once): hold that until launch.
+    const early: Uint8Array[] = [];
+    const stdin = {
+      write: (bytes: Uint8Array) => {
+        if (proc) return proc.write(bytes);
+        early.push(bytes);
+        return bytes.byteLength;
+      },
+      closeStdin: () => proc?.closeStdin(),
+    };
+    const translator = PROCESS_KIND_IMPLS[this.opts.kind].translator((e) => this.emit(e), stdin);
     const launched = this.opts.launcher.launch(this.opts.spec, (stream, bytes) =>
       translator.output(stream, bytes),
     );
     if (!launched.ok) return launched;
-    const proc = launched.value;
+    proc = launched.value;
+    for (const bytes of early.splice(0)) proc.write(bytes);
     this.current = proc;
+    this.translator = translator;
     this.state = "running";
     this.lastLaunchAt = Date.now();
     this.emit({ event: "started", pid: proc.pid, attempt });
     proc.finished.then((status) => {
-      translator.end();
+      translator.end(status);
+      if (this.translator === translator) this.translator = null;
       this.onExit(status);
     });
     return launched;

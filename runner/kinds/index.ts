@@ -1,4 +1,6 @@
+import type { Result } from "../../src/protocol/errors.ts";
 import type { ProcessKind, RunnerEventBody } from "../../src/protocol/runner.ts";
+import { agentKind } from "./agent.ts";
 import { rawKind } from "./raw.ts";
 
 export type OutputStream = "stdout" | "stderr" | "pty";
@@ -6,20 +8,30 @@ export type OutputStream = "stdout" | "stderr" | "pty";
 /**
  * How one kind of process turns its output into events. Spawning, seq numbering, acks,
  * buffering and supervision are shared; only this translation differs. `raw` forwards bytes
- * (terminals, commands); a later `agent` kind will turn pi's stdout into canonical agent events.
+ * (terminals, commands); `agent` turns pi's stdout into canonical agent events and answers
+ * canonical commands by writing pi's RPC to its stdin.
  */
 export interface KindTranslator {
   output(stream: OutputStream, bytes: Uint8Array): void;
   /** The process's output has ended: flush anything held back (e.g. a partial line). */
-  end(): void;
+  end(status: { code: number | null; signal: string | null }): void;
+  /** A command for the process (kinds that speak a protocol on stdin). */
+  command?(command: unknown): Promise<Result<unknown>>;
+}
+
+/** What a translator may do to its process besides reading it. */
+export interface ProcessStdin {
+  write(bytes: Uint8Array): number;
+  closeStdin(): void;
 }
 
 export interface ProcessKindImpl {
   readonly name: ProcessKind;
   /** A fresh translator per launch (a restart starts a new one). */
-  translator(emit: (event: RunnerEventBody) => void): KindTranslator;
+  translator(emit: (event: RunnerEventBody) => void, stdin: ProcessStdin): KindTranslator;
 }
 
 export const PROCESS_KIND_IMPLS: Record<ProcessKind, ProcessKindImpl> = {
   raw: rawKind,
+  agent: agentKind,
 };

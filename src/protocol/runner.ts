@@ -45,7 +45,7 @@ const noNul = v.pipe(
 );
 
 /** Process kinds share spawn/seq/ack/buffering; they differ in how output becomes events. */
-export const PROCESS_KINDS = ["raw"] as const;
+export const PROCESS_KINDS = ["raw", "agent"] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
 export const SIGNALS = [
@@ -69,6 +69,21 @@ export const RestartPolicySchema = v.strictObject({
 });
 export type RestartPolicy = v.InferOutput<typeof RestartPolicySchema>;
 
+/**
+ * What an `agent` process needs beyond a plain spawn: the runner builds pi's command line itself,
+ * keeps the session's pi state in its own directory (bound writable into the sandbox), and writes
+ * pi's `models.json` inside the sandbox with the LLM relay's URL in place of `@OCTO_LLM_URL@`.
+ */
+export const AgentSpawnSchema = v.strictObject({
+  /** Names the per-session state directory (the platform session id). */
+  session_key: idSchema("ses"),
+  models_json: v.pipe(v.string(), v.maxLength(1_000_000)),
+  model_args: v.pipe(v.array(v.pipe(v.string(), v.maxLength(300))), v.maxLength(8)),
+  /** Continue the most recent pi session in the state directory (after idle reaping or a crash). */
+  resume: v.boolean(),
+});
+export type AgentSpawn = v.InferOutput<typeof AgentSpawnSchema>;
+
 const req = <const Op extends string, E extends v.ObjectEntries>(op: Op, entries: E) =>
   v.strictObject({ id: reqId, op: v.literal(op), ...entries });
 
@@ -88,6 +103,8 @@ export const SpawnParamsSchema = v.strictObject({
   buffer_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024))),
   llm_socket: v.optional(absolutePath),
   tool_socket: v.optional(absolutePath),
+  /** Required for kind `agent` (argv is then ignored), refused for others. */
+  agent: v.optional(AgentSpawnSchema),
 });
 export type SpawnParams = v.InferInput<typeof SpawnParamsSchema>;
 
@@ -109,6 +126,8 @@ export const RunnerRequestSchema = v.variant("op", [
   req("unsubscribe", { proc: procId }),
   req("ack", { proc: procId, seq }),
   req("status", {}),
+  /** A canonical agent command for an `agent` process; its adapter answers. */
+  req("agent", { proc: procId, command: v.unknown() }),
 ]);
 export type RunnerRequest = v.InferOutput<typeof RunnerRequestSchema>;
 export type RunnerOp = RunnerRequest["op"];
@@ -159,6 +178,7 @@ export const RunnerResultSchemas = {
   unsubscribe: v.strictObject({}),
   ack: v.strictObject({}),
   status: RunnerStatusSchema,
+  agent: v.unknown(),
 } satisfies Record<RunnerOp, v.GenericSchema>;
 export type RunnerResult<Op extends RunnerOp> = v.InferOutput<(typeof RunnerResultSchemas)[Op]>;
 
@@ -188,6 +208,8 @@ export const RunnerEventSchema = v.variant("event", [
   }),
   ev("restart_scheduled", { attempt: v.number(), delay_ms: v.number() }),
   ev("resync_needed", { lost_from: seq, lost_to: seq }),
+  /** A canonical agent event (`src/protocol/agent-events.ts`), validated by the server. */
+  ev("agent", { body: v.unknown() }),
 ]);
 export type RunnerEvent = v.InferOutput<typeof RunnerEventSchema>;
 /** An event before the buffer stamps it with `proc` and `seq`. */

@@ -88,7 +88,7 @@ export class SessionService implements AgentService {
 
   private async dispatch(user: MuxUser, c: AgentCommand): Promise<Result<unknown>> {
     if (c.cmd === "session.create") return this.create(user, c);
-    if (!("session_id" in c)) return fail("bad_request", `${c.cmd} needs a session_id`);
+    if (!("session_id" in c)) return fail("bad_request", `${(c as AgentCommand).cmd} needs a session_id`);
     const row = this.owned(user, c.session_id);
     if (!row.ok) return row;
     switch (c.cmd) {

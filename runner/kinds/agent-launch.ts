@@ -1,0 +1,91 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { isCompiled, sourceRoot } from "../../src/paths.ts";
+import { fail, ok, type Result } from "../../src/protocol/errors.ts";
+import type { AgentSpawn } from "../../src/protocol/runner.ts";
+import type { LaunchSpec } from "../launcher.ts";
+
+/** Where things appear inside the sandbox for an agent. */
+export const AGENT_PATHS = {
+  runtime: "/opt/octo/bin/bun",
+  modules: "/opt/octo/node_modules",
+  state: "/opt/octo/state",
+  /** Private per-run tmpfs: pi's settings writes land here and vanish, so no session changes another's. */
+  agentDir: "/tmp/pi-agent",
+} as const;
+
+const PI_CLI = "@mariozechner/pi-coding-agent/dist/cli.js";
+
+/**
+ * Writes models.json (with the relay URL the sandbox chose) into pi's private agent dir, then
+ * becomes pi. Values arrive in the environment, never on argv.
+ */
+const BOOT_SCRIPT = [
+  "set -e",
+  "umask 077",
+  'mkdir -p "$PI_CODING_AGENT_DIR" "$PI_CODING_AGENT_SESSION_DIR"',
+  `printf '%s' "$OCTO_PI_MODELS" | sed "s|@OCTO_LLM_URL@|$OCTO_LLM_URL|g" > "$PI_CODING_AGENT_DIR/models.json"`,
+  "unset OCTO_PI_MODELS",
+  'exec "$@"',
+].join("\n");
+
+/** The node_modules folder holding pi and its dependencies: installed beside us, or the checkout's. */
+export function findPiModules(env: Record<string, string | undefined> = process.env): string | null {
+  const candidates = [
+    env.OCTO_PI_MODULES,
+    isCompiled() ? resolve(dirname(process.execPath), "../lib/octo/pi/node_modules") : undefined,
+    join(sourceRoot(), "node_modules"),
+  ];
+  for (const dir of candidates) if (dir && existsSync(join(dir, PI_CLI))) return dir;
+  return null;
+}
+
+/** The runner's own state for a session (pi's session files), outside every project. */
+export function agentStateDir(
+  sessionKey: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
+  return join(base, "octo", "agents", sessionKey);
+}
+
+/** Turn a plain spawn spec into pi's: command line, binds, environment. */
+export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn): Result<LaunchSpec> {
+  const modules = findPiModules();
+  if (!modules) return fail("sandbox_failed", "pi is not installed (no @mariozechner/pi-coding-agent found)");
+  const state = agentStateDir(agent.session_key);
+  mkdirSync(join(state, "sessions"), { recursive: true, mode: 0o700 });
+  const env: Record<string, string> = {
+    ...base.env,
+    PI_CODING_AGENT_DIR: AGENT_PATHS.agentDir,
+    PI_CODING_AGENT_SESSION_DIR: `${AGENT_PATHS.state}/sessions`,
+    PI_OFFLINE: "1",
+    PI_TELEMETRY: "0",
+    OCTO_PI_MODELS: agent.models_json,
+  };
+  // A compiled octo-runner is also a Bun runtime when asked (TOOLCHAIN.md): no separate Bun needed.
+  if (isCompiled()) env.BUN_BE_BUN = "1";
+  const argv = [
+    "/bin/sh",
+    "-c",
+    BOOT_SCRIPT,
+    "octo-agent",
+    AGENT_PATHS.runtime,
+    `${AGENT_PATHS.modules}/${PI_CLI}`,
+    "--mode",
+    "rpc",
+    ...agent.model_args,
+    ...(agent.resume ? ["--continue"] : []),
+  ];
+  return ok({
+    ...base,
+    argv,
+    env,
+    readOnly: [
+      { src: process.execPath, dst: AGENT_PATHS.runtime },
+      { src: modules, dst: AGENT_PATHS.modules },
+    ],
+    readWrite: [{ src: state, dst: AGENT_PATHS.state }],
+  });
+}

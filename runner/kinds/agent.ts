@@ -1,0 +1,60 @@
+import * as v from "valibot";
+import { agentCommandSchemas, isAgentCommandName } from "../../src/protocol/agent-commands.ts";
+import { fail } from "../../src/protocol/errors.ts";
+import { PiProcess } from "../pi/process.ts";
+import type { PiIo } from "../pi/rpc-channel.ts";
+import type { ProcessKindImpl } from "./index.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * pi in RPC mode: stdout lines become canonical agent events (`{event:"agent", body}`), canonical
+ * commands become pi RPC on stdin. The translation runs here, in the runner, so the socket to the
+ * server carries deltas only — never pi's per-token message snapshots (108 MB for 10k tokens).
+ */
+export const agentKind: ProcessKindImpl = {
+  name: "agent",
+  translator(emit, stdin) {
+    let push: (bytes: Uint8Array) => void = () => {};
+    let close: () => void = () => {};
+    const stdout = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (bytes) => controller.enqueue(bytes);
+        close = () => controller.close();
+      },
+    });
+    let exited: (status: { code: number | null; signal: string | null }) => void = () => {};
+    const io: PiIo = {
+      write: (data) => {
+        if (stdin.write(encoder.encode(data)) === 0) throw new Error("agent stdin is closed");
+      },
+      stdout,
+      exited: new Promise((resolve) => {
+        exited = resolve;
+      }),
+      // The runner owns the process tree; pi is stopped through the supervisor, not from here.
+      kill: () => stdin.closeStdin(),
+      end: () => stdin.closeStdin(),
+    };
+    const pi = new PiProcess(io, { onEvent: (body) => emit({ event: "agent", body }) });
+    void pi.ready();
+    return {
+      output(stream, bytes) {
+        if (stream === "stdout") push(bytes);
+        else emit({ event: "output", stream, data: Buffer.from(bytes).toString("base64") });
+      },
+      end(status) {
+        close();
+        exited(status);
+      },
+      async command(raw) {
+        const cmd = (raw as { cmd?: unknown } | null)?.cmd;
+        if (typeof cmd !== "string" || !isAgentCommandName(cmd))
+          return fail("unknown_command", "unknown agent command");
+        const parsed = v.safeParse(agentCommandSchemas[cmd], raw);
+        if (!parsed.success) return fail("validation_failed", `${cmd}: ${parsed.issues[0].message}`);
+        return pi.handle(parsed.output);
+      },
+    };
+  },
+};

@@ -1,0 +1,112 @@
+import { type LlmFixture, startLlmFixture } from "../fixtures/llm/server.ts";
+import { Client } from "../http/client.ts";
+import { startTestServer, type TestServer } from "../http/harness.ts";
+import { type Frame, MuxClient, stopLocalRunner } from "../terminals/harness.ts";
+
+export const PROVIDER_KEY = "sk-octo-test-provider-key-0123456789";
+const KEY_ENV = "OCTO_TEST_PROVIDER_KEY";
+
+export interface SessionWorld {
+  t: TestServer;
+  fx: LlmFixture;
+  admin: Client;
+  stop(): Promise<void>;
+}
+
+/** The real server with one provider pointing at the scripted LLM fixture. */
+export async function startWorld(extraToml = ""): Promise<SessionWorld> {
+  process.env[KEY_ENV] = PROVIDER_KEY;
+  const fx = await startLlmFixture({ apiKeys: [PROVIDER_KEY] });
+  const t = await startTestServer(`
+[runner]
+idle_timeout = "10m"
+
+[llm]
+default_model = "fx/fake-1"
+
+[[llm.providers]]
+name = "fx"
+kind = "openai"
+base_url = "${fx.openaiBaseUrl}"
+api_key_env = "${KEY_ENV}"
+models = [{ id = "fake-1" }, { id = "fake-r", reasoning = true }]
+${extraToml}`);
+  const admin = new Client(t.url);
+  await admin.login(t.admin.username, t.admin.password);
+  return {
+    t,
+    fx,
+    admin,
+    async stop() {
+      stopLocalRunner(t.server.ctx.config.paths.socketDir);
+      await t.stop();
+      await fx.stop();
+    },
+  };
+}
+
+export async function createProject(c: Client, name: string): Promise<string> {
+  const r = await c.post<{ project: { id: string } }>("/api/projects", { name });
+  if (r.status !== 200) throw new Error(`create project: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.project.id;
+}
+
+/** A browser tab's mux socket, speaking the agent channel. */
+export class AgentTab {
+  private constructor(readonly mux: MuxClient) {}
+
+  static async open(url: string, cookie: string | undefined): Promise<AgentTab> {
+    return new AgentTab(await MuxClient.connect(url, cookie));
+  }
+
+  cmd(cmd: string, body: Record<string, unknown> = {}): Promise<Frame> {
+    return this.mux.cmd(cmd, body, "agent");
+  }
+
+  async ok<T = Record<string, unknown>>(cmd: string, body: Record<string, unknown> = {}): Promise<T> {
+    const r = await this.cmd(cmd, body);
+    if (!r.ok) throw new Error(`${cmd} failed: ${JSON.stringify(r.error)}`);
+    return r.data as T;
+  }
+
+  events(session: string): Frame[] {
+    return this.mux.frames.filter(
+      (f) => f.ch === "agent" && f.session_id === session && f.event !== "response",
+    );
+  }
+
+  /** Assistant text as the UI would rebuild it from deltas. */
+  text(session: string): string {
+    return this.events(session)
+      .filter((f) => f.event === "stream.text_delta")
+      .map((f) => String(f.delta))
+      .join("");
+  }
+
+  waitEvent(session: string, pred: (f: Frame) => boolean, what: string, ms = 60_000): Promise<Frame> {
+    return this.mux.waitFor(what, () => this.events(session).find(pred), ms);
+  }
+
+  /** Wait for the n-th `agent.idle` of a session (1-based). */
+  waitIdle(session: string, n = 1, ms = 60_000): Promise<Frame> {
+    return this.mux.waitFor(
+      `idle #${n}`,
+      () => this.events(session).filter((f) => f.event === "agent.idle")[n - 1],
+      ms,
+    );
+  }
+
+  close() {
+    return this.mux.close();
+  }
+}
+
+/** seqs must be 1..n with no gap and no repeat. */
+export function assertGapFree(frames: Frame[]): number[] {
+  const seqs = frames.map((f) => f.seq as number);
+  for (let i = 0; i < seqs.length; i++) {
+    if (seqs[i] !== (seqs[0] as number) + i)
+      throw new Error(`seq gap or duplicate at ${i}: ${seqs.slice(Math.max(0, i - 3), i + 3)}`);
+  }
+  return seqs;
+}
