@@ -192,6 +192,10 @@ async function compile(exe: (typeof EXECUTABLES)[number]): Promise<void> {
     "--minify",
     "--bytecode",
     "--format=esm",
+    // A compiled binary would otherwise read .env and bunfig.toml from its working directory: the
+    // runner and sandbox start in users' project folders, and config must come from our own files.
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
     exe.entry,
     ...assets,
     "--outfile",

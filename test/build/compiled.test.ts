@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bin, ensureBuilt, ROOT } from "./built.ts";
-import { readLines, type Served, startServe } from "./process.ts";
+import { readLines, type Served, startServe, stopDetachedRunner } from "./process.ts";
 
 /**
  * The compiled `octo`, copied ALONE into an empty directory (cwd there, HOME there, the source tree
@@ -12,6 +20,8 @@ import { readLines, type Served, startServe } from "./process.ts";
 
 let dir: string;
 let served: Served;
+/** A private runtime dir, so the single-user runner this server starts is ours alone. */
+const env = () => ({ HOME: join(dir, "home"), XDG_RUNTIME_DIR: join(dir, "run"), PATH: "/usr/bin:/bin" });
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -19,22 +29,25 @@ beforeAll(async () => {
   copyFileSync(bin("octo"), join(dir, "octo"));
   symlinkSync("octo", join(dir, "octoctl"));
   mkdirSync(join(dir, "home"));
+  mkdirSync(join(dir, "run"), { mode: 0o700 });
   served = await startServe([join(dir, "octo"), "serve", "--port", "0", "--log-format", "json"], {
     cwd: dir,
-    env: { HOME: join(dir, "home"), PATH: "/usr/bin:/bin" },
+    env: env(),
   });
 }, 300_000);
 
-afterAll(() => {
+afterAll(async () => {
   served?.proc.kill("SIGKILL");
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (!dir) return;
+  await stopDetachedRunner(join(dir, "run"));
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const get = (path: string, init?: RequestInit) => fetch(`${served.url}${path}`, init);
 
 describe("compiled octo alone in an empty directory", () => {
   test("the directory really holds nothing but the binary", () => {
-    expect(readdirSync(dir).sort()).toEqual(["home", "octo", "octoctl"]);
+    expect(readdirSync(dir).sort()).toEqual(["home", "octo", "octoctl", "run"]);
     expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
@@ -131,12 +144,14 @@ describe("compiled octo alone in an empty directory", () => {
 });
 
 describe("compiled octo, other invocations", () => {
-  test("SIGINT also exits 0; text logs are human-readable", async () => {
+  test("SIGINT also exits 0; text logs are human-readable; a .env in the cwd is ignored", async () => {
     const home = join(dir, "home-sigint");
     mkdirSync(home);
+    // Were .env autoloaded (bun's default for compiled binaries), logs would turn to JSON.
+    writeFileSync(join(dir, ".env"), "OCTO_LOG_FORMAT=json\nOCTO_LOG_LEVEL=error\n");
     const proc = Bun.spawn([join(dir, "octo"), "serve", "--port", "0"], {
       cwd: dir,
-      env: { HOME: home, PATH: "/usr/bin:/bin" },
+      env: { ...env(), HOME: home },
       stdout: "pipe",
       stderr: "pipe",
     });
@@ -151,7 +166,7 @@ describe("compiled octo, other invocations", () => {
   test("a bad --log-format is refused", async () => {
     const proc = Bun.spawn([join(dir, "octo"), "serve", "--log-format", "xml"], {
       cwd: dir,
-      env: { HOME: join(dir, "home"), PATH: "/usr/bin:/bin" },
+      env: env(),
       stdout: "pipe",
       stderr: "pipe",
     });
@@ -163,7 +178,7 @@ describe("compiled octo, other invocations", () => {
     const run = async (name: string) => {
       const proc = Bun.spawn([join(dir, name), "--help"], {
         cwd: dir,
-        env: { HOME: join(dir, "home"), PATH: "/usr/bin:/bin" },
+        env: env(),
         stdout: "pipe",
         stderr: "pipe",
       });

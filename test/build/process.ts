@@ -96,3 +96,32 @@ export async function startServe(
   const url = (JSON.parse(listening) as { url: string }).url;
   return { proc, url, stdout, stderr };
 }
+
+/**
+ * `octo serve` (single-user) starts a detached runner that outlives it by design; a test that started
+ * a server stops that runner too, by the pid file in the runner's socket dir (`$XDG_RUNTIME_DIR/octo`).
+ */
+export async function stopDetachedRunner(xdgRuntimeDir: string, timeoutMs = 10_000): Promise<void> {
+  const pidFile = Bun.file(`${xdgRuntimeDir}/octo/runner.pid`);
+  if (!(await pidFile.exists())) return;
+  const pid = Number((await pidFile.text()).trim());
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + timeoutMs;
+  while (alive()) {
+    if (Date.now() > deadline) {
+      process.kill(pid, "SIGKILL");
+      return;
+    }
+    await Bun.sleep(20); // polling a condition (the pid is not our child: no exit event to await)
+  }
+}
