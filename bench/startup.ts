@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
  * Cold start of the compiled `octo`: process spawn → first 200 on /api/health and on /, and idle RSS.
- * Median of several runs. `bun bench/startup.ts [--runs N]`; builds dist/ first if stale.
+ * Median of several runs. `bun bench/startup.ts [--runs N] [--no-build]`; builds dist/ first if stale
+ * (--no-build: time the dist/bin/octo that is there).
  * Prints numbers (and writes bench/results/startup.json); never asserts: this is a report.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +12,10 @@ import { parseArgs } from "node:util";
 import { bin, ensureBuilt, ROOT } from "../test/build/built.ts";
 import { stopDetachedRunner } from "../test/build/process.ts";
 
-const { values } = parseArgs({ args: Bun.argv.slice(2), options: { runs: { type: "string" } } });
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { runs: { type: "string" }, "no-build": { type: "boolean" } },
+});
 const RUNS = Number(values.runs ?? 9);
 const TARGET_MS = 60;
 const TARGET_MB = 60;
@@ -68,7 +72,7 @@ async function startAndTime(home: string, path: string, measureRss: boolean) {
   return { ms, rss };
 }
 
-await ensureBuilt();
+if (!values["no-build"]) await ensureBuilt();
 const home = mkdtempSync(join(tmpdir(), "octo-bench-"));
 // Its own runtime dir: the single-user runner the first start launches is reused by the later ones.
 mkdirSync(join(home, "run"), { mode: 0o700 });
