@@ -44,6 +44,8 @@ export class MuxClient {
   private readonly pending = new Map<string, (r: MuxResult) => void>();
   private readonly subs = new Map<string, Subscription>();
   private readonly outbox: string[] = [];
+  private readonly channelListeners = new Map<string, Set<(frame: Record<string, unknown>) => void>>();
+  private readonly openListeners = new Set<() => void>();
   private readonly wake = () => this.reconnectNow();
 
   constructor(private readonly opts: MuxOptions = {}) {}
@@ -85,6 +87,23 @@ export class MuxClient {
     };
   }
 
+  /**
+   * Pushed frames of a feature channel (`files`, `browser`, …), undecoded: the feature validates them
+   * with its own schema from src/protocol/. Returns an unsubscribe.
+   */
+  onChannel(ch: Exclude<Channel, "agent" | "system">, listener: (frame: Record<string, unknown>) => void) {
+    const set = this.channelListeners.get(ch) ?? new Set();
+    set.add(listener);
+    this.channelListeners.set(ch, set);
+    return () => void set.delete(listener);
+  }
+
+  /** After every (re)connect, so a feature can re-establish server-side state (e.g. a file watch). */
+  onOpen(listener: () => void): () => void {
+    this.openListeners.add(listener);
+    return () => void this.openListeners.delete(listener);
+  }
+
   /** The reducer saw a gap (`resync`): ask again from its lastSeq. */
   resubscribe(sessionId: string): void {
     const sub = this.subs.get(sessionId);
@@ -107,6 +126,7 @@ export class MuxClient {
       );
       for (const [id, sub] of this.subs) this.sendSubscribe(id, sub);
       for (const frame of this.outbox.splice(0)) ws.send(frame);
+      for (const listener of this.openListeners) listener();
     };
     ws.onmessage = (e) => this.receive(String(e.data));
     ws.onclose = (e) => {
@@ -162,12 +182,29 @@ export class MuxClient {
   // ---------------------------------------------------------------- incoming frames
 
   private receive(raw: string): void {
+    if (this.channelListeners.size > 0 && this.toChannel(raw)) return;
     const decoded = decodeServerFrame(raw);
     if (!decoded.ok) {
       this.opts.onInvalidFrame?.(decoded.error.message);
       return;
     }
     this.dispatch(decoded.frame);
+  }
+
+  /** A pushed (non-response) frame of a feature channel goes to that channel's listeners. */
+  private toChannel(raw: string): boolean {
+    const m = /^\{"ch":"(\w+)"/.exec(raw);
+    const listeners = m?.[1] ? this.channelListeners.get(m[1]) : undefined;
+    if (!listeners?.size) return false;
+    let frame: Record<string, unknown>;
+    try {
+      frame = JSON.parse(raw);
+    } catch {
+      return false;
+    }
+    if (frame.event === "response") return false;
+    for (const l of listeners) l(frame);
+    return true;
   }
 
   private dispatch(frame: ServerFrame): void {

@@ -4,10 +4,14 @@ import FolderTree from "lucide-solid/icons/folder-tree";
 import MessageSquare from "lucide-solid/icons/message-square";
 import Settings from "lucide-solid/icons/settings";
 import SquareTerminal from "lucide-solid/icons/square-terminal";
-import { createResource, createSignal, For, type JSX, Show } from "solid-js";
+import { createResource, createSignal, For, type JSX, lazy, Show } from "solid-js";
 import * as projects from "../api/projects.ts";
 import { usePageTitle } from "../app/title.ts";
 import { Loaded } from "../components/Loaded.tsx";
+
+// Each tab's code loads when the tab is first opened.
+const FilesView = lazy(() => import("../files/FilesView.tsx"));
+const SettingsView = lazy(() => import("../settings/SettingsView.tsx"));
 
 const TABS = [
   { id: "chat", label: "Chat", icon: MessageSquare },
@@ -109,18 +113,7 @@ export default function ProjectView() {
 
 const PANELS: Record<TabId, (p: projects.Project) => JSX.Element> = {
   chat: () => <p class="muted">No conversations in this project yet.</p>,
-  files: () => <p class="muted">The project's files appear here.</p>,
+  files: (p) => <FilesView projectId={p.id} />,
   terminal: () => <p class="muted">A shell in the project's sandbox opens here.</p>,
-  settings: (p) => (
-    <dl class="card stack" style={{ margin: 0 }}>
-      <div>
-        <dt class="muted small">Sandbox profile</dt>
-        <dd style={{ margin: 0 }}>{p.profile}</dd>
-      </div>
-      <div>
-        <dt class="muted small">Default model</dt>
-        <dd style={{ margin: 0 }}>{p.default_model ?? "the server's default"}</dd>
-      </div>
-    </dl>
-  ),
+  settings: (p) => <SettingsView project={p} />,
 };
