@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "bun";
@@ -75,6 +85,34 @@ describe("install.sh --from a release tarball", () => {
     expect(r.stdout).toContain("already up to date");
     expect(r.stdout).not.toContain("installed /");
   }, 120_000);
+
+  test.skipIf(process.getuid?.() !== 0)(
+    "as an ordinary user it installs into ~/.local and says how to get it on PATH",
+    async () => {
+      const home = join(tmp, "nobody-home");
+      chmodSync(tmp, 0o755); // mkdtemp made it 0700: let the user reach its home inside
+      mkdirSync(home);
+      chownSync(home, 65534, 65534);
+      const r = await run(
+        [
+          "setpriv",
+          "--reuid=65534",
+          "--regid=65534",
+          "--clear-groups",
+          "sh",
+          "-c",
+          `curl -fsSL ${base}/install.sh | sh -s -- --from ${base}/octo.tar.gz`,
+        ],
+        { cwd: home, env: { HOME: home, PATH: "/usr/bin:/bin" } },
+      );
+      expect(r.code).toBe(0);
+      expect(existsSync(join(home, ".local/bin/octo"))).toBe(true);
+      expect(readlinkSync(join(home, ".local/bin/octoctl"))).toBe("octo");
+      expect(statSync(join(home, ".local/bin/octo")).uid).toBe(65534);
+      expect(r.stdout).toContain(`${home}/.local/bin is not on your PATH`);
+    },
+    120_000,
+  );
 
   test("a tampered tarball is refused and nothing is installed", async () => {
     const prefix = join(tmp, "p3");
