@@ -158,7 +158,9 @@ export class RunnerConnection implements SubscriptionSink {
     }
     if (req.op === "agent") {
       const proc = this.state.table.get(req.proc);
-      if (!proc.ok) return this.respond(req.id, proc);
+      // Distinct from a `not_found` the agent itself may answer (an unknown dialog): the server revives on this.
+      if (!proc.ok)
+        return this.respond(req.id, fail("agent_crashed", `agent process ${req.proc} is no longer running`));
       this.state.idle.touch();
       proc.value.command(req.command).then((r) => this.respond(req.id, r));
       return;

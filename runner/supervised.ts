@@ -1,6 +1,12 @@
 import type { Logger } from "../src/log.ts";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
-import type { ProcessInfo, ProcessKind, RestartPolicy, RunnerEventBody } from "../src/protocol/runner.ts";
+import type {
+  ProcessInfo,
+  ProcessKind,
+  RestartPolicy,
+  RunnerEvent,
+  RunnerEventBody,
+} from "../src/protocol/runner.ts";
 import { EventBuffer } from "./event-buffer.ts";
 import { type KindTranslator, PROCESS_KIND_IMPLS } from "./kinds/index.ts";
 import type { ExitStatus, LaunchedProcess, Launcher, LaunchSpec } from "./launcher.ts";
@@ -137,9 +143,10 @@ export class SupervisedProcess {
     };
   }
 
-  private emit(body: RunnerEventBody): void {
-    this.buffer.append(body);
+  private emit(body: RunnerEventBody): RunnerEvent {
+    const event = this.buffer.append(body);
     this.opts.onEvent(this);
+    return event;
   }
 
   private finish(body: RunnerEventBody): void {

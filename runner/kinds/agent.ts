@@ -3,6 +3,7 @@ import { agentCommandSchemas, isAgentCommandName } from "../../src/protocol/agen
 import { fail } from "../../src/protocol/errors.ts";
 import { PiProcess } from "../pi/process.ts";
 import type { PiIo } from "../pi/rpc-channel.ts";
+import { stdoutPipe, streamTrace } from "../trace.ts";
 import type { ProcessKindImpl } from "./index.ts";
 
 const encoder = new TextEncoder();
@@ -15,20 +16,13 @@ const encoder = new TextEncoder();
 export const agentKind: ProcessKindImpl = {
   name: "agent",
   translator(emit, stdin) {
-    let push: (bytes: Uint8Array) => void = () => {};
-    let close: () => void = () => {};
-    const stdout = new ReadableStream<Uint8Array>({
-      start(controller) {
-        push = (bytes) => controller.enqueue(bytes);
-        close = () => controller.close();
-      },
-    });
+    const stdout = stdoutPipe();
     let exited: (status: { code: number | null; signal: string | null }) => void = () => {};
     const io: PiIo = {
       write: (data) => {
         if (stdin.write(encoder.encode(data)) === 0) throw new Error("agent stdin is closed");
       },
-      stdout,
+      stdout: stdout.stream,
       exited: new Promise((resolve) => {
         exited = resolve;
       }),
@@ -36,15 +30,20 @@ export const agentKind: ProcessKindImpl = {
       kill: () => stdin.closeStdin(),
       end: () => stdin.closeStdin(),
     };
-    const pi = new PiProcess(io, { onEvent: (body) => emit({ event: "agent", body }) });
+    const pi = new PiProcess(io, {
+      onEvent: (body) => {
+        const e = emit({ event: "agent", body });
+        streamTrace?.record(e.proc, e.seq, body.event, stdout.arrivedAt());
+      },
+    });
     void pi.ready();
     return {
       output(stream, bytes) {
-        if (stream === "stdout") push(bytes);
+        if (stream === "stdout") stdout.push(bytes);
         else emit({ event: "output", stream, data: Buffer.from(bytes).toString("base64") });
       },
       end(status) {
-        close();
+        stdout.close();
         exited(status);
       },
       async command(raw) {

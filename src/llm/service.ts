@@ -36,8 +36,8 @@ export interface LlmService {
   piEnv(token: string): Record<string, string>;
   /** Starts (or returns) the user's proxy socket. Idempotent per user and path. */
   ensureSocket(userId: string, path: string, mode?: number): LlmSocket;
-  stopSocket(userId: string): Promise<void>;
-  stop(): Promise<void>;
+  stopSocket(userId: string, drainMs?: number): Promise<void>;
+  stop(drainMs?: number): Promise<void>;
 }
 
 export function createLlmService(deps: LlmServiceDeps): LlmService {
@@ -47,10 +47,10 @@ export function createLlmService(deps: LlmServiceDeps): LlmService {
   const proxy = createLlmProxy({ ...providerDeps, tokens, log, maxBodyBytes: deps.maxBodyBytes });
   const sockets = new Map<string, LlmSocket>();
 
-  const stopSocket = async (userId: string) => {
+  const stopSocket = async (userId: string, drainMs?: number) => {
     const socket = sockets.get(userId);
     sockets.delete(userId);
-    await socket?.stop();
+    await socket?.stop(drainMs);
   };
 
   return {
@@ -70,8 +70,8 @@ export function createLlmService(deps: LlmServiceDeps): LlmService {
       return socket;
     },
     stopSocket,
-    async stop() {
-      await Promise.all([...sockets.keys()].map(stopSocket));
+    async stop(drainMs) {
+      await Promise.all([...sockets.keys()].map((id) => stopSocket(id, drainMs)));
     },
   };
 }

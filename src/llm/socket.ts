@@ -16,7 +16,8 @@ export interface LlmSocketOptions {
 
 export interface LlmSocket {
   readonly path: string;
-  stop(): Promise<void>;
+  /** Stop listening; with `drainMs`, let in-flight model streams finish for up to that long. */
+  stop(drainMs?: number): Promise<void>;
 }
 
 export function serveLlmSocket(proxy: LlmProxy, opts: LlmSocketOptions): LlmSocket {
@@ -31,9 +32,21 @@ export function serveLlmSocket(proxy: LlmProxy, opts: LlmSocketOptions): LlmSock
   let stopped = false;
   return {
     path: opts.path,
-    async stop() {
+    async stop(drainMs = 0) {
       if (stopped) return;
       stopped = true;
+      // Graceful: no new calls, and streams already flowing may finish (agents keep running across
+      // a server restart; cutting their model call would cost the user a failed turn).
+      if (drainMs > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          server.stop(false),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, drainMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
       await server.stop(true);
       removeStaleSocket(opts.path);
     },

@@ -16,7 +16,8 @@ export interface Services {
   hub: SessionHub;
   projects: ProjectDeps;
   sessions: SessionService;
-  stop(): Promise<void>;
+  /** `drainMs`: how long in-flight model streams may run on before the LLM sockets close. */
+  stop(drainMs?: number): Promise<void>;
 }
 
 export function createServices(ctx: Omit<ServerContext, "services">): Services {
@@ -49,9 +50,9 @@ export function createServices(ctx: Omit<ServerContext, "services">): Services {
     hub,
     projects,
     sessions,
-    async stop() {
+    async stop(drainMs) {
       await sessions.stop();
-      await llm.stop();
+      await llm.stop(drainMs);
       history.close();
     },
   };

@@ -21,6 +21,8 @@ export interface StartOptions extends LoadOptions {
   port?: number;
   log?: Logger;
   logFormat?: "text" | "json";
+  /** On stop, how long in-flight LLM streams may finish (agents outlive the server). */
+  drainMs?: number;
   /** Start the single-user runner right away (`octo serve`); tests leave it lazy. */
   startRunner?: boolean;
 }
@@ -98,7 +100,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
       stopped = true;
       if (adminSocket.ok) await adminSocket.value.stop();
       await app.stop();
-      await ctx.services.stop();
+      await ctx.services.stop(opts.drainMs ?? 10_000);
       ctx.runners.close();
       ctx.db.close();
       log.info("octo stopped");

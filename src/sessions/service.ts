@@ -220,8 +220,8 @@ export class SessionService implements AgentService {
     if (!link.ok) return link;
     this.repo.update(row.id, { last_active_at: this.now }, this.now);
     const r = await link.value.command(c);
-    if (!r.ok && r.error.code === "not_found") {
-      // The runner no longer knows the process (it restarted): revive once and retry.
+    if (!r.ok && r.error.code === "agent_crashed") {
+      // The agent process is gone (pi crashed, or the runner restarted): revive once and retry.
       link.value.gone = true;
       this.links.delete(row.id);
       const again = await this.ensureAgent(user.username, { ...row, proc_id: null }, true);

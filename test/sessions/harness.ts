@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { type LlmFixture, startLlmFixture } from "../fixtures/llm/server.ts";
 import { Client } from "../http/client.ts";
 import { startTestServer, type TestServer } from "../http/harness.ts";
@@ -14,12 +15,14 @@ export interface SessionWorld {
 }
 
 /** The real server with one provider pointing at the scripted LLM fixture. */
-export async function startWorld(extraToml = ""): Promise<SessionWorld> {
+export async function startWorld(
+  opts: { idleTimeout?: string; extraToml?: string } = {},
+): Promise<SessionWorld> {
   process.env[KEY_ENV] = PROVIDER_KEY;
   const fx = await startLlmFixture({ apiKeys: [PROVIDER_KEY] });
   const t = await startTestServer(`
 [runner]
-idle_timeout = "10m"
+idle_timeout = "${opts.idleTimeout ?? "10m"}"
 
 [llm]
 default_model = "fx/fake-1"
@@ -30,7 +33,7 @@ kind = "openai"
 base_url = "${fx.openaiBaseUrl}"
 api_key_env = "${KEY_ENV}"
 models = [{ id = "fake-1" }, { id = "fake-r", reasoning = true }]
-${extraToml}`);
+${opts.extraToml ?? ""}`);
   const admin = new Client(t.url);
   await admin.login(t.admin.username, t.admin.password);
   return {
@@ -109,4 +112,38 @@ export function assertGapFree(frames: Frame[]): number[] {
       throw new Error(`seq gap or duplicate at ${i}: ${seqs.slice(Math.max(0, i - 3), i + 3)}`);
   }
   return seqs;
+}
+
+/** Every pid whose ancestry includes a process whose command line mentions `needle`. */
+export function descendantsOf(needle: string): { pid: number; cmd: string }[] {
+  const procs = new Map<number, { ppid: number; cmd: string }>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8").replaceAll("\0", " ");
+      procs.set(Number(name), { ppid, cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const roots = [...procs].filter(([, p]) => p.cmd.includes(needle)).map(([pid]) => pid);
+  const out: { pid: number; cmd: string }[] = [];
+  for (const [pid, p] of procs) {
+    for (let cur: number | undefined = pid; cur && cur > 1; cur = procs.get(cur)?.ppid) {
+      if (roots.includes(cur)) {
+        out.push({ pid, cmd: p.cmd });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The pi process (inside its sandbox) serving a session. */
+export function piOf(sessionId: string): number | undefined {
+  return descendantsOf(`agents/${sessionId}=`).find(
+    (p) => p.cmd.includes("pi-coding-agent/dist/cli.js") && !p.cmd.includes("/bin/sh"),
+  )?.pid;
 }

@@ -74,6 +74,7 @@ export function projectRoutes(ctx: ServerContext, services: Services) {
     .delete("/api/projects/:id", async ({ auth, params }) => {
       const owner = ownerOf(auth);
       const project = unwrap(getProject(deps, owner, params.id));
+      await ctx.terminals.closeProject(owner, project.id);
       await services.sessions.deleteForProject(owner, project.id);
       unwrap(await deleteProject(deps, owner, project.id));
       ctx.log.info("project deleted", { user: owner.id, project: project.id });
