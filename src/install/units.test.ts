@@ -29,6 +29,7 @@ describe("generated service files", () => {
     expect(text).toContain("User=agent_%i\n");
     expect(text).toContain("--user %i --runtime-dir /run/octo");
     expect(text).toContain("BindPaths=/home/agent_%i");
+    expect(text).toContain("Environment=BUN_JSC_useJIT=0");
   });
 
   test("every line of every unit is a section header or key=value", () => {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { RUNNER_RUNTIME_ENV } from "../runners/local.ts";
 
 /**
  * The files `octo install` writes: systemd units, tmpfiles.d, and the system config. Pure text from a
@@ -124,6 +125,8 @@ export function runnerTemplateUnit(l: InstallLayout): string {
         `User=${l.linuxUserPrefix}%i`,
         `Group=${l.linuxUserPrefix}%i`,
         `ExecStart=${join(l.binDir, "octo-runner")} --user %i --runtime-dir ${l.runtimeDir} --log-format json`,
+        // The same runtime settings the system component gives runners it starts itself.
+        ...Object.entries(RUNNER_RUNTIME_ENV).map(([k, v]) => `Environment=${k}=${v}`),
         `WorkingDirectory=${home}`,
         "Restart=on-failure",
         "RestartSec=2s",
