@@ -99,7 +99,8 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
       if (stopped) return;
       stopped = true;
       if (adminSocket.ok) await adminSocket.value.stop();
-      await app.stop();
+      // Sockets and requests end now (browsers reconnect); agents and their model streams carry on.
+      await app.stop(true);
       await ctx.services.stop(opts.drainMs ?? 10_000);
       ctx.runners.close();
       ctx.db.close();

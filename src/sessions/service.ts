@@ -388,9 +388,9 @@ export class SessionService implements AgentService {
   }
 
   /** Stop agents idle for longer than the configured time; they are revived on the next prompt. */
-  async reapIdle(): Promise<string[]> {
+  async reapIdle(olderThanMs = this.deps.idleTimeoutMs): Promise<string[]> {
     const reaped: string[] = [];
-    const cutoff = this.now - this.deps.idleTimeoutMs;
+    const cutoff = this.now - olderThanMs;
     for (const [id, link] of this.links) {
       const row = this.repo.byId(id);
       if (!row || link.busy || row.last_active_at > cutoff) continue;
