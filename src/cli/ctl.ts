@@ -107,12 +107,25 @@ async function userByName(run: Run, name: string): Promise<Result<User>> {
 async function status(run: Run): Promise<number> {
   const bad = needArgs(run, []);
   if (bad) return usage(bad);
-  return show(run, callApi<AdminStatus>(run.target, "GET", "/api/admin/status"), (s) =>
-    renderTable(
+  return show(run, callApi<AdminStatus>(run.target, "GET", "/api/admin/status"), (s) => {
+    const server = renderTable(
       ["VERSION", "MODE", "UPTIME", "USERS", "RUNNERS"],
       [[s.version, s.mode, formatDuration(s.uptime_ms), s.users, s.runners.length]],
-    ),
-  );
+    );
+    if (s.runners.length === 0) return server;
+    const runners = renderTable(
+      ["RUNNER", "CONNECTED", "PID", "UPTIME", "PROCESSES", "RSS"],
+      s.runners.map((r) => [
+        r.user,
+        r.connected ? "yes" : `no${r.error ? ` (${r.error})` : ""}`,
+        r.pid ?? "-",
+        r.uptime_ms === null ? "-" : formatDuration(r.uptime_ms),
+        r.processes === null ? "-" : `${r.processes}/${r.max_processes}`,
+        r.rss_bytes === null ? "-" : `${Math.round(r.rss_bytes / 1048576)} MB`,
+      ]),
+    );
+    return `${server}\n\n${runners}`;
+  });
 }
 
 function withUser(action: (run: Run, user: User) => Promise<number>) {

@@ -101,12 +101,24 @@ export const Invite = v.object({
 });
 export type Invite = v.InferOutput<typeof Invite>;
 
+/** One user's runner as the server sees it (`octoctl status`). */
+export const RunnerStatusRow = v.object({
+  user: v.string(),
+  connected: v.boolean(),
+  pid: v.nullable(v.number()),
+  uptime_ms: v.nullable(v.number()),
+  processes: v.nullable(v.number()),
+  max_processes: v.nullable(v.number()),
+  rss_bytes: v.nullable(v.number()),
+  error: v.optional(v.string()),
+});
+
 export const AdminStatus = v.object({
   version: v.string(),
   mode: v.picklist(["single-user", "multi-user"]),
   uptime_ms: v.number(),
   users: v.number(),
-  runners: v.array(v.unknown()),
+  runners: v.array(RunnerStatusRow),
 });
 export type AdminStatus = v.InferOutput<typeof AdminStatus>;
 

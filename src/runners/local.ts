@@ -17,7 +17,7 @@ export interface LocalRunnerOptions {
   readyTimeoutMs?: number;
 }
 
-function answers(socket: string): Promise<boolean> {
+export function answers(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(socket);
     s.once("connect", () => {
@@ -40,7 +40,8 @@ export const RUNNER_RUNTIME_ENV = { BUN_JSC_useJIT: "0" } as const;
  * settings stay in the server (profiles may pass variables through into sandboxes).
  */
 export function runnerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const keep = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_[A-Z]+|TZ|TERM|XDG_[A-Z_]+_(DIR|HOME)|OCTO_BIN_DIR)$/;
+  const keep =
+    /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_[A-Z]+|TZ|TERM|XDG_[A-Z_]+_(DIR|HOME)|OCTO_BIN_DIR|OCTO_TRACE_FILE)$/;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && keep.test(k)) out[k] = v;
   return { ...out, ...RUNNER_RUNTIME_ENV };

@@ -3,8 +3,8 @@ import type { Logger } from "../log.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { userName } from "../protocol/runner.ts";
 import { RunnerClient } from "./client.ts";
-import { multiUserRunnerFiles, systemSocketPath } from "./layout.ts";
-import { ensureLocalRunner } from "./local.ts";
+import { multiUserRunnerFiles, singleUserRunnerFiles, systemSocketPath } from "./layout.ts";
+import { answers, ensureLocalRunner } from "./local.ts";
 import { SystemClient } from "./system-client.ts";
 
 /** One row of `octoctl status` / `GET /api/admin/status`. */
@@ -26,6 +26,8 @@ export interface RunnerManager {
   status(): Promise<RunnerStatusRow[]>;
   /** Disconnect (runners keep running: they outlive the server). */
   close(): void;
+  /** Multi-user: stop the user's runner and delete their Linux account and files. */
+  removeUser?(name: string): Promise<Result<void>>;
 }
 
 export interface RunnerManagerOptions {
@@ -96,7 +98,17 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
       if (opts.mode === "multi-user" && !v.is(userName, name))
         return fail("validation_failed", `invalid user name ${JSON.stringify(name)}`);
       const existing = clients.get(key);
-      if (existing && existing.connectionState !== "closed") return ok(existing);
+      if (existing?.connectionState === "connected") return ok(existing);
+      // Single-user: nothing else restarts a runner that died; if its socket is silent, start a new one.
+      // (Multi-user runners are supervised by the system component; the client reconnects by itself.)
+      if (existing && existing.connectionState !== "closed") {
+        const dead =
+          opts.mode === "single-user" && !(await answers(singleUserRunnerFiles(opts.socketDir).socket));
+        if (!dead) return ok(existing);
+        opts.log.warn("the runner is gone; starting a new one", { runner: key });
+        existing.close();
+        clients.delete(key);
+      }
       let pending = starting.get(key);
       if (!pending) {
         pending = startFor(name).finally(() => starting.delete(key));
@@ -112,6 +124,13 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
     close() {
       for (const c of clients.values()) c.close();
       clients.clear();
+    },
+    async removeUser(name) {
+      if (opts.mode !== "multi-user") return ok(undefined);
+      clients.get(name)?.close();
+      clients.delete(name);
+      const r = await system.deleteUser(name, true);
+      return r.ok ? ok(undefined) : r;
     },
   };
 }

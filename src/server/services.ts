@@ -16,6 +16,8 @@ export interface Services {
   hub: SessionHub;
   projects: ProjectDeps;
   sessions: SessionService;
+  /** A user is being deleted: stop their agents, close their history (the caller deletes the rest). */
+  removeUserData(user: { id: string; username: string }): Promise<void>;
   /** `drainMs`: how long in-flight model streams may run on before the LLM sockets close. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -50,6 +52,12 @@ export function createServices(ctx: Omit<ServerContext, "services">): Services {
     hub,
     projects,
     sessions,
+    async removeUserData(user) {
+      await sessions.deleteForUser(user.id);
+      await llm.stopSocket(user.id);
+      history.remove(user.id);
+      if (ctx.mode === "multi-user") await ctx.runners.removeUser?.(user.username);
+    },
     async stop(drainMs) {
       await sessions.stop();
       await llm.stop(drainMs);

@@ -50,6 +50,15 @@ export class AgentLink {
     return r;
   }
 
+  /** The runner connection this link was made on has been given up (the runner died and was replaced). */
+  get stale(): boolean {
+    return this.deps.client.connectionState === "closed";
+  }
+
+  get client(): RunnerClient {
+    return this.deps.client;
+  }
+
   /** A canonical command for the agent; the runner's pi adapter answers it. */
   command(c: AgentCommand): Promise<Result<unknown>> {
     return this.deps.client.call("agent", { proc: this.proc, command: c });

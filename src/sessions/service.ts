@@ -190,6 +190,14 @@ export class SessionService implements AgentService {
     return ok({});
   }
 
+  /** A user is being deleted: stop every agent of theirs (their history goes with the user). */
+  async deleteForUser(userId: string): Promise<void> {
+    for (const row of this.repo.listForUser(userId, 100_000)) {
+      await this.stopAgent(row);
+      this.deps.llm.tokens.revokeSession(row.id);
+    }
+  }
+
   /** A project is being deleted: stop and delete each of its sessions. */
   async deleteForProject(owner: { id: string }, projectId: string): Promise<void> {
     for (const row of this.repo.listForProject(projectId, 100_000)) {
@@ -220,8 +228,15 @@ export class SessionService implements AgentService {
     if (!link.ok) return link;
     this.repo.update(row.id, { last_active_at: this.now }, this.now);
     const r = await link.value.command(c);
-    if (!r.ok && r.error.code === "agent_crashed") {
-      // The agent process is gone (pi crashed, or the runner restarted): revive once and retry.
+    if (!r.ok && (r.error.code === "agent_crashed" || r.error.code === "runner_unavailable")) {
+      // The agent process is gone (pi crashed, or its runner died): revive once and retry. Asking the
+      // manager for the runner again replaces a runner that is no longer there.
+      if (r.error.code === "runner_unavailable") {
+        const fresh = await this.deps.runners.forUser(
+          placementFor(this.deps.mode, this.deps.paths, user.username, "").runnerUser,
+        );
+        if (!fresh.ok || fresh.value === link.value.client) return r;
+      }
       link.value.gone = true;
       this.links.delete(row.id);
       const again = await this.ensureAgent(user.username, { ...row, proc_id: null }, true);
@@ -235,7 +250,8 @@ export class SessionService implements AgentService {
 
   private ensureAgent(username: string, row: SessionRow, resume: boolean): Promise<Result<AgentLink>> {
     const live = this.links.get(row.id);
-    if (live && !live.gone) return Promise.resolve(ok(live));
+    if (live && !live.gone && !live.stale) return Promise.resolve(ok(live));
+    if (live) this.links.delete(row.id);
     let pending = this.launching.get(row.id);
     if (!pending) {
       pending = this.launch(username, row, resume).finally(() => this.launching.delete(row.id));

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { singleUserRunnerFiles } from "../../src/runners/layout.ts";
 import { Client } from "../http/client.ts";
 import { startServerIn } from "../http/harness.ts";
 import { AgentTab, assertGapFree, createProject, piOf, type SessionWorld, startWorld } from "./harness.ts";
@@ -133,4 +135,24 @@ test("a server restart mid-stream: the agent keeps going and every event arrives
   const deltas = all.filter((f) => f.event === "stream.text_delta").map((f) => String(f.delta));
   expect(deltas.join("")).toBe(text);
   await after.close();
+});
+
+test("the runner dies: the next prompt starts a new runner and revives the session with its history", async () => {
+  const tab = await AgentTab.open(w.t.url, w.admin.cookie);
+  const { session_id: s } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
+  await tab.ok("session.subscribe", { session_id: s });
+  await tab.ok("prompt", { session_id: s, message: "the code word is HERON", client_id: "rd-1" });
+  await tab.waitIdle(s);
+  const pidFile = singleUserRunnerFiles(w.t.server.ctx.config.paths.socketDir).pidFile;
+  const runnerPid = Number(readFileSync(pidFile, "utf8"));
+  process.kill(runnerPid, "SIGKILL");
+
+  w.fx.enqueue([{ text: "revived" }]);
+  await tab.ok("prompt", { session_id: s, message: "and now?", client_id: "rd-2" });
+  await tab.waitIdle(s, 2);
+  expect(tab.text(s)).toEndWith("revived");
+  expect(Number(readFileSync(pidFile, "utf8"))).not.toBe(runnerPid);
+  const last = w.fx.requests.filter((r) => r.kind === "chat").at(-1);
+  expect(last?.messages.map((m) => m.text).join("\n")).toContain("the code word is HERON");
+  await tab.close();
 });

@@ -32,12 +32,12 @@ export function adminRoutes(ctx: ServerContext) {
     .use(authGuard(ctx, { role: "admin" }))
     .get(
       "/status",
-      (): AdminStatus => ({
+      async (): Promise<AdminStatus> => ({
         version: ctx.version,
         mode: ctx.mode,
         uptime_ms: Date.now() - ctx.startedAt,
         users: usersRepo(ctx.db).count(),
-        runners: [],
+        runners: await ctx.runners.status(),
       }),
     )
     .get("/users", () => ({ users: usersRepo(ctx.db).list().map(publicUser) }))
@@ -69,7 +69,10 @@ export function adminRoutes(ctx: ServerContext) {
       },
       { body: ResetPasswordBody },
     )
-    .delete("/users/:id", ({ auth, params }) => {
+    .delete("/users/:id", async ({ auth, params }) => {
+      const target = usersRepo(ctx.db).byId(params.id);
+      // Their agents and shells stop and their history closes before the account and its data go.
+      if (target) await ctx.services.removeUserData({ id: target.id, username: target.username });
       const user = orThrow(deleteUser(ctx.db, params.id, userDir));
       ctx.log.info("user deleted", { by: actor(auth), user: user.id, username: user.username });
       return { ok: true };
