@@ -2,6 +2,7 @@
 import { basename } from "node:path";
 import { configCommand } from "./cli/config.ts";
 import { ctlCommand } from "./cli/ctl.ts";
+import { doctorCommand } from "./cli/doctor.ts";
 import { installCommand, uninstallCommand } from "./cli/install.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { userCommand } from "./cli/user.ts";
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     help: "as root: system user, dirs and systemd units (--dry-run --output DIR)",
   },
   uninstall: { run: uninstallCommand, help: "as root: remove the units (keeps data unless --purge)" },
+  doctor: { run: doctorCommand, help: "--isolation: run the sandbox escape battery on this machine" },
 };
 
 const USAGE = () =>
