@@ -13,6 +13,8 @@ import { join, relative } from "node:path";
 const ROOT = join(import.meta.dir, "..");
 /** A group that prints no summary within this time is killed and counted as one failure. */
 const GROUP_TIMEOUT_MS = 15 * 60_000;
+/** Per-test limit unless a test file sets its own. */
+const PER_TEST_TIMEOUT_MS = 60_000;
 
 interface Counts {
   pass: number;
@@ -61,7 +63,10 @@ async function pump(stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream,
 async function runGroup(name: string, files: string[]): Promise<Counts> {
   console.log(`\n=== ${name} (${files.length} file${files.length === 1 ? "" : "s"}) ===`);
   const started = performance.now();
-  const proc = Bun.spawn([process.execPath, "test", ...files.map((f) => `./${f}`)], {
+  // bunfig's [test] timeout is not applied by this Bun; pass it here. Integration tests that start
+  // servers, runners, sandboxes and pi need more than bun's 5 s default on a loaded 2-core machine.
+  const args = ["test", "--timeout", String(PER_TEST_TIMEOUT_MS), ...files.map((f) => `./${f}`)];
+  const proc = Bun.spawn([process.execPath, ...args], {
     cwd: ROOT,
     stdout: "pipe",
     stderr: "pipe",
