@@ -88,6 +88,7 @@ export class ProcessTable {
       kind: req.kind,
       tag: req.tag ?? null,
       restart: req.restart ?? null,
+      agent: req.agent,
       bufferBytes: Math.min(req.buffer_bytes ?? opts.maxBufferBytes, opts.maxBufferBytes),
       launcher: opts.launcher,
       log: opts.log.child({ proc: id }),

@@ -1,6 +1,7 @@
 import type { Logger } from "../src/log.ts";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import type {
+  AgentSpawn,
   ProcessInfo,
   ProcessKind,
   RestartPolicy,
@@ -20,6 +21,8 @@ export interface SupervisedOptions {
   spec: LaunchSpec;
   tag: string | null;
   restart: RestartPolicy | null;
+  /** Agent processes: what the spawn asked for beyond the command (fork point, …). */
+  agent?: AgentSpawn;
   bufferBytes: number;
   launcher: Launcher;
   log: Logger;
@@ -167,7 +170,10 @@ export class SupervisedProcess {
       },
       closeStdin: () => proc?.closeStdin(),
     };
-    const translator = PROCESS_KIND_IMPLS[this.opts.kind].translator((e) => this.emit(e), stdin);
+    // Only the first launch forks; a restart continues the forked session.
+    const agent =
+      attempt === 0 ? this.opts.agent : this.opts.agent && { ...this.opts.agent, fork_at: undefined };
+    const translator = PROCESS_KIND_IMPLS[this.opts.kind].translator((e) => this.emit(e), stdin, agent);
     const launched = this.opts.launcher.launch(this.opts.spec, (stream, bytes) =>
       translator.output(stream, bytes),
     );

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { isCompiled, sourceRoot } from "../../src/paths.ts";
@@ -56,6 +56,11 @@ export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn): Result<Lau
   if (!modules) return fail("sandbox_failed", "pi is not installed (no @mariozechner/pi-coding-agent found)");
   const state = agentStateDir(agent.session_key);
   mkdirSync(join(state, "sessions"), { recursive: true, mode: 0o700 });
+  if (agent.fork_from) {
+    const from = join(agentStateDir(agent.fork_from), "sessions");
+    if (!existsSync(from)) return fail("not_found", `no agent state for ${agent.fork_from} to fork from`);
+    cpSync(from, join(state, "sessions"), { recursive: true });
+  }
   const env: Record<string, string> = {
     ...base.env,
     PI_CODING_AGENT_DIR: AGENT_PATHS.agentDir,
@@ -76,7 +81,7 @@ export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn): Result<Lau
     "--mode",
     "rpc",
     ...agent.model_args,
-    ...(agent.resume ? ["--continue"] : []),
+    ...(agent.resume || agent.fork_from ? ["--continue"] : []),
   ];
   return ok({
     ...base,

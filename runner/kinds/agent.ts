@@ -15,7 +15,7 @@ const encoder = new TextEncoder();
  */
 export const agentKind: ProcessKindImpl = {
   name: "agent",
-  translator(emit, stdin) {
+  translator(emit, stdin, spawn) {
     const stdout = stdoutPipe();
     let exited: (status: { code: number | null; signal: string | null }) => void = () => {};
     const io: PiIo = {
@@ -36,7 +36,18 @@ export const agentKind: ProcessKindImpl = {
         streamTrace?.record(e.proc, e.seq, body.event, stdout.arrivedAt());
       },
     });
-    void pi.ready();
+    // A fork starts on a copy of another session's pi files and branches once pi has loaded them;
+    // commands wait for the branch so a first prompt cannot land on the unforked history.
+    const forkAt = spawn?.fork_at;
+    const forked: Promise<unknown> =
+      forkAt === undefined
+        ? Promise.resolve()
+        : pi.ready().then(async (ready) => {
+            if (!ready.ok) return;
+            const r = await pi.forkAt(forkAt);
+            if (!r.ok)
+              emit({ event: "agent", body: { event: "agent.error", error: r.error, recoverable: false } });
+          });
     return {
       output(stream, bytes) {
         if (stream === "stdout") stdout.push(bytes);
@@ -52,6 +63,7 @@ export const agentKind: ProcessKindImpl = {
           return fail("unknown_command", "unknown agent command");
         const parsed = v.safeParse(agentCommandSchemas[cmd], raw);
         if (!parsed.success) return fail("validation_failed", `${cmd}: ${parsed.issues[0].message}`);
+        await forked;
         return pi.handle(parsed.output);
       },
     };

@@ -1,5 +1,5 @@
 import type { Result } from "../../src/protocol/errors.ts";
-import type { ProcessKind, RunnerEvent, RunnerEventBody } from "../../src/protocol/runner.ts";
+import type { AgentSpawn, ProcessKind, RunnerEvent, RunnerEventBody } from "../../src/protocol/runner.ts";
 import { agentKind } from "./agent.ts";
 import { rawKind } from "./raw.ts";
 
@@ -28,7 +28,11 @@ export interface ProcessStdin {
 export interface ProcessKindImpl {
   readonly name: ProcessKind;
   /** A fresh translator per launch (a restart starts a new one). `emit` returns the numbered event. */
-  translator(emit: (event: RunnerEventBody) => RunnerEvent, stdin: ProcessStdin): KindTranslator;
+  translator(
+    emit: (event: RunnerEventBody) => RunnerEvent,
+    stdin: ProcessStdin,
+    agent?: AgentSpawn,
+  ): KindTranslator;
 }
 
 export const PROCESS_KIND_IMPLS: Record<ProcessKind, ProcessKindImpl> = {

@@ -214,12 +214,20 @@ export class PiProcess {
   async fork(messageId: string): Promise<Result<{ text: string; state: AgentState }>> {
     const index = this.userMessages.indexOf(messageId);
     if (index === -1) return fail("not_found", "no such user message in this agent's history");
+    return this.forkAt(index, this.userMessages.length);
+  }
+
+  /**
+   * Branch before the `index`-th user message (0-based) of the active branch. The session layer
+   * uses this on a copy of another session's pi files, where it knows the index from its history.
+   */
+  async forkAt(index: number, expectedCount?: number): Promise<Result<{ text: string; state: AgentState }>> {
     const points = await this.channel.request({ type: "get_fork_messages" });
     if (!points.ok) return points;
     const list = (points.data as { messages?: { entryId?: unknown }[] } | undefined)?.messages ?? [];
     const entryId = list[index]?.entryId;
-    if (list.length !== this.userMessages.length || typeof entryId !== "string") {
-      return fail("conflict", "this agent's history is not fully known to this process; cannot fork here");
+    if ((expectedCount !== undefined && list.length !== expectedCount) || typeof entryId !== "string") {
+      return fail("conflict", "this agent's history does not match; cannot fork here");
     }
     const r = await this.channel.request({ type: "fork", entryId });
     if (!r.ok) return r;

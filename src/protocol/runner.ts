@@ -81,6 +81,10 @@ export const AgentSpawnSchema = v.strictObject({
   model_args: v.pipe(v.array(v.pipe(v.string(), v.maxLength(300))), v.maxLength(8)),
   /** Continue the most recent pi session in the state directory (after idle reaping or a crash). */
   resume: v.boolean(),
+  /** Fork: start from a copy of this session's pi files (same runner user)… */
+  fork_from: v.optional(idSchema("ses")),
+  /** …branched before its n-th user message (0-based). */
+  fork_at: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
 export type AgentSpawn = v.InferOutput<typeof AgentSpawnSchema>;
 

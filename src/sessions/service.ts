@@ -109,6 +109,8 @@ export class SessionService implements AgentService {
         if (r.ok) this.repo.update(row.value.id, { model: c.model }, this.now);
         return r;
       }
+      case "fork":
+        return this.fork(user, row.value, c.message_id);
       case "set_session_name": {
         const r = await this.toAgent(user, row.value, c);
         if (r.ok) this.retitle(row.value, c.name);
@@ -248,19 +250,81 @@ export class SessionService implements AgentService {
 
   // ---------------------------------------------------------------- agents
 
-  private ensureAgent(username: string, row: SessionRow, resume: boolean): Promise<Result<AgentLink>> {
+  /**
+   * A new session branched before one of this session's user messages: its history is a copy of the
+   * messages before that point, and its agent starts from a copy of pi's own files, forked there.
+   */
+  private async fork(
+    user: MuxUser,
+    row: SessionRow,
+    messageId: string,
+  ): Promise<Result<{ session_id: string; text: string }>> {
+    const history = this.deps.historyFor(row.user_id);
+    const messages = history.messages(row.id, { limit: 1_000_000 });
+    const at = messages.findIndex((m) => m.id === messageId && m.role === "user");
+    const target = messages[at];
+    if (!target) return fail("not_found", "no such user message in this session");
+    const userIndex = messages.slice(0, at).filter((m) => m.role === "user").length;
+    const now = this.now;
+    const fork: SessionRow = {
+      ...row,
+      id: newId("ses", now),
+      title: `${row.title || "Session"} (fork)`,
+      status: "starting",
+      last_seq: 0,
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
+      proc_id: null,
+      parent_id: row.id,
+      last_active_at: now,
+      pi_session_file: null,
+      pi_session_id: null,
+    };
+    this.repo.insert(fork);
+    this.publish(fork, [
+      { event: "session.created", model: fork.model ?? undefined },
+      { event: "session.title_changed", title: fork.title },
+      ...messages
+        .slice(0, at)
+        .map((m) => ({ event: "stream.message_end" as const, message: { ...m, id: newId("msg") } })),
+    ]);
+    const link = await this.ensureAgent(user.username, fork, false, {
+      fork_from: row.id,
+      fork_at: userIndex,
+    });
+    if (!link.ok) {
+      this.repo.delete(fork.id);
+      history.deleteSession(fork.id);
+      return link;
+    }
+    const text = target.parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n");
+    return ok({ session_id: fork.id, text });
+  }
+
+  private ensureAgent(
+    username: string,
+    row: SessionRow,
+    resume: boolean,
+    fork?: { fork_from: string; fork_at: number },
+  ): Promise<Result<AgentLink>> {
     const live = this.links.get(row.id);
     if (live && !live.gone && !live.stale) return Promise.resolve(ok(live));
     if (live) this.links.delete(row.id);
     let pending = this.launching.get(row.id);
     if (!pending) {
-      pending = this.launch(username, row, resume).finally(() => this.launching.delete(row.id));
+      pending = this.launch(username, row, resume, fork).finally(() => this.launching.delete(row.id));
       this.launching.set(row.id, pending);
     }
     return pending;
   }
 
-  private async launch(username: string, row: SessionRow, resume: boolean): Promise<Result<AgentLink>> {
+  private async launch(
+    username: string,
+    row: SessionRow,
+    resume: boolean,
+    fork?: { fork_from: string; fork_at: number },
+  ): Promise<Result<AgentLink>> {
     const project = projectsRepo(this.deps.db).byId(row.project_id);
     if (!project) return notFound();
     const place = placementFor(this.deps.mode, this.deps.paths, username, project.slug);
@@ -290,6 +354,7 @@ export class SessionService implements AgentService {
         models_json: JSON.stringify(models),
         model_args: piModelArgs(row.model ?? ""),
         resume,
+        ...fork,
       },
     });
     if (!spawned.ok) {

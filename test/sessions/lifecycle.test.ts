@@ -149,3 +149,51 @@ test("session names: automatic from the first prompt, then set by the user", asy
   );
   expect(search.body.hits.map((h) => h.session_id)).toContain(s);
 });
+
+test("fork: a new session with the history before a user message, and an agent that remembers only that", async () => {
+  const s = await newSession();
+  w.fx.enqueue([{ text: "noted alpha" }]);
+  await tab.ok("prompt", { session_id: s, message: "remember ALPHA", client_id: "f-1" });
+  await tab.waitIdle(s);
+  w.fx.enqueue([{ text: "noted beta" }]);
+  await tab.ok("prompt", { session_id: s, message: "remember BETA", client_id: "f-2" });
+  await tab.waitIdle(s, 2);
+  const { messages } = await tab.ok<{ messages: { id: string; role: string }[] }>("get_messages", {
+    session_id: s,
+  });
+  const second = messages.filter((m) => m.role === "user")[1];
+  const forked = await tab.ok<{ session_id: string; text: string }>("fork", {
+    session_id: s,
+    message_id: second?.id,
+  });
+  const assistant = messages.find((m) => m.role === "assistant");
+  expect((await tab.cmd("fork", { session_id: s, message_id: assistant?.id })).error?.code).toBe("not_found");
+  expect((await tab.cmd("fork", { session_id: s, message_id: "msg_nope" })).error?.code).toBe("validation_failed");
+  expect(forked.text).toBe("remember BETA");
+  expect(forked.session_id).not.toBe(s);
+  await tab.ok("session.subscribe", { session_id: forked.session_id });
+  const copied = await tab.ok<{ messages: { role: string; parts: { text?: string }[] }[] }>("get_messages", {
+    session_id: forked.session_id,
+  });
+  expect(copied.messages.map((m) => m.parts[0]?.text)).toEqual(["remember ALPHA", "noted alpha"]);
+
+  w.fx.enqueue([{ text: "on the branch" }]);
+  await tab.ok("prompt", { session_id: forked.session_id, message: "remember GAMMA", client_id: "f-3" });
+  await tab.waitEvent(
+    forked.session_id,
+    (f) => f.event === "agent.idle" && tab.text(forked.session_id).includes("on the branch"),
+    "branch answer",
+  );
+  const sent =
+    w.fx.requests
+      .filter((r) => r.kind === "chat")
+      .at(-1)
+      ?.messages.map((m) => m.text)
+      .join("\n") ?? "";
+  expect(sent).toContain("remember ALPHA");
+  expect(sent).not.toContain("remember BETA");
+  const parent = await w.admin.get<{ session: { parent_id: string | null } }>(
+    `/api/sessions/${forked.session_id}`,
+  );
+  expect(parent.body.session.parent_id).toBe(s);
+});
