@@ -168,7 +168,9 @@ test("fork: a new session with the history before a user message, and an agent t
   });
   const assistant = messages.find((m) => m.role === "assistant");
   expect((await tab.cmd("fork", { session_id: s, message_id: assistant?.id })).error?.code).toBe("not_found");
-  expect((await tab.cmd("fork", { session_id: s, message_id: "msg_nope" })).error?.code).toBe("validation_failed");
+  expect((await tab.cmd("fork", { session_id: s, message_id: "msg_nope" })).error?.code).toBe(
+    "validation_failed",
+  );
   expect(forked.text).toBe("remember BETA");
   expect(forked.session_id).not.toBe(s);
   await tab.ok("session.subscribe", { session_id: forked.session_id });
