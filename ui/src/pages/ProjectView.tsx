@@ -4,10 +4,14 @@ import FolderTree from "lucide-solid/icons/folder-tree";
 import MessageSquare from "lucide-solid/icons/message-square";
 import Settings from "lucide-solid/icons/settings";
 import SquareTerminal from "lucide-solid/icons/square-terminal";
-import { createResource, createSignal, For, type JSX, lazy, Show } from "solid-js";
+import { createResource, createSignal, For, type JSX, lazy, Show, Suspense } from "solid-js";
 import * as projects from "../api/projects.ts";
+import { mux } from "../app/mux.ts";
 import { usePageTitle } from "../app/title.ts";
+import ChatView from "../chat/ChatView.tsx";
 import { Loaded } from "../components/Loaded.tsx";
+import { LazyTerminalView } from "../terminal/lazy.ts";
+import { sharedMuxTransport } from "../terminal/shared-mux.ts";
 
 // Each tab's code loads when the tab is first opened.
 const FilesView = lazy(() => import("../files/FilesView.tsx"));
@@ -112,8 +116,14 @@ export default function ProjectView() {
 }
 
 const PANELS: Record<TabId, (p: projects.Project) => JSX.Element> = {
-  chat: () => <p class="muted">No conversations in this project yet.</p>,
+  chat: (p) => <ChatView projectId={p.id} mux={mux()} />,
   files: (p) => <FilesView projectId={p.id} />,
-  terminal: () => <p class="muted">A shell in the project's sandbox opens here.</p>,
+  terminal: (p) => (
+    <div style={{ height: "calc(100dvh - 13rem)", "min-height": "360px" }}>
+      <Suspense fallback={<p class="muted">Loading the terminal…</p>}>
+        <LazyTerminalView projectId={p.id} transport={sharedMuxTransport(mux())} />
+      </Suspense>
+    </div>
+  ),
   settings: (p) => <SettingsView project={p} />,
 };

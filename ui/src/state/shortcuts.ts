@@ -18,6 +18,8 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "g s", label: "Go to status (admin)", action: "go:/admin/status" },
   { keys: "n", label: "New (project, invite, key…) on the current page", action: "new" },
   { keys: "t", label: "Toggle light / dark theme", action: "theme" },
+  { keys: "/", label: "Chat: focus the message box", action: "focus" },
+  { keys: "Escape", label: "Chat: stop the agent", action: "stop" },
 ];
 
 export interface MatchState {

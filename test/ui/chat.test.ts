@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Browser, Page } from "rebrowser-playwright";
+import { addUser } from "../http/harness.ts";
+import { createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
+import {
+  ensureUiBuilt,
+  launchChromium,
+  pageErrors,
+  screenshot,
+  VIEWPORTS,
+  type Viewport,
+  watchErrors,
+} from "./browser.ts";
+
+/**
+ * The Chat tab in real Chromium against the real server from source (runner, sandbox, pi, LLM proxy),
+ * with the scripted LLM fixture as the provider — at desktop and phone width.
+ */
+
+setDefaultTimeout(180_000);
+const T = 60_000;
+let w: SessionWorld;
+let browser: Browser;
+
+beforeAll(async () => {
+  await ensureUiBuilt();
+  w = await startWorld();
+  await addUser(w.admin, "mallory", "mallory-password-1");
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await w?.stop();
+});
+
+async function signedIn(vp: Viewport, username: string, password: string) {
+  const ctx = await browser.newContext({ viewport: vp, colorScheme: vp.name === "phone" ? "dark" : "light" });
+  const page = await ctx.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${w.t.url}/login`);
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/projects", { timeout: T });
+  return { ctx, page, errors };
+}
+
+/** A promise and its resolver: holds a fixture stream open until the test lets it go. */
+function gate() {
+  let open!: () => void;
+  const p = new Promise<void>((r) => {
+    open = r;
+  });
+  return { p, open };
+}
+
+const composer = (page: Page) => page.getByLabel("Message", { exact: true });
+const assistantText = (page: Page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll(".msg[data-role='assistant'] .md")].map((e) => e.textContent ?? ""),
+  );
+
+async function send(page: Page, text: string) {
+  await composer(page).fill(text);
+  await composer(page).press("Enter");
+}
+
+async function waitIdle(page: Page) {
+  await page.locator(".activity.idle").waitFor({ timeout: T });
+}
+
+for (const vp of VIEWPORTS) {
+  describe(`chat at ${vp.name} width (${vp.width}px)`, () => {
+    let projectId: string;
+    let page: Page;
+    let errors: string[];
+    let sessionUrl: string;
+
+    beforeAll(async () => {
+      projectId = await createProject(w.admin, `Chat ${vp.name}`);
+      ({ page, errors } = await signedIn(vp, w.t.admin.username, w.t.admin.password));
+    });
+    afterAll(async () => {
+      await page?.context().close();
+    });
+
+    test("a new conversation streams markdown, then a tool call renders as a card with its output", async () => {
+      await page.goto(`${w.t.url}/projects/${projectId}/chat`);
+      await page.getByRole("button", { name: "New conversation" }).first().click();
+      await page.waitForURL(/session=ses_/, { timeout: T });
+      sessionUrl = page.url();
+      await composer(page).waitFor({ timeout: T });
+
+      w.fx.enqueue([{ text: "Here is **bold** text and `inline code`.\n\n- one\n- two", chunks: 5 }]);
+      await send(page, "hello agent");
+      await page
+        .locator(".msg[data-role='assistant'] strong")
+        .filter({ hasText: "bold" })
+        .waitFor({ timeout: T });
+      await page.locator(".msg[data-role='assistant'] li").filter({ hasText: "two" }).waitFor({ timeout: T });
+      await waitIdle(page);
+      // The prompt shows once: the optimistic bubble gave way to the stored message.
+      expect(await page.locator(".msg[data-role='user']").count()).toBe(1);
+      expect(await page.locator(".user-text").filter({ hasText: "hello agent" }).count()).toBe(1);
+
+      w.fx.enqueue([{ toolCall: { name: "bash", args: { command: "echo hi" } } }], [{ text: "Ran it." }]);
+      await send(page, "run echo");
+      const card = page.locator(".tool[data-tool='bash']");
+      await card.filter({ hasText: "$ echo hi" }).waitFor({ timeout: T });
+      await card.locator(".tool-status[data-status='done']").waitFor({ timeout: T });
+      expect((await card.locator(".tool-output pre").textContent())?.trim()).toBe("hi");
+      await page.getByText("Ran it.").waitFor({ timeout: T });
+      await waitIdle(page);
+      // The sidebar lists the conversation under its title (the first prompt).
+      if (vp.name === "phone") await page.getByRole("button", { name: "Conversations" }).click();
+      await page
+        .getByRole("navigation", { name: "Conversations" })
+        .getByText("hello agent")
+        .waitFor({ timeout: T });
+      await screenshot(page, `chat-${vp.name}-${vp.name === "phone" ? "drawer" : "tool"}`);
+      if (vp.name === "phone") await page.getByRole("button", { name: "Close conversations" }).click();
+      await screenshot(page, `chat-${vp.name}-conversation`);
+      expect(await pageErrors(page, errors)).toEqual([]);
+    });
+
+    test("stop mid-stream ends the reply and the agent goes idle", async () => {
+      const g = gate();
+      w.fx.enqueue([
+        { text: "Partial answer before the stop", chunks: 3 },
+        { until: g.p },
+        { text: " never shown" },
+      ]);
+      await send(page, "say something long");
+      await page.getByText("Partial answer before the stop").waitFor({ timeout: T });
+      await page.getByRole("button", { name: "Stop" }).click();
+      await waitIdle(page);
+      g.open();
+      expect((await assistantText(page)).join("\n")).not.toContain("never shown");
+      expect(await pageErrors(page, errors)).toEqual([]);
+    });
+
+    test("reload mid-stream continues the same stream, with no text twice and none missing", async () => {
+      const g = gate();
+      const first = "First half of a streamed answer.";
+      const second = " Second half, after the reload.";
+      w.fx.enqueue([{ text: first, chunks: 4 }, { until: g.p }, { text: second, chunks: 3 }]);
+      await send(page, "stream across a reload");
+      await page.locator(".msg.streaming").getByText(first).waitFor({ timeout: T });
+      await page.reload();
+      await page.locator(".msg.streaming").getByText(first).waitFor({ timeout: T });
+      g.open();
+      await page
+        .locator(".msg[data-role='assistant'] .md")
+        .filter({ hasText: "after the reload" })
+        .waitFor({ timeout: T });
+      await waitIdle(page);
+      const all = (await assistantText(page)).join("\n");
+      expect(all.split(first).length - 1).toBe(1);
+      expect(all).toContain(first + second);
+      expect(await pageErrors(page, errors)).toEqual([]);
+    });
+
+    test("while the agent works: honest steer and follow-up choices, and a visible queue", async () => {
+      const g = gate();
+      w.fx.enqueue([{ text: "Working on the first task", chunks: 2 }, { until: g.p }, { text: " — done." }]);
+      await send(page, "first task");
+      await page.getByText("Working on the first task").waitFor({ timeout: T });
+      await page.getByRole("button", { name: "Interrupt after this step" }).waitFor({ timeout: T });
+      await composer(page).fill("then the second task");
+      await page.getByRole("button", { name: "Queue for when it's done" }).click();
+      const queue = page.getByRole("region", { name: "Queued messages" });
+      await queue.getByText("then the second task").waitFor({ timeout: T });
+      await screenshot(page, `chat-${vp.name}-queue`);
+      g.open();
+      // The follow-up runs when the first turn ends (the fixture echoes it), and leaves the queue.
+      await page.getByText("You said: then the second task").waitFor({ timeout: T });
+      await queue.waitFor({ state: "detached", timeout: T });
+      await waitIdle(page);
+      expect(await pageErrors(page, errors)).toEqual([]);
+    });
+
+    test("another user gets 'not found' for this project and this conversation", async () => {
+      const other = await signedIn(vp, "mallory", "mallory-password-1");
+      await other.page.goto(sessionUrl);
+      await other.page.getByRole("heading", { name: "Project not found" }).waitFor({ timeout: T });
+      // Her own project with this session id in the URL: still not found, never someone else's chat.
+      const hers = await other.page.evaluate(async () => {
+        const r = await fetch("/api/projects", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "Mallory's" }),
+        });
+        return ((await r.json()) as { project: { id: string } }).project.id;
+      });
+      const sid = new URL(sessionUrl).searchParams.get("session");
+      await other.page.goto(`${w.t.url}/projects/${hers}/chat?session=${sid}`);
+      await other.page.getByRole("heading", { name: "Conversation not found" }).waitFor({ timeout: T });
+      await screenshot(other.page, `chat-${vp.name}-not-found`);
+      expect(await pageErrors(other.page, other.errors)).toEqual([]);
+      await other.ctx.close();
+    });
+  });
+}

@@ -1,0 +1,231 @@
+import { useSearchParams } from "@solidjs/router";
+import PanelLeft from "lucide-solid/icons/panel-left";
+import { createResource, createSignal, onCleanup, onMount, Show } from "solid-js";
+import type { Session } from "../../../src/protocol/projects.ts";
+import type { MuxClient } from "../api/mux.ts";
+import { onShortcut } from "../app/shortcuts.ts";
+import {
+  patchSession,
+  removeSession,
+  sessionLabel,
+  sortSessions,
+  upsertSession,
+} from "../state/chat-sessions.ts";
+import { getSession, listModels, listSessions } from "./api.ts";
+import { SessionList } from "./SessionList.tsx";
+import { SessionPane } from "./SessionPane.tsx";
+import "./chat.css";
+
+/**
+ * The Chat tab: the project's conversations beside the open one (a drawer on phones). The open
+ * conversation is in the URL (`?session=ses_…`), so a reload or a shared link opens it again; someone
+ * else's session id is answered "not found", like a missing one.
+ */
+export default function ChatView(props: { projectId: string; mux: MuxClient }) {
+  let root!: HTMLDivElement;
+  let composer: HTMLTextAreaElement | undefined;
+  let stop: (() => void) | undefined;
+  const [params, setParams] = useSearchParams<{ session?: string }>();
+  const [sessions, setSessions] = createSignal<Session[]>([]);
+  const [loadError, setLoadError] = createSignal<string | null>(null);
+  const [drawer, setDrawer] = createSignal(false);
+  const [creating, setCreating] = createSignal(false);
+  const [createError, setCreateError] = createSignal<string | null>(null);
+  const [models] = createResource(async () => {
+    const r = await listModels();
+    return r.ok ? r.value : undefined;
+  });
+
+  const reload = async () => {
+    const r = await listSessions(props.projectId);
+    if (r.ok) setSessions(sortSessions(r.value.sessions));
+    setLoadError(r.ok ? null : r.error.message);
+  };
+  void reload();
+
+  // The URL's session, checked with the server (owner only) before it is opened.
+  const selectedId = () => params.session ?? null;
+  const [opened] = createResource(selectedId, async (id) => {
+    const r = await getSession(id);
+    if (r.ok && r.value.session.project_id !== props.projectId) return { error: "not_found" as const };
+    return r.ok ? { session: r.value.session } : { error: r.error.code, message: r.error.message };
+  });
+
+  const select = (id: string | null) => {
+    setParams({ session: id ?? undefined });
+    setDrawer(false);
+  };
+  const newSession = async () => {
+    if (creating()) return;
+    setCreating(true);
+    setCreateError(null);
+    const r = await props.mux.request("agent", "session.create", { project_id: props.projectId });
+    setCreating(false);
+    if (!r.ok) return setCreateError(`Could not start a conversation: ${r.error.message}`);
+    const id = (r.data as { session_id: string }).session_id;
+    const got = await getSession(id);
+    if (got.ok) setSessions((l) => upsertSession(l, got.value.session));
+    select(id);
+    queueMicrotask(() => composer?.focus());
+  };
+  const rename = async (id: string, name: string) => {
+    const r = await props.mux.request("agent", "set_session_name", { session_id: id, name });
+    if (!r.ok) return r.error.message;
+    setSessions((l) => patchSession(l, id, { title: name }));
+    return null;
+  };
+  const remove = async (id: string) => {
+    const r = await props.mux.request("agent", "session.delete", { session_id: id });
+    if (!r.ok) return r.error.message;
+    setSessions((l) => removeSession(l, id));
+    if (selectedId() === id) select(null);
+    return null;
+  };
+
+  // Shortcuts act only while the Chat tab is the one showing.
+  const visible = () => root?.offsetParent !== null;
+  onShortcut("new", () => visible() && void newSession());
+  onShortcut("focus", () => visible() && composer?.focus());
+  onShortcut("stop", () => visible() && stop?.());
+
+  // The chat fills the screen below the tabs (and above the phone's keyboard and bottom bar).
+  const fit = () => {
+    if (!root || !visible()) return;
+    const vv = window.visualViewport;
+    const bar = document.querySelector<HTMLElement>(".bottom-bar");
+    const below = bar && getComputedStyle(bar).display !== "none" ? bar.offsetHeight : 0;
+    const height = (vv?.height ?? window.innerHeight) - root.getBoundingClientRect().top - below - 8;
+    root.style.height = `${Math.max(320, Math.floor(height))}px`;
+  };
+  onMount(() => {
+    fit();
+    const ro = new ResizeObserver(fit);
+    ro.observe(document.body);
+    window.visualViewport?.addEventListener("resize", fit);
+    onCleanup(() => {
+      ro.disconnect();
+      window.visualViewport?.removeEventListener("resize", fit);
+    });
+  });
+
+  const title = () => {
+    const id = selectedId();
+    return id ? sessionLabel(sessions().find((s) => s.id === id)) : "Conversations";
+  };
+
+  return (
+    <div class="chat" ref={root} data-drawer={drawer() ? "open" : "closed"}>
+      <div class="chat-side">
+        <SessionList
+          projectId={props.projectId}
+          sessions={sessions()}
+          loadError={loadError()}
+          selected={selectedId()}
+          creating={creating()}
+          onSelect={select}
+          onNew={() => void newSession()}
+          onRename={rename}
+          onDelete={remove}
+        />
+      </div>
+      <button
+        type="button"
+        class="chat-scrim"
+        aria-label="Close conversations"
+        tabIndex={-1}
+        onClick={() => setDrawer(false)}
+      />
+      <div class="chat-main">
+        <header class="chat-head">
+          <button
+            type="button"
+            class="btn ghost icon drawer-toggle"
+            aria-label="Conversations"
+            aria-expanded={drawer()}
+            onClick={() => setDrawer(!drawer())}
+          >
+            <PanelLeft size={18} />
+          </button>
+          <h2 class="chat-title" title={title()}>
+            {title()}
+          </h2>
+        </header>
+        <Show when={createError()}>
+          <div class="note error small" role="alert">
+            {createError()}
+          </div>
+        </Show>
+        <Show
+          when={selectedId()}
+          fallback={
+            <div class="chat-empty">
+              <h2>Start a conversation</h2>
+              <p class="muted">The agent works in this project's files, inside its sandbox.</p>
+              <button
+                type="button"
+                class="btn primary"
+                onClick={() => void newSession()}
+                disabled={creating()}
+              >
+                {creating() ? "Starting…" : "New conversation"}
+              </button>
+              <p class="muted small">
+                Shortcuts: <kbd>n</kbd> new, <kbd>/</kbd> message box, <kbd>Esc</kbd> stop.
+              </p>
+            </div>
+          }
+        >
+          <Show
+            when={opened()}
+            fallback={
+              <p class="muted pad" role="status">
+                Opening…
+              </p>
+            }
+          >
+            {(o) => (
+              <Show
+                when={"session" in o() && o()}
+                keyed
+                fallback={
+                  <div class="chat-empty" role="alert">
+                    <h2>
+                      {"error" in o() && o().error === "not_found"
+                        ? "Conversation not found"
+                        : "Cannot open this conversation"}
+                    </h2>
+                    <p class="muted">
+                      {"error" in o() && o().error === "not_found"
+                        ? "It does not exist, or it is not yours."
+                        : ((o() as { message?: string }).message ?? "")}
+                    </p>
+                  </div>
+                }
+              >
+                {(ok) => (
+                  <SessionPane
+                    sessionId={(ok as { session: Session }).session.id}
+                    mux={props.mux}
+                    models={models()}
+                    initialModel={(ok as { session: Session }).session.model}
+                    onTitle={(t) =>
+                      setSessions((l) =>
+                        patchSession(l, (ok as { session: Session }).session.id, { title: t }),
+                      )
+                    }
+                    composerRef={(el) => {
+                      composer = el;
+                    }}
+                    registerStop={(fn) => {
+                      stop = fn;
+                    }}
+                  />
+                )}
+              </Show>
+            )}
+          </Show>
+        </Show>
+      </div>
+    </div>
+  );
+}

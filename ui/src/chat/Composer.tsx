@@ -1,0 +1,240 @@
+import CornerDownRight from "lucide-solid/icons/corner-down-right";
+import ImagePlus from "lucide-solid/icons/image-plus";
+import ListOrdered from "lucide-solid/icons/list-ordered";
+import Send from "lucide-solid/icons/send";
+import Square from "lucide-solid/icons/square";
+import X from "lucide-solid/icons/x";
+import { createSignal, For, type JSX, Show } from "solid-js";
+import type { ImagePart, WorkingPhase } from "../../../src/protocol/agent.ts";
+import type { SendKind } from "../state/chat.ts";
+import { acceptImages, SEND_LABELS, sendKindFor } from "../state/chat-composer.ts";
+
+interface Attached extends ImagePart {
+  name: string;
+  size: number;
+}
+
+/**
+ * The message box. Idle: Enter sends. While the agent works it offers two honest choices instead of a
+ * send that would be refused: interrupt after the current step (steer) or queue for when it is done
+ * (follow-up; also what Enter does then). Stop aborts. Images come by paste, drop or the picker.
+ */
+export function Composer(props: {
+  working: WorkingPhase | null;
+  disabled: string | null;
+  queue: { steering: readonly string[]; follow_up: readonly string[] };
+  onSend: (kind: SendKind, text: string, images: ImagePart[]) => Promise<string | null>;
+  onStop: () => void;
+  ref?: (el: HTMLTextAreaElement) => void;
+  children?: JSX.Element;
+}) {
+  let box!: HTMLTextAreaElement;
+  let picker!: HTMLInputElement;
+  const [text, setText] = createSignal("");
+  const [images, setImages] = createSignal<Attached[]>([]);
+  const [note, setNote] = createSignal<string | null>(null);
+  const [sending, setSending] = createSignal(false);
+
+  const grow = () => {
+    box.style.height = "auto";
+    box.style.height = `${Math.min(box.scrollHeight, 240)}px`;
+  };
+  const submit = async (kind: SendKind) => {
+    const body = text().trim();
+    if ((!body && images().length === 0) || sending() || props.disabled) return;
+    setSending(true);
+    setNote(null);
+    const imgs = images().map(({ type, mime, data }) => ({ type, mime, data }));
+    setText("");
+    setImages([]);
+    queueMicrotask(grow);
+    const err = await props.onSend(kind, body, imgs);
+    setSending(false);
+    if (err) {
+      // Nothing typed is lost: a refused send puts the text back.
+      if (!text()) setText(body);
+      setNote(err);
+      queueMicrotask(grow);
+    }
+    box.focus();
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void submit(sendKindFor(props.working, "follow_up"));
+    } else if (e.key === "Escape" && props.working) {
+      e.preventDefault();
+      props.onStop();
+    }
+  };
+
+  const attach = async (files: File[]) => {
+    const { accepted, refused } = acceptImages(
+      images(),
+      files.map((f) => ({ name: f.name, type: f.type, size: f.size })),
+    );
+    setNote(refused.length ? refused.map((r) => `${r.name}: ${r.reason}`).join("; ") : null);
+    for (const c of accepted) {
+      const file = files.find((f) => f.name === c.name && f.size === c.size && f.type === c.type);
+      if (!file) continue;
+      const data = await base64(file);
+      setImages((list) => [...list, { type: "image", mime: file.type, data, name: c.name, size: c.size }]);
+    }
+  };
+  const onPaste = (e: ClipboardEvent) => {
+    const files = [...(e.clipboardData?.files ?? [])].filter((f) => f.type.startsWith("image/"));
+    if (files.length === 0) return;
+    e.preventDefault();
+    void attach(files);
+  };
+  const onDrop = (e: DragEvent) => {
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (files.length === 0) return;
+    e.preventDefault();
+    void attach(files);
+  };
+
+  const queued = () => [
+    ...props.queue.steering.map((t) => ({ kind: "steer" as const, text: t })),
+    ...props.queue.follow_up.map((t) => ({ kind: "follow_up" as const, text: t })),
+  ];
+
+  return (
+    <section class="composer" aria-label="New message" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+      <Show when={queued().length > 0}>
+        <section class="queue" aria-label="Queued messages">
+          <div class="small muted row">
+            <ListOrdered size={14} aria-hidden="true" /> Waiting for the agent
+          </div>
+          <ol>
+            <For each={queued()}>
+              {(q) => (
+                <li>
+                  <span class="badge">{q.kind === "steer" ? "after this step" : "when done"}</span>
+                  <span class="queue-text">{q.text}</span>
+                </li>
+              )}
+            </For>
+          </ol>
+        </section>
+      </Show>
+      <Show when={images().length > 0}>
+        <ul class="attachments" aria-label="Attached images">
+          <For each={images()}>
+            {(img, i) => (
+              <li>
+                <img alt={img.name} src={`data:${img.mime};base64,${img.data}`} />
+                <button
+                  type="button"
+                  class="btn ghost icon small"
+                  aria-label={`Remove ${img.name}`}
+                  onClick={() => setImages((l) => l.filter((_, j) => j !== i()))}
+                >
+                  <X size={14} />
+                </button>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+      <Show when={note() || props.disabled}>
+        <div class="note warn small" role="status">
+          {props.disabled ?? note()}
+        </div>
+      </Show>
+      <div class="composer-box">
+        <label for="chat-input" class="sr-only">
+          Message
+        </label>
+        <textarea
+          id="chat-input"
+          ref={(el) => {
+            box = el;
+            props.ref?.(el);
+          }}
+          rows={1}
+          value={text()}
+          placeholder={
+            props.working
+              ? "Agent is working — Enter queues for when it's done"
+              : "Message the agent (Enter to send, Shift+Enter for a new line)"
+          }
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            grow();
+          }}
+          onKeyDown={onKeyDown}
+          onPaste={onPaste}
+        />
+        <div class="composer-actions">
+          <input
+            ref={picker}
+            type="file"
+            accept="image/png,image/jpeg,image/gif,image/webp"
+            multiple
+            hidden
+            onChange={(e) => {
+              void attach([...(e.currentTarget.files ?? [])]);
+              e.currentTarget.value = "";
+            }}
+          />
+          <button
+            type="button"
+            class="btn ghost icon"
+            aria-label="Attach images"
+            title="Attach images (or paste them)"
+            onClick={() => picker.click()}
+          >
+            <ImagePlus size={18} />
+          </button>
+          {props.children}
+          <span class="spacer" />
+          <Show
+            when={props.working}
+            fallback={
+              <button
+                type="button"
+                class="btn primary"
+                disabled={sending() || !!props.disabled || (!text().trim() && images().length === 0)}
+                onClick={() => void submit("prompt")}
+              >
+                <Send size={16} aria-hidden="true" /> {SEND_LABELS.prompt}
+              </button>
+            }
+          >
+            <button
+              type="button"
+              class="btn small"
+              disabled={!text().trim() || sending()}
+              title="Delivered after the tool call that is running now, before the model continues"
+              onClick={() => void submit("steer")}
+            >
+              <CornerDownRight size={15} aria-hidden="true" /> {SEND_LABELS.steer}
+            </button>
+            <button
+              type="button"
+              class="btn small"
+              disabled={!text().trim() || sending()}
+              title="Delivered when the agent would otherwise stop (Enter)"
+              onClick={() => void submit("follow_up")}
+            >
+              <ListOrdered size={15} aria-hidden="true" /> {SEND_LABELS.follow_up}
+            </button>
+            <button type="button" class="btn danger" onClick={props.onStop} title="Stop the agent (Esc)">
+              <Square size={14} aria-hidden="true" /> Stop
+            </button>
+          </Show>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function base64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ""));
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+}

@@ -1,0 +1,178 @@
+import Brain from "lucide-solid/icons/brain";
+import { createMemo, For, Index, type JSX, Match, Show, Switch } from "solid-js";
+import type { Message } from "../../../src/protocol/agent.ts";
+import type { PendingSend } from "../state/chat.ts";
+import type { ToolCard as Card, RenderPart, SettledEntry, SettledPart } from "../state/chat-timeline.ts";
+import { Markdown } from "./Markdown.tsx";
+import { ToolCard } from "./ToolCard.tsx";
+
+type ToolLookup = (callId: string) => { status: Card["status"]; output: string };
+
+/** A finished message of the timeline. */
+export function SettledMessage(props: { entry: SettledEntry; tool: ToolLookup }) {
+  const e = props.entry;
+  if (e.type === "system") return <SystemNote message={e.message} text={e.text} />;
+  return (
+    <article class="msg" data-role={e.type} aria-label={e.type === "user" ? "You" : "Assistant"}>
+      <Parts parts={e.parts} tool={props.tool} streaming={false} role={e.type} />
+      <MessageFoot message={e.message} />
+    </article>
+  );
+}
+
+/** The message arriving right now: parts update in place (keyed by index), text re-renders per frame. */
+export function StreamingMessage(props: { role: Message["role"]; parts: RenderPart[] }) {
+  return (
+    <article class="msg streaming" data-role={props.role} aria-label="Assistant (writing)" aria-busy="true">
+      <Index each={props.parts}>
+        {(p) => <PartView part={p()} streaming={true} role={props.role} tool={() => undefined} />}
+      </Index>
+    </article>
+  );
+}
+
+export function PendingMessage(props: { send: PendingSend; onRetry: () => void; onDiscard: () => void }) {
+  return (
+    <article class="msg pending" data-role="user" aria-label="You (not yet delivered)">
+      <div class="user-text">{props.send.text}</div>
+      <div class="msg-foot small">
+        <Show when={props.send.status === "failed"} fallback={<span class="muted">Sending…</span>}>
+          <span class="error-text" role="alert">
+            Not sent: {props.send.error}
+          </span>
+          <button type="button" class="btn small" onClick={props.onRetry}>
+            Retry
+          </button>
+          <button type="button" class="btn ghost small" onClick={props.onDiscard}>
+            Discard
+          </button>
+        </Show>
+      </div>
+    </article>
+  );
+}
+
+function Parts(props: {
+  parts: SettledPart[];
+  tool: ToolLookup;
+  streaming: boolean;
+  role: string;
+}): JSX.Element {
+  return (
+    <For each={props.parts}>
+      {(p) => (
+        <PartView
+          part={p}
+          streaming={props.streaming}
+          role={props.role}
+          tool={(id) => (p.type === "tool" ? props.tool(id) : undefined)}
+        />
+      )}
+    </For>
+  );
+}
+
+function PartView(props: {
+  part: SettledPart | RenderPart;
+  streaming: boolean;
+  role: string;
+  tool: (callId: string) => { status: Card["status"]; output: string } | undefined;
+}) {
+  const p = () => props.part;
+  return (
+    <Switch>
+      <Match when={p().type === "text" && (p() as { text: string })}>
+        {(t) =>
+          props.role === "user" ? (
+            <div class="user-text">{t().text}</div>
+          ) : (
+            <Markdown text={t().text} streaming={props.streaming} />
+          )
+        }
+      </Match>
+      <Match when={p().type === "thinking" && (p() as { text: string })}>
+        {(t) => <Thinking text={t().text} streaming={props.streaming} />}
+      </Match>
+      <Match when={p().type === "tool" && (p() as Card | Extract<SettledPart, { type: "tool" }>)}>
+        {(c) => {
+          const live = createMemo(() => {
+            const card = c();
+            return "status" in card
+              ? card
+              : (props.tool(card.call_id) ?? { status: "pending" as const, output: "" });
+          });
+          return (
+            <ToolCard
+              name={c().name}
+              args={c().args}
+              argsText={"args_text" in c() ? (c() as Card).args_text : undefined}
+              status={live().status}
+              output={live().output}
+            />
+          );
+        }}
+      </Match>
+      <Match when={p().type === "image" && (p() as { mime: string; data: string })}>
+        {(img) => (
+          <img
+            class="msg-image"
+            alt="Attached to the message"
+            src={`data:${img().mime};base64,${img().data}`}
+          />
+        )}
+      </Match>
+      <Match when={p().type === "file_ref" && (p() as { path: string })}>
+        {(f) => <span class="badge mono">{f().path}</span>}
+      </Match>
+    </Switch>
+  );
+}
+
+function Thinking(props: { text: string; streaming: boolean }) {
+  return (
+    <details class="thinking">
+      <summary>
+        <Brain size={14} aria-hidden="true" />
+        {props.streaming ? "Thinking…" : "Thought"}
+        <span class="muted small">{props.text.length > 0 ? ` · ${wordCount(props.text)} words` : ""}</span>
+      </summary>
+      <div class="thinking-text">{props.text}</div>
+    </details>
+  );
+}
+
+const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
+
+function MessageFoot(props: { message: Message }) {
+  const m = props.message;
+  return (
+    <Show when={m.error || m.stop === "aborted" || m.stop === "length"}>
+      <div class="msg-foot small">
+        <Show when={m.stop === "aborted"}>
+          <span class="muted">Stopped.</span>
+        </Show>
+        <Show when={m.stop === "length"}>
+          <span class="warn-text">Cut off: the reply reached the model's output limit.</span>
+        </Show>
+        <Show when={m.error && m.stop !== "aborted"}>
+          <span class="error-text">{m.error}</span>
+        </Show>
+      </div>
+    </Show>
+  );
+}
+
+function SystemNote(props: { message: Message; text: string }) {
+  const label = () =>
+    props.message.kind === "compaction"
+      ? "Conversation compacted"
+      : props.message.kind === "branch_summary"
+        ? "Branch summary"
+        : "Note";
+  return (
+    <details class="system-note">
+      <summary>{label()}</summary>
+      <Markdown text={props.text} />
+    </details>
+  );
+}

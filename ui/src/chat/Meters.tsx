@@ -1,0 +1,41 @@
+import { Show } from "solid-js";
+import type { Usage } from "../../../src/protocol/agent.ts";
+import { contextGauge, formatCost, formatTokens } from "../state/chat-composer.ts";
+
+/** Context gauge (what the model holds vs its window) and the session's tokens and cost. */
+export function Meters(props: {
+  last: Usage | null;
+  total: Usage;
+  contextWindow: number | undefined;
+  /** The LLM proxy's own accounting (authoritative), when fetched. */
+  billed: number | null;
+}) {
+  const gauge = () => contextGauge(props.last, props.contextWindow);
+  const tokens = () => {
+    const t = props.total.tokens;
+    return t.input + t.output + t.cache_read + t.cache_write;
+  };
+  const cost = () => props.billed ?? props.total.cost;
+  return (
+    <div class="meters small">
+      <Show when={gauge().window}>
+        {(w) => (
+          <span
+            class="gauge"
+            data-level={gauge().level}
+            title={`Context: ${gauge().used.toLocaleString()} of ${w().toLocaleString()} tokens`}
+          >
+            <meter class="gauge-bar" aria-label="Context used" min={0} max={w()} value={gauge().used} />
+            {formatTokens(gauge().used)} / {formatTokens(w())}
+          </span>
+        )}
+      </Show>
+      <span
+        class="muted"
+        title={`${tokens().toLocaleString()} tokens in this session${props.billed !== null ? " (cost as billed by the server)" : ""}`}
+      >
+        {formatTokens(tokens())} tok · {formatCost(cost())}
+      </span>
+    </div>
+  );
+}
