@@ -1,0 +1,67 @@
+/** What a benchmark reads from /proc about a process: CPU time, resident memory, descendants. */
+import { readdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+
+const CLK_TCK = 100;
+
+/** Fields after the command name in /proc/PID/stat (state is [0], utime [11], stime [12]). */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** User + system CPU of all the process's threads, in ms (10 ms ticks). */
+export function cpuMs(pid: number): number {
+  const f = statFields(pid);
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+/** Same, summed from each thread's schedstat (nanoseconds on CPU): finer than ticks. */
+export function cpuMsPrecise(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // thread gone meanwhile
+    }
+  }
+  return ns / 1e6;
+}
+
+/** VmRSS in MB. */
+export function rssMb(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** Every live descendant of `root` with its command line. */
+export function descendants(root: number): { pid: number; cmd: string }[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      parent.set(Number(name), Number(statFields(Number(name))[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: { pid: number; cmd: string }[] = [];
+  for (const pid of parent.keys()) {
+    for (let cur = parent.get(pid); cur && cur > 1; cur = parent.get(cur)) {
+      if (cur !== root) continue;
+      try {
+        out.push({ pid, cmd: readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ") });
+      } catch {
+        // gone meanwhile
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+export const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");

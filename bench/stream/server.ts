@@ -1,0 +1,69 @@
+/**
+ * The real octo server from source, in its own process for bench/stream.ts (so its CPU and RSS can
+ * be read from /proc, apart from the measuring client). Temporary HOME, port 0, real SQLite; one
+ * provider `fx` pointing at the fixture in `BENCH_LLM_URL`; production log level (info) to a file.
+ * Prints `READY {…}` and runs until SIGTERM, then stops its runner too.
+ */
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config/index.ts";
+import { createLogger } from "../../src/log.ts";
+import { dataPaths } from "../../src/paths.ts";
+import { singleUserRunnerFiles } from "../../src/runners/layout.ts";
+import { startServer } from "../../src/server/start.ts";
+import { tempHome } from "../../test/http/harness.ts";
+import { stopLocalRunner } from "../../test/terminals/harness.ts";
+
+const llmUrl = process.env.BENCH_LLM_URL;
+if (!llmUrl) throw new Error("BENCH_LLM_URL is required");
+const dirs = tempHome();
+// The runner inherits this: pi's session files land in the temporary HOME too, and go with it.
+Object.assign(process.env, dirs.env);
+mkdirSync(dirs.configDir, { recursive: true });
+writeFileSync(
+  join(dirs.configDir, "config.toml"),
+  `
+[runner]
+idle_timeout = "30m"
+max_processes = 256
+
+[llm]
+default_model = "fx/fake-1"
+
+[[llm.providers]]
+name = "fx"
+kind = "openai"
+base_url = "${llmUrl}"
+api_key_env = "BENCH_LLM_KEY"
+models = [{ id = "fake-1" }]
+`,
+);
+const config = loadConfig({ env: dirs.env });
+if (!config.ok) throw new Error(config.error.message);
+const logFile = join(dirs.home, "server.log");
+const log = createLogger({
+  format: "json",
+  level: "info",
+  write: (line) => appendFileSync(logFile, `${line}\n`),
+});
+const started = await startServer({ config: config.value, host: "127.0.0.1", port: 0, log });
+if (!started.ok) throw new Error(started.error.message);
+const server = started.value;
+const socketDir = config.value.paths.socketDir;
+console.log(
+  `READY ${JSON.stringify({
+    url: server.url,
+    pid: process.pid,
+    admin: server.firstAdmin,
+    db: dataPaths(config.value.paths.dataDir).db,
+    runnerPidFile: singleUserRunnerFiles(socketDir).pidFile,
+    home: dirs.home,
+  })}`,
+);
+
+process.on("SIGTERM", async () => {
+  stopLocalRunner(socketDir);
+  await server.stop();
+  if (!process.env.BENCH_KEEP_HOME) rmSync(dirs.home, { recursive: true, force: true });
+  process.exit(0);
+});

@@ -1,0 +1,147 @@
+/**
+ * The processes of the streaming benchmark: the LLM fixture and the octo server each in a child
+ * process (the server starts its runner, which runs pi under octo-sandbox), the runner's trace file,
+ * and a logged-in user with a project. The measuring clients live in the benchmark's own process.
+ */
+import { Database } from "bun:sqlite";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "../../test/http/client.ts";
+import { BenchSocket } from "./client.ts";
+
+export const LLM_KEY = "sk-bench-provider-key-0123456789";
+
+interface Child<T> {
+  proc: Bun.Subprocess<"ignore", "pipe", "inherit">;
+  info: T;
+}
+
+async function startChild<T>(script: string, env: Record<string, string>): Promise<Child<T>> {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, script)], {
+    env: { ...process.env, ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${script} exited before it was ready:\n${text}`);
+    text += decoder.decode(value, { stream: true });
+    const m = text.match(/^READY (.*)$/m);
+    if (m) {
+      reader.releaseLock();
+      // keep draining its stdout so it never blocks on a full pipe
+      void (async () => {
+        for await (const _ of proc.stdout) {
+        }
+      })();
+      return { proc, info: JSON.parse(m[1] as string) as T };
+    }
+  }
+}
+
+/** One runner trace line (runner/trace.ts). */
+export interface TracePoint {
+  seq: number;
+  arrived: number;
+  numbered: number;
+}
+
+export interface World {
+  url: string;
+  serverPid: number;
+  llmBaseUrl: string;
+  cookie: string;
+  projectId: string;
+  runnerPid(): number;
+  procOf(sessionId: string): string;
+  /** The runner's `stream.text_delta` trace points of a process, waiting until there are `n`. */
+  deltaTrace(proc: string, n: number): Promise<TracePoint[]>;
+  socket(): Promise<BenchSocket>;
+  stop(): Promise<void>;
+}
+
+export async function startWorld(): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), "octo-bench-stream-"));
+  const traceFile = join(dir, "trace.txt");
+  const llm = await startChild<{ url: string; openaiBaseUrl: string }>("llm.ts", { BENCH_LLM_KEY: LLM_KEY });
+  const server = await startChild<{
+    url: string;
+    pid: number;
+    admin: { username: string; password: string };
+    db: string;
+    runnerPidFile: string;
+  }>("server.ts", {
+    BENCH_LLM_URL: llm.info.openaiBaseUrl,
+    BENCH_LLM_KEY: LLM_KEY,
+    OCTO_TRACE_FILE: traceFile,
+  });
+  const { url } = server.info;
+  const http = new Client(url);
+  await http.login(server.info.admin.username, server.info.admin.password);
+  const project = await http.post<{ project: { id: string } }>("/api/projects", { name: "Bench" });
+  if (project.status !== 200) throw new Error(`create project: ${JSON.stringify(project.body)}`);
+  const db = new Database(server.info.db, { readonly: true });
+  const cookie = http.cookie as string;
+
+  // The trace file only grows; it is parsed incrementally.
+  const byProc = new Map<string, TracePoint[]>();
+  let offset = 0;
+  let carry = "";
+  const readTrace = () => {
+    if (!existsSync(traceFile)) return;
+    const buf = readFileSync(traceFile);
+    if (buf.length <= offset) return;
+    const text = carry + buf.subarray(offset).toString("utf8");
+    offset = buf.length;
+    const lines = text.split("\n");
+    carry = lines.pop() ?? "";
+    for (const line of lines) {
+      const [proc, seq, event, arrived, numbered] = line.split(" ");
+      if (event !== "stream.text_delta" || !proc) continue;
+      const points = byProc.get(proc) ?? [];
+      byProc.set(proc, points);
+      points.push({ seq: Number(seq), arrived: Number(arrived), numbered: Number(numbered) });
+    }
+  };
+
+  return {
+    url,
+    serverPid: server.info.pid,
+    llmBaseUrl: llm.info.openaiBaseUrl,
+    cookie,
+    projectId: project.body.project.id,
+    runnerPid: () => Number(readFileSync(server.info.runnerPidFile, "utf8")),
+    procOf(sessionId) {
+      const row = db
+        .query<{ proc_id: string | null }, [string]>("SELECT proc_id FROM sessions WHERE id = ?")
+        .get(sessionId);
+      if (!row?.proc_id) throw new Error(`session ${sessionId} has no process`);
+      return row.proc_id;
+    },
+    async deltaTrace(proc, n) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        readTrace();
+        const points = byProc.get(proc) ?? [];
+        if (points.length >= n) return points;
+        if (Date.now() > deadline)
+          throw new Error(`trace of ${proc} has ${points.length} deltas, expected ${n}`);
+        await Bun.sleep(20); // the runner writes its trace every 50 ms
+      }
+    },
+    socket: () => BenchSocket.connect(url, cookie),
+    async stop() {
+      db.close();
+      server.proc.kill("SIGTERM");
+      await server.proc.exited;
+      llm.proc.kill("SIGTERM");
+      await llm.proc.exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
