@@ -14,6 +14,7 @@ const ProjectView = lazy(() => import("./pages/ProjectView.tsx"));
 const Account = lazy(() => import("./pages/Account.tsx"));
 const AdminUsers = lazy(() => import("./pages/admin/Users.tsx"));
 const AdminInvites = lazy(() => import("./pages/admin/Invites.tsx"));
+const AdminProviders = lazy(() => import("./pages/admin/Providers.tsx"));
 const AdminStatus = lazy(() => import("./pages/admin/Status.tsx"));
 const NotFound = lazy(() => import("./pages/NotFound.tsx"));
 
@@ -90,6 +91,7 @@ if (root) {
             <Route path="/" component={() => <Navigate href="/admin/users" />} />
             <Route path="/users" component={AdminUsers} />
             <Route path="/invites" component={AdminInvites} />
+            <Route path="/models" component={AdminProviders} />
             <Route path="/status" component={AdminStatus} />
           </Route>
           <Route path="*404" component={NotFound} />

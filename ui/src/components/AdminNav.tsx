@@ -10,6 +10,9 @@ export function AdminNav() {
       <A class="tab" activeClass="active" href="/admin/invites">
         Invites
       </A>
+      <A class="tab" activeClass="active" href="/admin/models">
+        Models
+      </A>
       <A class="tab" activeClass="active" href="/admin/status">
         Status
       </A>

@@ -22,10 +22,16 @@ export function Field(props: {
   return (
     <div class="field" style={props.style}>
       <label for={id}>{props.label}</label>
+      {/* Getters, read by the control's spread: an error appearing updates the control in place
+          instead of re-creating it (which would drop what was typed into an uncontrolled input). */}
       {props.children({
         id,
-        "aria-describedby": note() ? `${id}-note` : undefined,
-        "aria-invalid": Boolean(props.error),
+        get "aria-describedby"() {
+          return note() ? `${id}-note` : undefined;
+        },
+        get "aria-invalid"() {
+          return Boolean(props.error);
+        },
       })}
       <Show when={note()}>
         <span id={`${id}-note`} class={props.error ? "hint error" : "hint"}>

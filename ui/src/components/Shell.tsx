@@ -55,6 +55,9 @@ export function Shell(props: { children?: JSX.Element }) {
           <A href="/admin/invites" class="nav-link" activeClass="active">
             Invites
           </A>
+          <A href="/admin/models" class="nav-link" activeClass="active">
+            Models
+          </A>
           <A href="/admin/status" class="nav-link" activeClass="active">
             Status
           </A>

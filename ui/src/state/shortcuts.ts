@@ -15,6 +15,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "g a", label: "Go to account", action: "go:/account" },
   { keys: "g u", label: "Go to users (admin)", action: "go:/admin/users" },
   { keys: "g i", label: "Go to invites (admin)", action: "go:/admin/invites" },
+  { keys: "g m", label: "Go to models (admin)", action: "go:/admin/models" },
   { keys: "g s", label: "Go to status (admin)", action: "go:/admin/status" },
   { keys: "n", label: "New (project, invite, key…) on the current page", action: "new" },
   { keys: "t", label: "Toggle light / dark theme", action: "theme" },
