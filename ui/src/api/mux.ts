@@ -98,6 +98,11 @@ export class MuxClient {
     return () => void set.delete(listener);
   }
 
+  /** Whether the socket is connected now (a listener added later by `onOpen` waits for the next open). */
+  isOpen(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
   /** After every (re)connect, so a feature can re-establish server-side state (e.g. a file watch). */
   onOpen(listener: () => void): () => void {
     this.openListeners.add(listener);

@@ -10,6 +10,7 @@ export interface SharedMux {
   request(ch: "terminal", cmd: string, body: Record<string, unknown>): Promise<TerminalResult>;
   onChannel(ch: "terminal", listener: (frame: unknown) => void): () => void;
   onOpen(listener: () => void): () => void;
+  isOpen(): boolean;
   onStatus?(listener: (status: TransportStatus) => void): () => void;
 }
 
@@ -22,7 +23,13 @@ export function sharedMuxTransport(mux: SharedMux): TerminalTransport {
         const parsed = v.safeParse(terminalEventSchema, frame);
         if (parsed.success) listener(parsed.output);
       }),
-    onOpen: (listener) => mux.onOpen(listener),
+    // TerminalTransport's contract (as SocketTransport keeps it): a listener added while the socket is
+    // already open runs at once. The app's mux is usually open long before the Terminal tab mounts.
+    onOpen: (listener) => {
+      const off = mux.onOpen(listener);
+      if (mux.isOpen()) listener();
+      return off;
+    },
     onStatus: (listener) => mux.onStatus?.(listener) ?? (() => {}),
   };
 }
