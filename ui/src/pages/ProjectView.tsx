@@ -119,7 +119,7 @@ const PANELS: Record<TabId, (p: projects.Project) => JSX.Element> = {
   chat: (p) => <ChatView projectId={p.id} mux={mux()} />,
   files: (p) => <FilesView projectId={p.id} />,
   terminal: (p) => (
-    <div style={{ height: "calc(100dvh - 13rem)", "min-height": "360px" }}>
+    <div class="term-panel">
       <Suspense fallback={<p class="muted">Loading the terminal…</p>}>
         <LazyTerminalView projectId={p.id} transport={sharedMuxTransport(mux())} />
       </Suspense>
