@@ -73,6 +73,10 @@ export const agentCommandSchemas = {
   fork: inSession("fork", { message_id: idSchema("msg") }),
 } as const;
 
+/** The `data` of a `fork` response (the UI decodes it: it opens that session with that text). */
+export const ForkResult = v.object({ session_id: sessionId, text: v.string() });
+export type ForkResult = v.InferOutput<typeof ForkResult>;
+
 type Schemas = typeof agentCommandSchemas;
 export type AgentCommandName = keyof Schemas;
 export type AgentCommand = { [K in AgentCommandName]: v.InferOutput<Schemas[K]> }[AgentCommandName];

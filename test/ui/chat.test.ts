@@ -180,6 +180,83 @@ for (const vp of VIEWPORTS) {
       expect(await pageErrors(page, errors)).toEqual([]);
     });
 
+    test("fork from the second prompt: a new conversation with the first exchange and that prompt ready to edit", async () => {
+      await page.goto(`${w.t.url}/projects/${projectId}/chat`);
+      await page.getByRole("button", { name: "New conversation" }).first().click();
+      await page.waitForURL(/session=ses_/, { timeout: T });
+      const originalUrl = page.url();
+      const originalId = new URL(originalUrl).searchParams.get("session");
+      w.fx.enqueue([{ text: "Noted: alpha." }]);
+      await send(page, "remember alpha");
+      await page.getByText("Noted: alpha.").waitFor({ timeout: T });
+      await waitIdle(page);
+      w.fx.enqueue([{ text: "Noted: beta." }]);
+      await send(page, "remember beta");
+      await page.getByText("Noted: beta.").waitFor({ timeout: T });
+      await waitIdle(page);
+
+      // The action sits on stored user messages; on a desktop it shows on hover, on a phone always.
+      const second = page.locator(".msg[data-role='user']:not(.pending)").nth(1);
+      const forkButton = second.getByRole("button", { name: "Fork from here" });
+      const opacity = () => forkButton.evaluate((b) => getComputedStyle(b.parentElement as Element).opacity);
+      if (vp.name === "desktop") {
+        await page.mouse.move(0, 0);
+        expect(await opacity()).toBe("0");
+        await second.hover();
+        await page.waitForFunction(
+          () => getComputedStyle(document.querySelectorAll(".msg-actions")[1] as Element).opacity === "1",
+          undefined,
+          { timeout: T },
+        );
+      } else expect(await opacity()).toBe("1");
+      await forkButton.click();
+
+      await page.waitForURL(
+        (u) =>
+          /^ses_/.test(u.searchParams.get("session") ?? "") && u.searchParams.get("session") !== originalId,
+        { timeout: T },
+      );
+      const forkId = new URL(page.url()).searchParams.get("session");
+      // The second prompt waits in the focused composer, ready to edit.
+      await page.waitForFunction(
+        () =>
+          (document.getElementById("chat-input") as HTMLTextAreaElement | null)?.value === "remember beta",
+        undefined,
+        { timeout: T },
+      );
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("chat-input");
+      // The new conversation is listed as a fork, and holds only the first exchange.
+      await page.locator(".chat-title").getByText("remember alpha (fork)").waitFor({ timeout: T });
+      if (vp.name === "phone") await page.getByRole("button", { name: "Conversations" }).click();
+      const list = page.getByRole("navigation", { name: "Conversations" });
+      await list.getByText("remember alpha (fork)").waitFor({ timeout: T });
+      if (vp.name === "phone") await page.getByRole("button", { name: "Close conversations" }).click();
+
+      await page.getByText("Noted: alpha.").waitFor({ timeout: T });
+      const userTexts = () => page.locator(".msg[data-role='user'] .user-text").allTextContents();
+      const replies = async () => (await assistantText(page)).map((t) => t.trim());
+      expect(await userTexts()).toEqual(["remember alpha"]);
+      expect(await replies()).toEqual(["Noted: alpha."]);
+      await screenshot(page, `chat-${vp.name}-fork`);
+
+      // Sending it runs on the branch.
+      w.fx.enqueue([{ text: "Noted on the branch." }]);
+      await composer(page).press("Enter");
+      await page.getByText("Noted on the branch.").waitFor({ timeout: T });
+      await waitIdle(page);
+      expect(await userTexts()).toEqual(["remember alpha", "remember beta"]);
+      expect(await replies()).toEqual(["Noted: alpha.", "Noted on the branch."]);
+      expect(new URL(page.url()).searchParams.get("session")).toBe(forkId);
+
+      // The original conversation is as it was.
+      await page.goto(originalUrl);
+      await page.getByText("Noted: beta.").waitFor({ timeout: T });
+      await waitIdle(page);
+      expect(await userTexts()).toEqual(["remember alpha", "remember beta"]);
+      expect(await replies()).toEqual(["Noted: alpha.", "Noted: beta."]);
+      expect(await pageErrors(page, errors)).toEqual([]);
+    });
+
     test("another user gets 'not found' for this project and this conversation", async () => {
       const other = await signedIn(vp, "mallory", "mallory-password-1");
       await other.page.goto(sessionUrl);

@@ -1,6 +1,8 @@
 import { useSearchParams } from "@solidjs/router";
 import PanelLeft from "lucide-solid/icons/panel-left";
 import { createResource, createSignal, onCleanup, onMount, Show } from "solid-js";
+import * as v from "valibot";
+import { ForkResult } from "../../../src/protocol/agent-commands.ts";
 import type { Session } from "../../../src/protocol/projects.ts";
 import type { MuxClient } from "../api/mux.ts";
 import { onShortcut } from "../app/shortcuts.ts";
@@ -67,6 +69,25 @@ export default function ChatView(props: { projectId: string; mux: MuxClient }) {
     if (got.ok) setSessions((l) => upsertSession(l, got.value.session));
     select(id);
     queueMicrotask(() => composer?.focus());
+  };
+  // A fork opens with the forked message in its composer, to edit and send; taken once.
+  const drafts = new Map<string, string>();
+  const fork = async (fromId: string, messageId: string) => {
+    const r = await props.mux.request("agent", "fork", { session_id: fromId, message_id: messageId });
+    if (!r.ok) return r.error.message;
+    const data = v.safeParse(ForkResult, r.data);
+    if (!data.success) return "unexpected answer from the server";
+    const { session_id, text } = data.output;
+    const got = await getSession(session_id);
+    if (got.ok) setSessions((l) => upsertSession(l, got.value.session));
+    drafts.set(session_id, text);
+    select(session_id);
+    return null;
+  };
+  const takeDraft = (id: string) => {
+    const text = drafts.get(id);
+    drafts.delete(id);
+    return text;
   };
   const rename = async (id: string, name: string) => {
     const r = await props.mux.request("agent", "set_session_name", { session_id: id, name });
@@ -202,25 +223,27 @@ export default function ChatView(props: { projectId: string; mux: MuxClient }) {
                   </div>
                 }
               >
-                {(ok) => (
-                  <SessionPane
-                    sessionId={(ok as { session: Session }).session.id}
-                    mux={props.mux}
-                    models={models()}
-                    initialModel={(ok as { session: Session }).session.model}
-                    onTitle={(t) =>
-                      setSessions((l) =>
-                        patchSession(l, (ok as { session: Session }).session.id, { title: t }),
-                      )
-                    }
-                    composerRef={(el) => {
-                      composer = el;
-                    }}
-                    registerStop={(fn) => {
-                      stop = fn;
-                    }}
-                  />
-                )}
+                {(ok) => {
+                  const session = (ok as { session: Session }).session;
+                  const draft = takeDraft(session.id);
+                  return (
+                    <SessionPane
+                      sessionId={session.id}
+                      mux={props.mux}
+                      models={models()}
+                      initialModel={session.model}
+                      draft={draft}
+                      onFork={(messageId) => fork(session.id, messageId)}
+                      onTitle={(t) => setSessions((l) => patchSession(l, session.id, { title: t }))}
+                      composerRef={(el) => {
+                        composer = el;
+                      }}
+                      registerStop={(fn) => {
+                        stop = fn;
+                      }}
+                    />
+                  );
+                }}
               </Show>
             )}
           </Show>

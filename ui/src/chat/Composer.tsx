@@ -4,7 +4,7 @@ import ListOrdered from "lucide-solid/icons/list-ordered";
 import Send from "lucide-solid/icons/send";
 import Square from "lucide-solid/icons/square";
 import X from "lucide-solid/icons/x";
-import { createSignal, For, type JSX, Show } from "solid-js";
+import { createSignal, For, type JSX, onMount, Show } from "solid-js";
 import type { ImagePart, WorkingPhase } from "../../../src/protocol/agent.ts";
 import type { SendKind } from "../state/chat.ts";
 import { acceptImages, SEND_LABELS, sendKindFor } from "../state/chat-composer.ts";
@@ -25,12 +25,14 @@ export function Composer(props: {
   queue: { steering: readonly string[]; follow_up: readonly string[] };
   onSend: (kind: SendKind, text: string, images: ImagePart[]) => Promise<string | null>;
   onStop: () => void;
+  /** Text the box starts with (a forked message, to edit and send again). */
+  initialText?: string;
   ref?: (el: HTMLTextAreaElement) => void;
   children?: JSX.Element;
 }) {
   let box!: HTMLTextAreaElement;
   let picker!: HTMLInputElement;
-  const [text, setText] = createSignal("");
+  const [text, setText] = createSignal(props.initialText ?? "");
   const [images, setImages] = createSignal<Attached[]>([]);
   const [note, setNote] = createSignal<string | null>(null);
   const [sending, setSending] = createSignal(false);
@@ -39,6 +41,13 @@ export function Composer(props: {
     box.style.height = "auto";
     box.style.height = `${Math.min(box.scrollHeight, 240)}px`;
   };
+  // A pre-filled box (a fork) is ready to edit: focused, caret at the end.
+  onMount(() => {
+    if (!text()) return;
+    grow();
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+  });
   const submit = async (kind: SendKind) => {
     const body = text().trim();
     if ((!body && images().length === 0) || sending() || props.disabled) return;

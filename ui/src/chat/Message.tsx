@@ -1,4 +1,5 @@
 import Brain from "lucide-solid/icons/brain";
+import GitBranch from "lucide-solid/icons/git-branch";
 import { createMemo, For, Index, type JSX, Match, Show, Switch } from "solid-js";
 import type { Message } from "../../../src/protocol/agent.ts";
 import type { PendingSend } from "../state/chat.ts";
@@ -8,14 +9,33 @@ import { ToolCard } from "./ToolCard.tsx";
 
 type ToolLookup = (callId: string) => { status: Card["status"]; output: string };
 
-/** A finished message of the timeline. */
-export function SettledMessage(props: { entry: SettledEntry; tool: ToolLookup }) {
+/** A finished message of the timeline. A stored user message offers to fork the conversation there. */
+export function SettledMessage(props: {
+  entry: SettledEntry;
+  tool: ToolLookup;
+  onFork?: (messageId: string) => void;
+}) {
   const e = props.entry;
   if (e.type === "system") return <SystemNote message={e.message} text={e.text} />;
   return (
     <article class="msg" data-role={e.type} aria-label={e.type === "user" ? "You" : "Assistant"}>
       <Parts parts={e.parts} tool={props.tool} streaming={false} role={e.type} />
       <MessageFoot message={e.message} />
+      <Show when={e.type === "user" && props.onFork}>
+        {(fork) => (
+          <div class="msg-actions">
+            <button
+              type="button"
+              class="btn ghost icon small"
+              aria-label="Fork from here"
+              title="Fork from here: a new conversation with everything before this message, and this message ready to edit"
+              onClick={() => fork()(e.message.id)}
+            >
+              <GitBranch size={14} />
+            </button>
+          </div>
+        )}
+      </Show>
     </article>
   );
 }

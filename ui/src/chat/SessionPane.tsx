@@ -24,6 +24,10 @@ export function SessionPane(props: {
   models: ModelsResponse | undefined;
   initialModel: string | null;
   onTitle: (title: string) => void;
+  /** Branch before one of this conversation's user messages; resolves with the refusal, if any. */
+  onFork: (messageId: string) => Promise<string | null>;
+  /** Text for the composer to start with (set when this session was just forked). */
+  draft?: string;
   composerRef: (el: HTMLTextAreaElement) => void;
   registerStop: (stop: () => void) => void;
 }) {
@@ -71,6 +75,16 @@ export function SessionPane(props: {
     return err.message;
   };
 
+  let forking = false;
+  const fork = async (messageId: string) => {
+    if (forking) return;
+    forking = true;
+    setError(null);
+    const err = await props.onFork(messageId);
+    forking = false;
+    if (err) setError(`Could not fork: ${err}`);
+  };
+
   const pickModel = async (id: string) => {
     const r = await live.command("set_model", { model: id });
     if (!r.ok) setError(`Could not switch model: ${r.error.message}`);
@@ -93,6 +107,7 @@ export function SessionPane(props: {
         state={s()}
         onRetry={(id) => live.retry(id)}
         onDiscard={(id) => live.discard(id)}
+        onFork={(id) => void fork(id)}
         empty={
           <div class="chat-empty">
             <h2>What should the agent do?</h2>
@@ -153,6 +168,7 @@ export function SessionPane(props: {
         queue={s().queue}
         onSend={send}
         onStop={stop}
+        initialText={props.draft}
         ref={props.composerRef}
       >
         <label class="sr-only" for="chat-model">

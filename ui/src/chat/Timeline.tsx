@@ -14,6 +14,7 @@ export function Timeline(props: {
   state: ChatState;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
+  onFork?: (messageId: string) => void;
   empty?: import("solid-js").JSX.Element;
 }) {
   let scroller!: HTMLDivElement;
@@ -92,7 +93,9 @@ export function Timeline(props: {
           <p class="muted small center">Earlier messages load as you scroll up…</p>
         </Show>
         <Show when={settled().length === 0 && !streaming() && pending().length === 0}>{props.empty}</Show>
-        <For each={visible()}>{(entry) => <SettledMessage entry={entry} tool={tool} />}</For>
+        <For each={visible()}>
+          {(entry) => <SettledMessage entry={entry} tool={tool} onFork={props.onFork} />}
+        </For>
         <div ref={bottom} class="sentinel" aria-hidden="true" />
         <Show when={win().end >= settled().length}>
           <Show when={streaming()}>{(s) => <StreamingMessage role={s().role} parts={s().parts} />}</Show>
