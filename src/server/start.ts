@@ -35,9 +35,6 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** A macrotask, not a microtask: the event loop accepts and answers waiting connections before it runs. */
-const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 /** Build the context, open storage, listen. Used by `octo serve` and by integration tests. */
 export async function startServer(opts: StartOptions = {}): Promise<Result<RunningServer>> {
   const loaded = opts.config ? ok(opts.config) : loadConfig(opts);
@@ -77,17 +74,13 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
   const server = app.server;
   if (!server) return fail("internal", "server did not start");
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
-  log.info("octo listening", { url, mode: ctx.mode, version: VERSION, data: config.paths.dataDir });
-  // What no request needs in order to be answered starts one turn of the event loop later, so a
-  // request already waiting (a browser, a health check) is answered first. Runner start-up alone
-  // loads node:net and connects or spawns: milliseconds that would otherwise come before it.
-  await nextTurn();
   if (opts.startRunner) warmUpRunners(ctx.runners, log);
   ctx.services.sessions.startReaper();
   void ctx.services.sessions.resumeLive().then(
     (n) => n > 0 && log.info("re-attached to running agents", { sessions: n }),
     (e) => log.error("re-attaching to agents failed", { error: String(e) }),
   );
+  log.info("octo listening", { url, mode: ctx.mode, version: VERSION, data: config.paths.dataDir });
   const adminSocket = await startAdminSocket({
     path: adminSocketPath(config.paths.socketDir),
     handle: (request) => app.handle(request),
