@@ -1,43 +1,33 @@
 #!/usr/bin/env bun
 import { basename } from "node:path";
+import { configCommand } from "./cli/config.ts";
+import { ctlCommand } from "./cli/ctl.ts";
+import { doctorCommand } from "./cli/doctor.ts";
+import { installCommand, uninstallCommand } from "./cli/install.ts";
+import { serveCommand } from "./cli/serve.ts";
+import { userCommand } from "./cli/user.ts";
 import { VERSION } from "./version.ts";
 
 type Command = (argv: string[]) => Promise<number>;
 
-/**
- * `octo <command>`; invoked as `octoctl` (argv[0] alias), the admin CLI.
- * Each command's module is imported only when that command runs: `octo serve` is timed from spawn to
- * its first response, and evaluating the install, ctl and user modules would only slow it down.
- */
+/** `octo <command>`; invoked as `octoctl` (argv[0] alias), the admin CLI. */
 const COMMANDS: Record<string, { run: Command; help: string }> = {
-  serve: {
-    run: async (argv) => (await import("./cli/serve.ts")).serveCommand(argv),
-    help: "run the server (--host, --port, --config, --log-format text|json)",
-  },
+  serve: { run: serveCommand, help: "run the server (--host, --port, --config, --log-format text|json)" },
   config: {
-    run: async (argv) => (await import("./cli/config.ts")).configCommand(argv),
+    run: configCommand,
     help: "show | init   effective config (secrets redacted) or a commented default",
   },
   user: {
-    run: async (argv) => (await import("./cli/user.ts")).userCommand(argv),
+    run: userCommand,
     help: "add | list | passwd   accounts, straight on the database (no server needed)",
   },
-  ctl: {
-    run: async (argv) => (await import("./cli/ctl.ts")).ctlCommand(argv),
-    help: "admin CLI for a running server (also installed as `octoctl`); ctl --help",
-  },
+  ctl: { run: ctlCommand, help: "admin CLI for a running server (also installed as `octoctl`); ctl --help" },
   install: {
-    run: async (argv) => (await import("./cli/install.ts")).installCommand(argv),
+    run: installCommand,
     help: "as root: system user, dirs and systemd units (--dry-run --output DIR)",
   },
-  uninstall: {
-    run: async (argv) => (await import("./cli/install.ts")).uninstallCommand(argv),
-    help: "as root: remove the units (keeps data unless --purge)",
-  },
-  doctor: {
-    run: async (argv) => (await import("./cli/doctor.ts")).doctorCommand(argv),
-    help: "--isolation: run the sandbox escape battery on this machine",
-  },
+  uninstall: { run: uninstallCommand, help: "as root: remove the units (keeps data unless --purge)" },
+  doctor: { run: doctorCommand, help: "--isolation: run the sandbox escape battery on this machine" },
 };
 
 const USAGE = () =>
