@@ -67,6 +67,26 @@ test("message_end stores the final message, searchable, scoped by project", () =
   expect(scoped.ok && scoped.value[0]?.snippet).toContain("[brown]");
 });
 
+test("message pages follow each other with no overlap and no gap, and say where the end is", () => {
+  const all = Array.from({ length: 7 }, (_, i) => message(`m${i}`));
+  // Deltas between the ends, as in a real stream: message seqs are not consecutive.
+  for (const m of all) store.append(ses, [delta("x"), { event: "stream.message_end", message: m }]);
+  const seen: string[] = [];
+  let after = 0;
+  let pages = 0;
+  for (;;) {
+    const page = store.messagePage(ses.id, { afterSeq: after, limit: 3 });
+    seen.push(...page.messages.map((m) => m.id));
+    pages++;
+    if (page.next_after_seq === null) break;
+    after = page.next_after_seq;
+  }
+  expect(seen).toEqual(all.map((m) => m.id));
+  expect(pages).toBe(3);
+  expect(store.messagePage(ses.id, { limit: 7 }).next_after_seq).toBeNull();
+  expect(store.messagePage(ses.id, { limit: 6 }).next_after_seq).toBe(12);
+});
+
 test("search input never becomes FTS syntax", () => {
   expect(toFtsQuery('foo" OR bar NEAR(')).toBe('"foo" "OR" "bar" "NEAR"*');
   expect(toFtsQuery("  ***  ")).toBeNull();

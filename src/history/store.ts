@@ -39,7 +39,7 @@ interface Statements {
   maxSeq: Statement<{ seq: number | null }, [string]>;
   replay: Statement<StoredEvent, [string, number, number]>;
   upsertMessage: Statement;
-  messages: Statement<{ body: string }, [string, number, number]>;
+  messages: Statement<{ body: string; seq: number }, [string, number, number]>;
   claimClientId: Statement;
 }
 
@@ -67,7 +67,7 @@ export class HistoryStore {
          ON CONFLICT(id) DO UPDATE SET text = excluded.text, body = excluded.body, seq = excluded.seq`,
       ),
       messages: db.query(
-        `SELECT body FROM messages WHERE session_id = ? AND seq > ?
+        `SELECT body, seq FROM messages WHERE session_id = ? AND seq > ?
          ORDER BY seq LIMIT ?`,
       ),
       claimClientId: db.query(
@@ -153,6 +153,24 @@ export class HistoryStore {
     return this.stmt.messages
       .all(sessionId, opts.afterSeq ?? 0, opts.limit ?? 500)
       .map((r) => JSON.parse(r.body) as Message);
+  }
+
+  /**
+   * A page of final messages after `afterSeq`, and where the next page starts (null: this is the end).
+   * Messages are keyed by the seq of the event that completed them, so pages never overlap or skip.
+   */
+  messagePage(
+    sessionId: string,
+    opts: { afterSeq?: number; limit?: number } = {},
+  ): { messages: Message[]; next_after_seq: number | null } {
+    const limit = opts.limit ?? 500;
+    const rows = this.stmt.messages.all(sessionId, opts.afterSeq ?? 0, limit + 1);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return {
+      messages: page.map((r) => JSON.parse(r.body) as Message),
+      next_after_seq: more ? (page.at(-1)?.seq ?? null) : null,
+    };
   }
 
   /**

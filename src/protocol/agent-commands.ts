@@ -62,7 +62,14 @@ export const agentCommandSchemas = {
   /** → data AgentState */
   get_state: inSession("get_state", {}),
   /** → data `{messages: Message[]}` */
-  get_messages: inSession("get_messages", {}),
+  /**
+   * A page of the session's final messages, oldest first, after the given seq.
+   * → data `{messages, next_after_seq}` (`next_after_seq` null when this page reaches the end)
+   */
+  get_messages: inSession("get_messages", {
+    after_seq: v.optional(seq),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
+  }),
   set_model: inSession("set_model", { model: modelRefSchema }),
   set_thinking_level: inSession("set_thinking_level", { level: thinkingLevelSchema }),
   compact: inSession("compact", { instructions: v.optional(v.pipe(v.string(), v.maxLength(10_000))) }),

@@ -97,7 +97,11 @@ export class SessionService implements AgentService {
       case "session.delete":
         return this.delete(row.value);
       case "get_messages":
-        return ok({ messages: this.deps.historyFor(row.value.user_id).messages(row.value.id) });
+        return ok(
+          this.deps
+            .historyFor(row.value.user_id)
+            .messagePage(row.value.id, { afterSeq: c.after_seq, limit: c.limit }),
+        );
       case "prompt":
       case "steer":
       case "follow_up":

@@ -162,6 +162,19 @@ test("fork: a new session with the history before a user message, and an agent t
     session_id: s,
   });
   const second = messages.filter((m) => m.role === "user")[1];
+  // Paged: one message, then the rest from where it says.
+  const one = await tab.ok<{ messages: { id: string }[]; next_after_seq: number | null }>("get_messages", {
+    session_id: s,
+    limit: 1,
+  });
+  expect(one.messages.map((m) => m.id)).toEqual([messages[0]?.id]);
+  const rest = await tab.ok<{ messages: { id: string }[]; next_after_seq: number | null }>("get_messages", {
+    session_id: s,
+    after_seq: one.next_after_seq,
+  });
+  expect(rest.next_after_seq).toBeNull();
+  expect([...one.messages, ...rest.messages].map((m) => m.id)).toEqual(messages.map((m) => m.id));
+  expect((await tab.cmd("get_messages", { session_id: s, limit: 0 })).error?.code).toBe("validation_failed");
   const forked = await tab.ok<{ session_id: string; text: string }>("fork", {
     session_id: s,
     message_id: second?.id,

@@ -73,13 +73,11 @@ export function sessionRoutes(ctx: ServerContext, services: Services) {
         const me = accountOf(auth);
         const row = owned(me.id, params.id);
         const history = services.history.for(me.id);
-        return {
-          messages: history.messages(row.id, {
-            afterSeq: query.after_seq,
-            limit: Math.min(query.limit, 1000),
-          }),
-          last_seq: history.currentSeq(row.id),
-        };
+        const page = history.messagePage(row.id, {
+          afterSeq: query.after_seq,
+          limit: Math.min(query.limit, 1000),
+        });
+        return { ...page, last_seq: history.currentSeq(row.id) };
       },
       { query: Paging },
     );
