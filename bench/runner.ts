@@ -10,6 +10,7 @@ import { loadavg } from "node:os";
 import type { RunnerEvent } from "../src/protocol/runner.ts";
 import { RUNNER_RUNTIME_ENV } from "../src/runners/local.ts";
 import { EventLog, startLocalRunner } from "../test/runner/harness.ts";
+import { privateMb } from "./stream/procs.ts";
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -146,6 +147,12 @@ console.log(`runner idle RSS: ${idle.ok ? mb(idle.value.rss_bytes) : "?"}`);
     .split("\n")
     .filter(Boolean)
     .reduce((a, b) => a + Number(b) * 1024, 0);
+  const wrapperPids = Bun.spawnSync(["ps", "-o", "pid=", "--ppid", String(runner.proc.pid)])
+    .stdout.toString()
+    .split("\n")
+    .filter(Boolean)
+    .map(Number);
+  const wrappersPrivate = wrapperPids.reduce((a, pid) => a + privateMb(pid), 0);
   const t1 = performance.now();
   await Promise.all(procs.map((p, i) => client.write(p, `${i}\n`)));
   await Promise.all(logs.map((l, i) => l.waitText(`pong ${i}\n`, 120_000)));
@@ -155,7 +162,8 @@ console.log(`runner idle RSS: ${idle.ok ? mb(idle.value.rss_bytes) : "?"}`);
       `${running} running at once; one line to each and all ${N} answers back in ${tAnswered.toFixed(0)} ms`,
   );
   console.log(
-    `  while ${N} run: runner RSS ${st.ok ? mb(st.value.rss_bytes) : "?"}, octo-sandbox wrapper processes RSS ${mb(wrappersRss)} in total`,
+    `  while ${N} run: runner RSS ${st.ok ? mb(st.value.rss_bytes) : "?"}, octo-sandbox wrapper processes RSS ${mb(wrappersRss)} in total, ` +
+      `private memory ${wrappersPrivate.toFixed(1)} MB in total (${(wrappersPrivate / Math.max(1, wrapperPids.length)).toFixed(1)} MB each; the rest is the shared runtime binary)`,
   );
   await Promise.all(logs.map((l) => l.waitExit(120_000)));
   await client.killTag("bench");

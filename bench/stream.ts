@@ -17,7 +17,7 @@
 import { parseArgs } from "node:util";
 import type { BenchSocket, SessionLog } from "./stream/client.ts";
 import { piAlone } from "./stream/pi-alone.ts";
-import { cpuMs, cpuMsPrecise, descendants, load, rssMb } from "./stream/procs.ts";
+import { cpuMs, cpuMsPrecise, descendants, load, privateMb, rssMb } from "./stream/procs.ts";
 import { f1, f2, latency, median, pct, spread } from "./stream/stats.ts";
 import { LLM_KEY, startWorld, type World } from "./stream/world.ts";
 
@@ -208,17 +208,24 @@ async function sectionStart(w: World) {
   say(
     `server+runner RSS growth per idle session: ${f2(grow)} MB (server ${f1(server0)}→${f1(rssMb(w.serverPid))} MB, runner ${f1(runner0)}→${f1(rssMb(runnerPid))} MB) (target ≤ 15)`,
   );
-  const kids = descendants(runnerPid).map((p) => ({ ...p, rss: rssMb(p.pid) }));
+  const kids = descendants(runnerPid).map((p) => ({ ...p, rss: rssMb(p.pid), own: privateMb(p.pid) }));
   const kind = (cmd: string) =>
     cmd.includes("cli.js")
       ? "pi"
       : cmd.includes("sandbox/main.ts")
         ? "octo-sandbox"
         : cmd.split(" ")[0] || "?";
-  const by = new Map<string, number[]>();
-  for (const k of kids) by.set(kind(k.cmd), [...(by.get(kind(k.cmd)) ?? []), k.rss]);
-  for (const [name, xs] of by)
-    say(`  per-session process ${name}: ${f1(median(xs))} MB RSS (n=${xs.length})`);
+  const by = new Map<string, { rss: number[]; own: number[] }>();
+  for (const k of kids) {
+    const e = by.get(kind(k.cmd)) ?? { rss: [], own: [] };
+    e.rss.push(k.rss);
+    e.own.push(k.own);
+    by.set(kind(k.cmd), e);
+  }
+  for (const [name, e] of by)
+    say(
+      `  per-session process ${name}: ${f1(median(e.rss))} MB RSS, ${f1(median(e.own))} MB private (n=${e.rss.length})`,
+    );
   for (const s of opened) {
     await s.tab.ok("session.delete", { session_id: s.session_id });
     await s.tab.close();

@@ -110,7 +110,8 @@ export async function piAlone(opts: {
   try {
     await new Promise<void>((resolve) => {
       onResponse = resolve;
-      send({ type: "get_state", id: "ready" });
+      // No id: pi then starts the line with `{"type":"response"`, which is all the reader looks at.
+      send({ type: "get_state" });
     });
     await prompt("hello");
     const out: FloodRun[] = [];

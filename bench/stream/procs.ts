@@ -35,6 +35,20 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
+/**
+ * Memory only this process holds (private pages, MB). RSS also counts pages of the runtime binary
+ * that every Bun process maps and shares: ~35 MB of an octo-sandbox wrapper's ~40 MB RSS.
+ */
+export function privateMb(pid: number): number {
+  try {
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kb = (k: string) => Number(t.match(new RegExp(`^${k}:\\s+(\\d+) kB`, "m"))?.[1] ?? 0);
+    return (kb("Private_Dirty") + kb("Private_Clean")) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
 /** Every live descendant of `root` with its command line. */
 export function descendants(root: number): { pid: number; cmd: string }[] {
   const parent = new Map<number, number>();
