@@ -112,7 +112,11 @@ export class BenchSocket {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         log.waiters.delete(waker);
-        reject(new Error(`timed out waiting for ${what} on ${sessionId}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what} on ${sessionId}; events so far: ${log.events.slice(-12).join(", ")}`,
+          ),
+        );
       }, ms);
       const waker = () => {
         if (!check()) return;

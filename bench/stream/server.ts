@@ -43,7 +43,7 @@ if (!config.ok) throw new Error(config.error.message);
 const logFile = join(dirs.home, "server.log");
 const log = createLogger({
   format: "json",
-  level: "info",
+  level: process.env.BENCH_LOG_LEVEL === "debug" ? "debug" : "info",
   write: (line) => appendFileSync(logFile, `${line}\n`),
 });
 const started = await startServer({ config: config.value, host: "127.0.0.1", port: 0, log });

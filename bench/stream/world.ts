@@ -78,7 +78,7 @@ export async function startWorld(): Promise<World> {
   }>("server.ts", {
     BENCH_LLM_URL: llm.info.openaiBaseUrl,
     BENCH_LLM_KEY: LLM_KEY,
-    OCTO_TRACE_FILE: traceFile,
+    ...(process.env.NO_TRACE ? {} : { OCTO_TRACE_FILE: traceFile }),
   });
   const { url } = server.info;
   const http = new Client(url);

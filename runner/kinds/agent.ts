@@ -39,15 +39,12 @@ export const agentKind: ProcessKindImpl = {
     // A fork starts on a copy of another session's pi files and branches once pi has loaded them;
     // commands wait for the branch so a first prompt cannot land on the unforked history.
     const forkAt = spawn?.fork_at;
-    const forked: Promise<unknown> =
-      forkAt === undefined
-        ? Promise.resolve()
-        : pi.ready().then(async (ready) => {
-            if (!ready.ok) return;
-            const r = await pi.forkAt(forkAt);
-            if (!r.ok)
-              emit({ event: "agent", body: { event: "agent.error", error: r.error, recoverable: false } });
-          });
+    // Every launch announces its state once pi answers (`session.state`: model, thinking level, …).
+    const forked: Promise<unknown> = pi.ready().then(async (ready) => {
+      if (!ready.ok || forkAt === undefined) return;
+      const r = await pi.forkAt(forkAt);
+      if (!r.ok) emit({ event: "agent", body: { event: "agent.error", error: r.error, recoverable: false } });
+    });
     return {
       output(stream, bytes) {
         if (stream === "stdout") stdout.push(bytes);

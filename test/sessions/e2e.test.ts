@@ -25,6 +25,13 @@ test("a prompt streams through runner, sandbox and pi to the socket, stored gap-
   const { session_id } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
   expect(session_id).toMatch(/^ses_/);
   await tab.ok("session.subscribe", { session_id, after_seq: 0 });
+  // A new agent announces its state (model, thinking level) as soon as pi answers, before any prompt.
+  const state = await tab.waitEvent(
+    session_id,
+    (f) => f.event === "session.state",
+    "session.state after start",
+  );
+  expect((state.state as { model?: string }).model).toBe("fx/fake-1");
   w.fx.enqueue([{ text: "Hello from the fixture, streamed in pieces.", chunks: 6 }]);
   await tab.ok("prompt", { session_id, message: "hello there", client_id: "c-1" });
   await tab.waitIdle(session_id);
