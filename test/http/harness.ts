@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isAlive } from "../../runner/proctree.ts";
 import { adminSocketPath } from "../../src/admin/socket.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { createLogger } from "../../src/log.ts";
+import { singleUserRunnerFiles } from "../../src/runners/layout.ts";
 import { type RunningServer, startServer } from "../../src/server/start.ts";
 
 export interface TestServer {
@@ -63,6 +65,9 @@ export async function startServerIn(dirs: { home: string; env: Record<string, st
     logs,
     async stop() {
       await server.stop();
+      // The single-user runner is detached so it outlives a server restart; a test's must not
+      // outlive the test (its home is about to go).
+      stopRunnerOf(config.value.paths.socketDir);
       rmSync(home, { recursive: true, force: true });
     },
   };
@@ -78,4 +83,12 @@ export async function addUser(
   const r = await admin.post("/api/admin/users", { username, password, role });
   if (r.status !== 200) throw new Error(`cannot create ${username}: ${JSON.stringify(r.body)}`);
   return (r.body as { user: { id: string } }).user.id;
+}
+
+/** Stop the single-user runner a server started from `socketDir`, if it is still running. */
+export function stopRunnerOf(socketDir: string): void {
+  const pidFile = singleUserRunnerFiles(socketDir).pidFile;
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  if (pid > 0 && isAlive(pid)) process.kill(pid, "SIGTERM");
 }

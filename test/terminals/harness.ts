@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isAlive } from "../../runner/proctree.ts";
 import { newId } from "../../src/protocol/ids.ts";
-import { singleUserRunnerFiles } from "../../src/runners/layout.ts";
 import type { RunningServer } from "../../src/server/start.ts";
 import { projectsRepo } from "../../src/storage/projects.ts";
 import { Client } from "../http/client.ts";
@@ -161,12 +159,7 @@ export async function login(baseUrl: string, username: string, password: string)
 }
 
 /** The single-user runner the server started (detached: it outlives the server, so tests stop it). */
-export function stopLocalRunner(socketDir: string): void {
-  const pidFile = singleUserRunnerFiles(socketDir).pidFile;
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, "utf8"));
-  if (pid > 0 && isAlive(pid)) process.kill(pid, "SIGTERM");
-}
+export { stopRunnerOf as stopLocalRunner } from "../http/harness.ts";
 
 /** Host pids whose command line contains `needle` (to see that a shell's children are really gone). */
 export function pidsMatching(needle: string): number[] {
