@@ -15,7 +15,7 @@ writeFileSync(join(project, ".env"), "X=1");
 const opt = join(dir, "opt");
 mkdirSync(join(opt, "tool"), { recursive: true });
 
-const tools = { bwrap: "bwrap", prlimit: "prlimit", socat: "socat", sh: "/bin/sh" };
+const tools = { bwrap: "bwrap", prlimit: "prlimit", nice: "nice", socat: "socat", sh: "/bin/sh" };
 const opts = (extra: Partial<SandboxRunOptions> = {}): SandboxRunOptions => ({
   project,
   home: dir,
@@ -48,9 +48,9 @@ describe("buildBwrapArgv", () => {
     expect(() => buildBwrapArgv(profile("default"), opts())).toThrow("egress socket");
   });
 
-  test("limits wrap bwrap in prlimit; / is remounted read-only after every mount", () => {
+  test("limits wrap bwrap in nice and prlimit; / is remounted read-only after every mount", () => {
     const argv = buildBwrapArgv(profile("strict"), opts());
-    expect(argv.slice(0, 3)).toEqual(["prlimit", "--nproc=256", "--nofile=1024"]);
+    expect(argv.slice(0, 6)).toEqual(["nice", "-n", "10", "prlimit", "--nproc=256", "--nofile=1024"]);
     const remount = argv.findIndex((a, i) => a === "--remount-ro" && argv[i + 1] === "/");
     const lastBind = argv.findLastIndex((a) => a.includes("bind"));
     expect(remount).toBeGreaterThan(lastBind);

@@ -13,6 +13,7 @@ export interface ReadOnlyBind {
 export interface SandboxTools {
   bwrap: string;
   prlimit: string;
+  nice: string;
   socat: string;
   sh: string;
 }
@@ -55,6 +56,10 @@ function prlimitArgs(policy: SandboxPolicy, prlimit: string): string[] {
   if (l.cpu_seconds) args.push(`--cpu=${l.cpu_seconds}`);
   if (l.file_size_mb) args.push(`--fsize=${l.file_size_mb * MIB}`);
   return args.length ? [prlimit, ...args, "--"] : [];
+}
+
+function niceArgs(policy: SandboxPolicy, nice: string): string[] {
+  return policy.limits.nice ? [nice, "-n", String(policy.limits.nice)] : [];
 }
 
 type BindFlag = "--ro-bind-try" | "--bind-try";
@@ -126,7 +131,7 @@ export function relayForwards(policy: SandboxPolicy, opts: SandboxRunOptions): R
 }
 
 /**
- * The exact argv that starts the sandbox: `prlimit … -- bwrap … -- [sh -c relay] CMD…`.
+ * The exact argv that starts the sandbox: `[nice -n N] prlimit … -- bwrap … -- [sh -c relay] CMD…`.
  * The environment is not on the argv (other accounts can read argv in /proc): see `buildSandboxEnv`.
  * The caller must pass the seccomp program (`buildSeccompFilter`) as descriptor `SANDBOX.seccompFd`.
  */
@@ -135,6 +140,7 @@ export function buildBwrapArgv(policy: SandboxPolicy, opts: SandboxRunOptions): 
     throw new Error("proxy mode needs an egress socket");
   const tmpSize = policy.limits.tmp_mb ? ["--size", String(policy.limits.tmp_mb * MIB)] : [];
   const argv = [
+    ...niceArgs(policy, opts.tools.nice),
     ...prlimitArgs(policy, opts.tools.prlimit),
     opts.tools.bwrap,
     "--unshare-user",

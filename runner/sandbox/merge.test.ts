@@ -22,6 +22,7 @@ pass = ["TERM", "LANG"]
 [limits]
 processes = 100
 memory_mb = 1024
+nice = 10
 `);
 
 function merged(text: string) {
@@ -80,8 +81,14 @@ describe("mergeProjectPolicy only tightens", () => {
 
   test("limits only lower, unset limits may be set", () => {
     const policy = merged(`[limits]\nprocesses = 50\nopen_files = 64`);
-    expect(policy.limits).toEqual({ processes: 50, memory_mb: 1024, open_files: 64 });
+    expect(policy.limits).toEqual({ processes: 50, memory_mb: 1024, open_files: 64, nice: 10 });
     expect(error(`[limits]\nmemory_mb = 4096`)).toContain('"limits.memory_mb"');
+  });
+
+  test("niceness only rises: a project may yield more CPU, never claim more", () => {
+    expect(merged(`[limits]\nnice = 15`).limits.nice).toBe(15);
+    expect(error(`[limits]\nnice = 5`)).toContain('"limits.nice": 5 is below');
+    expect(error(`[limits]\nnice = 40`)).toContain("limits.nice");
   });
 
   test("env passthrough intersects; a project cannot set variables", () => {

@@ -38,6 +38,16 @@ function lowerLimits(profile: Limits, project: Limits | undefined): Result<Limit
   for (const [key, value] of Object.entries(project ?? {}) as [keyof Limits, number | undefined][]) {
     if (value === undefined) continue;
     const current = profile[key];
+    // Niceness tightens upwards: a project may yield more CPU, never claim more.
+    if (key === "nice") {
+      if (current !== undefined && value < current)
+        return fail(
+          "sandbox_policy_invalid",
+          `key "limits.nice": ${value} is below the profile's ${current}`,
+        );
+      merged.nice = value;
+      continue;
+    }
     if (current !== undefined && value > current)
       return fail(
         "sandbox_policy_invalid",

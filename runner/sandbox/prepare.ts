@@ -82,6 +82,7 @@ function which(name: string): string | undefined {
 
 export interface ToolNeeds {
   limits: boolean;
+  nice?: boolean;
   relay: boolean;
 }
 
@@ -89,13 +90,22 @@ export interface ToolNeeds {
 export function locateTools(needs: ToolNeeds): Result<SandboxTools> {
   const bwrap = which("bwrap");
   const prlimit = which("prlimit");
+  const nice = which("nice");
   const socat = which("socat");
   const sh = existsSync("/bin/sh") ? "/bin/sh" : which("sh");
   if (!bwrap) return fail("sandbox_unavailable", "bwrap not found (Debian package bubblewrap)");
   if (needs.limits && !prlimit)
     return fail("sandbox_unavailable", "limits need prlimit (Debian package util-linux)");
+  if (needs.nice && !nice)
+    return fail("sandbox_unavailable", "limits.nice needs nice (Debian package coreutils)");
   if (needs.relay && !socat)
     return fail("sandbox_unavailable", "the network relay needs socat (Debian package socat)");
   if (needs.relay && !sh) return fail("sandbox_unavailable", "the network relay needs /bin/sh");
-  return ok({ bwrap, prlimit: prlimit ?? "prlimit", socat: socat ?? "socat", sh: sh ?? "/bin/sh" });
+  return ok({
+    bwrap,
+    prlimit: prlimit ?? "prlimit",
+    nice: nice ?? "nice",
+    socat: socat ?? "socat",
+    sh: sh ?? "/bin/sh",
+  });
 }

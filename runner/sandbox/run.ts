@@ -70,7 +70,7 @@ export async function prepareRun(
     limits.file_size_mb,
   ].some((l) => l !== undefined);
   const needsRelay = policy.value.network.mode === "proxy" || req.llmSocket !== undefined;
-  const tools = locateTools({ limits: needsLimits, relay: needsRelay });
+  const tools = locateTools({ limits: needsLimits, nice: limits.nice !== undefined, relay: needsRelay });
   if (!tools.ok) return tools;
 
   const privateDir = privateDirectory(ownEnv);

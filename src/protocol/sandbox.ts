@@ -45,6 +45,11 @@ const limitsEntries = {
   file_size_mb: v.optional(positiveInt),
   /** Size of each private tmpfs (/tmp, the sandbox home), in MiB: tmpfs lives in RAM. */
   tmp_mb: v.optional(positiveInt),
+  /**
+   * CPU niceness of everything in the sandbox (0–19): agents and shells yield the CPU to the server
+   * and runner, so a flood of agents cannot stall everyone's streams. A project may only raise it.
+   */
+  nice: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(19))),
 };
 
 export const ProfileFileSchema = v.strictObject({
@@ -109,6 +114,7 @@ export interface Limits {
   cpu_seconds?: number;
   file_size_mb?: number;
   tmp_mb?: number;
+  nice?: number;
 }
 
 /** The fully resolved policy: every field present, ready for the bwrap argv builder. */

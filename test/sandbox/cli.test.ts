@@ -176,6 +176,13 @@ describe("octo-sandbox run", () => {
     expect(r.stdout).not.toContain("OCTO_PROFILES_DIR");
   });
 
+  test("everything inside runs at the profile's niceness (10), below the runner's own", async () => {
+    const inside = await sandboxed("strict", [], ["nice"]);
+    expect(inside.stdout.trim()).toBe("10");
+    // Positive control: the same command outside the sandbox reports the test's own niceness.
+    expect(Bun.spawnSync(["nice"]).stdout.toString().trim()).toBe("0");
+  });
+
   test("the exit code of the command comes back", async () => {
     expect((await sandboxed("strict", [], ["sh", "-c", "exit 7"])).code).toBe(7);
   });
