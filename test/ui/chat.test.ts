@@ -70,12 +70,79 @@ async function waitIdle(page: Page) {
   await page.locator(".activity.idle").waitFor({ timeout: T });
 }
 
+/** Two animation frames: whatever the page does after a change (layout, a scroll it owes) has run. */
+const frames = (page: Page) =>
+  page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+
+/** The last message, and whether its end is inside the timeline's visible area (a tall one starts above). */
+const lastMessage = (page: Page) =>
+  page.evaluate(() => {
+    const scroller = document.querySelector(".timeline");
+    const last = [...document.querySelectorAll(".timeline .msg")].at(-1);
+    if (!scroller || !last) return null;
+    const view = scroller.getBoundingClientRect();
+    const box = last.getBoundingClientRect();
+    return {
+      text: last.textContent ?? "",
+      inView: box.height > 0 && box.bottom > view.top && box.bottom <= view.bottom + 1,
+    };
+  });
+
+/** The conversation is open at its end: the last message holds `text`, its end is in view, no "Latest". */
+async function expectAtEnd(page: Page, text: string) {
+  await page.waitForFunction(
+    (t) => {
+      const scroller = document.querySelector(".timeline");
+      const last = [...document.querySelectorAll(".timeline .msg")].at(-1);
+      if (!scroller || !last?.textContent?.includes(t)) return false;
+      const view = scroller.getBoundingClientRect();
+      const box = last.getBoundingClientRect();
+      return box.bottom > view.top && box.bottom <= view.bottom + 1 && !document.querySelector(".jump");
+    },
+    text,
+    { timeout: 20_000, polling: "raf" },
+  );
+  // …and stays there once the replay and layout settle.
+  await frames(page);
+  expect(await lastMessage(page)).toEqual({ text: expect.stringContaining(text), inView: true });
+  expect(await page.getByRole("button", { name: "Latest" }).count()).toBe(0);
+}
+
+/** A message whose top is inside the timeline's view, and that top's offset from the view's top. */
+const anchorRow = (page: Page) =>
+  page.evaluate(() => {
+    const scroller = document.querySelector(".timeline") as HTMLElement;
+    const view = scroller.getBoundingClientRect();
+    const rows = [...scroller.querySelectorAll(".msg")];
+    const i = rows.findIndex((r) => r.getBoundingClientRect().top >= view.top);
+    const row = rows[i];
+    return row ? { text: row.textContent ?? "", offset: row.getBoundingClientRect().top - view.top } : null;
+  });
+
+/**
+ * The fixture's answer to a prompt holding `marker`: a line of text and a `bash` call per model turn
+ * until `turns` tool results are in the history, then a last reply — one prompt, a long conversation,
+ * made through the real server, runner and pi.
+ */
+function scriptLongConversation(marker: string, turns: number) {
+  w.fx.script((r) => {
+    if (!r.messages.find((m) => m.role === "user")?.text.includes(marker)) return undefined;
+    const done = r.messages.filter((m) => m.role === "tool").length;
+    if (done >= turns) return [{ text: `All **${done}** steps checked. The last message.` }];
+    return [
+      { text: `Step ${done + 1}: checking item \`${done + 1}\` — see **notes** below.` },
+      { toolCall: { name: "bash", args: { command: `echo step ${done + 1}` } } },
+    ];
+  });
+}
+
 for (const vp of VIEWPORTS) {
   describe(`chat at ${vp.name} width (${vp.width}px)`, () => {
     let projectId: string;
     let page: Page;
     let errors: string[];
     let sessionUrl: string;
+    let longUrl: string;
 
     beforeAll(async () => {
       projectId = await createProject(w.admin, `Chat ${vp.name}`);
@@ -254,6 +321,81 @@ for (const vp of VIEWPORTS) {
       await waitIdle(page);
       expect(await userTexts()).toEqual(["remember alpha", "remember beta"]);
       expect(await replies()).toEqual(["Noted: alpha.", "Noted: beta."]);
+      expect(await pageErrors(page, errors)).toEqual([]);
+    });
+
+    test("a long conversation opens at its end (after a reload, from the drawer), and a reader who scrolled up is left alone", async () => {
+      await page.goto(`${w.t.url}/projects/${projectId}/chat`);
+      await page.getByRole("button", { name: "New conversation" }).first().click();
+      await page.waitForURL(/session=ses_/, { timeout: T });
+      longUrl = page.url();
+      const marker = `[long-${vp.name}]`;
+      scriptLongConversation(marker, 30);
+      await send(page, `${marker} check every item`);
+      await page.getByText("The last message.").waitFor({ timeout: T });
+      await waitIdle(page);
+      w.fx.script(null);
+      // It followed the end while 30 turns (text and a tool card each) streamed in.
+      await expectAtEnd(page, "The last message.");
+      expect(await page.locator(".timeline .msg").count()).toBeGreaterThan(30);
+
+      // Opened afresh, the history replays from the server and the view ends at the last message.
+      await page.reload();
+      await expectAtEnd(page, "The last message.");
+      await screenshot(page, `chat-${vp.name}-long-opened`);
+      if (vp.name === "phone") {
+        // Picked from the drawer on a phone: the same.
+        await page.goto(`${w.t.url}/projects/${projectId}/chat`);
+        await page.getByRole("button", { name: "Conversations" }).click();
+        await page
+          .getByRole("navigation", { name: "Conversations" })
+          .getByText(`${marker} check every item`)
+          .click();
+        await page.waitForURL(/session=ses_/, { timeout: T });
+        await expectAtEnd(page, "The last message.");
+      }
+
+      // A new reply starts streaming while the reader is at the end…
+      const g = gate();
+      w.fx.enqueue([
+        { text: "A fresh reply begins.", chunks: 2 },
+        { until: g.p },
+        {
+          text: Array.from({ length: 30 }, (_, i) => `More text, paragraph ${i + 1}.`).join("\n\n"),
+          chunks: 15,
+        },
+      ]);
+      await send(page, "one more thing");
+      await page.locator(".msg.streaming").getByText("A fresh reply begins.").waitFor({ timeout: T });
+      await expectAtEnd(page, "A fresh reply begins.");
+      // …who scrolls up with the wheel: "Latest" is offered…
+      const box = await page.locator(".timeline").boundingBox();
+      if (!box) throw new Error("no timeline");
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.wheel(0, -900);
+      const latest = page.getByRole("button", { name: "Latest" });
+      await latest.waitFor({ timeout: T });
+      await page.waitForFunction(() => (document.querySelector(".timeline")?.scrollTop ?? 0) > 0, undefined, {
+        timeout: T,
+      });
+      await frames(page);
+      const before = await anchorRow(page);
+      expect(before).not.toBeNull();
+      // …and the rest of the stream does not pull the view away from what they are reading.
+      g.open();
+      await page.getByText("paragraph 30.").waitFor({ state: "attached", timeout: T });
+      await waitIdle(page);
+      await frames(page);
+      const after = await anchorRow(page);
+      expect(after?.text).toBe(before?.text as string);
+      expect(Math.abs((after?.offset ?? 0) - (before?.offset ?? 0))).toBeLessThanOrEqual(2);
+      expect(await latest.isVisible()).toBe(true);
+      expect((await lastMessage(page))?.inView).toBe(false);
+      await screenshot(page, `chat-${vp.name}-long-scrolled-up`);
+
+      // "Latest" brings the end back.
+      await latest.click();
+      await expectAtEnd(page, "paragraph 30.");
       expect(await pageErrors(page, errors)).toEqual([]);
     });
 

@@ -2,7 +2,7 @@ import ArrowDown from "lucide-solid/icons/arrow-down";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import type { ChatState } from "../state/chat.ts";
 import { liveEntries, settledEntries, toolResults, toolView } from "../state/chat-timeline.ts";
-import { growDown, growUp, resize, tailWindow } from "../state/chat-window.ts";
+import { afterScroll, growDown, growUp, INTENT_MS, resize, tailWindow } from "../state/chat-window.ts";
 import { PendingMessage, SettledMessage, StreamingMessage } from "./Message.tsx";
 
 /**
@@ -20,6 +20,7 @@ export function Timeline(props: {
   let scroller!: HTMLDivElement;
   let top!: HTMLDivElement;
   let bottom!: HTMLDivElement;
+  let rows!: HTMLDivElement;
   const messages = createMemo(() => props.state.messages);
   const settled = createMemo(() => settledEntries(messages()));
   const results = createMemo(() => toolResults(messages()));
@@ -42,32 +43,81 @@ export function Timeline(props: {
   const visible = createMemo(() => settled().slice(win().start, win().end));
   const tool = (id: string) => toolView(tools(), results(), id);
 
-  // Follow the end while the reader is at the bottom; leave them alone once they scroll up.
-  const [atBottom, setAtBottom] = createSignal(true);
+  // Follow the end until the reader scrolls up by their own hand (wheel, touch, keys, scrollbar);
+  // "Latest", sending a message or scrolling back down to the end follows it again.
+  const [pinned, setPinned] = createSignal(true);
+  const following = () => pinned() && win().end >= settled().length;
+  const stick = () => {
+    if (following()) scroller.scrollTop = scroller.scrollHeight;
+  };
+  let inputAt = Number.NEGATIVE_INFINITY;
+  let holding = false;
+  let lastTop = 0;
+  const onInput = () => {
+    inputAt = performance.now();
+  };
   const onScroll = () => {
-    const gap = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
-    setAtBottom(gap < 48);
+    // A hidden tab has no layout: its zero-sized scroll says nothing about the reader.
+    if (scroller.clientHeight === 0) return;
+    if (holding) onInput();
+    const top = scroller.scrollTop;
+    const next = afterScroll({
+      gap: scroller.scrollHeight - top - scroller.clientHeight,
+      movedUp: top < lastTop,
+      byReader: performance.now() - inputAt < INTENT_MS,
+      windowAtEnd: win().end >= settled().length,
+    });
+    lastTop = top;
+    if (next === "pin") setPinned(true);
+    else if (next === "unpin") setPinned(false);
+    else stick();
   };
   const toEnd = () => {
     setWin(tailWindow(settled().length));
-    requestAnimationFrame(() => {
-      scroller.scrollTop = scroller.scrollHeight;
-      setAtBottom(true);
-    });
+    setPinned(true);
+    stick();
   };
+  // Sending a message shows it, wherever the reader was.
   createEffect(
-    on([visible, streaming, pending, () => props.state.working], () => {
-      if (atBottom() && win().end >= settled().length) scroller.scrollTop = scroller.scrollHeight;
-    }),
+    on(
+      () => pending().length,
+      (n, before) => n > (before ?? 0) && toEnd(),
+      { defer: true },
+    ),
+  );
+  createEffect(on([visible, streaming, () => props.state.working], stick));
+
+  let io: IntersectionObserver | undefined;
+  // Unpinned, the top sentinel may already be in range: observe it afresh so it reports now.
+  createEffect(
+    on(
+      pinned,
+      (p) => {
+        if (p || !io) return;
+        io.unobserve(top);
+        io.observe(top);
+      },
+      { defer: true },
+    ),
   );
 
+  // An earlier page goes in above what the reader sees, which must not move. The browser's scroll
+  // anchoring does not act at scrollTop 0, where a fast wheel gets to; the first row is the anchor then.
+  const growTop = () => {
+    const first = rows.querySelector<HTMLElement>(".msg");
+    const y = first?.getBoundingClientRect().top ?? 0;
+    setWin((w) => growUp(w));
+    if (first?.isConnected) scroller.scrollTop += first.getBoundingClientRect().top - y;
+  };
+
   onMount(() => {
-    scroller.scrollTop = scroller.scrollHeight;
-    const io = new IntersectionObserver(
+    stick();
+    io = new IntersectionObserver(
       (entries) => {
         for (const e of entries) {
           if (!e.isIntersecting) continue;
-          if (e.target === top) setWin((w) => growUp(w));
+          // While following the end the top is near only because the rows are not laid out yet.
+          if (e.target === top && !following()) growTop();
           else if (e.target === bottom) setWin((w) => growDown(w, settled().length));
         }
       },
@@ -75,7 +125,22 @@ export function Timeline(props: {
     );
     io.observe(top);
     io.observe(bottom);
-    onCleanup(() => io.disconnect());
+    // Rows settle to their real height after they are rendered, and the view changes size with the
+    // composer, the keyboard and the tab being shown: each time, a pinned view goes back to the end.
+    const ro = new ResizeObserver(stick);
+    ro.observe(rows);
+    ro.observe(scroller);
+    const release = () => {
+      holding = false;
+    };
+    window.addEventListener("pointerup", release);
+    window.addEventListener("pointercancel", release);
+    onCleanup(() => {
+      io?.disconnect();
+      ro.disconnect();
+      window.removeEventListener("pointerup", release);
+      window.removeEventListener("pointercancel", release);
+    });
   });
 
   return (
@@ -84,33 +149,49 @@ export function Timeline(props: {
         class="timeline"
         ref={scroller}
         onScroll={onScroll}
+        onWheel={onInput}
+        onKeyDown={onInput}
+        onTouchStart={() => {
+          holding = true;
+          onInput();
+        }}
+        onTouchEnd={() => {
+          holding = false;
+          onInput();
+        }}
+        onPointerDown={() => {
+          holding = true;
+          onInput();
+        }}
         role="log"
         aria-label="Conversation"
         aria-live="off"
       >
-        <div ref={top} class="sentinel" aria-hidden="true" />
-        <Show when={win().start > 0}>
-          <p class="muted small center">Earlier messages load as you scroll up…</p>
-        </Show>
-        <Show when={settled().length === 0 && !streaming() && pending().length === 0}>{props.empty}</Show>
-        <For each={visible()}>
-          {(entry) => <SettledMessage entry={entry} tool={tool} onFork={props.onFork} />}
-        </For>
-        <div ref={bottom} class="sentinel" aria-hidden="true" />
-        <Show when={win().end >= settled().length}>
-          <Show when={streaming()}>{(s) => <StreamingMessage role={s().role} parts={s().parts} />}</Show>
-          <For each={pending()}>
-            {(p) => (
-              <PendingMessage
-                send={p}
-                onRetry={() => props.onRetry(p.client_id)}
-                onDiscard={() => props.onDiscard(p.client_id)}
-              />
-            )}
+        <div ref={rows} class="timeline-rows">
+          <div ref={top} class="sentinel" aria-hidden="true" />
+          <Show when={win().start > 0}>
+            <p class="muted small center">Earlier messages load as you scroll up…</p>
+          </Show>
+          <Show when={settled().length === 0 && !streaming() && pending().length === 0}>{props.empty}</Show>
+          <For each={visible()}>
+            {(entry) => <SettledMessage entry={entry} tool={tool} onFork={props.onFork} />}
           </For>
-        </Show>
+          <div ref={bottom} class="sentinel" aria-hidden="true" />
+          <Show when={win().end >= settled().length}>
+            <Show when={streaming()}>{(s) => <StreamingMessage role={s().role} parts={s().parts} />}</Show>
+            <For each={pending()}>
+              {(p) => (
+                <PendingMessage
+                  send={p}
+                  onRetry={() => props.onRetry(p.client_id)}
+                  onDiscard={() => props.onDiscard(p.client_id)}
+                />
+              )}
+            </For>
+          </Show>
+        </div>
       </div>
-      <Show when={!atBottom() || win().end < settled().length}>
+      <Show when={!following()}>
         <button type="button" class="btn small jump" onClick={toEnd}>
           <ArrowDown size={14} aria-hidden="true" /> Latest
         </button>

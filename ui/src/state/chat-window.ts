@@ -3,6 +3,10 @@
  * the bottom; scrolling up grows it at the top one page at a time, and it never holds more than `max`
  * entries, dropping rows at the far end (a returning reader grows it back). Entries are keyed, so the
  * window is a pair of indexes into the current list.
+ *
+ * Following the end is a state of its own ("pinned"), not read back from the scroll position: while
+ * history replays or tokens stream, rows are laid out late (`content-visibility`) and the distance to
+ * the end jumps around without the reader doing anything.
  */
 
 export interface TimelineWindow {
@@ -42,3 +46,25 @@ export function growDown(w: TimelineWindow, total: number, page = PAGE, max = MA
 }
 
 export const atEnd = (w: TimelineWindow, total: number) => w.end >= total;
+
+/** How close to the end of the scroller still counts as "at the end" (px). */
+export const END_SLACK = 48;
+/** How long after the reader's own input (wheel, touch, key, scrollbar) a scroll counts as theirs (ms). */
+export const INTENT_MS = 1000;
+
+/**
+ * What a scroll event means for following the end. Reaching the end of a window that reaches the end
+ * of the list pins the view there; only the reader moving up by their own hand unpins it. Any other
+ * scroll (rows laid out at their real height, scroll anchoring, a list that grew) keeps the current
+ * state, and a pinned view is then put back at the end.
+ */
+export function afterScroll(s: {
+  gap: number;
+  movedUp: boolean;
+  byReader: boolean;
+  windowAtEnd: boolean;
+}): "pin" | "unpin" | "keep" {
+  if (s.gap < END_SLACK && s.windowAtEnd) return "pin";
+  if (s.movedUp && s.byReader) return "unpin";
+  return "keep";
+}
