@@ -399,6 +399,24 @@ for (const vp of VIEWPORTS) {
       expect(await pageErrors(page, errors)).toEqual([]);
     });
 
+    test("switching to Files and back keeps the open conversation and the composer's draft", async () => {
+      await page.goto(longUrl);
+      const id = new URL(longUrl).searchParams.get("session");
+      await expectAtEnd(page, "paragraph 30.");
+      await composer(page).fill("a draft that must survive");
+      await page.getByRole("tab", { name: "Files" }).click();
+      await page.waitForURL(/\/files/, { timeout: T });
+      await page.locator("#panel-files").waitFor({ state: "visible", timeout: T });
+      await page.getByRole("tab", { name: "Chat" }).click();
+      await page.waitForURL(/\/chat/, { timeout: T });
+      expect(new URL(page.url()).searchParams.get("session")).toBe(id);
+      await page.locator(".chat-title").getByText("check every item").waitFor({ timeout: T });
+      expect(await composer(page).inputValue()).toBe("a draft that must survive");
+      await expectAtEnd(page, "paragraph 30.");
+      await composer(page).fill("");
+      expect(await pageErrors(page, errors)).toEqual([]);
+    });
+
     test("another user gets 'not found' for this project and this conversation", async () => {
       const other = await signedIn(vp, "mallory", "mallory-password-1");
       await other.page.goto(sessionUrl);

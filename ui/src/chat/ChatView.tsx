@@ -1,6 +1,6 @@
 import { useSearchParams } from "@solidjs/router";
 import PanelLeft from "lucide-solid/icons/panel-left";
-import { createResource, createSignal, onCleanup, onMount, Show } from "solid-js";
+import { createMemo, createResource, createSignal, onCleanup, onMount, Show } from "solid-js";
 import * as v from "valibot";
 import { ForkResult } from "../../../src/protocol/agent-commands.ts";
 import type { Session } from "../../../src/protocol/projects.ts";
@@ -23,7 +23,7 @@ import "./chat.css";
  * conversation is in the URL (`?session=ses_…`), so a reload or a shared link opens it again; someone
  * else's session id is answered "not found", like a missing one.
  */
-export default function ChatView(props: { projectId: string; mux: MuxClient }) {
+export default function ChatView(props: { projectId: string; mux: MuxClient; showing: boolean }) {
   let root!: HTMLDivElement;
   let composer: HTMLTextAreaElement | undefined;
   let stop: (() => void) | undefined;
@@ -45,8 +45,13 @@ export default function ChatView(props: { projectId: string; mux: MuxClient }) {
   };
   void reload();
 
-  // The URL's session, checked with the server (owner only) before it is opened.
-  const selectedId = () => params.session ?? null;
+  // The URL's session, checked with the server (owner only) before it is opened. It follows the URL
+  // only while this tab shows: another tab's URL has no `?session=`, and the conversation stays open
+  // behind it, with its draft and scroll position.
+  const selectedId = createMemo<string | null>(
+    (kept) => (props.showing ? (params.session ?? null) : kept),
+    params.session ?? null,
+  );
   const [opened] = createResource(selectedId, async (id) => {
     const r = await getSession(id);
     if (r.ok && r.value.session.project_id !== props.projectId) return { error: "not_found" as const };

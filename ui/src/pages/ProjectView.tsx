@@ -1,10 +1,10 @@
-import { A, useNavigate, useParams } from "@solidjs/router";
+import { A, useLocation, useNavigate, useParams } from "@solidjs/router";
 import ArrowLeft from "lucide-solid/icons/arrow-left";
 import FolderTree from "lucide-solid/icons/folder-tree";
 import MessageSquare from "lucide-solid/icons/message-square";
 import Settings from "lucide-solid/icons/settings";
 import SquareTerminal from "lucide-solid/icons/square-terminal";
-import { createResource, createSignal, For, type JSX, lazy, Show, Suspense } from "solid-js";
+import { createEffect, createResource, createSignal, For, type JSX, lazy, Show, Suspense } from "solid-js";
 import * as projects from "../api/projects.ts";
 import { mux } from "../app/mux.ts";
 import { usePageTitle } from "../app/title.ts";
@@ -41,7 +41,12 @@ export default function ProjectView() {
     return p?.ok ? p.value.project.name : "Project";
   });
 
-  const select = (id: TabId) => navigate(`/projects/${params.id}/${id}`);
+  // Each tab keeps its own query string (the Chat tab's `?session=`), so going to Files and back
+  // opens the same conversation again.
+  const location = useLocation();
+  const searches = new Map<TabId, string>();
+  createEffect(() => searches.set(tab(), location.search));
+  const select = (id: TabId) => navigate(`/projects/${params.id}/${id}${searches.get(id) ?? ""}`);
   const onKeyDown = (e: KeyboardEvent) => {
     const i = TABS.findIndex((t) => t.id === tab());
     const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
@@ -104,7 +109,7 @@ export default function ProjectView() {
                   aria-labelledby={`tab-${t.id}`}
                   hidden={tab() !== t.id}
                 >
-                  {PANELS[t.id](r().project)}
+                  {PANELS[t.id](r().project, () => tab() === t.id)}
                 </section>
               </Show>
             )}
@@ -115,8 +120,8 @@ export default function ProjectView() {
   );
 }
 
-const PANELS: Record<TabId, (p: projects.Project) => JSX.Element> = {
-  chat: (p) => <ChatView projectId={p.id} mux={mux()} />,
+const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX.Element> = {
+  chat: (p, showing) => <ChatView projectId={p.id} mux={mux()} showing={showing()} />,
   files: (p) => <FilesView projectId={p.id} />,
   terminal: (p) => (
     <div class="term-panel">
