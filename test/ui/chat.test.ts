@@ -417,6 +417,30 @@ for (const vp of VIEWPORTS) {
       expect(await pageErrors(page, errors)).toEqual([]);
     });
 
+    test("the chat tab fits the window: no page scroll, the composer wholly on screen", async () => {
+      await page.goto(longUrl);
+      await expectAtEnd(page, "paragraph 30.");
+      await frames(page);
+      const fit = await page.evaluate(() => {
+        const box = document.getElementById("chat-input")?.closest(".composer")?.getBoundingClientRect();
+        const bar = document.querySelector(".bottom-bar");
+        const barTop =
+          bar && getComputedStyle(bar).display !== "none"
+            ? bar.getBoundingClientRect().top
+            : window.innerHeight;
+        return {
+          overflow: (document.scrollingElement?.scrollHeight ?? 0) - window.innerHeight,
+          composerTop: box?.top ?? -1,
+          composerGap: barTop - (box?.bottom ?? Number.POSITIVE_INFINITY),
+        };
+      });
+      expect(fit.overflow).toBeLessThanOrEqual(1);
+      expect(fit.composerTop).toBeGreaterThan(0);
+      expect(fit.composerGap).toBeGreaterThanOrEqual(0);
+      await screenshot(page, `chat-${vp.name}-fit`);
+      expect(await pageErrors(page, errors)).toEqual([]);
+    });
+
     test("another user gets 'not found' for this project and this conversation", async () => {
       const other = await signedIn(vp, "mallory", "mallory-password-1");
       await other.page.goto(sessionUrl);

@@ -1,6 +1,15 @@
 import { useSearchParams } from "@solidjs/router";
 import PanelLeft from "lucide-solid/icons/panel-left";
-import { createMemo, createResource, createSignal, onCleanup, onMount, Show } from "solid-js";
+import {
+  createEffect,
+  createMemo,
+  createResource,
+  createSignal,
+  on,
+  onCleanup,
+  onMount,
+  Show,
+} from "solid-js";
 import * as v from "valibot";
 import { ForkResult } from "../../../src/protocol/agent-commands.ts";
 import type { Session } from "../../../src/protocol/projects.ts";
@@ -114,13 +123,15 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
   onShortcut("focus", () => visible() && composer?.focus());
   onShortcut("stop", () => visible() && stop?.());
 
-  // The chat fills the screen below the tabs (and above the phone's keyboard and bottom bar).
+  // The chat fills the screen below the tabs (and above the phone's keyboard and bottom bar), less
+  // the room the page keeps below it (its containers' bottom padding), so the page itself never scrolls.
   const fit = () => {
     if (!root || !visible()) return;
     const vv = window.visualViewport;
     const bar = document.querySelector<HTMLElement>(".bottom-bar");
-    const below = bar && getComputedStyle(bar).display !== "none" ? bar.offsetHeight : 0;
-    const height = (vv?.height ?? window.innerHeight) - root.getBoundingClientRect().top - below - 8;
+    const overBar = bar && getComputedStyle(bar).display !== "none" ? bar.offsetHeight + 8 : 8;
+    const top = root.getBoundingClientRect().top + window.scrollY;
+    const height = (vv?.height ?? window.innerHeight) - top - Math.max(overBar, spaceBelow(root));
     root.style.height = `${Math.max(320, Math.floor(height))}px`;
   };
   onMount(() => {
@@ -133,6 +144,13 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
       window.visualViewport?.removeEventListener("resize", fit);
     });
   });
+  createEffect(
+    on(
+      () => props.showing,
+      (s) => s && fit(),
+      { defer: true },
+    ),
+  );
 
   const title = () => {
     const id = selectedId();
@@ -256,4 +274,17 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
       </div>
     </div>
   );
+}
+
+/** Room the page keeps below an element: the bottom margins, borders and padding of it and its containers. */
+function spaceBelow(el: HTMLElement): number {
+  let room = 0;
+  for (let n: HTMLElement | null = el; n && n !== document.documentElement; n = n.parentElement) {
+    const style = getComputedStyle(n);
+    room += Number.parseFloat(style.marginBottom) || 0;
+    if (n !== el)
+      room +=
+        (Number.parseFloat(style.paddingBottom) || 0) + (Number.parseFloat(style.borderBottomWidth) || 0);
+  }
+  return room;
 }
