@@ -209,12 +209,14 @@ async function sectionStart(w: World) {
     `server+runner RSS growth per idle session: ${f2(grow)} MB (server ${f1(server0)}→${f1(rssMb(w.serverPid))} MB, runner ${f1(runner0)}→${f1(rssMb(runnerPid))} MB) (target ≤ 15)`,
   );
   const kids = descendants(runnerPid).map((p) => ({ ...p, rss: rssMb(p.pid), own: privateMb(p.pid) }));
-  const kind = (cmd: string) =>
-    cmd.includes("cli.js")
-      ? "pi"
-      : cmd.includes("sandbox/main.ts")
-        ? "octo-sandbox"
-        : cmd.split(" ")[0] || "?";
+  // bwrap's own argv names pi's cli.js too: classify by the program, not by what it runs.
+  const kind = (cmd: string) => {
+    const program = cmd.split(" ")[0] ?? "?";
+    if (program.endsWith("/bwrap")) return "bwrap";
+    if (cmd.includes("cli.js")) return "pi";
+    if (cmd.includes("sandbox/main.ts") || program.endsWith("octo-sandbox")) return "octo-sandbox";
+    return program;
+  };
   const by = new Map<string, { rss: number[]; own: number[] }>();
   for (const k of kids) {
     const e = by.get(kind(k.cmd)) ?? { rss: [], own: [] };
