@@ -98,3 +98,26 @@ export async function pageErrors(page: Page, seen: string[]): Promise<string[]> 
   // rebrowser-playwright's own injected helpers (random `self.<id>` bindings) sometimes throw; not ours.
   return [...seen, ...own].filter((e) => !/self\.\w+ is not a function/.test(e));
 }
+
+/**
+ * A fresh browser context at `vp` (dark on the phone, light on the desktop, so both themes get
+ * screenshots), signed in through the real login form; resolves once the projects page is shown.
+ */
+export async function signedIn(
+  browser: Browser,
+  baseUrl: string,
+  vp: Viewport,
+  username: string,
+  password: string,
+  timeout = 60_000,
+) {
+  const ctx = await browser.newContext({ viewport: vp, colorScheme: vp.name === "phone" ? "dark" : "light" });
+  const page = await ctx.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/projects", { timeout });
+  return { ctx, page, errors };
+}

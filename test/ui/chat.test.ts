@@ -7,9 +7,9 @@ import {
   launchChromium,
   pageErrors,
   screenshot,
+  signedIn as signInAt,
   VIEWPORTS,
   type Viewport,
-  watchErrors,
 } from "./browser.ts";
 
 /**
@@ -34,17 +34,8 @@ afterAll(async () => {
   await w?.stop();
 });
 
-async function signedIn(vp: Viewport, username: string, password: string) {
-  const ctx = await browser.newContext({ viewport: vp, colorScheme: vp.name === "phone" ? "dark" : "light" });
-  const page = await ctx.newPage();
-  const errors = watchErrors(page);
-  await page.goto(`${w.t.url}/login`);
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/projects", { timeout: T });
-  return { ctx, page, errors };
-}
+const signedIn = (vp: Viewport, username: string, password: string) =>
+  signInAt(browser, w.t.url, vp, username, password, T);
 
 /** A promise and its resolver: holds a fixture stream open until the test lets it go. */
 function gate() {

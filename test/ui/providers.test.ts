@@ -8,9 +8,9 @@ import {
   launchChromium,
   pageErrors,
   screenshot,
+  signedIn as signInAt,
   VIEWPORTS,
   type Viewport,
-  watchErrors,
 } from "./browser.ts";
 
 /**
@@ -48,17 +48,8 @@ afterAll(async () => {
   await srv?.stop();
 });
 
-async function signedIn(vp: Viewport, username: string, password: string) {
-  const ctx = await browser.newContext({ viewport: vp, colorScheme: vp.name === "phone" ? "dark" : "light" });
-  const page = await ctx.newPage();
-  const errors = watchErrors(page);
-  await page.goto(`${srv.url}/login`);
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/projects", { timeout: T });
-  return { page, errors };
-}
+const signedIn = (vp: Viewport, username: string, password: string) =>
+  signInAt(browser, srv.url, vp, username, password, T);
 
 /** What the admin API answers, fetched by the page itself (with its cookie), as raw text. */
 const apiText = (page: Page, path: string) =>
