@@ -46,8 +46,8 @@ const limitsEntries = {
   /** Size of each private tmpfs (/tmp, the sandbox home), in MiB: tmpfs lives in RAM. */
   tmp_mb: v.optional(positiveInt),
   /**
-   * CPU niceness of everything in the sandbox (0–19): agents and shells yield the CPU to the server
-   * and runner, so a flood of agents cannot stall everyone's streams. A project may only raise it.
+   * How many nice levels (0–19) everything in the sandbox runs below the runner: agents and shells
+   * yield the CPU to the server and runner. A project may only raise it.
    */
   nice: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(19))),
 };
