@@ -13,9 +13,15 @@ import { handleRequest, type RunnerState } from "./ops.ts";
 import type { Subscription, SubscriptionSink } from "./process-table.ts";
 import type { Wire } from "./wire.ts";
 
-/** Above this many unsent bytes on the socket, event delivery waits for `drain`. */
-const HIGH_WATER_BYTES = 1 << 20;
-const PUMP_BATCH = 256;
+/**
+ * Above this many unsent bytes on the socket, event delivery waits for `drain`. Small on purpose:
+ * every process's events share this one FIFO, so whatever sits in it is latency added to a quiet
+ * process's next event. Backlogs wait in each process's own event buffer instead, where the
+ * scheduler below can pass them by.
+ */
+const HIGH_WATER_BYTES = 32 << 10;
+/** Lines a backlogged subscription sends per turn before the next one gets the socket. */
+const TURN_LINES = 32;
 
 const sha256 = (s: string) => new Bun.CryptoHasher("sha256").update(s).digest();
 
@@ -36,7 +42,13 @@ export function secretMatches(given: string, expected: string): boolean {
 export class RunnerConnection implements SubscriptionSink {
   private authenticated = false;
   private closed = false;
-  private readonly waiting = new Set<Subscription>();
+  /**
+   * Subscriptions with lines to send, served in turns (round robin). One that was idle goes to the
+   * front, like fq_codel's new flows: a live, low-rate stream is never queued behind the
+   * backlogs of floods; a flood that keeps up goes to the back once its turn leaves lines behind.
+   */
+  private readonly ready: Subscription[] = [];
+  private readonly isReady = new Set<Subscription>();
 
   private readonly decoder: LineDecoder;
   private readonly files: FilesRoute;
@@ -61,10 +73,7 @@ export class RunnerConnection implements SubscriptionSink {
   }
 
   onDrain(): void {
-    if (!this.wire.flush()) return;
-    const subs = [...this.waiting];
-    this.waiting.clear();
-    for (const sub of subs) this.pump(sub);
+    if (this.wire.flush()) this.deliver();
   }
 
   onClose(): void {
@@ -75,15 +84,30 @@ export class RunnerConnection implements SubscriptionSink {
 
   pump(sub: Subscription): void {
     if (this.closed) return;
-    while (this.wire.buffered < HIGH_WATER_BYTES) {
-      const lines = this.state.table.pending(sub, PUMP_BATCH);
-      if (lines.length === 0) return;
+    if (!this.isReady.has(sub)) {
+      this.isReady.add(sub);
+      this.ready.unshift(sub);
+    }
+    this.deliver();
+  }
+
+  /** Turns until the socket is past its high water (then `drain` resumes) or nothing is left. */
+  private deliver(): void {
+    while (!this.closed && this.wire.buffered < HIGH_WATER_BYTES) {
+      const sub = this.ready.shift();
+      if (!sub) return;
+      if (!this.state.table.isCurrent(sub)) {
+        this.isReady.delete(sub);
+        continue;
+      }
+      const lines = this.state.table.pending(sub, TURN_LINES);
       for (const { seq, line } of lines) {
         this.wire.write(line);
         sub.position = seq;
       }
+      if (lines.length === TURN_LINES) this.ready.push(sub);
+      else this.isReady.delete(sub);
     }
-    this.waiting.add(sub);
   }
 
   private send(value: unknown): void {

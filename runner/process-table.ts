@@ -169,6 +169,11 @@ export class ProcessTable {
     return acked;
   }
 
+  /** False once the subscription was replaced, ended or its process forgotten. */
+  isCurrent(sub: Subscription): boolean {
+    return this.subs.get(sub.proc) === sub;
+  }
+
   /** Lines this subscription has not yet seen. */
   pending(sub: Subscription, max: number) {
     return this.procs.get(sub.proc)?.buffer.readAfter(sub.position, max) ?? [];
