@@ -41,7 +41,7 @@ describe("buildBwrapArgv", () => {
   test("network namespace unless open; relay only when something needs it", () => {
     const strict = buildBwrapArgv(profile("strict"), opts());
     expect(strict).toContain("--unshare-net");
-    expect(strict).not.toContain("/bin/sh");
+    expect(strict).not.toContain("octo-relay");
     expect(buildBwrapArgv(profile("open"), opts())).not.toContain("--unshare-net");
     const relayed = buildBwrapArgv(profile("strict"), opts({ llmSocket: "/x/llm.sock" }));
     expect(relayed.some((a) => a.includes("TCP-LISTEN:7701,bind=127.0.0.1"))).toBe(true);

@@ -58,6 +58,21 @@ function prlimitArgs(policy: SandboxPolicy, prlimit: string): string[] {
   return args.length ? [prlimit, ...args, "--"] : [];
 }
 
+/**
+ * Lowers the sandbox's autogroup from a background loop, then becomes the command (`exec` keeps the
+ * pid the loop writes for). The kernel lets a process without CAP_SYS_ADMIN change an autogroup's
+ * nice only once per 100 ms machine-wide, so sandboxes starting together retry rather than wait;
+ * a kernel without autogroups has no such file, and the loop ends at once.
+ */
+function autogroupScript(nice: number): string {
+  return [
+    "(n=0; f=/proc/$$/autogroup",
+    `while [ -w "$f" ] && [ $n -lt 100 ]; do echo ${nice} > "$f" 2>/dev/null && break; n=$((n + 1)); sleep 0.1; done`,
+    ") </dev/null >/dev/null 2>&1 &",
+    'exec "$@"',
+  ].join("\n");
+}
+
 function niceArgs(policy: SandboxPolicy, nice: string): string[] {
   return policy.limits.nice ? [nice, "-n", String(policy.limits.nice)] : [];
 }
@@ -187,6 +202,10 @@ export function buildBwrapArgv(policy: SandboxPolicy, opts: SandboxRunOptions): 
     argv.push("--ro-bind", opts.egressSocket, SANDBOX.egressSocket);
   argv.push(...denyArgs(policy, opts));
   argv.push("--remount-ro", "/", "--chdir", SANDBOX.workspace, "--");
+  // `--new-session` puts the sandbox in an autogroup of its own, and the kernel shares the CPU
+  // between autogroups first: nice on the processes alone would then change nothing against the
+  // runner and server. The group's own nice (written by its member, may only rise) carries it.
+  if (policy.limits.nice) argv.push(opts.tools.sh, "-c", autogroupScript(policy.limits.nice), "octo-nice");
   const forwards = relayForwards(policy, opts);
   if (forwards.length > 0)
     argv.push(opts.tools.sh, "-c", relayScript(opts.tools.socat, forwards), "octo-relay");

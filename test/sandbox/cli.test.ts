@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -183,6 +192,15 @@ describe("octo-sandbox run", () => {
     const inside = await sandboxed("strict", [], ["nice"]);
     expect(Number(inside.stdout.trim())).toBe(Math.min(19, outside + 10));
     expect(Number(inside.stdout.trim())).toBeGreaterThan(outside);
+    // The sandbox is a session (an autogroup) of its own; the group is lowered too, or the kernel
+    // would still give it as much CPU as the whole runner.
+    if (existsSync("/proc/self/autogroup")) {
+      // Set from a background loop (the kernel rate-limits it): poll inside for up to 10 s.
+      const poll = `n=0; until grep -q " nice 10$" /proc/self/autogroup || [ $n -ge 100 ]; do n=$((n + 1)); sleep 0.1; done; cat /proc/self/autogroup`;
+      const group = await sandboxed("strict", [], ["sh", "-c", poll]);
+      expect(group.stdout).toMatch(/ nice 10$/m);
+      expect(readFileSync("/proc/self/autogroup", "utf8")).not.toContain("nice 10");
+    }
   });
 
   test("the exit code of the command comes back", async () => {
