@@ -83,6 +83,23 @@ export class RunnerClient {
     return r;
   }
 
+  /**
+   * After a lost connection, try to reconnect now instead of at the next backoff step; true when
+   * connected. This is how "is the runner still there?" gets a real answer: a handshake, not a
+   * socket that accepts (a killed runner's socket can accept for a moment while it is torn down).
+   */
+  async reconnectNow(): Promise<boolean> {
+    if (this.state === "connected") return true;
+    if (this.state === "closed") return false;
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+    }
+    const r = await this.open();
+    if (!r.ok) this.scheduleReconnect();
+    return r.ok;
+  }
+
   /** Drop the current connection and resume on a new one (also what happens after a network loss). */
   reconnect(): void {
     this.channel?.destroy("reconnect requested");

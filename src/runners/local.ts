@@ -1,5 +1,6 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { isAlive } from "../../runner/proctree.ts";
 import type { Logger } from "../log.ts";
 import { commandFor } from "../paths.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
@@ -70,10 +71,16 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
       opts.log.info("reusing runner", { pid: client.runnerPid, socket: files.socket });
       return ok(client);
     }
-    return fail(
-      "runner_unavailable",
-      `a runner answers on ${files.socket} but refused us: ${reused.error.message}`,
-    );
+    // A runner that was just killed can still accept on its socket for a moment (seen after
+    // SIGKILL): if its process is gone, start a new one instead of giving up.
+    if (pidFileProcessAlive(files.pidFile))
+      return fail(
+        "runner_unavailable",
+        `a runner answers on ${files.socket} but refused us: ${reused.error.message}`,
+      );
+    opts.log.warn("the socket of a dead runner still answered; starting a new runner", {
+      socket: files.socket,
+    });
   }
   const logFd = openSync(files.logFile, "a", 0o600);
   const argv = [
@@ -101,12 +108,30 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
   while (Date.now() < deadline && proc.exitCode === null) {
     if (await answers(files.socket)) {
       const connected = await client.connect();
-      if (!connected.ok) return connected;
-      opts.log.info("runner started", { pid: proc.pid, socket: files.socket });
-      return ok(client);
+      if (connected.ok) {
+        opts.log.info("runner started", { pid: proc.pid, socket: files.socket });
+        return ok(client);
+      }
+      // The old socket of a dead runner, until the new runner replaces it: keep waiting.
+      if (pidFileProcessAlive(files.pidFile) && readPid(files.pidFile) === proc.pid) return connected;
     }
     await Bun.sleep(wait);
     wait = Math.min(wait * 2, 100);
   }
   return fail("runner_unavailable", `runner did not start (see ${files.logFile})`);
+}
+
+function readPid(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the pid file names a live (not zombie) process; no pid file counts as alive. */
+export function pidFileProcessAlive(pidFile: string): boolean {
+  const pid = readPid(pidFile);
+  return pid === undefined || isAlive(pid);
 }

@@ -4,7 +4,7 @@ import { fail, ok, type Result } from "../protocol/errors.ts";
 import { userName } from "../protocol/runner.ts";
 import { RunnerClient } from "./client.ts";
 import { multiUserRunnerFiles, singleUserRunnerFiles, systemSocketPath } from "./layout.ts";
-import { answers, ensureLocalRunner } from "./local.ts";
+import { answers, ensureLocalRunner, pidFileProcessAlive } from "./local.ts";
 import { SystemClient } from "./system-client.ts";
 
 /** One row of `octoctl status` / `GET /api/admin/status`. */
@@ -102,8 +102,8 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
       // Single-user: nothing else restarts a runner that died; if its socket is silent, start a new one.
       // (Multi-user runners are supervised by the system component; the client reconnects by itself.)
       if (existing && existing.connectionState !== "closed") {
-        const dead =
-          opts.mode === "single-user" && !(await answers(singleUserRunnerFiles(opts.socketDir).socket));
+        if (await existing.reconnectNow()) return ok(existing);
+        const dead = opts.mode === "single-user" && !(await localRunnerLives(opts.socketDir));
         if (!dead) return ok(existing);
         opts.log.warn("the runner is gone; starting a new one", { runner: key });
         existing.close();
@@ -164,4 +164,13 @@ export function warmUpRunners(manager: RunnerManager, log: Logger): void {
   manager.forUser(LOCAL_RUNNER_USER).then((r) => {
     if (!r.ok) log.warn("runner not started", { ...r.error });
   });
+}
+
+/**
+ * Whether the single-user runner is still there: its process is not gone (a runner that was just
+ * killed can still accept on its socket for a moment) and its socket accepts.
+ */
+async function localRunnerLives(socketDir: string): Promise<boolean> {
+  const files = singleUserRunnerFiles(socketDir);
+  return pidFileProcessAlive(files.pidFile) && (await answers(files.socket));
 }
