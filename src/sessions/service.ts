@@ -241,13 +241,6 @@ export class SessionService implements AgentService {
         const fresh = await this.deps.runners.forUser(
           placementFor(this.deps.mode, this.deps.paths, user.username, "").runnerUser,
         );
-        console.error(
-          "REVIVE",
-          r.error.message,
-          fresh.ok ? "" : fresh.error,
-          fresh.ok && fresh.value === link.value.client,
-          fresh.ok && fresh.value.connectionState,
-        );
         if (!fresh.ok || fresh.value === link.value.client) return r;
       }
       link.value.gone = true;
