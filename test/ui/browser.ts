@@ -119,5 +119,7 @@ export async function signedIn(
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL("**/projects", { timeout });
+  // The signed-in shell loads lazily: wait until it shows (and listens for shortcuts).
+  await page.getByRole("heading", { name: "Projects" }).waitFor({ timeout });
   return { ctx, page, errors };
 }

@@ -63,7 +63,9 @@ for (const vp of VIEWPORTS) {
     const { page, errors } = await signedIn(vp, srv.admin.username, srv.admin.password);
     const name = `acme-${vp.name}`;
     if (vp.name === "desktop") {
-      // The shortcut "g m" goes there; the sidebar has the link too.
+      // The shortcut "g m" goes there; the sidebar has the link too. Shortcuts listen once the
+      // signed-in shell is on screen (it loads lazily after sign-in).
+      await page.getByRole("heading", { name: "Projects" }).waitFor({ timeout: T });
       await page.locator("body").press("g");
       await page.locator("body").press("m");
     } else {
