@@ -158,8 +158,16 @@ for (const vp of VIEWPORTS) {
         .waitFor({ timeout: T });
       await page.locator(".msg[data-role='assistant'] li").filter({ hasText: "two" }).waitFor({ timeout: T });
       await waitIdle(page);
+      // A fenced block is highlighted once its message is final.
+      w.fx.enqueue([{ text: "```ts\nconst answer: number = 42;\n```" }]);
+      await send(page, "show code");
+      await page
+        .locator(".msg[data-role='assistant'] pre code.hljs .hljs-keyword")
+        .first()
+        .waitFor({ timeout: T });
+      await waitIdle(page);
       // The prompt shows once: the optimistic bubble gave way to the stored message.
-      expect(await page.locator(".msg[data-role='user']").count()).toBe(1);
+      expect(await page.locator(".msg[data-role='user']").count()).toBe(2);
       expect(await page.locator(".user-text").filter({ hasText: "hello agent" }).count()).toBe(1);
 
       w.fx.enqueue([{ toolCall: { name: "bash", args: { command: "echo hi" } } }], [{ text: "Ran it." }]);
