@@ -30,65 +30,17 @@ export type TimelineEntry =
   | { type: "system"; key: string; message: Message; text: string }
   | { type: "pending"; key: string; send: PendingSend };
 
+/** The whole timeline at once (the view renders the same two layers apart: see `settledEntries`). */
 export function timeline(state: ChatState): TimelineEntry[] {
-  const results = new Map<string, Extract<Part, { type: "tool_result" }>>();
-  for (const m of state.messages) {
-    for (const p of m.parts) if (p.type === "tool_result") results.set(p.call_id, p);
-  }
-  const card = (call_id: string, name: string, args: unknown, args_text?: string): ToolCard => {
-    const run = state.tools[call_id];
-    const result = results.get(call_id);
-    const status: ToolCard["status"] = result
-      ? result.is_error
-        ? "error"
-        : "done"
-      : (run?.status ?? "pending");
-    return {
-      type: "tool",
-      call_id,
-      name,
-      args,
-      ...(args_text !== undefined ? { args_text } : {}),
-      status,
-      output: result?.output ?? run?.output ?? "",
-    };
-  };
-  const renderParts = (parts: readonly Part[]): RenderPart[] => {
-    const out: RenderPart[] = [];
-    for (const p of parts) {
-      if (p.type === "tool_call") out.push(card(p.call_id, p.name, p.args));
-      else if (p.type !== "tool_result") out.push(p);
-    }
-    return out;
-  };
-
-  const entries: TimelineEntry[] = [];
-  for (const m of state.messages) {
-    if (m.role === "user") entries.push({ type: "user", key: m.id, message: m, parts: renderParts(m.parts) });
-    else if (m.role === "assistant") {
-      entries.push({ type: "assistant", key: m.id, message: m, parts: renderParts(m.parts) });
-    } else if (m.role === "system") {
-      const text = m.parts.map((p) => (p.type === "text" ? p.text : "")).join("");
-      entries.push({ type: "system", key: m.id, message: m, text });
-    } else {
-      // role "tool": results whose call is not in any assistant message still show, as a card of their own.
-      const orphans = m.parts.filter(
-        (p): p is Extract<Part, { type: "tool_result" }> =>
-          p.type === "tool_result" && !callShown(state, p.call_id),
-      );
-      if (orphans.length > 0) {
-        const parts = orphans.map((p) => card(p.call_id, p.name, undefined));
-        entries.push({ type: "assistant", key: m.id, message: m, parts });
-      }
-    }
-  }
-  const live = state.streaming;
-  if (live && live.role !== "tool") {
-    const parts = live.parts.map((p) => streamPart(p, card));
-    entries.push({ type: "streaming", key: live.id || "streaming", role: live.role, parts });
-  }
-  for (const p of state.pending) entries.push({ type: "pending", key: `pending:${p.client_id}`, send: p });
-  return entries;
+  const results = toolResults(state.messages);
+  const settled = settledEntries(state.messages).map((e): TimelineEntry => {
+    if (e.type === "system") return e;
+    const parts = e.parts.map(
+      (p): RenderPart => (p.type === "tool" ? { ...p, ...toolView(state.tools, results, p.call_id) } : p),
+    );
+    return { ...e, parts };
+  });
+  return [...settled, ...liveEntries(state, results)];
 }
 
 function streamPart(
@@ -98,14 +50,6 @@ function streamPart(
   if (p.type !== "tool_call") return p;
   const c = card(p.call_id ?? "", p.name ?? "tool", p.args, p.complete ? undefined : p.args_text);
   return p.call_id ? c : { ...c, status: "pending" as const };
-}
-
-function callShown(state: ChatState, callId: string): boolean {
-  for (const m of state.messages) {
-    if (m.role === "assistant" && m.parts.some((p) => p.type === "tool_call" && p.call_id === callId))
-      return true;
-  }
-  return false;
 }
 
 // ---------------------------------------------------------------- for rendering long sessions
@@ -189,7 +133,10 @@ export function toolView(
 }
 
 /** The message arriving now and prompts still travelling: the cheap, changing tail of the timeline. */
-export function liveEntries(state: ChatState): TimelineEntry[] {
+export function liveEntries(
+  state: ChatState,
+  results: ReadonlyMap<string, Extract<Part, { type: "tool_result" }>> = new Map(),
+): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
   const live = state.streaming;
   if (live && live.role !== "tool") {
@@ -199,7 +146,7 @@ export function liveEntries(state: ChatState): TimelineEntry[] {
       name,
       args,
       ...(args_text !== undefined ? { args_text } : {}),
-      ...toolView(state.tools, new Map(), call_id),
+      ...toolView(state.tools, results, call_id),
     });
     entries.push({
       type: "streaming",
