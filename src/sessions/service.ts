@@ -146,24 +146,10 @@ export class SessionService implements AgentService {
       return fail("validation_failed", `profile: unknown sandbox profile ${profile}`);
     }
     const now = this.now;
-    const row: SessionRow = {
-      id: newId("ses", now),
-      user_id: user.id,
-      project_id: project.value.id,
-      title: "",
-      model,
-      profile,
-      pi_session_file: null,
-      pi_session_id: null,
-      status: "starting",
-      last_seq: 0,
-      created_at: now,
-      updated_at: now,
-      closed_at: null,
-      proc_id: null,
-      parent_id: null,
-      last_active_at: now,
-    };
+    const row = newSessionRow(
+      { user_id: user.id, project_id: project.value.id, title: "", model, profile, parent_id: null },
+      now,
+    );
     this.repo.insert(row);
     this.publish(row, [{ event: "session.created", model }]);
     const link = await this.ensureAgent(user.username, row, false);
@@ -270,21 +256,7 @@ export class SessionService implements AgentService {
     if (!target) return fail("not_found", "no such user message in this session");
     const userIndex = messages.slice(0, at).filter((m) => m.role === "user").length;
     const now = this.now;
-    const fork: SessionRow = {
-      ...row,
-      id: newId("ses", now),
-      title: `${row.title || "Session"} (fork)`,
-      status: "starting",
-      last_seq: 0,
-      created_at: now,
-      updated_at: now,
-      closed_at: null,
-      proc_id: null,
-      parent_id: row.id,
-      last_active_at: now,
-      pi_session_file: null,
-      pi_session_id: null,
-    };
+    const fork = newSessionRow({ ...row, title: `${row.title || "Session"} (fork)`, parent_id: row.id }, now);
     this.repo.insert(fork);
     this.publish(fork, [
       { event: "session.created", model: fork.model ?? undefined },
@@ -505,4 +477,29 @@ export function autoTitle(text: string): string {
   const cut = line.slice(0, 60);
   const space = cut.lastIndexOf(" ");
   return `${(space > 30 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/** A session row as it starts: no agent process yet, no events, no pi session file. */
+function newSessionRow(
+  base: Pick<SessionRow, "user_id" | "project_id" | "title" | "model" | "profile" | "parent_id">,
+  now: number,
+): SessionRow {
+  return {
+    id: newId("ses", now),
+    user_id: base.user_id,
+    project_id: base.project_id,
+    title: base.title,
+    model: base.model,
+    profile: base.profile,
+    parent_id: base.parent_id,
+    pi_session_file: null,
+    pi_session_id: null,
+    status: "starting",
+    last_seq: 0,
+    created_at: now,
+    updated_at: now,
+    closed_at: null,
+    proc_id: null,
+    last_active_at: now,
+  };
 }
