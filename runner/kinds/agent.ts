@@ -36,11 +36,11 @@ export const agentKind: ProcessKindImpl = {
         streamTrace?.record(e.proc, e.seq, body.event, stdout.arrivedAt());
       },
     });
-    // A fork starts on a copy of another session's pi files and branches once pi has loaded them;
-    // commands wait for the branch so a first prompt cannot land on the unforked history.
-    const forkAt = spawn?.fork_at;
     // Every launch announces its state once pi answers (`session.state`: model, thinking level, …).
-    const forked: Promise<unknown> = pi.ready().then(async (ready) => {
+    // A fork starts on a copy of another session's pi files and branches once pi has loaded them;
+    // commands wait for that, so a first prompt cannot land on the unforked history.
+    const forkAt = spawn?.fork_at;
+    const started: Promise<unknown> = pi.ready().then(async (ready) => {
       if (!ready.ok || forkAt === undefined) return;
       const r = await pi.forkAt(forkAt);
       if (!r.ok) emit({ event: "agent", body: { event: "agent.error", error: r.error, recoverable: false } });
@@ -60,7 +60,7 @@ export const agentKind: ProcessKindImpl = {
           return fail("unknown_command", "unknown agent command");
         const parsed = v.safeParse(agentCommandSchemas[cmd], raw);
         if (!parsed.success) return fail("validation_failed", `${cmd}: ${parsed.issues[0].message}`);
-        await forked;
+        await started;
         return pi.handle(parsed.output);
       },
     };

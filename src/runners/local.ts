@@ -113,7 +113,7 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
         return ok(client);
       }
       // The old socket of a dead runner, until the new runner replaces it: keep waiting.
-      if (pidFileProcessAlive(files.pidFile) && readPid(files.pidFile) === proc.pid) return connected;
+      if (readPid(files.pidFile) === proc.pid) return connected;
     }
     await Bun.sleep(wait);
     wait = Math.min(wait * 2, 100);
