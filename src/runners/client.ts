@@ -56,6 +56,7 @@ export class RunnerClient {
   private state: ConnectionState = "connecting";
   private backoff: number;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private reopening: Promise<Result<void>> | null = null;
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
   private readonly fileListeners = new Set<(e: FileWatchEvent) => void>();
   runnerPid: number | null = null;
@@ -95,9 +96,7 @@ export class RunnerClient {
       clearTimeout(this.reconnectTimer);
       this.reconnectTimer = null;
     }
-    const r = await this.open();
-    if (!r.ok) this.scheduleReconnect();
-    return r.ok;
+    return (await this.reopen()).ok;
   }
 
   /** Drop the current connection and resume on a new one (also what happens after a network loss). */
@@ -268,11 +267,21 @@ export class RunnerClient {
     if (this.state === "closed" || this.reconnectTimer) return;
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 5000);
-    this.reconnectTimer = setTimeout(async () => {
+    this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
-      if (this.state === "closed") return;
-      const r = await this.open();
-      if (!r.ok) this.scheduleReconnect();
+      if (this.state !== "closed") void this.reopen();
     }, delay);
+  }
+
+  /** One reconnection attempt at a time, whether the backoff timer or `reconnectNow` asked for it. */
+  private reopen(): Promise<Result<void>> {
+    this.reopening ??= this.open()
+      .catch((e: unknown) => fail("runner_unavailable", `reconnect failed: ${(e as Error).message}`))
+      .then((r) => {
+        this.reopening = null;
+        if (!r.ok) this.scheduleReconnect();
+        return r;
+      });
+    return this.reopening;
   }
 }
