@@ -8,7 +8,7 @@
  */
 import { loadavg } from "node:os";
 import type { RunnerEvent } from "../src/protocol/runner.ts";
-import { RUNNER_RUNTIME_ENV } from "../src/runners/local.ts";
+import { RUNNER_RUNTIME_ENV } from "../src/shared/runner-layout.ts";
 import { EventLog, startLocalRunner } from "../test/runner/harness.ts";
 import { privateMb } from "./stream/procs.ts";
 

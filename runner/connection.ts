@@ -1,5 +1,4 @@
 import * as v from "valibot";
-import type { Logger } from "../src/log.ts";
 import { type ErrorBody, fail, type Result } from "../src/protocol/errors.ts";
 import {
   MAX_LINE_BYTES,
@@ -7,7 +6,8 @@ import {
   RUNNER_PROTOCOL_VERSION,
   RunnerRequestSchema,
 } from "../src/protocol/runner.ts";
-import { encodeLine, LineDecoder } from "../src/runners/lines.ts";
+import { encodeLine, LineDecoder } from "../src/shared/lines.ts";
+import type { Logger } from "../src/shared/log.ts";
 import { FilesRoute } from "./files-route.ts";
 import { handleRequest, type RunnerState } from "./ops.ts";
 import type { Subscription, SubscriptionSink } from "./process-table.ts";

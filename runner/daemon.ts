@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { Logger } from "../src/log.ts";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
-import type { RunnerFiles } from "../src/runners/layout.ts";
+import type { Logger } from "../src/shared/log.ts";
+import type { RunnerFiles } from "../src/shared/runner-layout.ts";
 import { RunnerConnection } from "./connection.ts";
 import { IdleCollector } from "./idle-gc.ts";
 import type { Launcher } from "./launcher.ts";

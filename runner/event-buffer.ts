@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import type { RunnerEvent, RunnerEventBody } from "../src/protocol/runner.ts";
-import { encodeLine } from "../src/runners/lines.ts";
+import { encodeLine } from "../src/shared/lines.ts";
 
 /** An event stamped with its seq and already encoded as one wire line (encoded once, sent many times). */
 export interface BufferedLine {

@@ -1,8 +1,8 @@
 import { realpathSync } from "node:fs";
-import { commandFor } from "../src/paths.ts";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
-import type { OutputStream } from "./kinds/index.ts";
-import { commandPid } from "./proctree.ts";
+import { commandFor } from "../src/shared/paths.ts";
+import { commandPid } from "../src/shared/proctree.ts";
+import type { OutputStream } from "./kinds/kind.ts";
 
 /** What to run, already validated (project confined to the workspace). */
 export interface LaunchSpec {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bun
 import * as v from "valibot";
-import { createLogger, type LogFormat, type LogLevel } from "../src/log.ts";
 import { userName } from "../src/protocol/runner.ts";
-import { multiUserRunnerFiles, singleUserRunnerFiles, workspaceFor } from "../src/runners/layout.ts";
+import { createLogger, type LogFormat, type LogLevel } from "../src/shared/log.ts";
+import { multiUserRunnerFiles, singleUserRunnerFiles, workspaceFor } from "../src/shared/runner-layout.ts";
 import { startRunnerDaemon } from "./daemon.ts";
 import { SandboxLauncher } from "./launcher.ts";
 

@@ -1,9 +1,9 @@
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { RUNNER_PROTOCOL_VERSION, type RunnerRequest, type RunnerStatus } from "../src/protocol/runner.ts";
-import { VERSION } from "../src/version.ts";
+import { rssBytes } from "../src/shared/proctree.ts";
+import { VERSION } from "../src/shared/version.ts";
 import type { IdleCollector } from "./idle-gc.ts";
 import type { ProcessTable, SubscriptionSink } from "./process-table.ts";
-import { rssBytes } from "./proctree.ts";
 
 export interface RunnerState {
   user: string;

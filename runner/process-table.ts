@@ -1,7 +1,7 @@
-import type { Logger } from "../src/log.ts";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { newId } from "../src/protocol/ids.ts";
 import type { ProcessInfo, RunnerRequest } from "../src/protocol/runner.ts";
+import type { Logger } from "../src/shared/log.ts";
 import { agentLaunchSpec } from "./kinds/agent-launch.ts";
 import type { Launcher, LaunchSpec } from "./launcher.ts";
 import { SupervisedProcess } from "./supervised.ts";

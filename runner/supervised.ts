@@ -1,4 +1,3 @@
-import type { Logger } from "../src/log.ts";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import type {
   AgentSpawn,
@@ -8,10 +7,11 @@ import type {
   RunnerEvent,
   RunnerEventBody,
 } from "../src/protocol/runner.ts";
+import type { Logger } from "../src/shared/log.ts";
+import { killTree } from "../src/shared/proctree.ts";
 import { EventBuffer } from "./event-buffer.ts";
 import { type KindTranslator, PROCESS_KIND_IMPLS } from "./kinds/index.ts";
 import type { ExitStatus, LaunchedProcess, Launcher, LaunchSpec } from "./launcher.ts";
-import { killTree } from "./proctree.ts";
 
 export type ProcessState = "running" | "restarting" | "exited";
 

@@ -6,7 +6,7 @@ import { doctorCommand } from "./cli/doctor.ts";
 import { installCommand, uninstallCommand } from "./cli/install.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { userCommand } from "./cli/user.ts";
-import { VERSION } from "./version.ts";
+import { VERSION } from "./shared/version.ts";
 
 type Command = (argv: string[]) => Promise<number>;
 

@@ -7,10 +7,10 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
-import { createLogger } from "../../src/log.ts";
-import { dataPaths } from "../../src/paths.ts";
-import { singleUserRunnerFiles } from "../../src/runners/layout.ts";
 import { startServer } from "../../src/server/start.ts";
+import { createLogger } from "../../src/shared/log.ts";
+import { dataPaths } from "../../src/shared/paths.ts";
+import { singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
 import { tempHome } from "../../test/http/harness.ts";
 import { stopLocalRunner } from "../../test/terminals/harness.ts";
 

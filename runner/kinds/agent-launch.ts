@@ -1,9 +1,9 @@
 import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { isCompiled, sourceRoot } from "../../src/paths.ts";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { AgentSpawn } from "../../src/protocol/runner.ts";
+import { isCompiled, sourceRoot } from "../../src/shared/paths.ts";
 import type { LaunchSpec } from "../launcher.ts";
 
 /** Where things appear inside the sandbox for an agent. */

@@ -4,7 +4,7 @@ import { fail } from "../../src/protocol/errors.ts";
 import { PiProcess } from "../pi/process.ts";
 import type { PiIo } from "../pi/rpc-channel.ts";
 import { stdoutPipe, streamTrace } from "../trace.ts";
-import type { ProcessKindImpl } from "./index.ts";
+import type { ProcessKindImpl } from "./kind.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,4 +1,4 @@
-import type { ProcessKindImpl } from "./index.ts";
+import type { ProcessKindImpl } from "./kind.ts";
 
 /** Bytes in, bytes out: each chunk becomes one `output` event, base64-encoded. */
 export const rawKind: ProcessKindImpl = {

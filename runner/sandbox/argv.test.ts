@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SandboxPolicy } from "../../src/protocol/sandbox.ts";
+import { loadProfile } from "../../src/shared/profiles.ts";
 import { buildBwrapArgv, buildSandboxEnv, type SandboxRunOptions } from "./argv.ts";
-import { loadProfile } from "./profile.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "octo-argv-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

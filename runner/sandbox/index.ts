@@ -4,6 +4,13 @@
  * (`buildSeccompFilter()`) as descriptor `SANDBOX.seccompFd`; in proxy mode host `startEgressProxy`
  * on the socket passed as `egressSocket`. `prepareRun` + `executeRun` do all of that.
  */
+
+export {
+  defaultOverrideDirs,
+  loadProfile,
+  parseProfile,
+  SYSTEM_PROFILES_DIR,
+} from "../../src/shared/profiles.ts";
 export {
   buildBwrapArgv,
   buildSandboxEnv,
@@ -17,12 +24,5 @@ export { type EgressProxy, resolverWithOverrides, startEgressProxy } from "./egr
 export { RESERVED_ENV, SANDBOX } from "./layout.ts";
 export { mergeProjectPolicy } from "./merge.ts";
 export { locateTools, projectPolicy, resolveProject, validateExtraBinds } from "./prepare.ts";
-export {
-  defaultOverrideDirs,
-  listProfiles,
-  loadProfile,
-  parseProfile,
-  SYSTEM_PROFILES_DIR,
-} from "./profile.ts";
 export { describeRun, executeRun, type PreparedRun, prepareRun } from "./run.ts";
 export { buildSeccompFilter } from "./seccomp.ts";

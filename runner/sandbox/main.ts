@@ -1,8 +1,8 @@
 #!/usr/bin/env bun
 import type { ErrorBody } from "../../src/protocol/errors.ts";
+import { listProfiles } from "../../src/shared/profiles.ts";
 import { runCheck } from "./check.ts";
 import { parseRunArgs, USAGE } from "./cli-args.ts";
-import { listProfiles } from "./profile.ts";
 import { describeRun, executeRun, prepareRun } from "./run.ts";
 
 /** Exit status when octo-sandbox itself refuses or fails (as `env` and container runtimes do). */

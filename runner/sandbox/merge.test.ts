@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { SandboxPolicy } from "../../src/protocol/sandbox.ts";
+import { parseProfile } from "../../src/shared/profiles.ts";
 import { mergeProjectPolicy } from "./merge.ts";
-import { parseProfile } from "./profile.ts";
 
 function profile(text: string): SandboxPolicy {
   const parsed = parseProfile("base", text, "base.toml");

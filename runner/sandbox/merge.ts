@@ -7,8 +7,8 @@ import {
   ProjectPolicyFileSchema,
   type SandboxPolicy,
 } from "../../src/protocol/sandbox.ts";
-import { normalizeAllowPattern, patternCovers } from "./egress/host.ts";
-import { describeIssues, parseToml, unenforceableKeys } from "./profile.ts";
+import { normalizeAllowPattern, patternCovers } from "../../src/shared/hosts.ts";
+import { describeIssues, parseToml, unenforceableKeys } from "../../src/shared/profiles.ts";
 
 const pathCovers = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}/`);
 

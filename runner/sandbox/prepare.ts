@@ -2,10 +2,10 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync 
 import { join } from "node:path";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { SandboxPolicy } from "../../src/protocol/sandbox.ts";
+import { loadProfile, type ProfileSourceOptions } from "../../src/shared/profiles.ts";
 import type { ReadOnlyBind, SandboxTools } from "./argv.ts";
 import { PROTECTED_DESTINATIONS } from "./layout.ts";
 import { mergeProjectPolicy } from "./merge.ts";
-import { loadProfile, type ProfileSourceOptions } from "./profile.ts";
 
 const SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

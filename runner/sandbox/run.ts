@@ -4,12 +4,12 @@ import { homedir, tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { SandboxPolicy } from "../../src/protocol/sandbox.ts";
+import { defaultOverrideDirs } from "../../src/shared/profiles.ts";
 import { buildBwrapArgv, buildSandboxEnv, relayForwards, type SandboxRunOptions } from "./argv.ts";
 import type { RunRequest } from "./cli-args.ts";
 import { type EgressProxy, resolverWithOverrides, startEgressProxy } from "./egress/proxy.ts";
 import { SANDBOX } from "./layout.ts";
 import { locateTools, projectPolicy, resolveProject, validateExtraBinds } from "./prepare.ts";
-import { defaultOverrideDirs } from "./profile.ts";
 import { buildSeccompFilter } from "./seccomp.ts";
 
 export interface PreparedRun {

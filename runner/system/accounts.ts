@@ -11,7 +11,7 @@ import {
 import * as v from "valibot";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import { userName } from "../../src/protocol/runner.ts";
-import { homeFor, LINUX_NAME_MAX, linuxUserFor, workspaceFor } from "../../src/runners/layout.ts";
+import { homeFor, LINUX_NAME_MAX, linuxUserFor, workspaceFor } from "../../src/shared/runner-layout.ts";
 
 /** A platform user's Linux account, as the system component sees it. */
 export interface Account {

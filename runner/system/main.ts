@@ -1,10 +1,10 @@
 import { chmodSync, chownSync, existsSync, readdirSync, rmSync } from "node:fs";
 import * as v from "valibot";
-import type { Logger } from "../../src/log.ts";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import { MAX_LINE_BYTES, type SystemRequest, SystemRequestSchema } from "../../src/protocol/runner.ts";
-import { systemSocketPath } from "../../src/runners/layout.ts";
-import { encodeLine, LineDecoder } from "../../src/runners/lines.ts";
+import { encodeLine, LineDecoder } from "../../src/shared/lines.ts";
+import type { Logger } from "../../src/shared/log.ts";
+import { systemSocketPath } from "../../src/shared/runner-layout.ts";
 import { Wire } from "../wire.ts";
 import { deleteAccount, ensureAccount, groupId, lookupAccount, validateName } from "./accounts.ts";
 import { RunnerSupervisor, systemdIsPid1 } from "./supervisor.ts";

@@ -10,18 +10,18 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import type { Logger } from "../../src/log.ts";
-import { commandFor } from "../../src/paths.ts";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { SystemResult } from "../../src/protocol/runner.ts";
+import type { Logger } from "../../src/shared/log.ts";
+import { commandFor } from "../../src/shared/paths.ts";
+import { isAlive } from "../../src/shared/proctree.ts";
 import {
   multiUserRunnerFiles,
   newHandshakeSecret,
+  RUNNER_RUNTIME_ENV,
   runnersDir,
   serverSecretsDir,
-} from "../../src/runners/layout.ts";
-import { RUNNER_RUNTIME_ENV } from "../../src/runners/local.ts";
-import { isAlive } from "../proctree.ts";
+} from "../../src/shared/runner-layout.ts";
 import { socketAnswers } from "../wire.ts";
 import type { Account } from "./accounts.ts";
 

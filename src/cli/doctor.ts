@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { commandFor } from "../paths.ts";
+import { commandFor } from "../shared/paths.ts";
 
 /**
  * `octo doctor --isolation`: run the sandbox escape battery (`octo-sandbox check`) on this machine

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { install, plannedFiles, type Step, uninstall } from "../install/system.ts";
 import { DEFAULT_LAYOUT, type InstallLayout } from "../install/units.ts";
-import { isCompiled } from "../paths.ts";
+import { isCompiled } from "../shared/paths.ts";
 
 const USAGE = `usage: octo install [--bin-dir DIR] [--user NAME] [--dry-run [--output DIR]]
        octo uninstall [--purge] [--user NAME]

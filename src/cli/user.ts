@@ -4,7 +4,7 @@ import { resetPassword } from "../auth/accounts.ts";
 import { generatePassword } from "../auth/passwords.ts";
 import { createUser, publicUser } from "../auth/users.ts";
 import { loadConfig } from "../config/index.ts";
-import { dataPaths } from "../paths.ts";
+import { dataPaths } from "../shared/paths.ts";
 import { openMainDb } from "../storage/main-db.ts";
 import { usersRepo } from "../storage/users.ts";
 import { printJson, readPasswordFromStdin, userRows } from "./format.ts";

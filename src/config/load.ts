@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as v from "valibot";
-import { defaultDirs, expandHome } from "../paths.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
+import { defaultDirs, expandHome } from "../shared/paths.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 
 export interface LoadedConfig extends Config {

@@ -1,6 +1,6 @@
-import type { Logger } from "../log.ts";
 import { ok, type Result } from "../protocol/errors.ts";
 import type { FileChange, FilesChangesEvent, FileWatchEvent } from "../protocol/files.ts";
+import type { Logger } from "../shared/log.ts";
 import type { FileRunner, ProjectFiles } from "./access.ts";
 
 /** One socket's end of a project watch. `send` reports backpressure like a mux sink. */

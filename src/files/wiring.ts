@@ -1,5 +1,5 @@
-import type { Logger } from "../log.ts";
 import type { ChannelHandler } from "../mux/connection.ts";
+import type { Logger } from "../shared/log.ts";
 import { type FileAccessWiring, fileAccess } from "./access.ts";
 import { filesChannel } from "./channel.ts";
 import { ProjectWatches } from "./watches.ts";

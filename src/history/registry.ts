@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { dataPaths } from "../paths.ts";
+import { dataPaths } from "../shared/paths.ts";
 import { HistoryStore } from "./store.ts";
 
 /**

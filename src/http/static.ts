@@ -1,8 +1,8 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia } from "elysia";
-import { isCompiled, sourceRoot } from "../paths.ts";
 import type { ServerContext } from "../server/context.ts";
+import { isCompiled, sourceRoot } from "../shared/paths.ts";
 import { errorResponse } from "./errors.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { RUNNER_RUNTIME_ENV } from "../runners/local.ts";
+import { RUNNER_RUNTIME_ENV } from "../shared/runner-layout.ts";
 
 /**
  * The files `octo install` writes: systemd units, tmpfiles.d, and the system config. Pure text from a

@@ -1,8 +1,8 @@
 import type { Database } from "bun:sqlite";
 import type { LlmProviderConfig } from "../config/schema.ts";
-import type { Logger } from "../log.ts";
 import { type ErrorCode, fail, ok, type Result } from "../protocol/errors.ts";
 import type { ModelSpec, ProviderKind } from "../protocol/llm.ts";
+import type { Logger } from "../shared/log.ts";
 import { llmUsageRepo } from "../storage/llm.ts";
 import { findProvider, type LlmProvider, resolveKey } from "./providers.ts";
 import type { TokenScope, TokenStore } from "./tokens.ts";

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { LoadedConfig } from "../config/index.ts";
-import type { Logger } from "../log.ts";
 import type { Result } from "../protocol/errors.ts";
+import type { Logger } from "../shared/log.ts";
 import { type PiModelsFile, type PiModelsOptions, piLlmEnv, piModels } from "./pi-config.ts";
 import { ensureProviders, type LlmProvider, listProviders, type ProviderDeps } from "./providers.ts";
 import { createLlmProxy, type LlmProxy } from "./proxy.ts";

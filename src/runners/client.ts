@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
-import type { Logger } from "../log.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import {
   type FileOp,
@@ -19,6 +18,7 @@ import {
   RunnerResultSchemas,
   type SpawnParams,
 } from "../protocol/runner.ts";
+import type { Logger } from "../shared/log.ts";
 import { RpcChannel } from "./rpc.ts";
 
 export interface RunnerClientOptions {

@@ -1,11 +1,11 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { isAlive } from "../../runner/proctree.ts";
-import type { Logger } from "../log.ts";
-import { commandFor } from "../paths.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
+import type { Logger } from "../shared/log.ts";
+import { commandFor } from "../shared/paths.ts";
+import { isAlive } from "../shared/proctree.ts";
+import { newHandshakeSecret, RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../shared/runner-layout.ts";
 import { RunnerClient } from "./client.ts";
-import { newHandshakeSecret, singleUserRunnerFiles } from "./layout.ts";
 
 export interface LocalRunnerOptions {
   /** The runner's user label (single-user mode has one user). */
@@ -28,13 +28,6 @@ export function answers(socket: string): Promise<boolean> {
     s.once("error", () => resolve(false));
   });
 }
-
-/**
- * JavaScriptCore without its JIT: a runner is I/O glue, mostly idle, and one runs per user. Measured
- * (bench/runner.ts): idle RSS 36 MB instead of 41–48, 42 MB instead of 55 with 100 processes, while
- * request round trips and PTY echo stay well under a millisecond at p50.
- */
-export const RUNNER_RUNTIME_ENV = { BUN_JSC_useJIT: "0" } as const;
 
 /**
  * The runner gets the user's ordinary environment, not the server's: provider keys and `OCTO_*`

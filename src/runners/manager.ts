@@ -1,9 +1,9 @@
 import * as v from "valibot";
-import type { Logger } from "../log.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { userName } from "../protocol/runner.ts";
+import type { Logger } from "../shared/log.ts";
+import { multiUserRunnerFiles, singleUserRunnerFiles, systemSocketPath } from "../shared/runner-layout.ts";
 import { RunnerClient } from "./client.ts";
-import { multiUserRunnerFiles, singleUserRunnerFiles, systemSocketPath } from "./layout.ts";
 import { answers, ensureLocalRunner, pidFileProcessAlive } from "./local.ts";
 import { SystemClient } from "./system-client.ts";
 

@@ -2,7 +2,7 @@ import { connect, type Socket } from "node:net";
 import * as v from "valibot";
 import { type ErrorCode, fail, ok, type Result } from "../protocol/errors.ts";
 import { MAX_LINE_BYTES, ResponseSchema } from "../protocol/runner.ts";
-import { encodeLine, LineDecoder } from "./lines.ts";
+import { encodeLine, LineDecoder } from "../shared/lines.ts";
 
 /**
  * The client end of a JSON-lines request/response channel (runner or system component).

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { LoadedConfig } from "../config/index.ts";
-import type { Logger } from "../log.ts";
 import type { RunnerManager } from "../runners/manager.ts";
+import type { Logger } from "../shared/log.ts";
 import type { TerminalService } from "../terminals/service.ts";
 import type { Services } from "./services.ts";
 

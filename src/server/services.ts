@@ -1,4 +1,3 @@
-import { listProfiles } from "../../runner/sandbox/index.ts";
 import { parseDuration } from "../config/index.ts";
 import { HistoryRegistry } from "../history/registry.ts";
 import { pickableModels } from "../llm/providers.ts";
@@ -7,6 +6,7 @@ import { runnerProjectFolders } from "../projects/folders.ts";
 import type { ProjectDeps } from "../projects/service.ts";
 import { SessionHub } from "../sessions/hub.ts";
 import { SessionService } from "../sessions/service.ts";
+import { listProfiles } from "../shared/profiles.ts";
 import type { ServerContext } from "./context.ts";
 
 /** The domain services behind the HTTP routes and the mux, built once at start-up. */

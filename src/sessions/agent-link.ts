@@ -1,11 +1,11 @@
 import * as v from "valibot";
 import type { HistoryStore, SessionRef } from "../history/store.ts";
-import type { Logger } from "../log.ts";
 import type { AgentCommand } from "../protocol/agent-commands.ts";
 import { type AgentEvent, agentEventSchema } from "../protocol/agent-events.ts";
 import type { Result } from "../protocol/errors.ts";
 import type { RunnerEvent } from "../protocol/runner.ts";
 import type { RunnerClient } from "../runners/client.ts";
+import type { Logger } from "../shared/log.ts";
 import type { SessionHub } from "./hub.ts";
 
 export interface AgentLinkDeps {

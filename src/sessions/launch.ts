@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { workspaceFor } from "../runners/layout.ts";
 import { LOCAL_RUNNER_USER } from "../runners/manager.ts";
 import type { ServerMode } from "../server/context.ts";
+import { workspaceFor } from "../shared/runner-layout.ts";
 
 /** The placeholder the runner replaces with the in-sandbox LLM relay URL when it writes models.json. */
 export const LLM_URL_PLACEHOLDER = "@OCTO_LLM_URL@";

@@ -1,8 +1,8 @@
-import type { Logger } from "../log.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
 import type { TerminalInfo } from "../protocol/terminal.ts";
 import type { RunnerClient } from "../runners/client.ts";
+import type { Logger } from "../shared/log.ts";
 import { parseTerminalTag, terminalTag } from "./tags.ts";
 import { Terminal } from "./terminal.ts";
 import type { Viewer } from "./viewers.ts";

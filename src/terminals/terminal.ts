@@ -1,8 +1,8 @@
-import type { Logger } from "../log.ts";
 import { ok, type Result } from "../protocol/errors.ts";
 import type { RunnerEvent } from "../protocol/runner.ts";
 import type { TerminalInfo } from "../protocol/terminal.ts";
 import type { RunnerClient } from "../runners/client.ts";
+import type { Logger } from "../shared/log.ts";
 import { Scrollback } from "./scrollback.ts";
 import { type ExitInfo, type Viewer, ViewerSet } from "./viewers.ts";
 

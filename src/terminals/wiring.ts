@@ -1,9 +1,9 @@
 import type { Database } from "bun:sqlite";
-import type { Logger } from "../log.ts";
 import { fail, ok } from "../protocol/errors.ts";
 import type { RunnerManager } from "../runners/manager.ts";
 import type { ServerMode } from "../server/context.ts";
 import { placementFor } from "../sessions/launch.ts";
+import type { Logger } from "../shared/log.ts";
 import { projectsRepo } from "../storage/projects.ts";
 import { TerminalService } from "./service.ts";
 

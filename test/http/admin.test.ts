@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dataPaths } from "../../src/paths.ts";
 import type { AdminStatus, User } from "../../src/protocol/api.ts";
+import { dataPaths } from "../../src/shared/paths.ts";
 import { Client } from "./client.ts";
 import { addUser, startTestServer, type TestServer } from "./harness.ts";
 

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isAlive } from "../../runner/proctree.ts";
 import { adminSocketPath } from "../../src/admin/socket.ts";
 import { loadConfig } from "../../src/config/index.ts";
-import { createLogger } from "../../src/log.ts";
-import { singleUserRunnerFiles } from "../../src/runners/layout.ts";
 import { type RunningServer, startServer } from "../../src/server/start.ts";
+import { createLogger } from "../../src/shared/log.ts";
+import { isAlive } from "../../src/shared/proctree.ts";
+import { singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
 
 export interface TestServer {
   server: RunningServer;

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
 import { createLlmService, type LlmService } from "../../src/llm/service.ts";
-import { createLogger } from "../../src/log.ts";
 import { newId } from "../../src/protocol/ids.ts";
+import { createLogger } from "../../src/shared/log.ts";
 import { openMainDb } from "../../src/storage/main-db.ts";
 import { usersRepo } from "../../src/storage/users.ts";
 

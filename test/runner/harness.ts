@@ -1,10 +1,14 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { commandFor } from "../../src/paths.ts";
 import type { RunnerEvent } from "../../src/protocol/runner.ts";
 import { RunnerClient } from "../../src/runners/client.ts";
-import { newHandshakeSecret, type RunnerFiles, singleUserRunnerFiles } from "../../src/runners/layout.ts";
 import { RpcChannel } from "../../src/runners/rpc.ts";
+import { commandFor } from "../../src/shared/paths.ts";
+import {
+  newHandshakeSecret,
+  type RunnerFiles,
+  singleUserRunnerFiles,
+} from "../../src/shared/runner-layout.ts";
 
 /** Resolves when `check()` holds; `tick` wakes it (an event arrived). Fails after `ms`. */
 export function until<T>(
@@ -183,7 +187,7 @@ export async function waitUntil<T>(
 /** A bare socket speaking lines, for protocol-level bad-input tests. */
 export async function rawLines(socketPath: string) {
   const { connect } = await import("node:net");
-  const { LineDecoder } = await import("../../src/runners/lines.ts");
+  const { LineDecoder } = await import("../../src/shared/lines.ts");
   const socket = connect(socketPath);
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());

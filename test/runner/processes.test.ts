@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { descendants, isAlive } from "../../runner/proctree.ts";
 import type { RunnerClient } from "../../src/runners/client.ts";
+import { descendants, isAlive } from "../../src/shared/proctree.ts";
 import { EventLog, type LocalRunner, startLocalRunner, waitUntil } from "./harness.ts";
 
 /** Spawn/PTY/kill/exit/restart/cap through a real octo-runner process and the real sandbox. */

@@ -1,9 +1,9 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { isAlive } from "../../runner/proctree.ts";
-import { commandFor } from "../../src/paths.ts";
-import { singleUserRunnerFiles } from "../../src/runners/layout.ts";
+import { commandFor } from "../../src/shared/paths.ts";
+import { isAlive } from "../../src/shared/proctree.ts";
+import { singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
 
 /**
  * Single-user `octo serve`: starts one detached runner as the invoking user; a restarted server

@@ -9,12 +9,12 @@ import {
   rmSync,
   statSync,
 } from "node:fs";
-import { isAlive } from "../../runner/proctree.ts";
-import { createLogger } from "../../src/log.ts";
-import { commandFor } from "../../src/paths.ts";
-import { multiUserRunnerFiles, systemSocketPath } from "../../src/runners/layout.ts";
 import { createRunnerManager, type RunnerManager } from "../../src/runners/manager.ts";
 import { SystemClient } from "../../src/runners/system-client.ts";
+import { createLogger } from "../../src/shared/log.ts";
+import { commandFor } from "../../src/shared/paths.ts";
+import { isAlive } from "../../src/shared/proctree.ts";
+import { multiUserRunnerFiles, systemSocketPath } from "../../src/shared/runner-layout.ts";
 import { EventLog, rawLines, waitUntil } from "./harness.ts";
 
 /**

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { SandboxLauncher } from "../../runner/launcher.ts";
 import { ProcessTable } from "../../runner/process-table.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../src/shared/log.ts";
 import { waitUntil } from "./harness.ts";
 
 /** The process table in-process, with the real sandbox launcher. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { singleUserRunnerFiles } from "../../src/runners/layout.ts";
+import { singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
 import { Client } from "../http/client.ts";
 import { startServerIn } from "../http/harness.ts";
 import { AgentTab, assertGapFree, createProject, piOf, type SessionWorld, startWorld } from "./harness.ts";

@@ -2,7 +2,12 @@ import { lookup } from "node:dns/promises";
 import { appendFileSync } from "node:fs";
 import { connect, createServer, isIP, type Server, type Socket } from "node:net";
 import type { EgressLogLine } from "../../../src/protocol/sandbox.ts";
-import { hostAllowed, isPrivateAddress, type NormalizedHost, normalizeHost } from "./host.ts";
+import {
+  hostAllowed,
+  isPrivateAddress,
+  type NormalizedHost,
+  normalizeHost,
+} from "../../../src/shared/hosts.ts";
 import { type ProxyRequest, parseProxyRequest } from "./request.ts";
 
 export interface EgressPolicy {

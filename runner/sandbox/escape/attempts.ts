@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { CheckRow } from "../../../src/protocol/sandbox.ts";
+import { loadProfile, SYSTEM_PROFILES_DIR } from "../../../src/shared/profiles.ts";
 import { SANDBOX } from "../layout.ts";
-import { loadProfile, SYSTEM_PROFILES_DIR } from "../profile.ts";
 import type { EscapeFixture } from "./fixture.ts";
 import { PROBE_INSIDE, type ProbeResult, type ProbeSpec, runProbe, startProbe } from "./probe-run.ts";
 

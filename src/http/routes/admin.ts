@@ -2,7 +2,6 @@ import { Elysia } from "elysia";
 import { deleteUser, resetPassword, setUserDisabled } from "../../auth/accounts.ts";
 import { createInvite, publicInvite, revokeInvite } from "../../auth/invites.ts";
 import { createUser, publicUser } from "../../auth/users.ts";
-import { dataPaths } from "../../paths.ts";
 import {
   type AdminStatus,
   CreateInviteBody,
@@ -12,6 +11,7 @@ import {
 } from "../../protocol/api.ts";
 import { OctoError, type Result } from "../../protocol/errors.ts";
 import type { ServerContext } from "../../server/context.ts";
+import { dataPaths } from "../../shared/paths.ts";
 import { invitesRepo } from "../../storage/invites.ts";
 import { sessionsOverview } from "../../storage/sessions-overview.ts";
 import { usersRepo } from "../../storage/users.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { hostAllowed, isPrivateAddress, normalizeAllowPattern, normalizeHost } from "./host.ts";
+import { hostAllowed, isPrivateAddress, normalizeAllowPattern, normalizeHost } from "./hosts.ts";
 
 const host = (raw: string) => {
   const r = normalizeHost(raw);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { listProfiles, loadProfile, parseProfile } from "./profile.ts";
+import { listProfiles, loadProfile, parseProfile } from "./profiles.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "octo-profiles-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

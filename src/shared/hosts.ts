@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { fail, ok, type Result } from "../../../src/protocol/errors.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
 
 const FORBIDDEN_IN_HOST = new Set(["%", "@", "/", "\\", "?", "#"]);
 

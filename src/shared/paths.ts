@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 export const isCompiled = (): boolean => import.meta.path.startsWith("/$bunfs/");
 
 /** Repository root when running from source (this file is src/paths.ts). */
-export const sourceRoot = (): string => resolve(import.meta.dir, "..");
+export const sourceRoot = (): string => resolve(import.meta.dir, "../..");
 
 export function expandHome(path: string, home = homedir()): string {
   if (path === "~") return home;

@@ -5,9 +5,9 @@ import defaultToml from "../../profiles/default.toml" with { type: "text" };
 import minimalToml from "../../profiles/minimal.toml" with { type: "text" };
 import openToml from "../../profiles/open.toml" with { type: "text" };
 import strictToml from "../../profiles/strict.toml" with { type: "text" };
-import { fail, ok, type Result } from "../../src/protocol/errors.ts";
-import { ProfileFileSchema, type SandboxPolicy } from "../../src/protocol/sandbox.ts";
-import { normalizeAllowPattern } from "./egress/host.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import { ProfileFileSchema, type SandboxPolicy } from "../protocol/sandbox.ts";
+import { normalizeAllowPattern } from "./hosts.ts";
 
 /** Profiles compiled into the binary; files in the override directories replace them by name. */
 const EMBEDDED: Record<string, string> = {
