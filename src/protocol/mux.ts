@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { type AgentCommand, agentCommandSchemas, isAgentCommandName } from "./agent-commands.ts";
 import { type AgentEvent, agentEventSchema, errorBodySchema } from "./agent-events.ts";
+import { describeIssues } from "./decode.ts";
 import type { ErrorBody, ErrorCode } from "./errors.ts";
 import { idSchema } from "./ids.ts";
 import { type TerminalEvent, terminalEventSchema } from "./terminal.ts";
@@ -82,15 +83,6 @@ export type FrameResult = { readonly ok: true; readonly frame: ClientFrame } | F
 
 const frameError = (code: ErrorCode, message: string, at: { id?: string; ch?: string; cmd?: string } = {}) =>
   ({ ok: false, error: { code, message }, ...at }) as FrameError;
-
-const describeIssues = (issues: readonly v.BaseIssue<unknown>[]) =>
-  issues
-    .slice(0, 3)
-    .map((i) => {
-      const path = v.getDotPath(i);
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join("; ");
 
 /** Decode one client frame. Never throws; every failure names a stable code. */
 export function decodeClientFrame(raw: string): FrameResult {

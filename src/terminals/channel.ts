@@ -1,18 +1,10 @@
 import * as v from "valibot";
 import type { ChannelHandler, CommandResult, MuxConnection } from "../mux/connection.ts";
+import { describeIssues } from "../protocol/decode.ts";
 import type { Result } from "../protocol/errors.ts";
 import { isTerminalCommandName, type TerminalCommand, terminalCommandSchemas } from "../protocol/terminal.ts";
 import type { Caller, TerminalService } from "./service.ts";
 import type { Viewer } from "./viewers.ts";
-
-const describe = (issues: readonly v.BaseIssue<unknown>[]) =>
-  issues
-    .slice(0, 3)
-    .map((i) => {
-      const path = v.getDotPath(i);
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join("; ");
 
 const answer = <T>(r: Result<T>, data?: (value: T) => unknown): CommandResult =>
   r.ok ? { ok: true, data: data ? data(r.value) : {} } : { ok: false, error: r.error };
@@ -43,7 +35,7 @@ export function terminalChannel(service: TerminalService): ChannelHandler {
     if (!parsed.success)
       return {
         ok: false,
-        error: { code: "validation_failed", message: `${cmd}: ${describe(parsed.issues)}` },
+        error: { code: "validation_failed", message: `${cmd}: ${describeIssues(parsed.issues)}` },
       };
     const caller: Caller = { id: conn.user.id, username: conn.user.username };
     const input = parsed.output;
