@@ -1,4 +1,5 @@
 export { DEFAULTS, type LoadedConfig, type LoadOptions, loadConfig } from "./load.ts";
+export { modeOf, type ServerMode } from "./mode.ts";
 export { renderDefaultConfig, renderEffectiveConfig } from "./render.ts";
 export {
   type Config,

@@ -2,8 +2,7 @@ import type { Database } from "bun:sqlite";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import type { RunnerClient } from "../runners/client.ts";
 import type { RunnerManager } from "../runners/manager.ts";
-import type { ServerMode } from "../server/context.ts";
-import { placementFor } from "../sessions/launch.ts";
+import type { Placement } from "../runners/placement.ts";
 import { projectsRepo } from "../storage/projects.ts";
 
 /** Who is asking: every project id is checked against this. */
@@ -31,8 +30,7 @@ export interface FileAccess {
 export interface FileAccessWiring {
   db: Database;
   runners: Pick<RunnerManager, "forUser">;
-  mode: ServerMode;
-  paths: { workspaceDir: string; socketDir: string };
+  placement: Placement;
 }
 
 /** Projects from the main database, files through the owner's runner (never the server's own fs). */
@@ -41,7 +39,7 @@ export function fileAccess(w: FileAccessWiring): FileAccess {
     async open(caller, projectId) {
       const row = projectsRepo(w.db).byId(projectId);
       if (!row || row.user_id !== caller.id) return fail("not_found", "no such project");
-      const placement = placementFor(w.mode, w.paths, caller.username, row.slug);
+      const placement = w.placement.project(caller.username, row.slug);
       const runner = await w.runners.forUser(placement.runnerUser);
       if (!runner.ok) return runner;
       return ok({ projectId: row.id, folder: row.slug, runner: runner.value });

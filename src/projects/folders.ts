@@ -1,18 +1,13 @@
 import type { Result } from "../protocol/errors.ts";
 import { fail, ok } from "../protocol/errors.ts";
 import type { RunnerManager } from "../runners/manager.ts";
-import type { ServerMode } from "../server/context.ts";
-import { placementFor } from "../sessions/launch.ts";
+import type { Placement } from "../runners/placement.ts";
 import type { Owner, ProjectFolders } from "./service.ts";
 
 /** Project folders are made and removed by the owner's runner, as the owner's Linux account. */
-export function runnerProjectFolders(
-  runners: RunnerManager,
-  mode: ServerMode,
-  paths: { workspaceDir: string; socketDir: string },
-): ProjectFolders {
+export function runnerProjectFolders(runners: RunnerManager, placement: Placement): ProjectFolders {
   const clientFor = async (owner: Owner, slug: string) =>
-    runners.forUser(placementFor(mode, paths, owner.username, slug).runnerUser);
+    runners.forUser(placement.project(owner.username, slug).runnerUser);
   return {
     async create(owner, slug, files) {
       const client = await clientFor(owner, slug);

@@ -1,11 +1,10 @@
 import type { Database } from "bun:sqlite";
-import type { LoadedConfig } from "../config/index.ts";
+import type { LoadedConfig, ServerMode } from "../config/index.ts";
 import type { RunnerManager } from "../runners/manager.ts";
+import type { Placement } from "../runners/placement.ts";
 import type { Logger } from "../shared/log.ts";
 import type { TerminalService } from "../terminals/service.ts";
 import type { Services } from "./services.ts";
-
-export type ServerMode = "single-user" | "multi-user";
 
 /**
  * Everything a request handler may reach, built once at start-up and passed explicitly.
@@ -17,6 +16,8 @@ export interface ServerContext {
   log: Logger;
   version: string;
   mode: ServerMode;
+  /** Where each user's runner, project folders and LLM socket are. */
+  placement: Placement;
   /** HMAC key for session JWTs; loaded or generated at start-up, never logged. */
   jwtSecret: string;
   startedAt: number;
@@ -27,6 +28,3 @@ export interface ServerContext {
   /** Projects, sessions, history, LLM: the domain behind routes and the mux. */
   services: Services;
 }
-
-export const modeOf = (config: LoadedConfig): ServerMode =>
-  config.local.single_user && !config.local.linux_users.enabled ? "single-user" : "multi-user";

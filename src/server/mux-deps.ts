@@ -8,8 +8,7 @@ export function muxDeps(ctx: ServerContext): MuxRouteDeps {
   const files = createFilesChannel({
     db: ctx.db,
     runners: ctx.runners,
-    mode: ctx.mode,
-    paths: { workspaceDir: ctx.config.paths.workspaceDir, socketDir: ctx.config.paths.socketDir },
+    placement: ctx.placement,
     log: ctx.log,
   });
   return {

@@ -26,10 +26,9 @@ export function createServices(ctx: Omit<ServerContext, "services">): Services {
   const llm = createLlmService({ db: ctx.db, config: ctx.config, log: ctx.log });
   const history = new HistoryRegistry(ctx.config.paths.dataDir);
   const hub = new SessionHub((userId) => history.for(userId));
-  const paths = { workspaceDir: ctx.config.paths.workspaceDir, socketDir: ctx.config.paths.socketDir };
   const projects: ProjectDeps = {
     db: ctx.db,
-    folders: runnerProjectFolders(ctx.runners, ctx.mode, paths),
+    folders: runnerProjectFolders(ctx.runners, ctx.placement),
     profiles: () => listProfiles().map((p) => p.name),
     models: () => pickableModels(llm.providerDeps).map((m) => m.id),
   };
@@ -40,8 +39,7 @@ export function createServices(ctx: Omit<ServerContext, "services">): Services {
     runners: ctx.runners,
     llm,
     projects,
-    mode: ctx.mode,
-    paths,
+    placement: ctx.placement,
     defaultModel: ctx.config.llm.default_model,
     idleTimeoutMs: parseDuration(ctx.config.runner.idle_timeout),
     log: ctx.log.child({ area: "sessions" }),

@@ -1,17 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { adminSocketPath, startAdminSocket } from "../admin/socket.ts";
-import { type LoadedConfig, type LoadOptions, loadConfig } from "../config/index.ts";
+import { type LoadedConfig, type LoadOptions, loadConfig, modeOf } from "../config/index.ts";
 import { createApp } from "../http/app.ts";
 import { backstopBodyLimit } from "../http/body-limit.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { runnerManagerFromConfig, warmUpRunners } from "../runners/manager.ts";
+import { createPlacement } from "../runners/placement.ts";
 import { createLogger, type Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { VERSION } from "../shared/version.ts";
 import { openMainDb } from "../storage/main-db.ts";
 import { createTerminalService } from "../terminals/wiring.ts";
 import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap.ts";
-import { modeOf, type ServerContext } from "./context.ts";
+import type { ServerContext } from "./context.ts";
 import { loadOrCreateSecret } from "./secrets.ts";
 import { createServices } from "./services.ts";
 
@@ -49,16 +50,18 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
 
   const mode = modeOf(config);
   const runners = runnerManagerFromConfig(config, mode, log);
+  const placement = createPlacement(mode, config.paths);
   const base: Omit<ServerContext, "services"> = {
     config,
     db: db.value,
     log,
     version: VERSION,
-    mode: modeOf(config),
+    mode,
+    placement,
     jwtSecret: loadOrCreateSecret(config.auth.jwt_secret, paths.jwtSecret),
     startedAt: Date.now(),
     runners,
-    terminals: createTerminalService({ db: db.value, runners, mode, paths: config.paths, log }),
+    terminals: createTerminalService({ db: db.value, runners, placement, log }),
   };
   const ctx: ServerContext = { ...base, services: createServices(base) };
   const firstAdmin = await ensureFirstAdmin(ctx.db);

@@ -13,13 +13,13 @@ import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
 import type { RunnerClient } from "../runners/client.ts";
 import type { RunnerManager } from "../runners/manager.ts";
-import type { ServerMode } from "../server/context.ts";
+import type { Placement } from "../runners/placement.ts";
 import type { Logger } from "../shared/log.ts";
 import { projectsRepo } from "../storage/projects.ts";
 import { type SessionRow, sessionsRepo } from "../storage/sessions.ts";
 import { AgentLink } from "./agent-link.ts";
 import type { SessionHub } from "./hub.ts";
-import { LLM_URL_PLACEHOLDER, placementFor } from "./launch.ts";
+import { LLM_URL_PLACEHOLDER } from "./launch.ts";
 
 export interface SessionServiceDeps {
   db: Database;
@@ -28,8 +28,7 @@ export interface SessionServiceDeps {
   runners: RunnerManager;
   llm: LlmService;
   projects: ProjectDeps;
-  mode: ServerMode;
-  paths: { workspaceDir: string; socketDir: string };
+  placement: Placement;
   defaultModel: string;
   idleTimeoutMs: number;
   log: Logger;
@@ -224,9 +223,7 @@ export class SessionService implements AgentService {
       // The agent process is gone (pi crashed, or its runner died): revive once and retry. Asking the
       // manager for the runner again replaces a runner that is no longer there.
       if (r.error.code === "runner_unavailable") {
-        const fresh = await this.deps.runners.forUser(
-          placementFor(this.deps.mode, this.deps.paths, user.username, "").runnerUser,
-        );
+        const fresh = await this.deps.runners.forUser(this.deps.placement.runnerUser(user.username));
         if (!fresh.ok || fresh.value === link.value.client) return r;
       }
       link.value.gone = true;
@@ -303,12 +300,12 @@ export class SessionService implements AgentService {
   ): Promise<Result<AgentLink>> {
     const project = projectsRepo(this.deps.db).byId(row.project_id);
     if (!project) return notFound();
-    const place = placementFor(this.deps.mode, this.deps.paths, username, project.slug);
+    const place = this.deps.placement.project(username, project.slug);
     const client = await this.deps.runners.forUser(place.runnerUser);
     if (!client.ok) return client;
     mkdirSync(dirname(place.llmSocket), {
       recursive: true,
-      mode: this.deps.mode === "single-user" ? 0o700 : 0o711,
+      mode: this.deps.placement.mode === "single-user" ? 0o700 : 0o711,
     });
     const socket = this.deps.llm.ensureSocket(row.user_id, place.llmSocket, place.llmSocketMode);
     const token = this.deps.llm.tokens.issue({
@@ -375,7 +372,7 @@ export class SessionService implements AgentService {
     const username = this.usernameOf(row.user_id);
     const project = projectsRepo(this.deps.db).byId(row.project_id);
     if (!username || !project) return;
-    const place = placementFor(this.deps.mode, this.deps.paths, username, project.slug);
+    const place = this.deps.placement.project(username, project.slug);
     const client = await this.deps.runners.forUser(place.runnerUser);
     if (client.ok) await client.value.killTag(row.id);
     if (link) await link.detach().catch(() => undefined);
@@ -430,7 +427,7 @@ export class SessionService implements AgentService {
       const username = this.usernameOf(row.user_id);
       const project = projectsRepo(this.deps.db).byId(row.project_id);
       if (!username || !project) continue;
-      const place = placementFor(this.deps.mode, this.deps.paths, username, project.slug);
+      const place = this.deps.placement.project(username, project.slug);
       const client = await this.deps.runners.forUser(place.runnerUser);
       if (!client.ok) {
         this.repo.update(row.id, { status: "sleeping", proc_id: null }, this.now);

@@ -1,8 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { fail, ok } from "../protocol/errors.ts";
 import type { RunnerManager } from "../runners/manager.ts";
-import type { ServerMode } from "../server/context.ts";
-import { placementFor } from "../sessions/launch.ts";
+import type { Placement } from "../runners/placement.ts";
 import type { Logger } from "../shared/log.ts";
 import { projectsRepo } from "../storage/projects.ts";
 import { TerminalService } from "./service.ts";
@@ -10,8 +9,7 @@ import { TerminalService } from "./service.ts";
 export interface TerminalWiring {
   db: Database;
   runners: RunnerManager;
-  mode: ServerMode;
-  paths: { workspaceDir: string; socketDir: string };
+  placement: Placement;
   log: Logger;
 }
 
@@ -23,7 +21,7 @@ export function createTerminalService(w: TerminalWiring): TerminalService {
       const row = projectsRepo(w.db).byId(projectId);
       return row && row.user_id === caller.id ? ok(row) : fail("not_found", "no such project");
     },
-    projectDir: (caller, project) => placementFor(w.mode, w.paths, caller.username, project.slug).projectDir,
+    projectDir: (caller, project) => w.placement.project(caller.username, project.slug).projectDir,
     log: w.log.child({ component: "terminals" }),
   });
 }

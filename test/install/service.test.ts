@@ -11,8 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../src/config/index.ts";
-import { modeOf } from "../../src/server/context.ts";
+import { loadConfig, modeOf } from "../../src/config/index.ts";
 import { bin, DIST, ensureBuilt } from "../build/built.ts";
 import { run } from "./sh.ts";
 

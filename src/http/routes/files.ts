@@ -75,6 +75,5 @@ const defaultAccess = (ctx: ServerContext) =>
   fileAccess({
     db: ctx.db,
     runners: ctx.runners,
-    mode: ctx.mode,
-    paths: { workspaceDir: ctx.config.paths.workspaceDir, socketDir: ctx.config.paths.socketDir },
+    placement: ctx.placement,
   });

@@ -1,0 +1,56 @@
+import { join } from "node:path";
+import type { ServerMode } from "../config/mode.ts";
+import { workspaceFor } from "../shared/runner-layout.ts";
+import { LOCAL_RUNNER_USER } from "./manager.ts";
+
+/** Where one project of one platform user lives. */
+export interface ProjectPlace {
+  /** The runner that serves this platform user. */
+  runnerUser: string;
+  /** The project folder as the runner sees it. */
+  projectDir: string;
+  /** The LLM proxy socket the sandbox binds in, and its mode. */
+  llmSocket: string;
+  llmSocketMode: number;
+}
+
+/** "Where are user X's things": the one answer every part of the server asks, built once. */
+export interface Placement {
+  readonly mode: ServerMode;
+  runnerUser(username: string): string;
+  project(username: string, slug: string): ProjectPlace;
+}
+
+/**
+ * Single-user: one runner as the invoking user, the configured workspace. Multi-user: runner
+ * `octo_<name>`, workspace /home/octo_<name>/octo, and a per-user LLM socket in a directory the
+ * server owns (the proxy only accepts that user's session tokens on it).
+ */
+export function createPlacement(
+  mode: ServerMode,
+  paths: { workspaceDir: string; socketDir: string },
+): Placement {
+  if (mode === "single-user") {
+    return {
+      mode,
+      runnerUser: () => LOCAL_RUNNER_USER,
+      project: (_username, slug) => ({
+        runnerUser: LOCAL_RUNNER_USER,
+        projectDir: join(paths.workspaceDir, slug),
+        llmSocket: join(paths.socketDir, "llm.sock"),
+        llmSocketMode: 0o600,
+      }),
+    };
+  }
+  const llmDir = join(paths.socketDir, "llm");
+  return {
+    mode,
+    runnerUser: (username) => username,
+    project: (username, slug) => ({
+      runnerUser: username,
+      projectDir: join(workspaceFor(username), slug),
+      llmSocket: join(llmDir, `${username}.sock`),
+      llmSocketMode: 0o666,
+    }),
+  };
+}
