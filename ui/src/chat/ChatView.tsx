@@ -21,6 +21,11 @@ import { patchSession, removeSession, sessionLabel, sortSessions, upsertSession 
 import { SessionList } from "./SessionList.tsx";
 import { SessionPane } from "./SessionPane.tsx";
 import "./chat.css";
+import "./timeline.css";
+import "./tool-card.css";
+import "./composer.css";
+import "./code.css";
+import "./phone.css";
 
 /**
  * The Chat tab: the project's conversations beside the open one (a drawer on phones). The open

@@ -9,6 +9,7 @@ import type { FilesApi, ReadResult } from "./files-api.ts";
 import type { FilesModel } from "./files-model.ts";
 import { ImagePreview, MarkdownPreview } from "./Preview.tsx";
 import { baseName, formatSize, imageTypeOf, isMarkdown, languageOf } from "./paths.ts";
+import "./file-view.css";
 
 type Loaded =
   | { kind: "text"; content: string; etag: string }
