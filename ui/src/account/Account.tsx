@@ -1,15 +1,15 @@
 import KeyRound from "lucide-solid/icons/key-round";
 import Plus from "lucide-solid/icons/plus";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, Show } from "solid-js";
 import * as v from "valibot";
 import { Password } from "../../../src/protocol/api.ts";
 import { currentUser, session } from "../auth/auth-session.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { Field } from "../components/Field.tsx";
-import { Loaded } from "../components/Loaded.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { confirmed, ResourceList, ResourceRow } from "../components/ResourceList.tsx";
 import { relativeTime } from "../components/time.ts";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
@@ -138,46 +138,42 @@ function ApiKeys() {
       <p class="muted small">
         For scripts and <code>octoctl --url</code>: send <code>Authorization: Bearer &lt;key&gt;</code>.
       </p>
-      <Loaded result={keys()}>
-        {(r) => (
-          <Show when={r().keys.length > 0} fallback={<p class="muted">No API keys yet.</p>}>
-            <ul class="list" style={{ padding: 0, margin: 0, "list-style": "none" }} aria-label="API keys">
-              <For each={r().keys}>
-                {(k) => (
-                  <li class="list-item">
-                    <KeyRound size={18} aria-hidden="true" />
-                    <div class="grow">
-                      <div class="title">{k.name}</div>
-                      <div class="muted small">
-                        <code>{k.prefix}…</code> · created {relativeTime(k.created_at)} ·{" "}
-                        {k.last_used_at ? `used ${relativeTime(k.last_used_at)}` : "never used"}
-                      </div>
-                    </div>
-                    <ConfirmButton
-                      label="Revoke"
-                      ariaLabel={`Revoke key ${k.name}`}
-                      danger
-                      title="Revoke API key?"
-                      message={
-                        <>
-                          Scripts using <b>{k.name}</b> stop working at once.
-                        </>
-                      }
-                      confirmLabel="Revoke key"
-                      onConfirm={async () => {
-                        const res = await account.revokeKey(k.id);
-                        if (!res.ok) return res.error.message;
-                        void refetch();
-                        return null;
-                      }}
-                    />
-                  </li>
-                )}
-              </For>
-            </ul>
-          </Show>
+      <ResourceList
+        label="API keys"
+        result={keys()}
+        items={(r) => r.keys}
+        empty={<p class="muted">No API keys yet.</p>}
+      >
+        {(k) => (
+          <ResourceRow
+            icon={<KeyRound size={18} aria-hidden="true" />}
+            title={k.name}
+            facts={
+              <>
+                <code>{k.prefix}…</code> · created {relativeTime(k.created_at)} ·{" "}
+                {k.last_used_at ? `used ${relativeTime(k.last_used_at)}` : "never used"}
+              </>
+            }
+          >
+            <ConfirmButton
+              label="Revoke"
+              ariaLabel={`Revoke key ${k.name}`}
+              danger
+              title="Revoke API key?"
+              message={
+                <>
+                  Scripts using <b>{k.name}</b> stop working at once.
+                </>
+              }
+              confirmLabel="Revoke key"
+              onConfirm={confirmed(
+                () => account.revokeKey(k.id),
+                () => void refetch(),
+              )}
+            />
+          </ResourceRow>
         )}
-      </Loaded>
+      </ResourceList>
 
       <Modal open={open()} onOpenChange={setOpen} title={secret() ? "Your new API key" : "New API key"}>
         <Show

@@ -3,9 +3,9 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import type { Invite } from "../../../src/protocol/api.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
-import { Loaded } from "../components/Loaded.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { confirmed, ResourceList, ResourceRow } from "../components/ResourceList.tsx";
 import { relativeTime } from "../components/time.ts";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
@@ -55,72 +55,60 @@ export default function Invites() {
         </button>
       </div>
       <AdminNav />
-      <Loaded result={invites()}>
-        {(r) => (
-          <Show
-            when={r().invites.length > 0}
-            fallback={
-              <div class="empty">
-                <p>No invites yet. Create one and send its link to the person you want to invite.</p>
-              </div>
-            }
-          >
-            <ul
-              class="list"
-              style={{ padding: 0, margin: "0.75rem 0 0", "list-style": "none" }}
-              aria-label="Invites"
+      <ResourceList
+        label="Invites"
+        result={invites()}
+        items={(r) => r.invites}
+        style={{ margin: "0.75rem 0 0" }}
+        empty={
+          <div class="empty">
+            <p>No invites yet. Create one and send its link to the person you want to invite.</p>
+          </div>
+        }
+      >
+        {(inv) => {
+          const status = () => inviteStatus(inv);
+          return (
+            <ResourceRow
+              data={{ "data-invite": inv.code }}
+              title={
+                <>
+                  {inv.note || <span class="muted">No note</span>}{" "}
+                  <span class={`badge ${STATUS_BADGE[status()]}`}>{status()}</span>{" "}
+                  <Show when={inv.role === "admin"}>
+                    <span class="badge accent">admin</span>
+                  </Show>
+                </>
+              }
+              facts={
+                <>
+                  <code>{inv.code}</code> · used {inv.uses} of {inv.max_uses} ·{" "}
+                  {inv.expires_at === null
+                    ? "never expires"
+                    : `${inv.expires_at > Date.now() ? "expires" : "expired"} ${relativeTime(inv.expires_at)}`}{" "}
+                  · created {relativeTime(inv.created_at)}
+                </>
+              }
             >
-              <For each={r().invites}>
-                {(inv) => {
-                  const status = () => inviteStatus(inv);
-                  return (
-                    <li class="list-item" data-invite={inv.code}>
-                      <div class="grow">
-                        <div class="title">
-                          {inv.note || <span class="muted">No note</span>}{" "}
-                          <span class={`badge ${STATUS_BADGE[status()]}`}>{status()}</span>{" "}
-                          <Show when={inv.role === "admin"}>
-                            <span class="badge accent">admin</span>
-                          </Show>
-                        </div>
-                        <div class="muted small">
-                          <code>{inv.code}</code> · used {inv.uses} of {inv.max_uses} ·{" "}
-                          {inv.expires_at === null
-                            ? "never expires"
-                            : `${inv.expires_at > Date.now() ? "expires" : "expired"} ${relativeTime(inv.expires_at)}`}{" "}
-                          · created {relativeTime(inv.created_at)}
-                        </div>
-                      </div>
-                      <Show when={status() === "usable"}>
-                        <div class="row">
-                          <CopyButton
-                            text={link(inv.code)}
-                            label={`Copy invite link ${inv.note || inv.code}`}
-                          />
-                          <ConfirmButton
-                            label="Revoke"
-                            ariaLabel={`Revoke invite ${inv.note || inv.code}`}
-                            danger
-                            title="Revoke invite?"
-                            message="Nobody can sign up with this code any more. Accounts already created stay."
-                            confirmLabel="Revoke invite"
-                            onConfirm={async () => {
-                              const res = await admin.revokeInvite(inv.code);
-                              if (!res.ok) return res.error.message;
-                              void refetch();
-                              return null;
-                            }}
-                          />
-                        </div>
-                      </Show>
-                    </li>
-                  );
-                }}
-              </For>
-            </ul>
-          </Show>
-        )}
-      </Loaded>
+              <Show when={status() === "usable"}>
+                <CopyButton text={link(inv.code)} label={`Copy invite link ${inv.note || inv.code}`} />
+                <ConfirmButton
+                  label="Revoke"
+                  ariaLabel={`Revoke invite ${inv.note || inv.code}`}
+                  danger
+                  title="Revoke invite?"
+                  message="Nobody can sign up with this code any more. Accounts already created stay."
+                  confirmLabel="Revoke invite"
+                  onConfirm={confirmed(
+                    () => admin.revokeInvite(inv.code),
+                    () => void refetch(),
+                  )}
+                />
+              </Show>
+            </ResourceRow>
+          );
+        }}
+      </ResourceList>
 
       <Modal open={open()} onOpenChange={setOpen} title={created() ? "Invite created" : "New invite"}>
         <Show

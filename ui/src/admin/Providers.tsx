@@ -6,6 +6,7 @@ import type { ModelInfo, Provider } from "../../../src/protocol/llm.ts";
 import { listModels } from "../api/models-api.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Loaded } from "../components/Loaded.tsx";
+import { confirmed } from "../components/ResourceList.tsx";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { AdminNav } from "./AdminNav.tsx";
@@ -125,12 +126,7 @@ function ProviderRow(props: {
             title={`Delete ${p().name}?`}
             message="Its key and model list are removed. Conversations set to one of its models cannot run until they switch model."
             confirmLabel="Delete provider"
-            onConfirm={async () => {
-              const res = await providers.deleteProvider(p().name);
-              if (!res.ok) return res.error.message;
-              props.onChanged();
-              return null;
-            }}
+            onConfirm={confirmed(() => providers.deleteProvider(p().name), props.onChanged)}
           />
         </div>
       </Show>
@@ -166,12 +162,7 @@ function ProviderRow(props: {
                     message="People can no longer pick it. Conversations using it cannot run until they switch model."
                     confirmLabel="Remove model"
                     danger
-                    onConfirm={async () => {
-                      const res = await providers.deleteModel(p().name, m.id);
-                      if (!res.ok) return res.error.message;
-                      props.onChanged();
-                      return null;
-                    }}
+                    onConfirm={confirmed(() => providers.deleteModel(p().name, m.id), props.onChanged)}
                   />
                 </Show>
               </li>

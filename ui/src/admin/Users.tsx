@@ -1,13 +1,13 @@
 import Plus from "lucide-solid/icons/plus";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, Show } from "solid-js";
 import * as v from "valibot";
 import { Password, type Role, type User, Username } from "../../../src/protocol/api.ts";
 import { currentUser } from "../auth/auth-session.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Field } from "../components/Field.tsx";
-import { Loaded } from "../components/Loaded.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { confirmed, ResourceList, ResourceRow } from "../components/ResourceList.tsx";
 import { relativeTime } from "../components/time.ts";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
@@ -22,11 +22,13 @@ export default function Users() {
   const [rowError, setRowError] = createSignal<string | null>(null);
   onShortcut("new", () => setCreating(true));
 
-  const toggle = async (u: User) => {
+  const refresh = () => void refetch();
+  // Enabling gives access back, so it needs no confirmation; disabling and deleting ask first.
+  const enable = async (u: User) => {
     setRowError(null);
-    const res = await admin.setUserDisabled(u.id, !u.disabled);
+    const res = await admin.setUserDisabled(u.id, false);
     if (!res.ok) setRowError(`${u.username}: ${res.error.message}`);
-    void refetch();
+    refresh();
   };
 
   return (
@@ -42,59 +44,59 @@ export default function Users() {
       <Notice kind="error" when={rowError()}>
         {rowError()}
       </Notice>
-      <Loaded result={users()}>
-        {(r) => (
-          <ul
-            class="list"
-            style={{ padding: 0, margin: "0.75rem 0 0", "list-style": "none" }}
-            aria-label="Users"
+      <ResourceList label="Users" result={users()} items={(r) => r.users} style={{ margin: "0.75rem 0 0" }}>
+        {(u) => (
+          <ResourceRow
+            data={{ "data-user": u.username }}
+            title={
+              <>
+                {u.username} <span class="badge accent">{u.role}</span>{" "}
+                <Show when={u.disabled}>
+                  <span class="badge danger">disabled</span>
+                </Show>
+                <Show when={u.id === currentUser()?.id}>
+                  <span class="badge">you</span>
+                </Show>
+              </>
+            }
+            facts={<>joined {relativeTime(u.created_at)}</>}
           >
-            <For each={r().users}>
-              {(u) => (
-                <li class="list-item" data-user={u.username}>
-                  <div class="grow">
-                    <div class="title">
-                      {u.username} <span class="badge accent">{u.role}</span>{" "}
-                      <Show when={u.disabled}>
-                        <span class="badge danger">disabled</span>
-                      </Show>
-                      <Show when={u.id === currentUser()?.id}>
-                        <span class="badge">you</span>
-                      </Show>
-                    </div>
-                    <div class="muted small">joined {relativeTime(u.created_at)}</div>
-                  </div>
-                  <Show when={u.id !== currentUser()?.id}>
-                    <div class="row">
-                      <button type="button" class="btn small" onClick={() => toggle(u)}>
-                        {u.disabled ? "Enable" : "Disable"}
-                      </button>
-                      <button type="button" class="btn small" onClick={() => setResetting(u)}>
-                        Reset password
-                      </button>
-                      <ConfirmButton
-                        label="Delete"
-                        ariaLabel={`Delete ${u.username}`}
-                        danger
-                        title={`Delete ${u.username}?`}
-                        message="Their account, API keys and session history are deleted. This cannot be undone."
-                        confirmLabel="Delete user"
-                        onConfirm={async () => {
-                          const res = await admin.deleteUser(u.id);
-                          if (!res.ok) return res.error.message;
-                          void refetch();
-                          return null;
-                        }}
-                      />
-                    </div>
-                  </Show>
-                </li>
-              )}
-            </For>
-          </ul>
+            <Show when={u.id !== currentUser()?.id}>
+              <Show
+                when={u.disabled}
+                fallback={
+                  <ConfirmButton
+                    label="Disable"
+                    ariaLabel={`Disable ${u.username}`}
+                    danger
+                    title={`Disable ${u.username}?`}
+                    message="They are signed out and cannot sign in or use their API keys until you enable the account again. Nothing is deleted."
+                    confirmLabel="Disable user"
+                    onConfirm={confirmed(() => admin.setUserDisabled(u.id, true), refresh)}
+                  />
+                }
+              >
+                <button type="button" class="btn small" onClick={() => enable(u)}>
+                  Enable
+                </button>
+              </Show>
+              <button type="button" class="btn small" onClick={() => setResetting(u)}>
+                Reset password
+              </button>
+              <ConfirmButton
+                label="Delete"
+                ariaLabel={`Delete ${u.username}`}
+                danger
+                title={`Delete ${u.username}?`}
+                message="Their account, API keys and session history are deleted. This cannot be undone."
+                confirmLabel="Delete user"
+                onConfirm={confirmed(() => admin.deleteUser(u.id), refresh)}
+              />
+            </Show>
+          </ResourceRow>
         )}
-      </Loaded>
-      <CreateUserDialog open={creating()} onOpenChange={setCreating} onCreated={() => void refetch()} />
+      </ResourceList>
+      <CreateUserDialog open={creating()} onOpenChange={setCreating} onCreated={refresh} />
       <ResetPasswordDialog user={resetting()} onClose={() => setResetting(null)} />
     </>
   );

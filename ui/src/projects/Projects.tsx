@@ -5,9 +5,9 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import * as admin from "../admin/admin-api.ts";
 import { isAdmin } from "../auth/auth-session.ts";
 import { Field } from "../components/Field.tsx";
-import { Loaded } from "../components/Loaded.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { ResourceList, ResourceRow } from "../components/ResourceList.tsx";
 import { relativeTime } from "../components/time.ts";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
@@ -66,48 +66,40 @@ export default function Projects() {
       <Show when={isAdmin()}>
         <FirstRunWelcome />
       </Show>
-      <Loaded
+      <ResourceList
+        label="Projects"
+        links
         result={list()}
+        items={(r) => r.projects}
         error={(e) => (
           <Notice kind={e.status === 404 ? "info" : "error"}>
             {e.status === 404 ? "This server does not offer projects yet (no /api/projects)." : e.message}
           </Notice>
         )}
+        empty={
+          <div class="empty">
+            <FolderGit2 size={32} aria-hidden="true" />
+            <p>No projects yet. A project is a folder with its own agent, files, terminal and sandbox.</p>
+            <button type="button" class="btn primary" onClick={() => setOpen(true)}>
+              Create your first project
+            </button>
+          </div>
+        }
       >
-        {(r) => (
-          <Show
-            when={r().projects.length > 0}
-            fallback={
-              <div class="empty">
-                <FolderGit2 size={32} aria-hidden="true" />
-                <p>No projects yet. A project is a folder with its own agent, files, terminal and sandbox.</p>
-                <button type="button" class="btn primary" onClick={() => setOpen(true)}>
-                  Create your first project
-                </button>
-              </div>
+        {(p) => (
+          <ResourceRow
+            href={`/projects/${p.id}/chat`}
+            icon={<FolderGit2 size={18} aria-hidden="true" />}
+            title={p.name}
+            facts={
+              <>
+                {p.last_activity_at ? `active ${relativeTime(p.last_activity_at)}` : "no activity yet"} ·{" "}
+                {p.profile} sandbox{p.default_model ? ` · ${p.default_model}` : ""}
+              </>
             }
-          >
-            <nav class="list" aria-label="Projects">
-              <For each={r().projects}>
-                {(p) => (
-                  <A class="list-item" href={`/projects/${p.id}/chat`}>
-                    <FolderGit2 size={18} aria-hidden="true" />
-                    <div class="grow">
-                      <div class="title">{p.name}</div>
-                      <div class="muted small">
-                        {p.last_activity_at
-                          ? `active ${relativeTime(p.last_activity_at)}`
-                          : "no activity yet"}{" "}
-                        · {p.profile} sandbox{p.default_model ? ` · ${p.default_model}` : ""}
-                      </div>
-                    </div>
-                  </A>
-                )}
-              </For>
-            </nav>
-          </Show>
+          />
         )}
-      </Loaded>
+      </ResourceList>
 
       <Modal open={open()} onOpenChange={setOpen} title="New project">
         <form onSubmit={create}>
