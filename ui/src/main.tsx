@@ -6,6 +6,7 @@ import Login from "./auth/Login.tsx";
 import Signup from "./auth/Signup.tsx";
 import "./shell/app.css";
 import "./shell/layout.css";
+import "./components/components.css";
 
 // Sign-in and sign-up are in the first bundle; everything behind sign-in loads on demand.
 const Shell = lazy(() => import("./shell/Shell.tsx").then((m) => ({ default: m.Shell })));
