@@ -26,9 +26,9 @@ type Manifest = Record<string, Chunk>;
 /** Routes and the lazy modules each one loads before first paint (see ui/src/main.tsx). */
 const ROUTES: Record<string, string[]> = {
   "sign-in (/login)": [],
-  "projects (/projects)": ["src/components/Shell.tsx", "src/pages/Projects.tsx"],
-  "chat (/projects/:id/chat)": ["src/components/Shell.tsx", "src/pages/ProjectView.tsx"],
-  "admin (/admin/invites)": ["src/components/Shell.tsx", "src/pages/admin/Invites.tsx"],
+  "projects (/projects)": ["src/shell/Shell.tsx", "src/projects/Projects.tsx"],
+  "chat (/projects/:id/chat)": ["src/shell/Shell.tsx", "src/projects/ProjectView.tsx"],
+  "admin (/admin/invites)": ["src/shell/Shell.tsx", "src/admin/Invites.tsx"],
 };
 
 if (process.argv.includes("--build") || !existsSync(MANIFEST)) {

@@ -8,7 +8,7 @@ describe("test/run.ts", () => {
     expect(groupOf("test/run.test.ts")).toBe("unit");
     expect(groupOf("test/build/compiled.test.ts")).toBe("test/build");
     expect(groupOf("test/install/deep/x.test.ts")).toBe("test/install");
-    expect(groupOf("ui/src/state/chat.test.ts")).toBe("ui");
+    expect(groupOf("ui/src/chat/chat-state.test.ts")).toBe("ui");
   });
 
   test("reads bun test's summary block", () => {

@@ -26,7 +26,7 @@ async function login(page: import("rebrowser-playwright").Page, username: string
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-test("admin creates, disables, re-enables, resets and deletes a user; the user changes their password", async () => {
+test("admin creates, disables (after confirming), re-enables, resets and deletes a user; the user changes their password", async () => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 820 } });
   const page = await ctx.newPage();
   const errors = watchErrors(page);
@@ -50,8 +50,12 @@ test("admin creates, disables, re-enables, resets and deletes a user; the user c
   const row = page.locator('[data-user="carol"]');
   await row.waitFor({ timeout: T });
 
-  // Disable: carol cannot sign in; enable: she can.
-  await row.getByRole("button", { name: "Disable" }).click();
+  // Disable, after a confirmation: carol cannot sign in; enable (no confirmation needed): she can.
+  await row.getByRole("button", { name: "Disable carol" }).click();
+  await page
+    .getByRole("dialog", { name: "Disable carol?" })
+    .getByRole("button", { name: "Disable user" })
+    .click();
   await row.getByText("disabled").waitFor({ timeout: T });
   await screenshot(page, "desktop-admin-user-disabled");
   const carolCtx = await browser.newContext({ viewport: { width: 375, height: 740 } });

@@ -46,6 +46,8 @@ function gate() {
   return { p, open };
 }
 
+const ONE_PIXEL_GIF = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
+
 const composer = (page: Page) => page.getByLabel("Message", { exact: true });
 const assistantText = (page: Page) =>
   page.evaluate(() =>
@@ -188,6 +190,51 @@ for (const vp of VIEWPORTS) {
       if (vp.name === "phone") await page.getByRole("button", { name: "Close conversations" }).click();
       await screenshot(page, `chat-${vp.name}-conversation`);
       expect(await pageErrors(page, errors)).toEqual([]);
+    });
+
+    test("an image from another site in a reply is not fetched: a placeholder shows its URL until clicked", async () => {
+      // Another origin (its own port) that counts what reaches it; no-store, so a second load is a second hit.
+      let hits = 0;
+      const site = Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        fetch() {
+          hits++;
+          return new Response(ONE_PIXEL_GIF, {
+            headers: { "content-type": "image/gif", "cache-control": "no-store" },
+          });
+        },
+      });
+      try {
+        const url = `http://127.0.0.1:${site.port}/leak?q=secret`;
+        w.fx.enqueue([{ text: `Here it is: ![x](${url}) and a [link](${url}).`, chunks: 3 }]);
+        await send(page, "show me the picture");
+        const reply = page.locator(".msg[data-role='assistant']").last();
+        const placeholder = reply.locator("button.md-image-blocked").filter({ hasText: url });
+        await placeholder.waitFor({ timeout: T });
+        await waitIdle(page);
+        await frames(page);
+        expect(await reply.locator("img").count()).toBe(0);
+        expect(await reply.getByRole("link", { name: "link" }).getAttribute("rel")).toBe(
+          "noopener noreferrer",
+        );
+        expect(hits).toBe(0);
+
+        // Clicking loads it straight from that site, once: so nothing had fetched it before.
+        await placeholder.click();
+        await page.waitForFunction(
+          (src) => {
+            const img = document.querySelector(`.msg[data-role='assistant'] img[src="${src}"]`);
+            return img instanceof HTMLImageElement && img.complete && img.naturalWidth === 1;
+          },
+          url,
+          { timeout: T },
+        );
+        expect(hits).toBe(1);
+        expect(await pageErrors(page, errors)).toEqual([]);
+      } finally {
+        site.stop(true);
+      }
     });
 
     test("stop mid-stream ends the reply and the agent goes idle", async () => {

@@ -1,22 +1,23 @@
 import { Navigate, Route, Router, useLocation } from "@solidjs/router";
 import { type JSX, lazy, Match, Switch } from "solid-js";
 import { render } from "solid-js/web";
-import { isAdmin, loadSession, session } from "./app/session.ts";
-import Login from "./pages/Login.tsx";
-import Signup from "./pages/Signup.tsx";
-import "./styles/app.css";
-import "./styles/layout.css";
+import { isAdmin, loadSession, session } from "./auth/auth-session.ts";
+import Login from "./auth/Login.tsx";
+import Signup from "./auth/Signup.tsx";
+import "./shell/app.css";
+import "./shell/layout.css";
+import "./components/components.css";
 
 // Sign-in and sign-up are in the first bundle; everything behind sign-in loads on demand.
-const Shell = lazy(() => import("./components/Shell.tsx").then((m) => ({ default: m.Shell })));
-const Projects = lazy(() => import("./pages/Projects.tsx"));
-const ProjectView = lazy(() => import("./pages/ProjectView.tsx"));
-const Account = lazy(() => import("./pages/Account.tsx"));
-const AdminUsers = lazy(() => import("./pages/admin/Users.tsx"));
-const AdminInvites = lazy(() => import("./pages/admin/Invites.tsx"));
-const AdminProviders = lazy(() => import("./pages/admin/Providers.tsx"));
-const AdminStatus = lazy(() => import("./pages/admin/Status.tsx"));
-const NotFound = lazy(() => import("./pages/NotFound.tsx"));
+const Shell = lazy(() => import("./shell/Shell.tsx").then((m) => ({ default: m.Shell })));
+const Projects = lazy(() => import("./projects/Projects.tsx"));
+const ProjectView = lazy(() => import("./projects/ProjectView.tsx"));
+const Account = lazy(() => import("./account/Account.tsx"));
+const AdminUsers = lazy(() => import("./admin/Users.tsx"));
+const AdminInvites = lazy(() => import("./admin/Invites.tsx"));
+const AdminProviders = lazy(() => import("./admin/Providers.tsx"));
+const AdminStatus = lazy(() => import("./admin/Status.tsx"));
+const NotFound = lazy(() => import("./shell/NotFound.tsx"));
 
 void loadSession();
 

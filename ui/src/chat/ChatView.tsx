@@ -13,19 +13,19 @@ import {
 import * as v from "valibot";
 import { ForkResult } from "../../../src/protocol/agent-commands.ts";
 import type { Session } from "../../../src/protocol/projects.ts";
-import type { MuxClient } from "../api/mux.ts";
-import { onShortcut } from "../app/shortcuts.ts";
-import {
-  patchSession,
-  removeSession,
-  sessionLabel,
-  sortSessions,
-  upsertSession,
-} from "../state/chat-sessions.ts";
-import { getSession, listModels, listSessions } from "./api.ts";
+import { listModels } from "../api/models-api.ts";
+import type { MuxClient } from "../api/mux-client.ts";
+import { onShortcut } from "../shell/shortcuts.ts";
+import { getSession, listSessions } from "./chat-api.ts";
+import { patchSession, removeSession, sessionLabel, sortSessions, upsertSession } from "./chat-sessions.ts";
 import { SessionList } from "./SessionList.tsx";
 import { SessionPane } from "./SessionPane.tsx";
 import "./chat.css";
+import "./timeline.css";
+import "./tool-card.css";
+import "./composer.css";
+import "./code.css";
+import "./phone.css";
 
 /**
  * The Chat tab: the project's conversations beside the open one (a drawer on phones). The open

@@ -6,8 +6,8 @@ import Square from "lucide-solid/icons/square";
 import X from "lucide-solid/icons/x";
 import { createSignal, For, type JSX, onMount, Show } from "solid-js";
 import type { ImagePart, WorkingPhase } from "../../../src/protocol/agent.ts";
-import type { SendKind } from "../state/chat.ts";
-import { acceptImages, SEND_LABELS, sendKindFor } from "../state/chat-composer.ts";
+import { acceptImages, SEND_LABELS, sendKindFor } from "./chat-composer.ts";
+import type { SendKind } from "./chat-state.ts";
 
 interface Attached extends ImagePart {
   name: string;

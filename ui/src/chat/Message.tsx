@@ -2,9 +2,9 @@ import Brain from "lucide-solid/icons/brain";
 import GitBranch from "lucide-solid/icons/git-branch";
 import { createMemo, For, Index, type JSX, Match, Show, Switch } from "solid-js";
 import type { Message } from "../../../src/protocol/agent.ts";
-import type { PendingSend } from "../state/chat.ts";
-import type { ToolCard as Card, RenderPart, SettledEntry, SettledPart } from "../state/chat-timeline.ts";
-import { Markdown } from "./Markdown.tsx";
+import { ChatMarkdown } from "./ChatMarkdown.tsx";
+import type { PendingSend } from "./chat-state.ts";
+import type { ToolCard as Card, RenderPart, SettledEntry, SettledPart } from "./chat-timeline.ts";
 import { ToolCard } from "./ToolCard.tsx";
 
 type ToolLookup = (callId: string) => { status: Card["status"]; output: string };
@@ -106,7 +106,7 @@ function PartView(props: {
           props.role === "user" ? (
             <div class="user-text">{t().text}</div>
           ) : (
-            <Markdown text={t().text} streaming={props.streaming} />
+            <ChatMarkdown text={t().text} streaming={props.streaming} />
           )
         }
       </Match>
@@ -192,7 +192,7 @@ function SystemNote(props: { message: Message; text: string }) {
   return (
     <details class="system-note">
       <summary>{label()}</summary>
-      <Markdown text={props.text} />
+      <ChatMarkdown text={props.text} />
     </details>
   );
 }

@@ -1,6 +1,6 @@
 import { Show } from "solid-js";
 import type { Usage } from "../../../src/protocol/agent.ts";
-import { contextGauge, formatCost, formatTokens } from "../state/chat-composer.ts";
+import { contextGauge, formatCost, formatTokens } from "./chat-composer.ts";
 
 /** Context gauge (what the model holds vs its window) and the session's tokens and cost. */
 export function Meters(props: {

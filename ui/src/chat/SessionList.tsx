@@ -4,10 +4,10 @@ import Search from "lucide-solid/icons/search";
 import Trash2 from "lucide-solid/icons/trash";
 import { createResource, createSignal, For, Show } from "solid-js";
 import type { Session } from "../../../src/protocol/projects.ts";
-import { relativeTime } from "../app/time.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
-import { checkName, sessionLabel, snippetParts } from "../state/chat-sessions.ts";
-import { searchSessions } from "./api.ts";
+import { relativeTime } from "../components/time.ts";
+import { searchSessions } from "./chat-api.ts";
+import { checkName, sessionLabel, snippetParts } from "./chat-sessions.ts";
 
 /** The project's conversations: newest first, search over their text, rename and delete. */
 export function SessionList(props: {

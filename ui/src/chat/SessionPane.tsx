@@ -1,12 +1,12 @@
 import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { type ImagePart, THINKING_LEVELS, type ThinkingLevel } from "../../../src/protocol/agent.ts";
 import type { ModelsResponse } from "../../../src/protocol/llm.ts";
-import type { MuxClient } from "../api/mux.ts";
-import type { SendKind } from "../state/chat.ts";
-import { sessionUsage } from "./api.ts";
+import type { MuxClient } from "../api/mux-client.ts";
 import { Composer } from "./Composer.tsx";
+import { sessionUsage } from "./chat-api.ts";
+import type { SendKind } from "./chat-state.ts";
 import { InputDialog } from "./InputDialog.tsx";
-import { type LiveSession, openLiveSession } from "./live.ts";
+import { type LiveSession, openLiveSession } from "./live-session.ts";
 import { Meters } from "./Meters.tsx";
 import { Timeline } from "./Timeline.tsx";
 

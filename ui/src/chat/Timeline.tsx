@@ -1,8 +1,8 @@
 import ArrowDown from "lucide-solid/icons/arrow-down";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
-import type { ChatState } from "../state/chat.ts";
-import { liveEntries, settledEntries, toolResults, toolView } from "../state/chat-timeline.ts";
-import { afterScroll, growDown, growUp, INTENT_MS, resize, tailWindow } from "../state/chat-window.ts";
+import type { ChatState } from "./chat-state.ts";
+import { liveEntries, settledEntries, toolResults, toolView } from "./chat-timeline.ts";
+import { afterScroll, growDown, growUp, INTENT_MS, resize, tailWindow } from "./chat-window.ts";
 import { PendingMessage, SettledMessage, StreamingMessage } from "./Message.tsx";
 
 /**

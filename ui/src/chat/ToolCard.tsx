@@ -7,7 +7,7 @@ import LoaderCircle from "lucide-solid/icons/loader-circle";
 import SquareTerminal from "lucide-solid/icons/square-terminal";
 import Wrench from "lucide-solid/icons/wrench";
 import { createMemo, createSignal, For, Match, Show, Switch } from "solid-js";
-import type { ToolCard as Card } from "../state/chat-timeline.ts";
+import type { ToolCard as Card } from "./chat-timeline.ts";
 import {
   compactJson,
   editPairs,
@@ -16,7 +16,7 @@ import {
   toolSummary,
   withContext,
   writeLines,
-} from "../state/chat-tools.ts";
+} from "./chat-tools.ts";
 
 const STATUS_TEXT: Record<Card["status"], string> = {
   pending: "waiting",

@@ -4,7 +4,7 @@ import type { JSX } from "solid-js";
 
 /**
  * A modal dialog on Kobalte's primitive: focus trap, Escape, return of focus, aria-labelledby.
- * A bottom sheet on phones (see layout.css).
+ * A bottom sheet on phones (see components.css).
  */
 export function Modal(props: {
   open: boolean;

@@ -1,7 +1,7 @@
 import Moon from "lucide-solid/icons/moon";
 import Sun from "lucide-solid/icons/sun";
 import { Show } from "solid-js";
-import { effectiveTheme, toggleTheme } from "../app/theme.ts";
+import { effectiveTheme, toggleTheme } from "../shell/theme.ts";
 
 export function ThemeToggle(props: { withLabel?: boolean }) {
   const label = () => (effectiveTheme() === "dark" ? "Switch to light theme" : "Switch to dark theme");

@@ -1,5 +1,5 @@
 import { createEffect, createResource, createSignal, on, onCleanup } from "solid-js";
-import { escapeHtml, highlighterFor } from "./highlight.ts";
+import { escapeHtml, highlighterFor } from "../components/highlight.ts";
 
 /**
  * A plain textarea laid exactly over its highlighted copy (same font, same grid cell): the browser

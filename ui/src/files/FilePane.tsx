@@ -3,12 +3,13 @@ import Eye from "lucide-solid/icons/eye";
 import Pencil from "lucide-solid/icons/pencil";
 import Save from "lucide-solid/icons/save";
 import { createEffect, createSignal, type JSX, Match, on, Show, Switch } from "solid-js";
-import type { FilesApi, ReadResult } from "./api.ts";
 import { CodeEditor } from "./CodeEditor.tsx";
 import { ConflictDialog } from "./dialogs.tsx";
-import type { FilesModel } from "./model.ts";
+import type { FilesApi, ReadResult } from "./files-api.ts";
+import type { FilesModel } from "./files-model.ts";
 import { ImagePreview, MarkdownPreview } from "./Preview.tsx";
 import { baseName, formatSize, imageTypeOf, isMarkdown, languageOf } from "./paths.ts";
+import "./file-view.css";
 
 type Loaded =
   | { kind: "text"; content: string; etag: string }

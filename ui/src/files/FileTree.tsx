@@ -7,9 +7,9 @@ import FolderOpen from "lucide-solid/icons/folder-open";
 import ImageIcon from "lucide-solid/icons/image";
 import Link from "lucide-solid/icons/link";
 import { createSignal, For, Match, Show, Switch } from "solid-js";
-import type { Entry } from "./api.ts";
 import { isMoveDrag, isOsFileDrag, MOVE_TYPE } from "./drop.ts";
-import type { FilesModel } from "./model.ts";
+import type { Entry } from "./files-api.ts";
+import type { FilesModel } from "./files-model.ts";
 import { imageTypeOf, isMarkdown, languageOf } from "./paths.ts";
 
 export interface TreeActions {

@@ -8,12 +8,12 @@ import Trash from "lucide-solid/icons/trash";
 import Upload from "lucide-solid/icons/upload";
 import { createSignal, onCleanup, onMount, Show } from "solid-js";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
-import { type FilesApi, filesApi, uploadFiles } from "./api.ts";
 import { NameDialog } from "./dialogs.tsx";
 import { droppedFiles, type PickedFile } from "./drop.ts";
 import { FilePane } from "./FilePane.tsx";
 import { FileTree } from "./FileTree.tsx";
-import { createFilesModel } from "./model.ts";
+import { type FilesApi, filesApi, uploadFiles } from "./files-api.ts";
+import { createFilesModel } from "./files-model.ts";
 import { baseName, formatSize, joinPath, nameProblem, parentOf } from "./paths.ts";
 import "./files.css";
 

@@ -1,9 +1,9 @@
 import { createMemo, createResource, onCleanup, Show } from "solid-js";
-import { markdownRenderer } from "./markdown.ts";
+import { FILE_MARKDOWN, loadMarkdown } from "../components/markdown.ts";
 
 /** Rendered, sanitized markdown. Links open in a new tab, never in the app's own window. */
 export function MarkdownPreview(props: { text: string }) {
-  const [render] = createResource(markdownRenderer);
+  const [render] = createResource(() => loadMarkdown(FILE_MARKDOWN));
   const html = createMemo(() => {
     const r = render();
     return r ? r(props.text) : "";

@@ -1,13 +1,13 @@
 import { createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import * as v from "valibot";
-import { ModelsResponse } from "../../../src/protocol/llm.ts";
 import { api } from "../api/http.ts";
-import { Project } from "../api/projects.ts";
+import { listModels } from "../api/models-api.ts";
 import { Notice } from "../components/Notice.tsx";
-import { filesApi } from "../files/api.ts";
 import { FilePane } from "../files/FilePane.tsx";
-import { createFilesModel } from "../files/model.ts";
+import { filesApi } from "../files/files-api.ts";
+import { createFilesModel } from "../files/files-model.ts";
 import { formatSize } from "../files/paths.ts";
+import { Project } from "../projects/projects-api.ts";
 import "../files/files.css";
 import "./settings.css";
 
@@ -28,7 +28,7 @@ export default function SettingsView(props: { project: v.InferOutput<typeof Proj
   const files = filesApi(props.project.id);
   const model = createFilesModel(files);
   const [profiles] = createResource(() => api("GET", "/api/sandbox-profiles", Profiles));
-  const [models] = createResource(() => api("GET", "/api/models", ModelsResponse));
+  const [models] = createResource(listModels);
   const [profile, setProfile] = createSignal(props.project.profile);
   const [model_, setModel] = createSignal(props.project.default_model ?? "");
   const [saved, setSaved] = createSignal({

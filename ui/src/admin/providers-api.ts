@@ -1,0 +1,26 @@
+import {
+  type ModelBody,
+  type ProviderBody,
+  type ProviderPatch,
+  ProviderResponse,
+  ProvidersResponse,
+} from "../../../src/protocol/llm.ts";
+import { api, OkResponse } from "../api/http.ts";
+
+/** Admin: LLM providers and their models (contracts in src/protocol/llm.ts). Keys are write-only. */
+
+const enc = encodeURIComponent;
+const base = "/api/admin/providers";
+
+export const listProviders = () => api("GET", base, ProvidersResponse);
+export const createProvider = (body: ProviderBody) => api("POST", base, ProviderResponse, { body });
+export const updateProvider = (name: string, patch: ProviderPatch) =>
+  api("PATCH", `${base}/${enc(name)}`, ProviderResponse, { body: patch });
+export const deleteProvider = (name: string) => api("DELETE", `${base}/${enc(name)}`, OkResponse);
+/** Adds or replaces one model; the id travels in the path. */
+export const putModel = (provider: string, model: ModelBody) => {
+  const { id, ...rest } = model;
+  return api("PUT", `${base}/${enc(provider)}/models/${enc(id)}`, ProviderResponse, { body: rest });
+};
+export const deleteModel = (provider: string, modelId: string) =>
+  api("DELETE", `${base}/${enc(provider)}/models/${enc(modelId)}`, ProviderResponse);

@@ -1,0 +1,78 @@
+import { A, useNavigate, useSearchParams } from "@solidjs/router";
+import { createSignal, Show } from "solid-js";
+import { Notice } from "../components/Notice.tsx";
+import { AuthFrame } from "./AuthFrame.tsx";
+import * as auth from "./auth-api.ts";
+import { sessionError, signedIn } from "./auth-session.ts";
+
+/** Only same-site paths are followed after sign-in (no open redirect through ?next=). */
+export const safeNext = (next: unknown) =>
+  typeof next === "string" && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login")
+    ? next
+    : "/projects";
+
+export default function Login() {
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    setBusy(true);
+    setError(null);
+    const res = await auth.login(
+      String(form.get("username") ?? "").trim(),
+      String(form.get("password") ?? ""),
+    );
+    setBusy(false);
+    if (!res.ok) {
+      setError(
+        res.error.code === "invalid_credentials" || res.error.code === "unauthorized"
+          ? "Wrong user name or password."
+          : res.error.message,
+      );
+      return;
+    }
+    signedIn(res.value);
+    navigate(safeNext(params.next), { replace: true });
+  };
+
+  return (
+    <AuthFrame title="Sign in">
+      <form onSubmit={submit} aria-describedby={error() ? "login-error" : undefined}>
+        <Notice kind="warn" when={sessionError()}>
+          The server could not be reached: {sessionError()}
+        </Notice>
+        <label class="field">
+          <span>User name</span>
+          <input name="username" autocomplete="username" autocapitalize="none" spellcheck={false} required />
+        </label>
+        <label class="field">
+          <span>Password</span>
+          <input name="password" type="password" autocomplete="current-password" required />
+        </label>
+        <Show when={error()}>
+          <div id="login-error" class="note error" role="alert">
+            {error()}
+          </div>
+        </Show>
+        <button class="btn primary" type="submit" disabled={busy()}>
+          {busy() ? "Signing in…" : "Sign in"}
+        </button>
+        <p class="muted small" style={{ margin: 0 }}>
+          Have an invite code? <A href="/signup">Create an account</A>
+        </p>
+        <details class="small muted">
+          <summary>First time here?</summary>
+          <p style={{ "margin-bottom": 0 }}>
+            On its first start, octo creates an <b>admin</b> account and prints its password once in the
+            terminal (or service log) where <code>octo serve</code> runs. Sign in with it, change the password
+            on the Account page, then invite people from Admin → Invites.
+          </p>
+        </details>
+      </form>
+    </AuthFrame>
+  );
+}

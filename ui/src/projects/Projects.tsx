@@ -1,0 +1,178 @@
+import { A, useNavigate } from "@solidjs/router";
+import FolderGit2 from "lucide-solid/icons/folder-git-2";
+import Plus from "lucide-solid/icons/plus";
+import { createResource, createSignal, For, Show } from "solid-js";
+import * as admin from "../admin/admin-api.ts";
+import { isAdmin } from "../auth/auth-session.ts";
+import { Field } from "../components/Field.tsx";
+import { Modal } from "../components/Modal.tsx";
+import { Notice } from "../components/Notice.tsx";
+import { ResourceList, ResourceRow } from "../components/ResourceList.tsx";
+import { relativeTime } from "../components/time.ts";
+import { usePageTitle } from "../shell/page-title.ts";
+import { onShortcut } from "../shell/shortcuts.ts";
+import { validateProjectName } from "./project-name.ts";
+import * as projects from "./projects-api.ts";
+
+/** The sandbox profiles every octo ships (DESIGN.md "Sandbox"). */
+const PROFILES = [
+  { id: "default", label: "Default — project folder writable, network through the proxy" },
+  { id: "strict", label: "Strict — tighter file access, no network" },
+  { id: "minimal", label: "Minimal — the least the agent needs" },
+  { id: "open", label: "Open — host network (trusted work only)" },
+];
+
+export default function Projects() {
+  usePageTitle(() => "Projects");
+  const navigate = useNavigate();
+  const [list, { refetch }] = createResource(projects.listProjects);
+  const [open, setOpen] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  onShortcut("new", () => setOpen(true));
+
+  const create = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget as HTMLFormElement);
+    const name = String(f.get("name") ?? "").trim();
+    const problem = validateProjectName(name);
+    if (problem) return setError(problem);
+    setBusy(true);
+    const res = await projects.createProject(name, undefined, String(f.get("profile") ?? "default"));
+    setBusy(false);
+    if (!res.ok) return setError(res.error.message);
+    setOpen(false);
+    void refetch();
+    navigate(`/projects/${res.value.project.id}/chat`);
+  };
+
+  return (
+    <>
+      <div class="page-head">
+        <h1>Projects</h1>
+        <span class="spacer" />
+        <button
+          type="button"
+          class="btn primary"
+          onClick={() => {
+            setError(null);
+            setOpen(true);
+          }}
+          title="New project (n)"
+        >
+          <Plus size={16} aria-hidden="true" /> New project
+        </button>
+      </div>
+      <Show when={isAdmin()}>
+        <FirstRunWelcome />
+      </Show>
+      <ResourceList
+        label="Projects"
+        links
+        result={list()}
+        items={(r) => r.projects}
+        error={(e) => (
+          <Notice kind={e.status === 404 ? "info" : "error"}>
+            {e.status === 404 ? "This server does not offer projects yet (no /api/projects)." : e.message}
+          </Notice>
+        )}
+        empty={
+          <div class="empty">
+            <FolderGit2 size={32} aria-hidden="true" />
+            <p>No projects yet. A project is a folder with its own agent, files, terminal and sandbox.</p>
+            <button type="button" class="btn primary" onClick={() => setOpen(true)}>
+              Create your first project
+            </button>
+          </div>
+        }
+      >
+        {(p) => (
+          <ResourceRow
+            href={`/projects/${p.id}/chat`}
+            icon={<FolderGit2 size={18} aria-hidden="true" />}
+            title={p.name}
+            facts={
+              <>
+                {p.last_activity_at ? `active ${relativeTime(p.last_activity_at)}` : "no activity yet"} ·{" "}
+                {p.profile} sandbox{p.default_model ? ` · ${p.default_model}` : ""}
+              </>
+            }
+          />
+        )}
+      </ResourceList>
+
+      <Modal open={open()} onOpenChange={setOpen} title="New project">
+        <form onSubmit={create}>
+          <Field label="Name" hint="Becomes the project's folder name in your workspace.">
+            {(a) => (
+              <input
+                name="name"
+                maxLength={64}
+                autocomplete="off"
+                placeholder="e.g. website"
+                required
+                {...a}
+              />
+            )}
+          </Field>
+          <label class="field">
+            <span>Sandbox profile</span>
+            <select name="profile">
+              <For each={PROFILES}>{(p) => <option value={p.id}>{p.label}</option>}</For>
+            </select>
+          </label>
+          <Notice kind="error" when={error()}>
+            {error()}
+          </Notice>
+          <div class="dialog-actions">
+            <button type="button" class="btn" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+            <button type="submit" class="btn primary" disabled={busy()}>
+              Create project
+            </button>
+          </div>
+        </form>
+      </Modal>
+    </>
+  );
+}
+
+const WELCOME_KEY = "octo.welcome.dismissed";
+
+/** Shown to the admin of a fresh server (only one user exists) until dismissed. */
+function FirstRunWelcome() {
+  const dismissed = () => localStorage.getItem(WELCOME_KEY) === "1";
+  const [hidden, setHidden] = createSignal(dismissed());
+  const [users] = createResource(() => (hidden() ? null : true), admin.listUsers);
+  const fresh = () => {
+    const r = users();
+    return r?.ok === true && r.value.users.length === 1;
+  };
+  return (
+    <Show when={!hidden() && fresh()}>
+      <section class="card" aria-labelledby="welcome-h" style={{ "margin-bottom": "1.25rem" }}>
+        <h2 id="welcome-h">Welcome to octo</h2>
+        <ol style={{ margin: "0 0 0.75rem", "padding-left": "1.2rem" }}>
+          <li>
+            <A href="/account">Change the generated admin password</A>.
+          </li>
+          <li>
+            <A href="/admin/invites">Invite people</A>: each gets their own workspace and sandboxed agents.
+          </li>
+          <li>Create a project and start a conversation with its agent.</li>
+        </ol>
+        <button
+          type="button"
+          class="btn small"
+          onClick={() => {
+            localStorage.setItem(WELCOME_KEY, "1");
+            setHidden(true);
+          }}
+        >
+          Dismiss
+        </button>
+      </section>
+    </Show>
+  );
+}

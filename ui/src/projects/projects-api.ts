@@ -1,0 +1,14 @@
+import * as v from "valibot";
+import { Project } from "../../../src/protocol/projects.ts";
+import { api } from "../api/http.ts";
+
+/** Projects API (src/protocol/projects.ts: GET/POST /api/projects, GET /api/projects/:id). */
+export { Project };
+
+export const listProjects = () => api("GET", "/api/projects", v.object({ projects: v.array(Project) }));
+export const getProject = (id: string) =>
+  api("GET", `/api/projects/${encodeURIComponent(id)}`, v.object({ project: Project }));
+export const createProject = (name: string, template?: string, profile?: string) =>
+  api("POST", "/api/projects", v.object({ project: Project }), {
+    body: { name, ...(template ? { template } : {}), ...(profile ? { profile } : {}) },
+  });
