@@ -28,7 +28,7 @@ export const authSettings = (ctx: ServerContext): AuthSettings => ({
  * Used by the route guard below and by the WebSocket upgrade. Origin is checked separately
  * (`checkOrigin`), because whether it matters depends on the method and the credential.
  */
-export function authenticate(ctx: ServerContext, request: Request): Result<AuthedUser> {
+export function authenticate(ctx: ServerContext, request: Request): Promise<Result<AuthedUser>> {
   return authenticateCredentials(authSettings(ctx), credentialsOf(request));
 }
 
@@ -75,8 +75,8 @@ export interface GuardOptions {
  */
 export function authGuard(ctx: ServerContext, opts: GuardOptions = {}) {
   // derive, not resolve: it runs before body validation, so a stranger gets 401/403, never a schema hint.
-  return new Elysia().derive({ as: "scoped" }, ({ request, set }) => {
-    const authed = authenticate(ctx, request);
+  return new Elysia().derive({ as: "scoped" }, async ({ request, set }) => {
+    const authed = await authenticate(ctx, request);
     if (!authed.ok) throw new OctoError(authed.error.code, authed.error.message);
     const auth = authed.value;
     if (auth.via === "cookie" && isStateChanging(request.method)) {

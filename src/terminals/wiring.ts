@@ -13,6 +13,7 @@ export interface TerminalWiring {
   mode: ServerMode;
   paths: { workspaceDir: string; socketDir: string };
   log: Logger;
+  maxPerUser?: number;
 }
 
 /** The server's terminal service: projects from the main database, shells on each user's runner. */
@@ -25,5 +26,6 @@ export function createTerminalService(w: TerminalWiring): TerminalService {
     },
     projectDir: (caller, project) => placementFor(w.mode, w.paths, caller.username, project.slug).projectDir,
     log: w.log.child({ component: "terminals" }),
+    maxPerUser: w.maxPerUser,
   });
 }

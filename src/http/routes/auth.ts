@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { signOut } from "../../auth/authenticate.ts";
 import { inviteExists, signup } from "../../auth/invites.ts";
 import { checkCredentials } from "../../auth/login.ts";
 import { issueSessionToken } from "../../auth/session-token.ts";
@@ -44,8 +45,8 @@ export function authRoutes(ctx: ServerContext) {
   const inviteGuessesByIp = new SlidingWindowLimiter(perMinute);
   const linuxPrefix = ctx.config.local.linux_users.enabled ? ctx.config.local.linux_users.prefix : undefined;
 
-  const signedIn = (user: UserRow, set: { headers: Record<string, unknown> }): MeResponse => {
-    const token = issueSessionToken(ctx.jwtSecret, user, authSettings(ctx).tokenTtlMs);
+  const signedIn = async (user: UserRow, set: { headers: Record<string, unknown> }): Promise<MeResponse> => {
+    const token = await issueSessionToken(ctx.jwtSecret, user, authSettings(ctx).tokenTtlMs);
     set.headers["set-cookie"] = sessionCookie(ctx, token);
     return { user: publicUser(user), mode: ctx.mode };
   };
@@ -83,9 +84,13 @@ export function authRoutes(ctx: ServerContext) {
       },
       { body: SignupBody },
     )
-    .post("/logout", ({ request, set }) => {
+    .post("/logout", async ({ request, set }) => {
       // Only a request that carries the cookie can end the session; it must come from our origin.
-      if (readCookie(request, SESSION_COOKIE) !== undefined) orThrow(checkOrigin(ctx, request));
+      const token = readCookie(request, SESSION_COOKIE);
+      if (token !== undefined) {
+        orThrow(checkOrigin(ctx, request));
+        await signOut(authSettings(ctx), ctx.signIns, token);
+      }
       set.headers["set-cookie"] = clearedSessionCookie(ctx);
       return { ok: true };
     })

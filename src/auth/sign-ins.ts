@@ -1,0 +1,60 @@
+import type { Database } from "bun:sqlite";
+import { revokedSessionsRepo } from "../storage/revoked-sessions.ts";
+
+/** Why a user's live connections end. The mux close reason is built from it. */
+export type EndReason = "password_changed" | "account_disabled" | "account_deleted" | "signed_out";
+
+export interface SignInsEnded {
+  userId: string;
+  /** Set when only one sign-in ended (logout); absent when every sign-in of the user did. */
+  sid?: string;
+  reason: EndReason;
+}
+
+export const END_MESSAGES: Record<EndReason, string> = {
+  password_changed: "the password was changed; sign in again",
+  account_disabled: "this account was disabled",
+  account_deleted: "this account was deleted",
+  signed_out: "signed out",
+};
+
+/**
+ * Live sign-ins, for what outlives a request: open WebSockets and the terminals they opened.
+ * A token is checked once, at the upgrade; afterwards a socket relies on this. `endUser` raises the
+ * user's in-memory epoch (so a frame already on its way is refused by a comparison, no database
+ * read) and tells listeners to close everything of that user now.
+ */
+export class SignIns {
+  private readonly epochs = new Map<string, number>();
+  private readonly listeners = new Set<(ended: SignInsEnded) => void>();
+
+  constructor(private readonly db: Database) {}
+
+  epoch(userId: string): number {
+    return this.epochs.get(userId) ?? 0;
+  }
+
+  /** Every sign-in of this user ends (disable, password change, token-version bump, deletion). */
+  endUser(userId: string, reason: EndReason): void {
+    this.epochs.set(userId, this.epoch(userId) + 1);
+    this.emit({ userId, reason });
+  }
+
+  /**
+   * One sign-in ends (logout): its `sid` is refused until every token of it has expired
+   * (`untilMs`: now + token TTL, since renewals extend the chain), and its sockets close.
+   */
+  endSignIn(userId: string, sid: string, untilMs: number, now = Date.now()): void {
+    revokedSessionsRepo(this.db).revoke(sid, untilMs, now);
+    this.emit({ userId, sid, reason: "signed_out" });
+  }
+
+  onEnd(listener: (ended: SignInsEnded) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(ended: SignInsEnded): void {
+    for (const listener of [...this.listeners]) listener(ended);
+  }
+}
