@@ -30,7 +30,8 @@ const Claims = v.object({
 const ALG = "HS256";
 
 const keys = new Map<string, Uint8Array>();
-function keyOf(secret: string): Uint8Array {
+/** The HMAC key for a secret (encoded once). Device tokens share it, under their own audience. */
+export function keyOf(secret: string): Uint8Array {
   let key = keys.get(secret);
   if (!key) {
     key = new TextEncoder().encode(secret);

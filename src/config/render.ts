@@ -12,6 +12,7 @@ public_url = ""           # e.g. "https://octo.example.com": enables Secure cook
 max_body_bytes = 1048576  # larger request bodies are refused with 413
 max_sockets_per_user = 32 # open browser tabs (mux WebSockets) per user
 max_terminals_per_user = 32
+trusted_proxies = []      # reverse proxies whose X-Forwarded-For is believed, e.g. ["127.0.0.1"]
 
 [local]
 enabled = true

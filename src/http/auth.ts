@@ -15,6 +15,8 @@ import { checkOrigin, isStateChanging } from "./origin.ts";
 export type { AuthedUser } from "../auth/authenticate.ts";
 
 export const SESSION_COOKIE = "octo_session";
+/** "This browser has signed in as this user before" (src/auth/device-token.ts); only login reads it. */
+export const DEVICE_COOKIE = "octo_device";
 
 export const authSettings = (ctx: ServerContext): AuthSettings => ({
   db: ctx.db,
@@ -58,6 +60,12 @@ export function sessionCookie(ctx: ServerContext, token: string): string {
 }
 
 export const clearedSessionCookie = (ctx: ServerContext): string => cookieString(ctx, "", 0);
+
+export function deviceCookie(ctx: ServerContext, token: string, maxAgeMs: number): string {
+  const secure = secureCookies(ctx) ? "; Secure" : "";
+  const maxAge = Math.floor(maxAgeMs / 1000);
+  return `${DEVICE_COOKIE}=${token}; Path=/api/auth; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`;
+}
 
 function cookieString(ctx: ServerContext, value: string, maxAge: number): string {
   const secure = secureCookies(ctx) ? "; Secure" : "";

@@ -19,7 +19,12 @@ describe("login, me, logout", () => {
     const c = new Client(t.url);
     expect((await c.get("/api/auth/me")).code).toBe("unauthorized");
     const login = await c.login("alice", "alice-password");
-    const cookie = login.headers.get("set-cookie") ?? "";
+    const cookies = login.headers.getSetCookie();
+    const cookie = cookies.find((c) => c.startsWith("octo_session=")) ?? "";
+    // The device cookie only ever goes back to /api/auth, and never cross-site.
+    expect(cookies.find((c) => c.startsWith("octo_device="))).toMatch(
+      /^octo_device=[\w-]+\.[\w-]+\.[\w-]+; Path=\/api\/auth; HttpOnly; SameSite=Strict; Max-Age=31536000$/,
+    );
     expect(cookie).toMatch(
       /^octo_session=[\w-]+\.[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=604800$/,
     );
