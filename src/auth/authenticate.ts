@@ -22,6 +22,8 @@ export interface AuthedUser {
   sid?: string;
   /** Cookie sessions: when the presented token expires (ms). */
   expiresAt?: number;
+  /** The user's token_version when this was checked (a later bump ends what was opened with it). */
+  tokenVersion?: number;
 }
 
 /** Credentials as found on a request, transport-neutral (HTTP, WebSocket upgrade, admin socket). */
@@ -51,7 +53,12 @@ export async function authenticateCredentials(
     if (!key.ok) return key;
     const user = activeUser(settings.db, key.value.user_id);
     if (!user.ok) return user;
-    return ok({ via: "api_key", user: publicUser(user.value), role: user.value.role });
+    return ok({
+      via: "api_key",
+      user: publicUser(user.value),
+      role: user.value.role,
+      tokenVersion: user.value.token_version,
+    });
   }
   if (!creds.sessionToken) return fail("unauthorized", "sign in first");
   const claims = await verifySessionToken(settings.jwtSecret, creds.sessionToken, now);
@@ -71,6 +78,7 @@ export async function authenticateCredentials(
     role: user.value.role,
     sid: claims.value.sid,
     expiresAt: claims.value.exp * 1000,
+    tokenVersion: user.value.token_version,
   };
   if (needsRenewal(claims.value, now))
     authed.renewToken = await issueSessionToken(

@@ -1,13 +1,21 @@
 import type { Database } from "bun:sqlite";
 import { revokedSessionsRepo } from "../storage/revoked-sessions.ts";
+import { usersRepo } from "../storage/users.ts";
 
 /** Why a user's live connections end. The mux close reason is built from it. */
-export type EndReason = "password_changed" | "account_disabled" | "account_deleted" | "signed_out";
+export type EndReason =
+  | "password_changed"
+  | "account_disabled"
+  | "account_deleted"
+  | "signed_out"
+  | "credentials_changed";
 
 export interface SignInsEnded {
   userId: string;
   /** Set when only one sign-in ended (logout); absent when every sign-in of the user did. */
   sid?: string;
+  /** The sign-in that continues (the one that changed its own password, with a fresh token). */
+  keep?: { sid: string; tokenVersion: number };
   reason: EndReason;
 }
 
@@ -16,6 +24,7 @@ export const END_MESSAGES: Record<EndReason, string> = {
   account_disabled: "this account was disabled",
   account_deleted: "this account was deleted",
   signed_out: "signed out",
+  credentials_changed: "the account's password or status changed; sign in again",
 };
 
 /**
@@ -34,10 +43,31 @@ export class SignIns {
     return this.epochs.get(userId) ?? 0;
   }
 
-  /** Every sign-in of this user ends (disable, password change, token-version bump, deletion). */
-  endUser(userId: string, reason: EndReason): void {
+  /**
+   * Every sign-in of this user ends (disable, password change, token-version bump, deletion), but
+   * `keep`: a user changing their own password stays signed in where they did it.
+   */
+  endUser(userId: string, reason: EndReason, keep?: SignInsEnded["keep"]): void {
     this.epochs.set(userId, this.epoch(userId) + 1);
-    this.emit({ userId, reason });
+    this.emit(keep === undefined ? { userId, reason } : { userId, reason, keep });
+  }
+
+  /**
+   * Compare what a connection was opened with against the database, for changes made outside this
+   * process (`octo user passwd` on the same database): ends the user's sign-ins when the account is
+   * gone, disabled, or its token_version has moved on. Returns whether they still hold.
+   */
+  recheck(userId: string, tokenVersions: Iterable<number>): boolean {
+    const user = usersRepo(this.db).byId(userId);
+    const reason: EndReason | null = !user
+      ? "account_deleted"
+      : user.disabled
+        ? "account_disabled"
+        : [...tokenVersions].some((tv) => tv !== user.token_version)
+          ? "credentials_changed"
+          : null;
+    if (reason) this.endUser(userId, reason);
+    return reason === null;
   }
 
   /**

@@ -18,6 +18,8 @@ export interface MuxUser {
   role: "admin" | "user";
   /** The sign-in (session token `sid`) the socket was opened with; absent for API keys. */
   sid?: string;
+  /** The user's token_version at the upgrade. */
+  tokenVersion?: number;
 }
 
 export type CommandResult = { ok: true; data?: unknown } | { ok: false; error: ErrorBody };

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignIns } from "../auth/sign-ins.ts";
 import { openMainDb } from "../storage/main-db.ts";
+import { usersRepo } from "../storage/users.ts";
 import { CLOSE_SIGNED_OUT, UserSockets } from "./sockets.ts";
 
 let dir: string;
@@ -62,4 +63,46 @@ test("ending a user closes all their sockets and refuses their frames; logout en
   const fresh = socket("usr_a", "sid_4");
   sockets.add(fresh);
   expect(sockets.revoked(fresh)).toBeNull();
+});
+
+test("a token_version bumped outside this process (octo user passwd) ends the sockets on the next recheck", () => {
+  const users = usersRepo(db);
+  const now = Date.now();
+  for (const id of ["usr_c", "usr_d"])
+    users.insert({
+      id,
+      username: id,
+      password_hash: "x",
+      role: "user",
+      linux_user: null,
+      created_at: now,
+      updated_at: now,
+    });
+  const signIns = new SignIns(db);
+  const sockets = new UserSockets(signIns, 10);
+  const c = { ...socket("usr_c", "sid_c"), user: { id: "usr_c", sid: "sid_c", tokenVersion: 0 } };
+  const d = { ...socket("usr_d", "sid_d"), user: { id: "usr_d", sid: "sid_d", tokenVersion: 0 } };
+  sockets.add(c);
+  sockets.add(d);
+  sockets.recheck();
+  expect([c.ends, d.ends]).toEqual([[], []]);
+
+  users.bumpTokenVersion("usr_c", now);
+  users.setDisabled("usr_d", true, now);
+  sockets.recheck();
+  expect(c.ends).toEqual([[CLOSE_SIGNED_OUT, expect.stringContaining("password or status changed")]]);
+  expect(d.ends).toEqual([[CLOSE_SIGNED_OUT, expect.stringContaining("disabled")]]);
+});
+
+test("the sign-in that changed its own password keeps its sockets, at the new token version", () => {
+  const signIns = new SignIns(db);
+  const sockets = new UserSockets(signIns, 10);
+  const mine = { ...socket("usr_e", "sid_e"), user: { id: "usr_e", sid: "sid_e", tokenVersion: 0 } };
+  const theirs = { ...socket("usr_e", "sid_f"), user: { id: "usr_e", sid: "sid_f", tokenVersion: 0 } };
+  sockets.add(mine);
+  sockets.add(theirs);
+  signIns.endUser("usr_e", "password_changed", { sid: "sid_e", tokenVersion: 1 });
+  expect(mine.ends).toEqual([]);
+  expect(sockets.revoked(mine)).toBeNull();
+  expect(theirs.ends).toHaveLength(1);
 });

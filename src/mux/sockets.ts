@@ -7,7 +7,7 @@ export const CLOSE_TOO_MANY = 4429;
 
 /** What the registry needs of a connection: who, which sign-in, and how to end it. */
 export interface TrackedSocket {
-  readonly user: { id: string; sid?: string };
+  readonly user: { id: string; sid?: string; tokenVersion?: number };
   end(code: number, reason: string): void;
 }
 
@@ -19,6 +19,8 @@ export interface TrackedSocket {
 export class UserSockets<S extends TrackedSocket = TrackedSocket> {
   private readonly byUser = new Map<string, Set<S>>();
   private readonly epochAtOpen = new WeakMap<S, number>();
+  /** The user's token_version a socket holds (its upgrade's, or the fresh one it was kept with). */
+  private readonly tokenVersion = new WeakMap<S, number>();
   private readonly stop: () => void;
 
   constructor(
@@ -46,6 +48,7 @@ export class UserSockets<S extends TrackedSocket = TrackedSocket> {
     set.add(socket);
     this.byUser.set(socket.user.id, set);
     this.epochAtOpen.set(socket, this.signIns.epoch(socket.user.id));
+    if (socket.user.tokenVersion !== undefined) this.tokenVersion.set(socket, socket.user.tokenVersion);
     return ok(null);
   }
 
@@ -67,6 +70,17 @@ export class UserSockets<S extends TrackedSocket = TrackedSocket> {
     return { code: "token_revoked", message: "this session has ended; sign in again" };
   }
 
+  /** Run now and then (the heartbeat): a change made outside this process ends sockets too. */
+  recheck(): void {
+    for (const [userId, set] of [...this.byUser]) {
+      const versions = [...set].flatMap((s) => {
+        const tv = this.tokenVersion.get(s);
+        return tv === undefined ? [] : [tv];
+      });
+      this.signIns.recheck(userId, versions);
+    }
+  }
+
   dispose(): void {
     this.stop();
   }
@@ -76,6 +90,11 @@ export class UserSockets<S extends TrackedSocket = TrackedSocket> {
     if (!set) return;
     for (const socket of [...set]) {
       if (ended.sid !== undefined && socket.user.sid !== ended.sid) continue;
+      if (ended.keep !== undefined && socket.user.sid === ended.keep.sid) {
+        this.epochAtOpen.set(socket, this.signIns.epoch(ended.userId));
+        this.tokenVersion.set(socket, ended.keep.tokenVersion);
+        continue;
+      }
       set.delete(socket);
       socket.end(CLOSE_SIGNED_OUT, `session ended: ${END_MESSAGES[ended.reason]}`);
     }

@@ -113,18 +113,23 @@ describe("ending a user's sign-ins closes their open sockets", () => {
     expect((await upgrade(pat.cookie)).status).toBe(401);
   });
 
-  test("a user changing their own password closes their other sockets", async () => {
+  test("a user changing their own password closes the sockets of their other sign-ins, not this one's", async () => {
     await addUser(admin, "cam", "cam-password-1");
     const cam = await signedIn("cam", "cam-password-1");
-    const s = await socket(cam);
+    const elsewhere = await signedIn("cam", "cam-password-1");
+    const here = await socket(cam);
+    const there = await socket(elsewhere);
     const r = await cam.post("/api/account/password", {
       current_password: "cam-password-1",
       new_password: "cam-password-2",
     });
     expect(r.status).toBe(200);
-    await closed(s);
-    expect(s.closeCode).toBe(4401);
-    // The tab that changed it continues with its new cookie.
+    await closed(there);
+    expect(there.closeCode).toBe(4401);
+    expect((await elsewhere.get("/api/auth/me")).code).toBe("token_revoked");
+    // The tab that changed it stays signed in: its socket keeps working, and its new cookie too.
+    expect(here.closed).toBe(false);
+    expect((await here.cmd("ping", {}, "system")).ok).toBe(true);
     expect((await cam.get("/api/auth/me")).status).toBe(200);
     const again = await socket(cam);
     expect((await again.cmd("ping", {}, "system")).ok).toBe(true);

@@ -27,7 +27,8 @@ export function accountRoutes(ctx: ServerContext) {
         const changed = await changeOwnPassword(ctx.db, me.id, body.current_password, body.new_password);
         if (!changed.ok) throw new OctoError(changed.error.code, changed.error.message);
         take.release();
-        ctx.signIns.endUser(me.id, "password_changed");
+        const keep = auth.sid ? { sid: auth.sid, tokenVersion: changed.value.token_version } : undefined;
+        ctx.signIns.endUser(me.id, "password_changed", keep);
         // Every other session has ended (token_version moved on); this one continues with a new token.
         if (auth.via === "cookie") {
           const ttl = authSettings(ctx).tokenTtlMs;

@@ -29,6 +29,7 @@ export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
   const heartbeatMs = deps.heartbeatMs ?? 25_000;
   const timer = setInterval(() => {
     for (const conn of conns.values()) conn.heartbeat();
+    sockets.recheck();
   }, heartbeatMs);
   timer.unref?.();
 
@@ -40,7 +41,7 @@ export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
     async beforeHandle({ request }) {
       const authed = await authenticate(ctx, request);
       if (!authed.ok) return errorResponse(authed.error.code, authed.error.message);
-      const { user, via, role, sid } = authed.value;
+      const { user, via, role, sid, tokenVersion } = authed.value;
       if (!user) return errorResponse("forbidden", "the mux socket needs a user account");
       if (via === "cookie") {
         const origin = checkOrigin(ctx, request);
@@ -48,7 +49,7 @@ export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
       }
       const room = sockets.mayOpen(user.id);
       if (!room.ok) return errorResponse(room.error.code, room.error.message);
-      users.set(request, { id: user.id, username: user.username, role, sid });
+      users.set(request, { id: user.id, username: user.username, role, sid, tokenVersion });
     },
     open(ws) {
       const user = users.get(ws.data.request);
