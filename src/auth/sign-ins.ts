@@ -79,6 +79,11 @@ export class SignIns {
     this.emit({ userId, sid, reason: "signed_out" });
   }
 
+  /** Whether this sign-in was signed out (for a socket whose upgrade raced its logout). */
+  isSignedOut(sid: string): boolean {
+    return revokedSessionsRepo(this.db).isRevoked(sid);
+  }
+
   onEnd(listener: (ended: SignInsEnded) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

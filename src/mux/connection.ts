@@ -20,6 +20,8 @@ export interface MuxUser {
   sid?: string;
   /** The user's token_version at the upgrade. */
   tokenVersion?: number;
+  /** The user's sign-in epoch at the upgrade (src/auth/sign-ins.ts). */
+  epoch?: number;
 }
 
 export type CommandResult = { ok: true; data?: unknown } | { ok: false; error: ErrorBody };

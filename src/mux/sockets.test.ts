@@ -106,3 +106,19 @@ test("the sign-in that changed its own password keeps its sockets, at the new to
   expect(sockets.revoked(mine)).toBeNull();
   expect(theirs.ends).toHaveLength(1);
 });
+
+test("a socket whose sign-in ended between its upgrade and its opening is refused", () => {
+  const signIns = new SignIns(db);
+  const sockets = new UserSockets(signIns, 10);
+  const upgraded = {
+    ...socket("usr_g", "sid_g"),
+    user: { id: "usr_g", sid: "sid_g", epoch: signIns.epoch("usr_g") },
+  };
+  signIns.endUser("usr_g", "account_disabled");
+  const refused = sockets.add(upgraded);
+  expect(refused.ok ? "ok" : refused.error.code).toBe("token_revoked");
+
+  const loggedOut = { ...socket("usr_h", "sid_h"), user: { id: "usr_h", sid: "sid_h", epoch: 0 } };
+  signIns.endSignIn("usr_h", "sid_h", Date.now() + 60_000);
+  expect(sockets.add(loggedOut).ok).toBe(false);
+});

@@ -7,7 +7,8 @@ export const CLOSE_TOO_MANY = 4429;
 
 /** What the registry needs of a connection: who, which sign-in, and how to end it. */
 export interface TrackedSocket {
-  readonly user: { id: string; sid?: string; tokenVersion?: number };
+  /** `epoch`: the user's sign-in epoch when the credentials were checked (at the upgrade). */
+  readonly user: { id: string; sid?: string; tokenVersion?: number; epoch?: number };
   end(code: number, reason: string): void;
 }
 
@@ -41,13 +42,18 @@ export class UserSockets<S extends TrackedSocket = TrackedSocket> {
     return ok(null);
   }
 
+  /** Track an opened socket; refused over the cap, or when its sign-in ended since the upgrade. */
   add(socket: S): Result<null> {
     const allowed = this.mayOpen(socket.user.id);
     if (!allowed.ok) return allowed;
+    const epoch = this.signIns.epoch(socket.user.id);
+    const { sid } = socket.user;
+    if ((socket.user.epoch ?? epoch) !== epoch || (sid !== undefined && this.signIns.isSignedOut(sid)))
+      return fail("token_revoked", "this session ended while the connection opened; sign in again");
     const set = this.byUser.get(socket.user.id) ?? new Set();
     set.add(socket);
     this.byUser.set(socket.user.id, set);
-    this.epochAtOpen.set(socket, this.signIns.epoch(socket.user.id));
+    this.epochAtOpen.set(socket, epoch);
     if (socket.user.tokenVersion !== undefined) this.tokenVersion.set(socket, socket.user.tokenVersion);
     return ok(null);
   }

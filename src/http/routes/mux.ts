@@ -1,7 +1,7 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia } from "elysia";
 import { type AgentService, type ChannelHandler, MuxConnection, type MuxUser } from "../../mux/connection.ts";
-import { CLOSE_TOO_MANY, UserSockets } from "../../mux/sockets.ts";
+import { CLOSE_SIGNED_OUT, CLOSE_TOO_MANY, UserSockets } from "../../mux/sockets.ts";
 import { HARD_BUFFER_LIMIT, wsSink } from "../../mux/ws-sink.ts";
 import type { Channel } from "../../protocol/mux.ts";
 import { MAX_CLIENT_FRAME_BYTES } from "../../protocol/mux.ts";
@@ -49,7 +49,8 @@ export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
       }
       const room = sockets.mayOpen(user.id);
       if (!room.ok) return errorResponse(room.error.code, room.error.message);
-      users.set(request, { id: user.id, username: user.username, role, sid, tokenVersion });
+      const epoch = ctx.signIns.epoch(user.id);
+      users.set(request, { id: user.id, username: user.username, role, sid, tokenVersion, epoch });
     },
     open(ws) {
       const user = users.get(ws.data.request);
@@ -68,7 +69,8 @@ export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
       // Checked again here: upgrades racing past the check above must not exceed the cap.
       const added = sockets.add(conn);
       if (!added.ok) {
-        ws.close(CLOSE_TOO_MANY, added.error.message.slice(0, 120));
+        const code = added.error.code === "connection_limit" ? CLOSE_TOO_MANY : CLOSE_SIGNED_OUT;
+        ws.close(code, added.error.message.slice(0, 120));
         return;
       }
       conns.set(raw, conn);
