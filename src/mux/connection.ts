@@ -78,7 +78,7 @@ export class MuxConnection {
     this.lastSeen = (this.deps.now ?? Date.now)();
     if (this.closed) return;
     const decoded = typeof message === "string" ? decodeClientFrame(message) : decodeClientValue(message);
-    const ended = this.deps.revoked?.() ?? null;
+    const ended = this.revoked();
     if (!decoded.ok || ended) {
       const error = ended ?? (decoded as { error: ErrorBody }).error;
       const id = decoded.ok ? decoded.frame.id : decoded.id;
@@ -175,6 +175,11 @@ export class MuxConnection {
       return;
     }
     this.send({ ch: "system", event: "ping", ts: now });
+  }
+
+  /** Null while the socket's sign-in holds, else why it ended (for work that finished after the end). */
+  revoked(): ErrorBody | null {
+    return this.deps.revoked?.() ?? null;
   }
 
   /** The server ends the socket (its sign-in ended, a limit): close it with a reason, then clean up. */

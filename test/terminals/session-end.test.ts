@@ -62,3 +62,25 @@ test("a user at max_terminals_per_user is refused the next terminal with process
   expect(second).toMatchObject({ ok: false, error: { code: "process_limit" } });
   expect(second.error?.message).toContain("1 terminals");
 });
+
+test("a terminal whose opening was under way when the user was disabled does not survive", async () => {
+  const { admin, id, project, s } = await userWithProject("ursa");
+  // The open is in flight (the runner is spawning a sandboxed shell) when the disable lands.
+  s.sendRaw(
+    JSON.stringify({ ch: "terminal", id: "racing", cmd: "open", project_id: project.id, cols: 80, rows: 24 }),
+  );
+  expect((await admin.post(`/api/admin/users/${id}/disable`)).status).toBe(200);
+  await s.waitFor("socket closed", () => s.closed);
+  const refusedOutright = s.frames.some((f) => f.id === "racing");
+  expect((await admin.post(`/api/admin/users/${id}/enable`)).status).toBe(200);
+  const again = await MuxClient.connect(t.url, (await login(t.url, "ursa", "ursa-password-1")).cookie);
+  sockets.push(again);
+  if (!refusedOutright) {
+    // The shell did start (after the disable had closed the rest): then it is closed again.
+    await waitUntil("ursa's racing terminal opened", () =>
+      t.logs.some((l) => l.includes("terminal opened") && l.includes('"ursa"')),
+    );
+  }
+  const listed = () => again.ok<{ terminals: unknown[] }>("list", { project_id: project.id });
+  await waitUntil("no terminal of ursa's listed", async () => (await listed()).terminals.length === 0);
+});
