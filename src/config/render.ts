@@ -10,6 +10,9 @@ host = "127.0.0.1"        # bind address; keep loopback unless a TLS proxy front
 port = 8080
 public_url = ""           # e.g. "https://octo.example.com": enables Secure cookies and its Origin
 max_body_bytes = 1048576  # larger request bodies are refused with 413
+max_sockets_per_user = 32 # open browser tabs (mux WebSockets) per user
+max_terminals_per_user = 32
+trusted_proxies = []      # reverse proxies whose X-Forwarded-For is believed, e.g. ["127.0.0.1"]
 
 [local]
 enabled = true

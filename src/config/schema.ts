@@ -18,6 +18,15 @@ const ServerSection = v.strictObject({
   /** Public origin (e.g. https://octo.example.com); decides Secure cookies and the default Origin allow-list. */
   public_url: v.optional(v.string(), ""),
   max_body_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024)), 1_048_576),
+  /** Open mux WebSockets per user (one per browser tab); more are refused with `connection_limit`. */
+  max_sockets_per_user: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 32),
+  /**
+   * Addresses of reverse proxies in front of octo. Only when the peer is one of them is
+   * `X-Forwarded-For` believed (for login rate limits and logs).
+   */
+  trusted_proxies: v.optional(v.array(v.pipe(v.string(), v.ip("an IP address like 127.0.0.1"))), []),
+  /** Running terminals per user; more are refused with `process_limit`. */
+  max_terminals_per_user: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 32),
 });
 
 const LinuxUsersSection = v.strictObject({

@@ -15,6 +15,8 @@ import { checkOrigin, isStateChanging } from "./origin.ts";
 export type { AuthedUser } from "../auth/authenticate.ts";
 
 export const SESSION_COOKIE = "octo_session";
+/** "This browser has signed in as this user before" (src/auth/device-token.ts); only login reads it. */
+export const DEVICE_COOKIE = "octo_device";
 
 export const authSettings = (ctx: ServerContext): AuthSettings => ({
   db: ctx.db,
@@ -28,7 +30,7 @@ export const authSettings = (ctx: ServerContext): AuthSettings => ({
  * Used by the route guard below and by the WebSocket upgrade. Origin is checked separately
  * (`checkOrigin`), because whether it matters depends on the method and the credential.
  */
-export function authenticate(ctx: ServerContext, request: Request): Result<AuthedUser> {
+export function authenticate(ctx: ServerContext, request: Request): Promise<Result<AuthedUser>> {
   return authenticateCredentials(authSettings(ctx), credentialsOf(request));
 }
 
@@ -59,6 +61,12 @@ export function sessionCookie(ctx: ServerContext, token: string): string {
 
 export const clearedSessionCookie = (ctx: ServerContext): string => cookieString(ctx, "", 0);
 
+export function deviceCookie(ctx: ServerContext, token: string, maxAgeMs: number): string {
+  const secure = secureCookies(ctx) ? "; Secure" : "";
+  const maxAge = Math.floor(maxAgeMs / 1000);
+  return `${DEVICE_COOKIE}=${token}; Path=/api/auth; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`;
+}
+
 function cookieString(ctx: ServerContext, value: string, maxAge: number): string {
   const secure = secureCookies(ctx) ? "; Secure" : "";
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`;
@@ -75,8 +83,8 @@ export interface GuardOptions {
  */
 export function authGuard(ctx: ServerContext, opts: GuardOptions = {}) {
   // derive, not resolve: it runs before body validation, so a stranger gets 401/403, never a schema hint.
-  return new Elysia().derive({ as: "scoped" }, ({ request, set }) => {
-    const authed = authenticate(ctx, request);
+  return new Elysia().derive({ as: "scoped" }, async ({ request, set }) => {
+    const authed = await authenticate(ctx, request);
     if (!authed.ok) throw new OctoError(authed.error.code, authed.error.message);
     const auth = authed.value;
     if (auth.via === "cookie" && isStateChanging(request.method)) {

@@ -13,15 +13,21 @@ const originOf = (url: string): string | null => {
 };
 
 /**
- * The origins a browser may send us state changes from: our own (as addressed in the Host header,
- * over http or https), the configured `server.public_url`, and `auth.allowed_origins`.
+ * The origins a browser may send us state changes from: `server.public_url` when it is set (the
+ * Host header is the client's to choose, so it is not trusted then), else our own as addressed in
+ * the Host header (over http or https); plus `auth.allowed_origins`.
  */
 export function allowedOrigins(ctx: ServerContext, request: Request): Set<string> {
-  const host = new URL(request.url).host;
-  const out = new Set([`http://${host}`, `https://${host}`]);
-  const configured = [ctx.config.server.public_url, ...ctx.config.auth.allowed_origins];
-  for (const url of configured) {
-    const origin = url ? originOf(url) : null;
+  const publicOrigin = ctx.config.server.public_url ? originOf(ctx.config.server.public_url) : null;
+  const out = new Set<string>();
+  if (publicOrigin) out.add(publicOrigin);
+  else {
+    const host = new URL(request.url).host;
+    out.add(`http://${host}`);
+    out.add(`https://${host}`);
+  }
+  for (const url of ctx.config.auth.allowed_origins) {
+    const origin = originOf(url);
     if (origin) out.add(origin);
   }
   return out;

@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import type { ServerContext } from "../server/context.ts";
 import { isCompiled, sourceRoot } from "../shared/paths.ts";
 import { errorResponse } from "./errors.ts";
+import { UI_SECURITY_HEADERS } from "./security-headers.ts";
 
 /**
  * Serves the built UI: known files by exact path, index.html for client routes (SPA fallback).
@@ -66,9 +67,9 @@ async function respond(file: UiFile, request: Request): Promise<Response> {
     file.etag = `"${Bun.hash(await body.arrayBuffer()).toString(36)}"`;
   }
   const headers: Record<string, string> = {
+    ...UI_SECURITY_HEADERS,
     "content-type": body.type,
     "cache-control": file.cacheControl,
-    "x-content-type-options": "nosniff",
   };
   if (file.etag) {
     headers.etag = file.etag;
@@ -91,9 +92,16 @@ export function staticUi(ctx: ServerContext, root = uiDir()) {
     const file = files.get(pathname === "/" ? INDEX : pathname);
     if (file) return respond(file, request);
     const index = files.get(INDEX);
-    if (!index) return new Response("octo web UI not built: run `bun run build`\n", { status: 503 });
+    if (!index)
+      return new Response("octo web UI not built: run `bun run build`\n", {
+        status: 503,
+        headers: UI_SECURITY_HEADERS,
+      });
     if (looksLikeClientRoute(pathname)) return respond(index, request);
-    return new Response("not found\n", { status: 404, headers: { "content-type": "text/plain" } });
+    return new Response("not found\n", {
+      status: 404,
+      headers: { ...UI_SECURITY_HEADERS, "content-type": "text/plain" },
+    });
   };
   return new Elysia().get("/*", serve).head("/*", serve);
 }

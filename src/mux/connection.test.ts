@@ -82,7 +82,14 @@ test("bad frames get a clear error: with an id as a response, without one as a s
     error: { code: "unknown_command" },
   });
   expect(frames[2]).toMatchObject({ id: "y", ok: false, error: { code: "validation_failed" } });
-  expect(frames[3]).toMatchObject({ ch: "system", event: "error", error: { code: "bad_request" } });
+  // An unknown channel still has an id: it is answered on `system`.
+  expect(frames[3]).toMatchObject({
+    ch: "system",
+    event: "response",
+    id: "z",
+    ok: false,
+    error: { code: "bad_request" },
+  });
   expect(frames[4]).toMatchObject({ id: "t", ok: false, error: { code: "unknown_command" } });
 });
 
@@ -147,4 +154,48 @@ test("close drops subscriptions; heartbeat closes a silent socket", async () => 
   expect(closes).toEqual([4000]);
   conn.close();
   expect(hub.subscribers(ses.id)).toBe(0);
+});
+
+test("every frame with an id gets exactly one response, however malformed (nested 100k deep, wrong types)", async () => {
+  const { conn, frames } = connect(alice, {
+    channels: {
+      files: { handle: async () => ({ ok: false, error: { code: "bad_request", message: "x" } }) },
+    },
+  });
+  const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+  const raws = [
+    `{"ch":"agent","id":"d1","cmd":"prompt","session_id":"${ses.id}","message":${deep}}`,
+    `{"ch":"files","id":"d2","cmd":"tree","path":${deep}}`,
+    `{"ch":${deep},"id":"d3","cmd":"x"}`,
+    JSON.stringify({ ch: "agent", id: "w1", cmd: 7 }),
+    JSON.stringify({ ch: 7, id: "w2", cmd: "hello" }),
+    JSON.stringify({ ch: "agent", id: "w3", cmd: "prompt", session_id: 5, message: ["x"] }),
+    JSON.stringify({ ch: "system", id: "w4", cmd: "ping", ts: "soon" }),
+  ];
+  for (const raw of raws) await conn.receive(raw);
+  // The WebSocket adapter hands over values it already parsed: the same holds for those.
+  const parsedDeep = JSON.parse(`{"ch":"agent","id":"p1","cmd":"prompt","message":${deep}}`);
+  await conn.receive(parsedDeep);
+  await conn.receive({ ch: "nope", id: "p2", cmd: [] });
+  const ids = ["d1", "d2", "d3", "w1", "w2", "w3", "w4", "p1", "p2"];
+  for (const id of ids) {
+    const answers = frames.filter((f) => f.id === id);
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatchObject({ event: "response", ok: false });
+    const code = (answers[0]?.error as { code?: string } | undefined)?.code;
+    expect(["bad_request", "validation_failed"]).toContain(code ?? "none");
+  }
+  expect(frames.filter((f) => f.event !== "response")).toHaveLength(0);
+});
+
+test("once the socket's sign-in has ended, a frame is refused with token_revoked and the socket closes", async () => {
+  let ended: { code: "token_revoked"; message: string } | null = null;
+  const { conn, frames, closes } = connect(alice, { revoked: () => ended });
+  await conn.receive(JSON.stringify({ ch: "system", id: "1", cmd: "ping" }));
+  expect(frames[0]).toMatchObject({ id: "1", ok: true });
+  ended = { code: "token_revoked", message: "the password was changed" };
+  await conn.receive(JSON.stringify({ ch: "agent", id: "2", cmd: "abort", session_id: ses.id }));
+  expect(frames[1]).toMatchObject({ id: "2", ok: false, error: { code: "token_revoked" } });
+  expect(closes).toEqual([4401]);
+  expect(conn.closed).toBe(true);
 });

@@ -2,7 +2,9 @@ import type { AgentCommand } from "../protocol/agent-commands.ts";
 import type { ErrorBody } from "../protocol/errors.ts";
 import {
   type Channel,
+  type ClientFrame,
   decodeClientFrame,
+  decodeClientValue,
   errorResponse,
   MUX_PROTOCOL_VERSION,
   okResponse,
@@ -14,6 +16,12 @@ export interface MuxUser {
   id: string;
   username: string;
   role: "admin" | "user";
+  /** The sign-in (session token `sid`) the socket was opened with; absent for API keys. */
+  sid?: string;
+  /** The user's token_version at the upgrade. */
+  tokenVersion?: number;
+  /** The user's sign-in epoch at the upgrade (src/auth/sign-ins.ts). */
+  epoch?: number;
 }
 
 export type CommandResult = { ok: true; data?: unknown } | { ok: false; error: ErrorBody };
@@ -40,6 +48,8 @@ export interface MuxDeps {
   channels?: Partial<Record<Exclude<Channel, "agent" | "system">, ChannelHandler>>;
   heartbeatMs: number;
   now?: () => number;
+  /** Checked on every frame: null while the socket's sign-in holds, else why it ended. */
+  revoked?: () => ErrorBody | null;
 }
 
 /**
@@ -59,16 +69,24 @@ export class MuxConnection {
     this.lastSeen = (deps.now ?? Date.now)();
   }
 
-  /** Handle one raw client frame. Never throws; every frame with an id gets exactly one response. */
-  async receive(raw: string): Promise<void> {
+  /**
+   * Handle one client frame: its raw text, or the value the WebSocket adapter already parsed from it.
+   * Never throws; every frame with an id gets exactly one response (a frame whose `ch` cannot be
+   * read is answered on `system`).
+   */
+  async receive(message: unknown): Promise<void> {
     this.lastSeen = (this.deps.now ?? Date.now)();
-    const decoded = decodeClientFrame(raw);
-    if (!decoded.ok) {
-      if (decoded.id && decoded.ch && decoded.cmd) {
-        this.send(errorResponse(decoded.ch as Channel, decoded.id, decoded.cmd, decoded.error));
-      } else {
-        this.send({ ch: "system", event: "error", error: decoded.error });
-      }
+    if (this.closed) return;
+    const decoded = typeof message === "string" ? decodeClientFrame(message) : decodeClientValue(message);
+    const ended = this.revoked();
+    if (!decoded.ok || ended) {
+      const error = ended ?? (decoded as { error: ErrorBody }).error;
+      const id = decoded.ok ? decoded.frame.id : decoded.id;
+      const ch = decoded.ok ? decoded.frame.ch : ((decoded.ch ?? "system") as Channel);
+      const cmd = decoded.ok ? frameCmd(decoded.frame) : (decoded.cmd ?? "");
+      if (id !== undefined) this.send(errorResponse(ch, id, cmd, error));
+      else this.send({ ch: "system", event: "error", error });
+      if (ended) this.end(4401, `session ended: ${ended.message}`);
       return;
     }
     const { frame } = decoded;
@@ -159,6 +177,18 @@ export class MuxConnection {
     this.send({ ch: "system", event: "ping", ts: now });
   }
 
+  /** Null while the socket's sign-in holds, else why it ended (for work that finished after the end). */
+  revoked(): ErrorBody | null {
+    return this.deps.revoked?.() ?? null;
+  }
+
+  /** The server ends the socket (its sign-in ended, a limit): close it with a reason, then clean up. */
+  end(code: number, reason: string): void {
+    if (this.closed) return;
+    this.sink.close(code, reason);
+    this.close();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -171,3 +201,5 @@ export class MuxConnection {
     if (!this.closed) this.sink.send(JSON.stringify(frame));
   }
 }
+
+const frameCmd = (frame: ClientFrame): string => ("command" in frame ? frame.command.cmd : frame.cmd);

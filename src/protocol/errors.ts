@@ -32,6 +32,7 @@ export const ERROR_STATUS = {
   sandbox_policy_invalid: 422,
   sandbox_unavailable: 503,
   process_limit: 429,
+  connection_limit: 429,
   token_invalid: 401,
   token_revoked: 401,
   wrong_password: 403,

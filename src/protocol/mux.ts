@@ -95,6 +95,24 @@ export function decodeClientFrame(raw: string): FrameResult {
   } catch {
     return frameError("invalid_json", "frame is not valid JSON");
   }
+  return decodeClientValue(json);
+}
+
+/**
+ * Decode a frame whose JSON text has already been parsed (the WebSocket adapter parses it).
+ * Never throws: a value the schemas cannot walk (nested 100k deep, say) is `bad_request`, still
+ * naming the frame's id so that it gets its one response.
+ */
+export function decodeClientValue(json: unknown): FrameResult {
+  try {
+    return decodeObject(json);
+  } catch {
+    const id = (json as { id?: unknown } | null)?.id;
+    return frameError("bad_request", "frame could not be decoded", v.is(frameId, id) ? { id } : {});
+  }
+}
+
+function decodeObject(json: unknown): FrameResult {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     return frameError("bad_request", "frame must be a JSON object");
   }

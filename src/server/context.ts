@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import type { SignIns } from "../auth/sign-ins.ts";
 import type { LoadedConfig, ServerMode } from "../config/index.ts";
 import type { RunnerManager } from "../runners/manager.ts";
 import type { Placement } from "../runners/placement.ts";
@@ -20,6 +21,8 @@ export interface ServerContext {
   placement: Placement;
   /** HMAC key for session JWTs; loaded or generated at start-up, never logged. */
   jwtSecret: string;
+  /** Live sign-ins: ending them closes the user's sockets and terminals at once. */
+  signIns: SignIns;
   startedAt: number;
   /** "The runner for user X" (lazy: nothing starts until first use or `warmUpRunners`). */
   runners: RunnerManager;

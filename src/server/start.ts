@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { adminSocketPath, startAdminSocket } from "../admin/socket.ts";
+import { SignIns } from "../auth/sign-ins.ts";
 import { type LoadedConfig, type LoadOptions, loadConfig, modeOf } from "../config/index.ts";
 import { createApp } from "../http/app.ts";
 import { backstopBodyLimit } from "../http/body-limit.ts";
@@ -59,10 +60,21 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     mode,
     placement,
     jwtSecret: loadOrCreateSecret(config.auth.jwt_secret, paths.jwtSecret),
+    signIns: new SignIns(db.value),
     startedAt: Date.now(),
     runners,
-    terminals: createTerminalService({ db: db.value, runners, placement, log }),
+    terminals: createTerminalService({
+      db: db.value,
+      runners,
+      placement,
+      log,
+      maxPerUser: config.server.max_terminals_per_user,
+    }),
   };
+  // A user whose sign-ins all end (disabled, password changed, deleted) keeps no shell running.
+  base.signIns.onEnd((ended) => {
+    if (ended.sid === undefined) void base.terminals.closeAllOf(ended.userId);
+  });
   const ctx: ServerContext = { ...base, services: createServices(base) };
   const firstAdmin = await ensureFirstAdmin(ctx.db);
   const app = createApp(ctx);

@@ -40,10 +40,16 @@ export function terminalChannel(service: TerminalService): ChannelHandler {
     const caller: Caller = { id: conn.user.id, username: conn.user.username };
     const input = parsed.output;
     switch (cmd) {
-      case "open":
-        return answer(await service.open(caller, input as TerminalCommand<"open">), (terminal) => ({
-          terminal,
-        }));
+      case "open": {
+        const opened = await service.open(caller, input as TerminalCommand<"open">);
+        // The user's sign-ins ended while the shell started: it must not outlive them.
+        const ended = conn.revoked();
+        if (opened.ok && ended) {
+          await service.close(caller, opened.value.terminal_id);
+          return { ok: false, error: ended };
+        }
+        return answer(opened, (terminal) => ({ terminal }));
+      }
       case "list": {
         const { project_id } = input as TerminalCommand<"list">;
         return answer(await service.list(caller, project_id), (terminals) => ({ terminals }));

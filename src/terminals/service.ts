@@ -181,6 +181,18 @@ export class TerminalService {
     return ok({ closed: mine.map((t) => t.id) });
   }
 
+  /** The user's sign-ins have ended: every shell of theirs this server knows is killed. */
+  async closeAllOf(userId: string): Promise<void> {
+    const mine = [...this.terminals.values()].filter((t) => t.record.ownerId === userId);
+    await Promise.all(
+      mine.map(async (t) => {
+        const r = await t.close();
+        if (!r.ok) this.deps.log.warn("terminal did not close", { terminal: t.id, error: r.error.message });
+        this.forget(t);
+      }),
+    );
+  }
+
   /** A socket went away: its viewers detach; the shells keep running. */
   viewerClosed(viewer: Viewer): void {
     for (const t of this.byViewer.get(viewer) ?? []) t.viewers.detach(viewer);

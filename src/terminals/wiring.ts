@@ -11,6 +11,7 @@ export interface TerminalWiring {
   runners: RunnerManager;
   placement: Placement;
   log: Logger;
+  maxPerUser?: number;
 }
 
 /** The server's terminal service: projects from the main database, shells on each user's runner. */
@@ -23,5 +24,6 @@ export function createTerminalService(w: TerminalWiring): TerminalService {
     },
     projectDir: (caller, project) => w.placement.project(caller.username, project.slug).projectDir,
     log: w.log.child({ component: "terminals" }),
+    maxPerUser: w.maxPerUser,
   });
 }

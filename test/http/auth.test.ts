@@ -19,7 +19,12 @@ describe("login, me, logout", () => {
     const c = new Client(t.url);
     expect((await c.get("/api/auth/me")).code).toBe("unauthorized");
     const login = await c.login("alice", "alice-password");
-    const cookie = login.headers.get("set-cookie") ?? "";
+    const cookies = login.headers.getSetCookie();
+    const cookie = cookies.find((c) => c.startsWith("octo_session=")) ?? "";
+    // The device cookie only ever goes back to /api/auth, and never cross-site.
+    expect(cookies.find((c) => c.startsWith("octo_device="))).toMatch(
+      /^octo_device=[\w-]+\.[\w-]+\.[\w-]+; Path=\/api\/auth; HttpOnly; SameSite=Strict; Max-Age=31536000$/,
+    );
     expect(cookie).toMatch(
       /^octo_session=[\w-]+\.[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=604800$/,
     );
@@ -77,14 +82,14 @@ describe("session tokens", () => {
 
   test("a forged token (other secret, tampered payload, garbage) is 401 token_invalid", async () => {
     const c = new Client(t.url);
-    const real = tokenFor(t.admin.username, 3_600_000, Date.now());
+    const real = await tokenFor(t.admin.username, 3_600_000, Date.now());
     const [h, , s] = real.split(".");
     const adminId = usersRepo(t.server.ctx.db).byUsername(t.admin.username)?.id;
     const payload = Buffer.from(JSON.stringify({ sub: adminId, tv: 0, iat: 1, exp: 4e9 })).toString(
       "base64url",
     );
     for (const forged of [
-      tokenFor(t.admin.username, 3_600_000, Date.now(), "another-secret-another-secret-another"),
+      await tokenFor(t.admin.username, 3_600_000, Date.now(), "another-secret-another-secret-another"),
       `${h}.${payload}.${s}`,
       "not-a-jwt",
     ]) {
@@ -97,7 +102,7 @@ describe("session tokens", () => {
 
   test("an expired token is 401 token_expired", async () => {
     const c = new Client(t.url);
-    c.cookie = tokenFor(t.admin.username, 60_000, Date.now() - 120_000);
+    c.cookie = await tokenFor(t.admin.username, 60_000, Date.now() - 120_000);
     const r = await c.get("/api/auth/me");
     expect(r.status).toBe(401);
     expect(r.code).toBe("token_expired");
@@ -105,7 +110,7 @@ describe("session tokens", () => {
 
   test("a token past half its life is replaced by a fresh one on the next request", async () => {
     const c = new Client(t.url);
-    const old = tokenFor(t.admin.username, 100_000, Date.now() - 60_000);
+    const old = await tokenFor(t.admin.username, 100_000, Date.now() - 60_000);
     c.cookie = old;
     const r = await c.get("/api/auth/me");
     expect(r.status).toBe(200);

@@ -15,7 +15,8 @@ max_body_bytes = ${MAX_BODY}
 [auth]
 allowed_origins = ["http://localhost:5173"]
 `);
-  admin = new Client(t.url);
+  // A browser on the public URL (the server is reached through a proxy there).
+  admin = new Client(t.url, "https://octo.example.com");
   await admin.login(t.admin.username, t.admin.password);
   apiKey = (await admin.post<{ secret: string }>("/api/account/keys", { name: "script" })).body.secret;
 });
@@ -23,7 +24,7 @@ afterAll(() => t.stop());
 
 describe("Origin allow-list on cookie-authenticated state changes", () => {
   test("behind an https public_url the session cookie is Secure", async () => {
-    const r = await new Client(t.url).login(t.admin.username, t.admin.password);
+    const r = await new Client(t.url, "https://octo.example.com").login(t.admin.username, t.admin.password);
     expect(r.headers.get("set-cookie")).toContain("; Secure");
   });
 
@@ -53,8 +54,8 @@ describe("Origin allow-list on cookie-authenticated state changes", () => {
     expect((await admin.get("/api/auth/me")).status).toBe(200);
   });
 
-  test("own origin, public_url and allowed_origins may change state; reads need no Origin", async () => {
-    for (const origin of [t.url, "https://octo.example.com", "http://localhost:5173"]) {
+  test("public_url and allowed_origins may change state; reads need no Origin", async () => {
+    for (const origin of ["https://octo.example.com", "http://localhost:5173"]) {
       expect((await admin.post("/api/admin/invites", {}, { origin })).status).toBe(200);
     }
     expect((await admin.get("/api/admin/invites", { origin: null })).status).toBe(200);
@@ -70,6 +71,24 @@ describe("Origin allow-list on cookie-authenticated state changes", () => {
     expect(foreign.code).toBe("origin_not_allowed");
     expect(foreign.headers.get("set-cookie")).toBeNull();
     await new Client(t.url, null).login(t.admin.username, t.admin.password);
+  });
+
+  test("with public_url set, an Origin that only matches the request's Host header is refused", async () => {
+    // DNS rebinding: a page on evil.example, resolved to this server, sends Host and Origin alike.
+    const rebound = await admin.post(
+      "/api/admin/invites",
+      {},
+      { origin: "http://evil.example", headers: { host: "evil.example" } },
+    );
+    expect(rebound.status).toBe(403);
+    expect(rebound.code).toBe("origin_not_allowed");
+    expect((await admin.post("/api/admin/invites", {}, { origin: t.url })).code).toBe("origin_not_allowed");
+    const login = await new Client(t.url, "http://evil.example").post(
+      "/api/auth/login",
+      { username: t.admin.username, password: t.admin.password },
+      { headers: { host: "evil.example" } },
+    );
+    expect(login.code).toBe("origin_not_allowed");
   });
 
   test("API-key requests are exempt: they are not sent by browsers on their own", async () => {

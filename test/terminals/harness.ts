@@ -24,14 +24,18 @@ export class MuxClient {
   private readonly wakers = new Set<() => void>();
   private nextId = 1;
   closed = false;
+  closeCode: number | undefined;
+  closeReason: string | undefined;
 
   private constructor(readonly ws: WebSocket) {
     ws.onmessage = (m) => {
       this.frames.push(JSON.parse(String(m.data)));
       this.wake();
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       this.closed = true;
+      this.closeCode = e.code;
+      this.closeReason = e.reason;
       this.wake();
     };
   }

@@ -28,7 +28,12 @@ export async function ensureUiBuilt(): Promise<void> {
   try {
     built = statSync(index).mtimeMs;
   } catch {}
-  const inputs = [join(ROOT, "ui", "src"), join(ROOT, "ui", "index.html"), join(ROOT, "src", "protocol")];
+  const inputs = [
+    join(ROOT, "ui", "src"),
+    join(ROOT, "ui", "public"),
+    join(ROOT, "ui", "index.html"),
+    join(ROOT, "src", "protocol"),
+  ];
   if (built > Math.max(...inputs.map(newestMtime), statSync(join(ROOT, "ui", "vite.config.ts")).mtimeMs))
     return;
   const proc = Bun.spawn(

@@ -27,9 +27,12 @@ export function accountRoutes(ctx: ServerContext) {
         const changed = await changeOwnPassword(ctx.db, me.id, body.current_password, body.new_password);
         if (!changed.ok) throw new OctoError(changed.error.code, changed.error.message);
         take.release();
+        const keep = auth.sid ? { sid: auth.sid, tokenVersion: changed.value.token_version } : undefined;
+        ctx.signIns.endUser(me.id, "password_changed", keep);
         // Every other session has ended (token_version moved on); this one continues with a new token.
         if (auth.via === "cookie") {
-          const token = issueSessionToken(ctx.jwtSecret, changed.value, authSettings(ctx).tokenTtlMs);
+          const ttl = authSettings(ctx).tokenTtlMs;
+          const token = await issueSessionToken(ctx.jwtSecret, changed.value, ttl, Date.now(), auth.sid);
           set.headers["set-cookie"] = sessionCookie(ctx, token);
         }
         ctx.log.info("password changed", { user: me.id });

@@ -52,6 +52,7 @@ export function adminRoutes(ctx: ServerContext) {
     )
     .post("/users/:id/disable", ({ auth, params }) => {
       const user = orThrow(setUserDisabled(ctx.db, params.id, true));
+      ctx.signIns.endUser(user.id, "account_disabled");
       ctx.log.info("user disabled", { by: actor(auth), user: user.id });
       return { user: publicUser(user) };
     })
@@ -64,6 +65,7 @@ export function adminRoutes(ctx: ServerContext) {
       "/users/:id/password",
       async ({ auth, params, body }) => {
         const user = orThrow(await resetPassword(ctx.db, params.id, body.password));
+        ctx.signIns.endUser(user.id, "password_changed");
         ctx.log.info("password reset", { by: actor(auth), user: user.id });
         return { user: publicUser(user) };
       },
@@ -74,6 +76,7 @@ export function adminRoutes(ctx: ServerContext) {
       // Their agents and shells stop and their history closes before the account and its data go.
       if (target) await ctx.services.removeUserData({ id: target.id, username: target.username });
       const user = orThrow(deleteUser(ctx.db, params.id, userDir));
+      ctx.signIns.endUser(user.id, "account_deleted");
       ctx.log.info("user deleted", { by: actor(auth), user: user.id, username: user.username });
       return { ok: true };
     })

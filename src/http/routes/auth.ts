@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
+import { signOut } from "../../auth/authenticate.ts";
+import { DEVICE_TTL_MS, issueDeviceToken } from "../../auth/device-token.ts";
 import { inviteExists, signup } from "../../auth/invites.ts";
-import { checkCredentials } from "../../auth/login.ts";
+import { LoginGuard } from "../../auth/login-guard.ts";
 import { issueSessionToken } from "../../auth/session-token.ts";
 import { publicUser } from "../../auth/users.ts";
 import { LoginBody, type MeResponse, SignupBody } from "../../protocol/api.ts";
@@ -12,19 +14,20 @@ import {
   authGuard,
   authSettings,
   clearedSessionCookie,
+  DEVICE_COOKIE,
+  deviceCookie,
   readCookie,
   SESSION_COOKIE,
   sessionCookie,
 } from "../auth.ts";
+import { clientIp, trustedProxySet } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
 import { checkOrigin, checkOriginIfPresent } from "../origin.ts";
-import { SlidingWindowLimiter, type Take, takeAll } from "../rate-limit.ts";
+import { SlidingWindowLimiter } from "../rate-limit.ts";
 
 type Server = { requestIP(r: Request): { address: string } | null } | null;
 
-const clientIp = (server: Server, request: Request) => server?.requestIP(request)?.address ?? "unknown";
-
-const rateLimited = (t: Extract<Take, { allowed: false }>) =>
+const rateLimited = (t: { retryAfterMs: number }) =>
   errorResponse(
     "rate_limited",
     `too many failed attempts; try again in ${Math.ceil(t.retryAfterMs / 1000)} s`,
@@ -39,14 +42,21 @@ function orThrow<T>(r: Result<T>): T {
 /** Sign in, sign up with an invite, sign out, who am I. */
 export function authRoutes(ctx: ServerContext) {
   const perMinute = ctx.config.auth.login_attempts_per_minute;
-  const byIp = new SlidingWindowLimiter(perMinute);
-  const byUsername = new SlidingWindowLimiter(perMinute);
+  const loginGuard = new LoginGuard({ db: ctx.db, jwtSecret: ctx.jwtSecret }, perMinute);
   const inviteGuessesByIp = new SlidingWindowLimiter(perMinute);
+  const proxies = trustedProxySet(ctx.config.server.trusted_proxies);
+  const ipOf = (server: Server, request: Request) =>
+    clientIp(server?.requestIP(request)?.address, request.headers.get("x-forwarded-for"), proxies);
   const linuxPrefix = ctx.config.local.linux_users.enabled ? ctx.config.local.linux_users.prefix : undefined;
 
-  const signedIn = (user: UserRow, set: { headers: Record<string, unknown> }): MeResponse => {
-    const token = issueSessionToken(ctx.jwtSecret, user, authSettings(ctx).tokenTtlMs);
-    set.headers["set-cookie"] = sessionCookie(ctx, token);
+  const signedIn = async (
+    user: UserRow,
+    set: { headers: Record<string, unknown> },
+    ...extraCookies: string[]
+  ): Promise<MeResponse> => {
+    const token = await issueSessionToken(ctx.jwtSecret, user, authSettings(ctx).tokenTtlMs);
+    const session = sessionCookie(ctx, token);
+    set.headers["set-cookie"] = extraCookies.length > 0 ? [session, ...extraCookies] : session;
     return { user: publicUser(user), mode: ctx.mode };
   };
 
@@ -55,16 +65,16 @@ export function authRoutes(ctx: ServerContext) {
       "/login",
       async ({ body, request, server, set }) => {
         orThrow(checkOriginIfPresent(ctx, request));
-        const ip = clientIp(server, request);
-        const take = takeAll([() => byIp.take(ip), () => byUsername.take(body.username.toLowerCase())]);
-        if (!take.allowed) return rateLimited(take);
-        const checked = await checkCredentials(ctx.db, body.username, body.password);
-        if (!checked.ok) {
-          ctx.log.info("login failed", { ip, code: checked.error.code });
-          throw new OctoError(checked.error.code, checked.error.message);
+        const ip = ipOf(server, request);
+        const deviceToken = readCookie(request, DEVICE_COOKIE);
+        const outcome = await loginGuard.login({ ...body, ip, deviceToken });
+        if (!outcome.ok) {
+          if (outcome.retryAfterMs !== undefined) return rateLimited({ retryAfterMs: outcome.retryAfterMs });
+          ctx.log.info("login failed", { ip, code: outcome.error.code });
+          throw new OctoError(outcome.error.code, outcome.error.message);
         }
-        take.release();
-        return signedIn(checked.value, set);
+        const device = await issueDeviceToken(ctx.jwtSecret, outcome.device);
+        return signedIn(outcome.user, set, deviceCookie(ctx, device, DEVICE_TTL_MS));
       },
       { body: LoginBody },
     )
@@ -72,7 +82,7 @@ export function authRoutes(ctx: ServerContext) {
       "/signup",
       async ({ body, request, server, set }) => {
         orThrow(checkOriginIfPresent(ctx, request));
-        const take = inviteGuessesByIp.take(clientIp(server, request));
+        const take = inviteGuessesByIp.take(ipOf(server, request));
         if (!take.allowed) return rateLimited(take);
         const created = await signup(ctx.db, { ...body, linuxPrefix });
         // Only guesses count against the allowance: a used-up invite or a taken name is no attack.
@@ -83,9 +93,13 @@ export function authRoutes(ctx: ServerContext) {
       },
       { body: SignupBody },
     )
-    .post("/logout", ({ request, set }) => {
+    .post("/logout", async ({ request, set }) => {
       // Only a request that carries the cookie can end the session; it must come from our origin.
-      if (readCookie(request, SESSION_COOKIE) !== undefined) orThrow(checkOrigin(ctx, request));
+      const token = readCookie(request, SESSION_COOKIE);
+      if (token !== undefined) {
+        orThrow(checkOrigin(ctx, request));
+        await signOut(authSettings(ctx), ctx.signIns, token);
+      }
       set.headers["set-cookie"] = clearedSessionCookie(ctx);
       return { ok: true };
     })

@@ -1,6 +1,7 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia } from "elysia";
 import { type AgentService, type ChannelHandler, MuxConnection, type MuxUser } from "../../mux/connection.ts";
+import { CLOSE_SIGNED_OUT, CLOSE_TOO_MANY, UserSockets } from "../../mux/sockets.ts";
 import { HARD_BUFFER_LIMIT, wsSink } from "../../mux/ws-sink.ts";
 import type { Channel } from "../../protocol/mux.ts";
 import { MAX_CLIENT_FRAME_BYTES } from "../../protocol/mux.ts";
@@ -24,9 +25,11 @@ export interface MuxRouteDeps {
 export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
   const users = new WeakMap<Request, MuxUser>();
   const conns = new Map<ServerWebSocket<unknown>, MuxConnection>();
+  const sockets = new UserSockets<MuxConnection>(ctx.signIns, ctx.config.server.max_sockets_per_user);
   const heartbeatMs = deps.heartbeatMs ?? 25_000;
   const timer = setInterval(() => {
     for (const conn of conns.values()) conn.heartbeat();
+    sockets.recheck();
   }, heartbeatMs);
   timer.unref?.();
 
@@ -35,16 +38,19 @@ export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
     backpressureLimit: HARD_BUFFER_LIMIT,
     closeOnBackpressureLimit: true,
     idleTimeout: Math.ceil((heartbeatMs * 3) / 1000),
-    beforeHandle({ request }) {
-      const authed = authenticate(ctx, request);
+    async beforeHandle({ request }) {
+      const authed = await authenticate(ctx, request);
       if (!authed.ok) return errorResponse(authed.error.code, authed.error.message);
-      const { user, via, role } = authed.value;
+      const { user, via, role, sid, tokenVersion } = authed.value;
       if (!user) return errorResponse("forbidden", "the mux socket needs a user account");
       if (via === "cookie") {
         const origin = checkOrigin(ctx, request);
         if (!origin.ok) return errorResponse(origin.error.code, origin.error.message);
       }
-      users.set(request, { id: user.id, username: user.username, role });
+      const room = sockets.mayOpen(user.id);
+      if (!room.ok) return errorResponse(room.error.code, room.error.message);
+      const epoch = ctx.signIns.epoch(user.id);
+      users.set(request, { id: user.id, username: user.username, role, sid, tokenVersion, epoch });
     },
     open(ws) {
       const user = users.get(ws.data.request);
@@ -53,27 +59,36 @@ export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
         return;
       }
       const raw = ws.raw as ServerWebSocket<unknown>;
-      const conn = new MuxConnection(user, wsSink(raw), {
+      const conn: MuxConnection = new MuxConnection(user, wsSink(raw), {
         hub: deps.hub,
         agents: deps.agents,
         channels: deps.channels,
         heartbeatMs,
+        revoked: () => sockets.revoked(conn),
       });
+      // Checked again here: upgrades racing past the check above must not exceed the cap.
+      const added = sockets.add(conn);
+      if (!added.ok) {
+        const code = added.error.code === "connection_limit" ? CLOSE_TOO_MANY : CLOSE_SIGNED_OUT;
+        ws.close(code, added.error.message.slice(0, 120));
+        return;
+      }
       conns.set(raw, conn);
     },
     message(ws, message) {
       const conn = conns.get(ws.raw as ServerWebSocket<unknown>);
       if (!conn) return;
-      // Elysia has already parsed JSON text; the frame decoder wants the text to validate it itself.
-      const raw = typeof message === "string" ? message : JSON.stringify(message);
-      void conn.receive(raw);
+      // Elysia has already parsed JSON text; the connection decodes that value (or text it left alone).
+      void conn.receive(message);
     },
     drain(ws) {
       conns.get(ws.raw as ServerWebSocket<unknown>)?.drained();
     },
     close(ws) {
       const raw = ws.raw as ServerWebSocket<unknown>;
-      conns.get(raw)?.close();
+      const conn = conns.get(raw);
+      if (conn) sockets.remove(conn);
+      conn?.close();
       conns.delete(raw);
     },
   });
