@@ -1,4 +1,5 @@
-import * as v from "valibot";
+import type * as v from "valibot";
+import { decode } from "../protocol/decode.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import {
   ModelBody,
@@ -17,14 +18,6 @@ import { fromConfig, fromRow, type ProviderDeps, publicProvider } from "./provid
  */
 
 type Input = v.InferOutput<typeof ProviderBody>;
-
-function decode<S extends v.GenericSchema>(schema: S, input: unknown): Result<v.InferOutput<S>> {
-  const parsed = v.safeParse(schema, input);
-  if (parsed.success) return ok(parsed.output);
-  const issue = parsed.issues[0];
-  const path = issue.path?.map((p) => String(p.key)).join(".");
-  return fail("validation_failed", `${path ? `${path}: ` : ""}${issue.message}`);
-}
 
 function oneKeySource(p: { api_key?: unknown; api_key_env?: unknown; api_key_file?: unknown }): Result<true> {
   const set = [p.api_key, p.api_key_env, p.api_key_file].filter((x) => x !== undefined && x !== null);

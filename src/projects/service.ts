@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import * as v from "valibot";
+import { decode } from "../protocol/decode.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
 import { type ProjectRow, projectsRepo } from "../storage/projects.ts";
@@ -74,8 +75,8 @@ export async function createProject(
   owner: Owner,
   input: CreateProjectInput,
 ): Promise<Result<ProjectRow>> {
-  const name = v.safeParse(ProjectName, input.name);
-  if (!name.success) return fail("validation_failed", `name: ${name.issues[0].message}`);
+  const name = decode(ProjectName, input.name, "name");
+  if (!name.ok) return name;
   const templateName = input.template ?? DEFAULT_TEMPLATE;
   const template = TEMPLATES[templateName];
   if (!template) {
@@ -89,7 +90,7 @@ export async function createProject(
   if (!checked.ok) return checked;
 
   const repo = projectsRepo(deps.db);
-  const base = slugify(name.output);
+  const base = slugify(name.value);
   let slug = base;
   for (let i = 2; repo.slugTaken(owner.id, slug); i++) slug = `${base}-${i}`;
 
@@ -103,7 +104,7 @@ export async function createProject(
   const row: ProjectRow = {
     id: newId("prj", now),
     user_id: owner.id,
-    name: name.output,
+    name: name.value,
     slug,
     profile,
     default_model: input.default_model ?? null,
@@ -132,9 +133,9 @@ export function updateProject(
   if (!found.ok) return found;
   const fields: UpdateProjectInput = {};
   if (input.name !== undefined) {
-    const name = v.safeParse(ProjectName, input.name);
-    if (!name.success) return fail("validation_failed", `name: ${name.issues[0].message}`);
-    fields.name = name.output;
+    const name = decode(ProjectName, input.name, "name");
+    if (!name.ok) return name;
+    fields.name = name.value;
   }
   const next = {
     profile: input.profile ?? found.value.profile,
