@@ -10,7 +10,7 @@ import {
   ProviderPatch,
 } from "../protocol/llm.ts";
 import { llmProvidersRepo, type ProviderRow } from "../storage/llm.ts";
-import { fromConfig, fromRow, type ProviderDeps, publicProvider } from "./providers.ts";
+import { fromConfig, fromRow, listProviders, type ProviderDeps, publicProvider } from "./providers.ts";
 
 /**
  * Admin-managed providers (the ones not in config.toml). Inputs are decoded here too, so the same
@@ -152,3 +152,24 @@ export function deleteModel(deps: ProviderDeps, name: string, modelId: string, n
     return fail("not_found", `provider "${name}" has no model "${modelId}"`);
   return updateProvider(deps, name, { models: models.filter((m) => m.id !== modelId) }, now);
 }
+
+/** The provider administration bound to its storage, as the admin routes call it. */
+export interface ProviderAdmin {
+  list(): Provider[];
+  create(input: unknown): Result<Provider>;
+  get(name: string): Result<Provider>;
+  update(name: string, input: unknown): Result<Provider>;
+  delete(name: string): Result<true>;
+  putModel(name: string, modelId: string, input: unknown): Result<Provider>;
+  deleteModel(name: string, modelId: string): Result<Provider>;
+}
+
+export const providerAdmin = (deps: ProviderDeps): ProviderAdmin => ({
+  list: () => listProviders(deps).map((p) => publicProvider(p, deps.env)),
+  create: (input) => createProvider(deps, input),
+  get: (name) => getProvider(deps, name),
+  update: (name, input) => updateProvider(deps, name, input),
+  delete: (name) => deleteProvider(deps, name),
+  putModel: (name, modelId, input) => putModel(deps, name, modelId, input),
+  deleteModel: (name, modelId) => deleteModel(deps, name, modelId),
+});

@@ -1,22 +1,16 @@
 import { Elysia } from "elysia";
-import { inviteExists, signup } from "../../auth/invites.ts";
-import { checkCredentials } from "../../auth/login.ts";
-import { issueSessionToken } from "../../auth/session-token.ts";
-import { publicUser } from "../../auth/users.ts";
+import type { SignedIn } from "../../auth/service.ts";
 import { LoginBody, type MeResponse, SignupBody } from "../../protocol/api.ts";
-import { OctoError, type Result } from "../../protocol/errors.ts";
-import type { ServerContext } from "../../server/context.ts";
-import type { UserRow } from "../../storage/users.ts";
 import {
   accountOf,
   authGuard,
-  authSettings,
   clearedSessionCookie,
   readCookie,
   SESSION_COOKIE,
   sessionCookie,
 } from "../auth.ts";
-import { errorResponse } from "../errors.ts";
+import type { HttpContext } from "../context.ts";
+import { errorResponse, unwrap } from "../errors.ts";
 import { checkOrigin, checkOriginIfPresent } from "../origin.ts";
 import { SlidingWindowLimiter, type Take, takeAll } from "../rate-limit.ts";
 
@@ -31,61 +25,53 @@ const rateLimited = (t: Extract<Take, { allowed: false }>) =>
     { "retry-after": String(Math.ceil(t.retryAfterMs / 1000)) },
   );
 
-function orThrow<T>(r: Result<T>): T {
-  if (!r.ok) throw new OctoError(r.error.code, r.error.message);
-  return r.value;
-}
-
 /** Sign in, sign up with an invite, sign out, who am I. */
-export function authRoutes(ctx: ServerContext) {
+export function authRoutes(ctx: HttpContext) {
+  const accounts = ctx.services.auth;
   const perMinute = ctx.config.auth.login_attempts_per_minute;
   const byIp = new SlidingWindowLimiter(perMinute);
   const byUsername = new SlidingWindowLimiter(perMinute);
   const inviteGuessesByIp = new SlidingWindowLimiter(perMinute);
-  const linuxPrefix = ctx.config.local.linux_users.enabled ? ctx.config.local.linux_users.prefix : undefined;
 
-  const signedIn = (user: UserRow, set: { headers: Record<string, unknown> }): MeResponse => {
-    const token = issueSessionToken(ctx.jwtSecret, user, authSettings(ctx).tokenTtlMs);
+  const signedIn = ({ user, token }: SignedIn, set: { headers: Record<string, unknown> }): MeResponse => {
     set.headers["set-cookie"] = sessionCookie(ctx, token);
-    return { user: publicUser(user), mode: ctx.mode };
+    return { user, mode: ctx.mode };
   };
 
   return new Elysia({ prefix: "/api/auth" })
     .post(
       "/login",
       async ({ body, request, server, set }) => {
-        orThrow(checkOriginIfPresent(ctx, request));
+        unwrap(checkOriginIfPresent(ctx, request));
         const ip = clientIp(server, request);
         const take = takeAll([() => byIp.take(ip), () => byUsername.take(body.username.toLowerCase())]);
         if (!take.allowed) return rateLimited(take);
-        const checked = await checkCredentials(ctx.db, body.username, body.password);
-        if (!checked.ok) {
-          ctx.log.info("login failed", { ip, code: checked.error.code });
-          throw new OctoError(checked.error.code, checked.error.message);
-        }
+        const checked = await accounts.login(body.username, body.password);
+        if (!checked.ok) ctx.log.info("login failed", { ip, code: checked.error.code });
+        const signed = unwrap(checked);
         take.release();
-        return signedIn(checked.value, set);
+        return signedIn(signed, set);
       },
       { body: LoginBody },
     )
     .post(
       "/signup",
       async ({ body, request, server, set }) => {
-        orThrow(checkOriginIfPresent(ctx, request));
+        unwrap(checkOriginIfPresent(ctx, request));
         const take = inviteGuessesByIp.take(clientIp(server, request));
         if (!take.allowed) return rateLimited(take);
-        const created = await signup(ctx.db, { ...body, linuxPrefix });
+        const created = await accounts.signup(body);
         // Only guesses count against the allowance: a used-up invite or a taken name is no attack.
-        if (created.ok || inviteExists(ctx.db, body.invite_code)) take.release();
-        const user = orThrow(created);
-        ctx.log.info("user signed up", { user: user.id, username: user.username });
-        return signedIn(user, set);
+        if (created.ok || accounts.inviteExists(body.invite_code)) take.release();
+        const signed = unwrap(created);
+        ctx.log.info("user signed up", { user: signed.user.id, username: signed.user.username });
+        return signedIn(signed, set);
       },
       { body: SignupBody },
     )
     .post("/logout", ({ request, set }) => {
       // Only a request that carries the cookie can end the session; it must come from our origin.
-      if (readCookie(request, SESSION_COOKIE) !== undefined) orThrow(checkOrigin(ctx, request));
+      if (readCookie(request, SESSION_COOKIE) !== undefined) unwrap(checkOrigin(ctx, request));
       set.headers["set-cookie"] = clearedSessionCookie(ctx);
       return { ok: true };
     })

@@ -4,9 +4,9 @@ import { type AgentService, type ChannelHandler, MuxConnection, type MuxUser } f
 import { HARD_BUFFER_LIMIT, wsSink } from "../../mux/ws-sink.ts";
 import type { Channel } from "../../protocol/mux.ts";
 import { MAX_CLIENT_FRAME_BYTES } from "../../protocol/mux.ts";
-import type { ServerContext } from "../../server/context.ts";
 import type { SessionHub } from "../../sessions/hub.ts";
 import { authenticate } from "../auth.ts";
+import type { HttpContext } from "../context.ts";
 import { errorResponse } from "../errors.ts";
 import { checkOrigin } from "../origin.ts";
 
@@ -21,7 +21,7 @@ export interface MuxRouteDeps {
  * `/api/ws/mux`: one authenticated socket per tab. Auth and Origin are checked at the upgrade;
  * a browser never applies CORS to WebSockets, so the Origin check is what stops cross-site sockets.
  */
-export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
+export function muxRoutes(ctx: HttpContext, deps: MuxRouteDeps) {
   const users = new WeakMap<Request, MuxUser>();
   const conns = new Map<ServerWebSocket<unknown>, MuxConnection>();
   const heartbeatMs = deps.heartbeatMs ?? 25_000;
