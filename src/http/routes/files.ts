@@ -1,12 +1,13 @@
 import { Elysia } from "elysia";
 import type { FileAccess } from "../../files/access.ts";
 import { openDownload } from "../../files/download.ts";
-import { uploadFiles } from "../../files/upload.ts";
 import { DownloadQuerySchema, UploadQuerySchema } from "../../protocol/files.ts";
 import { type AuthedUser, accountOf, authGuard } from "../auth.ts";
 import { backstopBodyLimit } from "../body-limit.ts";
 import type { HttpContext } from "../context.ts";
+import { downloadHeaders } from "../download.ts";
 import { unwrap } from "../errors.ts";
+import { uploadFromRequest } from "../upload.ts";
 
 /**
  * The largest upload body: half of what Bun accepts as a request body at all (`backstopBodyLimit`,
@@ -36,7 +37,9 @@ export function fileRoutes(ctx: HttpContext, access: FileAccess = ctx.services.f
       async ({ auth, params, query, set }) => {
         const files = await open(auth, params.id);
         const download = unwrap(await openDownload(files, query.path));
-        return new Response(download.body, { headers: { ...headersOf(set.headers), ...download.headers } });
+        return new Response(download.body, {
+          headers: { ...headersOf(set.headers), ...downloadHeaders(download) },
+        });
       },
       { query: DownloadQuerySchema },
     )
@@ -46,7 +49,7 @@ export function fileRoutes(ctx: HttpContext, access: FileAccess = ctx.services.f
         const files = await open(auth, params.id);
         const length = request.headers.get("content-length");
         const stored = unwrap(
-          await uploadFiles(files, {
+          await uploadFromRequest(files, {
             folder: query.path,
             overwrite: query.overwrite === "1",
             contentType: request.headers.get("content-type"),
