@@ -90,6 +90,7 @@ export function createServices(input: ServicesInput): Services {
     idleTimeoutMs: parseDuration(config.runner.idle_timeout),
     log: log.child({ area: "sessions" }),
   });
+  // Deleting a project first stops its shells and agents; terminals and files find projects here.
   const projects = createProjectService(projectDeps, async (owner, projectId) => {
     await terminals.closeProject(owner, projectId);
     await sessions.deleteForProject(owner, projectId);
