@@ -56,7 +56,7 @@ try {
 
   // The runner part alone, on the same runner: a second PTY shell driven by the server's client.
   {
-    const runner = await t.server.ctx.runners.forUser(me.body.user.username);
+    const runner = await t.server.ctx.services.runners.forUser(me.body.user.username);
     if (!runner.ok) throw new Error(runner.error.message);
     const client = runner.value;
     const spawned = await client.spawn({

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { rmSync } from "node:fs";
-import * as v from "valibot";
 import { Password } from "../protocol/api.ts";
+import { decode } from "../protocol/decode.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { type UserRow, usersRepo } from "../storage/users.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
@@ -68,8 +68,8 @@ export async function resetPassword(
   password: string,
   now = Date.now(),
 ): Promise<Result<UserRow>> {
-  const pw = v.safeParse(Password, password);
-  if (!pw.success) return fail("validation_failed", `password: ${pw.issues[0].message}`);
+  const pw = decode(Password, password, "password");
+  if (!pw.ok) return pw;
   const users = usersRepo(db);
   if (!users.byId(id)) return notFound();
   if (!users.setPassword(id, await hashPassword(password), now)) return notFound();

@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
-import * as v from "valibot";
 import { Password, type User, Username } from "../protocol/api.ts";
+import { decode } from "../protocol/decode.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
 import { type Role, type UserRow, usersRepo } from "../storage/users.ts";
@@ -24,11 +24,10 @@ export interface CreateUserInput {
 
 /** Check a new user's name and password against the wire contract (the same rules as the HTTP API). */
 export function checkNewCredentials(username: string, password: string): Result<null> {
-  const name = v.safeParse(Username, username);
-  if (!name.success) return fail("validation_failed", `username: ${name.issues[0].message}`);
-  const pw = v.safeParse(Password, password);
-  if (!pw.success) return fail("validation_failed", `password: ${pw.issues[0].message}`);
-  return ok(null);
+  const name = decode(Username, username, "username");
+  if (!name.ok) return name;
+  const pw = decode(Password, password, "password");
+  return pw.ok ? ok(null) : pw;
 }
 
 /** The row to insert for a new user; hashing happens here, outside any transaction. */

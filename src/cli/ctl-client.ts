@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import { adminSocketPath } from "../admin/socket.ts";
 import { loadConfig } from "../config/index.ts";
+import { adminSocketPath } from "../http/admin-socket.ts";
 import { type ErrorBody, fail, ok, type Result } from "../protocol/errors.ts";
 
 /** Where octoctl sends its requests: the local admin socket, or any server with an API key. */

@@ -1,9 +1,7 @@
-import type { Database } from "bun:sqlite";
-import { fail, ok, type Result } from "../protocol/errors.ts";
+import { ok, type Result } from "../protocol/errors.ts";
 import type { RunnerClient } from "../runners/client.ts";
 import type { RunnerManager } from "../runners/manager.ts";
 import type { Placement } from "../runners/placement.ts";
-import { projectsRepo } from "../storage/projects.ts";
 
 /** Who is asking: every project id is checked against this. */
 export interface Caller {
@@ -28,17 +26,19 @@ export interface FileAccess {
 }
 
 export interface FileAccessWiring {
-  db: Database;
+  /** The caller's own project; `not_found` for a missing one and for someone else's alike. */
+  project: (caller: Caller, projectId: string) => Result<{ id: string; slug: string }>;
   runners: Pick<RunnerManager, "forUser">;
   placement: Placement;
 }
 
-/** Projects from the main database, files through the owner's runner (never the server's own fs). */
+/** Projects from the projects domain, files through the owner's runner (never the server's own fs). */
 export function fileAccess(w: FileAccessWiring): FileAccess {
   return {
     async open(caller, projectId) {
-      const row = projectsRepo(w.db).byId(projectId);
-      if (!row || row.user_id !== caller.id) return fail("not_found", "no such project");
+      const project = w.project(caller, projectId);
+      if (!project.ok) return project;
+      const row = project.value;
       const placement = w.placement.project(caller.username, row.slug);
       const runner = await w.runners.forUser(placement.runnerUser);
       if (!runner.ok) return runner;

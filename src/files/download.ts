@@ -2,19 +2,15 @@ import { ok, type Result } from "../protocol/errors.ts";
 import { MAX_CHUNK_BYTES } from "../protocol/files.ts";
 import type { ProjectFiles } from "./access.ts";
 
-export interface DownloadResponse {
+/** A file or a zipped folder on its way out, with what a transport needs to describe it. */
+export interface Download {
   body: ReadableStream<Uint8Array>;
-  headers: Record<string, string>;
-}
-
-/** RFC 6266: an ASCII fallback for old clients plus the exact UTF-8 name. */
-export function contentDisposition(name: string): string {
-  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, "_") || "download";
-  const exact = encodeURIComponent(name).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${exact}`;
+  kind: "file" | "zip";
+  /** The name to save it as (`<folder>.zip` for a folder). */
+  name: string;
+  /** Bytes, when known in advance (a file; not a zip being made). */
+  size: number | null;
+  mtime: number;
 }
 
 /**
@@ -22,7 +18,7 @@ export function contentDisposition(name: string): string {
  * runner for the next chunk only when the HTTP response wants more: a slow browser slows the
  * runner instead of filling the server's memory. Cancelling the response closes the runner stream.
  */
-export async function openDownload(files: ProjectFiles, path: string): Promise<Result<DownloadResponse>> {
+export async function openDownload(files: ProjectFiles, path: string): Promise<Result<Download>> {
   const { runner, folder } = files;
   const opened = await runner.fs("fs.download_open", { project: folder, path });
   if (!opened.ok) return opened;
@@ -67,13 +63,5 @@ export async function openDownload(files: ProjectFiles, path: string): Promise<R
     { highWaterMark: 0 },
   );
 
-  const headers: Record<string, string> = {
-    "content-type": kind === "zip" ? "application/zip" : "application/octet-stream",
-    "content-disposition": contentDisposition(name),
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
-    "last-modified": new Date(mtime).toUTCString(),
-  };
-  if (size !== null) headers["content-length"] = String(size);
-  return ok({ body, headers });
+  return ok({ body, kind, name, size, mtime });
 }

@@ -1,7 +1,6 @@
 import { Elysia } from "elysia";
-import type { ServerContext } from "../server/context.ts";
-import { muxDeps } from "../server/mux-deps.ts";
 import { backstopBodyLimit, bodyLimit } from "./body-limit.ts";
+import type { HttpContext } from "./context.ts";
 import { errorResponse, mapThrown } from "./errors.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -17,9 +16,9 @@ import { staticUi } from "./static.ts";
 
 /**
  * The HTTP adapter. Routes are thin: check auth, decode input, call a domain function, map errors.
- * Route modules are plugins taking the context explicitly.
+ * Route modules are plugins taking the context explicitly: configuration and domain services, no database.
  */
-export function createApp(ctx: ServerContext) {
+export function createApp(ctx: HttpContext) {
   return new Elysia({ serve: { maxRequestBodySize: backstopBodyLimit(ctx.config.server.max_body_bytes) } })
     .onError(({ code, error, request }) => {
       const mapped = mapThrown(code, error);
@@ -39,9 +38,9 @@ export function createApp(ctx: ServerContext) {
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
     .use(llmProxyRoutes(ctx))
-    .use(projectRoutes(ctx, ctx.services))
-    .use(sessionRoutes(ctx, ctx.services))
-    .use(muxRoutes(ctx, muxDeps(ctx)))
+    .use(projectRoutes(ctx))
+    .use(sessionRoutes(ctx))
+    .use(muxRoutes(ctx, ctx.services.mux))
     .all("/api/*", () => errorResponse("not_found", "no such API route"))
     .use(staticUi(ctx));
 }

@@ -1,15 +1,10 @@
 import { Elysia } from "elysia";
-import { isAdminSocketRequest } from "../admin/socket.ts";
-import {
-  type AuthedUser,
-  type AuthSettings,
-  authenticateCredentials,
-  type Credentials,
-} from "../auth/authenticate.ts";
+import type { AuthedUser, Credentials } from "../auth/authenticate.ts";
 import { parseDuration } from "../config/index.ts";
 import type { User } from "../protocol/api.ts";
 import { OctoError, type Result } from "../protocol/errors.ts";
-import type { ServerContext } from "../server/context.ts";
+import { isAdminSocketRequest } from "./admin-socket.ts";
+import type { HttpContext } from "./context.ts";
 import { checkOrigin, isStateChanging } from "./origin.ts";
 
 export type { AuthedUser } from "../auth/authenticate.ts";
@@ -18,20 +13,14 @@ export const SESSION_COOKIE = "octo_session";
 /** "This browser has signed in as this user before" (src/auth/device-token.ts); only login reads it. */
 export const DEVICE_COOKIE = "octo_device";
 
-export const authSettings = (ctx: ServerContext): AuthSettings => ({
-  db: ctx.db,
-  jwtSecret: ctx.jwtSecret,
-  tokenTtlMs: parseDuration(ctx.config.auth.token_ttl),
-});
-
 /**
  * Who sent this request: the admin socket, an `Authorization: Bearer octo_…` API key, or the
  * `octo_session` cookie (in that order; a bad Bearer key never falls back to the cookie).
  * Used by the route guard below and by the WebSocket upgrade. Origin is checked separately
  * (`checkOrigin`), because whether it matters depends on the method and the credential.
  */
-export function authenticate(ctx: ServerContext, request: Request): Promise<Result<AuthedUser>> {
-  return authenticateCredentials(authSettings(ctx), credentialsOf(request));
+export function authenticate(ctx: HttpContext, request: Request): Promise<Result<AuthedUser>> {
+  return ctx.services.auth.authenticate(credentialsOf(request));
 }
 
 function credentialsOf(request: Request): Credentials {
@@ -52,22 +41,22 @@ export function readCookie(request: Request, name: string): string | undefined {
   return undefined;
 }
 
-const secureCookies = (ctx: ServerContext) => ctx.config.server.public_url.startsWith("https://");
+const secureCookies = (ctx: HttpContext) => ctx.config.server.public_url.startsWith("https://");
 
-export function sessionCookie(ctx: ServerContext, token: string): string {
+export function sessionCookie(ctx: HttpContext, token: string): string {
   const maxAge = Math.floor(parseDuration(ctx.config.auth.token_ttl) / 1000);
   return cookieString(ctx, token, maxAge);
 }
 
-export const clearedSessionCookie = (ctx: ServerContext): string => cookieString(ctx, "", 0);
+export const clearedSessionCookie = (ctx: HttpContext): string => cookieString(ctx, "", 0);
 
-export function deviceCookie(ctx: ServerContext, token: string, maxAgeMs: number): string {
+export function deviceCookie(ctx: HttpContext, token: string, maxAgeMs: number): string {
   const secure = secureCookies(ctx) ? "; Secure" : "";
   const maxAge = Math.floor(maxAgeMs / 1000);
   return `${DEVICE_COOKIE}=${token}; Path=/api/auth; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`;
 }
 
-function cookieString(ctx: ServerContext, value: string, maxAge: number): string {
+function cookieString(ctx: HttpContext, value: string, maxAge: number): string {
   const secure = secureCookies(ctx) ? "; Secure" : "";
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`;
 }
@@ -81,7 +70,7 @@ export interface GuardOptions {
  * Cookie-authenticated state changes must carry an allowed Origin; API keys and the admin socket
  * are not CSRF-prone and are exempt. A cookie past half its life is re-issued on the response.
  */
-export function authGuard(ctx: ServerContext, opts: GuardOptions = {}) {
+export function authGuard(ctx: HttpContext, opts: GuardOptions = {}) {
   // derive, not resolve: it runs before body validation, so a stranger gets 401/403, never a schema hint.
   return new Elysia().derive({ as: "scoped" }, async ({ request, set }) => {
     const authed = await authenticate(ctx, request);

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { OctoError } from "../protocol/errors.ts";
-import type { ServerContext } from "../server/context.ts";
+import type { HttpContext } from "./context.ts";
 import { errorResponse } from "./errors.ts";
 
 /**
@@ -8,7 +8,7 @@ import { errorResponse } from "./errors.ts";
  * limit is refused before anything is read, and a chunked body is read only up to the limit.
  * Bun's own `maxRequestBodySize` stays a far-off backstop so that our clear 413 JSON wins.
  */
-export function bodyLimit(ctx: ServerContext) {
+export function bodyLimit(ctx: HttpContext) {
   const max = ctx.config.server.max_body_bytes;
   return new Elysia({ name: "octo-body-limit" })
     .onRequest(({ request }) => {

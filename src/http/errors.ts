@@ -1,9 +1,18 @@
-import { type ErrorBody, type ErrorCode, httpStatus, OctoError } from "../protocol/errors.ts";
+import { type ErrorBody, type ErrorCode, httpStatus, OctoError, type Result } from "../protocol/errors.ts";
 
 /** The one place that turns any failure into an HTTP response `{error: {code, message}}`. */
 export function errorResponse(code: ErrorCode, message: string, headers?: Record<string, string>): Response {
   const body: { error: ErrorBody } = { error: { code, message } };
   return Response.json(body, { status: httpStatus(code), headers });
+}
+
+/**
+ * The HTTP layer's one exception helper: a domain failure becomes an `OctoError`, which `onError`
+ * turns into `{error: {code, message}}` with the code's status (see `mapThrown`).
+ */
+export function unwrap<T>(r: Result<T>): T {
+  if (!r.ok) throw new OctoError(r.error.code, r.error.message);
+  return r.value;
 }
 
 /** Map whatever Elysia or a handler threw to a stable code. Unknown errors are bugs: logged, 500. */

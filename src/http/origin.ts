@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from "../protocol/errors.ts";
-import type { ServerContext } from "../server/context.ts";
+import type { HttpContext } from "./context.ts";
 
 /** Methods that change state: with cookie auth they must come from an allowed Origin (CSRF defence). */
 export const isStateChanging = (method: string): boolean => !["GET", "HEAD", "OPTIONS"].includes(method);
@@ -17,7 +17,7 @@ const originOf = (url: string): string | null => {
  * Host header is the client's to choose, so it is not trusted then), else our own as addressed in
  * the Host header (over http or https); plus `auth.allowed_origins`.
  */
-export function allowedOrigins(ctx: ServerContext, request: Request): Set<string> {
+export function allowedOrigins(ctx: HttpContext, request: Request): Set<string> {
   const publicOrigin = ctx.config.server.public_url ? originOf(ctx.config.server.public_url) : null;
   const out = new Set<string>();
   if (publicOrigin) out.add(publicOrigin);
@@ -38,7 +38,7 @@ export function allowedOrigins(ctx: ServerContext, request: Request): Set<string
  * A missing Origin is refused too: every browser sends one on these requests, so only a
  * non-browser or a stripped request lacks it, and those should use an API key.
  */
-export function checkOrigin(ctx: ServerContext, request: Request): Result<null> {
+export function checkOrigin(ctx: HttpContext, request: Request): Result<null> {
   const origin = request.headers.get("origin");
   if (!origin) {
     return fail(
@@ -57,6 +57,6 @@ export function checkOrigin(ctx: ServerContext, request: Request): Result<null> 
 }
 
 /** For requests that carry no credentials yet (login, signup): a present Origin must be allowed. */
-export function checkOriginIfPresent(ctx: ServerContext, request: Request): Result<null> {
+export function checkOriginIfPresent(ctx: HttpContext, request: Request): Result<null> {
   return request.headers.get("origin") === null ? ok(null) : checkOrigin(ctx, request);
 }

@@ -1,8 +1,8 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia } from "elysia";
-import type { ServerContext } from "../server/context.ts";
 import { isCompiled, sourceRoot } from "../shared/paths.ts";
+import type { HttpContext } from "./context.ts";
 import { errorResponse } from "./errors.ts";
 import { UI_SECURITY_HEADERS } from "./security-headers.ts";
 
@@ -79,7 +79,7 @@ async function respond(file: UiFile, request: Request): Promise<Response> {
   return new Response(request.method === "HEAD" ? null : body, { headers });
 }
 
-export function staticUi(ctx: ServerContext, root = uiDir()) {
+export function staticUi(ctx: HttpContext, root = uiDir()) {
   const files = listUiFiles(root);
   if (!files.has(INDEX)) ctx.log.warn("web UI not built: serving API only", { dir: root });
 

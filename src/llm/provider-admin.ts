@@ -1,4 +1,5 @@
-import * as v from "valibot";
+import type * as v from "valibot";
+import { decode } from "../protocol/decode.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import {
   ModelBody,
@@ -9,7 +10,7 @@ import {
   ProviderPatch,
 } from "../protocol/llm.ts";
 import { llmProvidersRepo, type ProviderRow } from "../storage/llm.ts";
-import { fromConfig, fromRow, type ProviderDeps, publicProvider } from "./providers.ts";
+import { fromConfig, fromRow, listProviders, type ProviderDeps, publicProvider } from "./providers.ts";
 
 /**
  * Admin-managed providers (the ones not in config.toml). Inputs are decoded here too, so the same
@@ -17,14 +18,6 @@ import { fromConfig, fromRow, type ProviderDeps, publicProvider } from "./provid
  */
 
 type Input = v.InferOutput<typeof ProviderBody>;
-
-function decode<S extends v.GenericSchema>(schema: S, input: unknown): Result<v.InferOutput<S>> {
-  const parsed = v.safeParse(schema, input);
-  if (parsed.success) return ok(parsed.output);
-  const issue = parsed.issues[0];
-  const path = issue.path?.map((p) => String(p.key)).join(".");
-  return fail("validation_failed", `${path ? `${path}: ` : ""}${issue.message}`);
-}
 
 function oneKeySource(p: { api_key?: unknown; api_key_env?: unknown; api_key_file?: unknown }): Result<true> {
   const set = [p.api_key, p.api_key_env, p.api_key_file].filter((x) => x !== undefined && x !== null);
@@ -159,3 +152,24 @@ export function deleteModel(deps: ProviderDeps, name: string, modelId: string, n
     return fail("not_found", `provider "${name}" has no model "${modelId}"`);
   return updateProvider(deps, name, { models: models.filter((m) => m.id !== modelId) }, now);
 }
+
+/** The provider administration bound to its storage, as the admin routes call it. */
+export interface ProviderAdmin {
+  list(): Provider[];
+  create(input: unknown): Result<Provider>;
+  get(name: string): Result<Provider>;
+  update(name: string, input: unknown): Result<Provider>;
+  delete(name: string): Result<true>;
+  putModel(name: string, modelId: string, input: unknown): Result<Provider>;
+  deleteModel(name: string, modelId: string): Result<Provider>;
+}
+
+export const providerAdmin = (deps: ProviderDeps): ProviderAdmin => ({
+  list: () => listProviders(deps).map((p) => publicProvider(p, deps.env)),
+  create: (input) => createProvider(deps, input),
+  get: (name) => getProvider(deps, name),
+  update: (name, input) => updateProvider(deps, name, input),
+  delete: (name) => deleteProvider(deps, name),
+  putModel: (name, modelId, input) => putModel(deps, name, modelId, input),
+  deleteModel: (name, modelId) => deleteModel(deps, name, modelId),
+});

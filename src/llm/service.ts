@@ -1,12 +1,22 @@
 import type { Database } from "bun:sqlite";
 import type { LoadedConfig } from "../config/index.ts";
 import type { Result } from "../protocol/errors.ts";
+import type { ModelsResponse, UsageResponse } from "../protocol/llm.ts";
 import type { Logger } from "../shared/log.ts";
 import { type PiModelsFile, type PiModelsOptions, piLlmEnv, piModels } from "./pi-config.ts";
-import { ensureProviders, type LlmProvider, listProviders, type ProviderDeps } from "./providers.ts";
+import { type ProviderAdmin, providerAdmin } from "./provider-admin.ts";
+import {
+  defaultModel,
+  ensureProviders,
+  type LlmProvider,
+  listProviders,
+  type ProviderDeps,
+  pickableModels,
+} from "./providers.ts";
 import { createLlmProxy, type LlmProxy } from "./proxy.ts";
 import { type LlmSocket, serveLlmSocket } from "./socket.ts";
 import { createTokenStore, type TokenScope, type TokenStore } from "./tokens.ts";
+import { type UsageRequest, type UsageViewer, usageReport } from "./usage-report.ts";
 
 /**
  * Everything the session code needs from the LLM side, built once at server start:
@@ -30,6 +40,13 @@ export interface LlmService {
   readonly providerDeps: ProviderDeps;
   readonly tokens: TokenStore;
   readonly proxy: LlmProxy;
+  /** The same proxy on the HTTP port (`/api/llm/p/…`), its bodies bounded by `server.max_body_bytes`. */
+  readonly httpProxy: LlmProxy;
+  /** Admin: providers and their models (never key material). */
+  readonly admin: ProviderAdmin;
+  /** The models a user may pick, and the default. */
+  models(): ModelsResponse;
+  usage(viewer: UsageViewer, query: UsageRequest): UsageResponse;
   providers(): LlmProvider[];
   ensureProviders(): Result<LlmProvider[]>;
   piModels(opts: PiModelsOptions): PiModelsFile;
@@ -45,6 +62,12 @@ export function createLlmService(deps: LlmServiceDeps): LlmService {
   const tokens = createTokenStore(deps.db);
   const log = deps.log.child({ area: "llm" });
   const proxy = createLlmProxy({ ...providerDeps, tokens, log, maxBodyBytes: deps.maxBodyBytes });
+  const httpProxy = createLlmProxy({
+    ...providerDeps,
+    tokens,
+    log,
+    maxBodyBytes: deps.config.server.max_body_bytes,
+  });
   const sockets = new Map<string, LlmSocket>();
 
   const stopSocket = async (userId: string, drainMs?: number) => {
@@ -57,6 +80,13 @@ export function createLlmService(deps: LlmServiceDeps): LlmService {
     providerDeps,
     tokens,
     proxy,
+    httpProxy,
+    admin: providerAdmin(providerDeps),
+    models: () => ({
+      models: pickableModels(providerDeps),
+      default_model: defaultModel(providerDeps, deps.config.llm.default_model),
+    }),
+    usage: (viewer, query) => usageReport(deps.db, viewer, query),
     providers: () => listProviders(providerDeps),
     ensureProviders: () => ensureProviders(providerDeps, deps.config.configFile),
     piModels: (opts) => piModels(listProviders(providerDeps), opts),

@@ -1,7 +1,9 @@
 import type { Database } from "bun:sqlite";
 import * as v from "valibot";
+import { decode } from "../protocol/decode.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
+import type { Project } from "../protocol/projects.ts";
 import { type ProjectRow, projectsRepo } from "../storage/projects.ts";
 import { DEFAULT_TEMPLATE, TEMPLATES } from "./templates.ts";
 
@@ -74,8 +76,8 @@ export async function createProject(
   owner: Owner,
   input: CreateProjectInput,
 ): Promise<Result<ProjectRow>> {
-  const name = v.safeParse(ProjectName, input.name);
-  if (!name.success) return fail("validation_failed", `name: ${name.issues[0].message}`);
+  const name = decode(ProjectName, input.name, "name");
+  if (!name.ok) return name;
   const templateName = input.template ?? DEFAULT_TEMPLATE;
   const template = TEMPLATES[templateName];
   if (!template) {
@@ -89,7 +91,7 @@ export async function createProject(
   if (!checked.ok) return checked;
 
   const repo = projectsRepo(deps.db);
-  const base = slugify(name.output);
+  const base = slugify(name.value);
   let slug = base;
   for (let i = 2; repo.slugTaken(owner.id, slug); i++) slug = `${base}-${i}`;
 
@@ -103,7 +105,7 @@ export async function createProject(
   const row: ProjectRow = {
     id: newId("prj", now),
     user_id: owner.id,
-    name: name.output,
+    name: name.value,
     slug,
     profile,
     default_model: input.default_model ?? null,
@@ -132,9 +134,9 @@ export function updateProject(
   if (!found.ok) return found;
   const fields: UpdateProjectInput = {};
   if (input.name !== undefined) {
-    const name = v.safeParse(ProjectName, input.name);
-    if (!name.success) return fail("validation_failed", `name: ${name.issues[0].message}`);
-    fields.name = name.output;
+    const name = decode(ProjectName, input.name, "name");
+    if (!name.ok) return name;
+    fields.name = name.value;
   }
   const next = {
     profile: input.profile ?? found.value.profile,
@@ -188,4 +190,54 @@ function projectToml(profile: string, model: string | null): string {
   ];
   lines.push(model ? `default_model = ${JSON.stringify(model)}` : '# default_model = "provider/model"');
   return `${lines.join("\n")}\n`;
+}
+
+/** A project as the API shows it: the row without its owner. */
+export const publicProject = (p: ProjectRow): Project => ({
+  id: p.id,
+  name: p.name,
+  slug: p.slug,
+  profile: p.profile,
+  default_model: p.default_model,
+  template: p.template,
+  created_at: p.created_at,
+  updated_at: p.updated_at,
+  last_activity_at: p.last_activity_at,
+});
+
+const asPublic = <T extends ProjectRow>(r: Result<T>): Result<Project> =>
+  r.ok ? { ok: true, value: publicProject(r.value) } : r;
+
+/** What a project's deletion must stop first: its shells and its agents. */
+export type BeforeProjectDelete = (owner: Owner, projectId: string) => Promise<void>;
+
+/** Projects as the routes and the other features see them: owner-checked, in their public shape. */
+export interface ProjectService {
+  list(owner: Owner): Project[];
+  /** Someone else's project is reported exactly like a missing one. */
+  get(owner: Owner, id: string): Result<Project>;
+  create(owner: Owner, input: CreateProjectInput): Promise<Result<Project>>;
+  update(owner: Owner, id: string, input: UpdateProjectInput): Result<Project>;
+  /** Stops the project's processes (`beforeDelete`), then removes its row, sessions and folder. */
+  remove(owner: Owner, id: string): Promise<Result<Project>>;
+  templates(): { name: string; description: string; profile: string }[];
+  profiles(): readonly string[];
+}
+
+export function createProjectService(deps: ProjectDeps, beforeDelete: BeforeProjectDelete): ProjectService {
+  return {
+    list: (owner) => listProjects(deps, owner).map(publicProject),
+    get: (owner, id) => asPublic(getProject(deps, owner, id)),
+    create: async (owner, input) => asPublic(await createProject(deps, owner, input)),
+    update: (owner, id, input) => asPublic(updateProject(deps, owner, id, input)),
+    async remove(owner, id) {
+      const found = getProject(deps, owner, id);
+      if (!found.ok) return found;
+      await beforeDelete(owner, found.value.id);
+      return asPublic(await deleteProject(deps, owner, found.value.id));
+    },
+    templates: () =>
+      Object.values(TEMPLATES).map(({ name, description, profile }) => ({ name, description, profile })),
+    profiles: () => deps.profiles(),
+  };
 }

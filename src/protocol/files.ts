@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { decode } from "./decode.ts";
 import { fail, ok, type Result } from "./errors.ts";
 import { idSchema } from "./ids.ts";
 
@@ -169,13 +170,8 @@ export function parseFileRequest(raw: unknown): Result<FileRequest> {
   if (typeof raw !== "object" || raw === null) return fail("bad_request", "a file request is an object");
   const { op, ...params } = raw as Record<string, unknown>;
   if (!isFileOp(op)) return fail("unknown_command", `unknown file op: ${String(op)}`);
-  const parsed = v.safeParse(FileOpParamsSchemas[op], params);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const at = v.getDotPath(issue);
-    return fail("validation_failed", `${op}: ${at ? `${at}: ` : ""}${issue.message}`);
-  }
-  return ok({ op, ...parsed.output } as FileRequest);
+  const parsed = decode(FileOpParamsSchemas[op], params, op);
+  return parsed.ok ? ok({ op, ...parsed.value } as FileRequest) : parsed;
 }
 
 const withEtag = v.strictObject({ ...EntrySchema.entries, etag });
@@ -279,13 +275,7 @@ export const FILES_COMMAND_OPS = {
 /** Decode the body of a mux `files` frame (what `decodeClientFrame` passes through undecoded). */
 export function parseFilesCommand(cmd: string, body: Record<string, unknown>): Result<FilesCommand> {
   if (!isFilesCommandName(cmd)) return fail("unknown_command", `unknown files command: ${cmd}`);
-  const parsed = v.safeParse(filesCommandSchemas[cmd], { ...body, cmd });
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const at = v.getDotPath(issue);
-    return fail("validation_failed", `${cmd}: ${at ? `${at}: ` : ""}${issue.message}`);
-  }
-  return ok(parsed.output);
+  return decode(filesCommandSchemas[cmd], { ...body, cmd }, cmd);
 }
 
 /**

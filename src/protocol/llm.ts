@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { idSchema } from "./ids.ts";
 
 /**
  * LLM providers, models and usage as the HTTP API shows them. Key material never appears in a
@@ -153,12 +154,11 @@ export type ModelsResponse = v.InferOutput<typeof ModelsResponse>;
 
 // ---- usage ----
 
-const optionalId = v.optional(v.pipe(v.string(), v.regex(/^[a-z]{3}_[0-9a-f]{28}$/, "an id like ses_…")));
 export const UsageQuery = v.strictObject({
-  session_id: optionalId,
-  project_id: optionalId,
+  session_id: v.optional(idSchema("ses")),
+  project_id: v.optional(idSchema("prj")),
   /** Admins only; others always see their own usage. */
-  user_id: optionalId,
+  user_id: v.optional(idSchema("usr")),
 });
 export type UsageQuery = v.InferOutput<typeof UsageQuery>;
 

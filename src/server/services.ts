@@ -1,60 +1,165 @@
-import { parseDuration } from "../config/index.ts";
+import type { Database } from "bun:sqlite";
+import { type AdminService, createAdminService } from "../admin/service.ts";
+import { type AuthService, createAuthService } from "../auth/service.ts";
+import { SignIns } from "../auth/sign-ins.ts";
+import { type LoadedConfig, parseDuration, type ServerMode } from "../config/index.ts";
+import { type FileAccess, fileAccess } from "../files/access.ts";
+import { filesChannel } from "../files/channel.ts";
+import { ProjectWatches } from "../files/watches.ts";
 import { HistoryRegistry } from "../history/registry.ts";
 import { pickableModels } from "../llm/providers.ts";
 import { createLlmService, type LlmService } from "../llm/service.ts";
+import type { AgentService, ChannelHandler } from "../mux/connection.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
-import type { ProjectDeps } from "../projects/service.ts";
+import { createProjectService, type ProjectDeps, type ProjectService } from "../projects/service.ts";
+import type { Channel } from "../protocol/mux.ts";
+import { type RunnerManager, runnerManagerFromConfig } from "../runners/manager.ts";
+import { createPlacement, type Placement } from "../runners/placement.ts";
 import { SessionHub } from "../sessions/hub.ts";
 import { SessionService } from "../sessions/service.ts";
+import type { Logger } from "../shared/log.ts";
+import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
-import type { ServerContext } from "./context.ts";
+import { terminalChannel } from "../terminals/channel.ts";
+import { TerminalService } from "../terminals/service.ts";
+
+/** What the object graph is built from: configuration and the opened main database. */
+export interface ServicesInput {
+  config: LoadedConfig;
+  db: Database;
+  log: Logger;
+  version: string;
+  mode: ServerMode;
+  /** HMAC key for session JWTs; loaded or generated at start-up, never logged. */
+  jwtSecret: string;
+  startedAt: number;
+}
+
+/** What `/api/ws/mux` serves: agent sessions over the hub, and the feature channels. */
+export interface MuxServices {
+  hub: SessionHub;
+  agents: AgentService;
+  channels: Partial<Record<Exclude<Channel, "agent" | "system">, ChannelHandler>>;
+}
 
 /** The domain services behind the HTTP routes and the mux, built once at start-up. */
 export interface Services {
+  /** "The runner for user X" (lazy: nothing starts until first use or `warmUpRunners`). */
+  runners: RunnerManager;
+  /** Where each user's runner, project folders and LLM socket are. */
+  placement: Placement;
+  auth: AuthService;
+  /** Live sign-ins: ending them closes the user's sockets and terminals at once. */
+  signIns: SignIns;
+  admin: AdminService;
   llm: LlmService;
   history: HistoryRegistry;
   hub: SessionHub;
-  projects: ProjectDeps;
+  projects: ProjectService;
   sessions: SessionService;
-  /** A user is being deleted: stop their agents, close their history (the caller deletes the rest). */
-  removeUserData(user: { id: string; username: string }): Promise<void>;
+  /** Shells in project sandboxes (the mux `terminal` channel). */
+  terminals: TerminalService;
+  /** A caller's project files, through their runner (HTTP downloads and uploads). */
+  files: FileAccess;
+  mux: MuxServices;
   /** `drainMs`: how long in-flight model streams may run on before the LLM sockets close. */
   stop(drainMs?: number): Promise<void>;
 }
 
-export function createServices(ctx: Omit<ServerContext, "services">): Services {
-  const llm = createLlmService({ db: ctx.db, config: ctx.config, log: ctx.log });
-  const history = new HistoryRegistry(ctx.config.paths.dataDir);
+/** The composition root: every service and channel of the server, wired once. */
+export function createServices(input: ServicesInput): Services {
+  const { config, db, log, mode } = input;
+  const runners = runnerManagerFromConfig(config, mode, log);
+  const placement = createPlacement(mode, config.paths);
+  const linuxPrefix = config.local.linux_users.enabled ? config.local.linux_users.prefix : undefined;
+  const llm = createLlmService({ db, config, log });
+  const history = new HistoryRegistry(config.paths.dataDir);
   const hub = new SessionHub((userId) => history.for(userId));
-  const projects: ProjectDeps = {
-    db: ctx.db,
-    folders: runnerProjectFolders(ctx.runners, ctx.placement),
+  const projectDeps: ProjectDeps = {
+    db,
+    folders: runnerProjectFolders(runners, placement),
     profiles: () => listProfiles().map((p) => p.name),
     models: () => pickableModels(llm.providerDeps).map((m) => m.id),
   };
   const sessions = new SessionService({
-    db: ctx.db,
+    db,
     hub,
     historyFor: (userId) => history.for(userId),
-    runners: ctx.runners,
+    runners,
     llm,
-    projects,
-    placement: ctx.placement,
-    defaultModel: ctx.config.llm.default_model,
-    idleTimeoutMs: parseDuration(ctx.config.runner.idle_timeout),
-    log: ctx.log.child({ area: "sessions" }),
+    projects: projectDeps,
+    placement,
+    defaultModel: config.llm.default_model,
+    idleTimeoutMs: parseDuration(config.runner.idle_timeout),
+    log: log.child({ area: "sessions" }),
   });
+  // Deleting a project first stops its shells and agents; terminals and files find projects here.
+  const projects = createProjectService(projectDeps, async (owner, projectId) => {
+    await terminals.closeProject(owner, projectId);
+    await sessions.deleteForProject(owner, projectId);
+  });
+  const terminals = new TerminalService({
+    runners,
+    findProject: (caller, projectId) => projects.get(caller, projectId),
+    projectDir: (caller, project) => placement.project(caller.username, project.slug).projectDir,
+    log: log.child({ component: "terminals" }),
+    maxPerUser: config.server.max_terminals_per_user,
+  });
+  const signIns = new SignIns(db);
+  // A user whose sign-ins all end (disabled, password changed, deleted) keeps no shell running.
+  signIns.onEnd((ended) => {
+    if (ended.sid === undefined) void terminals.closeAllOf(ended.userId);
+  });
+  const files = fileAccess({
+    project: (caller, projectId) => projects.get(caller, projectId),
+    runners,
+    placement,
+  });
+
+  const removeUserData = async (user: { id: string; username: string }) => {
+    // Their agents stop and their history closes before the account and its data go.
+    await sessions.deleteForUser(user.id);
+    await llm.stopSocket(user.id);
+    history.remove(user.id);
+    if (mode === "multi-user") await runners.removeUser?.(user.username);
+  };
   return {
+    runners,
+    placement,
+    auth: createAuthService({
+      db,
+      jwtSecret: input.jwtSecret,
+      tokenTtlMs: parseDuration(config.auth.token_ttl),
+      loginAttemptsPerMinute: config.auth.login_attempts_per_minute,
+      signIns,
+      linuxPrefix,
+    }),
+    signIns,
+    admin: createAdminService({
+      db,
+      runners,
+      version: input.version,
+      mode,
+      startedAt: input.startedAt,
+      linuxPrefix,
+      userDir: dataPaths(config.paths.dataDir).userDir,
+      removeUserData,
+      signIns,
+    }),
     llm,
     history,
     hub,
     projects,
     sessions,
-    async removeUserData(user) {
-      await sessions.deleteForUser(user.id);
-      await llm.stopSocket(user.id);
-      history.remove(user.id);
-      if (ctx.mode === "multi-user") await ctx.runners.removeUser?.(user.username);
+    terminals,
+    files,
+    mux: {
+      hub,
+      agents: sessions,
+      channels: {
+        terminal: terminalChannel(terminals),
+        files: filesChannel(files, new ProjectWatches(log.child({ component: "files" }))),
+      },
     },
     async stop(drainMs) {
       await sessions.stop();

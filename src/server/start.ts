@@ -1,21 +1,18 @@
 import { mkdirSync } from "node:fs";
-import { adminSocketPath, startAdminSocket } from "../admin/socket.ts";
-import { SignIns } from "../auth/sign-ins.ts";
 import { type LoadedConfig, type LoadOptions, loadConfig, modeOf } from "../config/index.ts";
+import { adminSocketPath, startAdminSocket } from "../http/admin-socket.ts";
 import { createApp } from "../http/app.ts";
 import { backstopBodyLimit } from "../http/body-limit.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
-import { runnerManagerFromConfig, warmUpRunners } from "../runners/manager.ts";
-import { createPlacement } from "../runners/placement.ts";
+import { warmUpRunners } from "../runners/manager.ts";
 import { createLogger, type Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { VERSION } from "../shared/version.ts";
 import { openMainDb } from "../storage/main-db.ts";
-import { createTerminalService } from "../terminals/wiring.ts";
 import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap.ts";
 import type { ServerContext } from "./context.ts";
 import { loadOrCreateSecret } from "./secrets.ts";
-import { createServices } from "./services.ts";
+import { createServices, type ServicesInput } from "./services.ts";
 
 export interface StartOptions extends LoadOptions {
   config?: LoadedConfig;
@@ -49,33 +46,16 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
   const db = openMainDb(paths.db);
   if (!db.ok) return db;
 
-  const mode = modeOf(config);
-  const runners = runnerManagerFromConfig(config, mode, log);
-  const placement = createPlacement(mode, config.paths);
-  const base: Omit<ServerContext, "services"> = {
+  const input: ServicesInput = {
     config,
     db: db.value,
     log,
     version: VERSION,
-    mode,
-    placement,
+    mode: modeOf(config),
     jwtSecret: loadOrCreateSecret(config.auth.jwt_secret, paths.jwtSecret),
-    signIns: new SignIns(db.value),
     startedAt: Date.now(),
-    runners,
-    terminals: createTerminalService({
-      db: db.value,
-      runners,
-      placement,
-      log,
-      maxPerUser: config.server.max_terminals_per_user,
-    }),
   };
-  // A user whose sign-ins all end (disabled, password changed, deleted) keeps no shell running.
-  base.signIns.onEnd((ended) => {
-    if (ended.sid === undefined) void base.terminals.closeAllOf(ended.userId);
-  });
-  const ctx: ServerContext = { ...base, services: createServices(base) };
+  const ctx: ServerContext = { ...input, services: createServices(input) };
   const firstAdmin = await ensureFirstAdmin(ctx.db);
   const app = createApp(ctx);
   const host = opts.host ?? config.server.host;
@@ -89,7 +69,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
   const server = app.server;
   if (!server) return fail("internal", "server did not start");
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
-  if (opts.startRunner) warmUpRunners(ctx.runners, log);
+  if (opts.startRunner) warmUpRunners(ctx.services.runners, log);
   ctx.services.sessions.startReaper();
   void ctx.services.sessions.resumeLive().then(
     (n) => n > 0 && log.info("re-attached to running agents", { sessions: n }),
@@ -117,7 +97,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
       // Sockets and requests end now (browsers reconnect); agents and their model streams carry on.
       await app.stop(true);
       await ctx.services.stop(opts.drainMs ?? 10_000);
-      ctx.runners.close();
+      ctx.services.runners.close();
       ctx.db.close();
       log.info("octo stopped");
     },

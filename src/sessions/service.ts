@@ -11,6 +11,7 @@ import type { AgentCommand, AgentCommandOf } from "../protocol/agent-commands.ts
 import type { AgentEvent } from "../protocol/agent-events.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
+import type { Session } from "../protocol/projects.ts";
 import type { RunnerClient } from "../runners/client.ts";
 import type { RunnerManager } from "../runners/manager.ts";
 import type { Placement } from "../runners/placement.ts";
@@ -70,7 +71,7 @@ export class SessionService implements AgentService {
   }
 
   /** Owner-only: someone else's session id is answered exactly like a missing one. */
-  private owned(user: MuxUser, sessionId: string): Result<SessionRow> {
+  private owned(user: Pick<MuxUser, "id">, sessionId: string): Result<SessionRow> {
     const row = this.repo.byId(sessionId);
     return row && row.user_id === user.id ? ok(row) : notFound();
   }
@@ -465,6 +466,25 @@ export class SessionService implements AgentService {
     for (const link of this.links.values()) link.flush();
     this.links.clear();
   }
+
+  // ---------------------------------------------------------------- the HTTP API's read side
+
+  /** The caller's own session in its public shape (someone else's is not found). */
+  info(user: Pick<MuxUser, "id">, sessionId: string): Result<Session> {
+    const row = this.owned(user, sessionId);
+    return row.ok ? ok(publicSession(row.value)) : row;
+  }
+
+  /** The caller's sessions, newest first. */
+  listOwn(user: Pick<MuxUser, "id">): Session[] {
+    return this.repo.listForUser(user.id).map(publicSession);
+  }
+
+  /** The sessions of one of the caller's projects, newest first. */
+  listForProject(owner: { id: string; username: string }, projectId: string): Result<Session[]> {
+    const project = getProject(this.deps.projects, owner, projectId);
+    return project.ok ? ok(this.repo.listForProject(project.value.id).map(publicSession)) : project;
+  }
 }
 
 /** A title from the first user message: its first line, shortened at a word boundary. */
@@ -500,3 +520,17 @@ function newSessionRow(
     last_active_at: now,
   };
 }
+
+/** A session as the API shows it: the row without its owner and the agent's internals. */
+export const publicSession = (s: SessionRow): Session => ({
+  id: s.id,
+  project_id: s.project_id,
+  title: s.title,
+  model: s.model,
+  profile: s.profile,
+  status: s.status,
+  last_seq: s.last_seq,
+  created_at: s.created_at,
+  updated_at: s.updated_at,
+  parent_id: s.parent_id,
+});

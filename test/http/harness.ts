@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { adminSocketPath } from "../../src/admin/socket.ts";
 import { loadConfig } from "../../src/config/index.ts";
+import { adminSocketPath } from "../../src/http/admin-socket.ts";
 import { type RunningServer, startServer } from "../../src/server/start.ts";
 import { createLogger } from "../../src/shared/log.ts";
 import { isAlive } from "../../src/shared/proctree.ts";

@@ -95,7 +95,7 @@ test("an idle agent is reaped and revived transparently on the next prompt", asy
   expect(reaped).toContain(s);
   const r = await w.admin.get<{ session: { status: string } }>(`/api/sessions/${s}`);
   expect(r.body.session.status).toBe("sleeping");
-  await w.t.server.ctx.runners.forUser("local");
+  await w.t.server.ctx.services.runners.forUser("local");
   expect(piOf(s)).toBeUndefined();
 
   await tab.ok("prompt", { session_id: s, message: "what did I note?", client_id: "i-2" });

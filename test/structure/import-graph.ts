@@ -100,6 +100,12 @@ export const RULES: ImportRule[] = [
     allowsLocal: (target) => !target.startsWith("runner/"),
   },
   {
+    name: "HTTP routes reach storage only through domain services",
+    applies: under("src/http/"),
+    allowsLocal: (target) => !under("src/storage/", "src/history/")(target),
+    allowsPackage: (name) => name !== "bun:sqlite",
+  },
+  {
     name: "the UI imports nothing of the server but the protocol",
     applies: under("ui/"),
     allowsLocal: under("ui/", "src/protocol/"),

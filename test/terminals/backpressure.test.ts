@@ -152,7 +152,7 @@ test("a socket that stops reading falls behind; the shell and other sockets carr
   await fast.waitText(id, "after-bulk\r\n");
 
   // The server acknowledged what fell out of its scrollback: the runner holds only about that much.
-  const runner = await t.server.ctx.runners.forUser("admin");
+  const runner = await t.server.ctx.services.runners.forUser("admin");
   if (!runner.ok) throw new Error(runner.error.message);
   const listed = await runner.value.list();
   const proc = listed.ok ? listed.value.processes.find((p) => p.tag?.endsWith(id)) : undefined;

@@ -197,7 +197,7 @@ describe("ending shells", () => {
     expect(exit.seq).toBeGreaterThan(0);
     await waitUntil("sleeps gone", () => pidsMatching("^sleep 100[12]$").length === 0);
     // Every event acknowledged: the runner has forgotten the process.
-    const runner = await server.ctx.runners.forUser("admin");
+    const runner = await server.ctx.services.runners.forUser("admin");
     if (!runner.ok) throw new Error(runner.error.message);
     await waitUntil("the runner to forget the shell", async () => {
       const listed = await runner.value.list();
@@ -238,7 +238,10 @@ describe("ending shells", () => {
     const one = await openTerminal(s, doomed.id);
     const two = await openTerminal(s, doomed.id);
     await run(s, one, '(sleep 1003 &); echo "o""k"', "ok");
-    const r = await server.ctx.terminals.closeProject({ id: alice.id, username: "admin" }, doomed.id);
+    const r = await server.ctx.services.terminals.closeProject(
+      { id: alice.id, username: "admin" },
+      doomed.id,
+    );
     expect(r.ok && [...r.value.closed].sort()).toEqual([one, two].sort());
     await s.waitEvent(one, "exit");
     await s.waitEvent(two, "exit");

@@ -1,24 +1,20 @@
 import { Elysia } from "elysia";
-import { type FileAccess, fileAccess } from "../../files/access.ts";
+import type { FileAccess } from "../../files/access.ts";
 import { openDownload } from "../../files/download.ts";
-import { uploadFiles } from "../../files/upload.ts";
-import { OctoError, type Result } from "../../protocol/errors.ts";
 import { DownloadQuerySchema, UploadQuerySchema } from "../../protocol/files.ts";
-import type { ServerContext } from "../../server/context.ts";
 import { type AuthedUser, accountOf, authGuard } from "../auth.ts";
 import { backstopBodyLimit } from "../body-limit.ts";
-
-function unwrap<T>(r: Result<T>): T {
-  if (!r.ok) throw new OctoError(r.error.code, r.error.message);
-  return r.value;
-}
+import type { HttpContext } from "../context.ts";
+import { downloadHeaders } from "../download.ts";
+import { unwrap } from "../errors.ts";
+import { uploadFromRequest } from "../upload.ts";
 
 /**
  * The largest upload body: half of what Bun accepts as a request body at all (`backstopBodyLimit`,
  * 64 MiB by default). Bun counts bytes as they arrive, ahead of what we have consumed; the margin
  * makes sure our clear 413 comes first.
  */
-export const uploadLimit = (ctx: ServerContext): number =>
+export const uploadLimit = (ctx: HttpContext): number =>
   Math.floor(backstopBodyLimit(ctx.config.server.max_body_bytes) / 2);
 
 /**
@@ -29,7 +25,7 @@ export const uploadLimit = (ctx: ServerContext): number =>
  * Mounted before the JSON body limit (`bodyLimit`), whose global parser would otherwise buffer the
  * upload: the handler reads its body as a stream under `uploadLimit`.
  */
-export function fileRoutes(ctx: ServerContext, access: FileAccess = defaultAccess(ctx)) {
+export function fileRoutes(ctx: HttpContext, access: FileAccess = ctx.services.files) {
   const open = async (auth: AuthedUser, projectId: string) => {
     const user = accountOf(auth);
     return unwrap(await access.open({ id: user.id, username: user.username }, projectId));
@@ -41,7 +37,9 @@ export function fileRoutes(ctx: ServerContext, access: FileAccess = defaultAcces
       async ({ auth, params, query, set }) => {
         const files = await open(auth, params.id);
         const download = unwrap(await openDownload(files, query.path));
-        return new Response(download.body, { headers: { ...headersOf(set.headers), ...download.headers } });
+        return new Response(download.body, {
+          headers: { ...headersOf(set.headers), ...downloadHeaders(download) },
+        });
       },
       { query: DownloadQuerySchema },
     )
@@ -51,7 +49,7 @@ export function fileRoutes(ctx: ServerContext, access: FileAccess = defaultAcces
         const files = await open(auth, params.id);
         const length = request.headers.get("content-length");
         const stored = unwrap(
-          await uploadFiles(files, {
+          await uploadFromRequest(files, {
             folder: query.path,
             overwrite: query.overwrite === "1",
             contentType: request.headers.get("content-type"),
@@ -70,10 +68,3 @@ export function fileRoutes(ctx: ServerContext, access: FileAccess = defaultAcces
 
 const headersOf = (h: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(Object.entries(h).filter(([, v]) => typeof v === "string")) as Record<string, string>;
-
-const defaultAccess = (ctx: ServerContext) =>
-  fileAccess({
-    db: ctx.db,
-    runners: ctx.runners,
-    placement: ctx.placement,
-  });

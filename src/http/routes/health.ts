@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
-import type { ServerContext } from "../../server/context.ts";
+import type { HttpContext } from "../context.ts";
 
 /** Unauthenticated liveness: version and mode only, nothing about users or data. */
-export const healthRoutes = (ctx: ServerContext) =>
+export const healthRoutes = (ctx: HttpContext) =>
   new Elysia().get("/api/health", () => ({ status: "ok", version: ctx.version, mode: ctx.mode }));

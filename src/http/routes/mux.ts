@@ -5,9 +5,9 @@ import { CLOSE_SIGNED_OUT, CLOSE_TOO_MANY, UserSockets } from "../../mux/sockets
 import { HARD_BUFFER_LIMIT, wsSink } from "../../mux/ws-sink.ts";
 import type { Channel } from "../../protocol/mux.ts";
 import { MAX_CLIENT_FRAME_BYTES } from "../../protocol/mux.ts";
-import type { ServerContext } from "../../server/context.ts";
 import type { SessionHub } from "../../sessions/hub.ts";
 import { authenticate } from "../auth.ts";
+import type { HttpContext } from "../context.ts";
 import { errorResponse } from "../errors.ts";
 import { checkOrigin } from "../origin.ts";
 
@@ -22,10 +22,13 @@ export interface MuxRouteDeps {
  * `/api/ws/mux`: one authenticated socket per tab. Auth and Origin are checked at the upgrade;
  * a browser never applies CORS to WebSockets, so the Origin check is what stops cross-site sockets.
  */
-export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
+export function muxRoutes(ctx: HttpContext, deps: MuxRouteDeps) {
   const users = new WeakMap<Request, MuxUser>();
   const conns = new Map<ServerWebSocket<unknown>, MuxConnection>();
-  const sockets = new UserSockets<MuxConnection>(ctx.signIns, ctx.config.server.max_sockets_per_user);
+  const sockets = new UserSockets<MuxConnection>(
+    ctx.services.signIns,
+    ctx.config.server.max_sockets_per_user,
+  );
   const heartbeatMs = deps.heartbeatMs ?? 25_000;
   const timer = setInterval(() => {
     for (const conn of conns.values()) conn.heartbeat();
@@ -49,7 +52,7 @@ export function muxRoutes(ctx: ServerContext, deps: MuxRouteDeps) {
       }
       const room = sockets.mayOpen(user.id);
       if (!room.ok) return errorResponse(room.error.code, room.error.message);
-      const epoch = ctx.signIns.epoch(user.id);
+      const epoch = ctx.services.signIns.epoch(user.id);
       users.set(request, { id: user.id, username: user.username, role, sid, tokenVersion, epoch });
     },
     open(ws) {

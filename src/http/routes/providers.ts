@@ -1,81 +1,47 @@
 import { Elysia } from "elysia";
-import {
-  createProvider,
-  deleteModel,
-  deleteProvider,
-  getProvider,
-  putModel,
-  updateProvider,
-} from "../../llm/provider-admin.ts";
-import {
-  defaultModel,
-  listProviders,
-  type ProviderDeps,
-  pickableModels,
-  publicProvider,
-} from "../../llm/providers.ts";
-import { createLlmProxy } from "../../llm/proxy.ts";
-import { createTokenStore } from "../../llm/tokens.ts";
-import { OctoError, type Result } from "../../protocol/errors.ts";
 import type { ModelsResponse } from "../../protocol/llm.ts";
-import type { ServerContext } from "../../server/context.ts";
 import { authGuard } from "../auth.ts";
-
-function orThrow<T>(r: Result<T>): T {
-  if (!r.ok) throw new OctoError(r.error.code, r.error.message);
-  return r.value;
-}
-
-const providerDeps = (ctx: ServerContext): ProviderDeps => ({
-  db: ctx.db,
-  configured: ctx.config.llm.providers,
-});
+import type { HttpContext } from "../context.ts";
+import { unwrap } from "../errors.ts";
 
 /** Admin: LLM providers and their models. Responses never carry key material. */
-export function providerAdminRoutes(ctx: ServerContext) {
-  const deps = providerDeps(ctx);
+export function providerAdminRoutes(ctx: HttpContext) {
+  const providers = ctx.services.llm.admin;
   const actor = (auth: { user: { id: string } | null }) => auth.user?.id ?? "admin-socket";
   return new Elysia({ prefix: "/api/admin/providers" })
     .use(authGuard(ctx, { role: "admin" }))
-    .get("/", () => ({ providers: listProviders(deps).map((p) => publicProvider(p)) }))
+    .get("/", () => ({ providers: providers.list() }))
     .post("/", ({ auth, body }) => {
-      const provider = orThrow(createProvider(deps, body));
+      const provider = unwrap(providers.create(body));
       ctx.log.info("llm provider created", { by: actor(auth), provider: provider.name });
       return { provider };
     })
-    .get("/:name", ({ params }) => ({ provider: orThrow(getProvider(deps, params.name)) }))
+    .get("/:name", ({ params }) => ({ provider: unwrap(providers.get(params.name)) }))
     .patch("/:name", ({ auth, params, body }) => {
-      const provider = orThrow(updateProvider(deps, params.name, body));
+      const provider = unwrap(providers.update(params.name, body));
       ctx.log.info("llm provider updated", { by: actor(auth), provider: provider.name });
       return { provider };
     })
     .delete("/:name", ({ auth, params }) => {
-      orThrow(deleteProvider(deps, params.name));
+      unwrap(providers.delete(params.name));
       ctx.log.info("llm provider deleted", { by: actor(auth), provider: params.name });
       return { ok: true };
     })
     .put("/:name/models/:model", ({ auth, params, body }) => {
-      const provider = orThrow(putModel(deps, params.name, decodeURIComponent(params.model), body ?? {}));
+      const provider = unwrap(providers.putModel(params.name, decodeURIComponent(params.model), body ?? {}));
       ctx.log.info("llm model saved", { by: actor(auth), provider: params.name, model: params.model });
       return { provider };
     })
     .delete("/:name/models/:model", ({ auth, params }) => {
-      const provider = orThrow(deleteModel(deps, params.name, decodeURIComponent(params.model)));
+      const provider = unwrap(providers.deleteModel(params.name, decodeURIComponent(params.model)));
       ctx.log.info("llm model deleted", { by: actor(auth), provider: params.name, model: params.model });
       return { provider };
     });
 }
 
 /** Any signed-in user: the models they may pick for a session. */
-export function modelRoutes(ctx: ServerContext) {
-  const deps = providerDeps(ctx);
-  return new Elysia().use(authGuard(ctx)).get(
-    "/api/models",
-    (): ModelsResponse => ({
-      models: pickableModels(deps),
-      default_model: defaultModel(deps, ctx.config.llm.default_model),
-    }),
-  );
+export function modelRoutes(ctx: HttpContext) {
+  return new Elysia().use(authGuard(ctx)).get("/api/models", (): ModelsResponse => ctx.services.llm.models());
 }
 
 /**
@@ -84,13 +50,8 @@ export function modelRoutes(ctx: ServerContext) {
  * guard. It answers in `onRequest`, before any body parser, so request bytes are relayed as sent;
  * bodies are bounded by `server.max_body_bytes` here (the per-user socket allows 32 MiB).
  */
-export function llmProxyRoutes(ctx: ServerContext) {
-  const proxy = createLlmProxy({
-    ...providerDeps(ctx),
-    tokens: createTokenStore(ctx.db),
-    log: ctx.log.child({ area: "llm" }),
-    maxBodyBytes: ctx.config.server.max_body_bytes,
-  });
+export function llmProxyRoutes(ctx: HttpContext) {
+  const proxy = ctx.services.llm.httpProxy;
   return new Elysia({ name: "octo-llm-proxy" }).onRequest(({ request, server }) => {
     if (new URL(request.url).pathname.startsWith("/api/llm/p/")) return proxy(request, { server });
   });

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { errorResponse } from "../http/errors.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
+import { errorResponse } from "./errors.ts";
 
 /**
  * The admin unix socket: the admin API without a login, for `octoctl` on the server's own host.
