@@ -4,6 +4,7 @@ import { SANDBOX } from "../layout.ts";
 import { loadProfile, SYSTEM_PROFILES_DIR } from "../profile.ts";
 import type { EscapeFixture } from "./fixture.ts";
 import { PROBE_INSIDE, type ProbeResult, type ProbeSpec, runProbe, startProbe } from "./probe-run.ts";
+import { parseSyscallLines, probeSpecArgs, syscallProbes } from "./syscalls.ts";
 
 /**
  * The escape battery. Each attempt runs twice: inside user A's sandbox, where it must be refused,
@@ -246,6 +247,38 @@ export const ATTEMPTS: Attempt[] = [
           control: `${result.control}; user B blocked: ${neighbour.detail}`,
         };
       return { ...result, control: `${result.control}; user B unaffected (${neighbour.detail})` };
+    },
+  },
+  {
+    id: "seccomp",
+    title: "call syscalls the seccomp filter refuses (io_uring, bpf, keyctl, mount, unshare, …)",
+    profiles: BOTH,
+    inside: () => ({ args: [] }),
+    control: () => ({ as: "a", args: [] }),
+    run: async (fx, profile, cmd) => {
+      const probes = syscallProbes();
+      const args = ["syscalls", ...probeSpecArgs(probes)];
+      const inside = await runProbe(fx, { as: "a", sandbox: { profile }, args }, cmd);
+      const control = await runProbe(fx, { as: "a", args }, cmd);
+      const got = parseSyscallLines(probes, inside.output);
+      const outside = parseSyscallLines(probes, control.output);
+      const through = probes
+        .filter((p) => got.get(p.name) !== p.errno)
+        .map((p) => `${p.name}=${got.get(p.name)}`);
+      const reached = probes.filter((p) => outside.has(p.name) && outside.get(p.name) !== p.errno);
+      const insideResult: ProbeResult =
+        through.length === 0
+          ? { verdict: "denied", detail: `${probes.length} refused with the filter's errno`, output: "" }
+          : { verdict: "ok", detail: `got through: ${through.join(" ")}`, output: inside.output };
+      const controlResult: ProbeResult =
+        outside.size === probes.length && reached.length > 0
+          ? {
+              verdict: "ok",
+              detail: `${reached.length} of ${probes.length} reach the kernel outside`,
+              output: "",
+            }
+          : { verdict: "error", detail: "the probe did not run outside", output: control.output };
+      return row("seccomp", "refused syscalls", profile, insideResult, controlResult);
     },
   },
 ];
