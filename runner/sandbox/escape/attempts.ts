@@ -202,11 +202,24 @@ export const ATTEMPTS: Attempt[] = [
     control: (fx) => ({ as: "a", args: ["connect-tcp", fx.webAddress, String(fx.webPort)] }),
   },
   {
+    id: "proxy-port-not-allowed",
+    title: "allowed host on a port the profile does not list (control: its listed port)",
+    profiles: ["checknet"],
+    inside: (fx) => ({
+      args: ["proxy-raw", String(SANDBOX.egressPort), connectRequest("allowed.octo.test", fx.otherWebPort)],
+    }),
+    control: (fx) => ({
+      as: "a",
+      sandbox: { profile: "checknet" },
+      args: ["proxy-raw", String(SANDBOX.egressPort), connectRequest("allowed.octo.test", fx.webPort)],
+    }),
+  },
+  {
     id: "proxy-private-address",
     title: "allow-listed name that resolves to a private address (dialed host is checked)",
     profiles: ["default"],
-    inside: (fx) => ({
-      args: ["proxy-raw", String(SANDBOX.egressPort), connectRequest("registry.npmjs.org", fx.webPort)],
+    inside: () => ({
+      args: ["proxy-raw", String(SANDBOX.egressPort), connectRequest("registry.npmjs.org", 443)],
     }),
     control: (fx) => ({ as: "a", args: ["connect-tcp", fx.webAddress, String(fx.webPort)] }),
   },
