@@ -6,7 +6,7 @@ import { MAX_LINE_BYTES, type SystemRequest, SystemRequestSchema } from "../../s
 import { systemSocketPath } from "../../src/runners/layout.ts";
 import { encodeLine, LineDecoder } from "../../src/runners/lines.ts";
 import { Wire } from "../wire.ts";
-import { deleteAccount, ensureAccount, groupId, lookupAccount, validateName } from "./accounts.ts";
+import { deleteAccount, ensureAccount, groupId, lookupAccount, userId, validateName } from "./accounts.ts";
 import { RunnerSupervisor, systemdIsPid1 } from "./supervisor.ts";
 
 export interface SystemOptions {
@@ -35,6 +35,9 @@ export async function startSystemComponent(
   const supervisor = new RunnerSupervisor({
     runtimeDir: opts.runtimeDir,
     serverGid: gid,
+    // `octo install` makes the server's user and group the same name; without such a user the
+    // server runs as root (development, tests).
+    serverUid: userId(opts.serverGroup) ?? 0,
     maxProcesses: opts.maxProcesses,
     logFormat: opts.logFormat ?? "text",
     log: opts.log,

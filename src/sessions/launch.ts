@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { LLM_SOCKET_MODE, multiUserLlmSocket } from "../llm/socket-layout.ts";
 import { workspaceFor } from "../runners/layout.ts";
 import { LOCAL_RUNNER_USER } from "../runners/manager.ts";
 import type { ServerMode } from "../server/context.ts";
@@ -18,8 +19,8 @@ export interface Placement {
 
 /**
  * Where a user's things are. Single-user: one runner as the invoking user, the configured workspace.
- * Multi-user: runner `octo_<name>`, workspace /home/octo_<name>/octo, and a per-user LLM socket in a
- * directory the server owns (the proxy only accepts that user's session tokens on it).
+ * Multi-user: runner `octo_<name>`, workspace /home/octo_<name>/octo, and a per-user LLM socket (0660,
+ * group octo_<name>: see `socket-layout.ts`) on which the proxy only accepts that user's session tokens.
  */
 export function placementFor(
   mode: ServerMode,
@@ -32,14 +33,13 @@ export function placementFor(
       runnerUser: LOCAL_RUNNER_USER,
       projectDir: join(paths.workspaceDir, slug),
       llmSocket: join(paths.socketDir, "llm.sock"),
-      llmSocketMode: 0o600,
+      llmSocketMode: LLM_SOCKET_MODE.singleUser,
     };
   }
-  const llmDir = join(paths.socketDir, "llm");
   return {
     runnerUser: username,
     projectDir: join(workspaceFor(username), slug),
-    llmSocket: join(llmDir, `${username}.sock`),
-    llmSocketMode: 0o666,
+    llmSocket: multiUserLlmSocket(paths.socketDir, username).path,
+    llmSocketMode: LLM_SOCKET_MODE.multiUser,
   };
 }
