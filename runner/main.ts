@@ -5,6 +5,7 @@ import { userName } from "../src/protocol/runner.ts";
 import { multiUserRunnerFiles, singleUserRunnerFiles, workspaceFor } from "../src/runners/layout.ts";
 import { startRunnerDaemon } from "./daemon.ts";
 import { SandboxLauncher } from "./launcher.ts";
+import { SandboxLedger } from "./sandbox/ledger.ts";
 
 const USAGE = `usage:
   octo-runner --user NAME [--runtime-dir DIR | --socket-dir DIR] [--workspace DIR]
@@ -87,13 +88,15 @@ async function main(argv: string[]): Promise<number> {
   const workspace = values.workspace ?? (single ? undefined : workspaceFor(name));
   if (!workspace) throw new Error("--workspace is required with --socket-dir");
   const log = createLogger({ format, level, base: { component: "octo-runner", user: name } });
+  const ledger = SandboxLedger.forRunner(files.socket);
   const started = await startRunnerDaemon({
     user: name,
     files,
     workspaceRoot: workspace,
     maxProcesses,
     maxBufferBytes: positiveInt("--buffer-bytes", values["buffer-bytes"], 8 * 1024 * 1024),
-    launcher: new SandboxLauncher(),
+    launcher: new SandboxLauncher(process.env, ledger),
+    ledger,
     log,
   });
   if (!started.ok) {
