@@ -13,7 +13,10 @@ const USAGE = `usage:
       one user's runner. --runtime-dir (default /run/octo): the multi-user layout, socket in
       DIR/runners/NAME/. --socket-dir: the single-user layout, socket and secret in DIR.
   octo-runner --system [--runtime-dir DIR] [--server-group GROUP] [--max-processes N] [--log-format text|json]
-      the privileged component (root): creates octo_<name> users and starts their runners.`;
+              [--workspace-quota-mb N [--workspace-images DIR]]
+      the privileged component (root): creates octo_<name> users and starts their runners;
+      --workspace-quota-mb caps each workspace (a loop-mounted image in DIR, default
+      /var/lib/octo/workspaces).`;
 
 const positiveInt = (flag: string, text: string | undefined, fallback: number): number => {
   if (text === undefined) return fallback;
@@ -32,6 +35,8 @@ const VALUE_FLAGS = [
   "buffer-bytes",
   "log-format",
   "log-level",
+  "workspace-quota-mb",
+  "workspace-images",
 ] as const;
 type Flags = Partial<Record<(typeof VALUE_FLAGS)[number], string>> & { system?: boolean; help?: boolean };
 
@@ -66,12 +71,21 @@ async function main(argv: string[]): Promise<number> {
     throw new Error(`--log-level must be debug|info|warn|error`);
   const maxProcesses = positiveInt("--max-processes", values["max-processes"], 64);
 
+  if (values["workspace-images"] !== undefined && values["workspace-quota-mb"] === undefined)
+    throw new Error("--workspace-images needs --workspace-quota-mb");
   if (values.system) {
     // Loaded only here: the system component's node:net server stays out of every user's runner.
     const { systemMain } = await import("./system/main.ts");
     return systemMain({
       runtimeDir: values["runtime-dir"] ?? "/run/octo",
       serverGroup: values["server-group"] ?? "octo",
+      workspaceQuota:
+        values["workspace-quota-mb"] === undefined
+          ? undefined
+          : {
+              sizeMb: positiveInt("--workspace-quota-mb", values["workspace-quota-mb"], 0),
+              imagesDir: values["workspace-images"] ?? "/var/lib/octo/workspaces",
+            },
       maxProcesses,
       logFormat: format,
       log: createLogger({ format, level, base: { component: "octo-runner-system" } }),
