@@ -80,7 +80,7 @@ describe("seccomp: the tools agents use still work inside", () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  async function sandboxed(cmd: string[], extra: string[] = [], profile = "default") {
+  async function sandboxed(cmd: string[], extra: string[] = [], profile = "default", stdin = "") {
     const proc = Bun.spawn(
       [...SANDBOX_CLI, "run", "--profile", profile, "--project", project, ...extra, "--", ...cmd],
       {
@@ -90,6 +90,7 @@ describe("seccomp: the tools agents use still work inside", () => {
           LANG: "C.UTF-8",
           OCTO_PROFILES_DIR: profiles,
         },
+        stdin: new TextEncoder().encode(stdin),
         stdout: "pipe",
         stderr: "pipe",
       },
@@ -171,6 +172,32 @@ describe("seccomp: the tools agents use still work inside", () => {
       code: 0,
       out: expect.stringMatching(/^\d+\.\d+/),
     });
+  }, 90_000);
+
+  test("pi --mode rpc answers get_state", async () => {
+    const modules = join(import.meta.dir, "../../node_modules");
+    const r = await sandboxed(
+      [
+        "/opt/octo/bin/bun",
+        "/opt/octo/node_modules/@mariozechner/pi-coding-agent/dist/cli.js",
+        "--mode",
+        "rpc",
+      ],
+      [
+        "--ro",
+        `${process.execPath}=/opt/octo/bin/bun`,
+        "--ro",
+        `${modules}=/opt/octo/node_modules`,
+        "--env",
+        "PI_OFFLINE=1",
+        "--env",
+        "PI_CODING_AGENT_DIR=/tmp/pi-agent",
+      ],
+      "default",
+      `${JSON.stringify({ id: "1", type: "get_state" })}\n`,
+    );
+    const reply = JSON.parse(r.stdout.split("\n").find((l) => l.includes('"get_state"')) ?? "{}");
+    expect(reply).toMatchObject({ id: "1", type: "response", command: "get_state", success: true });
   }, 90_000);
 
   test.skipIf(!existsSync("/usr/lib/chromium/chromium"))(
