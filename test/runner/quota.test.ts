@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { isMountPoint } from "../../runner/system/workspace-quota.ts";
 import { commandFor } from "../../src/paths.ts";
@@ -16,6 +25,7 @@ setDefaultTimeout(120_000);
 const isRoot = process.getuid?.() === 0;
 const tag = Math.random().toString(36).slice(2, 7);
 const A = `rqa${tag}`;
+const C = `rqc${tag}`;
 const SERVER_GROUP = `octo-rq-${tag}`;
 const QUOTA_MB = 8;
 let runtime: string;
@@ -75,11 +85,13 @@ describe.skipIf(!isRoot)("workspace disk quota (real loop-mounted image)", () =>
   });
 
   afterAll(async () => {
-    if (passwd(`octo_${A}`)) await sys.deleteUser(A, true);
-    const home = `/home/octo_${A}`;
-    if (isMountPoint(join(home, "octo"))) sh(["umount", join(home, "octo")]);
-    if (passwd(`octo_${A}`)) sh(["userdel", "-r", `octo_${A}`]);
-    rmSync(home, { recursive: true, force: true });
+    for (const name of [A, C]) {
+      if (passwd(`octo_${name}`)) await sys.deleteUser(name, true);
+      const home = `/home/octo_${name}`;
+      if (isMountPoint(join(home, "octo"))) sh(["umount", join(home, "octo")]);
+      if (passwd(`octo_${name}`)) sh(["userdel", "-r", `octo_${name}`]);
+      rmSync(home, { recursive: true, force: true });
+    }
     system.kill("SIGTERM");
     await system.exited;
     sh(["groupdel", SERVER_GROUP]);
@@ -130,5 +142,16 @@ describe.skipIf(!isRoot)("workspace disk quota (real loop-mounted image)", () =>
     if (!r.ok) throw new Error(`${r.error.message}\n${systemLog}`);
     expect(isMountPoint(`/home/octo_${A}/octo`)).toBe(false);
     expect(existsSync(join(images, `${A}.img`))).toBe(false);
+  });
+
+  test("a workspace that already has files is refused, not mounted over (its files stay visible)", async () => {
+    const workspace = `/home/octo_${C}/octo`;
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(join(workspace, "notes.txt"), "mine\n");
+    const r = await sys.ensureUser(C);
+    expect(!r.ok && r.error.code).toBe("conflict");
+    expect(isMountPoint(workspace)).toBe(false);
+    expect(readFileSync(join(workspace, "notes.txt"), "utf8")).toBe("mine\n");
+    expect(existsSync(join(images, `${C}.img`))).toBe(false);
   });
 });
