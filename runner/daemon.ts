@@ -7,6 +7,7 @@ import { IdleCollector } from "./idle-gc.ts";
 import type { Launcher } from "./launcher.ts";
 import type { RunnerState } from "./ops.ts";
 import { ProcessTable } from "./process-table.ts";
+import type { SandboxLedger } from "./sandbox/ledger.ts";
 import { socketAnswers, Wire } from "./wire.ts";
 
 export interface RunnerDaemonOptions {
@@ -16,6 +17,8 @@ export interface RunnerDaemonOptions {
   maxProcesses: number;
   maxBufferBytes: number;
   launcher: Launcher;
+  /** Sandboxes a dead predecessor on this socket left running: swept once the socket is ours. */
+  ledger?: SandboxLedger;
   log: Logger;
 }
 
@@ -56,6 +59,8 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
       return fail("conflict", `a runner is already listening on ${files.socket}`);
     rmSync(files.socket, { force: true });
   }
+  const swept = opts.ledger?.sweep() ?? [];
+  if (swept.length > 0) log.warn("killed sandboxes left by a previous runner", { pids: swept.join(" ") });
   const table = new ProcessTable({
     user: opts.user,
     workspaceRoot: opts.workspaceRoot,

@@ -3,6 +3,7 @@ import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { commandFor } from "../src/shared/paths.ts";
 import { commandPid } from "../src/shared/proctree.ts";
 import type { OutputStream } from "./kinds/kind.ts";
+import type { SandboxLedger } from "./sandbox/ledger.ts";
 
 /** What to run, already validated (project confined to the workspace). */
 export interface LaunchSpec {
@@ -72,7 +73,18 @@ function wrapperExes(): Set<string> {
 export class SandboxLauncher implements Launcher {
   private readonly wrappers = wrapperExes();
 
-  constructor(private readonly baseEnv: Record<string, string | undefined> = process.env) {}
+  constructor(
+    private readonly baseEnv: Record<string, string | undefined> = process.env,
+    /** Where started wrappers are written down, so a successor can sweep them if we die. */
+    private readonly ledger?: SandboxLedger,
+  ) {}
+
+  private track(proc: Bun.Subprocess): void {
+    const { ledger } = this;
+    if (!ledger) return;
+    ledger.record(proc.pid);
+    void proc.exited.then(() => ledger.forget(proc.pid));
+  }
 
   /**
    * `octo-sandbox run … -- CMD`. Values go to the wrapper through its environment (`--env K`),
@@ -119,6 +131,7 @@ export class SandboxLauncher implements Launcher {
 
   private launchPipes(argv: string[], env: Record<string, string>, sink: OutputSink): LaunchedProcess {
     const proc = Bun.spawn(argv, { env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    this.track(proc);
     const pump = async (stream: ReadableStream<Uint8Array>, name: OutputStream) => {
       for await (const chunk of stream) sink(name, chunk);
     };
@@ -167,6 +180,7 @@ export class SandboxLauncher implements Launcher {
         exit: () => ptyClosed(),
       },
     });
+    this.track(proc);
     const terminal = proc.terminal as Bun.Terminal;
     // A background job may hold the PTY open after the main process exits: wait briefly for EOF.
     const finished = proc.exited

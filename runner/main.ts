@@ -5,6 +5,7 @@ import { createLogger, type LogFormat, type LogLevel } from "../src/shared/log.t
 import { multiUserRunnerFiles, singleUserRunnerFiles, workspaceFor } from "../src/shared/runner-layout.ts";
 import { startRunnerDaemon } from "./daemon.ts";
 import { SandboxLauncher } from "./launcher.ts";
+import { SandboxLedger } from "./sandbox/ledger.ts";
 
 const USAGE = `usage:
   octo-runner --user NAME [--runtime-dir DIR | --socket-dir DIR] [--workspace DIR]
@@ -12,7 +13,10 @@ const USAGE = `usage:
       one user's runner. --runtime-dir (default /run/octo): the multi-user layout, socket in
       DIR/runners/NAME/. --socket-dir: the single-user layout, socket and secret in DIR.
   octo-runner --system [--runtime-dir DIR] [--server-group GROUP] [--max-processes N] [--log-format text|json]
-      the privileged component (root): creates octo_<name> users and starts their runners.`;
+              [--workspace-quota-mb N [--workspace-images DIR]]
+      the privileged component (root): creates octo_<name> users and starts their runners;
+      --workspace-quota-mb caps each workspace (a loop-mounted image in DIR, default
+      /var/lib/octo/workspaces).`;
 
 const positiveInt = (flag: string, text: string | undefined, fallback: number): number => {
   if (text === undefined) return fallback;
@@ -31,6 +35,8 @@ const VALUE_FLAGS = [
   "buffer-bytes",
   "log-format",
   "log-level",
+  "workspace-quota-mb",
+  "workspace-images",
 ] as const;
 type Flags = Partial<Record<(typeof VALUE_FLAGS)[number], string>> & { system?: boolean; help?: boolean };
 
@@ -65,12 +71,21 @@ async function main(argv: string[]): Promise<number> {
     throw new Error(`--log-level must be debug|info|warn|error`);
   const maxProcesses = positiveInt("--max-processes", values["max-processes"], 64);
 
+  if (values["workspace-images"] !== undefined && values["workspace-quota-mb"] === undefined)
+    throw new Error("--workspace-images needs --workspace-quota-mb");
   if (values.system) {
     // Loaded only here: the system component's node:net server stays out of every user's runner.
     const { systemMain } = await import("./system/main.ts");
     return systemMain({
       runtimeDir: values["runtime-dir"] ?? "/run/octo",
       serverGroup: values["server-group"] ?? "octo",
+      workspaceQuota:
+        values["workspace-quota-mb"] === undefined
+          ? undefined
+          : {
+              sizeMb: positiveInt("--workspace-quota-mb", values["workspace-quota-mb"], 0),
+              imagesDir: values["workspace-images"] ?? "/var/lib/octo/workspaces",
+            },
       maxProcesses,
       logFormat: format,
       log: createLogger({ format, level, base: { component: "octo-runner-system" } }),
@@ -87,13 +102,15 @@ async function main(argv: string[]): Promise<number> {
   const workspace = values.workspace ?? (single ? undefined : workspaceFor(name));
   if (!workspace) throw new Error("--workspace is required with --socket-dir");
   const log = createLogger({ format, level, base: { component: "octo-runner", user: name } });
+  const ledger = SandboxLedger.forRunner(files.socket);
   const started = await startRunnerDaemon({
     user: name,
     files,
     workspaceRoot: workspace,
     maxProcesses,
     maxBufferBytes: positiveInt("--buffer-bytes", values["buffer-bytes"], 8 * 1024 * 1024),
-    launcher: new SandboxLauncher(),
+    launcher: new SandboxLauncher(process.env, ledger),
+    ledger,
     log,
   });
   if (!started.ok) {

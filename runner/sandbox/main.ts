@@ -3,7 +3,11 @@ import type { ErrorBody } from "../../src/protocol/errors.ts";
 import { listProfiles } from "../../src/shared/profiles.ts";
 import { runCheck } from "./check.ts";
 import { parseRunArgs, USAGE } from "./cli-args.ts";
+import { dieWithParent } from "./parent-death.ts";
 import { describeRun, executeRun, prepareRun } from "./run.ts";
+
+/** Read first thing: the parent that started us (the runner), before it could have died. */
+const PARENT_AT_START = process.ppid;
 
 /** Exit status when octo-sandbox itself refuses or fails (as `env` and container runtimes do). */
 export const SANDBOX_ERROR_EXIT = 125;
@@ -26,6 +30,13 @@ async function main(argv: string[]): Promise<number> {
       rmSync(run.value.privateDir, { recursive: true, force: true });
       process.stdout.write(`${JSON.stringify(describeRun(run.value), null, 2)}\n`);
       return 0;
+    }
+    // Nothing a runner started may outlive it: from here on its death is ours (and bwrap's, and so
+    // the whole sandbox's). If it is already gone, start nothing.
+    if (!dieWithParent(PARENT_AT_START)) {
+      const { rmSync } = await import("node:fs");
+      rmSync(run.value.privateDir, { recursive: true, force: true });
+      die({ code: "sandbox_unavailable", message: "the process that started octo-sandbox has exited" });
     }
     return executeRun(run.value, req.value, env);
   }

@@ -65,7 +65,12 @@ describe("mergeProjectPolicy only tightens", () => {
 
   test("network only narrower", () => {
     const none = merged(`[network]\nmode = "none"`);
-    expect(none.network).toEqual({ mode: "none", allow: [], block_private: true });
+    expect(none.network).toEqual({
+      mode: "none",
+      allow: [],
+      block_private: true,
+      ports: { connect: [443], http: [80] },
+    });
     expect(error(`[network]\nmode = "open"`)).toContain('"network.mode"');
   });
 
@@ -73,6 +78,17 @@ describe("mergeProjectPolicy only tightens", () => {
     expect(merged(`[network]\nallow = ["api.github.com"]`).network.allow).toEqual(["api.github.com"]);
     expect(error(`[network]\nallow = ["evil.example"]`)).toContain("evil.example");
     expect(error(`[network]\nallow = ["*.com"]`)).toContain("*.com");
+  });
+
+  test("egress ports: defaults 443 (CONNECT) and 80 (HTTP); a project may only narrow them", () => {
+    expect(BASE.network.ports).toEqual({ connect: [443], http: [80] });
+    expect(merged(`[network]\nallow_ports = [443]`).network.ports).toEqual({ connect: [443], http: [] });
+    expect(error(`[network]\nallow_ports = [8443]`)).toContain('"network.allow_ports": 8443 is not allowed');
+    expect(error(`[network]\nallow_ports = [443, 22]`)).toContain("22 is not allowed");
+    const wide = profile(`[network]\nmode = "proxy"\nallow = ["pypi.org"]\nallow_ports = [443, 8443]`);
+    const narrowed = mergeProjectPolicy(wide, `[network]\nallow_ports = [8443]`, "p.toml");
+    expect(narrowed.ok && narrowed.value.network.ports).toEqual({ connect: [8443], http: [8443] });
+    expect(error(`[network]\nmode = "none"\nallow_ports = [443]`)).toContain("only enforced in proxy mode");
   });
 
   test("block_private can be switched on, never off", () => {

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import {
+  type EgressPorts,
   type Limits,
   NETWORK_MODE_WIDTH,
   type ProjectPolicyFile,
@@ -31,6 +32,24 @@ function intersect(
   for (const entry of project) kept.add(entry);
   for (const entry of profile) if (project.some((outer) => covers(outer, entry))) kept.add(entry);
   return ok([...kept]);
+}
+
+/**
+ * A project's `network.allow_ports` keeps, per kind of request, only the profile's ports it lists;
+ * a port the profile allows for neither kind is an error.
+ */
+function narrowPorts(profile: EgressPorts, project: number[] | undefined): Result<EgressPorts> {
+  if (project === undefined) return ok(profile);
+  const wider = project.find((port) => !profile.connect.includes(port) && !profile.http.includes(port));
+  if (wider !== undefined)
+    return fail(
+      "sandbox_policy_invalid",
+      `key "network.allow_ports": ${wider} is not allowed by the profile`,
+    );
+  return ok({
+    connect: profile.connect.filter((port) => project.includes(port)),
+    http: profile.http.filter((port) => project.includes(port)),
+  });
 }
 
 function lowerLimits(profile: Limits, project: Limits | undefined): Result<Limits> {
@@ -116,6 +135,14 @@ function tighten(profile: SandboxPolicy, project: ProjectPolicyFile): Result<San
       `key "network.block_private": the profile blocks private addresses`,
     );
 
+  const ports = narrowPorts(profile.network.ports, project.network?.allow_ports);
+  if (!ports.ok) return ports;
+  if (project.network?.allow_ports !== undefined && mode !== "proxy")
+    return fail(
+      "sandbox_policy_invalid",
+      `key "network.allow_ports" is only enforced in proxy mode (network.mode is "${mode}")`,
+    );
+
   const envPass = intersect("env.pass", profile.env.pass, project.env?.pass, (a, b) => a === b);
   if (!envPass.ok) return envPass;
   const limits = lowerLimits(profile.limits, project.limits);
@@ -134,11 +161,12 @@ function tighten(profile: SandboxPolicy, project: ProjectPolicyFile): Result<San
       allow: mode === "proxy" ? allow.value : [],
       block_private:
         mode === "proxy" ? (project.network?.block_private ?? profile.network.block_private) : true,
+      ports: ports.value,
     },
     env: { pass: envPass.value, set: profile.env.set },
     limits: limits.value,
   };
-  const unenforceable = unenforceableKeys(policy, false);
+  const unenforceable = unenforceableKeys(policy, {});
   if (unenforceable) return fail("sandbox_policy_invalid", unenforceable);
   return ok(policy);
 }

@@ -49,6 +49,10 @@ function passwdEntry(linuxUser: string): PasswdEntry | undefined {
   return undefined;
 }
 
+export function userId(linuxUser: string): number | undefined {
+  return passwdEntry(linuxUser)?.uid;
+}
+
 export function groupId(group: string): number | undefined {
   for (const line of readFileSync("/etc/group", "utf8").split("\n")) {
     const f = line.split(":");

@@ -6,8 +6,9 @@ import { encodeLine, LineDecoder } from "../../src/shared/lines.ts";
 import type { Logger } from "../../src/shared/log.ts";
 import { systemSocketPath } from "../../src/shared/runner-layout.ts";
 import { Wire } from "../wire.ts";
-import { deleteAccount, ensureAccount, groupId, lookupAccount, validateName } from "./accounts.ts";
+import { deleteAccount, ensureAccount, groupId, lookupAccount, userId, validateName } from "./accounts.ts";
 import { RunnerSupervisor, systemdIsPid1 } from "./supervisor.ts";
+import { ensureWorkspaceQuota, releaseWorkspaceQuota, type WorkspaceQuota } from "./workspace-quota.ts";
 
 export interface SystemOptions {
   runtimeDir: string;
@@ -16,6 +17,8 @@ export interface SystemOptions {
   log: Logger;
   logFormat?: "text" | "json";
   homeBase?: string;
+  /** Size-capped workspaces (loop-mounted images); absent: workspaces share the home file system. */
+  workspaceQuota?: WorkspaceQuota;
 }
 
 const SYSTEM_OPS = SystemRequestSchema.options.map((o) => o.entries.op.literal) as string[];
@@ -35,6 +38,9 @@ export async function startSystemComponent(
   const supervisor = new RunnerSupervisor({
     runtimeDir: opts.runtimeDir,
     serverGid: gid,
+    // `octo install` makes the server's user and group the same name; without such a user the
+    // server runs as root (development, tests).
+    serverUid: userId(opts.serverGroup) ?? 0,
     maxProcesses: opts.maxProcesses,
     logFormat: opts.logFormat ?? "text",
     log: opts.log,
@@ -61,6 +67,10 @@ export async function startSystemComponent(
       const account = ensureAccount(name.value, homeBase);
       if (!account.ok) return account;
       const a = account.value;
+      if (opts.workspaceQuota) {
+        const capped = ensureWorkspaceQuota(a, opts.workspaceQuota);
+        if (!capped.ok) return capped;
+      }
       return ok({
         name: a.name,
         linux_user: a.linuxUser,
@@ -72,13 +82,21 @@ export async function startSystemComponent(
     }
     const account = lookupAccount(name.value, homeBase);
     if (!account) return fail("not_found", `no user ${name.value}: ensure_user first`);
-    if (req.op === "start_runner") return supervisor.start(account);
+    if (req.op === "start_runner") {
+      // After a reboot the mount is gone: never start a runner on the bare, uncapped directory.
+      const capped = opts.workspaceQuota ? ensureWorkspaceQuota(account, opts.workspaceQuota) : ok(undefined);
+      return capped.ok ? supervisor.start(account) : capped;
+    }
     if (req.op === "stop_runner") {
       const stopped = await supervisor.stop(account);
       return stopped.ok ? ok({ name: name.value, stopped: stopped.value.stopped }) : stopped;
     }
     await supervisor.stop(account);
     supervisor.forget(name.value);
+    if (opts.workspaceQuota) {
+      const released = releaseWorkspaceQuota(account, opts.workspaceQuota, req.purge);
+      if (!released.ok) return released;
+    }
     const deleted = deleteAccount(name.value, req.purge, homeBase);
     return deleted.ok ? ok({ name: name.value, purged: deleted.value.purged }) : deleted;
   };

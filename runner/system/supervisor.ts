@@ -4,6 +4,7 @@ import {
   closeSync,
   existsSync,
   fchownSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -12,6 +13,7 @@ import {
 } from "node:fs";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { SystemResult } from "../../src/protocol/runner.ts";
+import { llmSocketsDir, multiUserLlmSocket } from "../../src/shared/llm-socket-layout.ts";
 import type { Logger } from "../../src/shared/log.ts";
 import { commandFor } from "../../src/shared/paths.ts";
 import { isAlive } from "../../src/shared/proctree.ts";
@@ -30,6 +32,8 @@ type SystemRunner = SystemResult<"start_runner">;
 export interface SupervisorOptions {
   runtimeDir: string;
   serverGid: number;
+  /** Owner of each user's LLM socket directory: the server creates the socket there. */
+  serverUid: number;
   maxProcesses: number;
   logFormat: "text" | "json";
   log: Logger;
@@ -58,6 +62,14 @@ function uidOf(pid: number): number | undefined {
   }
 }
 
+function lstatOrNull(path: string): ReturnType<typeof lstatSync> | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Starts, stops and (without systemd) supervises each user's runner as that user's uid/gid,
  * with an explicit environment. Prepares the runner's directory and handshake secret first.
@@ -77,6 +89,25 @@ export class RunnerSupervisor {
     mkdirSync(serverSecretsDir(runtimeDir), { recursive: true, mode: 0o750 });
     chownSync(serverSecretsDir(runtimeDir), 0, serverGid);
     chmodSync(serverSecretsDir(runtimeDir), 0o750);
+    mkdirSync(llmSocketsDir(runtimeDir), { recursive: true, mode: 0o711 });
+    chownSync(llmSocketsDir(runtimeDir), 0, 0);
+    chmodSync(llmSocketsDir(runtimeDir), 0o711);
+  }
+
+  /**
+   * The user's LLM socket directory: server-owned, group the user's own, setgid — so the socket the
+   * server creates in it belongs to that group and its 0660 lets exactly the user's sandboxes in.
+   * Kept across runner restarts (the server's socket lives there); never the user's to modify.
+   */
+  private prepareLlmDir(account: Account): void {
+    const dir = multiUserLlmSocket(this.opts.runtimeDir, account.name).dir;
+    // lstat: a symlink (or anything else) in its place is replaced, never followed.
+    if (!lstatOrNull(dir)?.isDirectory()) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { mode: 0o750 });
+    }
+    chownSync(dir, this.opts.serverUid, account.gid);
+    chmodSync(dir, 0o2750);
   }
 
   /** A runner pid we may trust: our child, or the pid file's pid if that process is the user's. */
@@ -146,6 +177,7 @@ export class RunnerSupervisor {
   forget(name: string): void {
     rmSync(multiUserRunnerFiles(this.opts.runtimeDir, name).dir, { recursive: true, force: true });
     rmSync(multiUserRunnerFiles(this.opts.runtimeDir, name).serverSecret, { force: true });
+    rmSync(multiUserLlmSocket(this.opts.runtimeDir, name).dir, { recursive: true, force: true });
   }
 
   /**
@@ -167,6 +199,7 @@ export class RunnerSupervisor {
     chmodSync(files.serverSecret, 0o440);
     chownSync(files.dir, account.uid, serverGid);
     chmodSync(files.dir, 0o750);
+    this.prepareLlmDir(account);
   }
 
   /** The argv a runner is started with; `octo-runner@.service` runs the same. */

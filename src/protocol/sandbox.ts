@@ -32,6 +32,15 @@ const domainPattern = v.pipe(
 
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 
+/** Ports the egress proxy may dial (proxy mode); absent: 443 for CONNECT and 80 for plain HTTP. */
+const allowPorts = v.pipe(
+  v.array(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))),
+  v.minLength(1, 'expected at least one port (use network.mode = "none" for no egress)'),
+);
+
+/** Egress defaults: TLS through CONNECT, plain HTTP through absolute-URL requests. */
+export const DEFAULT_EGRESS_PORTS = { connect: [443], http: [80] } as const;
+
 const limitsEntries = {
   /** RLIMIT_NPROC: processes of this Linux account. */
   processes: v.optional(positiveInt),
@@ -65,6 +74,7 @@ export const ProfileFileSchema = v.strictObject({
     v.strictObject({
       mode: v.optional(v.picklist(NETWORK_MODES)),
       allow: v.optional(v.array(domainPattern)),
+      allow_ports: v.optional(allowPorts),
       block_private: v.optional(v.boolean()),
     }),
   ),
@@ -99,6 +109,7 @@ export const ProjectPolicyFileSchema = v.strictObject({
     v.strictObject({
       mode: v.optional(v.picklist(NETWORK_MODES)),
       allow: v.optional(v.array(domainPattern)),
+      allow_ports: v.optional(allowPorts),
       block_private: v.optional(v.boolean()),
     }),
   ),
@@ -117,6 +128,12 @@ export interface Limits {
   nice?: number;
 }
 
+/** Ports the egress proxy dials, per kind of request (`network.allow_ports` sets both). */
+export interface EgressPorts {
+  connect: number[];
+  http: number[];
+}
+
 /** The fully resolved policy: every field present, ready for the bwrap argv builder. */
 export interface SandboxPolicy {
   profile: string;
@@ -124,7 +141,7 @@ export interface SandboxPolicy {
   /** Where each layer came from, for `--print` and error messages. */
   sources: string[];
   filesystem: { read_only: string[]; read_write: string[]; deny: string[] };
-  network: { mode: NetworkMode; allow: string[]; block_private: boolean };
+  network: { mode: NetworkMode; allow: string[]; block_private: boolean; ports: EgressPorts };
   env: { pass: string[]; set: Record<string, string> };
   limits: Limits;
 }

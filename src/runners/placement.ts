@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { ServerMode } from "../config/mode.ts";
+import { LLM_SOCKET_MODE, multiUserLlmSocket } from "../shared/llm-socket-layout.ts";
 import { workspaceFor } from "../shared/runner-layout.ts";
 import { LOCAL_RUNNER_USER } from "./manager.ts";
 
@@ -23,8 +24,9 @@ export interface Placement {
 
 /**
  * Single-user: one runner as the invoking user, the configured workspace. Multi-user: runner
- * `octo_<name>`, workspace /home/octo_<name>/octo, and a per-user LLM socket in a directory the
- * server owns (the proxy only accepts that user's session tokens on it).
+ * `octo_<name>`, workspace /home/octo_<name>/octo, and a per-user LLM socket (0660, group
+ * octo_<name>: see `src/shared/llm-socket-layout.ts`) on which the proxy only accepts that user's
+ * session tokens.
  */
 export function createPlacement(
   mode: ServerMode,
@@ -38,19 +40,18 @@ export function createPlacement(
         runnerUser: LOCAL_RUNNER_USER,
         projectDir: join(paths.workspaceDir, slug),
         llmSocket: join(paths.socketDir, "llm.sock"),
-        llmSocketMode: 0o600,
+        llmSocketMode: LLM_SOCKET_MODE.singleUser,
       }),
     };
   }
-  const llmDir = join(paths.socketDir, "llm");
   return {
     mode,
     runnerUser: (username) => username,
     project: (username, slug) => ({
       runnerUser: username,
       projectDir: join(workspaceFor(username), slug),
-      llmSocket: join(llmDir, `${username}.sock`),
-      llmSocketMode: 0o666,
+      llmSocket: multiUserLlmSocket(paths.socketDir, username).path,
+      llmSocketMode: LLM_SOCKET_MODE.multiUser,
     }),
   };
 }

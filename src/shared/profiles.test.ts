@@ -55,6 +55,20 @@ describe("profiles", () => {
     expect(!block.ok && block.error.message).toContain('"network.block_private"');
   });
 
+  test("network.allow_ports: proxy only, 1–65535, at least one; both kinds of request use it", () => {
+    const ok = parseProfile("x", `[network]\nmode = "proxy"\nallow_ports = [8443, 443, 443]\n`, "x.toml");
+    expect(ok.ok && ok.value.network.ports).toEqual({ connect: [443, 8443], http: [443, 8443] });
+    for (const bad of ["[0]", "[65536]", "[1.5]", '["443"]', "[]", "443"]) {
+      const r = parseProfile("x", `[network]\nmode = "proxy"\nallow_ports = ${bad}\n`, "x.toml");
+      expect({ bad, message: !r.ok && r.error.message }).toEqual({
+        bad,
+        message: expect.stringContaining('key "network.allow_ports'),
+      });
+    }
+    const open = parseProfile("x", `[network]\nmode = "open"\nallow_ports = [443]\n`, "x.toml");
+    expect(!open.ok && open.error.message).toContain('"network.allow_ports" is only enforced in proxy mode');
+  });
+
   test("bad values are errors", () => {
     const relative = parseProfile("x", `[filesystem]\nread_only = ["usr"]\n`, "x.toml");
     expect(!relative.ok && relative.error.message).toContain('key "filesystem.read_only.0"');

@@ -6,7 +6,12 @@ import minimalToml from "../../profiles/minimal.toml" with { type: "text" };
 import openToml from "../../profiles/open.toml" with { type: "text" };
 import strictToml from "../../profiles/strict.toml" with { type: "text" };
 import { fail, ok, type Result } from "../protocol/errors.ts";
-import { ProfileFileSchema, type SandboxPolicy } from "../protocol/sandbox.ts";
+import {
+  DEFAULT_EGRESS_PORTS,
+  type EgressPorts,
+  ProfileFileSchema,
+  type SandboxPolicy,
+} from "../protocol/sandbox.ts";
 import { normalizeAllowPattern } from "./hosts.ts";
 
 /** Profiles compiled into the binary; files in the override directories replace them by name. */
@@ -119,20 +124,42 @@ export function parseProfile(name: string, text: string, source: string): Result
       read_write: file.filesystem?.read_write ?? [],
       deny: file.filesystem?.deny ?? [],
     },
-    network: { mode, allow, block_private: file.network?.block_private ?? true },
+    network: {
+      mode,
+      allow,
+      block_private: file.network?.block_private ?? true,
+      ports: egressPorts(file.network?.allow_ports),
+    },
     env: { pass: file.env?.pass ?? [], set: file.env?.set ?? {} },
     limits: { ...file.limits },
   };
-  const unenforceable = unenforceableKeys(policy, file.network?.block_private !== undefined);
+  const unenforceable = unenforceableKeys(policy, {
+    blockPrivate: file.network?.block_private !== undefined,
+    allowPorts: file.network?.allow_ports !== undefined,
+  });
   if (unenforceable) return fail("sandbox_policy_invalid", `${source}: ${unenforceable}`);
   return ok(policy);
 }
 
+/** `network.allow_ports` names the ports for CONNECT and plain HTTP alike; absent, the defaults. */
+export function egressPorts(allowPorts: number[] | undefined): EgressPorts {
+  if (allowPorts === undefined)
+    return { connect: [...DEFAULT_EGRESS_PORTS.connect], http: [...DEFAULT_EGRESS_PORTS.http] };
+  const ports = [...new Set(allowPorts)].sort((a, b) => a - b);
+  return { connect: ports, http: [...ports] };
+}
+
 /** Keys that would be accepted but have no effect in the chosen mode are errors, never ignored. */
-export function unenforceableKeys(policy: SandboxPolicy, blockPrivateGiven: boolean): string | undefined {
-  if (policy.network.mode !== "proxy" && policy.network.allow.length > 0)
-    return `key "network.allow" is only enforced in proxy mode (network.mode is "${policy.network.mode}")`;
-  if (policy.network.mode !== "proxy" && blockPrivateGiven)
-    return `key "network.block_private" is only enforced in proxy mode (network.mode is "${policy.network.mode}")`;
+export function unenforceableKeys(
+  policy: SandboxPolicy,
+  given: { blockPrivate?: boolean; allowPorts?: boolean },
+): string | undefined {
+  const mode = policy.network.mode;
+  if (mode !== "proxy" && policy.network.allow.length > 0)
+    return `key "network.allow" is only enforced in proxy mode (network.mode is "${mode}")`;
+  if (mode !== "proxy" && given.blockPrivate)
+    return `key "network.block_private" is only enforced in proxy mode (network.mode is "${mode}")`;
+  if (mode !== "proxy" && given.allowPorts)
+    return `key "network.allow_ports" is only enforced in proxy mode (network.mode is "${mode}")`;
   return undefined;
 }

@@ -9,8 +9,11 @@ import {
   rmSync,
   statSync,
 } from "node:fs";
+import type { LlmProxy } from "../../src/llm/proxy.ts";
+import { serveLlmSocket } from "../../src/llm/socket.ts";
 import { createRunnerManager, type RunnerManager } from "../../src/runners/manager.ts";
 import { SystemClient } from "../../src/runners/system-client.ts";
+import { LLM_SOCKET_MODE, llmSocketsDir, multiUserLlmSocket } from "../../src/shared/llm-socket-layout.ts";
 import { createLogger } from "../../src/shared/log.ts";
 import { commandFor } from "../../src/shared/paths.ts";
 import { isAlive } from "../../src/shared/proctree.ts";
@@ -193,6 +196,42 @@ describe("octo-runner --system (real Linux users)", () => {
       expect(r.exitCode).not.toBe(0);
     }
     expect(asUser(`octo_${A}`, ["cat", files.runnerSecret]).exitCode).toBe(0);
+  });
+
+  test("A's LLM socket is 0660, group octo_A, in a setgid dir only the server owns; B cannot connect (control: A can)", async () => {
+    const place = multiUserLlmSocket(runtime, A);
+    const gidA = Number(passwd(`octo_${A}`)?.split(":")[3]);
+    // No user is named like the test's server group: the server is root here, as these tests are.
+    expect(statSync(place.dir)).toMatchObject({ uid: 0, gid: gidA });
+    expect(statSync(place.dir).mode & 0o7777).toBe(0o2750);
+    expect(statSync(llmSocketsDir(runtime)).mode & 0o777).toBe(0o711);
+    const socket = serveLlmSocket((() => new Response("llm")) as unknown as LlmProxy, {
+      path: place.path,
+      userId: "usr_test",
+      mode: LLM_SOCKET_MODE.multiUser,
+    });
+    try {
+      expect(statSync(place.path)).toMatchObject({ uid: 0, gid: gidA });
+      expect(mode(place.path)).toBe(0o660);
+      // As the account really is: its own primary group (which need not share the uid's number).
+      const connectAs = (user: string) =>
+        Bun.spawnSync(["socat", "-u", "/dev/null", `UNIX-CONNECT:${place.path}`], {
+          uid: uidOf(user),
+          gid: Number(passwd(user)?.split(":")[3]),
+          env: { PATH: "/usr/bin:/bin", HOME: "/" },
+          stdout: "pipe",
+          stderr: "pipe",
+        });
+      expect(connectAs(`octo_${A}`).exitCode).toBe(0);
+      const denied = connectAs(`octo_${B}`);
+      expect(denied.exitCode).not.toBe(0);
+      expect(denied.stderr.toString()).toContain("Permission denied");
+      // A second runner start keeps the directory (and the server's live socket in it).
+      expect((await sys.startRunner(A)).ok).toBe(true);
+      expect(existsSync(place.path)).toBe(true);
+    } finally {
+      await socket.stop();
+    }
   });
 
   test("through the manager: A's process runs sandboxed as octo_A; A's runner refuses B and B's workspace", async () => {

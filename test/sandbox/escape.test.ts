@@ -46,6 +46,7 @@ describe.skipIf(!isRoot)("escape battery", () => {
     expect(denied).toContain("ip literal not allow-listed");
     expect(denied).toContain("resolves to a private address");
     expect(denied).toContain("host contains forbidden characters");
+    expect(denied).toContain("port not allowed");
     const allowed = lines.find((l) => l.allowed);
     expect(allowed).toMatchObject({
       user: fx.a.name,

@@ -1,7 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { appendFileSync } from "node:fs";
 import { connect, createServer, isIP, type Server, type Socket } from "node:net";
-import type { EgressLogLine } from "../../../src/protocol/sandbox.ts";
+import { DEFAULT_EGRESS_PORTS, type EgressLogLine, type EgressPorts } from "../../../src/protocol/sandbox.ts";
 import {
   hostAllowed,
   isPrivateAddress,
@@ -13,6 +13,8 @@ import { type ProxyRequest, parseProxyRequest } from "./request.ts";
 export interface EgressPolicy {
   allow: string[];
   block_private: boolean;
+  /** Ports per kind of request; absent: DEFAULT_EGRESS_PORTS. */
+  ports?: EgressPorts;
 }
 
 export type Resolver = (host: string) => Promise<string>;
@@ -53,7 +55,15 @@ export function resolverWithOverrides(
 
 type Verdict = { allowed: true; address: string } | { allowed: false; reason: string; address?: string };
 
-async function decide(target: NormalizedHost, policy: EgressPolicy, resolve: Resolver): Promise<Verdict> {
+async function decide(
+  req: ProxyRequest,
+  target: NormalizedHost,
+  policy: EgressPolicy,
+  resolve: Resolver,
+): Promise<Verdict> {
+  const ports = policy.ports ?? DEFAULT_EGRESS_PORTS;
+  const allowedPorts: readonly number[] = req.method === "CONNECT" ? ports.connect : ports.http;
+  if (!allowedPorts.includes(req.port)) return { allowed: false, reason: "port not allowed" };
   if (!hostAllowed(policy.allow, target))
     return {
       allowed: false,
@@ -136,7 +146,7 @@ export function startEgressProxy(opts: EgressProxyOptions): Promise<EgressProxy>
     const target = normalizeHost(req.host);
     if (!target.ok) return refuse(client, 403, req, { allowed: false, reason: target.error.message });
     req.host = target.value.host;
-    const verdict = await decide(target.value, opts.policy, resolve);
+    const verdict = await decide(req, target.value, opts.policy, resolve);
     if (!verdict.allowed) return refuse(client, 403, req, verdict);
     const upstream = connect({ host: verdict.address, port: req.port });
     let up = 0;

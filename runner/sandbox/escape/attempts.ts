@@ -4,6 +4,7 @@ import { loadProfile, SYSTEM_PROFILES_DIR } from "../../../src/shared/profiles.t
 import { SANDBOX } from "../layout.ts";
 import type { EscapeFixture } from "./fixture.ts";
 import { PROBE_INSIDE, type ProbeResult, type ProbeSpec, runProbe, startProbe } from "./probe-run.ts";
+import { parseSyscallLines, probeSpecArgs, syscallProbes } from "./syscalls.ts";
 
 /**
  * The escape battery. Each attempt runs twice: inside user A's sandbox, where it must be refused,
@@ -201,11 +202,24 @@ export const ATTEMPTS: Attempt[] = [
     control: (fx) => ({ as: "a", args: ["connect-tcp", fx.webAddress, String(fx.webPort)] }),
   },
   {
+    id: "proxy-port-not-allowed",
+    title: "allowed host on a port the profile does not list (control: its listed port)",
+    profiles: ["checknet"],
+    inside: (fx) => ({
+      args: ["proxy-raw", String(SANDBOX.egressPort), connectRequest("allowed.octo.test", fx.otherWebPort)],
+    }),
+    control: (fx) => ({
+      as: "a",
+      sandbox: { profile: "checknet" },
+      args: ["proxy-raw", String(SANDBOX.egressPort), connectRequest("allowed.octo.test", fx.webPort)],
+    }),
+  },
+  {
     id: "proxy-private-address",
     title: "allow-listed name that resolves to a private address (dialed host is checked)",
     profiles: ["default"],
-    inside: (fx) => ({
-      args: ["proxy-raw", String(SANDBOX.egressPort), connectRequest("registry.npmjs.org", fx.webPort)],
+    inside: () => ({
+      args: ["proxy-raw", String(SANDBOX.egressPort), connectRequest("registry.npmjs.org", 443)],
     }),
     control: (fx) => ({ as: "a", args: ["connect-tcp", fx.webAddress, String(fx.webPort)] }),
   },
@@ -246,6 +260,38 @@ export const ATTEMPTS: Attempt[] = [
           control: `${result.control}; user B blocked: ${neighbour.detail}`,
         };
       return { ...result, control: `${result.control}; user B unaffected (${neighbour.detail})` };
+    },
+  },
+  {
+    id: "seccomp",
+    title: "call syscalls the seccomp filter refuses (io_uring, bpf, keyctl, mount, unshare, …)",
+    profiles: BOTH,
+    inside: () => ({ args: [] }),
+    control: () => ({ as: "a", args: [] }),
+    run: async (fx, profile, cmd) => {
+      const probes = syscallProbes();
+      const args = ["syscalls", ...probeSpecArgs(probes)];
+      const inside = await runProbe(fx, { as: "a", sandbox: { profile }, args }, cmd);
+      const control = await runProbe(fx, { as: "a", args }, cmd);
+      const got = parseSyscallLines(probes, inside.output);
+      const outside = parseSyscallLines(probes, control.output);
+      const through = probes
+        .filter((p) => got.get(p.name) !== p.errno)
+        .map((p) => `${p.name}=${got.get(p.name)}`);
+      const reached = probes.filter((p) => outside.has(p.name) && outside.get(p.name) !== p.errno);
+      const insideResult: ProbeResult =
+        through.length === 0
+          ? { verdict: "denied", detail: `${probes.length} refused with the filter's errno`, output: "" }
+          : { verdict: "ok", detail: `got through: ${through.join(" ")}`, output: inside.output };
+      const controlResult: ProbeResult =
+        outside.size === probes.length && reached.length > 0
+          ? {
+              verdict: "ok",
+              detail: `${reached.length} of ${probes.length} reach the kernel outside`,
+              output: "",
+            }
+          : { verdict: "error", detail: "the probe did not run outside", output: control.output };
+      return row("seccomp", "refused syscalls", profile, insideResult, controlResult);
     },
   },
 ];

@@ -29,6 +29,8 @@ export interface EscapeFixture {
   loopbackPort: number;
   webAddress: string;
   webPort: number;
+  /** Another port of the same server address, not in the checknet profile's `allow_ports`. */
+  otherWebPort: number;
   /** `name=address` table handed to the egress proxy (OCTO_EGRESS_HOSTS). */
   egressHosts: string;
   victimPid: number;
@@ -71,12 +73,15 @@ async function createAccount(name: string): Promise<Account> {
 }
 
 /** A proxy-mode profile whose allow-list names our local server (the shipped ones name real registries). */
-export const CHECKNET_PROFILE = `description = "escape battery: proxy mode, allow-list of one local test name"
+export const checknetProfile = (
+  webPort: number,
+) => `description = "escape battery: proxy mode, allow-list of one local test name"
 [filesystem]
 read_only = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/ld.so.cache"]
 [network]
 mode = "proxy"
 allow = ["allowed.octo.test"]
+allow_ports = [${webPort}]
 block_private = false
 [limits]
 processes = 512
@@ -106,9 +111,11 @@ export async function createEscapeFixture(): Promise<EscapeFixture> {
   const loopback = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const webAddress = "127.0.0.2";
   const web = Bun.serve({ hostname: webAddress, port: 0, fetch: () => new Response("reached\n") });
+  // Same host, a port the checknet profile does not list: the proxy must refuse it.
+  const otherWeb = Bun.serve({ hostname: webAddress, port: 0, fetch: () => new Response("reached\n") });
 
   // A proxy-mode profile whose allow-list names our local server (the shipped ones name real registries).
-  writeFileSync(join(profilesDir, "checknet.toml"), CHECKNET_PROFILE, { mode: 0o644 });
+  writeFileSync(join(profilesDir, "checknet.toml"), checknetProfile(web.port ?? 0), { mode: 0o644 });
 
   const victim = Bun.spawn(["cat"], {
     uid: a.uid,
@@ -133,6 +140,7 @@ export async function createEscapeFixture(): Promise<EscapeFixture> {
     loopbackPort: loopback.port,
     webAddress,
     webPort: web.port ?? 0,
+    otherWebPort: otherWeb.port ?? 0,
     egressHosts: EVIL_NAMES.map((n) => `${n}=${webAddress}`).join(","),
     victimPid: victim.pid,
     suidBinary,
@@ -142,6 +150,7 @@ export async function createEscapeFixture(): Promise<EscapeFixture> {
       runner.stop(true);
       loopback.stop(true);
       await web.stop(true);
+      await otherWeb.stop(true);
       for (const account of [a, b]) await sh(["userdel", "--remove", account.name]).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -112,5 +112,17 @@ if ($what eq 'proxy-raw') {
   $status //= 'none';
   $status eq '200' ? ok("status 200") : denied("status $status");
 }
+if ($what eq 'syscalls') {
+  # One line "sys NAME ERRNO" per "NAME:NR:ARG,ARG,..." (errno 0 when the call succeeded). The
+  # caller judges: inside the sandbox each must be the filter's errno, outside it reaches the kernel.
+  for my $spec (@args) {
+    my ($name, $nr, $list) = split(/:/, $spec);
+    my @a = map { $_ + 0 } split(/,/, $list // '');
+    $! = 0;
+    my $r = syscall($nr + 0, @a);
+    printf("sys %s %d\n", $name, $r == -1 ? $! + 0 : 0);
+  }
+  ok("probed " . scalar(@args));
+}
 print "unknown probe $what\n";
 exit 2;
