@@ -1,5 +1,5 @@
 /** How often a session's `last_active_at` may be written, at most. */
-export const ACTIVITY_WRITE_INTERVAL_MS = 0;
+export const ACTIVITY_WRITE_INTERVAL_MS = 5000;
 
 /**
  * A session's last activity, kept in memory and written to the main database at most once per
