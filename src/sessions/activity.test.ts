@@ -94,12 +94,17 @@ test("after a quiet interval the next activity is written at once", () => {
   expect(stored()).toBe(clock);
 });
 
-test("a forgotten (deleted) session is not written again", () => {
+test("when an agent stops, its last activity is written and the next one is written at once", () => {
   activity.touch(sessionId);
   clock += 10;
   activity.touch(sessionId);
-  activity.forget(sessionId);
-  activity.flushAll();
-  expect(writes).toBe(1);
+  activity.end(sessionId);
+  expect(writes).toBe(2);
+  expect(stored()).toBe(1_000_010);
   expect(activity.latest(sessionId)).toBeUndefined();
+  activity.flushAll();
+  clock += 10;
+  activity.touch(sessionId);
+  expect(writes).toBe(3);
+  expect(stored()).toBe(1_000_020);
 });

@@ -43,10 +43,10 @@ export class ActivityLog {
     for (const id of [...this.unwritten.keys()]) this.flush(id);
   }
 
-  /** The session is gone (deleted): nothing of it is written any more. */
-  forget(sessionId: string): void {
+  /** The session's agent stopped: write what is unwritten and keep nothing (the next activity is written at once). */
+  end(sessionId: string): void {
+    this.flush(sessionId);
     this.written.delete(sessionId);
-    this.unwritten.delete(sessionId);
   }
 
   private store(sessionId: string, at: number): void {

@@ -55,7 +55,6 @@ export async function closeSession(
 ): Promise<Result<unknown>> {
   await pool.stop(row);
   ctx.deps.llm.tokens.revokeSession(row.id);
-  ctx.activity.forget(row.id);
   if (row.status !== "closed") {
     const now = ctx.now();
     ctx.repo.update(row.id, { status: "closed", closed_at: now, proc_id: null }, now);
@@ -72,7 +71,6 @@ export async function deleteSession(
 ): Promise<Result<unknown>> {
   await pool.stop(row);
   ctx.deps.llm.tokens.revokeSession(row.id);
-  ctx.activity.forget(row.id);
   ctx.publish(row, [{ event: "session.closed", reason: "deleted" }]);
   ctx.deps.hub.dropSession(row.id);
   ctx.deps.historyFor(row.user_id).deleteSession(row.id);

@@ -137,13 +137,13 @@ export class AgentPool {
       if (client.ok) await client.value.killTag(row.id);
       if (link) await link.detach().catch(() => undefined);
     }
-    this.ctx.activity.flush(row.id);
+    this.ctx.activity.end(row.id);
   }
 
   private onGone(link: AgentLink, why: string): void {
     if (this.links.get(link.session.id) !== link) return;
     this.links.delete(link.session.id);
-    this.ctx.activity.flush(link.session.id);
+    this.ctx.activity.end(link.session.id);
     const row = this.ctx.repo.byId(link.session.id);
     if (row && row.status !== "closed") {
       this.sleep(row.id);
