@@ -1,5 +1,5 @@
-import * as v from "valibot";
 import { agentCommandSchemas, isAgentCommandName } from "../../src/protocol/agent-commands.ts";
+import { decode } from "../../src/protocol/decode.ts";
 import { fail } from "../../src/protocol/errors.ts";
 import { PiProcess } from "../pi/process.ts";
 import type { PiIo } from "../pi/rpc-channel.ts";
@@ -58,10 +58,10 @@ export const agentKind: ProcessKindImpl = {
         const cmd = (raw as { cmd?: unknown } | null)?.cmd;
         if (typeof cmd !== "string" || !isAgentCommandName(cmd))
           return fail("unknown_command", "unknown agent command");
-        const parsed = v.safeParse(agentCommandSchemas[cmd], raw);
-        if (!parsed.success) return fail("validation_failed", `${cmd}: ${parsed.issues[0].message}`);
+        const parsed = decode(agentCommandSchemas[cmd], raw, cmd);
+        if (!parsed.ok) return parsed;
         await started;
-        return pi.handle(parsed.output);
+        return pi.handle(parsed.value);
       },
     };
   },

@@ -1,22 +1,20 @@
-import type { Database, Statement } from "bun:sqlite";
 import type { AgentEvent } from "../protocol/agent-events.ts";
 import type { Message } from "../protocol/agent-message.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
-import { openDatabase } from "../storage/db.ts";
-import { HISTORY_MIGRATIONS } from "./migrations.ts";
+import {
+  type EventRow,
+  type HistoryRepo,
+  historyRepo,
+  openHistoryDb,
+  type SearchHitRow,
+  type SourceRow,
+} from "../storage/history/repo.ts";
 
 /** A stored event: `body` is the event's own JSON (`{"event":…}`), spliced into frames without re-encoding. */
-export interface StoredEvent {
-  seq: number;
-  ts: number;
-  body: string;
-}
+export type StoredEvent = EventRow;
 
 /** A position in a runner process's event stream. */
-export interface Source {
-  proc: string;
-  seq: number;
-}
+export type Source = SourceRow;
 
 /** Which session (and its project, for search scoping) an append belongs to. */
 export interface SessionRef {
@@ -24,67 +22,30 @@ export interface SessionRef {
   project_id: string;
 }
 
-export interface SearchHit {
-  session_id: string;
-  project_id: string;
-  message_id: string;
-  role: string;
-  created_at: number;
-  seq: number;
-  snippet: string;
-}
-
-interface Statements {
-  insertEvent: Statement;
-  maxSeq: Statement<{ seq: number | null }, [string]>;
-  replay: Statement<StoredEvent, [string, number, number]>;
-  upsertMessage: Statement;
-  messages: Statement<{ body: string; seq: number }, [string, number, number]>;
-  claimClientId: Statement;
-}
+export type SearchHit = SearchHitRow;
 
 /**
  * One user's history: every canonical event with its per-session, gap-free `seq`, the final messages
- * (with FTS5 over their text) and the prompt `client_id`s already accepted.
+ * (with FTS5 over their text) and the prompt `client_id`s already accepted. The SQL is in
+ * `src/storage/history/`; this is what the numbers and the messages mean.
  *
  * The server is the only writer, so `seq` is allocated here from an in-memory counter seeded from the
  * table; `append` writes a batch in one transaction and only then returns the numbers to fan out.
  */
 export class HistoryStore {
   private readonly lastSeq = new Map<string, number>();
-  private readonly stmt: Statements;
 
-  private constructor(private readonly db: Database) {
-    this.stmt = {
-      insertEvent: db.query("INSERT INTO events (session_id, seq, ts, type, body) VALUES (?, ?, ?, ?, ?)"),
-      maxSeq: db.query("SELECT MAX(seq) AS seq FROM events WHERE session_id = ?"),
-      replay: db.query(
-        "SELECT seq, ts, body FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-      ),
-      upsertMessage: db.query(
-        `INSERT INTO messages (id, session_id, project_id, role, created_at, seq, text, body)
-         VALUES ($id, $session_id, $project_id, $role, $created_at, $seq, $text, $body)
-         ON CONFLICT(id) DO UPDATE SET text = excluded.text, body = excluded.body, seq = excluded.seq`,
-      ),
-      messages: db.query(
-        `SELECT body, seq FROM messages WHERE session_id = ? AND seq > ?
-         ORDER BY seq LIMIT ?`,
-      ),
-      claimClientId: db.query(
-        "INSERT OR IGNORE INTO client_ids (session_id, client_id, cmd, created_at) VALUES (?, ?, ?, ?)",
-      ),
-    };
-  }
+  private constructor(private readonly repo: HistoryRepo) {}
 
   static open(path: string): Result<HistoryStore> {
-    const db = openDatabase(path, { kind: "history", migrations: HISTORY_MIGRATIONS });
-    return db.ok ? ok(new HistoryStore(db.value)) : db;
+    const db = openHistoryDb(path);
+    return db.ok ? ok(new HistoryStore(historyRepo(db.value))) : db;
   }
 
   currentSeq(sessionId: string): number {
     const cached = this.lastSeq.get(sessionId);
     if (cached !== undefined) return cached;
-    const seq = this.stmt.maxSeq.get(sessionId)?.seq ?? 0;
+    const seq = this.repo.maxSeq(sessionId);
     this.lastSeq.set(sessionId, seq);
     return seq;
   }
@@ -108,16 +69,13 @@ export class HistoryStore {
       body: JSON.stringify(event),
       event,
     }));
-    this.db.transaction(() => {
+    this.repo.transaction(() => {
       for (const s of stored) {
-        this.stmt.insertEvent.run(sessionId, s.seq, s.ts, s.event.event, s.body);
+        this.repo.insertEvent(sessionId, { seq: s.seq, ts: s.ts, type: s.event.event, body: s.body });
         if (s.event.event === "stream.message_end") this.putMessage(session, s.event.message, s.seq);
       }
-      if (source)
-        this.db
-          .query("INSERT OR REPLACE INTO sources (session_id, proc, seq) VALUES (?, ?, ?)")
-          .run(sessionId, source.proc, source.seq);
-    })();
+      if (source) this.repo.putSource(sessionId, source);
+    });
     // Only after the commit: a failed transaction must not leave a hole in the numbering.
     this.lastSeq.set(sessionId, first + events.length - 1);
     return stored.map(({ seq, ts, body }) => ({ seq, ts, body }));
@@ -125,18 +83,16 @@ export class HistoryStore {
 
   /** The last runner event stored for a session, if any. */
   source(sessionId: string): Source | null {
-    return this.db
-      .query<Source, [string]>("SELECT proc, seq FROM sources WHERE session_id = ?")
-      .get(sessionId);
+    return this.repo.source(sessionId);
   }
 
   /** Events with seq > afterSeq, oldest first, at most `limit`. */
   replay(sessionId: string, afterSeq: number, limit = 1000): StoredEvent[] {
-    return this.stmt.replay.all(sessionId, afterSeq, limit);
+    return this.repo.events(sessionId, afterSeq, limit);
   }
 
   private putMessage(session: SessionRef, message: Message, seq: number): void {
-    this.stmt.upsertMessage.run({
+    this.repo.upsertMessage({
       id: message.id,
       session_id: session.id,
       project_id: session.project_id,
@@ -150,8 +106,8 @@ export class HistoryStore {
 
   /** Final messages of a session in order, paged by the seq of the event that completed them. */
   messages(sessionId: string, opts: { afterSeq?: number; limit?: number } = {}): Message[] {
-    return this.stmt.messages
-      .all(sessionId, opts.afterSeq ?? 0, opts.limit ?? 500)
+    return this.repo
+      .messages(sessionId, opts.afterSeq ?? 0, opts.limit ?? 500)
       .map((r) => JSON.parse(r.body) as Message);
   }
 
@@ -164,7 +120,7 @@ export class HistoryStore {
     opts: { afterSeq?: number; limit?: number } = {},
   ): { messages: Message[]; next_after_seq: number | null } {
     const limit = opts.limit ?? 500;
-    const rows = this.stmt.messages.all(sessionId, opts.afterSeq ?? 0, limit + 1);
+    const rows = this.repo.messages(sessionId, opts.afterSeq ?? 0, limit + 1);
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     return {
@@ -178,12 +134,12 @@ export class HistoryStore {
    * Deduplication is by id only: never by text, index or order.
    */
   claimClientId(sessionId: string, clientId: string, cmd: string, now = Date.now()): boolean {
-    return this.stmt.claimClientId.run(sessionId, clientId, cmd, now).changes === 1;
+    return this.repo.claimClientId(sessionId, clientId, cmd, now);
   }
 
   /** Release a claim whose command was refused (e.g. `busy`), so the same id may be sent again. */
   releaseClientId(sessionId: string, clientId: string): void {
-    this.db.query("DELETE FROM client_ids WHERE session_id = ? AND client_id = ?").run(sessionId, clientId);
+    this.repo.releaseClientId(sessionId, clientId);
   }
 
   /** Full-text search over message text; scope to sessions of one project or all of the user's. */
@@ -193,31 +149,16 @@ export class HistoryStore {
   ): Result<SearchHit[]> {
     const match = toFtsQuery(query);
     if (!match) return fail("validation_failed", "search needs at least one word");
-    const where = ["messages_fts MATCH $match"];
-    if (opts.projectId) where.push("m.project_id = $project");
-    if (opts.sessionId) where.push("m.session_id = $session");
-    const sql = `SELECT m.session_id, m.project_id, m.id AS message_id, m.role, m.created_at, m.seq,
-        snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet
-      FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-      WHERE ${where.join(" AND ")} ORDER BY rank LIMIT $limit`;
-    const params: Record<string, string | number> = { match, limit: Math.min(opts.limit ?? 50, 200) };
-    if (opts.projectId) params.project = opts.projectId;
-    if (opts.sessionId) params.session = opts.sessionId;
-    return ok(this.db.query<SearchHit, [Record<string, string | number>]>(sql).all(params));
+    return ok(this.repo.search(match, { ...opts, limit: Math.min(opts.limit ?? 50, 200) }));
   }
 
   deleteSession(sessionId: string): void {
-    this.db.transaction(() => {
-      this.db.query("DELETE FROM events WHERE session_id = ?").run(sessionId);
-      this.db.query("DELETE FROM messages WHERE session_id = ?").run(sessionId);
-      this.db.query("DELETE FROM client_ids WHERE session_id = ?").run(sessionId);
-      this.db.query("DELETE FROM sources WHERE session_id = ?").run(sessionId);
-    })();
+    this.repo.deleteSession(sessionId);
     this.lastSeq.delete(sessionId);
   }
 
   close(): void {
-    this.db.close();
+    this.repo.close();
   }
 }
 

@@ -135,6 +135,12 @@ export const RunnerRequestSchema = v.variant("op", [
 ]);
 export type RunnerRequest = v.InferOutput<typeof RunnerRequestSchema>;
 export type RunnerOp = RunnerRequest["op"];
+/** What a caller passes for `op`: the request without `id` and `op` (defaults may be left out). */
+export type RunnerParams<Op extends RunnerOp> = Omit<
+  Extract<v.InferInput<typeof RunnerRequestSchema>, { op: Op }>,
+  "id" | "op"
+>;
+export type Signal = (typeof SIGNALS)[number];
 export const RUNNER_OPS = RunnerRequestSchema.options.map((o) => o.entries.op.literal);
 
 export const ProcessStates = ["running", "restarting", "exited"] as const;
@@ -185,6 +191,8 @@ export const RunnerResultSchemas = {
   agent: v.unknown(),
 } satisfies Record<RunnerOp, v.GenericSchema>;
 export type RunnerResult<Op extends RunnerOp> = v.InferOutput<(typeof RunnerResultSchemas)[Op]>;
+/** The runner's calls, one entry per op: what goes in and what comes back. */
+export type RunnerCalls = { [Op in RunnerOp]: { params: RunnerParams<Op>; result: RunnerResult<Op> } };
 
 const errorCode = v.picklist(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]);
 export const ResponseSchema = v.variant("ok", [
@@ -238,6 +246,10 @@ export const SystemRequestSchema = v.variant("op", [
 ]);
 export type SystemRequest = v.InferOutput<typeof SystemRequestSchema>;
 export type SystemOp = SystemRequest["op"];
+export type SystemParams<Op extends SystemOp> = Omit<
+  Extract<v.InferInput<typeof SystemRequestSchema>, { op: Op }>,
+  "id" | "op"
+>;
 
 export const SystemUserSchema = v.strictObject({
   name: v.string(),
@@ -263,3 +275,5 @@ export const SystemResultSchemas = {
   status: v.strictObject({ supervisor: v.string(), runners: v.array(SystemRunnerSchema) }),
 } satisfies Record<SystemOp, v.GenericSchema>;
 export type SystemResult<Op extends SystemOp> = v.InferOutput<(typeof SystemResultSchemas)[Op]>;
+/** The system component's calls, one entry per op. */
+export type SystemCalls = { [Op in SystemOp]: { params: SystemParams<Op>; result: SystemResult<Op> } };

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import * as v from "valibot";
+import type * as v from "valibot";
+import { decode } from "../protocol/decode.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import {
   type FileOp,
@@ -14,8 +15,10 @@ import {
   type RunnerEvent,
   RunnerEventSchema,
   type RunnerOp,
+  type RunnerParams,
   type RunnerResult,
   RunnerResultSchemas,
+  type Signal,
   type SpawnParams,
 } from "../protocol/runner.ts";
 import type { Logger } from "../shared/log.ts";
@@ -123,7 +126,7 @@ export class RunnerClient {
   resize(proc: string, cols: number, rows: number) {
     return this.call("resize", { proc, cols, rows });
   }
-  signal(proc: string, signal: string) {
+  signal(proc: string, signal: Signal) {
     return this.call("signal", { proc, signal });
   }
   kill(proc: string) {
@@ -170,8 +173,8 @@ export class RunnerClient {
     return this.call("unsubscribe", { proc });
   }
 
-  /** A typed request; `data` is validated against the op's schema. */
-  call<Op extends RunnerOp>(op: Op, params: Record<string, unknown>): Promise<Result<RunnerResult<Op>>> {
+  /** A request typed per op, parameters and result; `data` is validated against the op's schema. */
+  call<Op extends RunnerOp>(op: Op, params: RunnerParams<Op>): Promise<Result<RunnerResult<Op>>> {
     if (!this.channel?.isOpen)
       return Promise.resolve(fail("runner_unavailable", `runner for ${this.opts.user} is not connected`));
     const schema = RunnerResultSchemas[op] as unknown as v.GenericSchema<unknown, RunnerResult<Op>>;
@@ -233,20 +236,17 @@ export class RunnerClient {
 
   private onEvent(line: Record<string, unknown>): void {
     if (line.event === "fs.changes") {
-      const fsEvent = v.safeParse(FileWatchEventSchema, line);
-      if (fsEvent.success) for (const l of this.fileListeners) l(fsEvent.output);
-      else this.opts.log?.warn("invalid fs event from runner", { issue: fsEvent.issues[0]?.message });
+      const fsEvent = decode(FileWatchEventSchema, line, "fs.changes");
+      if (fsEvent.ok) for (const l of this.fileListeners) l(fsEvent.value);
+      else this.opts.log?.warn("invalid fs event from runner", { issue: fsEvent.error.message });
       return;
     }
-    const parsed = v.safeParse(RunnerEventSchema, line);
-    if (!parsed.success) {
-      this.opts.log?.warn("invalid event from runner", {
-        user: this.opts.user,
-        issue: parsed.issues[0]?.message,
-      });
+    const parsed = decode(RunnerEventSchema, line, "runner event");
+    if (!parsed.ok) {
+      this.opts.log?.warn("invalid event from runner", { user: this.opts.user, issue: parsed.error.message });
       return;
     }
-    const event = parsed.output;
+    const event = parsed.value;
     const sub = this.subs.get(event.proc);
     // Stale events (a replay racing a resubscribe) are dropped here: never deliver twice.
     if (!sub || event.seq <= sub.lastSeq) return;

@@ -1,5 +1,6 @@
 import { connect, type Socket } from "node:net";
-import * as v from "valibot";
+import type * as v from "valibot";
+import { decode } from "../protocol/decode.ts";
 import { type ErrorCode, fail, ok, type Result } from "../protocol/errors.ts";
 import { MAX_LINE_BYTES, ResponseSchema } from "../protocol/runner.ts";
 import { encodeLine, LineDecoder } from "../shared/lines.ts";
@@ -100,18 +101,17 @@ export class RpcChannel {
       this.opts.onEvent?.(record);
       return;
     }
-    const parsed = v.safeParse(ResponseSchema, record);
-    if (!parsed.success) return this.destroy(`peer sent an invalid response: ${parsed.issues[0]?.message}`);
-    const response = parsed.output;
+    const parsed = decode(ResponseSchema, record, "response");
+    if (!parsed.ok) return this.destroy(`peer sent an invalid ${parsed.error.message}`);
+    const response = parsed.value;
     const pending = response.id === null ? undefined : this.pending.get(response.id);
     if (!pending) return; // a late answer to a timed-out request, or an id-less protocol error
     this.pending.delete(response.id as number);
     clearTimeout(pending.timer);
     if (!response.ok) return pending.resolve(fail(response.error.code as ErrorCode, response.error.message));
-    const data = v.safeParse(pending.schema, response.data);
-    pending.resolve(
-      data.success ? ok(data.output) : fail("internal", `invalid response data: ${data.issues[0]?.message}`),
-    );
+    // A runner answering with the wrong shape is our bug or a version skew, not the caller's input.
+    const data = decode(pending.schema, response.data, "response data");
+    pending.resolve(data.ok ? data : fail("internal", `invalid ${data.error.message}`));
   }
 
   private finish(reason: string): void {

@@ -1,6 +1,11 @@
 import type * as v from "valibot";
 import { fail, type Result } from "../protocol/errors.ts";
-import { type SystemOp, type SystemResult, SystemResultSchemas } from "../protocol/runner.ts";
+import {
+  type SystemOp,
+  type SystemParams,
+  type SystemResult,
+  SystemResultSchemas,
+} from "../protocol/runner.ts";
 import { RpcChannel } from "./rpc.ts";
 
 /**
@@ -13,10 +18,8 @@ export class SystemClient {
     private readonly timeoutMs = 60_000,
   ) {}
 
-  async call<Op extends SystemOp>(
-    op: Op,
-    params: Record<string, unknown> = {},
-  ): Promise<Result<SystemResult<Op>>> {
+  /** A request typed per op, parameters and result. */
+  async call<Op extends SystemOp>(op: Op, params: SystemParams<Op>): Promise<Result<SystemResult<Op>>> {
     const opened = await RpcChannel.open(this.socketPath, { timeoutMs: this.timeoutMs });
     if (!opened.ok)
       return fail("runner_unavailable", `system component unreachable: ${opened.error.message}`);
@@ -41,6 +44,6 @@ export class SystemClient {
     return this.call("delete_user", { name, purge });
   }
   status() {
-    return this.call("status");
+    return this.call("status", {});
   }
 }

@@ -1,7 +1,7 @@
-import * as v from "valibot";
 import type { HistoryStore, SessionRef } from "../history/store.ts";
 import type { AgentCommand } from "../protocol/agent-commands.ts";
 import { type AgentEvent, agentEventSchema } from "../protocol/agent-events.ts";
+import { decode } from "../protocol/decode.ts";
 import type { Result } from "../protocol/errors.ts";
 import type { RunnerEvent } from "../protocol/runner.ts";
 import type { RunnerClient } from "../runners/client.ts";
@@ -74,10 +74,14 @@ export class AgentLink {
     this.handled = e.seq;
     switch (e.event) {
       case "agent": {
-        const parsed = v.safeParse(agentEventSchema, e.body);
-        if (parsed.success) this.queue(parsed.output, e.seq);
+        const parsed = decode(agentEventSchema, e.body, "agent event");
+        if (parsed.ok) this.queue(parsed.value, e.seq);
         else
-          this.deps.log.warn("runner sent an invalid agent event", { session: this.session.id, seq: e.seq });
+          this.deps.log.warn("runner sent an invalid agent event", {
+            session: this.session.id,
+            seq: e.seq,
+            issue: parsed.error.message,
+          });
         break;
       }
       case "resync_needed":

@@ -30,6 +30,12 @@ export const usersRepo = (db: Database) => ({
   byId(id: string): UserRow | null {
     return db.query<UserRow, [string]>("SELECT * FROM users WHERE id = ?").get(id);
   },
+  usernameOf(id: string): string | null {
+    return (
+      db.query<{ username: string }, [string]>("SELECT username FROM users WHERE id = ?").get(id)?.username ??
+      null
+    );
+  },
   byUsername(username: string): UserRow | null {
     return db.query<UserRow, [string]>("SELECT * FROM users WHERE username = ?").get(username);
   },

@@ -150,6 +150,34 @@ test("session names: automatic from the first prompt, then set by the user", asy
   expect(search.body.hits.map((h) => h.session_id)).toContain(s);
 });
 
+test("a streamed answer writes the session's last activity every few seconds, not per event batch; closing stores the last", async () => {
+  // Count the main database's writes of last_active_at with a trigger on the server's own connection.
+  const db = w.t.server.ctx.db;
+  db.exec("CREATE TEMP TABLE IF NOT EXISTS activity_writes (session_id TEXT, at INTEGER)");
+  db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS count_activity_writes AFTER UPDATE OF last_active_at ON sessions
+    BEGIN INSERT INTO activity_writes VALUES (new.id, new.last_active_at); END`);
+  const s = await newSession();
+  await tab.waitEvent(s, (f) => f.event === "session.state", "agent started");
+  w.fx.enqueue([
+    { text: "one two three four five six seven eight nine ten ".repeat(4), chunks: 40, delayMs: 10 },
+  ]);
+  await tab.ok("prompt", { session_id: s, message: "count slowly", client_id: "act-1" });
+  await tab.waitIdle(s);
+  await tab.ok("session.close", { session_id: s });
+  const writes = db
+    .query<{ at: number }, [string]>("SELECT at FROM activity_writes WHERE session_id = ?")
+    .all(s)
+    .map((r) => r.at);
+  const lastEvent = tab.events(s).findLast((f) => f.event === "agent.idle")?.ts as number;
+  const first = writes[0] as number;
+  // The launch, the prompt, one per 5 s of streaming at most, and the flush on close.
+  expect(writes.length).toBeLessThanOrEqual(3 + Math.floor((lastEvent - first) / 5000));
+  const row = w.t.server.ctx.db
+    .query<{ last_active_at: number }, [string]>("SELECT last_active_at FROM sessions WHERE id = ?")
+    .get(s);
+  expect(row?.last_active_at).toBeGreaterThanOrEqual(lastEvent);
+});
+
 test("fork: a new session with the history before a user message, and an agent that remembers only that", async () => {
   const s = await newSession();
   w.fx.enqueue([{ text: "noted alpha" }]);

@@ -1,11 +1,9 @@
-import type { Migration } from "../storage/db.ts";
+import type { Migration } from "../../db.ts";
 
-/** Per-user history database (one file per user; deleting the user deletes it). Append only. */
-export const HISTORY_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: "events, messages with FTS5, client ids",
-    sql: `
+export const h001: Migration = {
+  version: 1,
+  name: "events, messages with FTS5, client ids",
+  sql: `
 CREATE TABLE events (
   session_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
@@ -48,16 +46,4 @@ CREATE TABLE client_ids (
   PRIMARY KEY (session_id, client_id)
 ) WITHOUT ROWID;
 `,
-  },
-  {
-    version: 2,
-    name: "source watermark: the last runner event stored per session",
-    sql: `
-CREATE TABLE sources (
-  session_id TEXT PRIMARY KEY,
-  proc TEXT NOT NULL,
-  seq INTEGER NOT NULL
-) WITHOUT ROWID;
-`,
-  },
-];
+};

@@ -1,0 +1,97 @@
+import { resolveModel } from "../llm/providers.ts";
+import type { MuxUser } from "../mux/connection.ts";
+import type { AgentCommand, AgentCommandOf } from "../protocol/agent-commands.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import type { SessionRow } from "../storage/sessions.ts";
+import { notFound, type SessionContext } from "./context.ts";
+import { forkSession } from "./fork.ts";
+import { closeSession, createSession, deleteSession } from "./lifecycle.ts";
+import type { AgentPool } from "./pool.ts";
+import { retitle } from "./titles.ts";
+
+/** Commands the agent itself answers (after the server's own checks). */
+const AGENT_COMMANDS = new Set([
+  "prompt",
+  "steer",
+  "follow_up",
+  "abort",
+  "input_response",
+  "get_state",
+  "set_model",
+  "set_thinking_level",
+  "compact",
+  "set_session_name",
+  "fork",
+]);
+
+/** Owner-only: someone else's session id is answered exactly like a missing one. */
+export function ownedSession(
+  ctx: SessionContext,
+  user: Pick<MuxUser, "id">,
+  sessionId: string,
+): Result<SessionRow> {
+  const row = ctx.repo.byId(sessionId);
+  return row && row.user_id === user.id ? ok(row) : notFound();
+}
+
+/** One canonical agent command of a user: checked, then answered by the server or the session's agent. */
+export async function dispatch(
+  ctx: SessionContext,
+  pool: AgentPool,
+  user: MuxUser,
+  c: AgentCommand,
+): Promise<Result<unknown>> {
+  if (c.cmd === "session.create") return createSession(ctx, pool, user, c);
+  if (!("session_id" in c)) return fail("bad_request", `${(c as AgentCommand).cmd} needs a session_id`);
+  const found = ownedSession(ctx, user, c.session_id);
+  if (!found.ok) return found;
+  const row = found.value;
+  switch (c.cmd) {
+    case "session.close":
+      return closeSession(ctx, pool, row);
+    case "session.delete":
+      return deleteSession(ctx, pool, row);
+    case "get_messages":
+      return ok(
+        ctx.deps.historyFor(row.user_id).messagePage(row.id, { afterSeq: c.after_seq, limit: c.limit }),
+      );
+    case "prompt":
+    case "steer":
+    case "follow_up":
+      return userMessage(ctx, pool, user, row, c);
+    case "set_model": {
+      const model = resolveModel(ctx.deps.llm.providerDeps, c.model);
+      if (!model.ok) return model;
+      const r = await pool.send(user, row, c);
+      if (r.ok) ctx.repo.update(row.id, { model: c.model }, ctx.now());
+      return r;
+    }
+    case "fork":
+      return forkSession(ctx, pool, user, row, c.message_id);
+    case "set_session_name": {
+      const r = await pool.send(user, row, c);
+      if (r.ok) retitle(ctx, row, c.name);
+      return r;
+    }
+    default:
+      if (!AGENT_COMMANDS.has((c as AgentCommand).cmd))
+        return fail("unknown_command", `unknown command ${(c as AgentCommand).cmd}`);
+      return pool.send(user, row, c);
+  }
+}
+
+/** Prompts are deduplicated by `client_id`: a retried send is acknowledged, never run twice. */
+async function userMessage(
+  ctx: SessionContext,
+  pool: AgentPool,
+  user: MuxUser,
+  row: SessionRow,
+  c: AgentCommandOf<"prompt" | "steer" | "follow_up">,
+): Promise<Result<unknown>> {
+  if (row.status === "closed") return fail("conflict", "this session is closed");
+  const history = ctx.deps.historyFor(row.user_id);
+  if (!history.claimClientId(row.id, c.client_id, c.cmd)) return ok({ duplicate: true });
+  const r = await pool.send(user, row, c);
+  if (!r.ok) history.releaseClientId(row.id, c.client_id);
+  return r;
+}

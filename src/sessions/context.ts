@@ -1,0 +1,60 @@
+import type { Database } from "bun:sqlite";
+import type { HistoryStore } from "../history/store.ts";
+import type { LlmService } from "../llm/service.ts";
+import type { LlmSockets } from "../llm/sockets.ts";
+import type { ProjectDeps } from "../projects/service.ts";
+import type { AgentEvent } from "../protocol/agent-events.ts";
+import { fail } from "../protocol/errors.ts";
+import type { RunnerManager } from "../runners/manager.ts";
+import type { Placement } from "../runners/placement.ts";
+import type { Logger } from "../shared/log.ts";
+import { type SessionRow, type SessionsRepo, sessionsRepo } from "../storage/sessions.ts";
+import { ActivityLog } from "./activity.ts";
+import type { SessionHub } from "./hub.ts";
+
+export interface SessionServiceDeps {
+  db: Database;
+  hub: SessionHub;
+  historyFor: (userId: string) => HistoryStore;
+  runners: RunnerManager;
+  llm: LlmService;
+  projects: ProjectDeps;
+  placement: Placement;
+  defaultModel: string;
+  idleTimeoutMs: number;
+  log: Logger;
+  now?: () => number;
+  /** Where agents' LLM sockets come from; by default the LLM service's, directories made per mode. */
+  llmSockets?: LlmSockets;
+  /** Least time between two writes of a session's `last_active_at`. */
+  activityIntervalMs?: number;
+}
+
+/** What the session modules share: the deps, the sessions table, the clock and the activity log. */
+export interface SessionContext {
+  readonly deps: SessionServiceDeps;
+  readonly repo: SessionsRepo;
+  readonly activity: ActivityLog;
+  now(): number;
+  /** Store and fan out events that the server itself says about a session. */
+  publish(row: SessionRow, events: AgentEvent[]): void;
+}
+
+export function createSessionContext(deps: SessionServiceDeps): SessionContext {
+  const repo = sessionsRepo(deps.db);
+  const now = () => (deps.now ?? Date.now)();
+  return {
+    deps,
+    repo,
+    now,
+    activity: new ActivityLog(
+      (id, at) => repo.update(id, { last_active_at: at }, now()),
+      now,
+      deps.activityIntervalMs,
+    ),
+    publish: (row, events) =>
+      deps.hub.publish(row.user_id, { id: row.id, project_id: row.project_id }, events),
+  };
+}
+
+export const notFound = () => fail("not_found", "no such session");

@@ -1,0 +1,104 @@
+import { defaultModel, resolveModel } from "../llm/providers.ts";
+import type { MuxUser } from "../mux/connection.ts";
+import { getProject } from "../projects/service.ts";
+import type { AgentCommandOf } from "../protocol/agent-commands.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import { newId } from "../protocol/ids.ts";
+import { projectsRepo } from "../storage/projects.ts";
+import type { SessionRow } from "../storage/sessions.ts";
+import type { SessionContext } from "./context.ts";
+import type { AgentPool } from "./pool.ts";
+
+/** A new session in one of the user's projects, its agent started; undone if the agent cannot start. */
+export async function createSession(
+  ctx: SessionContext,
+  pool: AgentPool,
+  user: MuxUser,
+  c: AgentCommandOf<"session.create">,
+): Promise<Result<{ session_id: string }>> {
+  const { deps } = ctx;
+  const owner = { id: user.id, username: user.username };
+  const project = getProject(deps.projects, owner, c.project_id);
+  if (!project.ok) return project;
+  const providers = deps.llm.ensureProviders();
+  if (!providers.ok) return providers;
+  const model =
+    c.model ?? project.value.default_model ?? defaultModel(deps.llm.providerDeps, deps.defaultModel);
+  const resolved = resolveModel(deps.llm.providerDeps, model);
+  if (!resolved.ok) return resolved;
+  const profile = c.profile ?? project.value.profile;
+  if (!deps.projects.profiles().includes(profile)) {
+    return fail("validation_failed", `profile: unknown sandbox profile ${profile}`);
+  }
+  const now = ctx.now();
+  const row = newSessionRow(
+    { user_id: user.id, project_id: project.value.id, title: "", model, profile, parent_id: null },
+    now,
+  );
+  ctx.repo.insert(row);
+  ctx.publish(row, [{ event: "session.created", model }]);
+  const link = await pool.ensure(user.username, row, false);
+  if (!link.ok) {
+    ctx.repo.delete(row.id);
+    deps.historyFor(user.id).deleteSession(row.id);
+    return link;
+  }
+  projectsRepo(deps.db).touch(project.value.id, now);
+  return ok({ session_id: row.id });
+}
+
+/** Stop the agent and end the session; its history stays readable. */
+export async function closeSession(
+  ctx: SessionContext,
+  pool: AgentPool,
+  row: SessionRow,
+): Promise<Result<unknown>> {
+  await pool.stop(row);
+  ctx.deps.llm.tokens.revokeSession(row.id);
+  if (row.status !== "closed") {
+    const now = ctx.now();
+    ctx.repo.update(row.id, { status: "closed", closed_at: now, proc_id: null }, now);
+    ctx.publish(row, [{ event: "session.closed", reason: "closed" }]);
+  }
+  return ok({});
+}
+
+/** Stop the agent and remove the session with its history. */
+export async function deleteSession(
+  ctx: SessionContext,
+  pool: AgentPool,
+  row: SessionRow,
+): Promise<Result<unknown>> {
+  await pool.stop(row);
+  ctx.deps.llm.tokens.revokeSession(row.id);
+  ctx.publish(row, [{ event: "session.closed", reason: "deleted" }]);
+  ctx.deps.hub.dropSession(row.id);
+  ctx.deps.historyFor(row.user_id).deleteSession(row.id);
+  ctx.repo.delete(row.id);
+  return ok({});
+}
+
+/** A session row as it starts: no agent process yet, no events, no pi session file. */
+export function newSessionRow(
+  base: Pick<SessionRow, "user_id" | "project_id" | "title" | "model" | "profile" | "parent_id">,
+  now: number,
+): SessionRow {
+  return {
+    id: newId("ses", now),
+    user_id: base.user_id,
+    project_id: base.project_id,
+    title: base.title,
+    model: base.model,
+    profile: base.profile,
+    parent_id: base.parent_id,
+    pi_session_file: null,
+    pi_session_id: null,
+    status: "starting",
+    last_seq: 0,
+    created_at: now,
+    updated_at: now,
+    closed_at: null,
+    proc_id: null,
+    last_active_at: now,
+  };
+}

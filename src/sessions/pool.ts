@@ -1,0 +1,206 @@
+import { createLlmSockets, type LlmSockets, llmSocketDirMode } from "../llm/sockets.ts";
+import type { MuxUser } from "../mux/connection.ts";
+import type { AgentCommand } from "../protocol/agent-commands.ts";
+import type { AgentEvent } from "../protocol/agent-events.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import type { RunnerClient } from "../runners/client.ts";
+import type { ProjectPlace } from "../runners/placement.ts";
+import { projectsRepo } from "../storage/projects.ts";
+import type { SessionRow } from "../storage/sessions.ts";
+import { usersRepo } from "../storage/users.ts";
+import { AgentLink } from "./agent-link.ts";
+import { notFound, type SessionContext } from "./context.ts";
+import { agentSpawnSpec, type ForkPoint, LLM_URL_PLACEHOLDER } from "./launch.ts";
+
+/**
+ * The running agents, one per session at most: launched on demand, revived once when a command
+ * finds the agent or its runner gone, stopped when idle, and re-attached after a server restart.
+ * An agent is a worker that can be stopped at any time; the history store is what the user sees.
+ */
+export class AgentPool {
+  private readonly links = new Map<string, AgentLink>();
+  private readonly launching = new Map<string, Promise<Result<AgentLink>>>();
+  private readonly sockets: LlmSockets;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    /** Each stored batch of an agent's events (titles, activity). */
+    private readonly onEvents: (link: AgentLink, events: readonly AgentEvent[]) => void,
+  ) {
+    const { deps } = ctx;
+    this.sockets = deps.llmSockets ?? createLlmSockets(deps.llm, llmSocketDirMode(deps.placement.mode));
+  }
+
+  /** Forward a command to the session's agent, reviving it first if it was reaped or crashed. */
+  async send(user: MuxUser, row: SessionRow, c: AgentCommand): Promise<Result<unknown>> {
+    if (row.status === "closed") return fail("conflict", "this session is closed");
+    const link = await this.ensure(user.username, row, true);
+    if (!link.ok) return link;
+    this.ctx.activity.touch(row.id);
+    const r = await link.value.command(c);
+    if (r.ok || (r.error.code !== "agent_crashed" && r.error.code !== "runner_unavailable")) return r;
+    // The agent process is gone (pi crashed, or its runner died): revive once and retry. Asking the
+    // manager for the runner again replaces a runner that is no longer there.
+    if (r.error.code === "runner_unavailable") {
+      const fresh = await this.ctx.deps.runners.forUser(this.ctx.deps.placement.runnerUser(user.username));
+      if (!fresh.ok || fresh.value === link.value.client) return r;
+    }
+    link.value.gone = true;
+    this.links.delete(row.id);
+    const again = await this.ensure(user.username, { ...row, proc_id: null }, true);
+    if (!again.ok) return again;
+    return again.value.command(c);
+  }
+
+  /** The session's live agent, or one launched for it (one launch at a time per session). */
+  ensure(username: string, row: SessionRow, resume: boolean, fork?: ForkPoint): Promise<Result<AgentLink>> {
+    const live = this.links.get(row.id);
+    if (live && !live.gone && !live.stale) return Promise.resolve(ok(live));
+    if (live) this.links.delete(row.id);
+    let pending = this.launching.get(row.id);
+    if (!pending) {
+      pending = this.launch(username, row, resume, fork).finally(() => this.launching.delete(row.id));
+      this.launching.set(row.id, pending);
+    }
+    return pending;
+  }
+
+  private async launch(
+    username: string,
+    row: SessionRow,
+    resume: boolean,
+    fork?: ForkPoint,
+  ): Promise<Result<AgentLink>> {
+    const { deps } = this.ctx;
+    const project = projectsRepo(deps.db).byId(row.project_id);
+    if (!project) return notFound();
+    const place = deps.placement.project(username, project.slug);
+    const client = await deps.runners.forUser(place.runnerUser);
+    if (!client.ok) return client;
+    const socket = this.sockets.open(row.user_id, place.llmSocket, place.llmSocketMode);
+    const token = deps.llm.tokens.issue({
+      userId: row.user_id,
+      projectId: row.project_id,
+      sessionId: row.id,
+    });
+    const spawned = await client.value.spawn(
+      agentSpawnSpec(row, {
+        projectDir: place.projectDir,
+        llmSocket: socket.path,
+        env: deps.llm.piEnv(token),
+        models: deps.llm.piModels({ llmUrl: LLM_URL_PLACEHOLDER }),
+        resume,
+        fork,
+      }),
+    );
+    if (!spawned.ok) {
+      deps.log.warn("agent launch failed", { session: row.id, error: spawned.error.message });
+      return spawned;
+    }
+    const now = this.ctx.now();
+    this.ctx.repo.update(row.id, { status: "ready", proc_id: spawned.value.proc, last_active_at: now }, now);
+    return this.link({ ...row, proc_id: spawned.value.proc }, client.value);
+  }
+
+  private async link(row: SessionRow, client: RunnerClient): Promise<Result<AgentLink>> {
+    if (!row.proc_id) return fail("internal", "session has no agent process");
+    const { deps } = this.ctx;
+    const link = new AgentLink(
+      { id: row.id, project_id: row.project_id, user_id: row.user_id },
+      row.proc_id,
+      {
+        hub: deps.hub,
+        history: deps.historyFor(row.user_id),
+        client,
+        log: deps.log,
+        onEvents: (l, events) => this.onEvents(l, events),
+        onGone: (l, why) => this.onGone(l, why),
+      },
+    );
+    this.links.set(row.id, link);
+    const attached = await link.attach();
+    if (!attached.ok) {
+      this.links.delete(row.id);
+      return attached;
+    }
+    return ok(link);
+  }
+
+  /** Stop the session's agent, wherever it runs (also one this server no longer holds a link to). */
+  async stop(row: SessionRow): Promise<void> {
+    const link = this.links.get(row.id);
+    this.links.delete(row.id);
+    if (link) link.gone = true;
+    const place = this.placeOf(row);
+    if (place) {
+      const client = await this.ctx.deps.runners.forUser(place.runnerUser);
+      if (client.ok) await client.value.killTag(row.id);
+      if (link) await link.detach().catch(() => undefined);
+    }
+    this.ctx.activity.end(row.id);
+  }
+
+  private onGone(link: AgentLink, why: string): void {
+    if (this.links.get(link.session.id) !== link) return;
+    this.links.delete(link.session.id);
+    this.ctx.activity.end(link.session.id);
+    const row = this.ctx.repo.byId(link.session.id);
+    if (row && row.status !== "closed") {
+      this.sleep(row.id);
+      this.ctx.deps.log.info("agent stopped; it will be revived on the next prompt", {
+        session: row.id,
+        why,
+      });
+    }
+  }
+
+  /** After a server restart: re-attach to agents that kept running under their runners. */
+  async resumeLive(): Promise<number> {
+    let resumed = 0;
+    for (const row of this.ctx.repo.live()) {
+      const place = this.placeOf(row);
+      if (!place) continue;
+      const client = await this.ctx.deps.runners.forUser(place.runnerUser);
+      if (!client.ok) {
+        this.sleep(row.id);
+        continue;
+      }
+      this.sockets.open(row.user_id, place.llmSocket, place.llmSocketMode);
+      const linked = await this.link(row, client.value);
+      if (linked.ok && !linked.value.gone) resumed++;
+      else this.sleep(row.id);
+    }
+    return resumed;
+  }
+
+  /** Stop agents idle for longer than `olderThanMs`; they are revived on the next prompt. */
+  async reapIdle(olderThanMs: number): Promise<string[]> {
+    const reaped: string[] = [];
+    const cutoff = this.ctx.now() - olderThanMs;
+    for (const [id, link] of this.links) {
+      const row = this.ctx.repo.byId(id);
+      if (!row || link.busy) continue;
+      if ((this.ctx.activity.latest(id) ?? row.last_active_at) > cutoff) continue;
+      await this.stop(row);
+      this.sleep(id);
+      reaped.push(id);
+    }
+    return reaped;
+  }
+
+  /** Server shutdown: store what the agents sent so far; the agents keep running under their runners. */
+  detachAll(): void {
+    for (const link of this.links.values()) link.flush();
+    this.links.clear();
+  }
+
+  private sleep(sessionId: string): void {
+    this.ctx.repo.update(sessionId, { status: "sleeping", proc_id: null }, this.ctx.now());
+  }
+
+  private placeOf(row: SessionRow): ProjectPlace | null {
+    const username = usersRepo(this.ctx.deps.db).usernameOf(row.user_id);
+    const project = projectsRepo(this.ctx.deps.db).byId(row.project_id);
+    return username && project ? this.ctx.deps.placement.project(username, project.slug) : null;
+  }
+}
