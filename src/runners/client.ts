@@ -174,11 +174,15 @@ export class RunnerClient {
   }
 
   /** A request typed per op, parameters and result; `data` is validated against the op's schema. */
-  call<Op extends RunnerOp>(op: Op, params: RunnerParams<Op>): Promise<Result<RunnerResult<Op>>> {
+  call<Op extends RunnerOp>(
+    op: Op,
+    params: RunnerParams<Op>,
+    opts: { timeoutMs?: number } = {},
+  ): Promise<Result<RunnerResult<Op>>> {
     if (!this.channel?.isOpen)
       return Promise.resolve(fail("runner_unavailable", `runner for ${this.opts.user} is not connected`));
     const schema = RunnerResultSchemas[op] as unknown as v.GenericSchema<unknown, RunnerResult<Op>>;
-    return this.channel.request({ op, ...params }, schema);
+    return this.channel.request({ op, ...params }, schema, opts.timeoutMs);
   }
 
   private setState(s: ConnectionState): void {

@@ -60,14 +60,19 @@ export class RpcChannel {
     return !this.closed;
   }
 
-  request<T>(message: Record<string, unknown>, schema: v.GenericSchema<unknown, T>): Promise<Result<T>> {
+  /** `timeoutMs`: this request's own limit, for ops that legitimately wait (an agent that is starting). */
+  request<T>(
+    message: Record<string, unknown>,
+    schema: v.GenericSchema<unknown, T>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<Result<T>> {
     if (this.closed) return Promise.resolve(fail("runner_unavailable", "not connected"));
     const id = this.nextId++;
     return new Promise<Result<T>>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        resolve(fail("runner_unavailable", `no answer to ${String(message.op)} within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
+        resolve(fail("runner_unavailable", `no answer to ${String(message.op)} within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (r: Result<unknown>) => void, schema, timer });
       this.socket.write(encodeLine({ ...message, id }));
     });

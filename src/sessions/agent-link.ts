@@ -26,6 +26,9 @@ export interface AgentLinkDeps {
  * (the history's source watermark), then acknowledged. A runner that replays unacknowledged events
  * after a reconnect is resumed from that watermark, and anything at or below it is skipped.
  */
+/** How long an agent command may wait for the agent to start and answer. */
+export const AGENT_COMMAND_TIMEOUT_MS = 120_000;
+
 export class AgentLink {
   private pending: AgentEvent[] = [];
   private pendingSeq = 0;
@@ -59,9 +62,17 @@ export class AgentLink {
     return this.deps.client;
   }
 
-  /** A canonical command for the agent; the runner's pi adapter answers it. */
+  /**
+   * A canonical command for the agent; the runner's pi adapter answers it. The runner holds a
+   * command until pi has started (seconds on a loaded machine, measured up to ~20 s with 2 cores
+   * under load), so this waits longer than an ordinary runner request.
+   */
   command(c: AgentCommand): Promise<Result<unknown>> {
-    return this.deps.client.call("agent", { proc: this.proc, command: c });
+    return this.deps.client.call(
+      "agent",
+      { proc: this.proc, command: c },
+      { timeoutMs: AGENT_COMMAND_TIMEOUT_MS },
+    );
   }
 
   async detach(): Promise<void> {
