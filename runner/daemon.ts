@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import type { Logger } from "../src/shared/log.ts";
 import type { RunnerFiles } from "../src/shared/runner-layout.ts";
@@ -7,6 +8,7 @@ import { IdleCollector } from "./idle-gc.ts";
 import type { Launcher } from "./launcher.ts";
 import type { RunnerState } from "./ops.ts";
 import { ProcessTable } from "./process-table.ts";
+import { ToolService } from "./tools/service.ts";
 import { socketAnswers, Wire } from "./wire.ts";
 
 export interface RunnerDaemonOptions {
@@ -56,7 +58,10 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
       return fail("conflict", `a runner is already listening on ${files.socket}`);
     rmSync(files.socket, { force: true });
   }
+  // Beside the runner's socket: a directory only the user (and the server's group) can enter.
+  const tools = new ToolService(join(files.dir, "tools"), log.child({ area: "tools" }));
   const table = new ProcessTable({
+    tools,
     user: opts.user,
     workspaceRoot: opts.workspaceRoot,
     maxProcesses: opts.maxProcesses,
@@ -72,6 +77,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     startedAt: Date.now(),
     maxProcesses: opts.maxProcesses,
     table,
+    tools,
   };
   let connections = 0;
   const live = new Set<Bun.Socket<RunnerConnection>>();
@@ -115,6 +121,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
       if (stopped) return;
       stopped = true;
       table.killAll();
+      tools.stop();
       for (const socket of live) socket.terminate();
       server.stop(true);
       rmSync(files.socket, { force: true });

@@ -11,6 +11,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { muxRoutes } from "./routes/mux.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
+import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { staticUi } from "./static.ts";
@@ -36,6 +37,7 @@ export function createApp(ctx: ServerContext) {
     .use(accountRoutes(ctx))
     .use(adminRoutes(ctx))
     .use(providerAdminRoutes(ctx))
+    .use(searchAdminRoutes(ctx))
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
     .use(llmProxyRoutes(ctx))

@@ -117,6 +117,8 @@ export const RunnerRequestSchema = v.variant("op", [
     secret: v.pipe(v.string(), v.maxLength(1024)),
     protocol: v.number(),
     client: v.optional(v.string()),
+    /** This client answers runner calls (`src/protocol/tools.ts`): the server does. */
+    calls: v.optional(v.boolean()),
   }),
   v.strictObject({ id: reqId, op: v.literal("spawn"), ...SpawnParamsSchema.entries }),
   req("write", { proc: procId, data: base64 }),

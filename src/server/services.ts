@@ -7,6 +7,7 @@ import type { ProjectDeps } from "../projects/service.ts";
 import { SessionHub } from "../sessions/hub.ts";
 import { SessionService } from "../sessions/service.ts";
 import { listProfiles } from "../shared/profiles.ts";
+import { createToolService, type ToolService } from "../tools/wiring.ts";
 import type { ServerContext } from "./context.ts";
 
 /** The domain services behind the HTTP routes and the mux, built once at start-up. */
@@ -16,6 +17,8 @@ export interface Services {
   hub: SessionHub;
   projects: ProjectDeps;
   sessions: SessionService;
+  /** The agents' tool path: tool tokens, the dispatcher runners forward calls to, web search. */
+  tools: ToolService;
   /** A user is being deleted: stop their agents, close their history (the caller deletes the rest). */
   removeUserData(user: { id: string; username: string }): Promise<void>;
   /** `drainMs`: how long in-flight model streams may run on before the LLM sockets close. */
@@ -32,7 +35,16 @@ export function createServices(ctx: Omit<ServerContext, "services">): Services {
     profiles: () => listProfiles().map((p) => p.name),
     models: () => pickableModels(llm.providerDeps).map((m) => m.id),
   };
+  // ── tools (decision 0008): answers the calls runners forward from sandboxes ──
+  const tools = createToolService({
+    db: ctx.db,
+    config: ctx.config,
+    placement: ctx.placement,
+    runners: ctx.runners,
+    log: ctx.log.child({ area: "tools" }),
+  });
   const sessions = new SessionService({
+    toolTokens: tools.tokens,
     db: ctx.db,
     hub,
     historyFor: (userId) => history.for(userId),
@@ -50,8 +62,10 @@ export function createServices(ctx: Omit<ServerContext, "services">): Services {
     hub,
     projects,
     sessions,
+    tools,
     async removeUserData(user) {
       await sessions.deleteForUser(user.id);
+      tools.tokens.revokeUser(user.id);
       await llm.stopSocket(user.id);
       history.remove(user.id);
       if (ctx.mode === "multi-user") await ctx.runners.removeUser?.(user.username);

@@ -11,12 +11,14 @@ import type { AgentCommand, AgentCommandOf } from "../protocol/agent-commands.ts
 import type { AgentEvent } from "../protocol/agent-events.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
+import { TOOL_TOKEN_ENV } from "../protocol/tools.ts";
 import type { RunnerClient } from "../runners/client.ts";
 import type { RunnerManager } from "../runners/manager.ts";
 import type { Placement } from "../runners/placement.ts";
 import type { Logger } from "../shared/log.ts";
 import { projectsRepo } from "../storage/projects.ts";
 import { type SessionRow, sessionsRepo } from "../storage/sessions.ts";
+import type { ToolTokens } from "../tools/tokens.ts";
 import { AgentLink } from "./agent-link.ts";
 import type { SessionHub } from "./hub.ts";
 import { LLM_URL_PLACEHOLDER } from "./launch.ts";
@@ -33,6 +35,8 @@ export interface SessionServiceDeps {
   idleTimeoutMs: number;
   log: Logger;
   now?: () => number;
+  /** Each launch gets a fresh tool token (`OCTO_TOOL_TOKEN`); closing or deleting the session ends it. */
+  toolTokens?: ToolTokens;
 }
 
 const notFound = () => fail("not_found", "no such session");
@@ -313,13 +317,15 @@ export class SessionService implements AgentService {
       projectId: row.project_id,
       sessionId: row.id,
     });
+    const scope = { userId: row.user_id, projectId: row.project_id, sessionId: row.id };
+    const toolToken = this.deps.toolTokens?.issue(scope);
     const models = this.deps.llm.piModels({ llmUrl: LLM_URL_PLACEHOLDER });
     const spawned = await client.value.spawn({
       kind: "agent",
       profile: row.profile,
       project: place.projectDir,
       argv: ["pi"],
-      env: this.deps.llm.piEnv(token),
+      env: { ...this.deps.llm.piEnv(token), ...(toolToken ? { [TOOL_TOKEN_ENV]: toolToken } : {}) },
       tag: row.id,
       llm_socket: socket.path,
       agent: {
