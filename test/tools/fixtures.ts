@@ -26,6 +26,10 @@ and mostly active at night. Read <a href="/methods">how the counts are made</a> 
       if (path === "/old") return Response.redirect("/article", 302);
       if (path === "/article")
         return new Response(article, { headers: { "content-type": "text/html; charset=utf-8" } });
+      if (path === "/paper.pdf")
+        return new Response(onePagePdf("Otter paper", "Spraint counts PDF-MARKER"), {
+          headers: { "content-type": "application/pdf" },
+        });
       return new Response("not here", { status: 404 });
     },
   });
@@ -109,4 +113,28 @@ export function gone(path: string, ms = 30_000): Promise<void> {
       reject(new Error(`timed out waiting for ${path} to go`));
     }, ms);
   });
+}
+
+/** A minimal, valid one-page PDF showing `text` (Helvetica), with a document title. */
+export function onePagePdf(title: string, text: string): string {
+  const stream = `BT /F1 12 Tf 20 100 Td (${text}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    `<< /Title (${title}) >>`,
+  ];
+  let out = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return out;
 }

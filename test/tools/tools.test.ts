@@ -138,6 +138,38 @@ describe("inside the sandbox", () => {
       expect(r.output).not.toContain(noise);
   });
 
+  test("fetch prints a PDF's text, page by page", async () => {
+    const r = await agentRuns(open, `octo-tool fetch ${site.url}/paper.pdf`);
+    expect(r).toMatchObject({ isError: false });
+    expect(r.output).toContain("Title: Otter paper");
+    expect(r.output).toContain("## Page 1 of 1\n\nSpraint counts PDF-MARKER");
+  });
+
+  test("pi gets octo's tools natively (web_fetch, web_search) and the octo-tool skill", async () => {
+    const chat = w.fx.requests.filter((r) => r.kind === "chat").at(-1);
+    expect(chat?.toolNames).toEqual(expect.arrayContaining(["bash", "web_fetch", "web_search"]));
+    expect(chat?.system).toContain("octo-tool");
+    w.fx.enqueue(
+      [{ toolCall: { name: "web_fetch", args: { url: `${site.url}/article`, max_chars: 400 } } }],
+      [{ text: "read it" }],
+    );
+    const idles = tab.events(open).filter((f) => f.event === "agent.idle").length;
+    await tab.ok("prompt", { session_id: open, message: "read the article", client_id: `p-${++prompts}` });
+    await tab.waitIdle(open, idles + 1);
+    const start = tab
+      .events(open)
+      .filter((f) => f.event === "tool.start")
+      .at(-1);
+    expect(start).toMatchObject({ name: "web_fetch" });
+    const end = tab
+      .events(open)
+      .filter((f) => f.event === "tool.end")
+      .at(-1);
+    expect(end).toMatchObject({ is_error: false });
+    expect(String(end?.output)).toContain("ARTICLE-MARKER");
+    expect(String(end?.output)).toContain("more characters: octo-tool fetch --offset 400");
+  });
+
   test("fetch (no network) fails with one line and a non-zero exit", async () => {
     const r = await agentRuns(closed, `octo-tool fetch ${site.url}/article`);
     expect(r.isError).toBe(true);

@@ -62,10 +62,15 @@ export async function fetchPage(url: URL, env: Record<string, string | undefined
     return fail("fetch_failed", `cannot fetch ${url.href}: ${describeFetchError(e)}`);
   }
   const contentType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (response.status >= 400) {
+    await response.body?.cancel().catch(() => {});
+    return fail(
+      "fetch_failed",
+      `${response.url || url.href} answered HTTP ${response.status} ${response.statusText}`.trimEnd(),
+    );
+  }
   const body = await readCapped(response);
   if (!body.ok) return body;
-  if (response.status >= 400 && body.value.bytes.byteLength === 0)
-    return fail("fetch_failed", `${url.href} answered HTTP ${response.status}`);
   const finalUrl = response.url || url.href;
   const converted = await toText(body.value.bytes, contentType, finalUrl);
   if (!converted.ok) return converted;

@@ -26,7 +26,6 @@ export function formatPage(page: Page, window: PageWindow): string {
   const end = Math.min(total, start + window.maxChars);
   const head = [`URL: ${page.url}`];
   if (page.title) head.push(`Title: ${page.title}`);
-  if (page.status >= 400) head.push(`Status: HTTP ${page.status}`);
   if (start > 0 || end < total) head.push(`Characters ${start}-${end} of ${total}`);
   const out = [...head, "", page.text.slice(start, end).trim() || "(no readable text)"];
   if (end < total)
