@@ -1,5 +1,4 @@
 #!/usr/bin/env bun
-import { basename } from "node:path";
 import * as v from "valibot";
 import { userName } from "../src/protocol/runner.ts";
 import { createLogger, type LogFormat, type LogLevel } from "../src/shared/log.ts";
@@ -112,17 +111,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/**
- * Inside a sandbox the runner binary is also `octo-tool` (through a small wrapper, `runner/tools/kit.ts`,
- * or a link named octo-tool: a compiled binary sees that name only in `process.argv0`).
- */
-const asTool = (argv: string[]) => argv[0] === "tool" || basename(process.argv0) === "octo-tool";
-
-if (import.meta.main && asTool(process.argv.slice(2))) {
-  const { octoTool } = await import("./tools/cli/main.ts");
-  const argv = process.argv.slice(2);
-  process.exit(await octoTool(argv[0] === "tool" ? argv.slice(1) : argv));
-} else if (import.meta.main) {
+if (import.meta.main) {
   try {
     process.exit(await main(process.argv.slice(2)));
   } catch (e) {

@@ -73,7 +73,7 @@ const tokenOf = (session: string) => {
 
 /** The real octo-tool (from source) on the host, talking to a session's socket as the sandbox would. */
 async function hostTool(args: string[], env: { socket: string; token: string }) {
-  const proc = Bun.spawn(["bun", join(sourceRoot(), "runner/main.ts"), "tool", ...args], {
+  const proc = Bun.spawn(["bun", join(sourceRoot(), "runner/tools/cli/entry.ts"), ...args], {
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       OCTO_TOOL_SOCKET: env.socket,
