@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { type ErrorBody, fail, type Result } from "../src/protocol/errors.ts";
+import { type ErrorBody, fail, ok, type Result } from "../src/protocol/errors.ts";
 import {
   MAX_LINE_BYTES,
   RUNNER_OPS,
@@ -193,13 +193,15 @@ export class RunnerConnection implements SubscriptionSink, CallSink {
           message: `protocol ${req.protocol} not supported (runner speaks ${RUNNER_PROTOCOL_VERSION})`,
         });
       this.authenticated = true;
-      if (req.calls) {
-        this.answersCalls = true;
-        // After the hello answer: calls waiting for a server follow it on this connection.
-        queueMicrotask(() => !this.closed && this.state.tools.forwarder.attach(this));
-      }
     } else if (req.op === "hello") {
       return this.respond(req.id, fail("conflict", "already authenticated"));
+    }
+    if (req.op === "accept_calls") {
+      this.respond(req.id, ok({}));
+      // After the answer: calls waiting for a server follow it on this connection.
+      if (!this.answersCalls) this.state.tools.forwarder.attach(this);
+      this.answersCalls = true;
+      return;
     }
     if (req.op === "agent") {
       const proc = this.state.table.get(req.proc);

@@ -35,8 +35,8 @@ export interface RunnerClientOptions {
   maxBackoffMs?: number;
   timeoutMs?: number;
   /**
-   * Answers calls the runner forwards (tool calls from sandboxes). With it, the hello says
-   * `calls: true` and the runner sends this connection its waiting calls.
+   * Answers calls the runner forwards (tool calls from sandboxes). With it, the client asks for
+   * calls (`accept_calls`) after the hello, and the runner sends this connection its waiting calls.
    */
   onCall?: CallHandler;
 }
@@ -218,7 +218,6 @@ export class RunnerClient {
         secret: secret.value,
         protocol: RUNNER_PROTOCOL_VERSION,
         client: "octo-server",
-        ...(this.opts.onCall ? { calls: true } : {}),
       },
       RunnerResultSchemas.hello,
     );
@@ -232,6 +231,15 @@ export class RunnerClient {
         "forbidden",
         `runner at ${this.opts.socketPath} serves ${hello.value.user}, not ${this.opts.user}`,
       );
+    }
+    if (this.opts.onCall) {
+      const accepted = await channel.request({ op: "accept_calls" }, RunnerResultSchemas.accept_calls);
+      // A runner from before tool calls: everything else still works; its sandboxes' tools wait.
+      if (!accepted.ok)
+        this.opts.log?.warn("runner does not forward tool calls", {
+          user: this.opts.user,
+          ...accepted.error,
+        });
     }
     this.runnerPid = hello.value.pid;
     this.channel = channel;
