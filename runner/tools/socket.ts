@@ -32,8 +32,13 @@ export interface ToolSocketOptions {
   log: Logger;
 }
 
+/** Calls one session may have in flight at once; more get `busy` (a loop in the sandbox, not a user). */
+const MAX_IN_FLIGHT = 32;
+
 interface Conn {
   decoder: LineDecoder;
+  /** Answer bytes the socket did not take yet; sent on `drain`. */
+  unsent: Buffer[];
 }
 
 /**
@@ -42,6 +47,8 @@ interface Conn {
  * carries on; nothing a sandbox sends can make a call hang.
  */
 export class ToolSocket {
+  private inFlight = 0;
+
   private constructor(
     readonly path: string,
     private readonly listener: Bun.UnixSocketListener<Conn>,
@@ -67,9 +74,11 @@ export class ToolSocket {
                 (line) => self?.onLine(socket, line),
                 () => reply(socket, null, tooLong),
               ),
+              unsent: [],
             };
           },
           data: (socket, chunk) => socket.data.decoder.push(chunk),
+          drain: (socket) => flush(socket),
           error: () => {},
         },
       });
@@ -99,7 +108,10 @@ export class ToolSocket {
     const parsed = v.safeParse(ToolRequestSchema, raw);
     if (!parsed.success)
       return reply(socket, id, { code: "validation_failed", message: describeIssues(parsed.issues) });
-    const result = await this.handle(parsed.output);
+    if (this.inFlight >= MAX_IN_FLIGHT)
+      return reply(socket, id, { code: "busy", message: `more than ${MAX_IN_FLIGHT} tool calls at once` });
+    this.inFlight++;
+    const result = await this.handle(parsed.output).finally(() => this.inFlight--);
     reply(socket, id, result.ok ? { data: result.value } : result.error);
   }
 
@@ -132,5 +144,20 @@ const tooLong: ErrorBody = {
 
 function reply(socket: Bun.Socket<Conn>, id: number | null, body: ErrorBody | { data: unknown }): void {
   const line = "data" in body ? { id, ok: true, data: body.data ?? null } : { id, ok: false, error: body };
-  socket.write(encodeLine(line));
+  socket.data.unsent.push(Buffer.from(encodeLine(line)));
+  flush(socket);
+}
+
+/** Writes what the socket takes; the rest waits for `drain`. */
+function flush(socket: Bun.Socket<Conn>): void {
+  const queue = socket.data.unsent;
+  while (queue.length > 0) {
+    const head = queue[0] as Buffer;
+    const written = socket.write(head);
+    if (written < head.length) {
+      queue[0] = head.subarray(Math.max(0, written));
+      return;
+    }
+    queue.shift();
+  }
 }
