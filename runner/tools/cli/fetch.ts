@@ -47,11 +47,12 @@ export function parseUrl(text: string): Result<URL> {
 
 /** Downloads a page (following redirects) and turns it into text: Markdown for HTML, text for PDFs. */
 export async function fetchPage(url: URL, env: Record<string, string | undefined>): Promise<Result<Page>> {
+  const proxy = proxyFor(url, env);
   let response: Response;
   try {
     response = await fetch(url, {
       redirect: "follow",
-      proxy: proxyFor(url, env),
+      proxy,
       signal: AbortSignal.timeout(TIMEOUT_MS),
       headers: {
         "user-agent": "octo-tool/1 (+fetch; a reader for an AI agent)",
@@ -59,9 +60,23 @@ export async function fetchPage(url: URL, env: Record<string, string | undefined
       },
     });
   } catch (e) {
-    return fail("fetch_failed", `cannot fetch ${url.href}: ${describeFetchError(e)}`);
+    const via = proxy
+      ? " (through this sandbox's egress proxy: is the host on the project's allow-list?)"
+      : "";
+    return fail("fetch_failed", `cannot fetch ${url.href}: ${describeFetchError(e)}${via}`);
   }
   const contentType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (proxy && response.status === 403) {
+    // The egress proxy's own refusal (plain HTTP; for HTTPS the CONNECT fails above).
+    const text = await response.text().catch(() => "");
+    const reason = /^octo egress: (.+)$/m.exec(text)?.[1];
+    if (reason)
+      return fail("fetch_failed", `${url.href} is blocked by this sandbox's network policy: ${reason}`);
+    return fail(
+      "fetch_failed",
+      `${response.url || url.href} answered HTTP 403 ${response.statusText}`.trimEnd(),
+    );
+  }
   if (response.status >= 400) {
     await response.body?.cancel().catch(() => {});
     return fail(
