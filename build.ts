@@ -42,6 +42,7 @@ const OUTPUTS = [
   ...EXECUTABLES.map((e) => join(BIN, e.name)),
   join(BIN, "octoctl"),
   join(LIB, "pi", ".octo-manifest"),
+  join(LIB, "tool", "octo-tool.js"),
 ];
 
 class BuildError extends Error {}
@@ -203,6 +204,30 @@ async function compile(exe: (typeof EXECUTABLES)[number]): Promise<void> {
   ]);
 }
 
+/**
+ * octo-tool as one JavaScript file, run inside sandboxes by the runner's binary as its Bun runtime
+ * (like pi): its libraries stay out of the runner's own memory (~4 MB of RSS per runner).
+ */
+async function bundleTool(): Promise<void> {
+  const target = join(LIB, "tool");
+  rmSync(target, { recursive: true, force: true });
+  await run("bun build of octo-tool", [
+    process.execPath,
+    "build",
+    "--target=bun",
+    "--format=esm",
+    "--minify",
+    "runner/tools/cli/entry.ts",
+    "--outfile",
+    join(target, "octo-tool.js"),
+  ]);
+  // What install.sh compares to decide whether an installed lib/octo/tool is already this one.
+  const hash = new Bun.CryptoHasher("sha256")
+    .update(readFileSync(join(target, "octo-tool.js")))
+    .digest("hex");
+  writeFileSync(join(target, ".octo-manifest"), `octo-tool.js ${hash}\n`);
+}
+
 function shipPi(): number {
   const target = join(LIB, "pi");
   rmSync(target, { recursive: true, force: true });
@@ -240,10 +265,11 @@ export async function build(opts: { force?: boolean } = {}): Promise<{ skipped: 
   rmSync(join(BIN, "octoctl"), { force: true });
   symlinkSync("octo", join(BIN, "octoctl"));
   const packages = shipPi();
+  await bundleTool();
   writeFileSync(STAMP, `${inputs}\n`);
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   console.log(
-    `build: dist/bin/{octo,octoctl,octo-runner,octo-sandbox}, dist/lib/octo/pi (${packages} packages) in ${secs}s`,
+    `build: dist/bin/{octo,octoctl,octo-runner,octo-sandbox}, dist/lib/octo/pi (${packages} packages), dist/lib/octo/tool in ${secs}s`,
   );
   return { skipped: false };
 }

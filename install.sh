@@ -161,6 +161,7 @@ install_layout() { # dir holding bin/ and lib/
     changed=1
   fi
   install_tree "$1/lib/octo/pi" "$prefix/lib/octo/pi"
+  install_tree "$1/lib/octo/tool" "$prefix/lib/octo/tool"
   [ "$changed" = 1 ] || say "binaries and lib in $prefix are already up to date"
 }
 

@@ -1,16 +1,18 @@
 import * as v from "valibot";
-import { type ErrorBody, fail, type Result } from "../src/protocol/errors.ts";
+import { type ErrorBody, fail, ok, type Result } from "../src/protocol/errors.ts";
 import {
   MAX_LINE_BYTES,
   RUNNER_OPS,
   RUNNER_PROTOCOL_VERSION,
   RunnerRequestSchema,
 } from "../src/protocol/runner.ts";
+import { type RunnerCall, RunnerCallReplySchema } from "../src/protocol/tools.ts";
 import { encodeLine, LineDecoder } from "../src/shared/lines.ts";
 import type { Logger } from "../src/shared/log.ts";
 import { FilesRoute } from "./files-route.ts";
 import { handleRequest, type RunnerState } from "./ops.ts";
 import type { Subscription, SubscriptionSink } from "./process-table.ts";
+import type { CallSink } from "./tools/forwarder.ts";
 import type { Wire } from "./wire.ts";
 
 /**
@@ -39,8 +41,10 @@ export function secretMatches(given: string, expected: string): boolean {
  * connection gets an error and is closed. After that every line is decoded and validated;
  * a bad line gets an error response and the connection carries on.
  */
-export class RunnerConnection implements SubscriptionSink {
+export class RunnerConnection implements SubscriptionSink, CallSink {
   private authenticated = false;
+  /** The client said it answers runner calls (the server does; tools and tests may not). */
+  private answersCalls = false;
   private closed = false;
   /**
    * Subscriptions with lines to send, served in turns (round robin). One that was idle goes to the
@@ -78,6 +82,7 @@ export class RunnerConnection implements SubscriptionSink {
 
   onClose(): void {
     this.closed = true;
+    if (this.answersCalls) this.state.tools.forwarder.detach(this);
     this.state.table.detach(this);
     this.files.close();
   }
@@ -108,6 +113,10 @@ export class RunnerConnection implements SubscriptionSink {
       if (lines.length === TURN_LINES) this.ready.push(sub);
       else this.isReady.delete(sub);
     }
+  }
+
+  sendCall(call: RunnerCall): void {
+    this.send(call);
   }
 
   private send(value: unknown): void {
@@ -147,6 +156,13 @@ export class RunnerConnection implements SubscriptionSink {
         : null;
     const op =
       typeof raw === "object" && raw !== null && "op" in raw ? (raw as { op: unknown }).op : undefined;
+    if (this.authenticated && typeof raw === "object" && raw !== null && "call" in raw) {
+      // The answer to a call this runner forwarded (a tool call from a sandbox).
+      const reply = v.safeParse(RunnerCallReplySchema, raw);
+      if (!reply.success)
+        return this.reject(null, { code: "validation_failed", message: "call reply: invalid" });
+      return this.state.tools.forwarder.settle(reply.output);
+    }
     if (this.authenticated && FilesRoute.handles(op)) {
       this.files.handle(raw as Record<string, unknown>).then((r) => this.respond(id, r));
       return;
@@ -179,6 +195,13 @@ export class RunnerConnection implements SubscriptionSink {
       this.authenticated = true;
     } else if (req.op === "hello") {
       return this.respond(req.id, fail("conflict", "already authenticated"));
+    }
+    if (req.op === "accept_calls") {
+      this.respond(req.id, ok({}));
+      // After the answer: calls waiting for a server follow it on this connection.
+      if (!this.answersCalls) this.state.tools.forwarder.attach(this);
+      this.answersCalls = true;
+      return;
     }
     if (req.op === "agent") {
       const proc = this.state.table.get(req.proc);

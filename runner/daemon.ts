@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import type { Logger } from "../src/shared/log.ts";
 import type { RunnerFiles } from "../src/shared/runner-layout.ts";
@@ -8,6 +9,7 @@ import type { Launcher } from "./launcher.ts";
 import type { RunnerState } from "./ops.ts";
 import { ProcessTable } from "./process-table.ts";
 import type { SandboxLedger } from "./sandbox/ledger.ts";
+import { ToolService } from "./tools/service.ts";
 import { socketAnswers, Wire } from "./wire.ts";
 
 export interface RunnerDaemonOptions {
@@ -61,7 +63,10 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
   }
   const swept = opts.ledger?.sweep() ?? [];
   if (swept.length > 0) log.warn("killed sandboxes left by a previous runner", { pids: swept.join(" ") });
+  // Beside the runner's socket: a directory only the user (and the server's group) can enter.
+  const tools = new ToolService(join(files.dir, "tools"), log.child({ area: "tools" }));
   const table = new ProcessTable({
+    tools,
     user: opts.user,
     workspaceRoot: opts.workspaceRoot,
     maxProcesses: opts.maxProcesses,
@@ -77,6 +82,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     startedAt: Date.now(),
     maxProcesses: opts.maxProcesses,
     table,
+    tools,
   };
   let connections = 0;
   const live = new Set<Bun.Socket<RunnerConnection>>();
@@ -120,6 +126,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
       if (stopped) return;
       stopped = true;
       table.killAll();
+      tools.stop();
       for (const socket of live) socket.terminate();
       server.stop(true);
       rmSync(files.socket, { force: true });

@@ -4,6 +4,7 @@ import { rssBytes } from "../src/shared/proctree.ts";
 import { VERSION } from "../src/shared/version.ts";
 import type { IdleCollector } from "./idle-gc.ts";
 import type { ProcessTable, SubscriptionSink } from "./process-table.ts";
+import type { ToolService } from "./tools/service.ts";
 
 export interface RunnerState {
   user: string;
@@ -13,6 +14,8 @@ export interface RunnerState {
   maxProcesses: number;
   table: ProcessTable;
   idle: IdleCollector;
+  /** Agent sessions' tool sockets and the calls they forward to the server. */
+  tools: ToolService;
 }
 
 export function runnerStatus(state: RunnerState): RunnerStatus {

@@ -1,10 +1,13 @@
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { newId } from "../src/protocol/ids.ts";
 import type { ProcessInfo, RunnerRequest } from "../src/protocol/runner.ts";
+import { TOOL_TOKEN_ENV } from "../src/protocol/tools.ts";
 import type { Logger } from "../src/shared/log.ts";
-import { agentLaunchSpec } from "./kinds/agent-launch.ts";
+import { AGENT_PATHS, agentLaunchSpec } from "./kinds/agent-launch.ts";
 import type { Launcher, LaunchSpec } from "./launcher.ts";
 import { SupervisedProcess } from "./supervised.ts";
+import { ensureToolKit } from "./tools/kit.ts";
+import type { ToolService } from "./tools/service.ts";
 import { confineProject } from "./workspace.ts";
 
 /** A connection's interest in one process: everything after `position` should reach it. */
@@ -32,6 +35,8 @@ export interface ProcessTableOptions {
    * up to this many; beyond it the oldest are forgotten, so they cannot pile up forever.
    */
   maxExitedRecords?: number;
+  /** Agent sessions' tool sockets (absent: agents get no octo-tool). */
+  tools?: ToolService;
 }
 
 const DEFAULT_MAX_EXITED_RECORDS = 256;
@@ -45,6 +50,8 @@ type SpawnRequest = Extract<RunnerRequest, { op: "spawn" }>;
 export class ProcessTable {
   private readonly procs = new Map<string, SupervisedProcess>();
   private readonly subs = new Map<string, Subscription>();
+  /** Process id → the session whose tool socket it owns. */
+  private readonly toolSessions = new Map<string, string>();
 
   constructor(private readonly opts: ProcessTableOptions) {}
 
@@ -80,9 +87,14 @@ export class ProcessTable {
       return fail("validation_failed", "agent: required for kind agent, and only for it");
     if (req.kind === "agent" && req.pty)
       return fail("validation_failed", "an agent runs on pipes, not a terminal");
-    const spec = req.agent ? agentLaunchSpec(baseSpec, req.agent) : ok(baseSpec);
-    if (!spec.ok) return spec;
     const id = newId("prc");
+    const tools = this.agentTools(req, id, baseSpec);
+    if (!tools.ok) return tools;
+    const spec = req.agent ? agentLaunchSpec(baseSpec, req.agent, tools.value) : ok(baseSpec);
+    if (!spec.ok) {
+      this.closeTools(id);
+      return spec;
+    }
     const proc = new SupervisedProcess({
       id,
       kind: req.kind,
@@ -99,6 +111,7 @@ export class ProcessTable {
     const started = proc.start();
     if (!started.ok) {
       this.procs.delete(id);
+      this.closeTools(id);
       return started;
     }
     opts.log.info("spawned", {
@@ -109,6 +122,26 @@ export class ProcessTable {
       tag: req.tag,
     });
     return ok({ proc: id, pid: started.value });
+  }
+
+  /**
+   * An agent launched with a tool token gets its session's tool socket (bound into the sandbox) and
+   * the tool kit: octo-tool on its PATH, the skill and the extension loaded by pi.
+   */
+  private agentTools(req: SpawnRequest, id: string, spec: LaunchSpec) {
+    const token = req.env[TOOL_TOKEN_ENV];
+    if (!req.agent || !token || !this.opts.tools) return ok(undefined);
+    const socket = this.opts.tools.open(req.agent.session_key, token, id);
+    if (!socket.ok) return socket;
+    spec.toolSocket = socket.value;
+    this.toolSessions.set(id, req.agent.session_key);
+    return ok(ensureToolKit(AGENT_PATHS.runtime));
+  }
+
+  private closeTools(id: string): void {
+    const session = this.toolSessions.get(id);
+    this.toolSessions.delete(id);
+    if (session) this.opts.tools?.close(session, id);
   }
 
   get(id: string): Result<SupervisedProcess> {
@@ -182,7 +215,10 @@ export class ProcessTable {
   private onEvent(proc: SupervisedProcess): void {
     const sub = this.subs.get(proc.id);
     if (sub) sub.sink.pump(sub);
-    if (!proc.isLive) this.limitExited();
+    if (!proc.isLive) {
+      this.closeTools(proc.id);
+      this.limitExited();
+    }
   }
 
   private limitExited(): void {

@@ -5,6 +5,7 @@ import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { AgentSpawn } from "../../src/protocol/runner.ts";
 import { isCompiled, sourceRoot } from "../../src/shared/paths.ts";
 import type { LaunchSpec } from "../launcher.ts";
+import type { ToolKit } from "../tools/kit.ts";
 
 /** Where things appear inside the sandbox for an agent. */
 export const AGENT_PATHS = {
@@ -27,6 +28,8 @@ const BOOT_SCRIPT = [
   'mkdir -p "$PI_CODING_AGENT_DIR" "$PI_CODING_AGENT_SESSION_DIR"',
   `printf '%s' "$OCTO_PI_MODELS" | sed "s|@OCTO_LLM_URL@|$OCTO_LLM_URL|g" > "$PI_CODING_AGENT_DIR/models.json"`,
   "unset OCTO_PI_MODELS",
+  // octo-tool (the session's tool kit, when it has one) goes first on the PATH pi's shells inherit.
+  'if [ -d /opt/octo/tool/bin ]; then export PATH="/opt/octo/tool/bin:$PATH"; fi',
   'exec "$@"',
 ].join("\n");
 
@@ -50,8 +53,8 @@ export function agentStateDir(
   return join(base, "octo", "agents", sessionKey);
 }
 
-/** Turn a plain spawn spec into pi's: command line, binds, environment. */
-export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn): Result<LaunchSpec> {
+/** Turn a plain spawn spec into pi's: command line, binds, environment (and octo's tools, if given). */
+export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn, kit?: ToolKit): Result<LaunchSpec> {
   const modules = findPiModules();
   if (!modules) return fail("sandbox_failed", "pi is not installed (no @mariozechner/pi-coding-agent found)");
   const state = agentStateDir(agent.session_key);
@@ -81,6 +84,7 @@ export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn): Result<Lau
     "--mode",
     "rpc",
     ...agent.model_args,
+    ...(kit?.piArgs ?? []),
     ...(agent.resume || agent.fork_from ? ["--continue"] : []),
   ];
   return ok({
@@ -90,6 +94,7 @@ export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn): Result<Lau
     readOnly: [
       { src: process.execPath, dst: AGENT_PATHS.runtime },
       { src: modules, dst: AGENT_PATHS.modules },
+      ...(kit?.readOnly ?? []),
     ],
     readWrite: [{ src: state, dst: AGENT_PATHS.state }],
   });

@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { SandboxPolicy } from "../../src/protocol/sandbox.ts";
 import { SANDBOX } from "./layout.ts";
 import { type RelayForward, relayScript } from "./relay.ts";
@@ -197,7 +197,16 @@ export function buildBwrapArgv(policy: SandboxPolicy, opts: SandboxRunOptions): 
   argv.push("--bind", opts.project, SANDBOX.workspace);
   argv.push("--ro-bind", join(opts.project, ".octo"), join(SANDBOX.workspace, ".octo"));
   if (opts.llmSocket) argv.push("--ro-bind", opts.llmSocket, SANDBOX.llmSocket);
-  if (opts.toolSocket) argv.push("--ro-bind", opts.toolSocket, SANDBOX.toolSocket);
+  // The socket's directory, not the socket: a socket made anew there (a new inode) stays reachable.
+  if (opts.toolSocket)
+    argv.push(
+      "--ro-bind",
+      dirname(opts.toolSocket),
+      SANDBOX.toolDir,
+      "--symlink",
+      `${basename(SANDBOX.toolDir)}/${basename(opts.toolSocket)}`,
+      SANDBOX.toolSocket,
+    );
   if (opts.egressSocket && policy.network.mode === "proxy")
     argv.push("--ro-bind", opts.egressSocket, SANDBOX.egressSocket);
   argv.push(...denyArgs(policy, opts));

@@ -4,7 +4,9 @@ export const SANDBOX = {
   home: "/home/sandbox",
   runDir: "/run/octo",
   llmSocket: "/run/octo/llm.sock",
+  /** A link into `toolDir`, where the runner's per-session socket directory is bound. */
   toolSocket: "/run/octo/tool.sock",
+  toolDir: "/run/octo/tool",
   egressSocket: "/run/octo/egress.sock",
   hostname: "octo",
   /** Loopback ports of the relay inside the sandbox's own network namespace. */

@@ -51,6 +51,10 @@ default_model = ""        # "provider/model"
 # base_url = "https://api.openai.com/v1"
 # api_key_env = "OPENAI_API_KEY"   # or api_key_file = "/etc/octo/keys/openai"
 # models = [{ id = "gpt-5", context_window = 400000, input_price = 1.25, output_price = 10.0 }]
+
+[search]
+searxng_url = ""          # a SearXNG instance (JSON format enabled) for \`octo-tool search\`
+timeout = "10s"
 `;
 }
 

@@ -95,6 +95,16 @@ const LlmSection = v.strictObject({
   default_model: v.optional(v.string(), ""),
 });
 
+/** Web search for agents (`octo-tool search`), queried by the server so no key enters a sandbox. */
+const SearchSection = v.strictObject({
+  /** A SearXNG instance with its JSON format enabled; empty: agents get `search_not_configured`. */
+  searxng_url: v.optional(
+    v.union([v.literal(""), v.pipe(v.string(), v.url('a URL like "http://127.0.0.1:8888"'))]),
+    "",
+  ),
+  timeout: v.optional(duration, "10s"),
+});
+
 export const ConfigSchema = v.strictObject({
   server: v.optional(ServerSection, {}),
   local: v.optional(LocalSection, {}),
@@ -103,6 +113,7 @@ export const ConfigSchema = v.strictObject({
   data: v.optional(DataSection, {}),
   log: v.optional(LogSection, {}),
   llm: v.optional(LlmSection, {}),
+  search: v.optional(SearchSection, {}),
 });
 
 export type ConfigInput = v.InferInput<typeof ConfigSchema>;

@@ -10,6 +10,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { muxRoutes } from "./routes/mux.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
+import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { staticUi } from "./static.ts";
@@ -35,6 +36,7 @@ export function createApp(ctx: HttpContext) {
     .use(accountRoutes(ctx))
     .use(adminRoutes(ctx))
     .use(providerAdminRoutes(ctx))
+    .use(searchAdminRoutes(ctx))
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
     .use(llmProxyRoutes(ctx))

@@ -40,6 +40,11 @@ export const ERROR_STATUS = {
   wrong_type: 409,
   not_empty: 409,
   storage_full: 507,
+  /** A forwarded tool call found no server within its wait (the server is restarting or down). */
+  server_unavailable: 503,
+  search_not_configured: 503,
+  search_failed: 502,
+  fetch_failed: 502,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

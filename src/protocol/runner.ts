@@ -132,6 +132,11 @@ export const RunnerRequestSchema = v.variant("op", [
   req("status", {}),
   /** A canonical agent command for an `agent` process; its adapter answers. */
   req("agent", { proc: procId, command: v.unknown() }),
+  /**
+   * This connection answers runner calls (`src/protocol/tools.ts`; the server does). A request of
+   * its own rather than a hello field, so a new server still talks to a runner that predates it.
+   */
+  req("accept_calls", {}),
 ]);
 export type RunnerRequest = v.InferOutput<typeof RunnerRequestSchema>;
 export type RunnerOp = RunnerRequest["op"];
@@ -189,6 +194,7 @@ export const RunnerResultSchemas = {
   ack: v.strictObject({}),
   status: RunnerStatusSchema,
   agent: v.unknown(),
+  accept_calls: v.strictObject({}),
 } satisfies Record<RunnerOp, v.GenericSchema>;
 export type RunnerResult<Op extends RunnerOp> = v.InferOutput<(typeof RunnerResultSchemas)[Op]>;
 /** The runner's calls, one entry per op: what goes in and what comes back. */

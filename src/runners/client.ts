@@ -21,6 +21,8 @@ import {
   type Signal,
   type SpawnParams,
 } from "../protocol/runner.ts";
+import { type RunnerCall, RunnerCallSchema } from "../protocol/tools.ts";
+import { encodeLine } from "../shared/lines.ts";
 import type { Logger } from "../shared/log.ts";
 import { RpcChannel } from "./rpc.ts";
 
@@ -35,7 +37,15 @@ export interface RunnerClientOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   timeoutMs?: number;
+  /**
+   * Answers calls the runner forwards (tool calls from sandboxes). With it, the client asks for
+   * calls (`accept_calls`) after the hello, and the runner sends this connection its waiting calls.
+   */
+  onCall?: CallHandler;
 }
+
+/** `runnerUser` is the runner the call came from: the dispatcher checks it against the token. */
+export type CallHandler = (runnerUser: string, call: RunnerCall) => Promise<Result<unknown>>;
 
 export type EventHandler = (event: RunnerEvent) => void;
 
@@ -204,13 +214,18 @@ export class RunnerClient {
     if (!secret.ok) return secret;
     const opened = await RpcChannel.open(this.opts.socketPath, {
       timeoutMs: this.opts.timeoutMs,
-      onEvent: (line) => this.onEvent(line),
+      onEvent: (line) => ("call" in line ? this.onCall(channel, line) : this.onEvent(line)),
       onClose: (reason) => this.onClose(channel, reason),
     });
     if (!opened.ok) return opened;
     const channel = opened.value;
     const hello = await channel.request(
-      { op: "hello", secret: secret.value, protocol: RUNNER_PROTOCOL_VERSION, client: "octo-server" },
+      {
+        op: "hello",
+        secret: secret.value,
+        protocol: RUNNER_PROTOCOL_VERSION,
+        client: "octo-server",
+      },
       RunnerResultSchemas.hello,
     );
     if (!hello.ok) {
@@ -224,6 +239,15 @@ export class RunnerClient {
         `runner at ${this.opts.socketPath} serves ${hello.value.user}, not ${this.opts.user}`,
       );
     }
+    if (this.opts.onCall) {
+      const accepted = await channel.request({ op: "accept_calls" }, RunnerResultSchemas.accept_calls);
+      // A runner from before tool calls: everything else still works; its sandboxes' tools wait.
+      if (!accepted.ok)
+        this.opts.log?.warn("runner does not forward tool calls", {
+          user: this.opts.user,
+          ...accepted.error,
+        });
+    }
     this.runnerPid = hello.value.pid;
     this.channel = channel;
     this.backoff = this.opts.minBackoffMs ?? 50;
@@ -236,6 +260,40 @@ export class RunnerClient {
       if (!r.ok && r.error.code === "not_found") this.subs.delete(proc);
     }
     return ok(undefined);
+  }
+
+  /** A call from the runner: answered on the connection it came on (a lost answer is asked again). */
+  private onCall(channel: RpcChannel, line: Record<string, unknown>): void {
+    const handler = this.opts.onCall;
+    const parsed = decode(RunnerCallSchema, line, "call");
+    if (!parsed.ok) {
+      this.opts.log?.warn("invalid call from runner", { user: this.opts.user, issue: parsed.error.message });
+      if (Number.isInteger(line.call))
+        channel.sendRaw(
+          encodeLine({
+            call: line.call,
+            ok: false,
+            error: { code: "validation_failed", message: "invalid call" },
+          }),
+        );
+      return;
+    }
+    const call = parsed.value;
+    const answer = handler
+      ? handler(this.opts.user, call).catch((e: unknown) =>
+          fail("internal", `tool call failed: ${String(e)}`),
+        )
+      : Promise.resolve(fail("unknown_command", "this client answers no calls"));
+    void answer.then((r) => {
+      if (!channel.isOpen) return;
+      channel.sendRaw(
+        encodeLine(
+          r.ok
+            ? { call: call.call, ok: true, data: r.value ?? null }
+            : { call: call.call, ok: false, error: r.error },
+        ),
+      );
+    });
   }
 
   private onEvent(line: Record<string, unknown>): void {

@@ -5,7 +5,7 @@ import type { Logger } from "../shared/log.ts";
 import { commandFor } from "../shared/paths.ts";
 import { isAlive } from "../shared/proctree.ts";
 import { newHandshakeSecret, RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../shared/runner-layout.ts";
-import { RunnerClient } from "./client.ts";
+import { type CallHandler, RunnerClient } from "./client.ts";
 
 export interface LocalRunnerOptions {
   /** The runner's user label (single-user mode has one user). */
@@ -16,6 +16,8 @@ export interface LocalRunnerOptions {
   logFormat: "text" | "json";
   log: Logger;
   readyTimeoutMs?: number;
+  /** Answers the calls the runner forwards (tool calls). */
+  onCall?: CallHandler;
 }
 
 export function answers(socket: string): Promise<boolean> {
@@ -57,6 +59,7 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
     socketPath: files.socket,
     secretFile: files.serverSecret,
     log: opts.log,
+    onCall: opts.onCall,
   });
   if (await answers(files.socket)) {
     const reused = await client.connect();

@@ -3,7 +3,7 @@ import { fail, ok, type Result } from "../protocol/errors.ts";
 import { userName } from "../protocol/runner.ts";
 import type { Logger } from "../shared/log.ts";
 import { multiUserRunnerFiles, singleUserRunnerFiles, systemSocketPath } from "../shared/runner-layout.ts";
-import { RunnerClient } from "./client.ts";
+import { type CallHandler, RunnerClient } from "./client.ts";
 import { answers, ensureLocalRunner, pidFileProcessAlive } from "./local.ts";
 import { SystemClient } from "./system-client.ts";
 
@@ -28,6 +28,8 @@ export interface RunnerManager {
   close(): void;
   /** Multi-user: stop the user's runner and delete their Linux account and files. */
   removeUser?(name: string): Promise<Result<void>>;
+  /** Who answers the calls runners forward (the tool dispatcher); set once at start-up. */
+  setCallHandler(handler: CallHandler): void;
 }
 
 export interface RunnerManagerOptions {
@@ -64,6 +66,11 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
   const clients = new Map<string, RunnerClient>();
   const starting = new Map<string, Promise<Result<RunnerClient>>>();
   const system = new SystemClient(systemSocketPath(opts.socketDir));
+  let callHandler: CallHandler | null = null;
+  const onCall: CallHandler = (runnerUser, call) =>
+    callHandler
+      ? callHandler(runnerUser, call)
+      : Promise.resolve(fail("server_unavailable", "the server is still starting"));
 
   const startFor = async (name: string): Promise<Result<RunnerClient>> => {
     if (opts.mode === "single-user") {
@@ -74,6 +81,7 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
         maxProcesses: opts.maxProcesses,
         logFormat: opts.logFormat,
         log: opts.log.child({ runner: LOCAL_RUNNER_USER }),
+        onCall,
       });
     }
     const ensured = await system.ensureUser(name);
@@ -86,6 +94,7 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
       socketPath: files.socket,
       secretFile: files.serverSecret,
       log: opts.log,
+      onCall,
     });
     const connected = await client.connect();
     return connected.ok ? ok(client) : connected;
@@ -93,6 +102,9 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
 
   return {
     mode: opts.mode,
+    setCallHandler(handler) {
+      callHandler = handler;
+    },
     async forUser(name) {
       const key = opts.mode === "single-user" ? LOCAL_RUNNER_USER : name;
       if (opts.mode === "multi-user" && !v.is(userName, name))

@@ -22,6 +22,7 @@ import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
 import { terminalChannel } from "../terminals/channel.ts";
 import { TerminalService } from "../terminals/service.ts";
+import { createToolService, type ToolService } from "../tools/wiring.ts";
 
 /** What the object graph is built from: configuration and the opened main database. */
 export interface ServicesInput {
@@ -62,6 +63,8 @@ export interface Services {
   /** A caller's project files, through their runner (HTTP downloads and uploads). */
   files: FileAccess;
   mux: MuxServices;
+  /** The agents' tool path: tool tokens, the dispatcher runners forward calls to, web search. */
+  tools: ToolService;
   /** `drainMs`: how long in-flight model streams may run on before the LLM sockets close. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -81,7 +84,16 @@ export function createServices(input: ServicesInput): Services {
     profiles: () => listProfiles().map((p) => p.name),
     models: () => pickableModels(llm.providerDeps).map((m) => m.id),
   };
+  // ── tools (decision 0010): answers the calls runners forward from sandboxes ──
+  const tools = createToolService({
+    db,
+    config,
+    placement,
+    runners,
+    log: log.child({ area: "tools" }),
+  });
   const sessions = new SessionService({
+    toolTokens: tools.tokens,
     db,
     hub,
     historyFor: (userId) => history.for(userId),
@@ -119,6 +131,7 @@ export function createServices(input: ServicesInput): Services {
   const removeUserData = async (user: { id: string; username: string }) => {
     // Their agents stop and their history closes before the account and its data go.
     await sessions.deleteForUser(user.id);
+    tools.tokens.revokeUser(user.id);
     await llm.stopSocket(user.id);
     history.remove(user.id);
     if (mode === "multi-user") await runners.removeUser?.(user.username);
@@ -151,6 +164,7 @@ export function createServices(input: ServicesInput): Services {
     hub,
     projects,
     sessions,
+    tools,
     terminals,
     files,
     mux: {

@@ -9,6 +9,7 @@ import type { RunnerManager } from "../runners/manager.ts";
 import type { Placement } from "../runners/placement.ts";
 import type { Logger } from "../shared/log.ts";
 import { type SessionRow, type SessionsRepo, sessionsRepo } from "../storage/sessions.ts";
+import type { ToolTokens } from "../tools/tokens.ts";
 import { ActivityLog } from "./activity.ts";
 import type { SessionHub } from "./hub.ts";
 
@@ -28,6 +29,8 @@ export interface SessionServiceDeps {
   llmSockets?: LlmSockets;
   /** Least time between two writes of a session's `last_active_at`. */
   activityIntervalMs?: number;
+  /** Each launch gets a fresh tool token (`OCTO_TOOL_TOKEN`); closing or deleting the session ends it. */
+  toolTokens?: ToolTokens;
 }
 
 /** What the session modules share: the deps, the sessions table, the clock and the activity log. */

@@ -3,6 +3,7 @@ import type { MuxUser } from "../mux/connection.ts";
 import type { AgentCommand } from "../protocol/agent-commands.ts";
 import type { AgentEvent } from "../protocol/agent-events.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
+import { TOOL_TOKEN_ENV } from "../protocol/tools.ts";
 import type { RunnerClient } from "../runners/client.ts";
 import type { ProjectPlace } from "../runners/placement.ts";
 import { projectsRepo } from "../storage/projects.ts";
@@ -83,11 +84,16 @@ export class AgentPool {
       projectId: row.project_id,
       sessionId: row.id,
     });
+    const toolToken = deps.toolTokens?.issue({
+      userId: row.user_id,
+      projectId: row.project_id,
+      sessionId: row.id,
+    });
     const spawned = await client.value.spawn(
       agentSpawnSpec(row, {
         projectDir: place.projectDir,
         llmSocket: socket.path,
-        env: deps.llm.piEnv(token),
+        env: { ...deps.llm.piEnv(token), ...(toolToken ? { [TOOL_TOKEN_ENV]: toolToken } : {}) },
         models: deps.llm.piModels({ llmUrl: LLM_URL_PLACEHOLDER }),
         resume,
         fork,

@@ -1,0 +1,69 @@
+import type { Database } from "bun:sqlite";
+import { parseDuration } from "../config/index.ts";
+import type { Config } from "../config/schema.ts";
+import type { Result } from "../protocol/errors.ts";
+import type { SearchAnswer } from "../protocol/tools.ts";
+import type { RunnerManager } from "../runners/manager.ts";
+import type { Placement } from "../runners/placement.ts";
+import type { Logger } from "../shared/log.ts";
+import { usersRepo } from "../storage/users.ts";
+import { ToolDispatcher } from "./dispatcher.ts";
+import { runSearch, type SearchBackend, searchArea, searchBackendFromConfig } from "./search.ts";
+import { createToolTokens, type ToolTokens } from "./tokens.ts";
+
+/** The admin's view of the search backend (no secrets). */
+export interface SearchStatus {
+  configured: boolean;
+  backend: string | null;
+  url: string | null;
+  timeout_ms: number;
+}
+
+export interface ToolService {
+  tokens: ToolTokens;
+  dispatcher: ToolDispatcher;
+  searchStatus(): SearchStatus;
+  /** One real query against the backend, timed: the admin's "test" button. */
+  testSearch(query: string): Promise<Result<SearchAnswer & { took_ms: number }>>;
+}
+
+export interface ToolServiceDeps {
+  db: Database;
+  config: Pick<Config, "search">;
+  placement: Placement;
+  runners: RunnerManager;
+  log: Logger;
+}
+
+/** The server's tool path, built once: tokens, the dispatcher with its areas, and its runner hook. */
+export function createToolService(deps: ToolServiceDeps): ToolService {
+  const timeoutMs = parseDuration(deps.config.search.timeout);
+  const backend: SearchBackend | null = searchBackendFromConfig({
+    searxng_url: deps.config.search.searxng_url,
+    timeout_ms: timeoutMs,
+  });
+  const tokens = createToolTokens(deps.db);
+  const dispatcher = new ToolDispatcher({
+    tokens,
+    areas: { search: searchArea(() => backend) },
+    usernameOf: (userId) => usersRepo(deps.db).byId(userId)?.username ?? null,
+    runnerUserOf: (username) => deps.placement.runnerUser(username),
+    log: deps.log,
+  });
+  deps.runners.setCallHandler((runnerUser, call) => dispatcher.handle(runnerUser, call));
+  return {
+    tokens,
+    dispatcher,
+    searchStatus: () => ({
+      configured: backend !== null,
+      backend: backend?.name ?? null,
+      url: backend?.url ?? null,
+      timeout_ms: timeoutMs,
+    }),
+    async testSearch(query) {
+      const started = performance.now();
+      const r = await runSearch(backend, { query, limit: 5 });
+      return r.ok ? { ok: true, value: { ...r.value, took_ms: Math.round(performance.now() - started) } } : r;
+    },
+  };
+}
