@@ -19,13 +19,13 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), "octo-tool-egress-"));
   mkdirSync(join(root, "ws", "p", ".octo"), { recursive: true });
   mkdirSync(join(root, "profiles"));
-  // Loopback stands in for the internet here, so private addresses are allowed for this profile.
-  writeFileSync(
-    join(root, "profiles", "allowlist.toml"),
-    `[filesystem]\nread_only = ["/usr", "/bin", "/lib", "/lib64", "/etc/ssl"]\n[network]\nmode = "proxy"\nallow = ["otters.test"]\nblock_private = false\n`,
-  );
   site = startSite();
   port = new URL(site.url).port;
+  // Loopback stands in for the internet here, so private addresses and the site's port are allowed.
+  writeFileSync(
+    join(root, "profiles", "allowlist.toml"),
+    `[filesystem]\nread_only = ["/usr", "/bin", "/lib", "/lib64", "/etc/ssl"]\n[network]\nmode = "proxy"\nallow = ["otters.test"]\nblock_private = false\nallow_ports = [${port}]\n`,
+  );
 });
 afterAll(() => {
   site?.stop();
