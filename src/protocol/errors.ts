@@ -40,6 +40,7 @@ export const ERROR_STATUS = {
   wrong_type: 409,
   not_empty: 409,
   storage_full: 507,
+  data_dir_in_use: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
