@@ -27,7 +27,10 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     help: "as root: system user, dirs and systemd units (--dry-run --output DIR)",
   },
   uninstall: { run: uninstallCommand, help: "as root: remove the units (keeps data unless --purge)" },
-  doctor: { run: doctorCommand, help: "--isolation: run the sandbox escape battery on this machine" },
+  doctor: {
+    run: doctorCommand,
+    help: "check the host programs agents need; --isolation: run the sandbox escape battery",
+  },
 };
 
 const USAGE = () =>

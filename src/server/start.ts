@@ -5,6 +5,7 @@ import { createApp } from "../http/app.ts";
 import { backstopBodyLimit } from "../http/body-limit.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { warmUpRunners } from "../runners/manager.ts";
+import { checkHostTools, missingToolsMessage } from "../shared/host-tools.ts";
 import { createLogger, type Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { VERSION } from "../shared/version.ts";
@@ -84,6 +85,9 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     (e) => log.error("re-attaching to agents failed", { error: String(e) }),
   );
   log.info("octo listening", { url, mode: ctx.mode, version: VERSION, data: config.paths.dataDir });
+  // The server stays up so the UI can show the problem; each agent launch fails with this text.
+  const missingTools = missingToolsMessage(checkHostTools());
+  if (missingTools) log.error(missingTools);
   const adminSocket = await startAdminSocket({
     path: adminSocketPath(config.paths.socketDir),
     handle: (request) => app.handle(request),

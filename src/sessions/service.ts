@@ -32,6 +32,8 @@ export interface SessionServiceDeps {
   placement: Placement;
   defaultModel: string;
   idleTimeoutMs: number;
+  /** Why no agent can start on this host (a missing sandbox tool), checked before each launch. */
+  sandboxProblem?: () => string | undefined;
   log: Logger;
   now?: () => number;
 }
@@ -299,6 +301,8 @@ export class SessionService implements AgentService {
     resume: boolean,
     fork?: { fork_from: string; fork_at: number },
   ): Promise<Result<AgentLink>> {
+    const problem = this.deps.sandboxProblem?.();
+    if (problem) return fail("sandbox_unavailable", problem);
     const project = projectsRepo(this.deps.db).byId(row.project_id);
     if (!project) return notFound();
     const place = this.deps.placement.project(username, project.slug);
