@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 import { basename } from "node:path";
+import { backupCommand, restoreCommand } from "./cli/backup.ts";
 import { configCommand } from "./cli/config.ts";
 import { ctlCommand } from "./cli/ctl.ts";
 import { doctorCommand } from "./cli/doctor.ts";
@@ -22,6 +23,11 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     help: "add | list | passwd   accounts, straight on the database (no server needed)",
   },
   ctl: { run: ctlCommand, help: "admin CLI for a running server (also installed as `octoctl`); ctl --help" },
+  backup: {
+    run: backupCommand,
+    help: "DIR   consistent online copy of databases, secrets and config (backup --help)",
+  },
+  restore: { run: restoreCommand, help: "DIR [--force]   restore a backup; the server must be stopped" },
   install: {
     run: installCommand,
     help: "as root: system user, dirs and systemd units (--dry-run --output DIR)",
