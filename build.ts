@@ -25,6 +25,7 @@ const ROOT = import.meta.dir;
 const DIST = join(ROOT, "dist");
 const BIN = join(DIST, "bin");
 const LIB = join(DIST, "lib", "octo");
+const DOC = join(DIST, "share", "doc", "octo");
 const STAMP = join(DIST, ".build-stamp");
 const UI_CONFIG = join(ROOT, "ui", "vite.config.ts");
 const UI_DIST = join(ROOT, "ui", "dist");
@@ -71,6 +72,22 @@ export async function hashInputs(root: string): Promise<string> {
 }
 
 /**
+ * Packages that ship prebuilt native code for every platform in one folder each (koffi: 18 of them,
+ * 26 MB, from win32 to openbsd). A release is for one platform: only its folder is copied.
+ */
+const PER_PLATFORM_DIRS: Record<string, { dir: string; keep: string }> = {
+  koffi: { dir: "build/koffi", keep: `${process.platform}_${process.arch}` },
+};
+
+/** For a package (path under node_modules), true for the paths of other platforms' native builds. */
+export function otherPlatformFilter(pkg: string): (rel: string) => boolean {
+  const entry = PER_PLATFORM_DIRS[pkg];
+  if (!entry) return () => false;
+  const prefix = `${entry.dir}/`;
+  return (rel) => rel.startsWith(prefix) && rel.slice(prefix.length).split("/")[0] !== entry.keep;
+}
+
+/**
  * Copy one installed package and its production dependency closure, resolved exactly as Node would
  * from this checkout's node_modules, keeping each package's path relative to node_modules so the copy
  * resolves the same versions that were tested. Type declarations and source maps are left out.
@@ -105,12 +122,13 @@ export function copyPackageClosure(root: string, name: string, target: string): 
   if (!start) throw new BuildError(`${name} is not installed: run bun install`);
   visit(start);
   for (const dir of seen) {
+    const otherPlatforms = otherPlatformFilter(relative(modules, dir));
     cpSync(dir, join(target, "node_modules", relative(modules, dir)), {
       recursive: true,
       dereference: true,
       filter: (src) => {
         const rel = relative(dir, src);
-        return !/^node_modules(\/|$)/.test(rel) && !/\.(d\.[cm]?ts|map)$/.test(src);
+        return !/^node_modules(\/|$)/.test(rel) && !/\.(d\.[cm]?ts|map)$/.test(src) && !otherPlatforms(rel);
       },
     });
   }
@@ -122,7 +140,7 @@ export function copyPackageClosure(root: string, name: string, target: string): 
     .sort();
 }
 
-/** dist/release/octo-<version>-linux-<arch>.tar.gz (one top folder with bin/ and lib/) + .sha256. */
+/** dist/release/octo-<version>-linux-<arch>.tar.gz (one top folder with bin/, lib/, share/) + .sha256. */
 export async function makeRelease(
   root: string,
   dist: string,
@@ -149,6 +167,7 @@ export async function makeRelease(
     dist,
     "bin",
     "lib",
+    "share",
   ]);
   const hasher = new Bun.CryptoHasher("sha256");
   const reader = Bun.file(tarball).stream();
@@ -220,7 +239,15 @@ function shipPi(): number {
   return copied.length;
 }
 
+/** The README goes beside the binaries: the units' `Documentation=file:` points at the installed copy. */
+function shipDocs(): void {
+  mkdirSync(DOC, { recursive: true });
+  cpSync(join(ROOT, "README.md"), join(DOC, "README.md"));
+}
+
 export async function build(opts: { force?: boolean } = {}): Promise<{ skipped: boolean }> {
+  // Docs are not build inputs (editing them keeps dist/ fresh), so they are copied every time.
+  shipDocs();
   const inputs = await hashInputs(ROOT);
   const fresh =
     !opts.force &&

@@ -149,7 +149,7 @@ install_tree() { # src-dir dest-dir (replaced whole unless its manifest is uncha
   changed=1
 }
 
-install_layout() { # dir holding bin/ and lib/
+install_layout() { # dir holding bin/, lib/ and share/
   for exe in octo octo-runner octo-sandbox; do
     [ -f "$1/bin/$exe" ] || die "$1/bin/$exe is missing"
     install_file "$1/bin/$exe" "$prefix/bin/$exe" 755
@@ -161,6 +161,10 @@ install_layout() { # dir holding bin/ and lib/
     changed=1
   fi
   install_tree "$1/lib/octo/pi" "$prefix/lib/octo/pi"
+  # The systemd units' Documentation= points here (older releases had no share/).
+  if [ -f "$1/share/doc/octo/README.md" ]; then
+    install_file "$1/share/doc/octo/README.md" "$prefix/share/doc/octo/README.md" 644
+  fi
   [ "$changed" = 1 ] || say "binaries and lib in $prefix are already up to date"
 }
 
