@@ -150,16 +150,17 @@ install_tree() { # src-dir dest-dir (replaced whole unless its manifest is uncha
 }
 
 install_layout() { # dir holding bin/, lib/ and share/
-  for exe in octo octo-runner octo-sandbox; do
-    [ -f "$1/bin/$exe" ] || die "$1/bin/$exe is missing"
-    install_file "$1/bin/$exe" "$prefix/bin/$exe" 755
+  [ -f "$1/bin/octo" ] || die "$1/bin/octo is missing"
+  install_file "$1/bin/octo" "$prefix/bin/octo" 755
+  # One binary, told apart by the name it is started by (earlier releases had three files).
+  for name in octoctl octo-runner octo-sandbox; do
+    if [ "$(readlink "$prefix/bin/$name" 2>/dev/null || true)" != octo ]; then
+      rm -f "$prefix/bin/$name"
+      ln -s octo "$prefix/bin/$name"
+      did "linked $prefix/bin/$name -> octo"
+      changed=1
+    fi
   done
-  if [ "$(readlink "$prefix/bin/octoctl" 2>/dev/null || true)" != octo ]; then
-    rm -f "$prefix/bin/octoctl"
-    ln -s octo "$prefix/bin/octoctl"
-    did "linked $prefix/bin/octoctl -> octo"
-    changed=1
-  fi
   install_tree "$1/lib/octo/pi" "$prefix/lib/octo/pi"
   # The systemd units' Documentation= points here (older releases had no share/).
   if [ -f "$1/share/doc/octo/README.md" ]; then

@@ -83,8 +83,11 @@ function invokedAsOctoctl(): boolean {
   return basename(process.argv0) === "octoctl" || basename(process.argv[1] ?? "") === "octoctl";
 }
 
-if (import.meta.main) {
+/** Run as the process's entry: from source, or through the one compiled binary (`src/entry.ts`). */
+export async function octoMain(): Promise<never> {
   const args = process.argv.slice(2);
   const argv = invokedAsOctoctl() ? ["ctl", ...args] : args;
   process.exit(await main(argv));
 }
+
+if (import.meta.main) await octoMain();

@@ -61,6 +61,21 @@ const curlPipe = (prefix: string, shArgs: string, env: Record<string, string> = 
     env,
   });
 
+describe("the release tarball", () => {
+  test("one binary with three more names, the README, and only this platform's native builds", async () => {
+    const listing = await run(["tar", "-tvzf", release.tarball]);
+    expect(listing.code).toBe(0);
+    const lines = listing.stdout.split("\n");
+    const top = `octo-${(await Bun.file(join(ROOT, "package.json")).json()).version}-linux-${process.arch}`;
+    expect(lines.filter((l) => /^-/.test(l) && l.includes(`${top}/bin/`))).toHaveLength(1);
+    for (const name of ["octoctl", "octo-runner", "octo-sandbox"])
+      expect(lines.some((l) => l.startsWith("l") && l.endsWith(`${top}/bin/${name} -> octo`))).toBe(true);
+    expect(lines.some((l) => l.endsWith(`${top}/share/doc/octo/README.md`))).toBe(true);
+    const koffi = new Set(lines.flatMap((l) => /koffi\/build\/koffi\/([^/]+)\//.exec(l)?.slice(1) ?? []));
+    expect([...koffi]).toEqual([`${process.platform}_${process.arch}`]);
+  }, 120_000);
+});
+
 describe("install.sh --from a release tarball", () => {
   test("curl | sh installs a verified release", async () => {
     const prefix = join(tmp, "p1");
@@ -69,7 +84,9 @@ describe("install.sh --from a release tarball", () => {
     expect(r.code).toBe(0);
     const sum = readFileSync(release.checksum, "utf8").split(" ")[0];
     expect(r.stdout).toContain(`verified sha256 ${sum}`);
-    expect(readlinkSync(join(prefix, "bin", "octoctl"))).toBe("octo");
+    for (const name of ["octoctl", "octo-runner", "octo-sandbox"])
+      expect(readlinkSync(join(prefix, "bin", name))).toBe("octo");
+    expect(existsSync(join(prefix, "share/doc/octo/README.md"))).toBe(true);
     const pkg = await Bun.file(join(ROOT, "package.json")).json();
     expect((await run([join(prefix, "bin", "octo"), "version"])).stdout.trim()).toBe(pkg.version);
     expect(
