@@ -15,15 +15,13 @@ afterAll(() => t?.stop());
 const workspaceToml = (dir: string) => `[local]\nworkspace_dir = "${dir}"\n`;
 
 test("a runner left over with another workspace is replaced, and projects land in the new workspace", async () => {
-  const first = await startTestServer(workspaceToml("/nonexistent-placeholder"));
+  // Workspace A is the default one, ~/octo.
+  const first = await startTestServer();
   t = first;
-  const a = join(first.home, "workspace-a");
+  const a = join(first.home, "octo");
   const b = join(first.home, "workspace-b");
   const configFile = join(first.home, ".config", "octo", "config.toml");
-  // Restart on workspace A so the placeholder never matters.
-  await first.server.stop();
-  writeFileSync(configFile, workspaceToml(a));
-  let s = await startServerIn({ home: first.home, env: first.env });
+  let s = { server: first.server, url: first.url, logs: first.logs };
   let admin = new Client(s.url);
   await admin.login(first.admin.username, first.admin.password);
   await createProject(admin, "alpha");
@@ -36,8 +34,9 @@ test("a runner left over with another workspace is replaced, and projects land i
   await s.server.stop();
   expect(isAlive(oldRunner)).toBe(true);
   writeFileSync(configFile, workspaceToml(b));
-  s = await startServerIn({ home: first.home, env: first.env });
-  t = { ...first, ...s, admin: first.admin };
+  const second = await startServerIn({ home: first.home, env: first.env });
+  s = second;
+  t = { ...first, ...second, admin: first.admin };
   admin = new Client(s.url);
   await admin.login(first.admin.username, first.admin.password);
   await createProject(admin, "beta");

@@ -55,12 +55,3 @@ export function spawnServe(env: Record<string, string>, args: string[] = []): Se
   running.catch(() => {});
   return { proc, stdout: () => out, stderr: () => err, running, exited };
 }
-
-/** Resolve when `check` holds, polling on a short timer; reject after `ms`. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-}
