@@ -152,9 +152,12 @@ install_tree() { # src-dir dest-dir (replaced whole unless its manifest is uncha
 install_layout() { # dir holding bin/, lib/ and share/
   [ -f "$1/bin/octo" ] || die "$1/bin/octo is missing"
   install_file "$1/bin/octo" "$prefix/bin/octo" 755
-  # One binary, told apart by the name it is started by (earlier releases had three files).
+  # One binary, told apart by the name it is started by; the layout's own shape is mirrored, so a
+  # release that still had three files (before 0.1.0's decision 0009) installs as it was built.
   for name in octoctl octo-runner octo-sandbox; do
-    if [ "$(readlink "$prefix/bin/$name" 2>/dev/null || true)" != octo ]; then
+    if [ ! -L "$1/bin/$name" ] && [ -f "$1/bin/$name" ]; then
+      install_file "$1/bin/$name" "$prefix/bin/$name" 755
+    elif [ "$(readlink "$prefix/bin/$name" 2>/dev/null || true)" != octo ]; then
       rm -f "$prefix/bin/$name"
       ln -s octo "$prefix/bin/$name"
       did "linked $prefix/bin/$name -> octo"
