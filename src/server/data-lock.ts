@@ -25,7 +25,11 @@ function openLibc() {
 }
 
 function flock(fd: number, op: number): { ok: true } | { ok: false; errno: number } {
-  libc ??= openLibc();
+  try {
+    libc ??= openLibc();
+  } catch {
+    return { ok: false, errno: -1 }; // no glibc here: reported as such below
+  }
   if (libc.flock(fd, op) === 0) return { ok: true };
   const where = libc.__errno_location();
   return { ok: false, errno: where ? read.i32(where, 0) : 0 };
@@ -64,6 +68,8 @@ export function lockDataDir(dataDir: string): Result<DataDirLock> {
   if (!locked.ok) {
     closeSync(fd);
     if (locked.errno === EWOULDBLOCK) return fail("data_dir_in_use", lockedMessage(dataDir, path));
+    if (locked.errno === -1)
+      return fail("internal", `cannot lock ${path}: flock(2) from libc.so.6 is not available`);
     return fail("internal", `cannot lock ${path} (errno ${locked.errno})`);
   }
   ftruncateSync(fd, 0);
