@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 /**
- * `bun run build`: UI (Vite) → three compiled executables in dist/bin (+ octoctl alias) → pi's package
+ * `bun run build`: UI (Vite) → one compiled executable in dist/bin (octo; octoctl, octo-runner and
+ * octo-sandbox are symlinks to it) → pi's package
  * in dist/lib/octo/pi. `bun run release` (--release) also packs a tarball and its .sha256.
  *
  * A build is skipped when dist/ was made from exactly the current inputs (content hash in
@@ -25,6 +26,7 @@ const ROOT = import.meta.dir;
 const DIST = join(ROOT, "dist");
 const BIN = join(DIST, "bin");
 const LIB = join(DIST, "lib", "octo");
+const DOC = join(DIST, "share", "doc", "octo");
 const STAMP = join(DIST, ".build-stamp");
 const UI_CONFIG = join(ROOT, "ui", "vite.config.ts");
 const UI_DIST = join(ROOT, "ui", "dist");
@@ -32,15 +34,17 @@ const UI_DIST = join(ROOT, "ui", "dist");
 const UI_EMBED = join(DIST, "embed", "web");
 const PI_PACKAGE = "@mariozechner/pi-coding-agent";
 
-const EXECUTABLES = [
-  { name: "octo", entry: "src/main.ts", assets: [UI_EMBED] },
-  { name: "octo-runner", entry: "runner/main.ts", assets: [] },
-  { name: "octo-sandbox", entry: "runner/sandbox/main.ts", assets: [] },
-] as const;
+/**
+ * One compiled binary; the other programs are symlinks to it, told apart by the name they were
+ * started by (`src/entry.ts`). Each embedded Bun runtime is ~100 MB, so three separate binaries
+ * made two thirds of a release: docs/decisions/0013-one-binary-three-names.md.
+ */
+const EXECUTABLE = { name: "octo", entry: "src/entry.ts", assets: [UI_EMBED] } as const;
+export const ALIASES = ["octoctl", "octo-runner", "octo-sandbox"] as const;
 
 const OUTPUTS = [
-  ...EXECUTABLES.map((e) => join(BIN, e.name)),
-  join(BIN, "octoctl"),
+  join(BIN, EXECUTABLE.name),
+  ...ALIASES.map((a) => join(BIN, a)),
   join(LIB, "pi", ".octo-manifest"),
   join(LIB, "tool", "octo-tool.js"),
 ];
@@ -69,6 +73,22 @@ export async function hashInputs(root: string): Promise<string> {
     hasher.update(await Bun.file(join(root, rel)).arrayBuffer());
   }
   return hasher.digest("hex");
+}
+
+/**
+ * Packages that ship prebuilt native code for every platform in one folder each (koffi: 18 of them,
+ * 26 MB, from win32 to openbsd). A release is for one platform: only its folder is copied.
+ */
+const PER_PLATFORM_DIRS: Record<string, { dir: string; keep: string }> = {
+  koffi: { dir: "build/koffi", keep: `${process.platform}_${process.arch}` },
+};
+
+/** For a package (path under node_modules), true for the paths of other platforms' native builds. */
+export function otherPlatformFilter(pkg: string): (rel: string) => boolean {
+  const entry = PER_PLATFORM_DIRS[pkg];
+  if (!entry) return () => false;
+  const prefix = `${entry.dir}/`;
+  return (rel) => rel.startsWith(prefix) && rel.slice(prefix.length).split("/")[0] !== entry.keep;
 }
 
 /**
@@ -106,12 +126,13 @@ export function copyPackageClosure(root: string, name: string, target: string): 
   if (!start) throw new BuildError(`${name} is not installed: run bun install`);
   visit(start);
   for (const dir of seen) {
+    const otherPlatforms = otherPlatformFilter(relative(modules, dir));
     cpSync(dir, join(target, "node_modules", relative(modules, dir)), {
       recursive: true,
       dereference: true,
       filter: (src) => {
         const rel = relative(dir, src);
-        return !/^node_modules(\/|$)/.test(rel) && !/\.(d\.[cm]?ts|map)$/.test(src);
+        return !/^node_modules(\/|$)/.test(rel) && !/\.(d\.[cm]?ts|map)$/.test(src) && !otherPlatforms(rel);
       },
     });
   }
@@ -123,7 +144,7 @@ export function copyPackageClosure(root: string, name: string, target: string): 
     .sort();
 }
 
-/** dist/release/octo-<version>-linux-<arch>.tar.gz (one top folder with bin/ and lib/) + .sha256. */
+/** dist/release/octo-<version>-linux-<arch>.tar.gz (one top folder with bin/, lib/, share/) + .sha256. */
 export async function makeRelease(
   root: string,
   dist: string,
@@ -150,6 +171,7 @@ export async function makeRelease(
     dist,
     "bin",
     "lib",
+    "share",
   ]);
   const hasher = new Bun.CryptoHasher("sha256");
   const reader = Bun.file(tarball).stream();
@@ -182,7 +204,7 @@ async function buildUi(): Promise<void> {
   cpSync(UI_DIST, UI_EMBED, { recursive: true });
 }
 
-async function compile(exe: (typeof EXECUTABLES)[number]): Promise<void> {
+async function compile(exe: typeof EXECUTABLE): Promise<void> {
   if (!existsSync(join(ROOT, exe.entry)))
     throw new BuildError(`${exe.entry} is missing: cannot build ${exe.name}`);
   const assets = exe.assets.flatMap((a) => ["--asset", a]);
@@ -193,6 +215,9 @@ async function compile(exe: (typeof EXECUTABLES)[number]): Promise<void> {
     "--minify",
     "--bytecode",
     "--format=esm",
+    // Each program (src/entry.ts) is a chunk loaded on demand: without it, every octo-sandbox and
+    // octo-runner would load the server's code too (+1.7 MB private memory and +2.3 MB of text each).
+    "--splitting",
     // A compiled binary would otherwise read .env and bunfig.toml from its working directory: the
     // runner and sandbox start in users' project folders, and config must come from our own files.
     "--no-compile-autoload-dotenv",
@@ -245,7 +270,15 @@ function shipPi(): number {
   return copied.length;
 }
 
+/** The README goes beside the binaries: the units' `Documentation=file:` points at the installed copy. */
+function shipDocs(): void {
+  mkdirSync(DOC, { recursive: true });
+  cpSync(join(ROOT, "README.md"), join(DOC, "README.md"));
+}
+
 export async function build(opts: { force?: boolean } = {}): Promise<{ skipped: boolean }> {
+  // Docs are not build inputs (editing them keeps dist/ fresh), so they are copied every time.
+  shipDocs();
   const inputs = await hashInputs(ROOT);
   const fresh =
     !opts.force &&
@@ -261,15 +294,17 @@ export async function build(opts: { force?: boolean } = {}): Promise<{ skipped: 
   await buildUi();
   rmSync(BIN, { recursive: true, force: true });
   mkdirSync(BIN, { recursive: true });
-  await Promise.all(EXECUTABLES.map(compile));
-  rmSync(join(BIN, "octoctl"), { force: true });
-  symlinkSync("octo", join(BIN, "octoctl"));
+  await compile(EXECUTABLE);
+  for (const alias of ALIASES) {
+    rmSync(join(BIN, alias), { force: true });
+    symlinkSync(EXECUTABLE.name, join(BIN, alias));
+  }
   const packages = shipPi();
   await bundleTool();
   writeFileSync(STAMP, `${inputs}\n`);
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   console.log(
-    `build: dist/bin/{octo,octoctl,octo-runner,octo-sandbox}, dist/lib/octo/pi (${packages} packages), dist/lib/octo/tool in ${secs}s`,
+    `build: dist/bin/octo (+ octoctl, octo-runner, octo-sandbox → octo), dist/lib/octo/pi (${packages} packages), dist/lib/octo/tool in ${secs}s`,
   );
   return { skipped: false };
 }

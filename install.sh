@@ -149,19 +149,27 @@ install_tree() { # src-dir dest-dir (replaced whole unless its manifest is uncha
   changed=1
 }
 
-install_layout() { # dir holding bin/ and lib/
-  for exe in octo octo-runner octo-sandbox; do
-    [ -f "$1/bin/$exe" ] || die "$1/bin/$exe is missing"
-    install_file "$1/bin/$exe" "$prefix/bin/$exe" 755
+install_layout() { # dir holding bin/, lib/ and share/
+  [ -f "$1/bin/octo" ] || die "$1/bin/octo is missing"
+  install_file "$1/bin/octo" "$prefix/bin/octo" 755
+  # One binary, told apart by the name it is started by; the layout's own shape is mirrored, so a
+  # release that still had three files (before 0.1.0's decision 0009) installs as it was built.
+  for name in octoctl octo-runner octo-sandbox; do
+    if [ ! -L "$1/bin/$name" ] && [ -f "$1/bin/$name" ]; then
+      install_file "$1/bin/$name" "$prefix/bin/$name" 755
+    elif [ "$(readlink "$prefix/bin/$name" 2>/dev/null || true)" != octo ]; then
+      rm -f "$prefix/bin/$name"
+      ln -s octo "$prefix/bin/$name"
+      did "linked $prefix/bin/$name -> octo"
+      changed=1
+    fi
   done
-  if [ "$(readlink "$prefix/bin/octoctl" 2>/dev/null || true)" != octo ]; then
-    rm -f "$prefix/bin/octoctl"
-    ln -s octo "$prefix/bin/octoctl"
-    did "linked $prefix/bin/octoctl -> octo"
-    changed=1
-  fi
   install_tree "$1/lib/octo/pi" "$prefix/lib/octo/pi"
   install_tree "$1/lib/octo/tool" "$prefix/lib/octo/tool"
+  # The systemd units' Documentation= points here (older releases had no share/).
+  if [ -f "$1/share/doc/octo/README.md" ]; then
+    install_file "$1/share/doc/octo/README.md" "$prefix/share/doc/octo/README.md" 644
+  fi
   [ "$changed" = 1 ] || say "binaries and lib in $prefix are already up to date"
 }
 

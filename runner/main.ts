@@ -128,7 +128,8 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
+/** Run as the process's entry: from source, or through the one compiled binary (`src/entry.ts`). */
+export async function runnerMain(): Promise<never> {
   try {
     process.exit(await main(process.argv.slice(2)));
   } catch (e) {
@@ -136,3 +137,5 @@ if (import.meta.main) {
     process.exit(2);
   }
 }
+
+if (import.meta.main) await runnerMain();

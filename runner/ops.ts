@@ -45,7 +45,13 @@ export function handleRequest(
   };
   switch (req.op) {
     case "hello":
-      return ok({ user: state.user, pid: process.pid, version: VERSION, protocol: RUNNER_PROTOCOL_VERSION });
+      return ok({
+        user: state.user,
+        pid: process.pid,
+        version: VERSION,
+        protocol: RUNNER_PROTOCOL_VERSION,
+        workspace: state.workspaceRoot,
+      });
     case "spawn":
       return table.spawn(req);
     case "write": {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 import { basename } from "node:path";
+import { backupCommand, restoreCommand } from "./cli/backup.ts";
 import { configCommand } from "./cli/config.ts";
 import { ctlCommand } from "./cli/ctl.ts";
 import { doctorCommand } from "./cli/doctor.ts";
@@ -22,12 +23,20 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     help: "add | list | passwd   accounts, straight on the database (no server needed)",
   },
   ctl: { run: ctlCommand, help: "admin CLI for a running server (also installed as `octoctl`); ctl --help" },
+  backup: {
+    run: backupCommand,
+    help: "DIR   consistent online copy of databases, secrets and config (backup --help)",
+  },
+  restore: { run: restoreCommand, help: "DIR [--force]   restore a backup; the server must be stopped" },
   install: {
     run: installCommand,
     help: "as root: system user, dirs and systemd units (--dry-run --output DIR)",
   },
   uninstall: { run: uninstallCommand, help: "as root: remove the units (keeps data unless --purge)" },
-  doctor: { run: doctorCommand, help: "--isolation: run the sandbox escape battery on this machine" },
+  doctor: {
+    run: doctorCommand,
+    help: "check the host programs agents need; --isolation: run the sandbox escape battery",
+  },
 };
 
 const USAGE = () =>
@@ -74,8 +83,11 @@ function invokedAsOctoctl(): boolean {
   return basename(process.argv0) === "octoctl" || basename(process.argv[1] ?? "") === "octoctl";
 }
 
-if (import.meta.main) {
+/** Run as the process's entry: from source, or through the one compiled binary (`src/entry.ts`). */
+export async function octoMain(): Promise<never> {
   const args = process.argv.slice(2);
   const argv = invokedAsOctoctl() ? ["ctl", ...args] : args;
   process.exit(await main(argv));
 }
+
+if (import.meta.main) await octoMain();

@@ -56,4 +56,9 @@ async function main(argv: string[]): Promise<number> {
   die({ code: "bad_request", message: `unknown command ${JSON.stringify(command ?? "")}\n${USAGE}` });
 }
 
-process.exit(await main(process.argv.slice(2)));
+/** Run as the process's entry: from source, or through the one compiled binary (`src/entry.ts`). */
+export async function sandboxMain(): Promise<never> {
+  process.exit(await main(process.argv.slice(2)));
+}
+
+if (import.meta.main) await sandboxMain();

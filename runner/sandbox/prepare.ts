@@ -2,12 +2,11 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync 
 import { join } from "node:path";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { SandboxPolicy } from "../../src/protocol/sandbox.ts";
+import { whichTool } from "../../src/shared/host-tools.ts";
 import { loadProfile, type ProfileSourceOptions } from "../../src/shared/profiles.ts";
 import type { ReadOnlyBind, SandboxTools } from "./argv.ts";
 import { PROTECTED_DESTINATIONS } from "./layout.ts";
 import { mergeProjectPolicy } from "./merge.ts";
-
-const SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 function realDirectory(path: string, what: string): Result<string> {
   try {
@@ -76,9 +75,7 @@ export function validateExtraBinds(
   return ok(out);
 }
 
-function which(name: string): string | undefined {
-  return Bun.which(name, { PATH: SEARCH_PATH }) ?? undefined;
-}
+const which = (name: string) => whichTool(name);
 
 export interface ToolNeeds {
   limits: boolean;

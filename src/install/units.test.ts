@@ -32,6 +32,13 @@ describe("generated service files", () => {
     expect(text).toContain("Environment=BUN_JSC_useJIT=0");
   });
 
+  test("every unit documents itself with the README installed beside the binaries, not a placeholder URL", () => {
+    for (const file of generatedFiles(layout).filter((f) => f.path.endsWith(".service"))) {
+      expect(file.content).toContain("Documentation=file:/opt/octo/share/doc/octo/README.md\n");
+      expect(file.content).not.toContain("https://github.com/octo/octo");
+    }
+  });
+
   test("every line of every unit is a section header or key=value", () => {
     for (const file of generatedFiles(layout).filter((f) => f.path.endsWith(".service"))) {
       for (const line of file.content.split("\n")) {

@@ -45,6 +45,7 @@ export const ERROR_STATUS = {
   search_not_configured: 503,
   search_failed: 502,
   fetch_failed: 502,
+  data_dir_in_use: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

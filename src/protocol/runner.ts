@@ -180,7 +180,14 @@ export type RunnerStatus = v.InferOutput<typeof RunnerStatusSchema>;
 
 /** `data` of each op's successful response. */
 export const RunnerResultSchemas = {
-  hello: v.strictObject({ user: v.string(), pid: v.number(), version: v.string(), protocol: v.number() }),
+  hello: v.strictObject({
+    user: v.string(),
+    pid: v.number(),
+    version: v.string(),
+    protocol: v.number(),
+    /** The workspace root the runner serves (absent from runners older than this field). */
+    workspace: v.optional(v.string()),
+  }),
   spawn: v.strictObject({ proc: procId, pid: v.number() }),
   write: v.strictObject({ bytes: v.number() }),
   close_stdin: v.strictObject({}),

@@ -73,6 +73,8 @@ export class RunnerClient {
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
   private readonly fileListeners = new Set<(e: FileWatchEvent) => void>();
   runnerPid: number | null = null;
+  /** The workspace root the connected runner reported in its hello (null: an older runner). */
+  runnerWorkspace: string | null = null;
 
   constructor(private readonly opts: RunnerClientOptions) {
     this.backoff = opts.minBackoffMs ?? 50;
@@ -249,6 +251,7 @@ export class RunnerClient {
         });
     }
     this.runnerPid = hello.value.pid;
+    this.runnerWorkspace = hello.value.workspace ?? null;
     this.channel = channel;
     this.backoff = this.opts.minBackoffMs ?? 50;
     this.setState("connected");

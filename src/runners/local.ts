@@ -6,6 +6,7 @@ import { commandFor } from "../shared/paths.ts";
 import { isAlive } from "../shared/proctree.ts";
 import { newHandshakeSecret, RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../shared/runner-layout.ts";
 import { type CallHandler, RunnerClient } from "./client.ts";
+import { foreignWorkspace, retireRunner } from "./foreign-runner.ts";
 
 export interface LocalRunnerOptions {
   /** The runner's user label (single-user mode has one user). */
@@ -37,7 +38,7 @@ export function answers(socket: string): Promise<boolean> {
  */
 export function runnerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const keep =
-    /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_[A-Z]+|TZ|TERM|XDG_[A-Z_]+_(DIR|HOME)|OCTO_BIN_DIR|OCTO_TRACE_FILE)$/;
+    /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_[A-Z]+|TZ|TERM|XDG_[A-Z_]+_(DIR|HOME)|OCTO_BIN_DIR|OCTO_TOOL_PATH|OCTO_TRACE_FILE)$/;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && keep.test(k)) out[k] = v;
   return { ...out, ...RUNNER_RUNTIME_ENV };
@@ -54,29 +55,45 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
   mkdirSync(opts.workspaceDir, { recursive: true, mode: 0o700 });
   if (!existsSync(files.runnerSecret))
     writeFileSync(files.runnerSecret, `${newHandshakeSecret()}\n`, { mode: 0o600 });
-  const client = new RunnerClient({
-    user: opts.user,
-    socketPath: files.socket,
-    secretFile: files.serverSecret,
-    log: opts.log,
-    onCall: opts.onCall,
-  });
+  const newClient = () =>
+    new RunnerClient({
+      user: opts.user,
+      socketPath: files.socket,
+      secretFile: files.serverSecret,
+      log: opts.log,
+      onCall: opts.onCall,
+    });
+  let client = newClient();
   if (await answers(files.socket)) {
     const reused = await client.connect();
-    if (reused.ok) {
+    const foreign = reused.ok ? foreignWorkspace(client, opts.workspaceDir) : undefined;
+    if (reused.ok && !foreign) {
       opts.log.info("reusing runner", { pid: client.runnerPid, socket: files.socket });
       return ok(client);
     }
-    // A runner that was just killed can still accept on its socket for a moment (seen after
-    // SIGKILL): if its process is gone, start a new one instead of giving up.
-    if (pidFileProcessAlive(files.pidFile))
+    if (reused.ok && foreign) {
+      const pid = client.runnerPid as number;
+      opts.log.warn("replacing a runner left over from another octo instance (it serves another workspace)", {
+        pid,
+        runner_workspace: foreign,
+        workspace: opts.workspaceDir,
+      });
+      client.close();
+      const retired = await retireRunner(pid, opts.log);
+      if (!retired.ok) return retired;
+      client = newClient();
+    } else if (!reused.ok && pidFileProcessAlive(files.pidFile)) {
       return fail(
         "runner_unavailable",
         `a runner answers on ${files.socket} but refused us: ${reused.error.message}`,
       );
-    opts.log.warn("the socket of a dead runner still answered; starting a new runner", {
-      socket: files.socket,
-    });
+    } else {
+      // A runner that was just killed can still accept on its socket for a moment (seen after
+      // SIGKILL): if its process is gone, start a new one instead of giving up.
+      opts.log.warn("the socket of a dead runner still answered; starting a new runner", {
+        socket: files.socket,
+      });
+    }
   }
   const logFd = openSync(files.logFile, "a", 0o600);
   const argv = [

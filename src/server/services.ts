@@ -17,6 +17,7 @@ import { type RunnerManager, runnerManagerFromConfig } from "../runners/manager.
 import { createPlacement, type Placement } from "../runners/placement.ts";
 import { SessionHub } from "../sessions/hub.ts";
 import { SessionService } from "../sessions/service.ts";
+import { checkHostTools, missingToolsMessage } from "../shared/host-tools.ts";
 import type { Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
@@ -103,6 +104,7 @@ export function createServices(input: ServicesInput): Services {
     placement,
     defaultModel: config.llm.default_model,
     idleTimeoutMs: parseDuration(config.runner.idle_timeout),
+    sandboxProblem: () => missingToolsMessage(checkHostTools()),
     log: log.child({ area: "sessions" }),
   });
   // Deleting a project first stops its shells and agents; terminals and files find projects here.

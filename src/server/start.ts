@@ -5,12 +5,14 @@ import { createApp } from "../http/app.ts";
 import { backstopBodyLimit } from "../http/body-limit.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { warmUpRunners } from "../runners/manager.ts";
+import { checkHostTools, missingToolsMessage } from "../shared/host-tools.ts";
 import { createLogger, type Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { VERSION } from "../shared/version.ts";
 import { openMainDb } from "../storage/main-db.ts";
 import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap.ts";
 import type { ServerContext } from "./context.ts";
+import { lockDataDir } from "./data-lock.ts";
 import { loadOrCreateSecret } from "./secrets.ts";
 import { createServices, type ServicesInput } from "./services.ts";
 
@@ -43,8 +45,14 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     opts.log ?? createLogger({ format: opts.logFormat ?? config.log.format, level: config.log.level });
   const paths = dataPaths(config.paths.dataDir);
   mkdirSync(config.paths.dataDir, { recursive: true, mode: 0o700 });
+  // Before anything else touches the data dir or the sockets of the server that may hold it.
+  const lock = lockDataDir(config.paths.dataDir);
+  if (!lock.ok) return lock;
   const db = openMainDb(paths.db);
-  if (!db.ok) return db;
+  if (!db.ok) {
+    lock.value.release();
+    return db;
+  }
 
   const input: ServicesInput = {
     config,
@@ -64,6 +72,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     app.listen({ hostname: host, port });
   } catch (e) {
     db.value.close();
+    lock.value.release();
     return fail("internal", `cannot listen on ${host}:${port}: ${(e as Error).message}`);
   }
   const server = app.server;
@@ -76,6 +85,9 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     (e) => log.error("re-attaching to agents failed", { error: String(e) }),
   );
   log.info("octo listening", { url, mode: ctx.mode, version: VERSION, data: config.paths.dataDir });
+  // The server stays up so the UI can show the problem; each agent launch fails with this text.
+  const missingTools = missingToolsMessage(checkHostTools());
+  if (missingTools) log.error(missingTools);
   const adminSocket = await startAdminSocket({
     path: adminSocketPath(config.paths.socketDir),
     handle: (request) => app.handle(request),
@@ -99,6 +111,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
       await ctx.services.stop(opts.drainMs ?? 10_000);
       ctx.services.runners.close();
       ctx.db.close();
+      lock.value.release();
       log.info("octo stopped");
     },
   });

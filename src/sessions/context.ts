@@ -23,6 +23,8 @@ export interface SessionServiceDeps {
   placement: Placement;
   defaultModel: string;
   idleTimeoutMs: number;
+  /** Why no agent can start on this host (a missing sandbox tool), checked before each launch. */
+  sandboxProblem?: () => string | undefined;
   log: Logger;
   now?: () => number;
   /** Where agents' LLM sockets come from; by default the LLM service's, directories made per mode. */

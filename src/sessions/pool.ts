@@ -73,6 +73,8 @@ export class AgentPool {
     fork?: ForkPoint,
   ): Promise<Result<AgentLink>> {
     const { deps } = this.ctx;
+    const problem = deps.sandboxProblem?.();
+    if (problem) return fail("sandbox_unavailable", problem);
     const project = projectsRepo(deps.db).byId(row.project_id);
     if (!project) return notFound();
     const place = deps.placement.project(username, project.slug);

@@ -51,6 +51,8 @@ export function defaultDirs(env: NodeJS.ProcessEnv = process.env, system = false
 export const dataPaths = (dataDir: string) => ({
   db: join(dataDir, "octo.db"),
   jwtSecret: join(dataDir, "jwt.secret"),
+  /** Held (flock) by the running server: one server per data dir. */
+  lock: join(dataDir, "octo.lock"),
   usersDir: join(dataDir, "users"),
   userDir: (userId: string) => join(dataDir, "users", userId),
   historyDb: (userId: string) => join(dataDir, "users", userId, "history.db"),

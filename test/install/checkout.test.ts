@@ -44,12 +44,17 @@ describe("install.sh from a checkout", () => {
       // stderr may carry the build's own chatter (vite timings); install.sh's errors start like this:
       expect(r.stderr).not.toContain("install.sh: error");
       expect(r.code).toBe(0);
-      for (const exe of ["octo", "octo-runner", "octo-sandbox"] as const) {
-        expect(readFileSync(join(prefix, "bin", exe)).equals(readFileSync(bin(exe)))).toBe(true);
-        expect(lstatSync(join(prefix, "bin", exe)).mode & 0o777).toBe(0o755);
-        expect(r.stdout).toContain(`installed ${join(prefix, "bin", exe)}`);
+      expect(readFileSync(join(prefix, "bin", "octo")).equals(readFileSync(bin("octo")))).toBe(true);
+      expect(lstatSync(join(prefix, "bin", "octo")).mode & 0o777).toBe(0o755);
+      expect(r.stdout).toContain(`installed ${join(prefix, "bin", "octo")}`);
+      // One binary; the other programs are names for it (decision 0013).
+      for (const name of ["octoctl", "octo-runner", "octo-sandbox"]) {
+        expect(readlinkSync(join(prefix, "bin", name))).toBe("octo");
+        expect(r.stdout).toContain(`linked ${join(prefix, "bin", name)} -> octo`);
       }
-      expect(readlinkSync(join(prefix, "bin", "octoctl"))).toBe("octo");
+      expect(readFileSync(join(prefix, "share/doc/octo/README.md"), "utf8")).toBe(
+        readFileSync(join(ROOT, "README.md"), "utf8"),
+      );
       expect(existsSync(join(prefix, PI_CLI))).toBe(true);
       expect(r.stdout).toContain(`Next: ${join(prefix, "bin", "octo")} serve`);
       expect(r.stdout).toContain("is not on your PATH");
@@ -97,14 +102,26 @@ describe("install.sh from a checkout", () => {
   test(
     "a damaged file is repaired, and only that file",
     async () => {
-      writeFileSync(join(prefix, "bin", "octo-sandbox"), "not a binary");
+      writeFileSync(join(prefix, "bin", "octo"), "not a binary");
       const r = await install();
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`installed ${join(prefix, "bin", "octo-sandbox")}`);
-      expect(r.stdout.match(/install\.sh: installed /g)?.length).toBe(1);
-      expect(
-        readFileSync(join(prefix, "bin", "octo-sandbox")).equals(readFileSync(bin("octo-sandbox"))),
-      ).toBe(true);
+      expect(r.stdout).toContain(`installed ${join(prefix, "bin", "octo")}`);
+      expect(r.stdout.match(/install\.sh: (installed|linked) /g)?.length).toBe(1);
+      expect(readFileSync(join(prefix, "bin", "octo")).equals(readFileSync(bin("octo")))).toBe(true);
+    },
+    SLOW,
+  );
+
+  test(
+    "a program name that is a file (an older three-binary install) becomes the link again",
+    async () => {
+      rmSync(join(prefix, "bin", "octo-sandbox"));
+      writeFileSync(join(prefix, "bin", "octo-sandbox"), "an old octo-sandbox");
+      const r = await install();
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`linked ${join(prefix, "bin", "octo-sandbox")} -> octo`);
+      expect(r.stdout.match(/install\.sh: (installed|linked) /g)?.length).toBe(1);
+      expect(readlinkSync(join(prefix, "bin", "octo-sandbox"))).toBe("octo");
     },
     SLOW,
   );

@@ -3,12 +3,15 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +44,9 @@ beforeAll(async () => {
     "/tampered.tar.gz.sha256": () => new Response(Bun.file(release.checksum)),
     "/nosum.tar.gz": () => new Response(real),
   };
+  const old = await threeFileRelease(tmp);
+  routes["/old.tar.gz"] = () => new Response(Bun.file(old.tarball));
+  routes["/old.tar.gz.sha256"] = () => new Response(`${old.sha256}  old.tar.gz\n`);
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -54,12 +60,46 @@ afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 }, 120_000);
 
+/**
+ * A tiny stand-in for a release made before decision 0013: octo, octo-runner and octo-sandbox as
+ * three files (scripts here; install.sh only copies them and asks `octo version`).
+ */
+async function threeFileRelease(dir: string): Promise<{ tarball: string; sha256: string }> {
+  const top = join(dir, "old-layout", "octo-0.0.9-linux-x64");
+  mkdirSync(join(top, "bin"), { recursive: true });
+  mkdirSync(join(top, "lib/octo/pi"), { recursive: true });
+  for (const name of ["octo", "octo-runner", "octo-sandbox"])
+    writeFileSync(join(top, "bin", name), `#!/bin/sh\necho 0.0.9 ${name}\n`, { mode: 0o755 });
+  symlinkSync("octo", join(top, "bin", "octoctl"));
+  writeFileSync(join(top, "lib/octo/pi/.octo-manifest"), "old\n");
+  const tarball = join(dir, "old.tar.gz");
+  const packed = await run(["tar", "-czf", tarball, "-C", join(dir, "old-layout"), "octo-0.0.9-linux-x64"]);
+  if (packed.code !== 0) throw new Error(packed.stderr);
+  const sha256 = new Bun.CryptoHasher("sha256").update(readFileSync(tarball)).digest("hex");
+  return { tarball, sha256 };
+}
+
 /** What a user on a machine without the checkout types: the script comes from the network too. */
 const curlPipe = (prefix: string, shArgs: string, env: Record<string, string> = {}) =>
   run(["sh", "-c", `curl -fsSL ${base}/install.sh | sh -s -- --prefix ${prefix} ${shArgs}`], {
     cwd: tmp,
     env,
   });
+
+describe("the release tarball", () => {
+  test("one binary with three more names, the README, and only this platform's native builds", async () => {
+    const listing = await run(["tar", "-tvzf", release.tarball]);
+    expect(listing.code).toBe(0);
+    const lines = listing.stdout.split("\n");
+    const top = `octo-${(await Bun.file(join(ROOT, "package.json")).json()).version}-linux-${process.arch}`;
+    expect(lines.filter((l) => /^-/.test(l) && l.includes(`${top}/bin/`))).toHaveLength(1);
+    for (const name of ["octoctl", "octo-runner", "octo-sandbox"])
+      expect(lines.some((l) => l.startsWith("l") && l.endsWith(`${top}/bin/${name} -> octo`))).toBe(true);
+    expect(lines.some((l) => l.endsWith(`${top}/share/doc/octo/README.md`))).toBe(true);
+    const koffi = new Set(lines.flatMap((l) => /koffi\/build\/koffi\/([^/]+)\//.exec(l)?.slice(1) ?? []));
+    expect([...koffi]).toEqual([`${process.platform}_${process.arch}`]);
+  }, 120_000);
+});
 
 describe("install.sh --from a release tarball", () => {
   test("curl | sh installs a verified release", async () => {
@@ -69,7 +109,9 @@ describe("install.sh --from a release tarball", () => {
     expect(r.code).toBe(0);
     const sum = readFileSync(release.checksum, "utf8").split(" ")[0];
     expect(r.stdout).toContain(`verified sha256 ${sum}`);
-    expect(readlinkSync(join(prefix, "bin", "octoctl"))).toBe("octo");
+    for (const name of ["octoctl", "octo-runner", "octo-sandbox"])
+      expect(readlinkSync(join(prefix, "bin", name))).toBe("octo");
+    expect(existsSync(join(prefix, "share/doc/octo/README.md"))).toBe(true);
     const pkg = await Bun.file(join(ROOT, "package.json")).json();
     expect((await run([join(prefix, "bin", "octo"), "version"])).stdout.trim()).toBe(pkg.version);
     expect(
@@ -113,6 +155,17 @@ describe("install.sh --from a release tarball", () => {
     },
     120_000,
   );
+
+  test("a release from before the one-binary layout installs its three files as they were", async () => {
+    const prefix = join(tmp, "p-old");
+    const r = await curlPipe(prefix, `--from ${base}/old.tar.gz`);
+    expect(r.code).toBe(0);
+    for (const name of ["octo", "octo-runner", "octo-sandbox"]) {
+      expect(lstatSync(join(prefix, "bin", name)).isFile()).toBe(true);
+      expect((await run([join(prefix, "bin", name)])).stdout.trim()).toBe(`0.0.9 ${name}`);
+    }
+    expect(readlinkSync(join(prefix, "bin", "octoctl"))).toBe("octo");
+  }, 120_000);
 
   test("a tampered tarball is refused and nothing is installed", async () => {
     const prefix = join(tmp, "p3");

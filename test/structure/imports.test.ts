@@ -31,9 +31,11 @@ describe("import rules", () => {
       ],
       ["ui/src/main.tsx", mod(["src/auth/users.ts", "src/protocol/mux.ts"])],
       ["runner/main.test.ts", mod(["test/pi/harness.ts"])],
+      ["src/entry.ts", mod(["src/main.ts", "runner/main.ts", "src/server/start.ts"])],
     ]);
     expect(violations(bad).map((v) => v.split(":")[0])).toEqual([
       "runner/main.ts imports src/sessions/service.ts",
+      "src/entry.ts imports src/server/start.ts",
       "src/http/routes/x.ts imports bun",
       "src/http/routes/x.ts imports src/history/store.ts",
       "src/http/routes/x.ts imports src/storage/users.ts",
