@@ -165,7 +165,10 @@ install_layout() { # dir holding bin/, lib/ and share/
     fi
   done
   install_tree "$1/lib/octo/pi" "$prefix/lib/octo/pi"
-  install_tree "$1/lib/octo/tool" "$prefix/lib/octo/tool"
+  # The agents' octo-tool (older releases had none).
+  if [ -d "$1/lib/octo/tool" ]; then
+    install_tree "$1/lib/octo/tool" "$prefix/lib/octo/tool"
+  fi
   # The systemd units' Documentation= points here (older releases had no share/).
   if [ -f "$1/share/doc/octo/README.md" ]; then
     install_file "$1/share/doc/octo/README.md" "$prefix/share/doc/octo/README.md" 644
