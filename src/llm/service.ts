@@ -2,17 +2,18 @@ import type { Database } from "bun:sqlite";
 import type { LoadedConfig } from "../config/index.ts";
 import type { Result } from "../protocol/errors.ts";
 import type { Logger } from "../shared/log.ts";
+import { createGatewayClient, type GatewayClient } from "./gateway-client.ts";
 import { type PiModelsFile, type PiModelsOptions, piLlmEnv, piModels } from "./pi-config.ts";
 import { ensureProviders, type LlmProvider, listProviders, type ProviderDeps } from "./providers.ts";
-import { createLlmProxy, type LlmProxy } from "./proxy.ts";
-import { type LlmSocket, serveLlmSocket } from "./socket.ts";
 import { createTokenStore, type TokenScope, type TokenStore } from "./tokens.ts";
 
 /**
- * Everything the session code needs from the LLM side, built once at server start:
+ * Everything the session code needs from the LLM side, built once at server start. The proxy itself
+ * runs in the LLM gateway process (`octo llm-gateway`, see gateway-client.ts); the server issues
+ * and revokes session tokens in the shared database and asks the gateway to serve a user's socket:
  *   const llm = createLlmService({ db, config, log });
- *   const ready = llm.ensureProviders();            // no_provider → refuse session start
- *   const socket = llm.ensureSocket(userId, path);  // bind `socket.path` into the sandbox
+ *   const ready = llm.ensureProviders();                        // no_provider → refuse session start
+ *   const socket = await llm.gateway.ensureUser(userId, name);  // its directory goes into the sandbox
  *   const token = llm.tokens.issue({ userId, projectId, sessionId });
  *   const modelsJson = llm.piModels({ llmUrl: "http://127.0.0.1:<relay port>" });
  *   env: { ...llm.piEnv(token), OCTO_LLM_URL: … };  on close/delete: llm.tokens.revokeSession(id)
@@ -23,56 +24,36 @@ export interface LlmServiceDeps {
   config: LoadedConfig;
   log: Logger;
   env?: Record<string, string | undefined>;
-  maxBodyBytes?: number;
+  /** systemd runs the gateway (`octo-llm-gateway.service`): wait for it, never start one. */
+  externalGateway?: boolean;
 }
 
 export interface LlmService {
   readonly providerDeps: ProviderDeps;
   readonly tokens: TokenStore;
-  readonly proxy: LlmProxy;
+  readonly gateway: GatewayClient;
   providers(): LlmProvider[];
   ensureProviders(): Result<LlmProvider[]>;
   piModels(opts: PiModelsOptions): PiModelsFile;
   piEnv(token: string): Record<string, string>;
-  /** Starts (or returns) the user's proxy socket. Idempotent per user and path. */
-  ensureSocket(userId: string, path: string, mode?: number): LlmSocket;
-  stopSocket(userId: string, drainMs?: number): Promise<void>;
-  stop(drainMs?: number): Promise<void>;
 }
 
 export function createLlmService(deps: LlmServiceDeps): LlmService {
   const providerDeps: ProviderDeps = { db: deps.db, configured: deps.config.llm.providers, env: deps.env };
-  const tokens = createTokenStore(deps.db);
-  const log = deps.log.child({ area: "llm" });
-  const proxy = createLlmProxy({ ...providerDeps, tokens, log, maxBodyBytes: deps.maxBodyBytes });
-  const sockets = new Map<string, LlmSocket>();
-
-  const stopSocket = async (userId: string, drainMs?: number) => {
-    const socket = sockets.get(userId);
-    sockets.delete(userId);
-    await socket?.stop(drainMs);
-  };
-
   return {
     providerDeps,
-    tokens,
-    proxy,
+    tokens: createTokenStore(deps.db),
+    gateway: createGatewayClient({
+      config: deps.config,
+      db: deps.db,
+      log: deps.log,
+      env: deps.env,
+      external: deps.externalGateway,
+    }),
     providers: () => listProviders(providerDeps),
     ensureProviders: () => ensureProviders(providerDeps, deps.config.configFile),
     piModels: (opts) => piModels(listProviders(providerDeps), opts),
     piEnv: (token) => piLlmEnv(token),
-    ensureSocket(userId, path, mode) {
-      const current = sockets.get(userId);
-      if (current?.path === path) return current;
-      if (current) void current.stop();
-      const socket = serveLlmSocket(proxy, { path, userId, mode });
-      sockets.set(userId, socket);
-      return socket;
-    },
-    stopSocket,
-    async stop(drainMs) {
-      await Promise.all([...sockets.keys()].map((id) => stopSocket(id, drainMs)));
-    },
   };
 }
 

@@ -39,6 +39,10 @@ export const ERROR_STATUS = {
   wrong_type: 409,
   not_empty: 409,
   storage_full: 507,
+  /** An LLM session token used anywhere but its sandbox's gateway socket. */
+  llm_socket_only: 403,
+  /** An LLM session token used for a model its session may not call. */
+  model_not_allowed: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

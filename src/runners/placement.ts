@@ -3,15 +3,31 @@ import type { ServerMode } from "../config/mode.ts";
 import { workspaceFor } from "../shared/runner-layout.ts";
 import { LOCAL_RUNNER_USER } from "./manager.ts";
 
+/**
+ * One platform user's gateway directory: the LLM gateway's sockets for that user (`llm.sock`, later
+ * `tool.sock`). Sandboxes bind the DIRECTORY, not the socket file: a bind of a socket file keeps
+ * naming the old inode once the gateway restarts and recreates it, a bind of its directory always
+ * shows the live one.
+ */
+export interface GatewayPlace {
+  dir: string;
+  /** The parent of every user's gateway directory. */
+  root: string;
+  llmSocket: string;
+  /** Modes of `root` and `dir`, and of the socket files in it. */
+  rootMode: number;
+  dirMode: number;
+  socketMode: number;
+}
+
 /** Where one project of one platform user lives. */
 export interface ProjectPlace {
   /** The runner that serves this platform user. */
   runnerUser: string;
   /** The project folder as the runner sees it. */
   projectDir: string;
-  /** The LLM proxy socket the sandbox binds in, and its mode. */
-  llmSocket: string;
-  llmSocketMode: number;
+  /** The user's gateway directory (bound into the sandbox) and the LLM socket in it. */
+  gateway: GatewayPlace;
 }
 
 /** "Where are user X's things": the one answer every part of the server asks, built once. */
@@ -19,38 +35,44 @@ export interface Placement {
   readonly mode: ServerMode;
   runnerUser(username: string): string;
   project(username: string, slug: string): ProjectPlace;
+  gateway(username: string): GatewayPlace;
 }
 
 /**
  * Single-user: one runner as the invoking user, the configured workspace. Multi-user: runner
- * `octo_<name>`, workspace /home/octo_<name>/octo, and a per-user LLM socket in a directory the
- * server owns (the proxy only accepts that user's session tokens on it).
+ * `octo_<name>`, workspace /home/octo_<name>/octo. In both, every platform user has a gateway
+ * directory of their own (the gateway accepts only that user's session tokens on its sockets):
+ * single-user 0700/0600 (runner and sandboxes run as the server's own user); multi-user traversable
+ * but not listable, sockets 0666 (the user's Linux account must connect; the token is the lock).
  */
 export function createPlacement(
   mode: ServerMode,
   paths: { workspaceDir: string; socketDir: string },
 ): Placement {
-  if (mode === "single-user") {
+  const root = join(paths.socketDir, "gateway");
+  const single = mode === "single-user";
+  const gateway = (username: string): GatewayPlace => {
+    const dir = join(root, username);
     return {
-      mode,
-      runnerUser: () => LOCAL_RUNNER_USER,
-      project: (_username, slug) => ({
-        runnerUser: LOCAL_RUNNER_USER,
-        projectDir: join(paths.workspaceDir, slug),
-        llmSocket: join(paths.socketDir, "llm.sock"),
-        llmSocketMode: 0o600,
-      }),
+      dir,
+      root,
+      llmSocket: join(dir, "llm.sock"),
+      rootMode: single ? 0o700 : 0o711,
+      dirMode: single ? 0o700 : 0o711,
+      socketMode: single ? 0o600 : 0o666,
     };
-  }
-  const llmDir = join(paths.socketDir, "llm");
+  };
+  const runnerUser = (username: string) => (single ? LOCAL_RUNNER_USER : username);
+  const projectDir = (username: string, slug: string) =>
+    single ? join(paths.workspaceDir, slug) : join(workspaceFor(username), slug);
   return {
     mode,
-    runnerUser: (username) => username,
+    runnerUser,
+    gateway,
     project: (username, slug) => ({
-      runnerUser: username,
-      projectDir: join(workspaceFor(username), slug),
-      llmSocket: join(llmDir, `${username}.sock`),
-      llmSocketMode: 0o666,
+      runnerUser: runnerUser(username),
+      projectDir: projectDir(username, slug),
+      gateway: gateway(username),
     }),
   };
 }

@@ -18,12 +18,19 @@ export interface Services {
   sessions: SessionService;
   /** A user is being deleted: stop their agents, close their history (the caller deletes the rest). */
   removeUserData(user: { id: string; username: string }): Promise<void>;
-  /** `drainMs`: how long in-flight model streams may run on before the LLM sockets close. */
-  stop(drainMs?: number): Promise<void>;
+  /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
+  stop(): Promise<void>;
 }
 
 export function createServices(ctx: Omit<ServerContext, "services">): Services {
-  const llm = createLlmService({ db: ctx.db, config: ctx.config, log: ctx.log });
+  const llm = createLlmService({
+    db: ctx.db,
+    config: ctx.config,
+    log: ctx.log,
+    // `octo install` runs the gateway as a unit of its own (src/install/units.ts).
+    externalGateway: process.env.OCTO_LLM_GATEWAY === "external",
+  });
+  llm.gateway.watch();
   const history = new HistoryRegistry(ctx.config.paths.dataDir);
   const hub = new SessionHub((userId) => history.for(userId));
   const projects: ProjectDeps = {
@@ -52,13 +59,13 @@ export function createServices(ctx: Omit<ServerContext, "services">): Services {
     sessions,
     async removeUserData(user) {
       await sessions.deleteForUser(user.id);
-      await llm.stopSocket(user.id);
+      await llm.gateway.removeUser(user.id);
       history.remove(user.id);
       if (ctx.mode === "multi-user") await ctx.runners.removeUser?.(user.username);
     },
-    async stop(drainMs) {
+    async stop() {
+      llm.gateway.close();
       await sessions.stop();
-      await llm.stop(drainMs);
       history.close();
     },
   };

@@ -1,6 +1,4 @@
 import type { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type { HistoryStore } from "../history/store.ts";
 import { piModelArgs } from "../llm/pi-config.ts";
 import { defaultModel, resolveModel } from "../llm/providers.ts";
@@ -303,11 +301,9 @@ export class SessionService implements AgentService {
     const place = this.deps.placement.project(username, project.slug);
     const client = await this.deps.runners.forUser(place.runnerUser);
     if (!client.ok) return client;
-    mkdirSync(dirname(place.llmSocket), {
-      recursive: true,
-      mode: this.deps.placement.mode === "single-user" ? 0o700 : 0o711,
-    });
-    const socket = this.deps.llm.ensureSocket(row.user_id, place.llmSocket, place.llmSocketMode);
+    // The gateway serves the user's socket in their gateway directory; the sandbox binds the directory.
+    const socket = await this.deps.llm.gateway.ensureUser(row.user_id, username);
+    if (!socket.ok) return socket;
     const token = this.deps.llm.tokens.issue({
       userId: row.user_id,
       projectId: row.project_id,
@@ -321,7 +317,7 @@ export class SessionService implements AgentService {
       argv: ["pi"],
       env: this.deps.llm.piEnv(token),
       tag: row.id,
-      llm_socket: socket.path,
+      gateway_dir: place.gateway.dir,
       agent: {
         session_key: row.id,
         models_json: JSON.stringify(models),
@@ -433,7 +429,9 @@ export class SessionService implements AgentService {
         this.repo.update(row.id, { status: "sleeping", proc_id: null }, this.now);
         continue;
       }
-      this.deps.llm.ensureSocket(row.user_id, place.llmSocket, place.llmSocketMode);
+      // A gateway serves every user's socket from its start; this starts one if none is running.
+      const socket = await this.deps.llm.gateway.ensureUser(row.user_id, username);
+      if (!socket.ok) this.deps.log.warn("llm gateway unavailable", { session: row.id, ...socket.error });
       const linked = await this.link(row, client.value);
       if (linked.ok && !linked.value.gone) resumed++;
       else this.repo.update(row.id, { status: "sleeping", proc_id: null }, this.now);
