@@ -70,7 +70,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
   };
 
   const start = (): void => {
-    mkdirSync(opts.config.paths.socketDir, { recursive: true, mode: 0o700 });
+    mkdirSync(files.dir, { recursive: true, mode: 0o700 });
     const logFd = openSync(files.logFile, "a", 0o600);
     const proc = Bun.spawn([...commandFor("octo"), "llm-gateway", "--config-stdin"], {
       env: env as Record<string, string>,

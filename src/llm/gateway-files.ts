@@ -5,23 +5,29 @@ import { VERSION } from "../shared/version.ts";
 import { llmProvidersRepo } from "../storage/llm.ts";
 
 /**
- * Where the LLM gateway keeps its control socket, pid file and log (beside the runner's, in the
- * server's socket directory), and what makes two gateways interchangeable. One home for these
+ * Where the LLM gateway keeps its control socket, pid file and log (a directory of its own in the
+ * server's socket directory; users' sockets are in `gateway/<name>/`, see placement.ts), and what makes two gateways interchangeable. One home for these
  * names: `octo llm-gateway` and the server's `GatewayClient` both ask here.
  */
 
 export interface GatewayFiles {
+  /** 0700, the server's user only (`octo install` creates it through tmpfiles.d). */
+  dir: string;
   /** HTTP over a unix socket, 0600: status, serve/remove a user's socket, drain. Server only. */
   control: string;
   pidFile: string;
   logFile: string;
 }
 
-export const gatewayFiles = (socketDir: string): GatewayFiles => ({
-  control: join(socketDir, "llm-gateway.sock"),
-  pidFile: join(socketDir, "llm-gateway.pid"),
-  logFile: join(socketDir, "llm-gateway.log"),
-});
+export function gatewayFiles(socketDir: string): GatewayFiles {
+  const dir = join(socketDir, "llm-gateway");
+  return {
+    dir,
+    control: join(dir, "control.sock"),
+    pidFile: join(dir, "gateway.pid"),
+    logFile: join(dir, "gateway.log"),
+  };
+}
 
 /** What `GET /status` on the control socket answers. */
 export interface GatewayStatus {

@@ -52,7 +52,7 @@ export async function llmGatewayCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const files = gatewayFiles(config.paths.socketDir);
-  mkdirSync(config.paths.socketDir, { recursive: true, mode: 0o700 });
+  mkdirSync(files.dir, { recursive: true, mode: 0o700 });
   // One gateway per socket directory: a live one keeps its place; a dead one's socket file goes.
   if (await answers(files.control)) {
     log.error("another llm gateway answers on the control socket; not starting", { path: files.control });
