@@ -69,6 +69,10 @@ export async function llmGatewayCommand(argv: string[]): Promise<number> {
   const served = gateway.serveAll();
 
   let draining: Promise<void> | null = null;
+  let stopped: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    stopped = resolve;
+  });
   const control = Bun.serve({
     unix: files.control,
     fetch: (request) => handleControl(request, { gateway, identity, drain: () => drain() }),
@@ -88,21 +92,16 @@ export async function llmGatewayCommand(argv: string[]): Promise<number> {
       removeOwnPidFile(files.pidFile);
       db.value.close();
       log.info("llm gateway stopped", { drained: streams });
-    })();
+    })().finally(stopped);
     return draining;
   };
-  const done = new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.on(signal, () => {
       log.info("llm gateway asked to stop", { signal });
-      drain().then(resolve, resolve);
-    };
-    process.on("SIGTERM", () => onSignal("SIGTERM"));
-    process.on("SIGINT", () => onSignal("SIGINT"));
-    // A drain asked for over the control socket ends the process too.
-    const poll = setInterval(() => {
-      if (draining) draining.then(resolve, resolve).finally(() => clearInterval(poll));
-    }, 50);
-  });
+      void drain();
+    });
+  }
+  // Ends after a drain, however it was asked for (a signal, or POST /drain from a newer server).
   await done;
   return 0;
 }

@@ -90,7 +90,10 @@ async function answerAcrossRestart(signal: "SIGTERM" | "SIGKILL", chunks: number
   await tab.ok("prompt", { session_id: s, message: "a long answer please", client_id: `p-${s}` });
   await tab.mux.waitFor("the answer streams", () => tab.text(s).length > 0, 60_000);
 
+  const gateway = w.gatewayPid();
   const t = await restart(signal);
+  // The restarted server found the gateway carrying the stream and kept it.
+  expect(w.gatewayPid()).toBe(gateway);
   await tab.mux.waitFor("the old tab's socket closed", () => tab.mux.closed, 10_000);
   // The restart happened mid-answer: the provider was still streaming it.
   expect(w.fx.requests.filter((r) => r.kind === "chat").at(-1)?.outcome).toBe("streaming");

@@ -35,8 +35,8 @@ async function open(c: Client, projectId: string): Promise<Chat> {
 }
 
 async function say(chat: Chat, word: string): Promise<void> {
-  // One lane per conversation: concurrent sessions get their own scripted answers.
-  w.fx.lane({ text: word }).enqueue([{ text: `heard ${word}` }]);
+  // Turns run one at a time, so the fixture's one queue answers them in order.
+  w.fx.enqueue([{ text: `heard ${word}` }]);
   chat.turns++;
   await chat.tab.ok("prompt", { session_id: chat.s, message: word, client_id: `${chat.s}-${chat.turns}` });
   await chat.tab.waitIdle(chat.s, chat.turns, 120_000);
