@@ -14,6 +14,7 @@ export interface LaunchSpec {
   workspaceRoot: string;
   pty?: { cols: number; rows: number };
   llmSocket?: string;
+  gatewayDir?: string;
   toolSocket?: string;
   userLabel: string;
   /** Extra binds (the agent kind's runtime, pi's package, its state). */
@@ -106,6 +107,7 @@ export class SandboxLauncher implements Launcher {
     ];
     if (spec.pty) flags.push("--pty");
     if (spec.llmSocket) flags.push("--llm-socket", spec.llmSocket);
+    if (spec.gatewayDir) flags.push("--gateway-dir", spec.gatewayDir);
     if (spec.toolSocket) flags.push("--tool-socket", spec.toolSocket);
     flags.push("--user-label", spec.userLabel);
     for (const b of spec.readOnly ?? []) flags.push("--ro", `${b.src}=${b.dst}`);

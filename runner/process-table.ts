@@ -80,6 +80,7 @@ export class ProcessTable {
       workspaceRoot: opts.workspaceRoot,
       pty: req.pty,
       llmSocket: req.llm_socket,
+      gatewayDir: req.gateway_dir,
       toolSocket: req.tool_socket,
       userLabel: opts.user,
     };

@@ -7,6 +7,7 @@ import { doctorCommand } from "./cli/doctor.ts";
 import { installCommand, uninstallCommand } from "./cli/install.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { userCommand } from "./cli/user.ts";
+import { llmGatewayCommand } from "./llm/gateway-main.ts";
 import { VERSION } from "./shared/version.ts";
 
 type Command = (argv: string[]) => Promise<number>;
@@ -33,6 +34,10 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     help: "as root: system user, dirs and systemd units (--dry-run --output DIR)",
   },
   uninstall: { run: uninstallCommand, help: "as root: remove the units (keeps data unless --purge)" },
+  "llm-gateway": {
+    run: llmGatewayCommand,
+    help: "the LLM proxy process (started by `octo serve`, or its own systemd unit)",
+  },
   doctor: {
     run: doctorCommand,
     help: "check the host programs agents need; --isolation: run the sandbox escape battery",

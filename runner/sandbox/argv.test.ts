@@ -48,6 +48,19 @@ describe("buildBwrapArgv", () => {
     expect(() => buildBwrapArgv(profile("default"), opts())).toThrow("egress socket");
   });
 
+  test("a gateway directory is bound whole and its llm.sock relayed with retries (a gateway restart waits)", () => {
+    const argv = buildBwrapArgv(profile("strict"), opts({ gatewayDir: "/x/gateway/alice" }));
+    expect(pairAt(argv, "--ro-bind", "/x/gateway/alice")).toBe(true);
+    expect(argv[argv.indexOf("/x/gateway/alice") + 1]).toBe("/run/octo/gateway");
+    const relay = argv.find((a) => a.includes("TCP-LISTEN:7701")) ?? "";
+    expect(relay).toContain("UNIX-CONNECT:/run/octo/gateway/llm.sock,retry=240,interval=0.25");
+    const env = buildSandboxEnv(profile("strict"), opts({ gatewayDir: "/x/gateway/alice" }), {
+      callerEnv: {},
+      extra: {},
+    });
+    expect(env.OCTO_LLM_URL).toBe("http://127.0.0.1:7701");
+  });
+
   test("limits wrap bwrap in nice and prlimit; / is remounted read-only after every mount", () => {
     const argv = buildBwrapArgv(profile("strict"), opts());
     expect(argv.slice(0, 6)).toEqual(["nice", "-n", "10", "prlimit", "--nproc=256", "--nofile=1024"]);

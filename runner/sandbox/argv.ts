@@ -26,6 +26,8 @@ export interface SandboxRunOptions {
   pty: boolean;
   command: string[];
   llmSocket?: string;
+  /** Host directory holding the user's gateway sockets (`llm.sock`); bound whole. */
+  gatewayDir?: string;
   toolSocket?: string;
   /** Host path of this run's egress proxy socket (proxy mode only). */
   egressSocket?: string;
@@ -135,10 +137,13 @@ function denyArgs(policy: SandboxPolicy, opts: SandboxRunOptions): string[] {
 
 export function relayForwards(policy: SandboxPolicy, opts: SandboxRunOptions): RelayForward[] {
   const forwards: RelayForward[] = [];
-  if (opts.llmSocket) {
+  if (opts.llmSocket || opts.gatewayDir) {
     const port = policy.network.mode === "open" ? opts.openLlmPort : SANDBOX.llmPort;
     if (port === undefined) throw new Error("open mode with an LLM socket needs openLlmPort");
-    forwards.push({ port, socket: SANDBOX.llmSocket });
+    // Through the gateway directory a call made while the gateway restarts waits for it.
+    if (opts.gatewayDir)
+      forwards.push({ port, socket: SANDBOX.gatewayLlmSocket, waitMs: SANDBOX.gatewayWaitMs });
+    else forwards.push({ port, socket: SANDBOX.llmSocket });
   }
   if (policy.network.mode === "proxy")
     forwards.push({ port: SANDBOX.egressPort, socket: SANDBOX.egressSocket });
@@ -197,6 +202,7 @@ export function buildBwrapArgv(policy: SandboxPolicy, opts: SandboxRunOptions): 
   argv.push("--bind", opts.project, SANDBOX.workspace);
   argv.push("--ro-bind", join(opts.project, ".octo"), join(SANDBOX.workspace, ".octo"));
   if (opts.llmSocket) argv.push("--ro-bind", opts.llmSocket, SANDBOX.llmSocket);
+  if (opts.gatewayDir) argv.push("--ro-bind", opts.gatewayDir, SANDBOX.gatewayDir);
   // The socket's directory, not the socket: a socket made anew there (a new inode) stays reachable.
   if (opts.toolSocket)
     argv.push(
@@ -247,7 +253,9 @@ export function buildSandboxEnv(
   env.OCTO_SANDBOX = policy.profile;
   env.OCTO_PROJECT = SANDBOX.workspace;
   if (envOpts.userLabel) env.USER = env.LOGNAME = envOpts.userLabel;
-  const llm = relayForwards(policy, opts).find((f) => f.socket === SANDBOX.llmSocket);
+  const llm = relayForwards(policy, opts).find(
+    (f) => f.socket === SANDBOX.llmSocket || f.socket === SANDBOX.gatewayLlmSocket,
+  );
   if (llm) env.OCTO_LLM_URL = `http://127.0.0.1:${llm.port}`;
   if (opts.toolSocket) env.OCTO_TOOL_SOCKET = SANDBOX.toolSocket;
   if (policy.network.mode === "proxy") {

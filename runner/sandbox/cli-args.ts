@@ -8,6 +8,8 @@ export interface RunRequest {
   workspaceRoot?: string;
   pty: boolean;
   llmSocket?: string;
+  /** A directory holding `llm.sock`, bound whole (see `SANDBOX.gatewayDir`). */
+  gatewayDir?: string;
   toolSocket?: string;
   egressLog?: string;
   extraReadOnly: ReadOnlyBind[];
@@ -20,7 +22,7 @@ export interface RunRequest {
 }
 
 export const USAGE = `usage:
-  octo-sandbox run --profile NAME --project DIR [--workspace-root DIR] [--pty] [--llm-socket PATH]
+  octo-sandbox run --profile NAME --project DIR [--workspace-root DIR] [--pty] [--llm-socket PATH | --gateway-dir DIR]
                    [--tool-socket PATH] [--ro SRC=DST]... [--rw SRC=DST]... [--env K=V | --env K]... [--user-label NAME]
                    [--egress-log FILE] [--print] -- CMD [ARGS...]
   octo-sandbox check [--json]
@@ -58,6 +60,7 @@ const VALUE_FLAGS = new Set([
   "--project",
   "--workspace-root",
   "--llm-socket",
+  "--gateway-dir",
   "--tool-socket",
   "--ro",
   "--rw",
@@ -90,7 +93,11 @@ export function parseRunArgs(args: string[], ownEnv: Record<string, string | und
       else if (flag === "--project") req.project = value;
       else if (flag === "--workspace-root") req.workspaceRoot = value;
       else if (flag === "--llm-socket") req.llmSocket = value;
-      else if (flag === "--tool-socket") req.toolSocket = value;
+      else if (flag === "--gateway-dir") {
+        if (!value.startsWith("/") || value.split("/").includes(".."))
+          return fail("bad_request", `--gateway-dir ${JSON.stringify(value)}: expected an absolute path`);
+        req.gatewayDir = value;
+      } else if (flag === "--tool-socket") req.toolSocket = value;
       else if (flag === "--egress-log") req.egressLog = value;
       else if (flag === "--user-label") {
         if (!USER_LABEL.test(value))
@@ -110,6 +117,8 @@ export function parseRunArgs(args: string[], ownEnv: Record<string, string | und
   req.command = args.slice(i + 1);
   if (!req.profile) return fail("bad_request", `--profile is required\n${USAGE}`);
   if (!req.project) return fail("bad_request", `--project is required\n${USAGE}`);
+  if (req.llmSocket && req.gatewayDir)
+    return fail("bad_request", "--llm-socket and --gateway-dir both name the LLM socket: pass one");
   if (req.command.length === 0) return fail("bad_request", `no command after --\n${USAGE}`);
   return ok(req);
 }

@@ -4,6 +4,14 @@ export const SANDBOX = {
   home: "/home/sandbox",
   runDir: "/run/octo",
   llmSocket: "/run/octo/llm.sock",
+  /**
+   * The user's gateway directory (`--gateway-dir`), bound whole: the relay connects to the socket
+   * by name there, so it reaches a restarted gateway's new socket file too.
+   */
+  gatewayDir: "/run/octo/gateway",
+  gatewayLlmSocket: "/run/octo/gateway/llm.sock",
+  /** How long the relay retries connecting to a gateway socket that is away (a restart). */
+  gatewayWaitMs: 60_000,
   /** A link into `toolDir`, where the runner's per-session socket directory is bound. */
   toolSocket: "/run/octo/tool.sock",
   toolDir: "/run/octo/tool",

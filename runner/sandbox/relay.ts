@@ -8,15 +8,22 @@
 export interface RelayForward {
   port: number;
   socket: string;
+  /** Keep retrying a socket that is not there (yet) for this long before failing the connection. */
+  waitMs?: number;
 }
+
+const RETRY_INTERVAL_S = 0.25;
 
 const hexPort = (port: number) => port.toString(16).toUpperCase().padStart(4, "0");
 
 export function relayScript(socat: string, forwards: RelayForward[]): string {
   const lines = ["set -eu"];
-  for (const { port, socket } of forwards) {
+  for (const { port, socket, waitMs } of forwards) {
+    const retry = waitMs
+      ? `,retry=${Math.ceil(waitMs / 1000 / RETRY_INTERVAL_S)},interval=${RETRY_INTERVAL_S}`
+      : "";
     lines.push(
-      `${socat} TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${socket} </dev/null &`,
+      `${socat} TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${socket}${retry} </dev/null &`,
     );
   }
   lines.push(

@@ -69,7 +69,8 @@ export async function prepareRun(
     limits.cpu_seconds,
     limits.file_size_mb,
   ].some((l) => l !== undefined);
-  const needsRelay = policy.value.network.mode === "proxy" || req.llmSocket !== undefined;
+  const llm = req.llmSocket ?? req.gatewayDir;
+  const needsRelay = policy.value.network.mode === "proxy" || llm !== undefined;
   const tools = locateTools({ limits: needsLimits, nice: limits.nice !== undefined, relay: needsRelay });
   if (!tools.ok) return tools;
 
@@ -82,9 +83,10 @@ export async function prepareRun(
     pty: req.pty,
     command: req.command,
     llmSocket: req.llmSocket,
+    gatewayDir: req.gatewayDir,
     toolSocket: req.toolSocket,
     egressSocket: policy.value.network.mode === "proxy" ? join(privateDir, "egress.sock") : undefined,
-    openLlmPort: policy.value.network.mode === "open" && req.llmSocket ? await freeLoopbackPort() : undefined,
+    openLlmPort: policy.value.network.mode === "open" && llm ? await freeLoopbackPort() : undefined,
     extraReadOnly: extra.value,
     extraReadWrite: writable.value,
     tools: tools.value,

@@ -8,7 +8,7 @@ import { isCompiled } from "../shared/paths.ts";
 const USAGE = `usage: octo install [--bin-dir DIR] [--user NAME] [--dry-run [--output DIR]]
        octo uninstall [--purge] [--user NAME]
 install (as root): system user, /etc/octo, /var/lib/octo, /run/octo (tmpfiles.d), and the systemd units
-octo.service, octo-runner@.service, octo-runner-system.service. --dry-run --output DIR writes the
+octo.service, octo-llm-gateway.service, octo-runner@.service, octo-runner-system.service. --dry-run --output DIR writes the
 files under DIR (DIR/etc/systemd/system/…) and touches nothing else.`;
 
 /** Where the units' ExecStart points: beside the running binary, or /usr/local/bin from source. */
@@ -82,7 +82,9 @@ export async function installCommand(argv: string[]): Promise<number> {
   print(result.value);
   const changed = result.value.some((s) => s.done);
   console.log(changed ? "octo is installed as a service." : "octo install: everything was already in place.");
-  console.log("Next: systemctl enable --now octo-runner-system.service octo.service");
+  console.log(
+    "Next: systemctl enable --now octo-runner-system.service octo-llm-gateway.service octo.service",
+  );
   return 0;
 }
 

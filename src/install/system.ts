@@ -14,7 +14,7 @@ export interface Step {
   what: string;
 }
 
-const UNITS = ["octo.service", "octo-runner-system.service"];
+const UNITS = ["octo.service", "octo-llm-gateway.service", "octo-runner-system.service"];
 
 function sh(argv: string[]): { ok: boolean; out: string } {
   const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" });

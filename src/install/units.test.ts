@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { ConfigSchema } from "../config/index.ts";
 import { systemConfig } from "./config.ts";
-import { DEFAULT_LAYOUT, generatedFiles, runnerTemplateUnit, serverUnit } from "./units.ts";
+import { DEFAULT_LAYOUT, gatewayUnit, generatedFiles, runnerTemplateUnit, serverUnit } from "./units.ts";
 
 const layout = { ...DEFAULT_LAYOUT, binDir: "/opt/octo/bin" };
 
@@ -10,6 +10,7 @@ describe("generated service files", () => {
   test("paths are the systemd and tmpfiles.d locations", () => {
     expect(generatedFiles(layout).map((f) => f.path)).toEqual([
       "/etc/systemd/system/octo.service",
+      "/etc/systemd/system/octo-llm-gateway.service",
       "/etc/systemd/system/octo-runner@.service",
       "/etc/systemd/system/octo-runner-system.service",
       "/usr/lib/tmpfiles.d/octo.conf",
@@ -22,6 +23,18 @@ describe("generated service files", () => {
     expect(text).toContain("User=octo\n");
     expect(text).toContain("Environment=OCTO_SYSTEM=1");
     expect(text).not.toContain("MemoryDenyWriteExecute");
+  });
+
+  test("the LLM gateway is a unit of its own the server wants; the server never starts one", () => {
+    const gateway = gatewayUnit(layout);
+    expect(gateway).toContain("ExecStart=/opt/octo/bin/octo llm-gateway\n");
+    expect(gateway).toContain("User=octo\n");
+    expect(gateway).toContain("Restart=always");
+    const server = serverUnit(layout);
+    expect(server).toContain(
+      "Wants=network-online.target octo-runner-system.service octo-llm-gateway.service",
+    );
+    expect(server).toContain("Environment=OCTO_LLM_GATEWAY=external");
   });
 
   test("the runner template runs as the prefixed Linux user of the instance", () => {

@@ -78,14 +78,16 @@ export function serverUnit(l: InstallLayout): string {
       Unit: [
         "Description=octo server (web UI and API for AI agent workspaces)",
         documentation(l),
-        "Wants=network-online.target octo-runner-system.service",
-        "After=network-online.target octo-runner-system.service",
+        "Wants=network-online.target octo-runner-system.service octo-llm-gateway.service",
+        "After=network-online.target octo-runner-system.service octo-llm-gateway.service",
       ],
       Service: [
         "Type=simple",
         `User=${l.user}`,
         `Group=${l.user}`,
         "Environment=OCTO_SYSTEM=1",
+        // The gateway is a unit of its own (below): the server waits for it and never starts one.
+        "Environment=OCTO_LLM_GATEWAY=external",
         `ExecStart=${join(l.binDir, "octo")} serve --log-format json`,
         "Restart=on-failure",
         "RestartSec=2s",
@@ -99,6 +101,53 @@ export function serverUnit(l: InstallLayout): string {
         "ProtectProc=invisible",
         "ProcSubset=pid",
         "PrivateUsers=no",
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        "RestrictNamespaces=yes",
+        "CapabilityBoundingSet=",
+        "AmbientCapabilities=",
+        "SystemCallFilter=@system-service",
+        "SystemCallFilter=~@privileged",
+        "SystemCallErrorNumber=EPERM",
+        "RemoveIPC=yes",
+        "DevicePolicy=closed",
+      ],
+      Install: ["WantedBy=multi-user.target"],
+    })
+  );
+}
+
+/**
+ * The LLM gateway (`octo llm-gateway`): the only process holding provider keys, serving every
+ * agent's model calls on per-user sockets. A unit of its own so that restarting or upgrading
+ * `octo.service` never touches a model stream. On stop it drains: it stops listening at once and
+ * lets answers in flight finish (new calls wait in the sandboxes' relays meanwhile), hence the long
+ * TimeoutStopSec. Same account and sandboxing as the server: it reads the config and the database.
+ */
+export function gatewayUnit(l: InstallLayout): string {
+  return (
+    HEADER +
+    unit({
+      Unit: [
+        "Description=octo LLM gateway (provider keys; agents' model calls; outlives server restarts)",
+        "Wants=network-online.target",
+        "After=network-online.target",
+      ],
+      Service: [
+        "Type=simple",
+        `User=${l.user}`,
+        `Group=${l.user}`,
+        "Environment=OCTO_SYSTEM=1",
+        `ExecStart=${join(l.binDir, "octo")} llm-gateway`,
+        "Restart=always",
+        "RestartSec=1s",
+        "TimeoutStopSec=15min",
+        "LimitNOFILE=65536",
+        ...COMMON_HARDENING,
+        "ProtectHome=yes",
+        `ReadWritePaths=${l.dataDir} ${l.runtimeDir}/gateway ${l.runtimeDir}/llm-gateway`,
+        "ProtectHostname=yes",
+        "ProtectProc=invisible",
+        "ProcSubset=pid",
         "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
         "RestrictNamespaces=yes",
         "CapabilityBoundingSet=",
@@ -201,10 +250,16 @@ export function systemRunnerUnit(l: InstallLayout): string {
   );
 }
 
-/** /run/octo is traversable, not listable: each runner's own subdirectory carries the real permissions. */
+/**
+ * /run/octo is traversable, not listable: each runner's own subdirectory carries the real permissions.
+ * gateway/ holds each platform user's gateway directory (traversable by their runner, which binds it
+ * into sandboxes); llm-gateway/ the gateway's control socket, pid file and log (server only).
+ */
 export function tmpfilesConf(l: InstallLayout): string {
   return `${HEADER.replace("\n", "")}
 d ${l.runtimeDir} 0711 root root -
+d ${l.runtimeDir}/gateway 0711 ${l.user} ${l.user} -
+d ${l.runtimeDir}/llm-gateway 0700 ${l.user} ${l.user} -
 d ${l.dataDir} 0700 ${l.user} ${l.user} -
 `;
 }
@@ -212,6 +267,7 @@ d ${l.dataDir} 0700 ${l.user} ${l.user} -
 export function generatedFiles(l: InstallLayout): GeneratedFile[] {
   return [
     { path: join(l.unitDir, "octo.service"), content: serverUnit(l), mode: 0o644 },
+    { path: join(l.unitDir, "octo-llm-gateway.service"), content: gatewayUnit(l), mode: 0o644 },
     { path: join(l.unitDir, "octo-runner@.service"), content: runnerTemplateUnit(l), mode: 0o644 },
     { path: join(l.unitDir, "octo-runner-system.service"), content: systemRunnerUnit(l), mode: 0o644 },
     { path: join(l.tmpfilesDir, "octo.conf"), content: tmpfilesConf(l), mode: 0o644 },

@@ -34,6 +34,11 @@ export interface LlmProxyDeps {
   maxBodyBytes?: number;
   /** How long to wait for the provider's response headers. Default 180 s. */
   headersTimeoutMs?: number;
+  /**
+   * May this session call "provider/model"? Refused with 403 `model_not_allowed` otherwise.
+   * Unset: every configured model (unit tests of the proxy alone).
+   */
+  allowModel?: (scope: TokenScope, ref: string) => boolean;
   /** Side effect seam: the real `fetch` by default. */
   fetch?: typeof fetch;
   clock?: () => number;
@@ -113,6 +118,11 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
       const offered = provider.models.map((m) => m.id).join(", ") || "none";
       const message = `provider "${provider.name}" has no model "${parsed.value.model}" (offered: ${offered})`;
       return refuse(kind, 404, "not_found", message, who);
+    }
+    const ref = `${provider.name}/${model.id}`;
+    if (deps.allowModel && !deps.allowModel(scope, ref)) {
+      const message = `model "${ref}" is not available to this session (pick one of the models offered in octo)`;
+      return refuse(kind, 403, "model_not_allowed", message, who);
     }
     const key = await resolveKey(provider, deps.env);
     if (!key.ok) return refuse(kind, 503, key.error.code, key.error.message, who);

@@ -18,6 +18,8 @@ export interface LlmSocket {
   readonly path: string;
   /** Stop listening; with `drainMs`, let in-flight model streams finish for up to that long. */
   stop(drainMs?: number): Promise<void>;
+  /** Requests being answered now (model streams included). */
+  pending(): number;
 }
 
 export function serveLlmSocket(proxy: LlmProxy, opts: LlmSocketOptions): LlmSocket {
@@ -32,6 +34,7 @@ export function serveLlmSocket(proxy: LlmProxy, opts: LlmSocketOptions): LlmSock
   let stopped = false;
   return {
     path: opts.path,
+    pending: () => server.pendingRequests,
     async stop(drainMs = 0) {
       if (stopped) return;
       stopped = true;
@@ -47,8 +50,9 @@ export function serveLlmSocket(proxy: LlmProxy, opts: LlmSocketOptions): LlmSock
         ]);
         clearTimeout(timer);
       }
+      // Bun unlinks the socket file as it stops listening, before any drain: a gateway started
+      // meanwhile binds a new file at the same path, which must not be removed here afterwards.
       await server.stop(true);
-      removeStaleSocket(opts.path);
     },
   };
 }

@@ -46,6 +46,10 @@ export const ERROR_STATUS = {
   search_failed: 502,
   fetch_failed: 502,
   data_dir_in_use: 409,
+  /** An LLM session token used anywhere but its sandbox's gateway socket. */
+  llm_socket_only: 403,
+  /** An LLM session token used for a model its session may not call. */
+  model_not_allowed: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

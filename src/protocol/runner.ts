@@ -106,6 +106,11 @@ export const SpawnParamsSchema = v.strictObject({
   /** Bound on retained, unacknowledged event bytes (capped by the runner's own maximum). */
   buffer_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024))),
   llm_socket: v.optional(absolutePath),
+  /**
+   * The user's LLM gateway directory (holds `llm.sock`): bound whole, so a gateway restart that
+   * recreates the socket file is seen by sandboxes already running. Preferred over `llm_socket`.
+   */
+  gateway_dir: v.optional(absolutePath),
   tool_socket: v.optional(absolutePath),
   /** Required for kind `agent` (argv is then ignored), refused for others. */
   agent: v.optional(AgentSpawnSchema),

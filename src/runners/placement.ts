@@ -1,8 +1,25 @@
 import { join } from "node:path";
 import type { ServerMode } from "../config/mode.ts";
-import { LLM_SOCKET_MODE, multiUserLlmSocket } from "../shared/llm-socket-layout.ts";
+import { LLM_SOCKET_MODE, llmSocketsDir, multiUserLlmSocket } from "../shared/llm-socket-layout.ts";
 import { workspaceFor } from "../shared/runner-layout.ts";
 import { LOCAL_RUNNER_USER } from "./manager.ts";
+
+/**
+ * One platform user's gateway directory: the LLM gateway's sockets for that user (`llm.sock`, later
+ * `tool.sock`). Sandboxes bind the DIRECTORY, not the socket file: a bind of a socket file keeps
+ * naming the old inode once the gateway restarts and recreates it, a bind of its directory always
+ * shows the live one.
+ */
+export interface GatewayPlace {
+  dir: string;
+  /** The parent of every user's gateway directory. */
+  root: string;
+  llmSocket: string;
+  /** Modes of `root` and `dir`, and of the socket files in it. */
+  rootMode: number;
+  dirMode: number;
+  socketMode: number;
+}
 
 /** Where one project of one platform user lives. */
 export interface ProjectPlace {
@@ -10,9 +27,8 @@ export interface ProjectPlace {
   runnerUser: string;
   /** The project folder as the runner sees it. */
   projectDir: string;
-  /** The LLM proxy socket the sandbox binds in, and its mode. */
-  llmSocket: string;
-  llmSocketMode: number;
+  /** The user's gateway directory (bound into the sandbox) and the LLM socket in it. */
+  gateway: GatewayPlace;
 }
 
 /** "Where are user X's things": the one answer every part of the server asks, built once. */
@@ -20,38 +36,52 @@ export interface Placement {
   readonly mode: ServerMode;
   runnerUser(username: string): string;
   project(username: string, slug: string): ProjectPlace;
+  gateway(username: string): GatewayPlace;
 }
 
 /**
- * Single-user: one runner as the invoking user, the configured workspace. Multi-user: runner
- * `octo_<name>`, workspace /home/octo_<name>/octo, and a per-user LLM socket (0660, group
- * octo_<name>: see `src/shared/llm-socket-layout.ts`) on which the proxy only accepts that user's
- * session tokens.
+ * Single-user: one runner as the invoking user, the configured workspace; every platform user has a
+ * gateway directory of their own under `<socketDir>/gateway/` (0700, sockets 0600: runner and
+ * sandboxes run as the server's own user). Multi-user: runner `octo_<name>`, workspace
+ * /home/octo_<name>/octo, and the gateway directory `<socketDir>/llm/<name>/`, which the system
+ * component makes setgid with group `octo_<name>` (see `src/shared/llm-socket-layout.ts`), so the
+ * 0660 socket the gateway creates there can be reached by that user's sandboxes and no one else's.
+ * In both modes the gateway accepts only that user's session tokens on the user's sockets.
  */
 export function createPlacement(
   mode: ServerMode,
   paths: { workspaceDir: string; socketDir: string },
 ): Placement {
-  if (mode === "single-user") {
+  const single = mode === "single-user";
+  const gateway = (username: string): GatewayPlace => {
+    if (single) {
+      const root = join(paths.socketDir, "gateway");
+      const dir = join(root, username);
+      const socketMode = LLM_SOCKET_MODE.singleUser;
+      return { dir, root, llmSocket: join(dir, "llm.sock"), rootMode: 0o700, dirMode: 0o700, socketMode };
+    }
+    const { dir, path } = multiUserLlmSocket(paths.socketDir, username);
+    const root = llmSocketsDir(paths.socketDir);
     return {
-      mode,
-      runnerUser: () => LOCAL_RUNNER_USER,
-      project: (_username, slug) => ({
-        runnerUser: LOCAL_RUNNER_USER,
-        projectDir: join(paths.workspaceDir, slug),
-        llmSocket: join(paths.socketDir, "llm.sock"),
-        llmSocketMode: LLM_SOCKET_MODE.singleUser,
-      }),
+      dir,
+      root,
+      llmSocket: path,
+      rootMode: 0o711,
+      dirMode: 0o750,
+      socketMode: LLM_SOCKET_MODE.multiUser,
     };
-  }
+  };
+  const runnerUser = (username: string) => (single ? LOCAL_RUNNER_USER : username);
+  const projectDir = (username: string, slug: string) =>
+    single ? join(paths.workspaceDir, slug) : join(workspaceFor(username), slug);
   return {
     mode,
-    runnerUser: (username) => username,
+    runnerUser,
+    gateway,
     project: (username, slug) => ({
-      runnerUser: username,
-      projectDir: join(workspaceFor(username), slug),
-      llmSocket: multiUserLlmSocket(paths.socketDir, username).path,
-      llmSocketMode: LLM_SOCKET_MODE.multiUser,
+      runnerUser: runnerUser(username),
+      projectDir: projectDir(username, slug),
+      gateway: gateway(username),
     }),
   };
 }

@@ -66,8 +66,8 @@ export interface Services {
   mux: MuxServices;
   /** The agents' tool path: tool tokens, the dispatcher runners forward calls to, web search. */
   tools: ToolService;
-  /** `drainMs`: how long in-flight model streams may run on before the LLM sockets close. */
-  stop(drainMs?: number): Promise<void>;
+  /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
+  stop(): Promise<void>;
 }
 
 /** The composition root: every service and channel of the server, wired once. */
@@ -76,7 +76,14 @@ export function createServices(input: ServicesInput): Services {
   const runners = runnerManagerFromConfig(config, mode, log);
   const placement = createPlacement(mode, config.paths);
   const linuxPrefix = config.local.linux_users.enabled ? config.local.linux_users.prefix : undefined;
-  const llm = createLlmService({ db, config, log });
+  const llm = createLlmService({
+    db,
+    config,
+    log,
+    // `octo install` runs the gateway as a unit of its own (src/install/units.ts).
+    externalGateway: process.env.OCTO_LLM_GATEWAY === "external",
+  });
+  llm.gateway.watch();
   const history = new HistoryRegistry(config.paths.dataDir);
   const hub = new SessionHub((userId) => history.for(userId));
   const projectDeps: ProjectDeps = {
@@ -134,7 +141,7 @@ export function createServices(input: ServicesInput): Services {
     // Their agents stop and their history closes before the account and its data go.
     await sessions.deleteForUser(user.id);
     tools.tokens.revokeUser(user.id);
-    await llm.stopSocket(user.id);
+    await llm.gateway.removeUser(user.id);
     history.remove(user.id);
     if (mode === "multi-user") await runners.removeUser?.(user.username);
   };
@@ -177,9 +184,9 @@ export function createServices(input: ServicesInput): Services {
         files: filesChannel(files, new ProjectWatches(log.child({ component: "files" }))),
       },
     },
-    async stop(drainMs) {
+    async stop() {
+      llm.gateway.close();
       await sessions.stop();
-      await llm.stop(drainMs);
       history.close();
     },
   };

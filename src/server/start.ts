@@ -22,8 +22,6 @@ export interface StartOptions extends LoadOptions {
   port?: number;
   log?: Logger;
   logFormat?: "text" | "json";
-  /** On stop, how long in-flight LLM streams may finish (agents outlive the server). */
-  drainMs?: number;
   /** Start the single-user runner right away (`octo serve`); tests leave it lazy. */
   startRunner?: boolean;
 }
@@ -78,7 +76,13 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
   const server = app.server;
   if (!server) return fail("internal", "server did not start");
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
-  if (opts.startRunner) warmUpRunners(ctx.services.runners, log);
+  if (opts.startRunner) {
+    warmUpRunners(ctx.services.runners, log);
+    // Started (or checked) now rather than on the first session, in the background: listening first.
+    void ctx.services.llm.gateway.ensure().then((r) => {
+      if (!r.ok) log.warn("llm gateway not ready", { ...r.error });
+    });
+  }
   ctx.services.sessions.startReaper();
   void ctx.services.sessions.resumeLive().then(
     (n) => n > 0 && log.info("re-attached to running agents", { sessions: n }),
@@ -108,7 +112,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
       if (adminSocket.ok) await adminSocket.value.stop();
       // Sockets and requests end now (browsers reconnect); agents and their model streams carry on.
       await app.stop(true);
-      await ctx.services.stop(opts.drainMs ?? 10_000);
+      await ctx.services.stop();
       ctx.services.runners.close();
       ctx.db.close();
       lock.value.release();

@@ -1,7 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { HistoryStore } from "../history/store.ts";
 import type { LlmService } from "../llm/service.ts";
-import type { LlmSockets } from "../llm/sockets.ts";
 import type { ProjectDeps } from "../projects/service.ts";
 import type { AgentEvent } from "../protocol/agent-events.ts";
 import { fail } from "../protocol/errors.ts";
@@ -27,8 +26,6 @@ export interface SessionServiceDeps {
   sandboxProblem?: () => string | undefined;
   log: Logger;
   now?: () => number;
-  /** Where agents' LLM sockets come from; by default the LLM service's, directories made per mode. */
-  llmSockets?: LlmSockets;
   /** Least time between two writes of a session's `last_active_at`. */
   activityIntervalMs?: number;
   /** Each launch gets a fresh tool token (`OCTO_TOOL_TOKEN`); closing or deleting the session ends it. */

@@ -14,8 +14,8 @@ export interface ForkPoint {
 export interface AgentLaunch {
   /** The project folder as the runner sees it. */
   projectDir: string;
-  /** The user's LLM proxy socket, bound into the sandbox. */
-  llmSocket: string;
+  /** The user's gateway directory (its LLM socket), bound into the sandbox whole. */
+  gatewayDir: string;
   /** pi's environment: the session's LLM token, never a provider key. */
   env: Record<string, string>;
   /** pi's models.json, with `LLM_URL_PLACEHOLDER` where the relay URL goes. */
@@ -34,7 +34,7 @@ export function agentSpawnSpec(row: SessionRow, launch: AgentLaunch): Omit<Spawn
     argv: ["pi"],
     env: launch.env,
     tag: row.id,
-    llm_socket: launch.llmSocket,
+    gateway_dir: launch.gatewayDir,
     agent: {
       session_key: row.id,
       models_json: JSON.stringify(launch.models),

@@ -1,4 +1,3 @@
-import { createLlmSockets, type LlmSockets, llmSocketDirMode } from "../llm/sockets.ts";
 import type { MuxUser } from "../mux/connection.ts";
 import type { AgentCommand } from "../protocol/agent-commands.ts";
 import type { AgentEvent } from "../protocol/agent-events.ts";
@@ -21,16 +20,12 @@ import { agentSpawnSpec, type ForkPoint, LLM_URL_PLACEHOLDER } from "./launch.ts
 export class AgentPool {
   private readonly links = new Map<string, AgentLink>();
   private readonly launching = new Map<string, Promise<Result<AgentLink>>>();
-  private readonly sockets: LlmSockets;
 
   constructor(
     private readonly ctx: SessionContext,
     /** Each stored batch of an agent's events (titles, activity). */
     private readonly onEvents: (link: AgentLink, events: readonly AgentEvent[]) => void,
-  ) {
-    const { deps } = ctx;
-    this.sockets = deps.llmSockets ?? createLlmSockets(deps.llm, llmSocketDirMode(deps.placement.mode));
-  }
+  ) {}
 
   /** Forward a command to the session's agent, reviving it first if it was reaped or crashed. */
   async send(user: MuxUser, row: SessionRow, c: AgentCommand): Promise<Result<unknown>> {
@@ -80,7 +75,9 @@ export class AgentPool {
     const place = deps.placement.project(username, project.slug);
     const client = await deps.runners.forUser(place.runnerUser);
     if (!client.ok) return client;
-    const socket = this.sockets.open(row.user_id, place.llmSocket, place.llmSocketMode);
+    // The gateway serves the user's socket in their gateway directory; the sandbox binds the directory.
+    const socket = await deps.llm.gateway.ensureUser(row.user_id, username);
+    if (!socket.ok) return socket;
     const token = deps.llm.tokens.issue({
       userId: row.user_id,
       projectId: row.project_id,
@@ -94,7 +91,7 @@ export class AgentPool {
     const spawned = await client.value.spawn(
       agentSpawnSpec(row, {
         projectDir: place.projectDir,
-        llmSocket: socket.path,
+        gatewayDir: place.gateway.dir,
         env: { ...deps.llm.piEnv(token), ...(toolToken ? { [TOOL_TOKEN_ENV]: toolToken } : {}) },
         models: deps.llm.piModels({ llmUrl: LLM_URL_PLACEHOLDER }),
         resume,
@@ -173,7 +170,13 @@ export class AgentPool {
         this.sleep(row.id);
         continue;
       }
-      this.sockets.open(row.user_id, place.llmSocket, place.llmSocketMode);
+      // A gateway serves every user's socket from its start; this starts one if none is running.
+      const username = usersRepo(this.ctx.deps.db).usernameOf(row.user_id);
+      if (username) {
+        const socket = await this.ctx.deps.llm.gateway.ensureUser(row.user_id, username);
+        if (!socket.ok)
+          this.ctx.deps.log.warn("llm gateway unavailable", { session: row.id, ...socket.error });
+      }
       const linked = await this.link(row, client.value);
       if (linked.ok && !linked.value.gone) resumed++;
       else this.sleep(row.id);

@@ -98,11 +98,16 @@ export async function startServe(
 }
 
 /**
- * `octo serve` (single-user) starts a detached runner that outlives it by design; a test that started
- * a server stops that runner too, by the pid file in the runner's socket dir (`$XDG_RUNTIME_DIR/octo`).
+ * `octo serve` (single-user) starts a detached runner and LLM gateway that outlive it by design; a
+ * test that started a server stops them too, by their pid files in `$XDG_RUNTIME_DIR/octo`.
  */
 export async function stopDetachedRunner(xdgRuntimeDir: string, timeoutMs = 10_000): Promise<void> {
-  const pidFile = Bun.file(`${xdgRuntimeDir}/octo/runner.pid`);
+  await stopByPidFile(`${xdgRuntimeDir}/octo/llm-gateway/gateway.pid`, timeoutMs);
+  await stopByPidFile(`${xdgRuntimeDir}/octo/runner.pid`, timeoutMs);
+}
+
+async function stopByPidFile(path: string, timeoutMs: number): Promise<void> {
+  const pidFile = Bun.file(path);
   if (!(await pidFile.exists())) return;
   const pid = Number((await pidFile.text()).trim());
   if (!Number.isInteger(pid) || pid <= 1) return;

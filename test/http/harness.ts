@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
 import { adminSocketPath } from "../../src/http/admin-socket.ts";
+import { gatewayFiles } from "../../src/llm/gateway-files.ts";
 import { type RunningServer, startServer } from "../../src/server/start.ts";
 import { createLogger } from "../../src/shared/log.ts";
 import { isAlive } from "../../src/shared/proctree.ts";
@@ -68,6 +69,7 @@ export async function startServerIn(dirs: { home: string; env: Record<string, st
       // The single-user runner is detached so it outlives a server restart; a test's must not
       // outlive the test (its home is about to go).
       stopRunnerOf(config.value.paths.socketDir);
+      stopGatewayOf(config.value.paths.socketDir);
       rmSync(home, { recursive: true, force: true });
     },
   };
@@ -91,4 +93,12 @@ export function stopRunnerOf(socketDir: string): void {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, "utf8"));
   if (pid > 0 && isAlive(pid)) process.kill(pid, "SIGTERM");
+}
+
+/** Stop the LLM gateway a server started from `socketDir` (it outlives servers, not tests). */
+export function stopGatewayOf(socketDir: string): void {
+  const pidFile = gatewayFiles(socketDir).pidFile;
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  if (pid > 0 && isAlive(pid)) process.kill(pid, "SIGKILL");
 }

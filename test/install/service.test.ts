@@ -56,6 +56,7 @@ describe("octo install --dry-run --output DIR", () => {
     expect(dry.stderr).toBe("");
     for (const f of [
       `${UNIT_DIR}/octo.service`,
+      `${UNIT_DIR}/octo-llm-gateway.service`,
       `${UNIT_DIR}/octo-runner@.service`,
       `${UNIT_DIR}/octo-runner-system.service`,
       "usr/lib/tmpfiles.d/octo.conf",
@@ -68,7 +69,7 @@ describe("octo install --dry-run --output DIR", () => {
 
   test("every unit passes systemd-analyze verify with nothing on stderr", async () => {
     const units = unitPaths(out);
-    expect(units.length).toBe(3);
+    expect(units.length).toBe(4);
     for (const unit of units) {
       const r = await verify(unit);
       expect({ unit, stderr: r.stderr, code: r.code }).toEqual({ unit, stderr: "", code: 0 });

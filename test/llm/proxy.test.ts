@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { newId } from "../../src/protocol/ids.ts";
 import { llmUsageRepo } from "../../src/storage/llm.ts";
 import { usersRepo } from "../../src/storage/users.ts";
 import { type LlmFixture, startLlmFixture } from "../fixtures/llm/server.ts";
@@ -305,10 +306,36 @@ describe("errors", () => {
     expect(body.error.code).toBe("agent_failed");
   });
 
-  test("a provider whose key is not set gives 503 saying which variable to set", async () => {
+  test("a model nobody may pick (its key is not set) is refused with 403 model_not_allowed", async () => {
     const response = await bed.call("/p/keyless/v1/chat/completions", {
       method: "POST",
       headers: { authorization: `Bearer ${token}` },
+      body: openAiBody("gpt-x"),
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get("x-octo-error")).toBe("model_not_allowed");
+    expect(await response.text()).toContain("is not available to this session");
+    expect(fixture.requests).toHaveLength(0);
+  });
+
+  test("a session whose own model has no key set gets 503 saying which variable to set", async () => {
+    const now = Date.now();
+    const projectId = newId("prj");
+    bed.db
+      .query(
+        "INSERT INTO projects (id, user_id, name, slug, profile, created_at, updated_at, last_activity_at) VALUES (?, ?, 'P', ?, 'default', ?, ?, ?)",
+      )
+      .run(projectId, bed.alice, projectId, now, now, now);
+    const sessionId = newId("ses");
+    bed.db
+      .query(
+        "INSERT INTO sessions (id, user_id, project_id, model, profile, created_at, updated_at) VALUES (?, ?, ?, 'keyless/gpt-x', 'default', ?, ?)",
+      )
+      .run(sessionId, bed.alice, projectId, now, now);
+    const own = bed.service.tokens.issue({ userId: bed.alice, projectId, sessionId });
+    const response = await bed.call("/p/keyless/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${own}` },
       body: openAiBody("gpt-x"),
     });
     expect(response.status).toBe(503);

@@ -180,10 +180,10 @@ describe("admin providers", () => {
   });
 });
 
-describe("proxy on the HTTP port and usage", () => {
+describe("the gateway process, the HTTP port and usage", () => {
   const tokens = () => createTokenStore(srv.server.ctx.db);
 
-  test("an admin-stored key is used upstream and usage shows up for its owner only", async () => {
+  test("an admin-stored key is used upstream by the gateway and usage shows up for its owner only", async () => {
     const made = await admin.post("/api/admin/providers", {
       name: "viahttp",
       kind: "openai",
@@ -199,10 +199,14 @@ describe("proxy on the HTTP port and usage", () => {
       sessionId,
     });
     fixture.enqueue([{ text: "over http", chunks: 1 }, { usage: { input: 100000, output: 10000 } }]);
-    const response = await fetch(`${srv.url}/api/llm/p/viahttp/v1/chat/completions`, {
+    // Carol's socket, served by the LLM gateway process the server starts on first need.
+    const socket = await srv.server.ctx.services.llm.gateway.ensureUser(carolId, "carol");
+    if (!socket.ok) throw new Error(socket.error.message);
+    const response = await fetch("http://gateway/p/viahttp/v1/chat/completions", {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: openAiBody("gpt-x"),
+      unix: socket.value,
     });
     const text = await response.text();
     expect(response.status).toBe(200);
@@ -227,22 +231,20 @@ describe("proxy on the HTTP port and usage", () => {
     expect((await carol.get("/api/usage?session_id=nope")).status).toBe(422);
   });
 
-  test("the HTTP mount refuses bad tokens and bodies over server.max_body_bytes", async () => {
-    const url = `${srv.url}/api/llm/p/fx/v1/chat/completions`;
+  test("the HTTP port refuses LLM calls with 403 llm_socket_only, even with a live session token", async () => {
     const before = fixture.requests.length;
-    const bad = await fetch(url, {
-      method: "POST",
-      headers: { authorization: "Bearer nope" },
-      body: openAiBody("gpt-x"),
-    });
-    expect(bad.status).toBe(401);
-    const token = tokens().issue({ userId: carolId, projectId: "prj_x", sessionId: "ses_big" });
-    const big = await fetch(url, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}` },
-      body: openAiBody("gpt-x", { padding: "x".repeat(70_000) }),
-    });
-    expect(big.status).toBe(413);
+    const token = tokens().issue({ userId: carolId, projectId: "prj_x", sessionId: "ses_http" });
+    for (const path of ["/api/llm/p/fx/v1/chat/completions", "/api/llm/p/fx/v1/models"]) {
+      const response = await fetch(`${srv.url}${path}`, {
+        method: path.endsWith("models") ? "GET" : "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: path.endsWith("models") ? undefined : openAiBody("gpt-x"),
+      });
+      expect(response.status).toBe(403);
+      expect(response.headers.get("x-octo-error")).toBe("llm_socket_only");
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("llm_socket_only");
+    }
     expect(fixture.requests.length).toBe(before);
   });
 });

@@ -1,13 +1,16 @@
 // Shared set-up for the LLM proxy tests: a temp data dir with the real main database, a config
-// file loaded by the real loader, the LLM service, and a per-user unix socket to talk to.
+// file loaded by the real loader, the LLM service, and the gateway's proxy in-process on a per-user
+// unix socket to talk to (test/llm/gateway.test.ts runs the gateway as its own process).
 
 import type { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../src/config/index.ts";
+import { loadConfig, modeOf } from "../../src/config/index.ts";
+import { createGateway, type Gateway } from "../../src/llm/gateway.ts";
 import { createLlmService, type LlmService } from "../../src/llm/service.ts";
 import { newId } from "../../src/protocol/ids.ts";
+import { createPlacement } from "../../src/runners/placement.ts";
 import { createLogger } from "../../src/shared/log.ts";
 import { openMainDb } from "../../src/storage/main-db.ts";
 import { usersRepo } from "../../src/storage/users.ts";
@@ -16,6 +19,7 @@ export interface LlmTestbed {
   dir: string;
   db: Database;
   service: LlmService;
+  gateway: Gateway;
   socketPath: string;
   logs: string[];
   alice: string;
@@ -57,9 +61,11 @@ export async function startTestbed(opts: TestbedOptions): Promise<LlmTestbed> {
   if (!db.ok) throw new Error(db.error.message);
   const logs: string[] = [];
   const log = createLogger({ format: "json", level: "debug", write: (line) => logs.push(line) });
-  const service = createLlmService({
+  const service = createLlmService({ db: db.value, config: config.value, log, env: opts.env ?? {} });
+  const gateway = createGateway({
     db: db.value,
     config: config.value,
+    placement: createPlacement(modeOf(config.value), config.value.paths),
     log,
     env: opts.env ?? {},
     maxBodyBytes: opts.maxBodyBytes,
@@ -67,18 +73,19 @@ export async function startTestbed(opts: TestbedOptions): Promise<LlmTestbed> {
   const alice = addUser(db.value, "alice");
   const bob = addUser(db.value, "bob");
   const socketPath = join(dir, "run", "alice-llm.sock");
-  service.ensureSocket(alice, socketPath);
+  gateway.serveAt(alice, socketPath);
   return {
     dir,
     db: db.value,
     service,
+    gateway,
     socketPath,
     logs,
     alice,
     bob,
     call: (path, init) => fetch(`http://localhost${path}`, { ...init, unix: socketPath }),
     async close() {
-      await service.stop();
+      await gateway.stop();
       db.value.close();
       rmSync(dir, { recursive: true, force: true });
     },

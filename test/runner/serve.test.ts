@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { commandFor } from "../../src/shared/paths.ts";
 import { isAlive } from "../../src/shared/proctree.ts";
 import { singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
+import { stopGatewayOf } from "../http/harness.ts";
 
 /**
  * Single-user `octo serve`: starts one detached runner as the invoking user; a restarted server
@@ -18,6 +19,7 @@ let runnerPid = 0;
 
 afterAll(() => {
   if (runnerPid && isAlive(runnerPid)) process.kill(runnerPid, "SIGTERM");
+  stopGatewayOf(join(runtime, "octo"));
   rmSync(home, { recursive: true, force: true });
 });
 

@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { until } from "../runner/harness.ts";
 
 /** octo-sandbox as a real process: bad input gives a stable code; good input really runs sandboxed. */
 const CLI = [process.execPath, join(import.meta.dir, "../../runner/sandbox/main.ts")];
@@ -223,6 +224,45 @@ describe("octo-sandbox run", () => {
       ["sh", "-c", 'curl -sS "$OCTO_LLM_URL/v1"'],
     );
     expect(r.stdout).toBe("llm reached");
+  });
+
+  test("through --gateway-dir a socket recreated after the sandbox started is reached, and a call waits for it", async () => {
+    const gw = join(root, "gateway");
+    mkdirSync(gw, { recursive: true });
+    const serve = (text: string) => {
+      const s = Bun.serve({ unix: join(gw, "llm.sock"), fetch: () => new Response(text) });
+      chmodSync(join(gw, "llm.sock"), 0o777);
+      return s;
+    };
+    const first = serve("first ");
+    const done = join(project, "first-done");
+    const go = join(project, "go");
+    const script = [
+      'curl -sS "$OCTO_LLM_URL/v1"',
+      "touch /workspace/first-done",
+      "while [ ! -e /workspace/go ]; do sleep 0.05; done",
+      'curl -sS "$OCTO_LLM_URL/v1"',
+    ].join("; ");
+    const result = sandboxed("strict", ["--gateway-dir", gw], ["sh", "-c", script]);
+    await until(
+      "the first call",
+      () => existsSync(done),
+      (wake) => {
+        const ticker = setInterval(wake, 20);
+        return () => clearInterval(ticker);
+      },
+      30_000,
+    );
+    // The gateway goes away (its socket file with it); the sandbox calls again; a new one comes up.
+    await first.stop(true);
+    expect(existsSync(join(gw, "llm.sock"))).toBe(false);
+    writeFileSync(go, "");
+    const second = serve("second");
+    const r = await result;
+    await second.stop(true);
+    rmSync(done);
+    rmSync(go);
+    expect(r.stdout).toBe("first second");
   });
 
   test("the tool socket is bound at /run/octo/tool.sock", async () => {

@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { proxyError } from "../../llm/wire.ts";
 import type { ModelsResponse } from "../../protocol/llm.ts";
 import { authGuard } from "../auth.ts";
 import type { HttpContext } from "../context.ts";
@@ -45,14 +46,14 @@ export function modelRoutes(ctx: HttpContext) {
 }
 
 /**
- * The LLM proxy on the HTTP port, at `/api/llm/p/<provider>/v1/…`, for agents that cannot use a
- * unix socket (e.g. a runner on another host). Authenticated by session tokens, not by the user
- * guard. It answers in `onRequest`, before any body parser, so request bytes are relayed as sent;
- * bodies are bounded by `server.max_body_bytes` here (the per-user socket allows 32 MiB).
+ * No LLM proxy on the HTTP port. Session tokens work only on the gateway socket bound into their
+ * sandbox: a token copied out of a sandbox buys nothing from the network. `/api/llm/…` (where the
+ * proxy used to be mounted) answers 403 `llm_socket_only`, in the OpenAI error shape pi displays.
  */
-export function llmProxyRoutes(ctx: HttpContext) {
-  const proxy = ctx.services.llm.httpProxy;
-  return new Elysia({ name: "octo-llm-proxy" }).onRequest(({ request, server }) => {
-    if (new URL(request.url).pathname.startsWith("/api/llm/p/")) return proxy(request, { server });
+export function llmProxyRoutes(_ctx: HttpContext) {
+  const refusal = "LLM calls are served only on the sandbox's gateway socket, not on the HTTP port";
+  return new Elysia({ name: "octo-llm-refusal" }).onRequest(({ request }) => {
+    if (new URL(request.url).pathname.startsWith("/api/llm/"))
+      return proxyError(null, 403, "llm_socket_only", refusal);
   });
 }
