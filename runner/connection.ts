@@ -12,6 +12,7 @@ import type { Logger } from "../src/shared/log.ts";
 import { FilesRoute } from "./files-route.ts";
 import { handleRequest, type RunnerState } from "./ops.ts";
 import type { Subscription, SubscriptionSink } from "./process-table.ts";
+import { secretMatches } from "./secret.ts";
 import type { CallSink } from "./tools/forwarder.ts";
 import type { Wire } from "./wire.ts";
 
@@ -24,17 +25,6 @@ import type { Wire } from "./wire.ts";
 const HIGH_WATER_BYTES = 32 << 10;
 /** Lines a backlogged subscription sends per turn before the next one gets the socket. */
 const TURN_LINES = 32;
-
-const sha256 = (s: string) => new Bun.CryptoHasher("sha256").update(s).digest();
-
-/** Constant-time: both sides are hashed first, so neither length nor content leaks through timing. */
-export function secretMatches(given: string, expected: string): boolean {
-  const a = sha256(given);
-  const b = sha256(expected);
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
-}
 
 /**
  * One client connection. The first line must be a `hello` with the right secret, or the

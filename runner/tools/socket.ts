@@ -6,7 +6,7 @@ import { type ErrorBody, fail, type Result } from "../../src/protocol/errors.ts"
 import { MAX_TOOL_LINE_BYTES, type ToolRequest, ToolRequestSchema } from "../../src/protocol/tools.ts";
 import { encodeLine, LineDecoder } from "../../src/shared/lines.ts";
 import type { Logger } from "../../src/shared/log.ts";
-import { secretMatches } from "../connection.ts";
+import { secretMatches } from "../secret.ts";
 import type { CallForwarder } from "./forwarder.ts";
 
 /** File name of the socket inside each session's tool directory (the directory is what gets bound). */

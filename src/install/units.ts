@@ -129,6 +129,7 @@ export function gatewayUnit(l: InstallLayout): string {
     unit({
       Unit: [
         "Description=octo LLM gateway (provider keys; agents' model calls; outlives server restarts)",
+        documentation(l),
         "Wants=network-online.target",
         "After=network-online.target",
       ],

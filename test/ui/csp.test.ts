@@ -18,7 +18,7 @@ const T = 30_000;
 beforeAll(async () => {
   await ensureUiBuilt();
   srv = await startTestServer();
-  browser = await launchChromium();
+  browser = await launchChromium({ enforceCsp: true });
 }, 180_000);
 
 afterAll(async () => {
