@@ -77,8 +77,12 @@ export class MuxClient {
   async cmd(cmd: string, body: Record<string, unknown> = {}, ch = "terminal"): Promise<Frame> {
     const id = `c${this.nextId++}`;
     this.ws.send(JSON.stringify({ ch, id, cmd, ...body }));
-    return this.waitFor(`response to ${cmd}`, () =>
-      this.frames.find((f) => f.event === "response" && f.id === id),
+    // An agent command may wait for its agent to start (the server allows it 120 s): on a loaded
+    // machine that alone took ~20 s here, so agent commands get more room than others.
+    return this.waitFor(
+      `response to ${cmd}`,
+      () => this.frames.find((f) => f.event === "response" && f.id === id),
+      ch === "agent" ? 90_000 : 20_000,
     );
   }
 
