@@ -50,7 +50,14 @@ test("admin creates, disables (after confirming), re-enables, resets and deletes
   const row = page.locator('[data-user="carol"]');
   await row.waitFor({ timeout: T });
 
-  // Disable, after a confirmation: carol cannot sign in; enable (no confirmation needed): she can.
+  // carol is signed in with a page open when she is disabled (after a confirmation): the page says
+  // so at once, and so does the sign-in page after a reload and when she tries to sign in again.
+  const carolCtx = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const carol = await carolCtx.newPage();
+  const carolErrors = watchErrors(carol);
+  await carol.goto(`${srv.url}/login`);
+  await login(carol, "carol", "initial-pass-1");
+  await carol.waitForURL("**/projects", { timeout: T });
   await row.getByRole("button", { name: "Disable carol" }).click();
   await page
     .getByRole("dialog", { name: "Disable carol?" })
@@ -58,12 +65,17 @@ test("admin creates, disables (after confirming), re-enables, resets and deletes
     .click();
   await row.getByText("disabled").waitFor({ timeout: T });
   await screenshot(page, "desktop-admin-user-disabled");
-  const carolCtx = await browser.newContext({ viewport: { width: 375, height: 740 } });
-  const carol = await carolCtx.newPage();
-  const carolErrors = watchErrors(carol);
+  const disabledNote = carol
+    .getByRole("alert")
+    .filter({ hasText: "Your account was disabled — contact your admin." });
+  await disabledNote.waitFor({ timeout: T });
+  expect(carol.url()).toContain("/login");
+  await carol.reload();
+  await disabledNote.waitFor({ timeout: T });
+  await screenshot(carol, "phone-account-disabled");
   await carol.goto(`${srv.url}/login`);
   await login(carol, "carol", "initial-pass-1");
-  await carol.getByRole("alert").waitFor({ timeout: T });
+  await disabledNote.waitFor({ timeout: T });
   expect(carol.url()).toContain("/login");
   await row.getByRole("button", { name: "Enable" }).click();
   await row.getByText("disabled").waitFor({ state: "detached", timeout: T });
