@@ -198,10 +198,11 @@ export function resolveModel(deps: ProviderDeps, ref: string): Result<ModelRef> 
   return ok({ provider, model });
 }
 
-export function noProviderError(configFile = "config.toml"): Failure {
+/** Read by everyone who starts a conversation: plain words and where to go, no API paths or files. */
+export function noProviderError(_configFile?: string): Failure {
   return fail(
     "no_provider",
-    `No LLM provider is configured, so agent sessions cannot start. An admin can add one under Admin → Providers (POST /api/admin/providers), or add an [[llm.providers]] section with name, kind, base_url, api_key_env and models to ${configFile} and restart octo.`,
+    "No AI model is set up yet, so conversations cannot start. An admin can add one in Admin → Models (/admin/models).",
   );
 }
 
