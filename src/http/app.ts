@@ -10,7 +10,7 @@ import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { muxRoutes } from "./routes/mux.ts";
 import { projectRoutes } from "./routes/projects.ts";
-import { llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
+import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { staticUi } from "./static.ts";
@@ -36,6 +36,7 @@ export function createApp(ctx: ServerContext) {
     .use(accountRoutes(ctx))
     .use(adminRoutes(ctx))
     .use(providerAdminRoutes(ctx))
+    .use(defaultModelRoutes(ctx))
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
     .use(llmProxyRoutes(ctx))

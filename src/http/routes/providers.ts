@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { setDefaultModel } from "../../llm/default-model.ts";
 import {
   createProvider,
   deleteModel,
@@ -7,8 +8,10 @@ import {
   putModel,
   updateProvider,
 } from "../../llm/provider-admin.ts";
+import { probeProvider, upstreamModels } from "../../llm/provider-probe.ts";
 import {
   defaultModel,
+  findProvider,
   listProviders,
   type ProviderDeps,
   pickableModels,
@@ -43,7 +46,13 @@ export function providerAdminRoutes(ctx: ServerContext) {
       ctx.log.info("llm provider created", { by: actor(auth), provider: provider.name });
       return { provider };
     })
+    .post("/test", async ({ body }) => orThrow(await probeProvider(deps, body)))
     .get("/:name", ({ params }) => ({ provider: orThrow(getProvider(deps, params.name)) }))
+    .get("/:name/models", async ({ params }) => {
+      const provider = findProvider(deps, params.name);
+      if (!provider) throw new OctoError("not_found", `no LLM provider "${params.name}"`);
+      return { models: orThrow(await upstreamModels(deps, provider)) };
+    })
     .patch("/:name", ({ auth, params, body }) => {
       const provider = orThrow(updateProvider(deps, params.name, body));
       ctx.log.info("llm provider updated", { by: actor(auth), provider: provider.name });
@@ -63,6 +72,21 @@ export function providerAdminRoutes(ctx: ServerContext) {
       const provider = orThrow(deleteModel(deps, params.name, decodeURIComponent(params.model)));
       ctx.log.info("llm model deleted", { by: actor(auth), provider: params.name, model: params.model });
       return { provider };
+    });
+}
+
+/** Admin: the default model for new conversations (overrides `llm.default_model`). */
+export function defaultModelRoutes(ctx: ServerContext) {
+  const deps = providerDeps(ctx);
+  return new Elysia()
+    .use(authGuard(ctx, { role: "admin" }))
+    .put("/api/admin/default-model", ({ auth, body }): ModelsResponse => {
+      const chosen = orThrow(setDefaultModel(deps, body));
+      ctx.log.info("default model set", { by: auth.user?.id ?? "admin-socket", model: chosen });
+      return {
+        models: pickableModels(deps),
+        default_model: defaultModel(deps, ctx.config.llm.default_model),
+      };
     });
 }
 
