@@ -3,6 +3,7 @@ import FolderGit2 from "lucide-solid/icons/folder-git-2";
 import Plus from "lucide-solid/icons/plus";
 import { createResource, createSignal, For, Show } from "solid-js";
 import * as admin from "../admin/admin-api.ts";
+import { listModels } from "../api/models-api.ts";
 import { isAdmin } from "../auth/auth-session.ts";
 import { Field } from "../components/Field.tsx";
 import { Modal } from "../components/Modal.tsx";
@@ -149,11 +150,24 @@ function FirstRunWelcome() {
     const r = users();
     return r?.ok === true && r.value.users.length === 1;
   };
+  const [models] = createResource(() => (hidden() ? null : true), listModels);
+  const hasModel = () => {
+    const r = models();
+    return r?.ok === true && r.value.models.length > 0;
+  };
   return (
     <Show when={!hidden() && fresh()}>
       <section class="card" aria-labelledby="welcome-h" style={{ "margin-bottom": "1.25rem" }}>
         <h2 id="welcome-h">Welcome to octo</h2>
         <ol style={{ margin: "0 0 0.75rem", "padding-left": "1.2rem" }}>
+          <li>
+            <A href="/admin/models">Add a model</A>: connect an AI provider (OpenAI-compatible or Anthropic)
+            so agents can work.
+            <Show when={hasModel()}>
+              {" "}
+              <span class="badge ok">done</span>
+            </Show>
+          </li>
           <li>
             <A href="/account">Change the generated admin password</A>.
           </li>
