@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { operatorStatus } from "../../admin/dashboard.ts";
 import { deleteUser, resetPassword, setUserDisabled } from "../../auth/accounts.ts";
 import { createInvite, publicInvite, revokeInvite } from "../../auth/invites.ts";
 import { createUser, publicUser } from "../../auth/users.ts";
@@ -32,13 +33,15 @@ export function adminRoutes(ctx: ServerContext) {
     .use(authGuard(ctx, { role: "admin" }))
     .get(
       "/status",
-      async (): Promise<AdminStatus> => ({
-        version: ctx.version,
-        mode: ctx.mode,
-        uptime_ms: Date.now() - ctx.startedAt,
-        users: usersRepo(ctx.db).count(),
-        runners: await ctx.runners.status(),
-      }),
+      (): Promise<AdminStatus> =>
+        operatorStatus({
+          db: ctx.db,
+          runners: ctx.runners,
+          version: ctx.version,
+          mode: ctx.mode,
+          startedAt: ctx.startedAt,
+          dirs: { data: ctx.config.paths.dataDir, workspaces: ctx.config.paths.workspaceDir },
+        }),
     )
     .get("/users", () => ({ users: usersRepo(ctx.db).list().map(publicUser) }))
     .post(
