@@ -1,4 +1,4 @@
-import { A, useNavigate } from "@solidjs/router";
+import { A, useLocation, useNavigate } from "@solidjs/router";
 import FolderGit2 from "lucide-solid/icons/folder-git-2";
 import Keyboard from "lucide-solid/icons/keyboard";
 import LogOut from "lucide-solid/icons/log-out";
@@ -16,6 +16,7 @@ import { toggleTheme } from "./theme.ts";
 /** Signed-in frame: a sidebar on desktop; a top bar and a bottom tab bar on phones. */
 export function Shell(props: { children?: JSX.Element }) {
   const navigate = useNavigate();
+  const location = useLocation();
   const [helpOpen, setHelpOpen] = createSignal(false);
   const uninstall = installShortcuts((action) => {
     if (action === "help") setHelpOpen(true);
@@ -104,7 +105,7 @@ export function Shell(props: { children?: JSX.Element }) {
             <LogOut size={18} />
           </button>
         </header>
-        <main class="content" id="main">
+        <main class="content" classList={{ wide: location.pathname.startsWith("/projects/") }} id="main">
           {props.children}
         </main>
         <nav class="bottom-bar" aria-label="Main">
