@@ -9,9 +9,15 @@ import {
 } from "../../projects/service.ts";
 import { TEMPLATES } from "../../projects/templates.ts";
 import { OctoError, type Result } from "../../protocol/errors.ts";
-import { CreateProjectBody, type Project, UpdateProjectBody } from "../../protocol/projects.ts";
+import {
+  CreateProjectBody,
+  type Project,
+  type SandboxProfiles,
+  UpdateProjectBody,
+} from "../../protocol/projects.ts";
 import type { ServerContext } from "../../server/context.ts";
 import type { Services } from "../../server/services.ts";
+import { listProfiles } from "../../shared/profiles.ts";
 import type { ProjectRow } from "../../storage/projects.ts";
 import { accountOf, authGuard } from "../auth.ts";
 
@@ -49,7 +55,14 @@ export function projectRoutes(ctx: ServerContext, services: Services) {
         profile,
       })),
     }))
-    .get("/api/sandbox-profiles", () => ({ profiles: deps.profiles() }))
+    .get("/api/sandbox-profiles", (): SandboxProfiles => {
+      const names = deps.profiles();
+      const details = listProfiles().filter((p) => names.includes(p.name));
+      return {
+        profiles: [...names],
+        details: details.map(({ name, description }) => ({ name, description })),
+      };
+    })
     .get("/api/projects", ({ auth }) => ({ projects: listProjects(deps, ownerOf(auth)).map(publicProject) }))
     .post(
       "/api/projects",

@@ -1,7 +1,7 @@
 import { A, useNavigate } from "@solidjs/router";
 import FolderGit2 from "lucide-solid/icons/folder-git-2";
 import Plus from "lucide-solid/icons/plus";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, Show } from "solid-js";
 import * as admin from "../admin/admin-api.ts";
 import { listModels } from "../api/models-api.ts";
 import { isAdmin } from "../auth/auth-session.ts";
@@ -12,16 +12,11 @@ import { ResourceList, ResourceRow } from "../components/ResourceList.tsx";
 import { relativeTime } from "../components/time.ts";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
+import { ProfilePicker } from "./ProfilePicker.tsx";
 import { validateProjectName } from "./project-name.ts";
 import * as projects from "./projects-api.ts";
 
 /** The sandbox profiles every octo ships (DESIGN.md "Sandbox"). */
-const PROFILES = [
-  { id: "default", label: "Default — project folder writable, network through the proxy" },
-  { id: "strict", label: "Strict — tighter file access, no network" },
-  { id: "minimal", label: "Minimal — the least the agent needs" },
-  { id: "open", label: "Open — host network (trusted work only)" },
-];
 
 export default function Projects() {
   usePageTitle(() => "Projects");
@@ -116,12 +111,7 @@ export default function Projects() {
               />
             )}
           </Field>
-          <label class="field">
-            <span>Sandbox profile</span>
-            <select name="profile">
-              <For each={PROFILES}>{(p) => <option value={p.id}>{p.label}</option>}</For>
-            </select>
-          </label>
+          <ProfilePicker value="default" />
           <Notice kind="error" when={error()}>
             {error()}
           </Notice>
