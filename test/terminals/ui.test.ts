@@ -144,7 +144,7 @@ for (const vp of VIEWPORTS) {
       await expect(keys.isVisible()).resolves.toBe(true);
       await page.keyboard.type("sleep 100");
       await page.keyboard.press("Enter");
-      await page.getByRole("button", { name: /^Control/ }).click();
+      await page.getByRole("button", { name: /^Ctrl/ }).click();
       await page.locator(".term-screen:not([hidden])").click();
       await page.keyboard.type("c");
       await page.keyboard.type('echo "ctrl-c=$?"');
@@ -191,8 +191,10 @@ test("replayed terminal queries are not answered again: a reload types nothing i
   await page.keyboard.type(`printf '\\033[6n\\033[c'; read -rs -t 2 -d c _; echo "que""ried"`);
   await page.keyboard.press("Enter");
   await waitForLine(page, /^queried$/);
-  await page.keyboard.type("cat -v > /tmp/cap");
+  // The marker shows the command has reached the shell before the page goes away.
+  await page.keyboard.type(`echo "cap""turing"; cat -v > /tmp/cap`);
   await page.keyboard.press("Enter");
+  await waitForLine(page, /^capturing$/);
 
   // The reload replays the scrollback, queries included; their answers must not reach the shell.
   await page.reload();

@@ -251,11 +251,14 @@ export default function TerminalView(props: TerminalViewProps) {
 
   return (
     <div class="term-view">
-      <div class="term-tabs" role="tablist" aria-label="Terminals">
+      {/* Not a tablist: each shell has a close button beside it, which a tablist may not contain.
+          The shown shell's button is pressed. */}
+      {/* biome-ignore lint/a11y/useSemanticElements: a labelled group of buttons in a bar, not a form's fieldset */}
+      <div class="term-tabs" role="group" aria-label="Terminals">
         <For each={tabs()}>
           {(t) => (
             <div class="term-tab" classList={{ active: active() === t.id, exited: t.exited() }}>
-              <button type="button" role="tab" aria-selected={active() === t.id} onClick={() => show(t.id)}>
+              <button type="button" aria-pressed={active() === t.id} onClick={() => show(t.id)}>
                 {t.label}
                 <Show when={t.exited()}>
                   <span class="muted small"> (exited)</span>
