@@ -56,8 +56,11 @@ test("admin creates, disables (after confirming), re-enables, resets and deletes
   const carol = await carolCtx.newPage();
   const carolErrors = watchErrors(carol);
   await carol.goto(`${srv.url}/login`);
+  const socket = carol.waitForEvent("websocket", { timeout: T });
   await login(carol, "carol", "initial-pass-1");
   await carol.waitForURL("**/projects", { timeout: T });
+  // Her page's socket is open (it sends its hello first) before she is disabled.
+  await (await socket).waitForEvent("framesent", { timeout: T });
   await row.getByRole("button", { name: "Disable carol" }).click();
   await page
     .getByRole("dialog", { name: "Disable carol?" })
@@ -107,16 +110,16 @@ test("admin creates, disables (after confirming), re-enables, resets and deletes
   });
   expect(relog.status).toBe(200);
 
-  // Delete: gone from the list, and her open tab is sent to sign in on its next request.
+  // Delete: gone from the list, and her open tab is sent to sign in.
   await row.getByRole("button", { name: "Delete carol" }).click();
   await page
     .getByRole("dialog", { name: "Delete carol?" })
     .getByRole("button", { name: "Delete user" })
     .click();
   await row.waitFor({ state: "detached", timeout: T });
-  await carol.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Projects" }).click();
+  await carol.waitForURL(/\/login/, { timeout: T }); // her socket closed: at once, no click needed
   await carol.reload();
-  await carol.waitForURL(/\/login/, { timeout: T });
+  await carol.getByRole("heading", { name: "Sign in" }).waitFor({ timeout: T });
 
   expect(await pageErrors(page, errors)).toEqual([]);
   expect(await pageErrors(carol, carolErrors)).toEqual([]);

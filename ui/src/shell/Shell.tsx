@@ -5,6 +5,7 @@ import LogOut from "lucide-solid/icons/log-out";
 import Shield from "lucide-solid/icons/shield";
 import UserRound from "lucide-solid/icons/user-round";
 import { createSignal, For, type JSX, onCleanup, Show } from "solid-js";
+import { mux } from "../api/tab-mux.ts";
 import { currentUser, isAdmin, signOut } from "../auth/auth-session.ts";
 import { Modal } from "../components/Modal.tsx";
 import { ThemeToggle } from "../components/ThemeToggle.tsx";
@@ -27,6 +28,9 @@ export function Shell(props: { children?: JSX.Element }) {
     } else broadcastShortcut(action);
   });
   onCleanup(uninstall);
+  // The tab's socket is open on every signed-in page, so the end of a sign-in (the account was
+  // disabled, deleted, its password changed) shows at once, not on the next click.
+  mux();
 
   const out = async () => {
     await signOut();
