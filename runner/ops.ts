@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { RUNNER_PROTOCOL_VERSION, type RunnerRequest, type RunnerStatus } from "../src/protocol/runner.ts";
-import { rssBytes } from "../src/shared/proctree.ts";
+import { treeRssBytes } from "../src/shared/proctree.ts";
 import { VERSION } from "../src/shared/version.ts";
 import type { IdleCollector } from "./idle-gc.ts";
 import type { ProcessTable, SubscriptionSink } from "./process-table.ts";
@@ -19,6 +19,7 @@ export interface RunnerState {
 }
 
 export function runnerStatus(state: RunnerState): RunnerStatus {
+  const live = state.table.list().filter((p) => p.state !== "exited");
   return {
     user: state.user,
     pid: process.pid,
@@ -27,7 +28,9 @@ export function runnerStatus(state: RunnerState): RunnerStatus {
     uptime_ms: Date.now() - state.startedAt,
     processes: state.table.liveCount,
     max_processes: state.maxProcesses,
-    rss_bytes: rssBytes(process.pid),
+    rss_bytes: treeRssBytes(process.pid),
+    agents: live.filter((p) => p.kind === "agent").length,
+    terminals: live.filter((p) => p.kind === "raw" && p.pty).length,
   };
 }
 

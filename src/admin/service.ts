@@ -10,6 +10,7 @@ import type { RunnerManager } from "../runners/manager.ts";
 import { invitesRepo } from "../storage/invites.ts";
 import { sessionsOverview } from "../storage/sessions-overview.ts";
 import { type UserRow, usersRepo } from "../storage/users.ts";
+import { operatorStatus } from "./dashboard.ts";
 
 export interface AdminServiceDeps {
   db: Database;
@@ -19,6 +20,8 @@ export interface AdminServiceDeps {
   startedAt: number;
   /** Set in multi-user mode: new accounts map to Linux user `<prefix><username>`. */
   linuxPrefix?: string;
+  /** The folders whose free space the operator's dashboard shows. */
+  dirs: { data: string; workspaces: string };
   /** The per-user data directory (history database) that goes with a deleted user. */
   userDir: (userId: string) => string;
   /** Stop the user's agents and shells and close their history before their rows go. */
@@ -46,13 +49,15 @@ const asPublic = (r: Result<UserRow>): Result<User> => (r.ok ? ok(publicUser(r.v
 export function createAdminService(deps: AdminServiceDeps): AdminService {
   const { db } = deps;
   return {
-    status: async () => ({
-      version: deps.version,
-      mode: deps.mode,
-      uptime_ms: Date.now() - deps.startedAt,
-      users: usersRepo(db).count(),
-      runners: await deps.runners.status(),
-    }),
+    status: () =>
+      operatorStatus({
+        db,
+        runners: deps.runners,
+        version: deps.version,
+        mode: deps.mode,
+        startedAt: deps.startedAt,
+        dirs: deps.dirs,
+      }),
     users: () => usersRepo(db).list().map(publicUser),
     createUser: async (input) => asPublic(await createUser(db, { ...input, linuxPrefix: deps.linuxPrefix })),
     setDisabled(id, disabled) {

@@ -9,7 +9,7 @@ import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { muxRoutes } from "./routes/mux.ts";
 import { projectRoutes } from "./routes/projects.ts";
-import { llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
+import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
 import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { usageRoutes } from "./routes/usage.ts";
@@ -37,6 +37,7 @@ export function createApp(ctx: HttpContext) {
     .use(adminRoutes(ctx))
     .use(providerAdminRoutes(ctx))
     .use(searchAdminRoutes(ctx))
+    .use(defaultModelRoutes(ctx))
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
     .use(llmProxyRoutes(ctx))

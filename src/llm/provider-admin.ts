@@ -8,9 +8,20 @@ import {
   type Provider,
   ProviderBody,
   ProviderPatch,
+  type ProviderProbeResponse,
+  type UpstreamModel,
 } from "../protocol/llm.ts";
 import { llmProvidersRepo, type ProviderRow } from "../storage/llm.ts";
-import { fromConfig, fromRow, listProviders, type ProviderDeps, publicProvider } from "./providers.ts";
+import { setDefaultModel } from "./default-model.ts";
+import { probeProvider, upstreamModels } from "./provider-probe.ts";
+import {
+  findProvider,
+  fromConfig,
+  fromRow,
+  listProviders,
+  type ProviderDeps,
+  publicProvider,
+} from "./providers.ts";
 
 /**
  * Admin-managed providers (the ones not in config.toml). Inputs are decoded here too, so the same
@@ -162,6 +173,12 @@ export interface ProviderAdmin {
   delete(name: string): Result<true>;
   putModel(name: string, modelId: string, input: unknown): Result<Provider>;
   deleteModel(name: string, modelId: string): Result<Provider>;
+  /** Test connection: the form's values (or a saved provider), asked for its model list. Nothing is saved. */
+  test(input: unknown): Promise<Result<ProviderProbeResponse>>;
+  /** The provider's own model list, to pick from instead of typing ids. */
+  upstreamModels(name: string): Promise<Result<UpstreamModel[]>>;
+  /** The default model for new conversations (null: back to `llm.default_model`). */
+  setDefaultModel(input: unknown): Result<string | null>;
 }
 
 export const providerAdmin = (deps: ProviderDeps): ProviderAdmin => ({
@@ -172,4 +189,10 @@ export const providerAdmin = (deps: ProviderDeps): ProviderAdmin => ({
   delete: (name) => deleteProvider(deps, name),
   putModel: (name, modelId, input) => putModel(deps, name, modelId, input),
   deleteModel: (name, modelId) => deleteModel(deps, name, modelId),
+  test: (input) => probeProvider(deps, input),
+  async upstreamModels(name) {
+    const provider = findProvider(deps, name);
+    return provider ? upstreamModels(deps, provider) : fail("not_found", `no LLM provider "${name}"`);
+  },
+  setDefaultModel: (input) => setDefaultModel(deps, input),
 });

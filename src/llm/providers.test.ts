@@ -33,14 +33,14 @@ const configModel = {
 };
 
 describe("ensureProviders", () => {
-  test("with nothing configured, sessions are refused with an actionable no_provider error", () => {
+  test("with nothing configured, sessions are refused with an no_provider error in plain words that says where to add a model", () => {
     const r = ensureProviders(deps(), "/etc/octo/config.toml");
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe("no_provider");
-    expect(r.error.message).toContain("[[llm.providers]]");
-    expect(r.error.message).toContain("/etc/octo/config.toml");
-    expect(r.error.message).toContain("Admin");
+    expect(r.error.message).toContain("Admin → Models (/admin/models)");
+    expect(r.error.message).not.toContain("/api/");
+    expect(r.error.message).not.toContain("Providers");
   });
 
   test("a provider without models does not count; an admin-added one does", () => {

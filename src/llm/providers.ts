@@ -12,6 +12,10 @@ import {
   type ProviderKind,
 } from "../protocol/llm.ts";
 import { llmProvidersRepo, type ProviderRow } from "../storage/llm.ts";
+import { serverSettingsRepo } from "../storage/server-settings.ts";
+
+/** The server setting that overrides `llm.default_model`. */
+export const DEFAULT_MODEL_KEY = "llm.default_model";
 
 /**
  * The effective providers: those in config.toml plus those an admin added through the API.
@@ -198,10 +202,11 @@ export function resolveModel(deps: ProviderDeps, ref: string): Result<ModelRef> 
   return ok({ provider, model });
 }
 
-export function noProviderError(configFile = "config.toml"): Failure {
+/** Read by everyone who starts a conversation: plain words and where to go, no API paths or files. */
+export function noProviderError(_configFile?: string): Failure {
   return fail(
     "no_provider",
-    `No LLM provider is configured, so agent sessions cannot start. An admin can add one under Admin → Providers (POST /api/admin/providers), or add an [[llm.providers]] section with name, kind, base_url, api_key_env and models to ${configFile} and restart octo.`,
+    "No AI model is set up yet, so conversations cannot start. An admin can add one in Admin → Models (/admin/models).",
   );
 }
 
@@ -211,8 +216,13 @@ export function ensureProviders(deps: ProviderDeps, configFile?: string): Result
   return usable.length > 0 ? ok(usable) : noProviderError(configFile);
 }
 
-/** The configured default model ("provider/model"), else the first model of the first provider. */
+/**
+ * The default model ("provider/model"): the one an admin chose (Admin → Models), else config.toml's,
+ * else the first model of the first provider.
+ */
 export function defaultModel(deps: ProviderDeps, configured: string): string {
+  const chosen = serverSettingsRepo(deps.db).get(DEFAULT_MODEL_KEY);
+  if (chosen && resolveModel(deps, chosen).ok) return chosen;
   if (configured && resolveModel(deps, configured).ok) return configured;
   const first = listProviders(deps).find((p) => p.models.length > 0);
   return first ? `${first.name}/${(first.models[0] as ModelSpec).id}` : "";

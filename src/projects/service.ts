@@ -3,7 +3,8 @@ import * as v from "valibot";
 import { decode } from "../protocol/decode.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
-import type { Project } from "../protocol/projects.ts";
+import type { Project, SandboxProfiles } from "../protocol/projects.ts";
+import { listProfiles } from "../shared/profiles.ts";
 import { type ProjectRow, projectsRepo } from "../storage/projects.ts";
 import { DEFAULT_TEMPLATE, TEMPLATES } from "./templates.ts";
 
@@ -221,7 +222,8 @@ export interface ProjectService {
   /** Stops the project's processes (`beforeDelete`), then removes its row, sessions and folder. */
   remove(owner: Owner, id: string): Promise<Result<Project>>;
   templates(): { name: string; description: string; profile: string }[];
-  profiles(): readonly string[];
+  /** The sandbox profiles a project may use, with their descriptions for the pickers. */
+  profiles(): SandboxProfiles;
 }
 
 export function createProjectService(deps: ProjectDeps, beforeDelete: BeforeProjectDelete): ProjectService {
@@ -238,6 +240,13 @@ export function createProjectService(deps: ProjectDeps, beforeDelete: BeforeProj
     },
     templates: () =>
       Object.values(TEMPLATES).map(({ name, description, profile }) => ({ name, description, profile })),
-    profiles: () => deps.profiles(),
+    profiles() {
+      const names = deps.profiles();
+      const details = listProfiles().filter((p) => names.includes(p.name));
+      return {
+        profiles: [...names],
+        details: details.map(({ name, description }) => ({ name, description })),
+      };
+    },
   };
 }

@@ -109,16 +109,32 @@ export const RunnerStatusRow = v.object({
   uptime_ms: v.nullable(v.number()),
   processes: v.nullable(v.number()),
   max_processes: v.nullable(v.number()),
+  /** The runner's whole process tree (agents, shells, sandboxes). */
   rss_bytes: v.nullable(v.number()),
+  version: v.nullable(v.string()),
+  agents: v.nullable(v.number()),
+  terminals: v.nullable(v.number()),
   error: v.optional(v.string()),
+});
+
+export const DiskRow = v.object({
+  label: v.picklist(["data", "workspaces"]),
+  path: v.string(),
+  free_bytes: v.nullable(v.number()),
+  total_bytes: v.nullable(v.number()),
 });
 
 export const AdminStatus = v.object({
   version: v.string(),
+  /** The Bun runtime the server runs on. */
+  runtime: v.string(),
   mode: v.picklist(["single-user", "multi-user"]),
   uptime_ms: v.number(),
   users: v.number(),
   runners: v.array(RunnerStatusRow),
+  disks: v.array(DiskRow),
+  /** Failed LLM requests of the last 24 hours, by the provider's HTTP status. */
+  llm_errors: v.array(v.object({ status: v.number(), count: v.number() })),
 });
 export type AdminStatus = v.InferOutput<typeof AdminStatus>;
 

@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   unknown_command: 400,
   busy: 409,
   no_provider: 503,
+  upstream_failed: 502,
   runner_unavailable: 503,
   sandbox_failed: 500,
   path_outside_workspace: 403,

@@ -13,6 +13,9 @@ import { idSchema } from "./ids.ts";
  *   DELETE /api/admin/providers/:name                → { ok: true }
  *   PUT    /api/admin/providers/:name/models/:model  ModelBody (id optional) → { provider }
  *   DELETE /api/admin/providers/:name/models/:model  → { provider }
+ *   POST   /api/admin/providers/test  ProviderProbeBody → ProviderProbeResponse (a failure is an answer)
+ *   GET    /api/admin/providers/:name/models → { models: UpstreamModel[] } (as the provider lists them)
+ *   PUT    /api/admin/default-model   DefaultModelBody → ModelsResponse
  * Any signed-in user:
  *   GET /api/models                                  → ModelsResponse
  *   GET /api/usage?session_id=|project_id=|user_id=  → UsageResponse (own usage; admins: anyone's)
@@ -151,6 +154,33 @@ export const ModelsResponse = v.object({
   default_model: v.string(),
 });
 export type ModelsResponse = v.InferOutput<typeof ModelsResponse>;
+
+/** `model: null` goes back to config.toml's `llm.default_model`. */
+export const DefaultModelBody = v.strictObject({ model: v.nullable(v.pipe(v.string(), v.maxLength(240))) });
+
+/** A model as the provider itself lists it (`GET /v1/models`). */
+export const UpstreamModel = v.object({ id: v.string(), name: v.string() });
+export type UpstreamModel = v.InferOutput<typeof UpstreamModel>;
+export const UpstreamModelsResponse = v.object({ models: v.array(UpstreamModel) });
+
+/**
+ * A connection test: the form's values, or an existing provider by `name` (its stored key is used
+ * unless the form gives another). Nothing is saved.
+ */
+export const ProviderProbeBody = v.strictObject({
+  name: v.optional(ProviderName),
+  kind: v.optional(ProviderKind),
+  base_url: v.optional(baseUrl),
+  ...keySource,
+});
+export type ProviderProbeBody = v.InferInput<typeof ProviderProbeBody>;
+export const ProviderProbeResponse = v.object({
+  ok: v.boolean(),
+  /** Plain words for the admin: what worked, or what to check. */
+  message: v.string(),
+  models: v.array(UpstreamModel),
+});
+export type ProviderProbeResponse = v.InferOutput<typeof ProviderProbeResponse>;
 
 // ---- usage ----
 

@@ -11,7 +11,7 @@ import { idSchema } from "./ids.ts";
  *   DELETE /api/projects/:id                  → { ok: true }      (its sessions and folder too)
  *   GET    /api/projects/:id/sessions         → { sessions: Session[] }
  *   GET    /api/project-templates             → { templates: Template[] }
- *   GET    /api/sandbox-profiles              → { profiles: string[] }
+ *   GET    /api/sandbox-profiles              → SandboxProfiles (names, and each one's description)
  *   GET    /api/sessions                      → { sessions: Session[] }   (all of mine)
  *   GET    /api/sessions/search?q=&project_id= → { hits: SearchHit[] }
  *   GET    /api/sessions/:id                  → { session }
@@ -49,6 +49,13 @@ export const UpdateProjectBody = v.strictObject({
   profile: v.optional(profileName),
   default_model: v.optional(v.nullable(modelRef)),
 });
+
+export const SandboxProfiles = v.object({
+  profiles: v.array(v.string()),
+  /** What each profile allows, in a sentence (from its `description`), for the pickers. */
+  details: v.array(v.object({ name: v.string(), description: v.string() })),
+});
+export type SandboxProfiles = v.InferOutput<typeof SandboxProfiles>;
 
 export const Template = v.object({ name: v.string(), description: v.string(), profile: v.string() });
 

@@ -179,7 +179,11 @@ export const RunnerStatusSchema = v.strictObject({
   uptime_ms: v.number(),
   processes: v.number(),
   max_processes: v.number(),
+  /** The runner and every process under it (agents, shells, their sandboxes). */
   rss_bytes: v.number(),
+  /** Live agents and shells (raw processes on a PTY); optional so an older runner still answers. */
+  agents: v.optional(v.number()),
+  terminals: v.optional(v.number()),
 });
 export type RunnerStatus = v.InferOutput<typeof RunnerStatusSchema>;
 

@@ -16,6 +16,9 @@ export interface RunnerStatusRow {
   processes: number | null;
   max_processes: number | null;
   rss_bytes: number | null;
+  version: string | null;
+  agents: number | null;
+  terminals: number | null;
   error?: string;
 }
 
@@ -56,10 +59,26 @@ async function rowFor(user: string, client: RunnerClient): Promise<RunnerStatusR
       processes: null,
       max_processes: null,
       rss_bytes: null,
+      version: null,
+      agents: null,
+      terminals: null,
       error: s.error.message,
     };
-  const { pid, uptime_ms, processes, max_processes, rss_bytes } = s.value;
-  return { user, connected: true, pid, uptime_ms, processes, max_processes, rss_bytes };
+  const { pid, uptime_ms, processes, max_processes, rss_bytes, version } = s.value;
+  const agents = s.value.agents ?? null;
+  const terminals = s.value.terminals ?? null;
+  return {
+    user,
+    connected: true,
+    pid,
+    uptime_ms,
+    processes,
+    max_processes,
+    rss_bytes,
+    version,
+    agents,
+    terminals,
+  };
 }
 
 export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {

@@ -164,6 +164,7 @@ export function createServices(input: ServicesInput): Services {
       mode,
       startedAt: input.startedAt,
       linuxPrefix,
+      dirs: { data: config.paths.dataDir, workspaces: config.paths.workspaceDir },
       userDir: dataPaths(config.paths.dataDir).userDir,
       removeUserData,
       signIns,

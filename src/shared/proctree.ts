@@ -106,3 +106,8 @@ export function rssBytes(pid: number): number {
     return 0;
   }
 }
+
+/** Resident memory of a process and all its descendants (a runner with its agents and shells). */
+export function treeRssBytes(root: number): number {
+  return [root, ...descendants(root)].reduce((sum, pid) => sum + rssBytes(pid), 0);
+}

@@ -127,6 +127,15 @@ export const llmUsageRepo = (db: Database) => ({
          $output_tokens, $cache_read_tokens, $cache_write_tokens, $cost, $duration_ms)`,
     ).run({ ...row });
   },
+  /** Failed requests (HTTP status 400 and up) since `ts`, counted by status. */
+  errorsSince(ts: number): { status: number; count: number }[] {
+    return db
+      .query<{ status: number; count: number }, [number]>(
+        `SELECT status, COUNT(*) AS count FROM llm_usage WHERE status >= 400 AND ts >= ?
+         GROUP BY status ORDER BY count DESC, status`,
+      )
+      .all(ts);
+  },
   /** Sums per "provider/model" for the rows matching every given filter field. */
   sumByModel(filter: UsageFilter): UsageSumRow[] {
     const where: string[] = [];

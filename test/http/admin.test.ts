@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AdminStatus, User } from "../../src/protocol/api.ts";
 import { dataPaths } from "../../src/shared/paths.ts";
+import { llmUsageRepo } from "../../src/storage/llm.ts";
 import { Client } from "./client.ts";
 import { addUser, startTestServer, type TestServer } from "./harness.ts";
 
@@ -138,6 +139,38 @@ describe("status, invites, sessions", () => {
     expect(r.body).toMatchObject({ version: t.server.ctx.version, mode: "single-user", runners: [] });
     expect(r.body.users).toBeGreaterThanOrEqual(1);
     expect(r.body.uptime_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  test("status is an operator's dashboard: runtime, free disk, recent LLM errors by status", async () => {
+    const me = await admin.get<{ user: { id: string } }>("/api/auth/me");
+    const usage = llmUsageRepo(t.server.ctx.db);
+    const row = {
+      ts: Date.now(),
+      user_id: me.body.user.id,
+      project_id: "prj_x",
+      session_id: "ses_x",
+      provider: "fx",
+      model: "m",
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+      cost: 0,
+      duration_ms: 1,
+    };
+    for (const status of [429, 429, 500, 200]) usage.insert({ ...row, status });
+    usage.insert({ ...row, status: 401, ts: Date.now() - 2 * 24 * 60 * 60 * 1000 }); // too old
+    const r = await admin.get<AdminStatus>("/api/admin/status");
+    expect(r.body.runtime).toStartWith("Bun ");
+    expect(r.body.llm_errors).toEqual([
+      { status: 429, count: 2 },
+      { status: 500, count: 1 },
+    ]);
+    const data = r.body.disks.find((d) => d.label === "data");
+    expect(data?.path).toBe(t.server.ctx.config.paths.dataDir);
+    expect(data?.free_bytes).toBeGreaterThan(0);
+    expect(data?.total_bytes).toBeGreaterThanOrEqual(data?.free_bytes ?? 0);
+    expect(r.body.disks.map((d) => d.label)).toEqual(["data", "workspaces"]);
   });
 
   test("invites: revoking an unknown code is 404; revoking twice is fine", async () => {

@@ -179,5 +179,7 @@ describe("octo-runner processes (real sandbox)", () => {
     expect(s.value.uptime_ms).toBeGreaterThan(0);
     expect(s.value.max_processes).toBe(3);
     expect(s.value.rss_bytes).toBeGreaterThan(0);
+    // No agent and no shell here (the processes of these tests are plain pipes).
+    expect({ agents: s.value.agents, terminals: s.value.terminals }).toEqual({ agents: 0, terminals: 0 });
   });
 });

@@ -20,6 +20,7 @@ let t: TestServer;
 let browser: Browser;
 let cookie = "";
 let projectId = "";
+let userId = "";
 
 beforeAll(async () => {
   const build = Bun.spawn(
@@ -49,7 +50,8 @@ beforeAll(async () => {
   const admin = await login(t.url, t.admin.username, t.admin.password);
   const me = await admin.get<{ user: { id: string } }>("/api/auth/me");
   cookie = admin.cookie ?? "";
-  projectId = makeProject(t.server, me.body.user.id, "ui-term").id;
+  userId = me.body.user.id;
+  projectId = makeProject(t.server, userId, "ui-term").id;
   browser = await launchChromium();
 });
 
@@ -142,7 +144,7 @@ for (const vp of VIEWPORTS) {
       await expect(keys.isVisible()).resolves.toBe(true);
       await page.keyboard.type("sleep 100");
       await page.keyboard.press("Enter");
-      await page.getByRole("button", { name: /^Control/ }).click();
+      await page.getByRole("button", { name: /^Ctrl/ }).click();
       await page.locator(".term-screen:not([hidden])").click();
       await page.keyboard.type("c");
       await page.keyboard.type('echo "ctrl-c=$?"');
@@ -160,3 +162,77 @@ for (const vp of VIEWPORTS) {
     await context.close();
   });
 }
+
+/** A desktop page on a fresh project's first shell, focused and at its prompt. */
+async function freshShell(name: string) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+  await context.addCookies([{ name: "octo_session", value: cookie, domain: "127.0.0.1", path: "/" }]);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const project = makeProject(t.server, userId, name).id;
+  const ws = `${t.url.replace(/^http/, "ws")}/api/ws/mux`;
+  await page.goto(`http://127.0.0.1:${pages.port}/?ws=${encodeURIComponent(ws)}&project=${project}`);
+  await waitForLine(page, /@octo:\/workspace[#$]$/);
+  await page.locator(".term-screen:not([hidden])").click();
+  return { context, page, errors };
+}
+
+async function lineMatching(page: Page, pattern: RegExp): Promise<string> {
+  await waitForLine(page, pattern);
+  return Object.values(await screenLines(page))
+    .flat()
+    .find((l) => pattern.test(l)) as string;
+}
+
+test("replayed terminal queries are not answered again: a reload types nothing into the shell", async () => {
+  const { context, page, errors } = await freshShell("term-replay");
+  // Live, the emulator answers the cursor-position (DSR 6) and device-attributes (DA) queries; the
+  // shell reads those answers away. From then on, everything typed goes to a capture file.
+  await page.keyboard.type(`printf '\\033[6n\\033[c'; read -rs -t 2 -d c _; echo "que""ried"`);
+  await page.keyboard.press("Enter");
+  await waitForLine(page, /^queried$/);
+  // The marker shows the command has reached the shell before the page goes away.
+  await page.keyboard.type(`echo "cap""turing"; cat -v > /tmp/cap`);
+  await page.keyboard.press("Enter");
+  await waitForLine(page, /^capturing$/);
+
+  // The reload replays the scrollback, queries included; their answers must not reach the shell.
+  await page.reload();
+  await waitForLine(page, /^queried$/);
+  await page.locator(".term-screen:not([hidden])").click();
+  await page.keyboard.type("typed");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Control+D");
+  await page.keyboard.type(`echo "cap=$(cat /tmp/cap)"`);
+  await page.keyboard.press("Enter");
+  expect(await lineMatching(page, /^cap=/)).toBe("cap=typed");
+  expect(await pageErrors(page, errors)).toEqual([]);
+  await context.close();
+});
+
+test("text from an IME, dictation or a phone keyboard reaches the shell; Alt is Meta", async () => {
+  const { context, page, errors } = await freshShell("term-ime");
+  const cdp = await context.newCDPSession(page);
+  // An IME composes, then commits (ü✓日本); a dead key composes ü before plain typing goes on.
+  await page.keyboard.type(`echo "ime=`);
+  await cdp.send("Input.imeSetComposition", { text: "にほ", selectionStart: 2, selectionEnd: 2 });
+  await cdp.send("Input.imeSetComposition", { text: "日本", selectionStart: 2, selectionEnd: 2 });
+  await cdp.send("Input.insertText", { text: "ü✓日本" });
+  await cdp.send("Input.imeSetComposition", { text: "¨", selectionStart: 1, selectionEnd: 1 });
+  await cdp.send("Input.insertText", { text: "ü" });
+  await page.keyboard.type("mlaut");
+  // Dictation and phone keyboards insert text with no key events at all.
+  await cdp.send("Input.insertText", { text: " said" });
+  await page.keyboard.type(`"`);
+  await page.keyboard.press("Enter");
+  expect(await lineMatching(page, /^ime=/)).toBe("ime=ü✓日本ümlaut said");
+
+  // Alt+b is readline's backward-word (ESC b): the X lands before the last word.
+  await page.keyboard.type(`echo "alt=one two"`);
+  await page.keyboard.press("Alt+b");
+  await page.keyboard.type("X");
+  await page.keyboard.press("Enter");
+  expect(await lineMatching(page, /^alt=/)).toBe("alt=one Xtwo");
+  expect(await pageErrors(page, errors)).toEqual([]);
+  await context.close();
+});

@@ -50,7 +50,17 @@ test("admin creates, disables (after confirming), re-enables, resets and deletes
   const row = page.locator('[data-user="carol"]');
   await row.waitFor({ timeout: T });
 
-  // Disable, after a confirmation: carol cannot sign in; enable (no confirmation needed): she can.
+  // carol is signed in with a page open when she is disabled (after a confirmation): the page says
+  // so at once, and so does the sign-in page after a reload and when she tries to sign in again.
+  const carolCtx = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const carol = await carolCtx.newPage();
+  const carolErrors = watchErrors(carol);
+  await carol.goto(`${srv.url}/login`);
+  const socket = carol.waitForEvent("websocket", { timeout: T });
+  await login(carol, "carol", "initial-pass-1");
+  await carol.waitForURL("**/projects", { timeout: T });
+  // Her page's socket is open (it sends its hello first) before she is disabled.
+  await (await socket).waitForEvent("framesent", { timeout: T });
   await row.getByRole("button", { name: "Disable carol" }).click();
   await page
     .getByRole("dialog", { name: "Disable carol?" })
@@ -58,12 +68,17 @@ test("admin creates, disables (after confirming), re-enables, resets and deletes
     .click();
   await row.getByText("disabled").waitFor({ timeout: T });
   await screenshot(page, "desktop-admin-user-disabled");
-  const carolCtx = await browser.newContext({ viewport: { width: 375, height: 740 } });
-  const carol = await carolCtx.newPage();
-  const carolErrors = watchErrors(carol);
+  const disabledNote = carol
+    .getByRole("alert")
+    .filter({ hasText: "Your account was disabled — contact your admin." });
+  await disabledNote.waitFor({ timeout: T });
+  expect(carol.url()).toContain("/login");
+  await carol.reload();
+  await disabledNote.waitFor({ timeout: T });
+  await screenshot(carol, "phone-account-disabled");
   await carol.goto(`${srv.url}/login`);
   await login(carol, "carol", "initial-pass-1");
-  await carol.getByRole("alert").waitFor({ timeout: T });
+  await disabledNote.waitFor({ timeout: T });
   expect(carol.url()).toContain("/login");
   await row.getByRole("button", { name: "Enable" }).click();
   await row.getByText("disabled").waitFor({ state: "detached", timeout: T });
@@ -95,16 +110,16 @@ test("admin creates, disables (after confirming), re-enables, resets and deletes
   });
   expect(relog.status).toBe(200);
 
-  // Delete: gone from the list, and her open tab is sent to sign in on its next request.
+  // Delete: gone from the list, and her open tab is sent to sign in.
   await row.getByRole("button", { name: "Delete carol" }).click();
   await page
     .getByRole("dialog", { name: "Delete carol?" })
     .getByRole("button", { name: "Delete user" })
     .click();
   await row.waitFor({ state: "detached", timeout: T });
-  await carol.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Projects" }).click();
+  await carol.waitForURL(/\/login/, { timeout: T }); // her socket closed: at once, no click needed
   await carol.reload();
-  await carol.waitForURL(/\/login/, { timeout: T });
+  await carol.getByRole("heading", { name: "Sign in" }).waitFor({ timeout: T });
 
   expect(await pageErrors(page, errors)).toEqual([]);
   expect(await pageErrors(carol, carolErrors)).toEqual([]);

@@ -150,7 +150,8 @@ for (const vp of VIEWPORTS) {
       writeFileSync(join(dir, ".pi/skills/release-notes/SKILL.md"), "# Release notes\n");
       await page.getByRole("tab", { name: "Settings" }).click();
       await page.getByRole("list", { name: "Skills" }).getByText("release-notes").waitFor({ timeout: T });
-      await page.getByLabel("Sandbox profile").selectOption("strict");
+      const profiles = page.getByRole("group", { name: "Sandbox profile" });
+      await profiles.getByRole("radio", { name: "strict", exact: true }).check();
       await page.getByRole("button", { name: "Save settings" }).click();
       await page.getByText("Saved. New agent sessions").waitFor({ timeout: T });
       const projectId = /\/projects\/(prj_[0-9a-f]+)/.exec(page.url())?.[1] ?? "";

@@ -83,10 +83,16 @@ for (const vp of VIEWPORTS) {
     // Add: a bad URL gets the server's message inline, then a good one is saved.
     await page.getByRole("button", { name: "New provider" }).click();
     const create = page.getByRole("dialog", { name: "New provider" });
-    await create.getByLabel("Name").fill(name);
+    await create.getByLabel("Name").fill("Bad Name");
     await create.getByLabel("Base URL").fill("not a url");
     await create.getByLabel("API key").fill(SECRET);
     await create.getByLabel("Models").fill("gpt-test\nvendor/big-model");
+    await create.getByRole("button", { name: "Add provider" }).click();
+    // A field's error is shown (and announced) once, under its field.
+    const nameRule = create.getByText("a provider name is 1-32 characters");
+    await nameRule.first().waitFor({ timeout: T });
+    expect(await nameRule.count()).toBe(1);
+    await create.getByLabel("Name").fill(name);
     await create.getByRole("button", { name: "Add provider" }).click();
     // The server's message, beside the field it is about (and announced).
     await create

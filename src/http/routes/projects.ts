@@ -16,7 +16,7 @@ export function projectRoutes(ctx: HttpContext) {
   return new Elysia()
     .use(authGuard(ctx))
     .get("/api/project-templates", () => ({ templates: projects.templates() }))
-    .get("/api/sandbox-profiles", () => ({ profiles: projects.profiles() }))
+    .get("/api/sandbox-profiles", () => projects.profiles())
     .get("/api/projects", ({ auth }) => ({ projects: projects.list(ownerOf(auth)) }))
     .post(
       "/api/projects",

@@ -18,6 +18,10 @@ export function providerAdminRoutes(ctx: HttpContext) {
       return { provider };
     })
     .get("/:name", ({ params }) => ({ provider: unwrap(providers.get(params.name)) }))
+    .post("/test", async ({ body }) => unwrap(await providers.test(body)))
+    .get("/:name/models", async ({ params }) => ({
+      models: unwrap(await providers.upstreamModels(params.name)),
+    }))
     .patch("/:name", ({ auth, params, body }) => {
       const provider = unwrap(providers.update(params.name, body));
       ctx.log.info("llm provider updated", { by: actor(auth), provider: provider.name });
@@ -37,6 +41,17 @@ export function providerAdminRoutes(ctx: HttpContext) {
       const provider = unwrap(providers.deleteModel(params.name, decodeURIComponent(params.model)));
       ctx.log.info("llm model deleted", { by: actor(auth), provider: params.name, model: params.model });
       return { provider };
+    });
+}
+
+/** Admin: the default model for new conversations (overrides `llm.default_model`). */
+export function defaultModelRoutes(ctx: HttpContext) {
+  return new Elysia()
+    .use(authGuard(ctx, { role: "admin" }))
+    .put("/api/admin/default-model", ({ auth, body }): ModelsResponse => {
+      const chosen = unwrap(ctx.services.llm.admin.setDefaultModel(body));
+      ctx.log.info("default model set", { by: auth.user?.id ?? "admin-socket", model: chosen });
+      return ctx.services.llm.models();
     });
 }
 

@@ -1,9 +1,9 @@
 import { A } from "@solidjs/router";
 
-/** Sub-navigation of the admin area (the only admin navigation on phones). */
+/** Sub-navigation of the admin area on phones; on wider screens the sidebar lists the sections. */
 export function AdminNav() {
   return (
-    <nav class="tabs-list" aria-label="Admin">
+    <nav class="tabs-list admin-tabs" aria-label="Admin">
       <A class="tab" activeClass="active" href="/admin/users">
         Users
       </A>

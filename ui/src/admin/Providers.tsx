@@ -2,10 +2,12 @@ import Pencil from "lucide-solid/icons/pencil";
 import Plus from "lucide-solid/icons/plus";
 import Trash2 from "lucide-solid/icons/trash";
 import { createResource, createSignal, For, Show } from "solid-js";
-import type { ModelInfo, Provider } from "../../../src/protocol/llm.ts";
+import type { ModelInfo, ModelsResponse, Provider } from "../../../src/protocol/llm.ts";
+import type { ApiResult } from "../api/http.ts";
 import { listModels } from "../api/models-api.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Loaded } from "../components/Loaded.tsx";
+import { Notice } from "../components/Notice.tsx";
 import { confirmed } from "../components/ResourceList.tsx";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
@@ -46,12 +48,7 @@ export default function Providers() {
         </button>
       </div>
       <AdminNav />
-      <p class="muted small" style={{ margin: "0 0 0.75rem" }}>
-        <Show when={defaultModel()} fallback="No model yet: agents cannot start until a provider has one.">
-          New conversations use <b class="mono">{defaultModel()}</b> unless a project picks its own in its
-          Settings. The server-wide default is <code>default_model</code> in the config file.
-        </Show>
-      </p>
+      <DefaultModelPicker picker={picker()} onChanged={() => void refetchPicker()} />
       <Loaded result={list()}>
         {(r) => (
           <Show
@@ -82,6 +79,44 @@ export default function Providers() {
       <ProviderDialog target={editing()} onClose={() => setEditing(null)} onSaved={changed} />
       <ModelDialog target={modelTarget()} onClose={() => setModelTarget(null)} onSaved={changed} />
     </>
+  );
+}
+
+/** The server-wide default for new conversations; a project's own choice (its Settings) wins. */
+function DefaultModelPicker(props: { picker: ApiResult<ModelsResponse> | undefined; onChanged: () => void }) {
+  const [error, setError] = createSignal<string | null>(null);
+  const data = () => (props.picker?.ok ? props.picker.value : null);
+  const choose = async (model: string) => {
+    setError(null);
+    const res = await providers.setDefaultModel(model);
+    if (!res.ok) return setError(res.error.message);
+    props.onChanged();
+  };
+  return (
+    <div class="default-model">
+      <Show
+        when={(data()?.models.length ?? 0) > 0}
+        fallback={<p class="muted small">No model yet: add a provider and its models so agents can start.</p>}
+      >
+        <label class="field">
+          <span>Default model for new conversations</span>
+          <select onChange={(e) => void choose(e.currentTarget.value)}>
+            <For each={data()?.models ?? []}>
+              {(m) => (
+                <option value={m.id} selected={m.id === data()?.default_model}>
+                  {m.provider} / {m.name}
+                  {m.available ? "" : " (no key)"}
+                </option>
+              )}
+            </For>
+          </select>
+        </label>
+        <p class="muted small">A project can pick its own model in its Settings.</p>
+      </Show>
+      <Notice kind="error" when={error()}>
+        {error()}
+      </Notice>
+    </div>
   );
 }
 

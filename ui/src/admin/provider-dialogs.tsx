@@ -1,5 +1,5 @@
-import { createSignal, Show } from "solid-js";
-import type { ModelInfo, Provider } from "../../../src/protocol/llm.ts";
+import { createSignal, For, Show } from "solid-js";
+import type { ModelInfo, Provider, ProviderProbeResponse, UpstreamModel } from "../../../src/protocol/llm.ts";
 import { Field } from "../components/Field.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
@@ -10,8 +10,11 @@ import {
   KIND_LABELS,
   modelBody,
   modelForm,
+  modelIdsFromText,
   newProviderBody,
+  probeBody,
   providerPatch,
+  toggleModelId,
 } from "./provider-forms.ts";
 import * as providers from "./providers-api.ts";
 
@@ -35,9 +38,34 @@ export function ProviderDialog(props: {
   const [error, setError] = createSignal<{ field: FormField | null; text: string } | null>(null);
   const errorFor = (field: FormField) => (error()?.field === field ? error()?.text : null);
   const [busy, setBusy] = createSignal(false);
+  const [probe, setProbe] = createSignal<ProviderProbeResponse | null>(null);
+  const [probing, setProbing] = createSignal(false);
+  const [modelsText, setModelsText] = createSignal("");
+  let formEl: HTMLFormElement | undefined;
   const reset = () => {
     setChoice(editing()?.key.source ?? "stored");
     setError(null);
+    setProbe(null);
+    setModelsText("");
+  };
+
+  /** Test connection: a real request to the provider (its model list) with the form as it stands. */
+  const testConnection = async () => {
+    if (!formEl) return;
+    const f = new FormData(formEl);
+    const form = {
+      kind: text(f, "kind"),
+      base_url: text(f, "base_url"),
+      key_choice: choice(),
+      key_value: text(f, "key_value"),
+    };
+    setProbing(true);
+    setProbe(null);
+    const res = await providers.testProvider(probeBody(form, editing()?.name));
+    setProbing(false);
+    if (!res.ok) return setError(fieldError(res.error.message));
+    setError(null);
+    setProbe(res.value);
   };
 
   const submit = async (e: SubmitEvent) => {
@@ -61,7 +89,7 @@ export function ProviderDialog(props: {
       res = await providers.updateProvider(current.name, patch.value);
     } else {
       res = await providers.createProvider(
-        newProviderBody({ ...form, name: text(f, "name"), models: text(f, "models") }),
+        newProviderBody({ ...form, name: text(f, "name"), models: modelsText() }),
       );
     }
     setBusy(false);
@@ -85,7 +113,13 @@ export function ProviderDialog(props: {
       title={editing() ? `Edit ${editing()?.name}` : "New provider"}
     >
       {/* The form mounts on each opening, so it starts from the provider as it is now. */}
-      <form onSubmit={submit} ref={() => reset()}>
+      <form
+        onSubmit={submit}
+        ref={(el) => {
+          formEl = el;
+          reset();
+        }}
+      >
         <Show when={!editing()}>
           <Field
             label="Name"
@@ -164,18 +198,62 @@ export function ProviderDialog(props: {
             hint="One model id per line, as the provider names them. You can add more later."
             error={errorFor("models")}
           >
-            {(a) => <textarea name="models" rows={3} spellcheck={false} autocapitalize="none" {...a} />}
+            {(a) => (
+              <textarea
+                name="models"
+                rows={3}
+                spellcheck={false}
+                autocapitalize="none"
+                value={modelsText()}
+                onInput={(e) => setModelsText(e.currentTarget.value)}
+                {...a}
+              />
+            )}
           </Field>
+        </Show>
+        <div class="row probe-actions">
+          <button type="button" class="btn small" disabled={probing()} onClick={testConnection}>
+            {probing() ? "Testing…" : "Test connection"}
+          </button>
+          <Show when={!editing()}>
+            <button type="button" class="btn small ghost" disabled={probing()} onClick={testConnection}>
+              List models
+            </button>
+          </Show>
+        </div>
+        <Show when={probe()} keyed>
+          {(p) => (
+            <Notice kind={p.ok ? "ok" : "error"}>
+              <span data-probe={p.ok ? "ok" : "failed"}>{p.message}</span>
+            </Notice>
+          )}
+        </Show>
+        <Show when={!editing() && (probe()?.models.length ?? 0) > 0}>
+          <fieldset class="listed-models">
+            <legend>Models the provider offers: tick the ones people may use</legend>
+            <For each={probe()?.models ?? []}>
+              {(m) => (
+                <label class="row small">
+                  <input
+                    type="checkbox"
+                    style={{ width: "auto" }}
+                    checked={modelIdsFromText(modelsText()).includes(m.id)}
+                    onChange={(e) =>
+                      setModelsText(toggleModelId(modelsText(), m.id, e.currentTarget.checked))
+                    }
+                  />
+                  <span class="mono">{m.id}</span>
+                  <Show when={m.name !== m.id}>
+                    <span class="muted">{m.name}</span>
+                  </Show>
+                </label>
+              )}
+            </For>
+          </fieldset>
         </Show>
         <Notice kind="error" when={error() && !error()?.field}>
           {error()?.text}
         </Notice>
-        {/* A field's error shows under it; this announces it too. */}
-        <Show when={error()?.field}>
-          <div class="sr-only" role="alert">
-            {error()?.text}
-          </div>
-        </Show>
         <div class="dialog-actions">
           <button type="button" class="btn" onClick={props.onClose}>
             Cancel
@@ -196,7 +274,16 @@ export function ModelDialog(props: {
   onSaved: () => void;
 }) {
   const [error, setError] = createSignal<string | null>(null);
+  const [listed, setListed] = createSignal<UpstreamModel[] | null>(null);
   const initial = () => modelForm(props.target?.model);
+  const listModels = async () => {
+    const target = props.target;
+    if (!target) return;
+    const res = await providers.upstreamModels(target.provider);
+    if (!res.ok) return setError(res.error.message);
+    setError(null);
+    setListed(res.value.models);
+  };
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     const target = props.target;
@@ -233,13 +320,40 @@ export function ModelDialog(props: {
           : `Add a model to ${props.target?.provider ?? ""}`
       }
     >
-      <form onSubmit={submit} ref={() => setError(null)}>
+      <form
+        onSubmit={submit}
+        ref={() => {
+          setError(null);
+          setListed(null);
+        }}
+      >
         <Show when={!props.target?.model}>
-          <Field label="Model id" hint="Exactly as the provider names it, e.g. gpt-4.1 or vendor/model.">
+          <Field
+            label="Model id"
+            hint={
+              listed()
+                ? `Pick one of the ${listed()?.length} models the provider lists, or type an id.`
+                : "Exactly as the provider names it, e.g. gpt-4.1 or vendor/model."
+            }
+          >
             {(a) => (
-              <input name="id" autocomplete="off" autocapitalize="none" spellcheck={false} required {...a} />
+              <input
+                name="id"
+                autocomplete="off"
+                autocapitalize="none"
+                spellcheck={false}
+                required
+                list="upstream-models"
+                {...a}
+              />
             )}
           </Field>
+          <datalist id="upstream-models">
+            <For each={listed() ?? []}>{(m) => <option value={m.id}>{m.name}</option>}</For>
+          </datalist>
+          <button type="button" class="btn small ghost" onClick={listModels}>
+            List the provider's models
+          </button>
         </Show>
         <Field label="Display name" hint="Optional; the id is shown when empty.">
           {(a) => <input name="name" autocomplete="off" value={initial().name} {...a} />}

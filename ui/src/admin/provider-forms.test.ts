@@ -7,7 +7,9 @@ import {
   modelForm,
   modelIdsFromText,
   newProviderBody,
+  probeBody,
   providerPatch,
+  toggleModelId,
 } from "./provider-forms.ts";
 
 const stored: Provider = {
@@ -116,4 +118,21 @@ describe("server errors go beside their field", () => {
       field: null,
       text: 'provider "x" already exists',
     }));
+});
+
+describe("test connection and picking listed models", () => {
+  test("the form's key goes along; a blank key field uses the saved provider's", () => {
+    const form = { kind: "openai", base_url: " https://x/v1 ", key_choice: "stored", key_value: "sk-1" };
+    expect(probeBody(form)).toEqual({ kind: "openai", base_url: "https://x/v1", api_key: "sk-1" });
+    expect(probeBody({ ...form, key_value: "" }, "acme")).toEqual({
+      name: "acme",
+      kind: "openai",
+      base_url: "https://x/v1",
+    });
+  });
+  test("ticking adds an id once, unticking removes it", () => {
+    expect(toggleModelId("a\nb", "c", true)).toBe("a\nb\nc");
+    expect(toggleModelId("a\nc\nb", "c", true)).toBe("a\nb\nc");
+    expect(toggleModelId("a\nb", "a", false)).toBe("b");
+  });
 });

@@ -5,6 +5,7 @@ import type {
   ProviderBody,
   ProviderKind,
   ProviderPatch,
+  ProviderProbeBody,
 } from "../../../src/protocol/llm.ts";
 
 /**
@@ -178,4 +179,24 @@ export function fieldError(message: string): { field: FormField | null; text: st
         ? "key_value"
         : null;
   return field && m?.[2] ? { field, text: m[2] } : { field: null, text: message };
+}
+
+/** What "Test connection" sends: the form as it stands, over the saved provider when editing. */
+export function probeBody(form: ProviderForm, savedName?: string): ProviderProbeBody {
+  const value = form.key_value.trim();
+  const choice = choiceOf(form.key_choice);
+  return {
+    ...(savedName ? { name: savedName } : {}),
+    kind: kindOf(form.kind),
+    base_url: form.base_url.trim(),
+    ...(value && choice === "stored" ? { api_key: value } : {}),
+    ...(value && choice === "env" ? { api_key_env: value } : {}),
+    ...(value && choice === "file" ? { api_key_file: value } : {}),
+  };
+}
+
+/** Ticks or unticks one model id in the "one id per line" text. */
+export function toggleModelId(text: string, id: string, on: boolean): string {
+  const ids = modelIdsFromText(text).filter((m) => m !== id);
+  return (on ? [...ids, id] : ids).join("\n");
 }

@@ -1,9 +1,13 @@
 import {
   type ModelBody,
+  ModelsResponse,
   type ProviderBody,
   type ProviderPatch,
+  type ProviderProbeBody,
+  ProviderProbeResponse,
   ProviderResponse,
   ProvidersResponse,
+  UpstreamModelsResponse,
 } from "../../../src/protocol/llm.ts";
 import { api, OkResponse } from "../api/http.ts";
 
@@ -24,3 +28,12 @@ export const putModel = (provider: string, model: ModelBody) => {
 };
 export const deleteModel = (provider: string, modelId: string) =>
   api("DELETE", `${base}/${enc(provider)}/models/${enc(modelId)}`, ProviderResponse);
+/** A tiny real request to the provider with the form's values; a failure is an answer in plain words. */
+export const testProvider = (body: ProviderProbeBody) =>
+  api("POST", `${base}/test`, ProviderProbeResponse, { body });
+/** The models the provider itself offers, to pick from instead of typing ids. */
+export const upstreamModels = (provider: string) =>
+  api("GET", `${base}/${enc(provider)}/models`, UpstreamModelsResponse);
+/** `null` goes back to the config file's `llm.default_model`. */
+export const setDefaultModel = (model: string | null) =>
+  api("PUT", "/api/admin/default-model", ModelsResponse, { body: { model } });

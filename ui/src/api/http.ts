@@ -14,7 +14,9 @@ export interface ApiError {
 }
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
-type Listener = (status: "ok" | "network" | "unauthorized") => void;
+/** `disabled`: the server refused the signed-in person because an admin disabled their account. */
+export type HttpOutcome = "ok" | "network" | "unauthorized" | "disabled";
+type Listener = (status: HttpOutcome) => void;
 const listeners = new Set<Listener>();
 
 /** Connection indicator and auth redirect subscribe here; returns an unsubscribe. */
@@ -22,7 +24,7 @@ export function onHttpOutcome(listener: Listener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
-const emit = (status: "ok" | "network" | "unauthorized") => {
+const emit = (status: HttpOutcome) => {
   for (const l of listeners) l(status);
 };
 
@@ -63,7 +65,8 @@ export async function api<S extends v.GenericSchema>(
     // Only "your session is gone" ends the session; a 401 that answers a question (wrong password) does not.
     const sessionGone =
       res.status === 401 && !opts.authAttempt && (!env.success || SESSION_GONE.has(env.output.error.code));
-    emit(sessionGone ? "unauthorized" : "ok");
+    const disabled = env.success && env.output.error.code === "account_disabled";
+    emit(disabled ? "disabled" : sessionGone ? "unauthorized" : "ok");
     if (env.success) return failure(env.output.error.code as ErrorCode, env.output.error.message, res.status);
     return failure(
       res.status === 404 ? "not_found" : "internal",

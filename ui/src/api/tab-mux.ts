@@ -3,9 +3,9 @@ import { reportConnection } from "./connection-monitor.ts";
 import { MuxClient } from "./mux-client.ts";
 
 /**
- * The tab's one mux socket, opened on first use (a project view), so the sign-in page and the admin
- * pages never hold a socket. Its state drives the connection indicator; an auth close re-checks the
- * session, which sends the tab to /login if it ended.
+ * The tab's one mux socket, opened by the signed-in frame (the sign-in pages never hold one). Its
+ * state drives the connection indicator; an auth close re-checks the session, which sends the tab
+ * to /login if it ended, saying why.
  */
 let client: MuxClient | null = null;
 

@@ -3,7 +3,7 @@ import { createSignal, Show } from "solid-js";
 import { Notice } from "../components/Notice.tsx";
 import { AuthFrame } from "./AuthFrame.tsx";
 import * as auth from "./auth-api.ts";
-import { sessionError, signedIn } from "./auth-session.ts";
+import { ACCOUNT_DISABLED, endedBecause, sessionError, signedIn } from "./auth-session.ts";
 
 /** Only same-site paths are followed after sign-in (no open redirect through ?next=). */
 export const safeNext = (next: unknown) =>
@@ -28,10 +28,13 @@ export default function Login() {
     );
     setBusy(false);
     if (!res.ok) {
+      const code = res.error.code;
       setError(
-        res.error.code === "invalid_credentials" || res.error.code === "unauthorized"
+        code === "invalid_credentials" || code === "unauthorized"
           ? "Wrong user name or password."
-          : res.error.message,
+          : code === "account_disabled"
+            ? ACCOUNT_DISABLED
+            : res.error.message,
       );
       return;
     }
@@ -42,6 +45,9 @@ export default function Login() {
   return (
     <AuthFrame title="Sign in">
       <form onSubmit={submit} aria-describedby={error() ? "login-error" : undefined}>
+        <Notice kind="error" when={!error() && endedBecause()}>
+          {endedBecause()}
+        </Notice>
         <Notice kind="warn" when={sessionError()}>
           The server could not be reached: {sessionError()}
         </Notice>

@@ -9,14 +9,19 @@ import * as auth from "./auth-api.ts";
  */
 const [session, setSession] = createSignal<MeResponse | null | undefined>(undefined);
 const [sessionError, setSessionError] = createSignal<string | null>(null);
+/** Why the tab was signed out by the server rather than by the person (shown on the sign-in page). */
+const [endedBecause, setEndedBecause] = createSignal<string | null>(null);
 
-export { session, sessionError };
+export { endedBecause, session, sessionError };
+
+export const ACCOUNT_DISABLED = "Your account was disabled — contact your admin.";
 
 export const currentUser = () => session()?.user ?? null;
 export const isAdmin = () => session()?.user.role === "admin";
 
 onHttpOutcome((outcome) => {
-  if (outcome === "unauthorized") setSession(null);
+  if (outcome === "disabled") setEndedBecause(ACCOUNT_DISABLED);
+  if (outcome === "unauthorized" || outcome === "disabled") setSession(null);
 });
 
 export async function loadSession(): Promise<void> {
@@ -36,6 +41,7 @@ export async function loadSession(): Promise<void> {
 
 export function signedIn(me: MeResponse): void {
   setSessionError(null);
+  setEndedBecause(null);
   setSession(me);
 }
 

@@ -34,7 +34,12 @@ export function Field(props: {
         },
       })}
       <Show when={note()}>
-        <span id={`${id}-note`} class={props.error ? "hint error" : "hint"}>
+        {/* An error is announced as it appears, once: no separate alert repeats it. */}
+        <span
+          id={`${id}-note`}
+          class={props.error ? "hint error" : "hint"}
+          role={props.error ? "alert" : undefined}
+        >
           {note()}
         </span>
       </Show>

@@ -1,8 +1,9 @@
 import { A, useNavigate } from "@solidjs/router";
 import FolderGit2 from "lucide-solid/icons/folder-git-2";
 import Plus from "lucide-solid/icons/plus";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, Show } from "solid-js";
 import * as admin from "../admin/admin-api.ts";
+import { listModels } from "../api/models-api.ts";
 import { isAdmin } from "../auth/auth-session.ts";
 import { Field } from "../components/Field.tsx";
 import { Modal } from "../components/Modal.tsx";
@@ -11,16 +12,11 @@ import { ResourceList, ResourceRow } from "../components/ResourceList.tsx";
 import { relativeTime } from "../components/time.ts";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
+import { ProfilePicker } from "./ProfilePicker.tsx";
 import { validateProjectName } from "./project-name.ts";
 import * as projects from "./projects-api.ts";
 
 /** The sandbox profiles every octo ships (DESIGN.md "Sandbox"). */
-const PROFILES = [
-  { id: "default", label: "Default — project folder writable, network through the proxy" },
-  { id: "strict", label: "Strict — tighter file access, no network" },
-  { id: "minimal", label: "Minimal — the least the agent needs" },
-  { id: "open", label: "Open — host network (trusted work only)" },
-];
 
 export default function Projects() {
   usePageTitle(() => "Projects");
@@ -115,12 +111,7 @@ export default function Projects() {
               />
             )}
           </Field>
-          <label class="field">
-            <span>Sandbox profile</span>
-            <select name="profile">
-              <For each={PROFILES}>{(p) => <option value={p.id}>{p.label}</option>}</For>
-            </select>
-          </label>
+          <ProfilePicker value="default" />
           <Notice kind="error" when={error()}>
             {error()}
           </Notice>
@@ -149,11 +140,24 @@ function FirstRunWelcome() {
     const r = users();
     return r?.ok === true && r.value.users.length === 1;
   };
+  const [models] = createResource(() => (hidden() ? null : true), listModels);
+  const hasModel = () => {
+    const r = models();
+    return r?.ok === true && r.value.models.length > 0;
+  };
   return (
     <Show when={!hidden() && fresh()}>
       <section class="card" aria-labelledby="welcome-h" style={{ "margin-bottom": "1.25rem" }}>
         <h2 id="welcome-h">Welcome to octo</h2>
         <ol style={{ margin: "0 0 0.75rem", "padding-left": "1.2rem" }}>
+          <li>
+            <A href="/admin/models">Add a model</A>: connect an AI provider (OpenAI-compatible or Anthropic)
+            so agents can work.
+            <Show when={hasModel()}>
+              {" "}
+              <span class="badge ok">done</span>
+            </Show>
+          </li>
           <li>
             <A href="/account">Change the generated admin password</A>.
           </li>

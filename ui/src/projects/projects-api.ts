@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { Project } from "../../../src/protocol/projects.ts";
+import { Project, SandboxProfiles } from "../../../src/protocol/projects.ts";
 import { api } from "../api/http.ts";
 
 /** Projects API (src/protocol/projects.ts: GET/POST /api/projects, GET /api/projects/:id). */
@@ -12,3 +12,4 @@ export const createProject = (name: string, template?: string, profile?: string)
   api("POST", "/api/projects", v.object({ project: Project }), {
     body: { name, ...(template ? { template } : {}), ...(profile ? { profile } : {}) },
   });
+export const listSandboxProfiles = () => api("GET", "/api/sandbox-profiles", SandboxProfiles);

@@ -7,6 +7,7 @@ import { FilePane } from "../files/FilePane.tsx";
 import { filesApi } from "../files/files-api.ts";
 import { createFilesModel } from "../files/files-model.ts";
 import { formatSize } from "../files/paths.ts";
+import { ProfilePicker } from "../projects/ProfilePicker.tsx";
 import { Project } from "../projects/projects-api.ts";
 import "../files/files.css";
 import "./settings.css";
@@ -17,8 +18,6 @@ const PI_FOLDERS = [
   { dir: ".pi/prompts", title: "Prompts", empty: "No prompt templates yet." },
 ] as const;
 
-const Profiles = v.object({ profiles: v.array(v.string()) });
-
 /**
  * The project's Settings tab: sandbox profile and default model (PATCH /api/projects/:id), the
  * project's AGENTS.md (edited like any file, with conflict detection), and what pi will find in
@@ -27,7 +26,6 @@ const Profiles = v.object({ profiles: v.array(v.string()) });
 export default function SettingsView(props: { project: v.InferOutput<typeof Project> }) {
   const files = filesApi(props.project.id);
   const model = createFilesModel(files);
-  const [profiles] = createResource(() => api("GET", "/api/sandbox-profiles", Profiles));
   const [models] = createResource(listModels);
   const [profile, setProfile] = createSignal(props.project.profile);
   const [model_, setModel] = createSignal(props.project.default_model ?? "");
@@ -45,10 +43,6 @@ export default function SettingsView(props: { project: v.InferOutput<typeof Proj
   });
   onCleanup(files.watch((e) => model.applyChanges(e)));
 
-  const profileNames = () => {
-    const r = profiles();
-    return r?.ok ? r.value.profiles : [props.project.profile];
-  };
   const modelList = () => {
     const r = models();
     return r?.ok ? r.value : { models: [], default_model: "" };
@@ -86,13 +80,7 @@ export default function SettingsView(props: { project: v.InferOutput<typeof Proj
         <h2 id="settings-agent" class="settings-h">
           Agent
         </h2>
-        <label class="field">
-          <span>Sandbox profile</span>
-          <select value={profile()} onChange={(e) => setProfile(e.currentTarget.value)}>
-            <For each={profileNames()}>{(p) => <option value={p}>{p}</option>}</For>
-          </select>
-          <span class="hint">What the agent and terminals may touch: files, network, processes.</span>
-        </label>
+        <ProfilePicker name="settings-profile" value={profile()} onChange={setProfile} />
         <label class="field">
           <span>Default model</span>
           <select value={model_()} onChange={(e) => setModel(e.currentTarget.value)}>

@@ -1,10 +1,11 @@
-import { A, useNavigate } from "@solidjs/router";
+import { A, useLocation, useNavigate } from "@solidjs/router";
 import FolderGit2 from "lucide-solid/icons/folder-git-2";
 import Keyboard from "lucide-solid/icons/keyboard";
 import LogOut from "lucide-solid/icons/log-out";
 import Shield from "lucide-solid/icons/shield";
 import UserRound from "lucide-solid/icons/user-round";
 import { createSignal, For, type JSX, onCleanup, Show } from "solid-js";
+import { mux } from "../api/tab-mux.ts";
 import { currentUser, isAdmin, signOut } from "../auth/auth-session.ts";
 import { Modal } from "../components/Modal.tsx";
 import { ThemeToggle } from "../components/ThemeToggle.tsx";
@@ -16,6 +17,7 @@ import { toggleTheme } from "./theme.ts";
 /** Signed-in frame: a sidebar on desktop; a top bar and a bottom tab bar on phones. */
 export function Shell(props: { children?: JSX.Element }) {
   const navigate = useNavigate();
+  const location = useLocation();
   const [helpOpen, setHelpOpen] = createSignal(false);
   const uninstall = installShortcuts((action) => {
     if (action === "help") setHelpOpen(true);
@@ -26,6 +28,9 @@ export function Shell(props: { children?: JSX.Element }) {
     } else broadcastShortcut(action);
   });
   onCleanup(uninstall);
+  // The tab's socket is open on every signed-in page, so the end of a sign-in (the account was
+  // disabled, deleted, its password changed) shows at once, not on the next click.
+  mux();
 
   const out = async () => {
     await signOut();
@@ -104,7 +109,7 @@ export function Shell(props: { children?: JSX.Element }) {
             <LogOut size={18} />
           </button>
         </header>
-        <main class="content" id="main">
+        <main class="content" classList={{ wide: location.pathname.startsWith("/projects/") }} id="main">
           {props.children}
         </main>
         <nav class="bottom-bar" aria-label="Main">

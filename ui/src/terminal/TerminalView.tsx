@@ -3,6 +3,7 @@ import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { MAX_INPUT_BYTES, type TerminalInfo } from "../../../src/protocol/terminal.ts";
 import { KEY_BAR, withCtrl } from "./keys.ts";
 import { TerminalStream } from "./stream.ts";
+import { attachTextInput, metaKey } from "./text-input.ts";
 import "./terminal.css";
 import { SocketTransport, type TerminalTransport, type TransportStatus } from "./transport.ts";
 
@@ -15,6 +16,11 @@ interface Tab {
   el: HTMLDivElement;
   exited: () => boolean;
   setExited: (v: boolean) => void;
+  /** Events up to this seq are a replay of output already shown (and answered) once. */
+  replayUntil: number;
+  /** True while replayed output is written: the emulator's answers to it must not reach the shell. */
+  replaying: boolean;
+  detachInput: () => void;
 }
 
 export interface TerminalViewProps {
@@ -80,6 +86,8 @@ export default function TerminalView(props: TerminalViewProps) {
     if (!r.ok && r.error.code === "not_found") return drop(tab.id);
     if (!r.ok) return;
     const info = (r.data as { terminal: TerminalInfo }).terminal;
+    // The server sends the replay only after this answer, so nothing of it has been written yet.
+    tab.replayUntil = info.last_seq;
     if (info.state === "running" && (info.cols !== tab.term.cols || info.rows !== tab.term.rows))
       transport.send("resize", { terminal_id: tab.id, cols: tab.term.cols, rows: tab.term.rows });
   }
@@ -114,8 +122,11 @@ export default function TerminalView(props: TerminalViewProps) {
       el,
       exited,
       setExited,
+      replayUntil: 0,
+      replaying: false,
+      detachInput: () => {},
     };
-    term.onData((data) => {
+    const type = (data: string) => {
       if (tab.exited()) return;
       let out = data;
       if (ctrl()) {
@@ -123,7 +134,18 @@ export default function TerminalView(props: TerminalViewProps) {
         setCtrl(false);
       }
       sendInput(tab.id, out);
+    };
+    // Answers to terminal queries (cursor position, device attributes) come out of onData while
+    // output is written; for replayed output the shell got them long ago: typing them again is junk.
+    term.onData((data) => {
+      if (!tab.replaying) type(data);
     });
+    term.attachCustomKeyEventHandler((e) => {
+      const meta = e.type === "keydown" ? metaKey(e) : null;
+      if (meta) type(meta);
+      return meta !== null;
+    });
+    tab.detachInput = attachTextInput(el, type);
     term.onResize(({ cols, rows }) => {
       if (!tab.exited()) transport.send("resize", { terminal_id: tab.id, cols, rows });
     });
@@ -136,6 +158,7 @@ export default function TerminalView(props: TerminalViewProps) {
   function drop(id: string) {
     const tab = byId(id);
     if (!tab) return;
+    tab.detachInput();
     tab.fit.dispose();
     tab.term.dispose();
     tab.el.remove();
@@ -192,7 +215,14 @@ export default function TerminalView(props: TerminalViewProps) {
     let offOpen = () => {};
     const offEvent = transport.onEvent((e) => {
       const tab = byId(e.terminal_id);
-      if (tab?.stream.apply(e) && e.event === "exit") tab.setExited(true);
+      if (!tab) return;
+      // Writing is synchronous, answers included, so the flag covers exactly this event's bytes.
+      tab.replaying = e.seq <= tab.replayUntil;
+      try {
+        if (tab.stream.apply(e) && e.event === "exit") tab.setExited(true);
+      } finally {
+        tab.replaying = false;
+      }
     });
     const offStatus = transport.onStatus((s) => setStatus(s === "open" ? "connecting" : s));
     ghosttyReady.then(() => {
@@ -203,6 +233,7 @@ export default function TerminalView(props: TerminalViewProps) {
       offEvent();
       offStatus();
       for (const t of tabs()) {
+        t.detachInput();
         t.fit.dispose();
         t.term.dispose();
       }
@@ -220,11 +251,14 @@ export default function TerminalView(props: TerminalViewProps) {
 
   return (
     <div class="term-view">
-      <div class="term-tabs" role="tablist" aria-label="Terminals">
+      {/* Not a tablist: each shell has a close button beside it, which a tablist may not contain.
+          The shown shell's button is pressed. */}
+      {/* biome-ignore lint/a11y/useSemanticElements: a labelled group of buttons in a bar, not a form's fieldset */}
+      <div class="term-tabs" role="group" aria-label="Terminals">
         <For each={tabs()}>
           {(t) => (
             <div class="term-tab" classList={{ active: active() === t.id, exited: t.exited() }}>
-              <button type="button" role="tab" aria-selected={active() === t.id} onClick={() => show(t.id)}>
+              <button type="button" aria-pressed={active() === t.id} onClick={() => show(t.id)}>
                 {t.label}
                 <Show when={t.exited()}>
                   <span class="muted small"> (exited)</span>

@@ -1,8 +1,11 @@
-/** Keys a phone keyboard lacks, as the bytes a terminal expects. */
+/**
+ * Keys a phone keyboard lacks, as the bytes a terminal expects. Each accessible name starts with
+ * the key's visible text (what a voice-control user says), then spells it out.
+ */
 export const KEY_BAR = [
-  { label: "Esc", aria: "Escape", data: "\x1b" },
+  { label: "Esc", aria: "Esc (Escape)", data: "\x1b" },
   { label: "Tab", aria: "Tab", data: "\t" },
-  { label: "Ctrl", aria: "Control (applies to the next key)", data: null },
+  { label: "Ctrl", aria: "Ctrl (Control, applies to the next key)", data: null },
   { label: "←", aria: "Left arrow", data: "\x1b[D" },
   { label: "↑", aria: "Up arrow", data: "\x1b[A" },
   { label: "↓", aria: "Down arrow", data: "\x1b[B" },
