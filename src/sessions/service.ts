@@ -7,7 +7,7 @@ import { defaultModel, resolveModel } from "../llm/providers.ts";
 import type { LlmService } from "../llm/service.ts";
 import type { AgentService, CommandResult, MuxUser } from "../mux/connection.ts";
 import { getProject, type ProjectDeps } from "../projects/service.ts";
-import type { AgentCommand, AgentCommandOf } from "../protocol/agent-commands.ts";
+import type { AgentCommand, AgentCommandOf, ForkResult } from "../protocol/agent-commands.ts";
 import type { AgentEvent } from "../protocol/agent-events.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
@@ -41,6 +41,9 @@ const AGENT_COMMANDS = new Set([
   "steer",
   "follow_up",
   "abort",
+  "queue.remove",
+  "queue.edit",
+  "queue.send_now",
   "input_response",
   "get_state",
   "set_model",
@@ -241,11 +244,7 @@ export class SessionService implements AgentService {
    * A new session branched before one of this session's user messages: its history is a copy of the
    * messages before that point, and its agent starts from a copy of pi's own files, forked there.
    */
-  private async fork(
-    user: MuxUser,
-    row: SessionRow,
-    messageId: string,
-  ): Promise<Result<{ session_id: string; text: string }>> {
+  private async fork(user: MuxUser, row: SessionRow, messageId: string): Promise<Result<ForkResult>> {
     const history = this.deps.historyFor(row.user_id);
     const messages = history.messages(row.id, { limit: 1_000_000 });
     const at = messages.findIndex((m) => m.id === messageId && m.role === "user");
@@ -272,7 +271,8 @@ export class SessionService implements AgentService {
       return link;
     }
     const text = target.parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n");
-    return ok({ session_id: fork.id, text });
+    const images = target.parts.flatMap((p) => (p.type === "image" ? [p] : []));
+    return ok({ session_id: fork.id, text, ...(images.length ? { images } : {}) });
   }
 
   private ensureAgent(
