@@ -153,13 +153,13 @@ for (const vp of VIEWPORTS) {
       projectUrl = page.url();
       await screenshot(page, `journey-${vp.name}-project`);
 
-      await page.getByRole("button", { name: "New conversation" }).first().click();
-      await page.waitForURL(/session=ses_/, { timeout: T });
+      // The Chat opens with the message box ready; the first message creates the conversation.
       w.fx.enqueue(
         [{ toolCall: { name: "bash", args: { command: "echo journey > note.txt && cat note.txt" } } }],
         [{ text: "I wrote **note.txt** for you." }],
       );
       await send(page, "please write a note");
+      await page.waitForURL(/session=ses_/, { timeout: T });
       const card = page.locator(".tool[data-tool='bash']");
       await card.filter({ hasText: "$ echo journey > note.txt" }).waitFor({ timeout: T });
       await card.locator(".tool-status[data-status='done']").waitFor({ timeout: T });
