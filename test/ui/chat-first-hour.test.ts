@@ -18,8 +18,10 @@ import {
  * that carried an image.
  */
 
-setDefaultTimeout(240_000);
+setDefaultTimeout(420_000);
 const T = 60_000;
+/** The first message creates the conversation and waits for its agent: tens of seconds on a loaded machine. */
+const START = 240_000;
 let w: SessionWorld;
 let browser: Browser;
 
@@ -73,7 +75,7 @@ async function startConversation(page: Page, projectId: string, marker: string, 
   const lane = w.fx.lane({ text: marker });
   lane.enqueue([{ text: reply }]);
   await send(page, `${marker} hello`);
-  await page.waitForURL(/session=ses_/, { timeout: T });
+  await page.waitForURL(/session=ses_/, { timeout: START });
   await page.getByText(reply).waitFor({ timeout: T });
   await waitIdle(page);
   return lane;
@@ -125,7 +127,7 @@ for (const vp of VIEWPORTS) {
       await page.getByText("Starting the agent…").waitFor({ timeout: T });
       await page.locator(".msg.pending").getByText("are you there?").waitFor({ timeout: T });
       await screenshot(page, `first-hour-${vp.name}-starting`);
-      await page.waitForURL(/session=ses_/, { timeout: T });
+      await page.waitForURL(/session=ses_/, { timeout: START });
       await page.getByText("Hello, I am up.").waitFor({ timeout: T });
       await page.waitForFunction(() => (window as unknown as { __sawReady: boolean }).__sawReady, undefined, {
         timeout: T,

@@ -17,8 +17,10 @@ import {
  * with the scripted LLM fixture as the provider — at desktop and phone width.
  */
 
-setDefaultTimeout(180_000);
+setDefaultTimeout(360_000);
 const T = 60_000;
+/** The first message creates the conversation and waits for its agent: tens of seconds on a loaded machine. */
+const START = 240_000;
 let w: SessionWorld;
 let browser: Browser;
 
@@ -151,7 +153,7 @@ for (const vp of VIEWPORTS) {
       await composer(page).waitFor({ timeout: T });
       w.fx.enqueue([{ text: "Here is **bold** text and `inline code`.\n\n- one\n- two", chunks: 5 }]);
       await send(page, "hello agent");
-      await page.waitForURL(/session=ses_/, { timeout: T });
+      await page.waitForURL(/session=ses_/, { timeout: START });
       sessionUrl = page.url();
       await page
         .locator(".msg[data-role='assistant'] strong")
@@ -299,7 +301,7 @@ for (const vp of VIEWPORTS) {
       await page.goto(`${w.t.url}/projects/${projectId}/chat`);
       w.fx.enqueue([{ text: "Noted: alpha." }]);
       await send(page, "remember alpha");
-      await page.waitForURL(/session=ses_/, { timeout: T });
+      await page.waitForURL(/session=ses_/, { timeout: START });
       const originalUrl = page.url();
       const originalId = new URL(originalUrl).searchParams.get("session");
       await page.getByText("Noted: alpha.").waitFor({ timeout: T });
@@ -376,7 +378,7 @@ for (const vp of VIEWPORTS) {
       const marker = `[long-${vp.name}]`;
       scriptLongConversation(marker, 30);
       await send(page, `${marker} check every item`);
-      await page.waitForURL(/session=ses_/, { timeout: T });
+      await page.waitForURL(/session=ses_/, { timeout: START });
       longUrl = page.url();
       await page.getByText("The last message.").waitFor({ timeout: T });
       await waitIdle(page);
@@ -397,7 +399,7 @@ for (const vp of VIEWPORTS) {
           .getByRole("navigation", { name: "Conversations" })
           .getByText(`${marker} check every item`)
           .click();
-        await page.waitForURL(/session=ses_/, { timeout: T });
+        await page.waitForURL(/session=ses_/, { timeout: START });
         await expectAtEnd(page, "The last message.");
       }
 

@@ -90,6 +90,9 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
       const r = await props.mux.request("agent", "session.create", { project_id: props.projectId });
       if (!r.ok) return `Could not start a conversation: ${r.error.message}`;
       const id = (r.data as { session_id: string }).session_id;
+      // The agent answers its first state once it runs; a prompt sent before that would wait on a
+      // booting agent past the server's command timeout on a loaded machine.
+      await agentStarted(props.mux, id);
       const sent = await props.mux.request("agent", "prompt", {
         session_id: id,
         message: text,
@@ -339,6 +342,27 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
       </div>
     </div>
   );
+}
+
+/** Resolves when the session's agent reported its state (it is running), failed, or after 3 minutes. */
+function agentStarted(mux: MuxClient, sessionId: string): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, 180_000);
+    const unsubscribe = mux.subscribe(sessionId, {
+      afterSeq: () => seen,
+      onEvent: (frame) => {
+        seen = Math.max(seen, frame.seq);
+        const e = frame.event;
+        if (e === "session.state" || e === "agent.error" || e === "session.closed") queueMicrotask(done);
+      },
+    });
+  });
 }
 
 /** Room the page keeps below an element: the bottom margins, borders and padding of it and its containers. */
