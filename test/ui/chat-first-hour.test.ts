@@ -345,7 +345,8 @@ for (const vp of VIEWPORTS) {
         await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
         await page.mouse.wheel(0, -5000);
         await page.locator(".tabs-list").waitFor({ state: "visible", timeout: T });
-        await page.mouse.wheel(0, 400);
+        await page.mouse.wheel(0, 300);
+        await page.mouse.wheel(0, 300);
         await page.locator(".tabs-list").waitFor({ state: "hidden", timeout: T });
         expect(await page.locator(".chat-head").isVisible()).toBe(false);
         await screenshot(page, "first-hour-phone-yielded");

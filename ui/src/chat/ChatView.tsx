@@ -178,7 +178,8 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
   const reader = (down: boolean, e: Event) => {
     const timeline = inTimeline(e);
     if (!timeline || !phone.matches) return;
-    if (!down || timeline.scrollTop < 24) yieldHeaders(false);
+    // (A gesture comes before the scroll it causes: where the view is now says nothing of where it goes.)
+    if (!down) yieldHeaders(false);
     else if (timeline.scrollHeight > timeline.clientHeight + 200) yieldHeaders(true);
   };
   let touchY: number | null = null;
@@ -194,7 +195,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
   };
   const onScroll = (e: Event) => {
     const t = e.target as HTMLElement;
-    if (t.classList?.contains("timeline") && t.scrollTop < 24) yieldHeaders(false);
+    if (t.classList?.contains("timeline") && t.scrollTop < 2) yieldHeaders(false);
   };
   onCleanup(() => yieldHeaders(false));
   createEffect(
