@@ -230,7 +230,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
 
   const title = () => {
     const id = selectedId();
-    return id ? sessionLabel(sessions().find((s) => s.id === id)) : "Conversations";
+    return id ? sessionLabel(sessions().find((s) => s.id === id)) : "New conversation";
   };
 
   return (

@@ -31,6 +31,8 @@ export function Composer(props: {
   /** Text and images the box starts with (a forked message, to edit and send again). */
   initialText?: string;
   initialImages?: readonly ImagePart[];
+  /** false: nothing for the More menu (no pickers), so no More button. */
+  extras?: boolean;
   ref?: (el: HTMLTextAreaElement) => void;
   children?: JSX.Element;
 }) {
@@ -200,15 +202,17 @@ export function Composer(props: {
           >
             <ImagePlus size={18} />
           </button>
-          <button
-            type="button"
-            class="btn ghost icon composer-more"
-            aria-label="More options"
-            aria-expanded={more()}
-            onClick={() => setMore(!more())}
-          >
-            <Ellipsis size={18} />
-          </button>
+          <Show when={props.extras !== false}>
+            <button
+              type="button"
+              class="btn ghost icon composer-more"
+              aria-label="More options"
+              aria-expanded={more()}
+              onClick={() => setMore(!more())}
+            >
+              <Ellipsis size={18} />
+            </button>
+          </Show>
           <div class="composer-extra" onChange={() => setMore(false)}>
             {props.children}
             <Show when={props.working}>

@@ -63,6 +63,7 @@ export function NewConversation(props: {
         onSend={(_kind, text, images) => start(text, images)}
         onStop={() => {}}
         onQueue={async () => null}
+        extras={false}
         ref={props.composerRef}
       />
     </div>
