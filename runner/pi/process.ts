@@ -8,6 +8,7 @@ import type {
 } from "../../src/protocol/agent.ts";
 import { type ErrorBody, fail, ok, type Result } from "../../src/protocol/errors.ts";
 import { newId } from "../../src/protocol/ids.ts";
+import { HeldQueue } from "./held-queue.ts";
 import { toCanonicalMessage } from "./messages.ts";
 import { modelRef, toAgentState } from "./pi-state.ts";
 import { type PiIo, type PiResult, RpcChannel } from "./rpc-channel.ts";
@@ -21,6 +22,8 @@ import { PiTranslator, type TranslatorOptions } from "./translate.ts";
  *   emits auto-retry/compaction starts in the same tick as `agent_end`, so by the time the barrier's
  *   response arrives, either they have been seen or the agent is truly idle.
  * - new/switch/fork emit no pi event: the driver re-reads `get_state` and emits `session.state`.
+ * - Follow-ups are held here, not in pi (see held-queue.ts): sent as a prompt when pi goes idle (that
+ *   idle is not reported: the next run follows at once), removable, editable, and cleared by abort.
  * - pi exiting unexpectedly (or mid-turn) closes everything in flight and emits
  *   `agent.error{code:"agent_crashed", recoverable:true}` then `agent.idle`.
  */
@@ -52,6 +55,8 @@ export class PiProcess {
   private readonly dialogTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private barrierInFlight = false;
   private closing = false;
+  private gone = false;
+  private readonly held = new HeldQueue();
   /** Our ids of the user messages on pi's active branch, in order: fork points. */
   private userMessages: string[] = [];
   readonly exited: Promise<ExitInfo>;
@@ -93,6 +98,12 @@ export class PiProcess {
         return this.queue(c.cmd, c);
       case "abort":
         return this.abort();
+      case "queue.remove":
+        return Promise.resolve(this.removeQueued(c.client_id));
+      case "queue.edit":
+        return Promise.resolve(this.editQueued(c.client_id, c.message));
+      case "queue.send_now":
+        return this.sendQueuedNow(c.client_id);
       case "input_response":
         return Promise.resolve(this.respond(c as InputAnswer));
       case "get_state":
@@ -128,15 +139,62 @@ export class PiProcess {
     return unit(r);
   }
 
+  /**
+   * Steering goes to pi's queue (due at its next turn boundary); a follow-up waits in the runner until
+   * pi is idle. While pi is idle either one is simply a prompt (pi would park a steer until the next run).
+   */
   async queue(kind: "steer" | "follow_up", input: UserInput): Promise<Result<void>> {
+    if (!this.busy) {
+      const r = await this.prompt(input);
+      if (r.ok || r.error.code !== "busy") return r;
+    }
+    if (kind === "follow_up") {
+      this.held.add({
+        client_id: input.client_id,
+        text: input.message,
+        ...(input.images?.length ? { images: input.images } : {}),
+      });
+      this.opts.onEvent(this.held.event());
+      return ok(undefined);
+    }
     this.translator.users.expectQueued(kind, input.client_id);
     const r = await this.channel.request({ type: kind, message: input.message, ...piImages(input.images) });
     if (!r.ok) this.translator.users.forget(input.client_id);
     return unit(r);
   }
 
+  /**
+   * Stop the run and empty the queue. Held follow-ups are dropped here; steering already in pi's queue
+   * (which `abort` keeps) is dropped by reloading pi's session from its file, which starts pi's agent
+   * afresh with the same history.
+   */
   async abort(): Promise<Result<void>> {
-    return unit(await this.channel.request({ type: "abort" }));
+    const hadHeld = this.held.length > 0;
+    this.held.clear();
+    if (hadHeld) this.opts.onEvent(this.held.event());
+    const r = await this.channel.request({ type: "abort" });
+    if (this.held.hasPiSteering) await this.dropPiSteering();
+    return unit(r);
+  }
+
+  removeQueued(clientId: string): Result<void> {
+    if (!this.held.take(clientId)) return notQueued();
+    this.opts.onEvent(this.held.event());
+    return ok(undefined);
+  }
+
+  editQueued(clientId: string, message: string): Result<void> {
+    if (!this.held.edit(clientId, message)) return notQueued();
+    this.opts.onEvent(this.held.event());
+    return ok(undefined);
+  }
+
+  /** Deliver a held follow-up now, as steering (or as a prompt if the agent has just stopped). */
+  async sendQueuedNow(clientId: string): Promise<Result<void>> {
+    const m = this.held.take(clientId);
+    if (!m) return notQueued();
+    this.opts.onEvent(this.held.event());
+    return this.queue("steer", { message: m.text, client_id: m.client_id, images: m.images });
   }
 
   /** Answer a dialog (`agent.input_needed`). pi sends no response to this. */
@@ -274,8 +332,41 @@ export class PiProcess {
       );
     } else if (e.event === "stream.message_end" && e.message.role === "user") {
       this.userMessages.push(e.message.id);
+    } else if (e.event === "agent.queue") {
+      this.held.piSteering(e.steering, this.translator.users.waitingSteering());
+      e = this.held.event();
+    } else if (e.event === "agent.idle" && this.held.length > 0 && !this.closing && !this.gone) {
+      this.runNextHeld();
+      return;
     }
     this.opts.onEvent(e);
+  }
+
+  /** pi went idle with follow-ups waiting: the oldest runs now, as a prompt. */
+  private runNextHeld(): void {
+    const m = this.held.next();
+    if (!m) return;
+    this.opts.onEvent(this.held.event());
+    void this.prompt({ message: m.text, client_id: m.client_id, images: m.images }).then((r) => {
+      if (r.ok) return;
+      this.forward(notice(`a queued message could not be sent: ${r.error.message}`));
+      if (!this.busy) this.forward({ event: "agent.idle" });
+    });
+  }
+
+  private async dropPiSteering(): Promise<void> {
+    const state = await this.getState();
+    const file = state.ok ? state.value.harness_session.file : undefined;
+    const r = file
+      ? await this.channel.request({ type: "switch_session", sessionPath: file })
+      : fail("agent_failed", "this agent keeps no session file");
+    if (!r.ok) {
+      this.forward(notice(`steering messages could not be withdrawn: ${r.error.message}`));
+      return;
+    }
+    this.translator.users.clearQueues();
+    this.held.piSteering([], []);
+    this.opts.onEvent(this.held.event());
   }
 
   private barrier(): void {
@@ -311,6 +402,11 @@ export class PiProcess {
   }
 
   private onExit(exit: { code: number | null; signal: string | null }): ExitInfo {
+    this.gone = true;
+    if (this.held.length > 0) {
+      this.held.clear();
+      this.opts.onEvent(this.held.event());
+    }
     for (const id of [...this.dialogTimers.keys()]) this.clearDialogTimer(id);
     const info: ExitInfo = { ...exit, expected: this.closing };
     if (!this.closing || this.translator.busy) {
@@ -326,6 +422,7 @@ const unit = (r: PiResult): Result<void> =>
   r.ok ? ok(undefined) : { ok: false, error: r.error as ErrorBody };
 const piImages = (images?: ImagePart[]) =>
   images?.length ? { images: images.map((i) => ({ type: "image", data: i.data, mimeType: i.mime })) } : {};
+const notQueued = () => fail("not_found", "no such queued message (it may have been sent already)");
 const notice = (text: string): AgentEvent => ({
   event: "agent.notice",
   kind: "notify",

@@ -35,6 +35,20 @@ export class UserMessageAttribution {
     }
   }
 
+  /** Client ids of the steering messages pi reports as waiting in its queue, oldest first. */
+  waitingSteering(): string[] {
+    return this.steering.slice(0, this.steeringSeen);
+  }
+
+  /** pi's queues were emptied behind its back (its session was reloaded): nothing in them will come. */
+  clearQueues(): void {
+    this.steering.length = 0;
+    this.followUp.length = 0;
+    this.steeringSeen = 0;
+    this.followUpSeen = 0;
+    this.dequeued = [];
+  }
+
   /** Called for every pi event before it is translated. */
   observe(type: string, e: Obj): void {
     if (type === "queue_update") {

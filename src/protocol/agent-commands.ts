@@ -45,7 +45,12 @@ export const agentCommandSchemas = {
   steer: inSession("steer", userMessage),
   /** Delivered when the agent would otherwise stop. */
   follow_up: inSession("follow_up", userMessage),
+  /** Stops the run and clears the queue. */
   abort: inSession("abort", {}),
+  /** Queued follow-ups (see `agent.queue` items): drop one, change its text, or deliver it now as a steer. */
+  "queue.remove": inSession("queue.remove", { client_id: clientId }),
+  "queue.edit": inSession("queue.edit", { client_id: clientId, message: messageText }),
+  "queue.send_now": inSession("queue.send_now", { client_id: clientId }),
   /** Answer to `agent.input_needed`: exactly one of value (select/input/editor), confirmed, cancelled. */
   input_response: v.pipe(
     inSession("input_response", {
@@ -76,12 +81,16 @@ export const agentCommandSchemas = {
   set_session_name: inSession("set_session_name", {
     name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
   }),
-  /** Branch the conversation before the given user message. → data `{session_id, text}` (text: that message) */
+  /** Branch the conversation before the given user message. → data `{session_id, text, images?}` (that message) */
   fork: inSession("fork", { message_id: idSchema("msg") }),
 } as const;
 
 /** The `data` of a `fork` response (the UI decodes it: it opens that session with that text). */
-export const ForkResult = v.object({ session_id: sessionId, text: v.string() });
+export const ForkResult = v.object({
+  session_id: sessionId,
+  text: v.string(),
+  images: v.optional(v.array(imagePartSchema)),
+});
 export type ForkResult = v.InferOutput<typeof ForkResult>;
 
 type Schemas = typeof agentCommandSchemas;

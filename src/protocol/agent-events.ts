@@ -33,6 +33,15 @@ export const errorBodySchema = v.object({
 export const WORKING_PHASES = ["model", "tool", "compact", "retry"] as const;
 export type WorkingPhase = (typeof WORKING_PHASES)[number];
 
+/** One queued message. `steer` items are already with the agent: only follow-ups can be changed. */
+export const queuedItemSchema = v.object({
+  client_id: text,
+  kind: v.picklist(["steer", "follow_up"]),
+  text,
+  images: v.optional(count),
+});
+export type QueuedItem = v.InferOutput<typeof queuedItemSchema>;
+
 const ev = <const N extends string, const E extends v.ObjectEntries>(name: N, entries: E) =>
   v.object({ event: v.literal(name), ...entries });
 
@@ -63,8 +72,15 @@ export const agentEventSchemas = {
     text: v.optional(text),
     lines: v.optional(v.array(text)),
   }),
-  /** The harness's queued steering and follow-up messages, whole (they are short and rare). */
-  "agent.queue": ev("agent.queue", { steering: v.array(text), follow_up: v.array(text) }),
+  /**
+   * The queued steering and follow-up messages, whole (they are short and rare). `items` (octo's
+   * runner) names each by the client_id it was sent with, so it can be removed, edited or sent now.
+   */
+  "agent.queue": ev("agent.queue", {
+    steering: v.array(text),
+    follow_up: v.array(text),
+    items: v.optional(v.array(queuedItemSchema)),
+  }),
 
   // streaming of one message (only one message streams at a time per session)
   "stream.message_start": ev("stream.message_start", {

@@ -22,6 +22,9 @@ const AGENT_COMMANDS = new Set([
   "compact",
   "set_session_name",
   "fork",
+  "queue.remove",
+  "queue.edit",
+  "queue.send_now",
 ]);
 
 /** Owner-only: someone else's session id is answered exactly like a missing one. */

@@ -1,4 +1,5 @@
 import type { MuxUser } from "../mux/connection.ts";
+import type { ForkResult } from "../protocol/agent-commands.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
 import type { SessionRow } from "../storage/sessions.ts";
@@ -17,7 +18,7 @@ export async function forkSession(
   user: MuxUser,
   row: SessionRow,
   messageId: string,
-): Promise<Result<{ session_id: string; text: string }>> {
+): Promise<Result<ForkResult>> {
   const history = ctx.deps.historyFor(row.user_id);
   const messages = history.messages(row.id, { limit: 1_000_000 });
   const at = messages.findIndex((m) => m.id === messageId && m.role === "user");
@@ -43,5 +44,6 @@ export async function forkSession(
     return link;
   }
   const text = target.parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n");
-  return ok({ session_id: fork.id, text });
+  const images = target.parts.flatMap((p) => (p.type === "image" ? [p] : []));
+  return ok({ session_id: fork.id, text, ...(images.length ? { images } : {}) });
 }

@@ -17,8 +17,10 @@ import {
  * with the scripted LLM fixture as the provider — at desktop and phone width.
  */
 
-setDefaultTimeout(180_000);
+setDefaultTimeout(360_000);
 const T = 60_000;
+/** The first message creates the conversation and waits for its agent: tens of seconds on a loaded machine. */
+const START = 240_000;
 let w: SessionWorld;
 let browser: Browser;
 
@@ -146,14 +148,13 @@ for (const vp of VIEWPORTS) {
     });
 
     test("a new conversation streams markdown, then a tool call renders as a card with its output", async () => {
+      // The Chat opens with the message box ready; the conversation is created by its first message.
       await page.goto(`${w.t.url}/projects/${projectId}/chat`);
-      await page.getByRole("button", { name: "New conversation" }).first().click();
-      await page.waitForURL(/session=ses_/, { timeout: T });
-      sessionUrl = page.url();
       await composer(page).waitFor({ timeout: T });
-
       w.fx.enqueue([{ text: "Here is **bold** text and `inline code`.\n\n- one\n- two", chunks: 5 }]);
       await send(page, "hello agent");
+      await page.waitForURL(/session=ses_/, { timeout: START });
+      sessionUrl = page.url();
       await page
         .locator(".msg[data-role='assistant'] strong")
         .filter({ hasText: "bold" })
@@ -279,7 +280,10 @@ for (const vp of VIEWPORTS) {
       w.fx.enqueue([{ text: "Working on the first task", chunks: 2 }, { until: g.p }, { text: " — done." }]);
       await send(page, "first task");
       await page.getByText("Working on the first task").waitFor({ timeout: T });
+      // On a phone, "Interrupt after this step" is in the More menu (one row of controls).
+      if (vp.name === "phone") await page.getByRole("button", { name: "More options" }).click();
       await page.getByRole("button", { name: "Interrupt after this step" }).waitFor({ timeout: T });
+      if (vp.name === "phone") await page.getByRole("button", { name: "More options" }).click();
       await composer(page).fill("then the second task");
       await page.getByRole("button", { name: "Queue for when it's done" }).click();
       const queue = page.getByRole("region", { name: "Queued messages" });
@@ -295,12 +299,11 @@ for (const vp of VIEWPORTS) {
 
     test("fork from the second prompt: a new conversation with the first exchange and that prompt ready to edit", async () => {
       await page.goto(`${w.t.url}/projects/${projectId}/chat`);
-      await page.getByRole("button", { name: "New conversation" }).first().click();
-      await page.waitForURL(/session=ses_/, { timeout: T });
-      const originalUrl = page.url();
-      const originalId = new URL(originalUrl).searchParams.get("session");
       w.fx.enqueue([{ text: "Noted: alpha." }]);
       await send(page, "remember alpha");
+      await page.waitForURL(/session=ses_/, { timeout: START });
+      const originalUrl = page.url();
+      const originalId = new URL(originalUrl).searchParams.get("session");
       await page.getByText("Noted: alpha.").waitFor({ timeout: T });
       await waitIdle(page);
       w.fx.enqueue([{ text: "Noted: beta." }]);
@@ -372,12 +375,11 @@ for (const vp of VIEWPORTS) {
 
     test("a long conversation opens at its end (after a reload, from the drawer), and a reader who scrolled up is left alone", async () => {
       await page.goto(`${w.t.url}/projects/${projectId}/chat`);
-      await page.getByRole("button", { name: "New conversation" }).first().click();
-      await page.waitForURL(/session=ses_/, { timeout: T });
-      longUrl = page.url();
       const marker = `[long-${vp.name}]`;
       scriptLongConversation(marker, 30);
       await send(page, `${marker} check every item`);
+      await page.waitForURL(/session=ses_/, { timeout: START });
+      longUrl = page.url();
       await page.getByText("The last message.").waitFor({ timeout: T });
       await waitIdle(page);
       w.fx.script(null);
@@ -397,7 +399,7 @@ for (const vp of VIEWPORTS) {
           .getByRole("navigation", { name: "Conversations" })
           .getByText(`${marker} check every item`)
           .click();
-        await page.waitForURL(/session=ses_/, { timeout: T });
+        await page.waitForURL(/session=ses_/, { timeout: START });
         await expectAtEnd(page, "The last message.");
       }
 

@@ -11,8 +11,10 @@ import { launchChromium, pageErrors, screenshot, VIEWPORTS, type Viewport, watch
  * terminal and resizes it; the admin cannot open that project. At desktop and phone width.
  */
 
-setDefaultTimeout(180_000);
+setDefaultTimeout(360_000);
 const T = 60_000;
+/** The first message creates the conversation and waits for its agent: tens of seconds on a loaded machine. */
+const START = 240_000;
 let w: CompiledWorld;
 let browser: Browser;
 
@@ -153,13 +155,13 @@ for (const vp of VIEWPORTS) {
       projectUrl = page.url();
       await screenshot(page, `journey-${vp.name}-project`);
 
-      await page.getByRole("button", { name: "New conversation" }).first().click();
-      await page.waitForURL(/session=ses_/, { timeout: T });
+      // The Chat opens with the message box ready; the first message creates the conversation.
       w.fx.enqueue(
         [{ toolCall: { name: "bash", args: { command: "echo journey > note.txt && cat note.txt" } } }],
         [{ text: "I wrote **note.txt** for you." }],
       );
       await send(page, "please write a note");
+      await page.waitForURL(/session=ses_/, { timeout: START });
       const card = page.locator(".tool[data-tool='bash']");
       await card.filter({ hasText: "$ echo journey > note.txt" }).waitFor({ timeout: T });
       await card.locator(".tool-status[data-status='done']").waitFor({ timeout: T });

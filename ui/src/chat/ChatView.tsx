@@ -11,13 +11,16 @@ import {
   Show,
 } from "solid-js";
 import * as v from "valibot";
+import type { ImagePart } from "../../../src/protocol/agent.ts";
 import { ForkResult } from "../../../src/protocol/agent-commands.ts";
 import type { Session } from "../../../src/protocol/projects.ts";
 import { listModels } from "../api/models-api.ts";
 import type { MuxClient } from "../api/mux-client.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { getSession, listSessions } from "./chat-api.ts";
+import { clientId } from "./chat-composer.ts";
 import { patchSession, removeSession, sessionLabel, sortSessions, upsertSession } from "./chat-sessions.ts";
+import { NewConversation } from "./NewConversation.tsx";
 import { SessionList } from "./SessionList.tsx";
 import { SessionPane } from "./SessionPane.tsx";
 import "./chat.css";
@@ -32,6 +35,8 @@ import "./phone.css";
  * conversation is in the URL (`?session=ses_…`), so a reload or a shared link opens it again; someone
  * else's session id is answered "not found", like a missing one.
  */
+const random = () => Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+
 export default function ChatView(props: { projectId: string; mux: MuxClient; showing: boolean }) {
   let root!: HTMLDivElement;
   let composer: HTMLTextAreaElement | undefined;
@@ -71,37 +76,61 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
     setParams({ session: id ?? undefined });
     setDrawer(false);
   };
-  const newSession = async () => {
-    if (creating()) return;
-    setCreating(true);
-    setCreateError(null);
-    const r = await props.mux.request("agent", "session.create", { project_id: props.projectId });
-    setCreating(false);
-    if (!r.ok) return setCreateError(`Could not start a conversation: ${r.error.message}`);
-    const id = (r.data as { session_id: string }).session_id;
-    const got = await getSession(id);
-    if (got.ok) setSessions((l) => upsertSession(l, got.value.session));
-    select(id);
+  // "New conversation" only opens an empty box: the conversation is created by its first message.
+  const newSession = () => {
+    select(null);
     queueMicrotask(() => composer?.focus());
   };
-  // A fork opens with the forked message in its composer, to edit and send; taken once.
-  const drafts = new Map<string, string>();
+  const started = new Set<string>();
+  const startConversation = async (text: string, images: ImagePart[]): Promise<string | null> => {
+    if (creating()) return "Already starting a conversation.";
+    setCreating(true);
+    setCreateError(null);
+    try {
+      const r = await props.mux.request("agent", "session.create", { project_id: props.projectId });
+      if (!r.ok) return `Could not start a conversation: ${r.error.message}`;
+      const id = (r.data as { session_id: string }).session_id;
+      // The agent answers its first state once it runs; a prompt sent before that would wait on a
+      // booting agent past the server's command timeout on a loaded machine.
+      await agentStarted(props.mux, id);
+      const sent = await props.mux.request("agent", "prompt", {
+        session_id: id,
+        message: text,
+        client_id: clientId(random, Date.now()),
+        ...(images.length ? { images } : {}),
+      });
+      if (!sent.ok) {
+        // A conversation whose first message failed is not kept: no empty rows pile up.
+        await props.mux.request("agent", "session.delete", { session_id: id });
+        return `Could not send: ${sent.error.message}`;
+      }
+      const got = await getSession(id);
+      if (got.ok) setSessions((l) => upsertSession(l, got.value.session));
+      started.add(id);
+      select(id);
+      return null;
+    } finally {
+      setCreating(false);
+    }
+  };
+  // A fork opens with the forked message (text and images) in its composer, to edit and send; taken once.
+  const drafts = new Map<string, { text: string; images?: ImagePart[] }>();
   const fork = async (fromId: string, messageId: string) => {
     const r = await props.mux.request("agent", "fork", { session_id: fromId, message_id: messageId });
     if (!r.ok) return r.error.message;
     const data = v.safeParse(ForkResult, r.data);
     if (!data.success) return "unexpected answer from the server";
-    const { session_id, text } = data.output;
+    const { session_id, text, images } = data.output;
     const got = await getSession(session_id);
     if (got.ok) setSessions((l) => upsertSession(l, got.value.session));
-    drafts.set(session_id, text);
+    drafts.set(session_id, { text, ...(images?.length ? { images } : {}) });
     select(session_id);
     return null;
   };
   const takeDraft = (id: string) => {
-    const text = drafts.get(id);
+    const draft = drafts.get(id);
     drafts.delete(id);
-    return text;
+    return draft;
   };
   const rename = async (id: string, name: string) => {
     const r = await props.mux.request("agent", "set_session_name", { session_id: id, name });
@@ -119,7 +148,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
 
   // Shortcuts act only while the Chat tab is the one showing.
   const visible = () => root?.offsetParent !== null;
-  onShortcut("new", () => visible() && void newSession());
+  onShortcut("new", () => visible() && newSession());
   onShortcut("focus", () => visible() && composer?.focus());
   onShortcut("stop", () => visible() && stop?.());
 
@@ -134,7 +163,54 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
     const height = (vv?.height ?? window.innerHeight) - top - Math.max(overBar, spaceBelow(root));
     root.style.height = `${Math.max(320, Math.floor(height))}px`;
   };
+  // On a phone, the headers above the conversation yield their room while the reader scrolls down
+  // through it, and come back on the way up or at its top. Only the reader's own gestures count
+  // (wheel, touch): the view also scrolls by itself (following a reply, loading earlier messages).
+  const phone = window.matchMedia("(max-width: 767px)");
+  const yieldHeaders = (on: boolean) => {
+    const html = document.documentElement;
+    if ((html.dataset.chatYield === "true") === on) return;
+    if (on) html.dataset.chatYield = "true";
+    else delete html.dataset.chatYield;
+    queueMicrotask(fit);
+  };
+  const inTimeline = (e: Event) => (e.target as Element | null)?.closest?.(".timeline") ?? null;
+  const reader = (down: boolean, e: Event) => {
+    const timeline = inTimeline(e);
+    if (!timeline || !phone.matches) return;
+    // (A gesture comes before the scroll it causes: where the view is now says nothing of where it goes.)
+    if (!down) yieldHeaders(false);
+    else if (timeline.scrollHeight > timeline.clientHeight + 200) yieldHeaders(true);
+  };
+  let touchY: number | null = null;
+  const onWheel = (e: WheelEvent) => Math.abs(e.deltaY) > 4 && reader(e.deltaY > 0, e);
+  const onTouchStart = (e: TouchEvent) => {
+    touchY = e.touches[0]?.clientY ?? null;
+  };
+  const onTouchMove = (e: TouchEvent) => {
+    const y = e.touches[0]?.clientY;
+    if (touchY === null || y === undefined || Math.abs(touchY - y) < 12) return;
+    reader(touchY > y, e);
+    touchY = y;
+  };
+  const onScroll = (e: Event) => {
+    const t = e.target as HTMLElement;
+    if (t.classList?.contains("timeline") && t.scrollTop < 2) yieldHeaders(false);
+  };
+  onCleanup(() => yieldHeaders(false));
+  createEffect(
+    on(
+      () => props.showing,
+      (s) => !s && yieldHeaders(false),
+      { defer: true },
+    ),
+  );
+
   onMount(() => {
+    root.addEventListener("scroll", onScroll, { capture: true, passive: true });
+    root.addEventListener("wheel", onWheel, { passive: true });
+    root.addEventListener("touchstart", onTouchStart, { passive: true });
+    root.addEventListener("touchmove", onTouchMove, { passive: true });
     fit();
     const ro = new ResizeObserver(fit);
     ro.observe(document.body);
@@ -154,7 +230,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
 
   const title = () => {
     const id = selectedId();
-    return id ? sessionLabel(sessions().find((s) => s.id === id)) : "Conversations";
+    return id ? sessionLabel(sessions().find((s) => s.id === id)) : "New conversation";
   };
 
   return (
@@ -167,7 +243,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
           selected={selectedId()}
           creating={creating()}
           onSelect={select}
-          onNew={() => void newSession()}
+          onNew={newSession}
           onRename={rename}
           onDelete={remove}
         />
@@ -202,21 +278,12 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
         <Show
           when={selectedId()}
           fallback={
-            <div class="chat-empty">
-              <h2>Start a conversation</h2>
-              <p class="muted">The agent works in this project's files, inside its sandbox.</p>
-              <button
-                type="button"
-                class="btn primary"
-                onClick={() => void newSession()}
-                disabled={creating()}
-              >
-                {creating() ? "Starting…" : "New conversation"}
-              </button>
-              <p class="muted small">
-                Shortcuts: <kbd>n</kbd> new, <kbd>/</kbd> message box, <kbd>Esc</kbd> stop.
-              </p>
-            </div>
+            <NewConversation
+              onStart={startConversation}
+              composerRef={(el) => {
+                composer = el;
+              }}
+            />
           }
         >
           <Show
@@ -256,6 +323,8 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
                       models={models()}
                       initialModel={session.model}
                       draft={draft}
+                      agentDown={session.status !== "ready"}
+                      justStarted={started.delete(session.id)}
                       onFork={(messageId) => fork(session.id, messageId)}
                       onTitle={(t) => setSessions((l) => patchSession(l, session.id, { title: t }))}
                       composerRef={(el) => {
@@ -274,6 +343,27 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
       </div>
     </div>
   );
+}
+
+/** Resolves when the session's agent reported its state (it is running), failed, or after 3 minutes. */
+function agentStarted(mux: MuxClient, sessionId: string): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, 180_000);
+    const unsubscribe = mux.subscribe(sessionId, {
+      afterSeq: () => seen,
+      onEvent: (frame) => {
+        seen = Math.max(seen, frame.seq);
+        const e = frame.event;
+        if (e === "session.state" || e === "agent.error" || e === "session.closed") queueMicrotask(done);
+      },
+    });
+  });
 }
 
 /** Room the page keeps below an element: the bottom margins, borders and padding of it and its containers. */

@@ -1,13 +1,15 @@
 import CornerDownRight from "lucide-solid/icons/corner-down-right";
+import Ellipsis from "lucide-solid/icons/ellipsis";
 import ImagePlus from "lucide-solid/icons/image-plus";
 import ListOrdered from "lucide-solid/icons/list-ordered";
 import Send from "lucide-solid/icons/send";
 import Square from "lucide-solid/icons/square";
 import X from "lucide-solid/icons/x";
-import { createSignal, For, type JSX, onMount, Show } from "solid-js";
+import { createSignal, For, type JSX, onCleanup, onMount, Show } from "solid-js";
 import type { ImagePart, WorkingPhase } from "../../../src/protocol/agent.ts";
-import { acceptImages, SEND_LABELS, sendKindFor } from "./chat-composer.ts";
-import type { SendKind } from "./chat-state.ts";
+import { acceptImages, SEND_LABELS, SHORT_SEND_LABELS, sendKindFor } from "./chat-composer.ts";
+import type { ChatQueue, SendKind } from "./chat-state.ts";
+import { type QueueAction, QueueList } from "./QueueList.tsx";
 
 interface Attached extends ImagePart {
   name: string;
@@ -22,18 +24,35 @@ interface Attached extends ImagePart {
 export function Composer(props: {
   working: WorkingPhase | null;
   disabled: string | null;
-  queue: { steering: readonly string[]; follow_up: readonly string[] };
+  queue: ChatQueue;
   onSend: (kind: SendKind, text: string, images: ImagePart[]) => Promise<string | null>;
   onStop: () => void;
-  /** Text the box starts with (a forked message, to edit and send again). */
+  onQueue: (action: QueueAction) => Promise<string | null>;
+  /** Text and images the box starts with (a forked message, to edit and send again). */
   initialText?: string;
+  initialImages?: readonly ImagePart[];
+  /** false: nothing for the More menu (no pickers), so no More button. */
+  extras?: boolean;
   ref?: (el: HTMLTextAreaElement) => void;
   children?: JSX.Element;
 }) {
   let box!: HTMLTextAreaElement;
   let picker!: HTMLInputElement;
   const [text, setText] = createSignal(props.initialText ?? "");
-  const [images, setImages] = createSignal<Attached[]>([]);
+  const [images, setImages] = createSignal<Attached[]>(
+    (props.initialImages ?? []).map((img, i) => ({
+      ...img,
+      name: `image ${i + 1}`,
+      size: Math.floor((img.data.length * 3) / 4),
+    })),
+  );
+  const [more, setMore] = createSignal(false);
+  // On a phone (or any touch screen) the box says only "Message": the keyboard hints mean nothing there.
+  const narrowQuery = window.matchMedia("(max-width: 767px), (pointer: coarse)");
+  const [narrow, setNarrow] = createSignal(narrowQuery.matches);
+  const onNarrow = (e: MediaQueryListEvent) => setNarrow(e.matches);
+  narrowQuery.addEventListener("change", onNarrow);
+  onCleanup(() => narrowQuery.removeEventListener("change", onNarrow));
   const [note, setNote] = createSignal<string | null>(null);
   const [sending, setSending] = createSignal(false);
 
@@ -43,7 +62,7 @@ export function Composer(props: {
   };
   // A pre-filled box (a fork) is ready to edit: focused, caret at the end.
   onMount(() => {
-    if (!text()) return;
+    if (!text() && images().length === 0) return;
     grow();
     box.focus();
     box.setSelectionRange(box.value.length, box.value.length);
@@ -103,30 +122,15 @@ export function Composer(props: {
     void attach(files);
   };
 
-  const queued = () => [
-    ...props.queue.steering.map((t) => ({ kind: "steer" as const, text: t })),
-    ...props.queue.follow_up.map((t) => ({ kind: "follow_up" as const, text: t })),
-  ];
-
   return (
-    <section class="composer" aria-label="New message" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
-      <Show when={queued().length > 0}>
-        <section class="queue" aria-label="Queued messages">
-          <div class="small muted row">
-            <ListOrdered size={14} aria-hidden="true" /> Waiting for the agent
-          </div>
-          <ol>
-            <For each={queued()}>
-              {(q) => (
-                <li>
-                  <span class="badge">{q.kind === "steer" ? "after this step" : "when done"}</span>
-                  <span class="queue-text">{q.text}</span>
-                </li>
-              )}
-            </For>
-          </ol>
-        </section>
-      </Show>
+    <section
+      class="composer"
+      aria-label="New message"
+      data-more={more() ? "open" : "closed"}
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={onDrop}
+    >
+      <QueueList queue={props.queue} onAction={props.onQueue} />
       <Show when={images().length > 0}>
         <ul class="attachments" aria-label="Attached images">
           <For each={images()}>
@@ -164,9 +168,11 @@ export function Composer(props: {
           rows={1}
           value={text()}
           placeholder={
-            props.working
-              ? "Agent is working — Enter queues for when it's done"
-              : "Message the agent (Enter to send, Shift+Enter for a new line)"
+            narrow()
+              ? "Message"
+              : props.working
+                ? "Agent is working — Enter queues for when it's done"
+                : "Message the agent (Enter to send, Shift+Enter for a new line)"
           }
           onInput={(e) => {
             setText(e.currentTarget.value);
@@ -196,7 +202,35 @@ export function Composer(props: {
           >
             <ImagePlus size={18} />
           </button>
-          {props.children}
+          <Show when={props.extras !== false}>
+            <button
+              type="button"
+              class="btn ghost icon composer-more"
+              aria-label="More options"
+              aria-expanded={more()}
+              onClick={() => setMore(!more())}
+            >
+              <Ellipsis size={18} />
+            </button>
+          </Show>
+          <div class="composer-extra" onChange={() => setMore(false)}>
+            {props.children}
+            <Show when={props.working}>
+              <button
+                type="button"
+                class="btn small"
+                disabled={!text().trim() || sending()}
+                aria-label={SEND_LABELS.steer}
+                title="Delivered after the tool call that is running now, before the model continues"
+                onClick={() => {
+                  setMore(false);
+                  void submit("steer");
+                }}
+              >
+                <CornerDownRight size={15} aria-hidden="true" /> {SHORT_SEND_LABELS.steer}
+              </button>
+            </Show>
+          </div>
           <span class="spacer" />
           <Show
             when={props.working}
@@ -215,19 +249,12 @@ export function Composer(props: {
               type="button"
               class="btn small"
               disabled={!text().trim() || sending()}
-              title="Delivered after the tool call that is running now, before the model continues"
-              onClick={() => void submit("steer")}
-            >
-              <CornerDownRight size={15} aria-hidden="true" /> {SEND_LABELS.steer}
-            </button>
-            <button
-              type="button"
-              class="btn small"
-              disabled={!text().trim() || sending()}
+              aria-label={SEND_LABELS.follow_up}
               title="Delivered when the agent would otherwise stop (Enter)"
               onClick={() => void submit("follow_up")}
             >
-              <ListOrdered size={15} aria-hidden="true" /> {SEND_LABELS.follow_up}
+              <ListOrdered size={15} aria-hidden="true" />{" "}
+              <span class="label">{SHORT_SEND_LABELS.follow_up}</span>
             </button>
             <button type="button" class="btn danger" onClick={props.onStop} title="Stop the agent (Esc)">
               <Square size={14} aria-hidden="true" /> Stop

@@ -1,8 +1,10 @@
 import Brain from "lucide-solid/icons/brain";
 import GitBranch from "lucide-solid/icons/git-branch";
+import RotateCcw from "lucide-solid/icons/rotate-ccw";
 import { createMemo, For, Index, type JSX, Match, Show, Switch } from "solid-js";
 import type { Message } from "../../../src/protocol/agent.ts";
 import { ChatMarkdown } from "./ChatMarkdown.tsx";
+import { explainFailure } from "./chat-errors.ts";
 import type { PendingSend } from "./chat-state.ts";
 import type { ToolCard as Card, RenderPart, SettledEntry, SettledPart } from "./chat-timeline.ts";
 import { ToolCard } from "./ToolCard.tsx";
@@ -14,13 +16,14 @@ export function SettledMessage(props: {
   entry: SettledEntry;
   tool: ToolLookup;
   onFork?: (messageId: string) => void;
+  onRetryTurn?: () => void;
 }) {
   const e = props.entry;
   if (e.type === "system") return <SystemNote message={e.message} text={e.text} />;
   return (
     <article class="msg" data-role={e.type} aria-label={e.type === "user" ? "You" : "Assistant"}>
       <Parts parts={e.parts} tool={props.tool} streaming={false} role={e.type} />
-      <MessageFoot message={e.message} />
+      <MessageFoot message={e.message} onRetry={props.onRetryTurn} />
       <Show when={e.type === "user" && props.onFork}>
         {(fork) => (
           <div class="msg-actions">
@@ -163,7 +166,7 @@ function Thinking(props: { text: string; streaming: boolean }) {
 
 const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
-function MessageFoot(props: { message: Message }) {
+function MessageFoot(props: { message: Message; onRetry?: () => void }) {
   const m = props.message;
   return (
     <Show when={m.error || m.stop === "aborted" || m.stop === "length"}>
@@ -174,11 +177,36 @@ function MessageFoot(props: { message: Message }) {
         <Show when={m.stop === "length"}>
           <span class="warn-text">Cut off: the reply reached the model's output limit.</span>
         </Show>
-        <Show when={m.error && m.stop !== "aborted"}>
-          <span class="error-text">{m.error}</span>
+        <Show when={m.error && m.stop !== "aborted" && m.error}>
+          {(raw) => <FailureNote raw={raw()} onRetry={props.onRetry} />}
         </Show>
       </div>
     </Show>
+  );
+}
+
+/** A failed reply, said once and plainly; the raw error folded below. */
+function FailureNote(props: { raw: string; onRetry?: () => void }) {
+  const f = () => explainFailure(props.raw);
+  return (
+    <div class="failure" role="alert" data-cause={f().cause}>
+      <p>
+        <strong>{f().summary}</strong> {f().advice}
+      </p>
+      <div class="row">
+        <Show when={props.onRetry}>
+          {(retry) => (
+            <button type="button" class="btn small" onClick={() => retry()()}>
+              <RotateCcw size={14} aria-hidden="true" /> Retry
+            </button>
+          )}
+        </Show>
+        <details>
+          <summary class="muted">Details</summary>
+          <pre class="failure-raw">{f().details}</pre>
+        </details>
+      </div>
+    </div>
   );
 }
 

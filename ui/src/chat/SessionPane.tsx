@@ -4,10 +4,13 @@ import type { ModelsResponse } from "../../../src/protocol/llm.ts";
 import type { MuxClient } from "../api/mux-client.ts";
 import { Composer } from "./Composer.tsx";
 import { sessionUsage } from "./chat-api.ts";
-import type { SendKind } from "./chat-state.ts";
+import { explainFailure } from "./chat-errors.ts";
+import { type SendKind, startingAgent } from "./chat-state.ts";
+import { isFailedAttempt } from "./chat-timeline.ts";
 import { InputDialog } from "./InputDialog.tsx";
 import { type LiveSession, openLiveSession } from "./live-session.ts";
 import { Meters } from "./Meters.tsx";
+import type { QueueAction } from "./QueueList.tsx";
 import { Timeline } from "./Timeline.tsx";
 
 const PHASE_TEXT = {
@@ -26,8 +29,12 @@ export function SessionPane(props: {
   onTitle: (title: string) => void;
   /** Branch before one of this conversation's user messages; resolves with the refusal, if any. */
   onFork: (messageId: string) => Promise<string | null>;
-  /** Text for the composer to start with (set when this session was just forked). */
-  draft?: string;
+  /** What the composer starts with (set when this session was just forked). */
+  draft?: { text: string; images?: ImagePart[] };
+  /** The agent is not known to be running (a sleeping session, or one just created). */
+  agentDown?: boolean;
+  /** This conversation was just created by its first message: say "Agent ready" once. */
+  justStarted?: boolean;
   composerRef: (el: HTMLTextAreaElement) => void;
   registerStop: (stop: () => void) => void;
 }) {
@@ -65,6 +72,79 @@ export function SessionPane(props: {
 
   const stop = () => void live.abort();
   props.registerStop(stop);
+
+  // "Starting the agent…" while a prompt waits for an agent that is not running yet; then, briefly,
+  // "Agent ready". Without a hint from the server, a prompt unanswered for 1.5 s means the same.
+  const [agentUp, setAgentUp] = createSignal(!props.agentDown);
+  const [slow, setSlow] = createSignal(false);
+  const [ready, setReady] = createSignal(props.justStarted === true);
+  const starting = () => startingAgent(s(), !agentUp() || slow());
+  let slowTimer: ReturnType<typeof setTimeout> | undefined;
+  let readyTimer: ReturnType<typeof setTimeout> | undefined = props.justStarted
+    ? setTimeout(() => setReady(false), 2500)
+    : undefined;
+  createEffect(
+    on(
+      () => s().pending.some((p) => p.kind === "prompt" && p.status === "sending") && !s().working,
+      (waiting) => {
+        clearTimeout(slowTimer);
+        if (waiting) slowTimer = setTimeout(() => setSlow(true), 1500);
+        else setSlow(false);
+      },
+    ),
+  );
+  createEffect(
+    on(starting, (now, before) => {
+      if (before && !now && s().working) {
+        setAgentUp(true);
+        setReady(true);
+        clearTimeout(readyTimer);
+        readyTimer = setTimeout(() => setReady(false), 2500);
+      }
+    }),
+  );
+  createEffect(() => s().working && setAgentUp(true));
+  // "Agent ready" is about the start: it goes once the agent has done its first piece of work.
+  createEffect(
+    on(
+      () => s().working,
+      (w, prev) => prev && !w && setReady(false),
+      { defer: true },
+    ),
+  );
+  onCleanup(() => {
+    clearTimeout(slowTimer);
+    clearTimeout(readyTimer);
+  });
+
+  const onQueue = async (a: QueueAction) => {
+    const r =
+      a.kind === "edit"
+        ? await live.command("queue.edit", { client_id: a.client_id, message: a.text })
+        : await live.command(`queue.${a.kind}`, { client_id: a.client_id });
+    return r.ok ? null : r.error.message;
+  };
+
+  /** The last prompt, sent again after a failed reply. */
+  const retryTurn = () => {
+    const last = [...s().messages].reverse().find((m) => m.role === "user");
+    if (!last) return;
+    const text = last.parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n");
+    const images = last.parts.flatMap((p) => (p.type === "image" ? [p] : []));
+    void send("prompt", text, images);
+  };
+  const lastFailed = () => {
+    const last = s().messages.at(-1);
+    return !s().working && !!last && last.role === "assistant" && last.stop === "error";
+  };
+  // The banner says what the timeline does not: a failed reply already shows there, once.
+  const banner = () => {
+    const e = s().error;
+    if (!e) return error();
+    const last = s().messages.at(-1);
+    if (e.code === "agent_failed" && last && isFailedAttempt(last)) return error();
+    return e.code === "agent_failed" ? explainFailure(e.message).summary : e.message;
+  };
 
   const send = async (kind: SendKind, text: string, images: ImagePart[]) => {
     setError(null);
@@ -108,6 +188,7 @@ export function SessionPane(props: {
         onRetry={(id) => live.retry(id)}
         onDiscard={(id) => live.discard(id)}
         onFork={(id) => void fork(id)}
+        onRetryTurn={lastFailed() ? retryTurn : undefined}
         empty={
           <div class="chat-empty">
             <h2>What should the agent do?</h2>
@@ -117,11 +198,21 @@ export function SessionPane(props: {
       />
       <div class="chat-status" aria-live="polite">
         <Show
-          when={s().working}
+          when={!starting() && s().working}
           fallback={
-            <span class="activity idle">
-              <span class="dot" aria-hidden="true" /> Idle
-            </span>
+            <Show
+              when={starting()}
+              fallback={
+                <span class="activity idle">
+                  <span class="dot" aria-hidden="true" /> Idle
+                </span>
+              }
+            >
+              <span class="activity starting">
+                <span class="boot-bar" role="progressbar" aria-label="Starting the agent" /> Starting the
+                agent…
+              </span>
+            </Show>
           }
         >
           {(phase) => (
@@ -129,6 +220,11 @@ export function SessionPane(props: {
               <span class="dot" aria-hidden="true" /> {PHASE_TEXT[phase()]}
             </span>
           )}
+        </Show>
+        <Show when={ready() && !starting()}>
+          <span class="activity ready">
+            <span class="dot" aria-hidden="true" /> Agent ready
+          </span>
         </Show>
         <Show when={s().retry}>
           {(r) => (
@@ -155,10 +251,10 @@ export function SessionPane(props: {
           billed={billed() ?? null}
         />
       </div>
-      <Show when={s().error ?? error()}>
-        {(e) => (
+      <Show when={banner()}>
+        {(text) => (
           <div class="note error small chat-error" role="alert">
-            {typeof e() === "string" ? (e() as string) : (e() as { message: string }).message}
+            {text()}
           </div>
         )}
       </Show>
@@ -168,7 +264,9 @@ export function SessionPane(props: {
         queue={s().queue}
         onSend={send}
         onStop={stop}
-        initialText={props.draft}
+        onQueue={onQueue}
+        initialText={props.draft?.text}
+        initialImages={props.draft?.images}
         ref={props.composerRef}
       >
         <label class="sr-only" for="chat-model">

@@ -15,6 +15,8 @@ export function Timeline(props: {
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
   onFork?: (messageId: string) => void;
+  /** Send the last prompt again; offered on the last message when it is a failed reply. */
+  onRetryTurn?: () => void;
   empty?: import("solid-js").JSX.Element;
 }) {
   let scroller!: HTMLDivElement;
@@ -174,7 +176,18 @@ export function Timeline(props: {
           </Show>
           <Show when={settled().length === 0 && !streaming() && pending().length === 0}>{props.empty}</Show>
           <For each={visible()}>
-            {(entry) => <SettledMessage entry={entry} tool={tool} onFork={props.onFork} />}
+            {(entry) => (
+              <SettledMessage
+                entry={entry}
+                tool={tool}
+                onFork={props.onFork}
+                onRetryTurn={
+                  settled().at(-1) === entry && !streaming() && pending().length === 0
+                    ? props.onRetryTurn
+                    : undefined
+                }
+              />
+            )}
           </For>
           <div ref={bottom} class="sentinel" aria-hidden="true" />
           <Show when={win().end >= settled().length}>

@@ -20,6 +20,12 @@ export const SEND_LABELS: Record<SendKind, string> = {
   steer: "Interrupt after this step",
   follow_up: "Queue for when it's done",
 };
+/** What the buttons show, so that one row holds them (each is the start of its full label). */
+export const SHORT_SEND_LABELS: Record<SendKind, string> = {
+  prompt: "Send",
+  steer: "Interrupt",
+  follow_up: "Queue",
+};
 
 /** One image, before base64 (which grows it by a third); the mux refuses frames above 8 MiB. */
 export const MAX_IMAGE_BYTES = 3 * 1024 * 1024;

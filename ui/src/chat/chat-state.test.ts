@@ -9,9 +9,11 @@ import {
   dismissToast,
   initialChat,
   localSend,
+  queuedItems,
   resubscribed,
   resumeAfter,
   sendFailed,
+  startingAgent,
 } from "./chat-state.ts";
 import { timeline } from "./chat-timeline.ts";
 
@@ -397,5 +399,69 @@ describe("long sessions", () => {
     expect(s.messages).toHaveLength(2000);
     expect(applyFrames(s, fs.slice(-500))).toBe(s);
     expect(timeline(s)).toHaveLength(2000);
+  });
+});
+
+describe("the first hour: queue items, starting the agent, failed replies", () => {
+  const play = (events: AgentEvent[]) => applyFrames(initialChat(SES), frames(events));
+
+  test("queue items with client ids are kept (and cleared by an empty queue); older events still list texts", () => {
+    let s = play([
+      {
+        event: "agent.queue",
+        steering: ["now"],
+        follow_up: ["later"],
+        items: [
+          { client_id: "s1", kind: "steer", text: "now" },
+          { client_id: "f1", kind: "follow_up", text: "later" },
+        ],
+      },
+    ]);
+    expect(queuedItems(s.queue)).toEqual([
+      { client_id: "s1", kind: "steer", text: "now" },
+      { client_id: "f1", kind: "follow_up", text: "later" },
+    ]);
+    s = applyFrames(s, frames([{ event: "agent.queue", steering: [], follow_up: [], items: [] }], 2));
+    expect(queuedItems(s.queue)).toEqual([]);
+    expect(queuedItems(play([{ event: "agent.queue", steering: ["a"], follow_up: ["b"] }]).queue)).toEqual([
+      { kind: "steer", text: "a" },
+      { kind: "follow_up", text: "b" },
+    ]);
+  });
+
+  test("starting the agent: a prompt on its way, nothing working yet, and the agent not known to run", () => {
+    const sending = localSend(initialChat(SES), { client_id: "c1", kind: "prompt", text: "hi" });
+    expect(startingAgent(sending, true)).toBe(true);
+    expect(startingAgent(sending, false)).toBe(false);
+    expect(startingAgent(initialChat(SES), true)).toBe(false);
+    const working = applyFrames(sending, frames([{ event: "agent.working", phase: "model" }]));
+    expect(startingAgent(working, true)).toBe(false);
+    expect(startingAgent(sendFailed(sending, "c1", "no"), true)).toBe(false);
+  });
+
+  test("a failed request that pi retried shows once: only the turn's last failure stays", () => {
+    const failed = (error: string): Message => ({
+      id: newId("msg"),
+      role: "assistant",
+      parts: [],
+      created_at: 3,
+      stop: "error",
+      error,
+    });
+    const s = play(
+      [userMsg, failed("500 boom"), failed("500 boom"), failed("500 boom"), failed("500 boom")].map((m) => ({
+        event: "stream.message_end" as const,
+        message: m,
+      })),
+    );
+    const entries = timeline(s);
+    expect(entries.map((e) => e.type)).toEqual(["user", "assistant"]);
+    // A retry that succeeded leaves no failure at all.
+    const ok: Message = { ...assistantMsg, id: newId("msg"), stop: "stop" };
+    const healed = applyFrames(s, frames([{ event: "stream.message_end", message: ok }], s.lastSeq + 1));
+    expect(timeline(healed).map((e) => (e.type === "assistant" ? e.message.stop : e.type))).toEqual([
+      "user",
+      "stop",
+    ]);
   });
 });

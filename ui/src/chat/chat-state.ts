@@ -3,6 +3,7 @@ import type {
   AgentEventOf,
   InputRequest,
   Message,
+  QueuedItem,
   ThinkingLevel,
   Usage,
   WorkingPhase,
@@ -58,6 +59,32 @@ export interface PendingSend {
   error?: string;
 }
 
+export interface ChatQueue {
+  steering: readonly string[];
+  follow_up: readonly string[];
+  /** Each message with the client_id it was sent with (from octo's runner); absent from older events. */
+  items?: readonly QueuedItem[];
+}
+
+/** The queue as a list to show: with ids when the runner named them, bare texts otherwise. */
+export function queuedItems(q: ChatQueue): (QueuedItem | { kind: QueuedItem["kind"]; text: string })[] {
+  if (q.items) return [...q.items];
+  return [
+    ...q.steering.map((text) => ({ kind: "steer" as const, text })),
+    ...q.follow_up.map((text) => ({ kind: "follow_up" as const, text })),
+  ];
+}
+
+/**
+ * The agent is being started: a prompt is on its way, nothing has answered it yet, and the agent is
+ * not known to be running (or has taken too long to answer to be).
+ */
+export const startingAgent = (s: ChatState, agentNotRunning: boolean): boolean =>
+  agentNotRunning &&
+  s.working === null &&
+  s.closed === null &&
+  s.pending.some((p) => p.kind === "prompt" && p.status === "sending");
+
 export interface ChatState {
   sessionId: string;
   lastSeq: number;
@@ -70,7 +97,7 @@ export interface ChatState {
   error: { code: string; message: string; recoverable: boolean } | null;
   retry: AgentEventOf<"retry.start"> | null;
   compacting: AgentEventOf<"compact.start">["reason"] | null;
-  queue: { steering: readonly string[]; follow_up: readonly string[] };
+  queue: ChatQueue;
   inputs: readonly InputRequest[];
   /** Extension status slots by key; toasts (notify) are the last few. */
   statusSlots: Readonly<Record<string, string>>;
@@ -192,7 +219,10 @@ function applyEvent(s: ChatState, e: AgentEvent, seq: number): ChatState {
     case "agent.notice":
       return applyNotice(s, e, seq);
     case "agent.queue":
-      return { ...s, queue: { steering: e.steering, follow_up: e.follow_up } };
+      return {
+        ...s,
+        queue: { steering: e.steering, follow_up: e.follow_up, ...(e.items ? { items: e.items } : {}) },
+      };
 
     case "stream.message_start":
       return {

@@ -89,10 +89,20 @@ export function settledEntries(messages: readonly Message[]): SettledEntry[] {
       e = settledEntry(m, false);
       entryCache.set(m, e);
     }
-    if (e) out.push(e);
+    if (!e) continue;
+    // pi retried a failed request: the error it retried is not the turn's outcome (one failure shows, once).
+    const prev = out.at(-1);
+    if (e.type === "assistant" && prev?.type === "assistant" && isFailedAttempt(prev.message)) out.pop();
+    out.push(e);
   }
   return out;
 }
+
+/** An assistant message that is only an error: a request that failed before the model wrote anything. */
+export const isFailedAttempt = (m: Message): boolean =>
+  m.role === "assistant" &&
+  m.stop === "error" &&
+  m.parts.every((p) => (p.type === "text" || p.type === "thinking") && p.text.trim() === "");
 
 function settledEntry(m: Message, orphan: true): SettledEntry;
 function settledEntry(m: Message, orphan: false): SettledEntry | null;
