@@ -1,10 +1,20 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import type { Logger } from "../shared/log.ts";
 import { commandFor } from "../shared/paths.ts";
 import { isAlive } from "../shared/proctree.ts";
 import { newHandshakeSecret, RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../shared/runner-layout.ts";
+import { type AgentAccount, agentEnv, ensureAgentDir } from "./agent-account.ts";
 import { type CallHandler, RunnerClient } from "./client.ts";
 
 export interface LocalRunnerOptions {
@@ -18,6 +28,8 @@ export interface LocalRunnerOptions {
   readyTimeoutMs?: number;
   /** Answers the calls the runner forwards (tool calls). */
   onCall?: CallHandler;
+  /** Run the runner as this account instead of ourselves (we are root: decision 0011). */
+  account?: AgentAccount;
 }
 
 export function answers(socket: string): Promise<boolean> {
@@ -49,11 +61,20 @@ export function runnerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
  */
 export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Result<RunnerClient>> {
   const files = singleUserRunnerFiles(opts.socketDir);
-  mkdirSync(opts.socketDir, { recursive: true, mode: 0o700 });
-  chmodSync(opts.socketDir, 0o700);
-  mkdirSync(opts.workspaceDir, { recursive: true, mode: 0o700 });
+  const account = opts.account;
+  if (account) {
+    for (const dir of [opts.socketDir, opts.workspaceDir]) {
+      const made = ensureAgentDir(dir, account);
+      if (!made.ok) return made;
+    }
+  } else {
+    mkdirSync(opts.socketDir, { recursive: true, mode: 0o700 });
+    chmodSync(opts.socketDir, 0o700);
+    mkdirSync(opts.workspaceDir, { recursive: true, mode: 0o700 });
+  }
   if (!existsSync(files.runnerSecret))
     writeFileSync(files.runnerSecret, `${newHandshakeSecret()}\n`, { mode: 0o600 });
+  if (account) chownSync(files.runnerSecret, account.uid, account.gid);
   const client = new RunnerClient({
     user: opts.user,
     socketPath: files.socket,
@@ -93,7 +114,9 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
     opts.logFormat,
   ];
   const proc = Bun.spawn(argv, {
-    env: runnerEnv(process.env),
+    ...(account
+      ? { uid: account.uid, gid: account.gid, env: agentEnv(account, process.env) }
+      : { env: runnerEnv(process.env) }),
     stdio: ["ignore", logFd, logFd],
     detached: true,
   });

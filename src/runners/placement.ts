@@ -40,7 +40,9 @@ export function createPlacement(
         runnerUser: LOCAL_RUNNER_USER,
         projectDir: join(paths.workspaceDir, slug),
         llmSocket: join(paths.socketDir, "llm.sock"),
-        llmSocketMode: LLM_SOCKET_MODE.singleUser,
+        // As root the runner and its sandboxes are the agent account, and the socket directory is
+        // that account's own 0700 directory: it is the directory that keeps others out.
+        llmSocketMode: process.getuid?.() === 0 ? 0o666 : LLM_SOCKET_MODE.singleUser,
       }),
     };
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
@@ -32,6 +32,10 @@ export function tempHome(): { home: string; env: Record<string, string>; configD
     PATH: process.env.PATH ?? "/usr/bin:/bin",
   };
   mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  // Traversable, not listable: run as root, the server runs agents as the agent account, which
+  // must reach the workspace and runner sockets made inside (decision 0011).
+  chmodSync(home, 0o711);
+  chmodSync(env.XDG_RUNTIME_DIR, 0o711);
   return { home, env, configDir: join(env.XDG_CONFIG_HOME, "octo") };
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { newId } from "../../src/protocol/ids.ts";
+import { ensureAgentAccount, runningAsRoot } from "../../src/runners/agent-account.ts";
 import type { RunningServer } from "../../src/server/start.ts";
 import { projectsRepo } from "../../src/storage/projects.ts";
 import { Client } from "../http/client.ts";
@@ -152,8 +153,17 @@ export function makeProject(server: RunningServer, ownerId: string, slug: string
   const dir = join(server.ctx.config.paths.workspaceDir, slug);
   mkdirSync(join(dir, ".octo"), { recursive: true });
   writeFileSync(join(dir, "README.md"), `# ${slug}\n`);
+  giveToAgent(dir);
   projectsRepo(server.ctx.db).insert(row);
   return { ...row, dir };
+}
+
+/** Run as root, agents run as the agent account (decision 0011): a folder made here must be theirs. */
+export function giveToAgent(dir: string): void {
+  if (!runningAsRoot()) return;
+  const account = ensureAgentAccount();
+  if (!account.ok) throw new Error(account.error.message);
+  Bun.spawnSync(["chown", "-R", `${account.value.uid}:${account.value.gid}`, dir]);
 }
 
 export async function login(baseUrl: string, username: string, password: string): Promise<Client> {
