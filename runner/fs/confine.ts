@@ -72,6 +72,11 @@ export async function openProject(root: string, project: string): Promise<Result
     }
     return ioFailure(e, "");
   }
+  // The owner's folder in `owner/name` is not opened with O_NOFOLLOW: check where we really are.
+  if ((await realPathOf(fd).catch(() => "")) !== dir) {
+    await fd.close();
+    return fail("path_outside_workspace", `project ${project} is not inside the workspace`);
+  }
   return ok({ dir, fd });
 }
 

@@ -4,6 +4,7 @@ import { createInvite, type NewInvite, publicInvite, revokeInvite } from "../aut
 import type { SignIns } from "../auth/sign-ins.ts";
 import { type CreateUserInput, createUser, publicUser } from "../auth/users.ts";
 import type { ServerMode } from "../config/index.ts";
+import { ISOLATION } from "../config/mode.ts";
 import type { AdminStatus, Invite, SessionSummary, User } from "../protocol/api.ts";
 import { ok, type Result } from "../protocol/errors.ts";
 import type { RunnerManager } from "../runners/manager.ts";
@@ -49,6 +50,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
     status: async () => ({
       version: deps.version,
       mode: deps.mode,
+      isolation: ISOLATION[deps.mode],
       uptime_ms: Date.now() - deps.startedAt,
       users: usersRepo(db).count(),
       runners: await deps.runners.status(),

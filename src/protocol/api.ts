@@ -116,6 +116,8 @@ export const RunnerStatusRow = v.object({
 export const AdminStatus = v.object({
   version: v.string(),
   mode: v.picklist(["single-user", "multi-user"]),
+  /** What keeps users apart in this mode, in words. */
+  isolation: v.string(),
   uptime_ms: v.number(),
   users: v.number(),
   runners: v.array(RunnerStatusRow),

@@ -1,12 +1,9 @@
-import { homedir } from "node:os";
-import { join } from "node:path";
 import * as v from "valibot";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { userName } from "../protocol/runner.ts";
 import type { Logger } from "../shared/log.ts";
-import { AGENT_HOME } from "../shared/paths.ts";
 import { multiUserRunnerFiles, singleUserRunnerFiles, systemSocketPath } from "../shared/runner-layout.ts";
-import { ensureAgentAccount, moveLegacyWorkspace, runningAsRoot } from "./agent-account.ts";
+import { ensureAgentAccount, runningAsRoot } from "./agent-account.ts";
 import { type CallHandler, RunnerClient } from "./client.ts";
 import { answers, ensureLocalRunner, pidFileProcessAlive } from "./local.ts";
 import { SystemClient } from "./system-client.ts";
@@ -44,8 +41,6 @@ export interface RunnerManagerOptions {
   maxProcesses: number;
   logFormat: "text" | "json";
   log: Logger;
-  /** Single-user as root: the old workspace under root's home, moved once to the agent's (decision 0011). */
-  legacyWorkspace?: string;
 }
 
 /** The label of the one runner in single-user mode. */
@@ -82,10 +77,6 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
     if (opts.mode === "single-user") {
       const account = runningAsRoot() ? ensureAgentAccount() : undefined;
       if (account && !account.ok) return account;
-      if (account?.ok && opts.legacyWorkspace) {
-        const moved = moveLegacyWorkspace(opts.legacyWorkspace, opts.workspaceDir, account.value);
-        if (!moved.ok) return moved;
-      }
       return ensureLocalRunner({
         account: account?.value,
         user: LOCAL_RUNNER_USER,
@@ -177,9 +168,6 @@ export function runnerManagerFromConfig(
     maxProcesses: config.runner.max_processes,
     logFormat: config.log.format,
     log: log.child({ component: "runners" }),
-    // Only when the workspace is the agent account's default did root's `~/octo` stop being it.
-    legacyWorkspace:
-      config.paths.workspaceDir === join(AGENT_HOME, "octo") ? join(homedir(), "octo") : undefined,
   });
 }
 

@@ -10,6 +10,8 @@ export interface ProjectPlace {
   runnerUser: string;
   /** The project folder as the runner sees it. */
   projectDir: string;
+  /** The same folder relative to the runner's workspace (what its `fs.*` ops take). */
+  folder: string;
   /** The LLM proxy socket the sandbox binds in, and its mode. */
   llmSocket: string;
   llmSocketMode: number;
@@ -23,7 +25,9 @@ export interface Placement {
 }
 
 /**
- * Single-user: one runner as the invoking user, the configured workspace. Multi-user: runner
+ * Single-user: one runner as the invoking user (as root: the agent account, decision 0011), and
+ * each platform user's projects in their own folder of the configured workspace,
+ * `<workspace>/<username>/<slug>` (`settleSharedWorkspace` moves an older flat layout). Multi-user: runner
  * `octo_<name>`, workspace /home/octo_<name>/octo, and a per-user LLM socket (0660, group
  * octo_<name>: see `src/shared/llm-socket-layout.ts`) on which the proxy only accepts that user's
  * session tokens.
@@ -36,9 +40,10 @@ export function createPlacement(
     return {
       mode,
       runnerUser: () => LOCAL_RUNNER_USER,
-      project: (_username, slug) => ({
+      project: (username, slug) => ({
         runnerUser: LOCAL_RUNNER_USER,
-        projectDir: join(paths.workspaceDir, slug),
+        projectDir: join(paths.workspaceDir, username, slug),
+        folder: `${username}/${slug}`,
         llmSocket: join(paths.socketDir, "llm.sock"),
         // As root the runner and its sandboxes are the agent account, and the socket directory is
         // that account's own 0700 directory: it is the directory that keeps others out.
@@ -52,6 +57,7 @@ export function createPlacement(
     project: (username, slug) => ({
       runnerUser: username,
       projectDir: join(workspaceFor(username), slug),
+      folder: slug,
       llmSocket: multiUserLlmSocket(paths.socketDir, username).path,
       llmSocketMode: LLM_SOCKET_MODE.multiUser,
     }),

@@ -46,11 +46,22 @@ describe("lexical escapes are refused by every op", () => {
     });
   }
   test("bad project folder names", async () => {
-    for (const project of ["..", ".", "", "a/b", ".hidden", "p\0"]) {
+    for (const project of ["..", ".", "", "a/b/c", "a/..", "../a", ".hidden", "p\0"]) {
       expect(codeOf(await listDir({ root: ws.root, project, path: "" }))).toBe("validation_failed");
     }
     expect(codeOf(await listDir({ root: ws.root, project: "missing", path: "" }))).toBe("not_found");
     expect(codeOf(await listDir({ root: join(ws.base, "nope"), project: "p", path: "" }))).toBe("not_found");
+  });
+
+  test("an owner's folder (owner/project) that is a symlink out of the workspace is refused", async () => {
+    const outside = join(ws.base, "outside");
+    mkdirSync(join(outside, "p"), { recursive: true });
+    symlinkSync(outside, join(ws.root, "evil"));
+    expect(codeOf(await listDir({ root: ws.root, project: "evil/p", path: "" }))).toBe(
+      "path_outside_workspace",
+    );
+    mkdirSync(join(ws.root, "alice", "p"), { recursive: true });
+    expect((await listDir({ root: ws.root, project: "alice/p", path: "" })).ok).toBe(true);
   });
 });
 

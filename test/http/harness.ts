@@ -5,8 +5,10 @@ import { loadConfig } from "../../src/config/index.ts";
 import { adminSocketPath } from "../../src/http/admin-socket.ts";
 import { type RunningServer, startServer } from "../../src/server/start.ts";
 import { createLogger } from "../../src/shared/log.ts";
+import { AGENT_HOME } from "../../src/shared/paths.ts";
 import { isAlive } from "../../src/shared/proctree.ts";
 import { singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
+import { usersRepo } from "../../src/storage/users.ts";
 
 export interface TestServer {
   server: RunningServer;
@@ -88,6 +90,17 @@ export async function addUser(
   if (r.status !== 200) throw new Error(`cannot create ${username}: ${JSON.stringify(r.body)}`);
   return (r.body as { user: { id: string } }).user.id;
 }
+
+/** Where a user's project folder is, as the server's placement says (by user id). */
+export function projectDirOf(server: RunningServer, userId: string, slug: string): string {
+  const user = usersRepo(server.ctx.db).byId(userId);
+  if (!user) throw new Error(`no user ${userId}`);
+  return server.ctx.services.placement.project(user.username, slug).projectDir;
+}
+
+/** The single-user runner's HOME: the agent account's when the tests run as root (decision 0011). */
+export const runnerHome = (): string =>
+  process.getuid?.() === 0 ? AGENT_HOME : (process.env.HOME ?? "/root");
 
 /** Stop the single-user runner a server started from `socketDir`, if it is still running. */
 export function stopRunnerOf(socketDir: string): void {

@@ -5,6 +5,7 @@ import { ensureAgentAccount, runningAsRoot } from "../../src/runners/agent-accou
 import type { RunningServer } from "../../src/server/start.ts";
 import { projectsRepo } from "../../src/storage/projects.ts";
 import { Client } from "../http/client.ts";
+import { projectDirOf } from "../http/harness.ts";
 import { until } from "../runner/harness.ts";
 
 export interface Frame {
@@ -150,7 +151,7 @@ export function makeProject(server: RunningServer, ownerId: string, slug: string
     updated_at: now,
     last_activity_at: now,
   };
-  const dir = join(server.ctx.config.paths.workspaceDir, slug);
+  const dir = projectDirOf(server, ownerId, slug);
   mkdirSync(join(dir, ".octo"), { recursive: true });
   writeFileSync(join(dir, "README.md"), `# ${slug}\n`);
   giveToAgent(dir);
