@@ -153,6 +153,14 @@ describe("symlinks", () => {
     expect(codeOf(await readFile(ws.at("pipe")))).toBe("wrong_type");
     expect(must(await statPath(ws.at("pipe"))).type).toBe("other");
   });
+
+  test("downloading a FIFO says it is a named pipe, not that it is not a folder", async () => {
+    execFileSync("mkfifo", [join(ws.project, "pipe")]);
+    const r = await openDownload(ws.at("pipe"));
+    expect(codeOf(r)).toBe("wrong_type");
+    const message = r.ok ? "" : r.error.message;
+    expect(message).toBe("pipe is a named pipe (FIFO), not a regular file");
+  });
 });
 
 describe("a folder swapped for a symlink after it was resolved", () => {
