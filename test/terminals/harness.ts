@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { newId } from "../../src/protocol/ids.ts";
 import { ensureAgentAccount, runningAsRoot } from "../../src/runners/agent-account.ts";
 import type { RunningServer } from "../../src/server/start.ts";
@@ -164,7 +164,10 @@ export function giveToAgent(dir: string): void {
   if (!runningAsRoot()) return;
   const account = ensureAgentAccount();
   if (!account.ok) throw new Error(account.error.message);
-  Bun.spawnSync(["chown", "-R", `${account.value.uid}:${account.value.gid}`, dir]);
+  const owner = `${account.value.uid}:${account.value.gid}`;
+  // The project and its owner's folder (made here by root on the way) belong to the agent account.
+  Bun.spawnSync(["chown", owner, dirname(dir)]);
+  Bun.spawnSync(["chown", "-R", owner, dir]);
 }
 
 export async function login(baseUrl: string, username: string, password: string): Promise<Client> {
