@@ -84,20 +84,28 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
   });
   if (await answers(files.socket)) {
     const reused = await client.connect();
-    if (reused.ok) {
+    const wrongAccount = reused.ok && account && uidOf(client.runnerPid) !== account.uid;
+    if (reused.ok && !wrongAccount) {
       opts.log.info("reusing runner", { pid: client.runnerPid, socket: files.socket });
       return ok(client);
     }
-    // A runner that was just killed can still accept on its socket for a moment (seen after
-    // SIGKILL): if its process is gone, start a new one instead of giving up.
-    if (pidFileProcessAlive(files.pidFile))
-      return fail(
-        "runner_unavailable",
-        `a runner answers on ${files.socket} but refused us: ${reused.error.message}`,
-      );
-    opts.log.warn("the socket of a dead runner still answered; starting a new runner", {
-      socket: files.socket,
-    });
+    if (wrongAccount) {
+      // A runner from before decision 0011 runs agents as root: replace it (its agents revive).
+      opts.log.warn("replacing a runner that does not run as the agent account", { pid: client.runnerPid });
+      client.close();
+      stopProcess(client.runnerPid);
+    } else if (!reused.ok) {
+      // A runner that was just killed can still accept on its socket for a moment (seen after
+      // SIGKILL): if its process is gone, start a new one instead of giving up.
+      if (pidFileProcessAlive(files.pidFile))
+        return fail(
+          "runner_unavailable",
+          `a runner answers on ${files.socket} but refused us: ${reused.error.message}`,
+        );
+      opts.log.warn("the socket of a dead runner still answered; starting a new runner", {
+        socket: files.socket,
+      });
+    }
   }
   const logFd = openSync(files.logFile, "a", 0o600);
   const argv = [
@@ -138,6 +146,28 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
     wait = Math.min(wait * 2, 100);
   }
   return fail("runner_unavailable", `runner did not start (see ${files.logFile})`);
+}
+
+/** The real uid a process runs as (undefined when it is gone). */
+function uidOf(pid: number | null): number | undefined {
+  if (!pid) return undefined;
+  try {
+    return Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/^Uid:\s+(\d+)/m)?.[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** SIGTERM, then wait (bounded) until it is gone, so its socket is free for the next runner. */
+function stopProcess(pid: number | null): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 5_000;
+  while (isAlive(pid) && Date.now() < deadline) Bun.sleepSync(20);
 }
 
 function readPid(pidFile: string): number | undefined {
