@@ -7,6 +7,7 @@ import { doctorCommand } from "./cli/doctor.ts";
 import { installCommand, uninstallCommand } from "./cli/install.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { userCommand } from "./cli/user.ts";
+import { ISOLATION } from "./config/mode.ts";
 import { llmGatewayCommand } from "./llm/gateway-main.ts";
 import { VERSION } from "./shared/version.ts";
 
@@ -50,6 +51,10 @@ const USAGE = () =>
     "usage: octo <command> [options]",
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.help}`),
     "  version    print the version",
+    "",
+    "Isolation between platform users:",
+    `  ${ISOLATION["single-user"]}`,
+    `  ${ISOLATION["multi-user"]}`,
   ].join("\n");
 
 export async function main(argv: string[]): Promise<number> {

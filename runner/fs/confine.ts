@@ -72,7 +72,31 @@ export async function openProject(root: string, project: string): Promise<Result
     }
     return ioFailure(e, "");
   }
+  // The owner's folder in `owner/name` is not opened with O_NOFOLLOW: check where we really are.
+  if ((await realPathOf(fd).catch(() => "")) !== dir) {
+    await fd.close();
+    return fail("path_outside_workspace", `project ${project} is not inside the workspace`);
+  }
   return ok({ dir, fd });
+}
+
+/**
+ * Following a symlink failed: only a missing target makes it "a symlink to nothing"; a target we
+ * may not open is a permission problem, said as such (never where the link points).
+ */
+function followFailure(e: unknown, rel: string, notDir: string): Result<never> {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return fail("not_found", `${shown(rel)} is a symlink to nothing`);
+  if (code === "ENOTDIR") return fail("wrong_type", notDir);
+  return ioFailure(e, rel);
+}
+
+/** What a non-regular file is, in words. */
+export function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (st.isDirectory()) return "a folder";
+  if (st.isFIFO()) return "a named pipe (FIFO)";
+  if (st.isSocket()) return "a socket";
+  return "a device or other special file";
 }
 
 /** Where the open descriptor really is, as the kernel sees it. */
@@ -105,9 +129,7 @@ export async function openDirAt(
     followed = await fsp.open(path, C.O_RDONLY | C.O_DIRECTORY);
   } catch (e) {
     // A dangling link or a link to a file: say so without telling where it points outside.
-    return (e as NodeJS.ErrnoException).code === "ENOTDIR"
-      ? fail("wrong_type", `${shown(rel)} is not a folder`)
-      : fail("not_found", `${shown(rel)} is a symlink to nothing`);
+    return followFailure(e, rel, `${shown(rel)} is not a folder`);
   }
   if (isInside(project, await realPathOf(followed))) return ok(followed);
   await followed.close();
@@ -208,8 +230,8 @@ export async function openFileForRead(at: Located): Promise<Result<FileHandle>> 
     if ((e as NodeJS.ErrnoException).code !== "ELOOP") return ioFailure(e, at.rel);
     try {
       fh = await fsp.open(at.path, C.O_RDONLY | C.O_NONBLOCK);
-    } catch {
-      return fail("not_found", `${shown(at.rel)} is a symlink to nothing`);
+    } catch (e) {
+      return followFailure(e, at.rel, `${shown(at.rel)}: a part of the path is not a folder`);
     }
     if (!isInside(at.project, await realPathOf(fh))) {
       await fh.close();
@@ -219,7 +241,7 @@ export async function openFileForRead(at: Located): Promise<Result<FileHandle>> 
   const st = await fh.stat();
   if (!st.isFile()) {
     await fh.close();
-    return fail("wrong_type", `${shown(at.rel)} is not a regular file`);
+    return fail("wrong_type", `${shown(at.rel)} is ${kindOf(st)}, not a regular file`);
   }
   return ok(fh);
 }

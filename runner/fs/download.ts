@@ -65,8 +65,11 @@ export async function openDownload(t: FileTarget, zip: ZipOptions = {}): Promise
     await release(at);
     if (!dir.ok) {
       await closeAll();
-      // Neither a readable file nor a folder: the file's reason is the more useful one.
-      return asFile && asFile.error.code !== "wrong_type" ? asFile : dir;
+      // Neither a readable file nor a folder: the file's reason is the more useful one — also
+      // when both say "wrong type": it names what the thing is (a FIFO, a socket, …).
+      if (asFile && !asFile.ok && (asFile.error.code !== "wrong_type" || dir.error.code === "wrong_type"))
+        return asFile;
+      return dir;
     }
     if (dir.value !== project.value.fd) handles.push(dir.value);
     const checked = await checkZippable(dir.value, zip);

@@ -1,5 +1,6 @@
 import { constants as C, promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
+import { join } from "node:path";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import { PROJECT_FOLDER_PATTERN, relativePathProblem } from "../../src/protocol/files.ts";
 import { DIR_FLAGS, fdPath, locate, type Project, release } from "./confine.ts";
@@ -20,11 +21,12 @@ const randomHex = () => Buffer.from(crypto.getRandomValues(new Uint8Array(8))).t
  * this: the runner, running as the user.
  */
 export async function createProject(
-  root: string,
-  slug: string,
+  workspaceRoot: string,
+  folder: string,
   files: Record<string, string>,
 ): Promise<Result<{ slug: string; files: number }>> {
-  if (!PROJECT_FOLDER_PATTERN.test(slug)) return fail("validation_failed", "bad project folder name");
+  if (!PROJECT_FOLDER_PATTERN.test(folder)) return fail("validation_failed", "bad project folder name");
+  const { root, slug } = splitFolder(workspaceRoot, folder);
   for (const rel of Object.keys(files)) {
     const problem = relativePathProblem(rel) ?? (rel === "" ? "a file needs a path" : undefined);
     if (problem) return fail("validation_failed", `${rel}: ${problem}`);
@@ -62,7 +64,7 @@ export async function createProject(
     }
     await fsp.rename(tempPath, fdPath(workspace.fd, slug));
     await workspace.sync().catch(() => undefined);
-    return ok({ slug, files: Object.keys(files).length });
+    return ok({ slug: folder, files: Object.keys(files).length });
   } catch (e) {
     await removeTree(workspace, tempName).catch(() => undefined);
     return ioFailure(e, "");
@@ -92,8 +94,9 @@ async function writeNewFile(project: Project, rel: string, bytes: Uint8Array): P
 }
 
 /** Delete a project folder and everything in it, never following a symlink out of it. */
-export async function removeProject(root: string, slug: string): Promise<Result<void>> {
-  if (!PROJECT_FOLDER_PATTERN.test(slug)) return fail("validation_failed", "bad project folder name");
+export async function removeProject(workspaceRoot: string, folder: string): Promise<Result<void>> {
+  if (!PROJECT_FOLDER_PATTERN.test(folder)) return fail("validation_failed", "bad project folder name");
+  const { root, slug } = splitFolder(workspaceRoot, folder);
   let workspace: FileHandle;
   try {
     workspace = await fsp.open(await fsp.realpath(root), DIR_FLAGS);
@@ -111,6 +114,14 @@ export async function removeProject(root: string, slug: string): Promise<Result<
   } finally {
     await workspace.close();
   }
+}
+
+/** `owner/name` lives in the owner's folder (made 0700 by whoever creates the first project there). */
+function splitFolder(workspaceRoot: string, folder: string): { root: string; slug: string } {
+  const cut = folder.indexOf("/");
+  return cut < 0
+    ? { root: workspaceRoot, slug: folder }
+    : { root: join(workspaceRoot, folder.slice(0, cut)), slug: folder.slice(cut + 1) };
 }
 
 const exists = (path: string) =>

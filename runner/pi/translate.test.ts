@@ -228,3 +228,14 @@ describe("thinking", () => {
     });
   });
 });
+
+describe("hostile input", () => {
+  test("a role named like an Object.prototype key is a system message, not a function (found by test/fuzz)", () => {
+    const { feed, out } = setup();
+    for (const role of ["constructor", "__proto__", "toString"])
+      feed({ type: "message_start", message: { role, content: [{ type: "text", text: "x" }] } });
+    expect(
+      out.filter((e) => e.event === "stream.message_start").map((e) => (e as { role: string }).role),
+    ).toEqual(["system", "system", "system"]);
+  });
+});

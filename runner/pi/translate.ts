@@ -386,4 +386,8 @@ const ROLE_MAP: Record<string, Message["role"]> = {
   assistant: "assistant",
   toolResult: "tool",
 };
-const roleOf = (r: unknown): Message["role"] => ROLE_MAP[str(r) ?? ""] ?? "system";
+/** Own keys only: a role of `constructor` (or `__proto__`) must not find Object.prototype's. */
+const roleOf = (r: unknown): Message["role"] => {
+  const name = str(r) ?? "";
+  return Object.hasOwn(ROLE_MAP, name) ? (ROLE_MAP[name] as Message["role"]) : "system";
+};

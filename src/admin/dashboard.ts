@@ -28,7 +28,7 @@ function disk(label: "data" | "workspaces", path: string): AdminStatus["disks"][
   }
 }
 
-export async function operatorStatus(deps: DashboardDeps): Promise<AdminStatus> {
+export async function operatorStatus(deps: DashboardDeps): Promise<Omit<AdminStatus, "isolation">> {
   const now = deps.now ?? Date.now();
   return {
     version: deps.version,

@@ -4,6 +4,7 @@ import { createInvite, type NewInvite, publicInvite, revokeInvite } from "../aut
 import type { SignIns } from "../auth/sign-ins.ts";
 import { type CreateUserInput, createUser, publicUser } from "../auth/users.ts";
 import type { ServerMode } from "../config/index.ts";
+import { ISOLATION } from "../config/mode.ts";
 import type { AdminStatus, Invite, SessionSummary, User } from "../protocol/api.ts";
 import { ok, type Result } from "../protocol/errors.ts";
 import type { RunnerManager } from "../runners/manager.ts";
@@ -49,15 +50,17 @@ const asPublic = (r: Result<UserRow>): Result<User> => (r.ok ? ok(publicUser(r.v
 export function createAdminService(deps: AdminServiceDeps): AdminService {
   const { db } = deps;
   return {
-    status: () =>
-      operatorStatus({
+    status: async () => ({
+      ...(await operatorStatus({
         db,
         runners: deps.runners,
         version: deps.version,
         mode: deps.mode,
         startedAt: deps.startedAt,
         dirs: deps.dirs,
-      }),
+      })),
+      isolation: ISOLATION[deps.mode],
+    }),
     users: () => usersRepo(db).list().map(publicUser),
     createUser: async (input) => asPublic(await createUser(db, { ...input, linuxPrefix: deps.linuxPrefix })),
     setDisabled(id, disabled) {

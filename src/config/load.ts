@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as v from "valibot";
 import { fail, ok, type Result } from "../protocol/errors.ts";
-import { defaultDirs, expandHome } from "../shared/paths.ts";
+import { defaultDirs, expandHome, rootSingleUserDirs } from "../shared/paths.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 
 export interface LoadedConfig extends Config {
@@ -56,8 +56,12 @@ export function loadConfig(opts: LoadOptions = {}): Result<LoadedConfig> {
   const config = parsed.output;
   const home = env.HOME;
   const dataDir = expandHome(config.data.dir || dirs.dataDir, home);
-  const workspaceDir = expandHome(config.local.workspace_dir || dirs.workspaceDir, home);
-  const socketDir = expandHome(config.runner.socket_dir || dirs.runtimeDir, home);
+  const rootDefaults =
+    !system && process.getuid?.() === 0 && config.local.single_user && !config.local.linux_users.enabled
+      ? rootSingleUserDirs(dirs)
+      : { workspaceDir: dirs.workspaceDir, socketDir: dirs.runtimeDir };
+  const workspaceDir = expandHome(config.local.workspace_dir || rootDefaults.workspaceDir, home);
+  const socketDir = expandHome(config.runner.socket_dir || rootDefaults.socketDir, home);
   return ok({
     ...config,
     configFile,

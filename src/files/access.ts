@@ -42,7 +42,7 @@ export function fileAccess(w: FileAccessWiring): FileAccess {
       const placement = w.placement.project(caller.username, row.slug);
       const runner = await w.runners.forUser(placement.runnerUser);
       if (!runner.ok) return runner;
-      return ok({ projectId: row.id, folder: row.slug, runner: runner.value });
+      return ok({ projectId: row.id, folder: placement.folder, runner: runner.value });
     },
   };
 }

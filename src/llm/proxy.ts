@@ -87,6 +87,10 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
 
     const token = presentedToken(request.headers);
     const scope = token ? deps.tokens.verify(token) : null;
+    if (!scope && token && deps.tokens.ownerDisabled(token))
+      return refuse(kind, 403, "account_disabled", "this account is disabled; an admin can enable it again", {
+        provider: providerName,
+      });
     if (!scope || (opts.userId && scope.userId !== opts.userId)) {
       const reason = token ? "bad token" : "no token";
       return refuse(kind, 401, "unauthorized", "invalid or revoked session token", {

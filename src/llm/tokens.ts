@@ -52,6 +52,10 @@ export function createTokenStore(db: Database, clock: () => number = Date.now) {
       repo.touch(hash, clock());
       return { userId: row.user_id, projectId: row.project_id, sessionId: row.session_id };
     },
+    /** A token that fails `verify` because its user is disabled (and not for any other reason). */
+    ownerDisabled(token: string): boolean {
+      return TOKEN_PATTERN.test(token) && repo.ownerDisabled(hashToken(token));
+    },
     /** On session close or delete. Returns how many tokens stopped working. */
     revokeSession(sessionId: string): number {
       return repo.revokeSession(sessionId, clock());

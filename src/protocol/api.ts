@@ -129,6 +129,8 @@ export const AdminStatus = v.object({
   /** The Bun runtime the server runs on. */
   runtime: v.string(),
   mode: v.picklist(["single-user", "multi-user"]),
+  /** What keeps users apart in this mode, in words. */
+  isolation: v.string(),
   uptime_ms: v.number(),
   users: v.number(),
   runners: v.array(RunnerStatusRow),

@@ -50,11 +50,18 @@ export function relativePathProblem(path: string): string | undefined {
   return undefined;
 }
 
-/** A project folder name: one segment inside the workspace, never hidden, never `.`/`..`. */
-export const PROJECT_FOLDER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/**
+ * A project folder inside the runner's workspace: one segment, or its owner's folder and one segment
+ * (single-user mode keeps each platform user's projects apart); never hidden, never `.`/`..`.
+ */
+export const PROJECT_FOLDER_PATTERN =
+  /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,99}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export const projectFolder = v.pipe(
   v.string(),
-  v.regex(PROJECT_FOLDER_PATTERN, "a project folder: 1-100 chars of A-Z a-z 0-9 . _ -, not starting with ."),
+  v.regex(
+    PROJECT_FOLDER_PATTERN,
+    "a project folder: [owner/]name, each 1-100 chars of A-Z a-z 0-9 . _ -, not starting with .",
+  ),
 );
 export const relativePath = v.pipe(
   v.string(),

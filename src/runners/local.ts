@@ -1,10 +1,20 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import type { Logger } from "../shared/log.ts";
 import { commandFor } from "../shared/paths.ts";
 import { isAlive } from "../shared/proctree.ts";
 import { newHandshakeSecret, RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../shared/runner-layout.ts";
+import { type AgentAccount, agentEnv, ensureAgentDir } from "./agent-account.ts";
 import { type CallHandler, RunnerClient } from "./client.ts";
 import { foreignWorkspace, retireRunner } from "./foreign-runner.ts";
 
@@ -19,6 +29,8 @@ export interface LocalRunnerOptions {
   readyTimeoutMs?: number;
   /** Answers the calls the runner forwards (tool calls). */
   onCall?: CallHandler;
+  /** Run the runner as this account instead of ourselves (we are root: decision 0016). */
+  account?: AgentAccount;
 }
 
 export function answers(socket: string): Promise<boolean> {
@@ -50,11 +62,20 @@ export function runnerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
  */
 export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Result<RunnerClient>> {
   const files = singleUserRunnerFiles(opts.socketDir);
-  mkdirSync(opts.socketDir, { recursive: true, mode: 0o700 });
-  chmodSync(opts.socketDir, 0o700);
-  mkdirSync(opts.workspaceDir, { recursive: true, mode: 0o700 });
+  const account = opts.account;
+  if (account) {
+    for (const dir of [opts.socketDir, opts.workspaceDir]) {
+      const made = ensureAgentDir(dir, account);
+      if (!made.ok) return made;
+    }
+  } else {
+    mkdirSync(opts.socketDir, { recursive: true, mode: 0o700 });
+    chmodSync(opts.socketDir, 0o700);
+    mkdirSync(opts.workspaceDir, { recursive: true, mode: 0o700 });
+  }
   if (!existsSync(files.runnerSecret))
     writeFileSync(files.runnerSecret, `${newHandshakeSecret()}\n`, { mode: 0o600 });
+  if (account) chownSync(files.runnerSecret, account.uid, account.gid);
   const newClient = () =>
     new RunnerClient({
       user: opts.user,
@@ -67,22 +88,26 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
   if (await answers(files.socket)) {
     const reused = await client.connect();
     const foreign = reused.ok ? foreignWorkspace(client, opts.workspaceDir) : undefined;
-    if (reused.ok && !foreign) {
+    const wrongAccount = reused.ok && account !== undefined && uidOf(client.runnerPid) !== account.uid;
+    if (reused.ok && !foreign && !wrongAccount) {
       opts.log.info("reusing runner", { pid: client.runnerPid, socket: files.socket });
       return ok(client);
     }
-    if (reused.ok && foreign) {
+    if (reused.ok) {
       const pid = client.runnerPid as number;
-      opts.log.warn("replacing a runner left over from another octo instance (it serves another workspace)", {
-        pid,
-        runner_workspace: foreign,
-        workspace: opts.workspaceDir,
-      });
+      // Another octo instance's runner (another workspace), or one from before decision 0016 that
+      // runs agents as root: replace it (its agents revive under the new one).
+      opts.log.warn(
+        foreign
+          ? "replacing a runner left over from another octo instance (it serves another workspace)"
+          : "replacing a runner that does not run as the agent account",
+        { pid, runner_workspace: foreign, workspace: opts.workspaceDir },
+      );
       client.close();
       const retired = await retireRunner(pid, opts.log);
       if (!retired.ok) return retired;
       client = newClient();
-    } else if (!reused.ok && pidFileProcessAlive(files.pidFile)) {
+    } else if (pidFileProcessAlive(files.pidFile)) {
       return fail(
         "runner_unavailable",
         `a runner answers on ${files.socket} but refused us: ${reused.error.message}`,
@@ -110,7 +135,9 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
     opts.logFormat,
   ];
   const proc = Bun.spawn(argv, {
-    env: runnerEnv(process.env),
+    ...(account
+      ? { uid: account.uid, gid: account.gid, env: agentEnv(account, process.env) }
+      : { env: runnerEnv(process.env) }),
     stdio: ["ignore", logFd, logFd],
     detached: true,
   });
@@ -132,6 +159,16 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
     wait = Math.min(wait * 2, 100);
   }
   return fail("runner_unavailable", `runner did not start (see ${files.logFile})`);
+}
+
+/** The real uid a process runs as (undefined when it is gone). */
+function uidOf(pid: number | null): number | undefined {
+  if (!pid) return undefined;
+  try {
+    return Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/^Uid:\s+(\d+)/m)?.[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 function readPid(pidFile: string): number | undefined {

@@ -3,6 +3,7 @@ import { fail, ok, type Result } from "../protocol/errors.ts";
 import { userName } from "../protocol/runner.ts";
 import type { Logger } from "../shared/log.ts";
 import { multiUserRunnerFiles, singleUserRunnerFiles, systemSocketPath } from "../shared/runner-layout.ts";
+import { ensureAgentAccount, runningAsRoot } from "./agent-account.ts";
 import { type CallHandler, RunnerClient } from "./client.ts";
 import { answers, ensureLocalRunner, pidFileProcessAlive } from "./local.ts";
 import { SystemClient } from "./system-client.ts";
@@ -44,6 +45,10 @@ export interface RunnerManagerOptions {
   logFormat: "text" | "json";
   log: Logger;
 }
+
+/** What a person is told when their runner cannot start; the reason goes to the server log. */
+export const RUNNER_START_FAILED =
+  "the agent service could not start; an admin can see why in the server log";
 
 /** The label of the one runner in single-user mode. */
 export const LOCAL_RUNNER_USER = "local";
@@ -93,7 +98,10 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
 
   const startFor = async (name: string): Promise<Result<RunnerClient>> => {
     if (opts.mode === "single-user") {
+      const account = runningAsRoot() ? ensureAgentAccount() : undefined;
+      if (account && !account.ok) return account;
       return ensureLocalRunner({
+        account: account?.value,
         user: LOCAL_RUNNER_USER,
         socketDir: opts.socketDir,
         workspaceDir: opts.workspaceDir,
@@ -119,6 +127,24 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
     return connected.ok ? ok(client) : connected;
   };
 
+  // Why a runner did not start (paths on this host, account problems) is for the admin's log; the
+  // person who asked is told only that, with a stable code.
+  const startLogged = async (name: string, key: string): Promise<Result<RunnerClient>> => {
+    let r: Result<RunnerClient>;
+    try {
+      r = await startFor(name);
+    } catch (e) {
+      r = fail("internal", String(e));
+    }
+    if (r.ok) return r;
+    opts.log.error("the runner could not start", {
+      runner: key,
+      code: r.error.code,
+      reason: r.error.message,
+    });
+    return fail("runner_unavailable", RUNNER_START_FAILED);
+  };
+
   return {
     mode: opts.mode,
     setCallHandler(handler) {
@@ -142,7 +168,7 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
       }
       let pending = starting.get(key);
       if (!pending) {
-        pending = startFor(name).finally(() => starting.delete(key));
+        pending = startLogged(name, key).finally(() => starting.delete(key));
         starting.set(key, pending);
       }
       const r = await pending;

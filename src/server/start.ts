@@ -1,15 +1,18 @@
 import { mkdirSync } from "node:fs";
+import { homedir } from "node:os";
 import { type LoadedConfig, type LoadOptions, loadConfig, modeOf } from "../config/index.ts";
 import { adminSocketPath, startAdminSocket } from "../http/admin-socket.ts";
 import { createApp } from "../http/app.ts";
 import { backstopBodyLimit } from "../http/body-limit.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { warmUpRunners } from "../runners/manager.ts";
+import { prepareSharedWorkspace } from "../runners/shared-workspace.ts";
 import { checkHostTools, missingToolsMessage } from "../shared/host-tools.ts";
 import { createLogger, type Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { VERSION } from "../shared/version.ts";
 import { openMainDb } from "../storage/main-db.ts";
+import { projectsRepo } from "../storage/projects.ts";
 import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap.ts";
 import type { ServerContext } from "./context.ts";
 import { lockDataDir } from "./data-lock.ts";
@@ -61,6 +64,14 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     jwtSecret: loadOrCreateSecret(config.auth.jwt_secret, paths.jwtSecret),
     startedAt: Date.now(),
   };
+  if (input.mode === "single-user") {
+    const settled = prepareSharedWorkspace(
+      { workspaceDir: config.paths.workspaceDir, rootHome: homedir() },
+      projectsRepo(db.value).foldersWithOwners(),
+      log,
+    );
+    if (!settled.ok) log.error("the workspace could not be prepared", { ...settled.error });
+  }
   const ctx: ServerContext = { ...input, services: createServices(input) };
   const firstAdmin = await ensureFirstAdmin(ctx.db);
   const app = createApp(ctx);

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -45,6 +45,34 @@ export function defaultDirs(env: NodeJS.ProcessEnv = process.env, system = false
     dataDir: join(xdgData, "octo"),
     workspaceDir: join(home, "octo"),
     runtimeDir: join(runtimeBase, "octo"),
+  };
+}
+
+/** Single-user mode started as root runs agents as this account, never as root (decision 0016). */
+export const AGENT_ACCOUNT = "octo-agent";
+export const AGENT_HOME = "/var/lib/octo-agent";
+
+/** True when a user who is neither owner nor in the group can traverse every existing ancestor. */
+export function othersCanReach(path: string): boolean {
+  for (let dir = path; ; dir = dirname(dir)) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+    } catch {
+      // Not made yet: whoever makes it decides its mode.
+    }
+    if (dir === dirname(dir)) return true;
+  }
+}
+
+/**
+ * Root's single-user defaults: `~/octo` and `$XDG_RUNTIME_DIR/octo` sit in directories closed to
+ * other users (/root, /run/user/0), which the agent account could not enter; then they move into
+ * the agent account's home. Paths set in the config are kept (and checked at runner start).
+ */
+export function rootSingleUserDirs(dirs: { workspaceDir: string; runtimeDir: string }) {
+  return {
+    workspaceDir: othersCanReach(dirname(dirs.workspaceDir)) ? dirs.workspaceDir : join(AGENT_HOME, "octo"),
+    socketDir: othersCanReach(dirname(dirs.runtimeDir)) ? dirs.runtimeDir : join(AGENT_HOME, "run"),
   };
 }
 

@@ -71,6 +71,16 @@ export const llmTokensRepo = (db: Database) => ({
       )
       .get(hash);
   },
+  /** Whether a token (live or not) belongs to a disabled user: the honest reason it stopped working. */
+  ownerDisabled(hash: string): boolean {
+    return (
+      db
+        .query(
+          "SELECT 1 FROM llm_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND u.disabled = 1",
+        )
+        .get(hash) !== null
+    );
+  },
   touch(hash: string, now: number): void {
     db.query("UPDATE llm_tokens SET last_used_at = ? WHERE hash = ?").run(now, hash);
   },

@@ -21,6 +21,14 @@ export const projectsRepo = (db: Database) => ({
       )
       .all(userId);
   },
+  /** Every project's folder name with its owner's user name (the single-user layout move). */
+  foldersWithOwners(): { username: string; slug: string }[] {
+    return db
+      .query<{ username: string; slug: string }, []>(
+        "SELECT u.username AS username, p.slug AS slug FROM projects p JOIN users u ON u.id = p.user_id",
+      )
+      .all();
+  },
   byId(id: string): ProjectRow | null {
     return db.query<ProjectRow, [string]>("SELECT * FROM projects WHERE id = ?").get(id);
   },

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LlmFixture, startLlmFixture } from "../fixtures/llm/server.ts";
@@ -32,6 +32,9 @@ export async function startCompiledWorld(): Promise<CompiledWorld> {
   const run = join(dir, "run");
   mkdirSync(home);
   mkdirSync(run, { mode: 0o700 });
+  // Run as root, agents run as the agent account, which must reach the workspace and runner
+  // sockets made inside (decision 0016): traversable, not listable.
+  for (const d of [dir, home, run]) chmodSync(d, 0o711);
   const config = join(dir, "config.toml");
   writeFileSync(
     config,

@@ -47,7 +47,7 @@ beforeAll(async () => {
   await addUser(alice, "bob", "bob-password-123");
   bob = await login(t.url, "bob", "bob-password-123");
   const p = await createProject(alice, "Alpha Files");
-  project = { ...p, dir: join(t.server.ctx.config.paths.workspaceDir, p.slug) };
+  project = { ...p, dir: t.server.ctx.services.placement.project(t.admin.username, p.slug).projectDir };
   bobProject = await createProject(bob, "Bravo");
 });
 

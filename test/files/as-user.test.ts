@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -78,6 +87,8 @@ test.skipIf(!isRoot)("as the user: owned files with private modes; other users' 
   const project = join(root, "demo");
   writeFileSync(join(project, "root-only.txt"), "not yours", { mode: 0o600 });
   mkdirSync(join(project, "root-dir"), { mode: 0o700 });
+  symlinkSync("root-dir", join(project, "link-dir"));
+  symlinkSync("root-only.txt", join(project, "link-file"));
   proc.stdin.write("go\n");
   await proc.stdin.end();
   const rest = await readUntil(reader, (t) => t.endsWith("}\n"));
@@ -104,6 +115,10 @@ test.skipIf(!isRoot)("as the user: owned files with private modes; other users' 
   expect(out.readRootOnly.error?.code).toBe("forbidden");
   expect(out.listRootOnlyDir.error?.code).toBe("forbidden");
   expect(out.overwriteRootOnly.error?.code).toBe("forbidden");
+  for (const denied of [out.listLinkToRootDir, out.readLinkToRootOnly]) {
+    expect(denied.error?.code).toBe("forbidden");
+    expect(denied.error?.message).toContain("permission denied");
+  }
   expect(out.readForeign.error?.code).toBe("forbidden");
   expect(out.listForeign.error?.code).toBe("forbidden");
 });

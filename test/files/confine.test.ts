@@ -46,11 +46,22 @@ describe("lexical escapes are refused by every op", () => {
     });
   }
   test("bad project folder names", async () => {
-    for (const project of ["..", ".", "", "a/b", ".hidden", "p\0"]) {
+    for (const project of ["..", ".", "", "a/b/c", "a/..", "../a", ".hidden", "p\0"]) {
       expect(codeOf(await listDir({ root: ws.root, project, path: "" }))).toBe("validation_failed");
     }
     expect(codeOf(await listDir({ root: ws.root, project: "missing", path: "" }))).toBe("not_found");
     expect(codeOf(await listDir({ root: join(ws.base, "nope"), project: "p", path: "" }))).toBe("not_found");
+  });
+
+  test("an owner's folder (owner/project) that is a symlink out of the workspace is refused", async () => {
+    const outside = join(ws.base, "outside");
+    mkdirSync(join(outside, "p"), { recursive: true });
+    symlinkSync(outside, join(ws.root, "evil"));
+    expect(codeOf(await listDir({ root: ws.root, project: "evil/p", path: "" }))).toBe(
+      "path_outside_workspace",
+    );
+    mkdirSync(join(ws.root, "alice", "p"), { recursive: true });
+    expect((await listDir({ root: ws.root, project: "alice/p", path: "" })).ok).toBe(true);
   });
 });
 
@@ -141,6 +152,14 @@ describe("symlinks", () => {
     execFileSync("mkfifo", [join(ws.project, "pipe")]);
     expect(codeOf(await readFile(ws.at("pipe")))).toBe("wrong_type");
     expect(must(await statPath(ws.at("pipe"))).type).toBe("other");
+  });
+
+  test("downloading a FIFO says it is a named pipe, not that it is not a folder", async () => {
+    execFileSync("mkfifo", [join(ws.project, "pipe")]);
+    const r = await openDownload(ws.at("pipe"));
+    expect(codeOf(r)).toBe("wrong_type");
+    const message = r.ok ? "" : r.error.message;
+    expect(message).toBe("pipe is a named pipe (FIFO), not a regular file");
   });
 });
 

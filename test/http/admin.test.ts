@@ -139,6 +139,9 @@ describe("status, invites, sessions", () => {
     expect(r.body).toMatchObject({ version: t.server.ctx.version, mode: "single-user", runners: [] });
     expect(r.body.users).toBeGreaterThanOrEqual(1);
     expect(r.body.uptime_ms).toBeGreaterThanOrEqual(0);
+    // What keeps users apart, in words an admin can act on.
+    expect(r.body.isolation).toContain("one Linux account runs every user's agents");
+    expect(r.body.isolation).toContain("multi-user mode (octo install)");
   });
 
   test("status is an operator's dashboard: runtime, free disk, recent LLM errors by status", async () => {

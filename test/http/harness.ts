@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
@@ -6,8 +6,10 @@ import { adminSocketPath } from "../../src/http/admin-socket.ts";
 import { gatewayFiles } from "../../src/llm/gateway-files.ts";
 import { type RunningServer, startServer } from "../../src/server/start.ts";
 import { createLogger } from "../../src/shared/log.ts";
+import { AGENT_HOME } from "../../src/shared/paths.ts";
 import { isAlive } from "../../src/shared/proctree.ts";
 import { singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
+import { usersRepo } from "../../src/storage/users.ts";
 
 export interface TestServer {
   server: RunningServer;
@@ -33,6 +35,10 @@ export function tempHome(): { home: string; env: Record<string, string>; configD
     PATH: process.env.PATH ?? "/usr/bin:/bin",
   };
   mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  // Traversable, not listable: run as root, the server runs agents as the agent account, which
+  // must reach the workspace and runner sockets made inside (decision 0016).
+  chmodSync(home, 0o711);
+  chmodSync(env.XDG_RUNTIME_DIR, 0o711);
   return { home, env, configDir: join(env.XDG_CONFIG_HOME, "octo") };
 }
 
@@ -86,6 +92,17 @@ export async function addUser(
   if (r.status !== 200) throw new Error(`cannot create ${username}: ${JSON.stringify(r.body)}`);
   return (r.body as { user: { id: string } }).user.id;
 }
+
+/** Where a user's project folder is, as the server's placement says (by user id). */
+export function projectDirOf(server: RunningServer, userId: string, slug: string): string {
+  const user = usersRepo(server.ctx.db).byId(userId);
+  if (!user) throw new Error(`no user ${userId}`);
+  return server.ctx.services.placement.project(user.username, slug).projectDir;
+}
+
+/** The single-user runner's HOME: the agent account's when the tests run as root (decision 0016). */
+export const runnerHome = (): string =>
+  process.getuid?.() === 0 ? AGENT_HOME : (process.env.HOME ?? "/root");
 
 /** Stop the single-user runner a server started from `socketDir`, if it is still running. */
 export function stopRunnerOf(socketDir: string): void {

@@ -163,6 +163,21 @@ describe("tokens", () => {
     expect(bed.service.tokens.verify(carols)).toBeNull();
   });
 
+  test("a disabled user's agent is told the account is disabled, not that its token is bad", async () => {
+    const own = bed.service.tokens.issue({ userId: bed.alice, projectId: "prj_d", sessionId: "ses_d" });
+    usersRepo(bed.db).setDisabled(bed.alice, true, Date.now());
+    try {
+      const r = await chat("gpt-x", {}, own);
+      expect(r.status).toBe(403);
+      const text = await r.text();
+      expect(text).toContain("account_disabled");
+      expect(text).toContain("this account is disabled");
+      expect(fixture.requests).toHaveLength(0);
+    } finally {
+      usersRepo(bed.db).setDisabled(bed.alice, false, Date.now());
+    }
+  });
+
   test("another user's token is refused on this user's socket", async () => {
     const bobs = bed.service.tokens.issue({ userId: bed.bob, projectId: "prj_b", sessionId: "ses_b" });
     expect((await chat("gpt-x", {}, bobs)).status).toBe(401);

@@ -1,5 +1,5 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { commandFor } from "../../src/shared/paths.ts";
 import { isAlive } from "../../src/shared/proctree.ts";
@@ -14,6 +14,9 @@ setDefaultTimeout(60_000);
 const home = mkdtempSync("/tmp/octo-serve-runner-");
 const runtime = join(home, "run");
 mkdirSync(runtime, { mode: 0o700 });
+// As root the runner runs as the agent account (decision 0016), which must reach these.
+chmodSync(home, 0o711);
+chmodSync(runtime, 0o711);
 const files = singleUserRunnerFiles(join(runtime, "octo"));
 let runnerPid = 0;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "../http/client.ts";
-import { addUser, startTestServer } from "../http/harness.ts";
+import { addUser, runnerHome, startTestServer } from "../http/harness.ts";
 import { stopLocalRunner } from "../terminals/harness.ts";
 import {
   AgentTab,
@@ -105,14 +105,14 @@ test("the provider key is nowhere in the sandbox: environment, files, process li
       const st = statSync(path);
       return st.isDirectory() ? scan(path) : st.size < 5_000_000 ? [path] : [];
     });
-  const home = process.env.HOME ?? "/root";
+  const home = runnerHome();
   const stateDir = join(
-    process.env.XDG_STATE_HOME ?? join(home, ".local", "state"),
+    (process.getuid?.() !== 0 && process.env.XDG_STATE_HOME) || join(home, ".local", "state"),
     "octo",
     "agents",
     session,
   );
-  const projectDir = join(w.t.server.ctx.config.paths.workspaceDir, "private");
+  const projectDir = w.t.server.ctx.services.placement.project(w.t.admin.username, "private").projectDir;
   for (const file of [...scan(stateDir), ...scan(projectDir)]) {
     expect({ file, leaked: readFileSync(file, "utf8").includes(PROVIDER_KEY) }).toEqual({
       file,

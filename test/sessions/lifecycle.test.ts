@@ -12,7 +12,7 @@ let projectDir: string;
 beforeAll(async () => {
   w = await startWorld();
   projectId = await createProject(w.admin, "Lifecycle");
-  projectDir = join(w.t.server.ctx.config.paths.workspaceDir, "lifecycle");
+  projectDir = w.t.server.ctx.services.placement.project(w.t.admin.username, "lifecycle").projectDir;
   tab = await AgentTab.open(w.t.url, w.admin.cookie);
 });
 afterAll(async () => {

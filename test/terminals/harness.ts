@@ -1,9 +1,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { newId } from "../../src/protocol/ids.ts";
+import { ensureAgentAccount, runningAsRoot } from "../../src/runners/agent-account.ts";
 import type { RunningServer } from "../../src/server/start.ts";
 import { projectsRepo } from "../../src/storage/projects.ts";
 import { Client } from "../http/client.ts";
+import { projectDirOf } from "../http/harness.ts";
 import { until } from "../runner/harness.ts";
 
 export interface Frame {
@@ -153,11 +155,23 @@ export function makeProject(server: RunningServer, ownerId: string, slug: string
     updated_at: now,
     last_activity_at: now,
   };
-  const dir = join(server.ctx.config.paths.workspaceDir, slug);
+  const dir = projectDirOf(server, ownerId, slug);
   mkdirSync(join(dir, ".octo"), { recursive: true });
   writeFileSync(join(dir, "README.md"), `# ${slug}\n`);
+  giveToAgent(dir);
   projectsRepo(server.ctx.db).insert(row);
   return { ...row, dir };
+}
+
+/** Run as root, agents run as the agent account (decision 0016): a folder made here must be theirs. */
+export function giveToAgent(dir: string): void {
+  if (!runningAsRoot()) return;
+  const account = ensureAgentAccount();
+  if (!account.ok) throw new Error(account.error.message);
+  const owner = `${account.value.uid}:${account.value.gid}`;
+  // The project and its owner's folder (made here by root on the way) belong to the agent account.
+  Bun.spawnSync(["chown", owner, dirname(dir)]);
+  Bun.spawnSync(["chown", "-R", owner, dir]);
 }
 
 export async function login(baseUrl: string, username: string, password: string): Promise<Client> {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "rebrowser-playwright";
 import { projectsRepo } from "../../src/storage/projects.ts";
-import { startTestServer, type TestServer } from "../http/harness.ts";
+import { projectDirOf, startTestServer, type TestServer } from "../http/harness.ts";
 import { stopLocalRunner } from "../terminals/harness.ts";
 import { ensureUiBuilt, launchChromium, pageErrors, screenshot, VIEWPORTS, watchErrors } from "./browser.ts";
 
@@ -47,7 +47,7 @@ async function createProject(page: Page, name: string): Promise<string> {
   if (!id) throw new Error(`no project id in ${page.url()}`);
   const row = projectsRepo(srv.server.ctx.db).byId(id);
   if (!row) throw new Error("project row missing");
-  return join(srv.server.ctx.config.paths.workspaceDir, row.slug);
+  return projectDirOf(srv.server, row.user_id, row.slug);
 }
 
 for (const vp of VIEWPORTS) {
