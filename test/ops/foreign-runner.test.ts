@@ -25,7 +25,8 @@ test("a runner left over with another workspace is replaced, and projects land i
   let admin = new Client(s.url);
   await admin.login(first.admin.username, first.admin.password);
   await createProject(admin, "alpha");
-  expect(existsSync(join(a, "alpha"))).toBe(true);
+  // Each platform user has a folder of their own in the workspace.
+  expect(existsSync(join(a, first.admin.username, "alpha"))).toBe(true);
   const pidFile = singleUserRunnerFiles(s.server.ctx.config.paths.socketDir).pidFile;
   const oldRunner = Number(readFileSync(pidFile, "utf8"));
   expect(isAlive(oldRunner)).toBe(true);
@@ -41,8 +42,8 @@ test("a runner left over with another workspace is replaced, and projects land i
   await admin.login(first.admin.username, first.admin.password);
   await createProject(admin, "beta");
 
-  expect(existsSync(join(b, "beta"))).toBe(true);
-  expect(existsSync(join(a, "beta"))).toBe(false);
+  expect(existsSync(join(b, first.admin.username, "beta"))).toBe(true);
+  expect(existsSync(join(a, first.admin.username, "beta"))).toBe(false);
   expect(isAlive(oldRunner)).toBe(false);
   const replaced = s.logs.map((l) => JSON.parse(l)).find((l) => /replacing a runner left over/.test(l.msg));
   expect(replaced).toMatchObject({ pid: oldRunner, runner_workspace: a, workspace: b });
