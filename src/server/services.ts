@@ -9,7 +9,10 @@ import { ProjectWatches } from "../files/watches.ts";
 import { HistoryRegistry } from "../history/registry.ts";
 import { pickableModels } from "../llm/providers.ts";
 import { createLlmService, type LlmService } from "../llm/service.ts";
+import { MemoryService } from "../memory/service.ts";
+import { memoryArea } from "../memory/tool.ts";
 import type { AgentService, ChannelHandler } from "../mux/connection.ts";
+import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
 import { createProjectService, type ProjectDeps, type ProjectService } from "../projects/service.ts";
 import type { Channel } from "../protocol/mux.ts";
@@ -20,6 +23,11 @@ import { SessionService } from "../sessions/service.ts";
 import type { Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
+import { projectsRepo } from "../storage/projects.ts";
+import { usersRepo } from "../storage/users.ts";
+import { taskFilesThrough } from "../tasks/files.ts";
+import { TaskService } from "../tasks/service.ts";
+import { taskArea } from "../tasks/tool.ts";
 import { terminalChannel } from "../terminals/channel.ts";
 import { TerminalService } from "../terminals/service.ts";
 import { createToolService, type ToolService } from "../tools/wiring.ts";
@@ -65,6 +73,10 @@ export interface Services {
   mux: MuxServices;
   /** The agents' tool path: tool tokens, the dispatcher runners forward calls to, web search. */
   tools: ToolService;
+  /** Memories of projects and users (FTS5 search), every change attributed. */
+  memory: MemoryService;
+  /** Each project's task tracker. */
+  tasks: TaskService;
   /** `drainMs`: how long in-flight model streams may run on before the LLM sockets close. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -84,12 +96,33 @@ export function createServices(input: ServicesInput): Services {
     profiles: () => listProfiles().map((p) => p.name),
     models: () => pickableModels(llm.providerDeps).map((m) => m.id),
   };
+  // ── memory and tasks: the Memory and Tasks tabs, and the agent's `memory`/`task` tool areas ──
+  const changes = new ProjectChanges();
+  const usernameOf = (userId: string) => usersRepo(db).byId(userId)?.username ?? null;
+  const memory = new MemoryService({
+    db,
+    usernameOf,
+    changed: (userId, projectId) => changes.changed(userId, projectId, "memory"),
+  });
+  const tasks = new TaskService({
+    db,
+    usernameOf,
+    ownsProject: (userId, projectId) => projectsRepo(db).byId(projectId)?.user_id === userId,
+    changed: (userId, projectId) => changes.changed(userId, projectId, "tasks"),
+  });
   // ── tools (decision 0010): answers the calls runners forward from sandboxes ──
   const tools = createToolService({
     db,
     config,
     placement,
     runners,
+    areas: {
+      memory: memoryArea(memory),
+      task: taskArea(
+        tasks,
+        taskFilesThrough(() => files),
+      ),
+    },
     log: log.child({ area: "tools" }),
   });
   const sessions = new SessionService({
@@ -167,12 +200,15 @@ export function createServices(input: ServicesInput): Services {
     tools,
     terminals,
     files,
+    memory,
+    tasks,
     mux: {
       hub,
       agents: sessions,
       channels: {
         terminal: terminalChannel(terminals),
         files: filesChannel(files, new ProjectWatches(log.child({ component: "files" }))),
+        changes: changesChannel(changes, (caller, projectId) => projects.get(caller, projectId)),
       },
     },
     async stop(drainMs) {
