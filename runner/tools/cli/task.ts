@@ -125,14 +125,11 @@ export async function runTask(args: string[], env: Env): Promise<number> {
     if (!r.ok) return failLine(r.error.code, r.error.message);
     const tasks = answerOf(TaskListAnswer, r.value)?.tasks;
     if (!tasks) return notUnderstood();
-    const what = p.flags.has("ready")
-      ? "ready tasks"
-      : p.values.status
-        ? `${p.values.status} tasks`
-        : "tasks";
+    const kind = p.flags.has("ready") ? "ready " : p.values.status ? `${p.values.status} ` : "";
+    const what = `${kind}task${tasks.length === 1 ? "" : "s"}`;
     process.stdout.write(
       tasks.length === 0
-        ? `No ${what}.\n`
+        ? `No ${kind}tasks.\n`
         : `${tasks.length} ${what}:\n${tasks.map(formatTaskLine).join("\n")}\n`,
     );
     return 0;
