@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "rebrowser-playwright";
-import { Client } from "../http/client.ts";
-import { startTestServer, type TestServer } from "../http/harness.ts";
-import { stopLocalRunner } from "../terminals/harness.ts";
+import type { Client } from "../http/client.ts";
+import type { TestServer } from "../http/harness.ts";
+import { type SessionWorld, startWorld } from "../sessions/harness.ts";
 import { ensureUiBuilt, launchChromium, pageErrors, screenshot, signedIn, VIEWPORTS } from "./browser.ts";
 
 /**
@@ -11,6 +11,7 @@ import { ensureUiBuilt, launchChromium, pageErrors, screenshot, signedIn, VIEWPO
  * the detail pane's history, and changes made elsewhere (another tab, the agent) arriving live.
  */
 
+let w: SessionWorld;
 let srv: TestServer;
 let browser: Browser;
 let admin: Client;
@@ -18,17 +19,16 @@ const T = 20_000;
 
 beforeAll(async () => {
   await ensureUiBuilt();
-  srv = await startTestServer();
+  // With the scripted LLM provider, so that a conversation can start.
+  w = await startWorld();
+  srv = w.t;
   browser = await launchChromium();
-  admin = new Client(srv.url);
-  await admin.login(srv.admin.username, srv.admin.password);
+  admin = w.admin;
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  const socketDir = srv?.server.ctx.config.paths.socketDir;
-  await srv?.stop();
-  if (socketDir) stopLocalRunner(socketDir);
+  await w?.stop();
 });
 
 /** Exactly `n` elements match `selector` (waits; no page-side script, which the CSP forbids). */
@@ -169,3 +169,31 @@ for (const vp of VIEWPORTS) {
     }, 120_000);
   });
 }
+
+test("'Start a conversation on this task' opens a linked chat with the task in its composer", async () => {
+  const projectId = await newProject("Task chat");
+  await admin.post(`/api/projects/${projectId}/tasks`, {
+    title: "Fix the login form",
+    body: "It drops the **Origin**",
+  });
+  const vp = VIEWPORTS[0];
+  const { ctx, page, errors } = await signedIn(browser, srv.url, vp, srv.admin.username, srv.admin.password);
+  await page.goto(`${srv.url}/projects/${projectId}/tasks?task=T-1`);
+  await page.getByRole("button", { name: "Start a conversation on this task" }).click();
+  await page.waitForURL(/\/chat\?session=ses_[0-9a-f]+$/, { timeout: 60_000 }).catch(async (e) => {
+    await screenshot(page, "task-chat-debug");
+    throw new Error(`${page.url()}: ${e}`);
+  });
+  const composer = page.locator("#chat-input");
+  await composer.waitFor({ timeout: 60_000 });
+  expect(await composer.inputValue()).toStartWith("Let's work on task T-1: Fix the login form");
+  expect(await composer.inputValue()).toContain("It drops the **Origin**");
+  // The task links to the conversation.
+  const session = new URL(page.url()).searchParams.get("session");
+  const task = await admin.get<{ task: { links: { kind: string; session_id?: string }[] } }>(
+    `/api/projects/${projectId}/tasks/T-1`,
+  );
+  expect(task.body.task.links).toEqual([{ kind: "session", session_id: session as string }]);
+  expect(await pageErrors(page, errors)).toEqual([]);
+  await ctx.close();
+}, 120_000);
