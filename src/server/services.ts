@@ -30,6 +30,7 @@ import { TaskService } from "../tasks/service.ts";
 import { taskArea } from "../tasks/tool.ts";
 import { terminalChannel } from "../terminals/channel.ts";
 import { TerminalService } from "../terminals/service.ts";
+import { once } from "../tools/once.ts";
 import { createToolService, type ToolService } from "../tools/wiring.ts";
 
 /** What the object graph is built from: configuration and the opened main database. */

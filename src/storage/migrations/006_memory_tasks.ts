@@ -2,7 +2,8 @@ import type { Migration } from "../db.ts";
 
 /**
  * Memories (FTS5, bm25) and the task tracker. Every change names who made it: `*_kind` is
- * `person` (a user id) or `session` (a session id).
+ * `person` (a user id) or `session` (a session id). Also the tool-call log that makes those
+ * areas' calls safe to deliver twice (decision 0010).
  */
 export const m006: Migration = {
   version: 6,
@@ -81,5 +82,16 @@ CREATE TABLE task_events (
   at INTEGER NOT NULL
 );
 CREATE INDEX task_events_task ON task_events(project_id, num, seq);
+
+-- Answers of tool calls with side effects, by (session, call key): a call the runner sends again
+-- (its connection dropped before the answer) gets the first answer instead of acting twice.
+CREATE TABLE tool_calls (
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  call_key TEXT NOT NULL,
+  result TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (session_id, call_key)
+);
+CREATE INDEX tool_calls_at ON tool_calls(at);
 `,
 };
