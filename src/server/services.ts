@@ -117,11 +117,16 @@ export function createServices(input: ServicesInput): Services {
     config,
     placement,
     runners,
+    // Calls that change something may arrive twice (decision 0010): they act once.
     areas: {
-      memory: memoryArea(memory),
-      task: taskArea(
-        tasks,
-        taskFilesThrough(() => files),
+      memory: once(memoryArea(memory), ["add", "edit", "forget"], db),
+      task: once(
+        taskArea(
+          tasks,
+          taskFilesThrough(() => files),
+        ),
+        ["add", "update", "comment", "close", "export", "import"],
+        db,
       ),
     },
     log: log.child({ area: "tools" }),

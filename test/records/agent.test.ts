@@ -105,6 +105,21 @@ describe("memory through the tool socket", () => {
     const shown = await agentRuns(s, `octo-tool memory show ${theirs.body.memory.id}; echo "exit=$?"`);
     expect(shown.output).toContain("octo-tool: not_found: no such memory");
     expect(shown.output).toContain("exit=1");
+    // pi has native memory tools too; they run the same octo-tool.
+    const chat = w.fx.requests.filter((r) => r.kind === "chat").at(-1);
+    expect(chat?.toolNames).toEqual(expect.arrayContaining(["memory_search", "memory_add"]));
+    w.fx.enqueue(
+      [{ toolCall: { name: "memory_add", args: { text: "Native tools work", tags: ["meta"] } } }],
+      [{ text: "saved" }],
+    );
+    const idles = tab.events(s).filter((f) => f.event === "agent.idle").length;
+    await tab.ok("prompt", { session_id: s, message: "remember", client_id: `p-${++prompts}` });
+    await tab.waitIdle(s, idles + 1, 150_000);
+    const end = tab
+      .events(s)
+      .filter((f) => f.event === "tool.end")
+      .at(-1);
+    expect(String(end?.output)).toMatch(/^Saved mem_[0-9a-f]{28} \(project memory\)\./);
     const search = await agentRuns(s, "octo-tool memory search secret plan");
     expect(search.output).toContain("No memories match");
     expect((await bob.get(`/api/projects/${bobProject}/memories?q=ship.sh`)).body).toEqual({ memories: [] });
