@@ -106,8 +106,11 @@ describe("memory through the tool socket", () => {
     expect(shown.output).toContain("octo-tool: not_found: no such memory");
     expect(shown.output).toContain("exit=1");
     // pi has native memory tools too; they run the same octo-tool.
-    const chat = w.fx.requests.filter((r) => r.kind === "chat").at(-1);
-    expect(chat?.toolNames).toEqual(expect.arrayContaining(["memory_search", "memory_add"]));
+    const offered = w.fx.requests.filter(
+      (r) =>
+        r.kind === "chat" && r.toolNames?.includes("memory_search") && r.toolNames.includes("memory_add"),
+    );
+    expect(offered.length).toBeGreaterThan(0);
     w.fx.enqueue(
       [{ toolCall: { name: "memory_add", args: { text: "Native tools work", tags: ["meta"] } } }],
       [{ text: "saved" }],
