@@ -53,6 +53,14 @@ export default function ProjectView() {
   const location = useLocation();
   const searches = new Map<TabId, string>();
   createEffect(() => searches.set(tab(), location.search));
+  // On a phone the tab strip scrolls: keep the open tab in sight.
+  createEffect(() => {
+    const id = tab();
+    if (!project()?.ok) return;
+    queueMicrotask(() =>
+      document.getElementById(`tab-${id}`)?.scrollIntoView({ block: "nearest", inline: "nearest" }),
+    );
+  });
   const select = (id: TabId) => navigate(`/projects/${params.id}/${id}${searches.get(id) ?? ""}`);
   const onKeyDown = (e: KeyboardEvent) => {
     const i = TABS.findIndex((t) => t.id === tab());
