@@ -12,13 +12,19 @@ const actorOf = (ctx: ToolContext, messageId?: string): Actor => ({
   ...(messageId ? { messageId } : {}),
 });
 
+/**
+ * The message a call came from: the session's latest assistant message (pi ends the message that
+ * asks for a tool before the tool runs), or null when it cannot be told.
+ */
+export type MessageOf = (ctx: ToolContext) => string | null;
+
 /** `octo-tool memory …` → the area `memory`: the session's project and user come from its token. */
-export function memoryArea(memory: MemoryService): ToolArea {
+export function memoryArea(memory: MemoryService, messageOf: MessageOf = () => null): ToolArea {
   return {
     async add(args, ctx) {
       const a = decode(MemoryToolArgs.add, args, "memory add");
       if (!a.ok) return a;
-      const made = memory.add(scopeOf(ctx), actorOf(ctx, a.value.message_id), {
+      const made = memory.add(scopeOf(ctx), actorOf(ctx, a.value.message_id ?? messageOf(ctx) ?? undefined), {
         text: a.value.text,
         tags: a.value.tags,
         scope: a.value.user ? "user" : "project",
@@ -54,4 +60,21 @@ export function memoryArea(memory: MemoryService): ToolArea {
       return m.ok ? ok({ memory: m.value }) : m;
     },
   };
+}
+
+/** What `latestAssistantMessage` needs of a user's history store. */
+interface MessageHistory {
+  currentSeq(sessionId: string): number;
+  messages(sessionId: string, opts: { afterSeq?: number; limit?: number }): { id: string; role: string }[];
+}
+
+/** The id of the session's most recent assistant message (looked for among its last 200 events). */
+export function latestAssistantMessage(history: MessageHistory, sessionId: string): string | null {
+  const afterSeq = Math.max(0, history.currentSeq(sessionId) - 200);
+  return (
+    history
+      .messages(sessionId, { afterSeq, limit: 500 })
+      .filter((m) => m.role === "assistant")
+      .at(-1)?.id ?? null
+  );
 }

@@ -10,7 +10,7 @@ import { HistoryRegistry } from "../history/registry.ts";
 import { pickableModels } from "../llm/providers.ts";
 import { createLlmService, type LlmService } from "../llm/service.ts";
 import { MemoryService } from "../memory/service.ts";
-import { memoryArea } from "../memory/tool.ts";
+import { latestAssistantMessage, memoryArea } from "../memory/tool.ts";
 import type { AgentService, ChannelHandler } from "../mux/connection.ts";
 import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
@@ -119,7 +119,11 @@ export function createServices(input: ServicesInput): Services {
     runners,
     // Calls that change something may arrive twice (decision 0010): they act once.
     areas: {
-      memory: once(memoryArea(memory), ["add", "edit", "forget"], db),
+      memory: once(
+        memoryArea(memory, (ctx) => latestAssistantMessage(history.for(ctx.user.id), ctx.sessionId)),
+        ["add", "edit", "forget"],
+        db,
+      ),
       task: once(
         taskArea(
           tasks,

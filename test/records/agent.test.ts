@@ -76,10 +76,16 @@ describe("memory through the tool socket", () => {
     // "where did this come from": the first session, also over HTTP for the UI.
     const shown = await agentRuns(later, `octo-tool memory show ${saved}`);
     expect(shown.output).toContain(`From: session ${first}`);
-    const http = await w.admin.get<{ memory: { source: { session_id: string } } }>(
+    const http = await w.admin.get<{ memory: { source: { session_id: string; message_id: string | null } } }>(
       `/api/projects/${alpha}/memories/${saved}`,
     );
     expect(http.body.memory.source.session_id).toBe(first);
+    // …and the message in it that asked for the tool.
+    const { messages } = await tab.ok<{
+      messages: { id: string; role: string; parts: { type: string }[] }[];
+    }>("get_messages", { session_id: first });
+    const asked = messages.find((m) => m.role === "assistant" && m.parts.some((p) => p.type === "tool_call"));
+    expect(http.body.memory.source.message_id).toBe(asked?.id ?? "no tool-calling message");
   });
 
   test("a user memory shows up in another project of the same user; a project memory does not", async () => {
