@@ -155,7 +155,7 @@ export const TaskListAnswer = v.strictObject({ tasks: v.array(TaskSchema) });
 export const TaskAnswer = v.strictObject({ task: TaskSchema });
 export const TaskTransferAnswer = v.strictObject({ path: v.string(), count: v.number() });
 
-/** One line of `.octo/tasks.jsonl`: a task with its dependencies and history. */
+/** One line of `.octo/tasks.jsonl`: a task with its parent, dependencies and links (its history stays in octo). */
 export const TaskLineSchema = v.strictObject({
   id: TaskRefSchema,
   title,
