@@ -7,11 +7,13 @@ import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { memoryRoutes } from "./routes/memory.ts";
 import { muxRoutes } from "./routes/mux.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
 import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
+import { taskRoutes } from "./routes/tasks.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { staticUi } from "./static.ts";
 
@@ -43,6 +45,8 @@ export function createApp(ctx: HttpContext) {
     .use(llmProxyRoutes(ctx))
     .use(projectRoutes(ctx))
     .use(sessionRoutes(ctx))
+    .use(memoryRoutes(ctx))
+    .use(taskRoutes(ctx))
     .use(muxRoutes(ctx, ctx.services.mux))
     .all("/api/*", () => errorResponse("not_found", "no such API route"))
     .use(staticUi(ctx));

@@ -4,7 +4,19 @@ import * as v from "valibot";
  * Prefixed, time-sortable ids: `<prefix>_<12 hex ms timestamp><16 hex random>`.
  * Lexicographic order equals creation order (to the millisecond, then random).
  */
-export const ID_PREFIXES = ["usr", "prj", "ses", "trm", "inv", "key", "prc", "msg", "evt", "sid"] as const;
+export const ID_PREFIXES = [
+  "usr",
+  "prj",
+  "ses",
+  "trm",
+  "inv",
+  "key",
+  "prc",
+  "msg",
+  "evt",
+  "sid",
+  "mem",
+] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 let lastMs = 0;

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { type AgentCommand, agentCommandSchemas, isAgentCommandName } from "./agent-commands.ts";
 import { type AgentEvent, agentEventSchema, errorBodySchema } from "./agent-events.ts";
+import { type ChangesEvent, changesEventSchema } from "./changes.ts";
 import { describeIssues } from "./decode.ts";
 import type { ErrorBody, ErrorCode } from "./errors.ts";
 import { idSchema } from "./ids.ts";
@@ -18,7 +19,7 @@ import { type TerminalEvent, terminalEventSchema } from "./terminal.ts";
 export const MUX_PROTOCOL_VERSION = 1;
 /** Prompts may carry images (base64); anything beyond this is refused before parsing. */
 export const MAX_CLIENT_FRAME_BYTES = 8 * 1024 * 1024;
-export const CHANNELS = ["agent", "system", "terminal", "files", "browser"] as const;
+export const CHANNELS = ["agent", "system", "terminal", "files", "browser", "changes"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 const frameId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
@@ -206,7 +207,7 @@ export function encodeAgentEvent(sessionId: string, seqNo: number, ts: number, e
 }
 
 /** Terminal events are defined with their channel in ./terminal.ts. */
-export type ServerFrame = ResponseFrame | AgentEventFrame | SystemEvent | TerminalEvent;
+export type ServerFrame = ResponseFrame | AgentEventFrame | SystemEvent | TerminalEvent | ChangesEvent;
 
 /** Decode a frame pushed by the server (the UI validates what it receives, too). */
 export function decodeServerFrame(
@@ -225,6 +226,7 @@ export function decodeServerFrame(
   if (obj.event === "response") return check(responseSchema, obj);
   if (obj.ch === "system") return check(systemEventSchema, obj);
   if (obj.ch === "terminal") return check(terminalEventSchema, obj);
+  if (obj.ch === "changes") return check(changesEventSchema, obj);
   if (obj.ch === "agent") {
     const { ch, session_id, seq: s, ts, ...event } = obj;
     const env = v.safeParse(agentEnvelopeSchema, { ch, session_id, seq: s, ts });

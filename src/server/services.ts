@@ -9,7 +9,10 @@ import { ProjectWatches } from "../files/watches.ts";
 import { HistoryRegistry } from "../history/registry.ts";
 import { pickableModels } from "../llm/providers.ts";
 import { createLlmService, type LlmService } from "../llm/service.ts";
+import { MemoryService } from "../memory/service.ts";
+import { latestAssistantMessage, memoryArea } from "../memory/tool.ts";
 import type { AgentService, ChannelHandler } from "../mux/connection.ts";
+import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
 import { createProjectService, type ProjectDeps, type ProjectService } from "../projects/service.ts";
 import type { Channel } from "../protocol/mux.ts";
@@ -21,8 +24,14 @@ import { checkHostTools, missingToolsMessage } from "../shared/host-tools.ts";
 import type { Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
+import { projectsRepo } from "../storage/projects.ts";
+import { usersRepo } from "../storage/users.ts";
+import { taskFilesThrough } from "../tasks/files.ts";
+import { TaskService } from "../tasks/service.ts";
+import { taskArea } from "../tasks/tool.ts";
 import { terminalChannel } from "../terminals/channel.ts";
 import { TerminalService } from "../terminals/service.ts";
+import { once } from "../tools/once.ts";
 import { createToolService, type ToolService } from "../tools/wiring.ts";
 
 /** What the object graph is built from: configuration and the opened main database. */
@@ -66,6 +75,10 @@ export interface Services {
   mux: MuxServices;
   /** The agents' tool path: tool tokens, the dispatcher runners forward calls to, web search. */
   tools: ToolService;
+  /** Memories of projects and users (FTS5 search), every change attributed. */
+  memory: MemoryService;
+  /** Each project's task tracker. */
+  tasks: TaskService;
   /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
   stop(): Promise<void>;
 }
@@ -92,12 +105,42 @@ export function createServices(input: ServicesInput): Services {
     profiles: () => listProfiles().map((p) => p.name),
     models: () => pickableModels(llm.providerDeps).map((m) => m.id),
   };
+  // ── memory and tasks: the Memory and Tasks tabs, and the agent's `memory`/`task` tool areas ──
+  const changes = new ProjectChanges();
+  const usernameOf = (userId: string) => usersRepo(db).byId(userId)?.username ?? null;
+  const memory = new MemoryService({
+    db,
+    usernameOf,
+    changed: (userId, projectId) => changes.changed(userId, projectId, "memory"),
+  });
+  const tasks = new TaskService({
+    db,
+    usernameOf,
+    ownsProject: (userId, projectId) => projectsRepo(db).byId(projectId)?.user_id === userId,
+    changed: (userId, projectId) => changes.changed(userId, projectId, "tasks"),
+  });
   // ── tools (decision 0010): answers the calls runners forward from sandboxes ──
   const tools = createToolService({
     db,
     config,
     placement,
     runners,
+    // Calls that change something may arrive twice (decision 0010): they act once.
+    areas: {
+      memory: once(
+        memoryArea(memory, (ctx) => latestAssistantMessage(history.for(ctx.user.id), ctx.sessionId)),
+        ["add", "edit", "forget"],
+        db,
+      ),
+      task: once(
+        taskArea(
+          tasks,
+          taskFilesThrough(() => files),
+        ),
+        ["add", "update", "comment", "close", "export", "import"],
+        db,
+      ),
+    },
     log: log.child({ area: "tools" }),
   });
   const sessions = new SessionService({
@@ -177,12 +220,15 @@ export function createServices(input: ServicesInput): Services {
     tools,
     terminals,
     files,
+    memory,
+    tasks,
     mux: {
       hub,
       agents: sessions,
       channels: {
         terminal: terminalChannel(terminals),
         files: filesChannel(files, new ProjectWatches(log.child({ component: "files" }))),
+        changes: changesChannel(changes, (caller, projectId) => projects.get(caller, projectId)),
       },
     },
     async stop() {

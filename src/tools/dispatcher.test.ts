@@ -8,6 +8,7 @@ import { projectsRepo } from "../storage/projects.ts";
 import { sessionsRepo } from "../storage/sessions.ts";
 import { usersRepo } from "../storage/users.ts";
 import { type ToolContext, ToolDispatcher } from "./dispatcher.ts";
+import { once } from "./once.ts";
 import { createToolTokens } from "./tokens.ts";
 
 /** A real database with users, projects and sessions; the dispatcher with an `echo` area. */
@@ -17,6 +18,7 @@ function world() {
   const db = opened.value;
   const tokens = createToolTokens(db);
   const seen: ToolContext[] = [];
+  const counted = { n: 0 };
   const dispatcher = new ToolDispatcher({
     tokens,
     areas: {
@@ -26,6 +28,15 @@ function world() {
           return ok({ said: args.text });
         },
       },
+      // Counts its runs: what `once` must keep at one per call.
+      count: once(
+        {
+          add: async () => ok({ n: ++counted.n }),
+          peek: async () => ok({ n: counted.n }),
+        },
+        ["add"],
+        db,
+      ),
     },
     usernameOf: (id) => usersRepo(db).byId(id)?.username ?? null,
     runnerUserOf: (username) => username,
@@ -99,7 +110,12 @@ test("a live token on its own session's call acts for that session's user and pr
   const a = w.session("alice");
   expect(await w.dispatcher.handle("alice", call(a.sessionId, a.token))).toEqual(ok({ said: "hi" }));
   expect(w.seen).toEqual([
-    { user: { id: a.userId, username: "alice" }, projectId: a.projectId, sessionId: a.sessionId },
+    {
+      user: { id: a.userId, username: "alice" },
+      projectId: a.projectId,
+      sessionId: a.sessionId,
+      callKey: expect.stringMatching(/^[0-9a-f]{16}:1$/),
+    },
   ]);
 });
 
@@ -142,4 +158,23 @@ test("unknown areas and verbs are refused by name", async () => {
   expect(area).toMatchObject({ ok: false, error: { code: "unknown_command" } });
   const verb = await w.dispatcher.handle("alice", call(a.sessionId, a.token, { verb: "constructor" }));
   expect(verb).toMatchObject({ ok: false, error: { code: "unknown_command" } });
+});
+
+test("a call with side effects delivered twice acts once; a new call, or a relaunch's, acts again", async () => {
+  const w = world();
+  const a = w.session("alice");
+  const add = (n: number, token = a.token) =>
+    call(a.sessionId, token, { area: "count", verb: "add", call: n });
+  expect(await w.dispatcher.handle("alice", add(7))).toEqual(ok({ n: 1 }));
+  // The runner resends call 7 (its connection dropped before the answer): the first answer again.
+  expect(await w.dispatcher.handle("alice", add(7))).toEqual(ok({ n: 1 }));
+  expect(await w.dispatcher.handle("alice", add(8))).toEqual(ok({ n: 2 }));
+  // A relaunched session (new token, a runner counting from the start again) is not mistaken for a resend.
+  const fresh = w.tokens.issue({ userId: a.userId, projectId: a.projectId, sessionId: a.sessionId });
+  expect(await w.dispatcher.handle("alice", add(7, fresh))).toEqual(ok({ n: 3 }));
+  // Reads are not logged.
+  const peek = call(a.sessionId, fresh, { area: "count", verb: "peek", call: 9 });
+  expect(await w.dispatcher.handle("alice", peek)).toEqual(ok({ n: 3 }));
+  expect(await w.dispatcher.handle("alice", add(10, fresh))).toEqual(ok({ n: 4 }));
+  expect(await w.dispatcher.handle("alice", peek)).toEqual(ok({ n: 4 }));
 });

@@ -8,6 +8,11 @@ export interface ToolContext {
   user: { id: string; username: string };
   projectId: string;
   sessionId: string;
+  /**
+   * The same for a call the runner sends again, different for every other call of the session
+   * (its launch's token, hashed, and the runner's call number): what `once` deduplicates by.
+   */
+  callKey: string;
 }
 
 export type ToolVerb = (args: Record<string, unknown>, ctx: ToolContext) => Promise<Result<unknown>>;
@@ -58,6 +63,7 @@ export class ToolDispatcher {
       user: { id: scope.userId, username },
       projectId: scope.projectId,
       sessionId: scope.sessionId,
+      callKey: `${new Bun.CryptoHasher("sha256").update(call.token).digest("hex").slice(0, 16)}:${call.call}`,
     });
     this.deps.log.info("tool call", {
       session: scope.sessionId,

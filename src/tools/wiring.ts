@@ -7,7 +7,7 @@ import type { RunnerManager } from "../runners/manager.ts";
 import type { Placement } from "../runners/placement.ts";
 import type { Logger } from "../shared/log.ts";
 import { usersRepo } from "../storage/users.ts";
-import { ToolDispatcher } from "./dispatcher.ts";
+import { type ToolArea, ToolDispatcher } from "./dispatcher.ts";
 import { runSearch, type SearchBackend, searchArea, searchBackendFromConfig } from "./search.ts";
 import { createToolTokens, type ToolTokens } from "./tokens.ts";
 
@@ -32,6 +32,8 @@ export interface ToolServiceDeps {
   config: Pick<Config, "search">;
   placement: Placement;
   runners: RunnerManager;
+  /** The areas other features serve (memory, task, …), by name. */
+  areas?: Record<string, ToolArea>;
   log: Logger;
 }
 
@@ -45,7 +47,7 @@ export function createToolService(deps: ToolServiceDeps): ToolService {
   const tokens = createToolTokens(deps.db);
   const dispatcher = new ToolDispatcher({
     tokens,
-    areas: { search: searchArea(() => backend) },
+    areas: { ...deps.areas, search: searchArea(() => backend) },
     usernameOf: (userId) => usersRepo(deps.db).byId(userId)?.username ?? null,
     runnerUserOf: (username) => deps.placement.runnerUser(username),
     log: deps.log,

@@ -2,8 +2,11 @@ import * as v from "valibot";
 import type { Failure } from "../../../src/protocol/errors.ts";
 import { SearchAnswerSchema } from "../../../src/protocol/tools.ts";
 import { callTool } from "./client.ts";
+import { failLine } from "./fail.ts";
 import { fetchPage, parseUrl } from "./fetch.ts";
 import { formatPage, formatSearch } from "./format.ts";
+import { MEMORY_HELP, runMemory } from "./memory.ts";
+import { runTask, TASK_HELP } from "./task.ts";
 
 /**
  * `octo-tool <area> …`: octo's tools for the agent inside its sandbox. Output is plain text for a
@@ -39,6 +42,16 @@ Searches the web through the search service your octo administrator configured a
 numbered results: title, URL and a snippet. Read a result with \`octo-tool fetch URL\`.
   --limit N   at most N results (1-20, default 8)`,
     run: runSearch,
+  },
+  memory: {
+    summary: "remember and recall notes for this project or user (add, search, list, ...)",
+    help: MEMORY_HELP,
+    run: runMemory,
+  },
+  task: {
+    summary: "the project's task tracker (add, list --ready, show, update, comment, close)",
+    help: TASK_HELP,
+    run: runTask,
   },
 };
 
@@ -78,10 +91,6 @@ export async function octoTool(argv: string[], env: Env = process.env): Promise<
   return handler.run(rest, env);
 }
 
-function failLine(code: string, message: string): number {
-  process.stderr.write(`octo-tool: ${code}: ${message.replace(/\s*\n\s*/g, " ")}\n`);
-  return 1;
-}
 const failed = (f: Failure) => failLine(f.error.code, f.error.message);
 
 /** `--name N` options (non-negative integers) before the positional arguments. */

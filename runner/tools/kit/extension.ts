@@ -1,5 +1,6 @@
 /**
- * octo's tools as native pi tools (`web_fetch`, `web_search`), loaded by pi with `--extension`.
+ * octo's tools as native pi tools (`web_fetch`, `web_search`, `memory_search`, `memory_add`), loaded
+ * by pi with `--extension`.
  * Each runs the same `octo-tool` command the skill teaches, so both paths share one
  * implementation, one set of errors and the sandbox's network rules.
  */
@@ -63,6 +64,46 @@ export default function octoTools(pi: Pi) {
       const args = ["search"];
       if (p.limit !== undefined) args.push("--limit", String(p.limit));
       return run([...args, "--", p.query], signal);
+    },
+  });
+  pi.registerTool({
+    name: "memory_search",
+    label: "Recall",
+    description:
+      "Search the memories kept for this project and this user (facts, decisions, preferences saved in earlier conversations), best matches first.",
+    promptSnippet: "Recall what was saved in earlier conversations",
+    promptGuidelines: [
+      "Use memory_search before asking the user something they may have told you in an earlier conversation.",
+    ],
+    parameters: Type.Object({
+      query: Type.String({ description: "words to look for" }),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    }),
+    execute(_id: string, p: { query: string; limit?: number }, signal?: AbortSignal) {
+      const args = ["memory", "search"];
+      if (p.limit !== undefined) args.push("--limit", String(p.limit));
+      return run([...args, "--", p.query], signal);
+    },
+  });
+  pi.registerTool({
+    name: "memory_add",
+    label: "Remember",
+    description:
+      "Save one fact, decision or preference for later conversations. user=true keeps it for all of the user's projects. The user sees and can edit it in the Memory tab; never save secrets.",
+    promptSnippet: "Save a fact or preference for later conversations",
+    promptGuidelines: [
+      "Use memory_add when the user tells you something worth keeping beyond this conversation.",
+    ],
+    parameters: Type.Object({
+      text: Type.String({ description: "the memory, written to read well on its own" }),
+      tags: Type.Optional(Type.Array(Type.String())),
+      user: Type.Optional(Type.Boolean({ description: "for all of the user's projects" })),
+    }),
+    execute(_id: string, p: { text: string; tags?: string[]; user?: boolean }, signal?: AbortSignal) {
+      const args = ["memory", "add"];
+      for (const t of p.tags ?? []) args.push("--tag", t);
+      if (p.user) args.push("--user");
+      return run([...args, "--", p.text], signal);
     },
   });
 }

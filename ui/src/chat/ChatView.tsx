@@ -41,7 +41,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
   let root!: HTMLDivElement;
   let composer: HTMLTextAreaElement | undefined;
   let stop: (() => void) | undefined;
-  const [params, setParams] = useSearchParams<{ session?: string }>();
+  const [params, setParams] = useSearchParams<{ session?: string; draft?: string }>();
   const [sessions, setSessions] = createSignal<Session[]>([]);
   const [loadError, setLoadError] = createSignal<string | null>(null);
   const [drawer, setDrawer] = createSignal(false);
@@ -127,6 +127,14 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
     select(session_id);
     return null;
   };
+  // A draft handed over in the URL with its session (the Tasks tab's "Start a conversation on this
+  // task"): kept like a fork's, and dropped from the URL so a reload does not bring it back.
+  createEffect(() => {
+    const { session, draft } = params;
+    if (!session || !draft) return;
+    drafts.set(session, { text: draft });
+    setParams({ draft: undefined }, { replace: true });
+  });
   const takeDraft = (id: string) => {
     const draft = drafts.get(id);
     drafts.delete(id);

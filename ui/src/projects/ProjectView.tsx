@@ -1,11 +1,14 @@
 import { A, useLocation, useNavigate, useParams } from "@solidjs/router";
 import ArrowLeft from "lucide-solid/icons/arrow-left";
+import Brain from "lucide-solid/icons/brain";
 import FolderTree from "lucide-solid/icons/folder-tree";
+import ListTodo from "lucide-solid/icons/list-todo";
 import MessageSquare from "lucide-solid/icons/message-square";
 import Settings from "lucide-solid/icons/settings";
 import SquareTerminal from "lucide-solid/icons/square-terminal";
 import { createEffect, createResource, createSignal, For, type JSX, lazy, Show, Suspense } from "solid-js";
 import { mux } from "../api/tab-mux.ts";
+import { currentUser } from "../auth/auth-session.ts";
 import ChatView from "../chat/ChatView.tsx";
 import { Loaded } from "../components/Loaded.tsx";
 import { usePageTitle } from "../shell/page-title.ts";
@@ -16,11 +19,15 @@ import * as projects from "./projects-api.ts";
 // Each tab's code loads when the tab is first opened.
 const FilesView = lazy(() => import("../files/FilesView.tsx"));
 const SettingsView = lazy(() => import("../settings/SettingsView.tsx"));
+const MemoryView = lazy(() => import("../memory/MemoryView.tsx"));
+const TasksView = lazy(() => import("../tasks/TasksView.tsx"));
 
 const TABS = [
   { id: "chat", label: "Chat", icon: MessageSquare },
   { id: "files", label: "Files", icon: FolderTree },
   { id: "terminal", label: "Terminal", icon: SquareTerminal },
+  { id: "tasks", label: "Tasks", icon: ListTodo },
+  { id: "memory", label: "Memory", icon: Brain },
   { id: "settings", label: "Settings", icon: Settings },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
@@ -46,6 +53,14 @@ export default function ProjectView() {
   const location = useLocation();
   const searches = new Map<TabId, string>();
   createEffect(() => searches.set(tab(), location.search));
+  // On a phone the tab strip scrolls: keep the open tab in sight.
+  createEffect(() => {
+    const id = tab();
+    if (!project()?.ok) return;
+    queueMicrotask(() =>
+      document.getElementById(`tab-${id}`)?.scrollIntoView({ block: "nearest", inline: "nearest" }),
+    );
+  });
   const select = (id: TabId) => navigate(`/projects/${params.id}/${id}${searches.get(id) ?? ""}`);
   const onKeyDown = (e: KeyboardEvent) => {
     const i = TABS.findIndex((t) => t.id === tab());
@@ -131,4 +146,6 @@ const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX
     </div>
   ),
   settings: (p) => <SettingsView project={p} />,
+  tasks: (p) => <TasksView projectId={p.id} username={currentUser()?.username ?? ""} />,
+  memory: (p) => <MemoryView projectId={p.id} />,
 };

@@ -1,0 +1,82 @@
+/**
+ * A small labelled set for memory search: memories of one fictional project (and its user), and
+ * queries with the memory each should find. `kind`: "words" shares key words with its answer,
+ * "paraphrase" says the same thing in other words (what a vector search would help with).
+ */
+export const MEMORIES: readonly string[] = [
+  /* 0 */ "Deploys go out with ./ship.sh from the ops-1 host; never deploy on Fridays.",
+  /* 1 */ "The staging database is Postgres 16 on db-staging.internal, port 5433.",
+  /* 2 */ "Production uses SQLite in WAL mode; backups run nightly at 02:00 UTC to the s3 bucket acme-backups.",
+  /* 3 */ "The user prefers answers in British English and metric units.",
+  /* 4 */ "Code style: two-space indentation, double quotes, no semicolons left out; Biome enforces it.",
+  /* 5 */ "Run the whole test suite with bun test; the UI tests need Chromium from Debian.",
+  /* 6 */ "The API rate limit is 100 requests per minute per key; the limiter lives in src/http/rate-limit.ts.",
+  /* 7 */ "Customer Globex asked for CSV export of invoices by the end of March.",
+  /* 8 */ "The design system uses the Inter font and an 8-pixel spacing grid.",
+  /* 9 */ "Error codes are stable strings defined once in src/protocol/errors.ts.",
+  /* 10 */ "Maria is the product owner; ask her before changing pricing pages.",
+  /* 11 */ "The mobile app is written in Kotlin and lives in a separate repository, acme-android.",
+  /* 12 */ "We decided against GraphQL in 2025 because caching REST responses was simpler.",
+  /* 13 */ "The CI pipeline runs on GitHub Actions; the nightly job also builds the Docker image.",
+  /* 14 */ "Secrets are kept in Vault under secret/acme; never commit .env files.",
+  /* 15 */ "The user's timezone is Europe/Berlin; schedule meetings in the morning.",
+  /* 16 */ "Logs are shipped to Loki and kept for 30 days.",
+  /* 17 */ "Emails are sent through Postmark; templates are in templates/email.",
+  /* 18 */ "The search feature uses SQLite FTS5 with bm25 ranking.",
+  /* 19 */ "Feature flags come from the flags table and are cached for 60 seconds.",
+  /* 20 */ "Invoices are numbered INV-YYYY-NNNN and must never be reused.",
+  /* 21 */ "The login page must stay accessible: WCAG 2.1 AA, keyboard only must work.",
+  /* 22 */ "Images are resized by a worker using libvips before upload to the CDN.",
+  /* 23 */ "The office Wi-Fi password rotates monthly; IT posts it on the intranet.",
+  /* 24 */ "The release branch is cut every second Tuesday and tagged vYYYY.MM.",
+  /* 25 */ "Monitoring alerts go to the #ops-alerts Slack channel and PagerDuty after hours.",
+  /* 26 */ "Translations are managed in Crowdin; German and French are complete.",
+  /* 27 */ "Payments run through Stripe; webhooks are verified with the signing secret.",
+  /* 28 */ "The data retention policy deletes inactive accounts after two years.",
+  /* 29 */ "The user likes short answers with code first and explanations after.",
+  /* 30 */ "Bundle size budget: the main JavaScript chunk must stay under 150 KB gzip.",
+  /* 31 */ "Database migrations are numbered files and append-only; never edit a shipped one.",
+  /* 32 */ "The legacy PHP admin panel is read-only and will be removed in Q3.",
+  /* 33 */ "Load tests use k6 scripts in bench/load; target is 500 requests per second.",
+  /* 34 */ "The support inbox is support@acme.example; replies within one business day.",
+  /* 35 */ "Dark mode follows the operating system setting by default.",
+  /* 36 */ "The onboarding checklist for new developers is in docs/onboarding.md.",
+  /* 37 */ "Third-party licenses must be MIT, BSD or Apache-2.0; no GPL in the product.",
+  /* 38 */ "The map view uses MapLibre with OpenStreetMap tiles from our own tile server.",
+  /* 39 */ "Password hashing uses argon2id with the library defaults.",
+  /* 40 */ "Sessions expire after 12 hours of inactivity.",
+  /* 41 */ "The user's dog is called Biscuit (mentioned when asked about the screenshot).",
+  /* 42 */ "Weekly planning is on Monday at 10:00; demos on Friday afternoon.",
+  /* 43 */ "The PDF reports are rendered with Typst, not LaTeX.",
+];
+
+export interface RecallQuery {
+  query: string;
+  answer: number;
+  kind: "words" | "paraphrase";
+}
+
+export const QUERIES: readonly RecallQuery[] = [
+  { query: "how do we deploy", answer: 0, kind: "words" },
+  { query: "staging database host and port", answer: 1, kind: "words" },
+  { query: "when do backups run", answer: 2, kind: "words" },
+  { query: "which spelling should I use, American or British", answer: 3, kind: "words" },
+  { query: "run tests", answer: 5, kind: "words" },
+  { query: "rate limit per key", answer: 6, kind: "words" },
+  { query: "where are error codes defined", answer: 9, kind: "words" },
+  { query: "Globex invoice export", answer: 7, kind: "words" },
+  { query: "why not GraphQL", answer: 12, kind: "words" },
+  { query: "where are secrets stored", answer: 14, kind: "words" },
+  { query: "how long do we keep logs", answer: 16, kind: "words" },
+  { query: "invoice numbering format", answer: 20, kind: "words" },
+  { query: "ship a new version to production", answer: 0, kind: "paraphrase" },
+  { query: "who decides about prices", answer: 10, kind: "paraphrase" },
+  { query: "what typeface does the UI use", answer: 8, kind: "paraphrase" },
+  { query: "is copyleft code allowed", answer: 37, kind: "paraphrase" },
+  { query: "what is the name of the user's pet", answer: 41, kind: "paraphrase" },
+  { query: "how are credit card payments handled", answer: 27, kind: "paraphrase" },
+  { query: "what hours is the user awake, which time zone", answer: 15, kind: "paraphrase" },
+  { query: "when are users logged out automatically", answer: 40, kind: "paraphrase" },
+  { query: "how big may the frontend bundle be", answer: 30, kind: "paraphrase" },
+  { query: "can I change an old migration", answer: 31, kind: "paraphrase" },
+];

@@ -1,0 +1,117 @@
+/**
+ * Memory search quality and speed: FTS5 recall@5 on a small labelled set (bench/memory-recall.data.ts),
+ * then search latency over 10,000 memories. `bun bench/memory-recall.ts [--n 10000] [--runs 300]`
+ */
+import { MemoryService, type Scope } from "../src/memory/service.ts";
+import { newId } from "../src/protocol/ids.ts";
+import { openMainDb } from "../src/storage/main-db.ts";
+import { projectsRepo } from "../src/storage/projects.ts";
+import { usersRepo } from "../src/storage/users.ts";
+import { MEMORIES, QUERIES } from "./memory-recall.data.ts";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+function world(): { memory: MemoryService; scope: Scope } {
+  const opened = openMainDb(":memory:");
+  if (!opened.ok) throw new Error(opened.error.message);
+  const db = opened.value;
+  const now = Date.now();
+  const userId = newId("usr");
+  usersRepo(db).insert({
+    id: userId,
+    username: "bench",
+    password_hash: "x",
+    role: "user",
+    linux_user: null,
+    disabled: 0,
+    created_at: now,
+    updated_at: now,
+  });
+  const projectId = newId("prj");
+  projectsRepo(db).insert({
+    id: projectId,
+    user_id: userId,
+    name: "B",
+    slug: "b",
+    profile: "default",
+    default_model: null,
+    template: null,
+    created_at: now,
+    updated_at: now,
+    last_activity_at: now,
+  });
+  return {
+    memory: new MemoryService({ db, usernameOf: () => "bench", changed: () => {} }),
+    scope: { userId, projectId },
+  };
+}
+
+// ── recall@5 ──
+{
+  const { memory, scope } = world();
+  const me = { kind: "person" as const, userId: scope.userId };
+  const ids = MEMORIES.map((text) => {
+    const r = memory.add(scope, me, { text });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value.id;
+  });
+  const hits = { words: [0, 0], paraphrase: [0, 0] } as Record<string, [number, number]>;
+  const misses: string[] = [];
+  for (const q of QUERIES) {
+    const found = memory.search(scope, q.query, { limit: 5 }).map((m) => m.id);
+    const counts = hits[q.kind] as [number, number];
+    counts[1]++;
+    if (found.includes(ids[q.answer] as string)) counts[0]++;
+    else misses.push(`  miss (${q.kind}): "${q.query}" → wanted #${q.answer}`);
+  }
+  const total = Object.values(hits).reduce((a, [h, n]) => [a[0] + h, a[1] + n], [0, 0]);
+  const pct = ([h, n]: number[]) => `${h}/${n} = ${((100 * (h as number)) / (n as number)).toFixed(0)}%`;
+  console.log(
+    `memory recall@5 (FTS5 bm25, porter stemming), ${MEMORIES.length} memories, ${QUERIES.length} queries`,
+  );
+  console.log(`  all:         ${pct(total)}`);
+  console.log(`  same words:  ${pct(hits.words as number[])}`);
+  console.log(`  paraphrases: ${pct(hits.paraphrase as number[])}`);
+  for (const m of misses) console.log(m);
+}
+
+// ── latency at N memories ──
+{
+  const n = arg("n", 10_000);
+  const runs = arg("runs", 300);
+  const { memory, scope } = world();
+  const me = { kind: "person" as const, userId: scope.userId };
+  const words =
+    MEMORIES.join(" ")
+      .toLowerCase()
+      .match(/[a-z]{4,}/g) ?? [];
+  let seed = 42;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const sentence = (k: number) =>
+    Array.from({ length: k }, () => words[Math.floor(rand() * words.length)]).join(" ");
+  const started = performance.now();
+  for (let i = 0; i < n; i++) memory.add(scope, me, { text: sentence(12 + Math.floor(rand() * 20)) });
+  const insertMs = performance.now() - started;
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const q = QUERIES[i % QUERIES.length]?.query as string;
+    const t0 = performance.now();
+    memory.search(scope, q, { limit: 5 });
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const at = (p: number) =>
+    (times[Math.min(times.length - 1, Math.floor(p * times.length))] as number).toFixed(2);
+  console.log(
+    `memory search over ${n} memories (${runs} queries, limit 5): p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms`,
+  );
+  console.log(
+    `  (adding ${n} memories took ${(insertMs / 1000).toFixed(1)} s, ${((insertMs * 1000) / n).toFixed(0)} µs each)`,
+  );
+}

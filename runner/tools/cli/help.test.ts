@@ -1,0 +1,38 @@
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+
+const entry = join(import.meta.dir, "entry.ts");
+const run = async (...args: string[]) => {
+  const proc = Bun.spawn(["bun", entry, ...args], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, code };
+};
+
+test("help lists memory and task; help AREA explains the verbs", async () => {
+  const all = await run("help");
+  expect(all.stdout).toMatch(/^ {2}memory /m);
+  expect(all.stdout).toMatch(/^ {2}task /m);
+  expect((await run("help", "memory")).stdout).toContain("search QUERY [--limit N]");
+  expect((await run("task", "--help")).stdout).toContain("list [--status S] [--ready]");
+});
+
+test("bad usage fails with one line before anything is sent", async () => {
+  const r = await run("task", "frobnicate");
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe(
+    "octo-tool: bad_request: usage: octo-tool task add|list|show|update|comment|close|export|import ...\n",
+  );
+  const noSocket = await run("memory", "search", "x");
+  expect(noSocket.stderr).toMatch(/^octo-tool: runner_unavailable: .*\n$/);
+  expect((await run("memory", "add", "--colour", "red", "x")).stderr).toBe(
+    "octo-tool: bad_request: unknown option --colour\n",
+  );
+});

@@ -1,0 +1,165 @@
+import type { Database } from "bun:sqlite";
+import { decode } from "../protocol/decode.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
+import { newId } from "../protocol/ids.ts";
+import { CreateMemoryBody, type Memory, type MemorySource, UpdateMemoryBody } from "../protocol/memory.ts";
+import { type MemoryRow, memoriesRepo } from "../storage/memories.ts";
+import { ftsQuery } from "./fts.ts";
+
+/** Who makes a change: a person in the UI, or an agent session (through its tool token). */
+export type Actor =
+  | { kind: "person"; userId: string }
+  | { kind: "session"; userId: string; sessionId: string; messageId?: string };
+
+/** Where a call acts: the user and one of their projects (already checked by the caller). */
+export interface Scope {
+  userId: string;
+  projectId: string;
+}
+
+export interface MemoryDeps {
+  db: Database;
+  usernameOf(userId: string): string | null;
+  /** A memory changed: `projectId` null for a user memory (every project of the user sees it). */
+  changed(userId: string, projectId: string | null): void;
+  now?: () => number;
+}
+
+const notFound = () => fail("not_found", "no such memory");
+
+function sourceOf(deps: MemoryDeps, kind: string, id: string, message: string | null): MemorySource {
+  return kind === "person"
+    ? { kind: "person", user_id: id, username: deps.usernameOf(id) ?? "(deleted user)" }
+    : { kind: "session", session_id: id, message_id: message };
+}
+
+/** The public shape of a stored memory (routes and tools never see a row). */
+export function toMemory(deps: MemoryDeps, row: MemoryRow): Memory {
+  return {
+    id: row.id,
+    project_id: row.project_id,
+    scope: row.project_id === null ? "user" : "project",
+    text: row.text,
+    tags: row.tags ? row.tags.split(" ") : [],
+    pinned: row.pinned === 1,
+    source: sourceOf(deps, row.source_kind, row.source_id, row.source_message),
+    updated_by: sourceOf(deps, row.updated_by_kind, row.updated_by_id, null),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+const actorRef = (a: Actor) =>
+  a.kind === "person" ? { kind: "person", id: a.userId } : { kind: "session", id: a.sessionId };
+
+/** Memories of one user's project (and the user's own), every change attributed. */
+export class MemoryService {
+  private readonly repo;
+  constructor(private readonly deps: MemoryDeps) {
+    this.repo = memoriesRepo(deps.db);
+  }
+  private now() {
+    return (this.deps.now ?? Date.now)();
+  }
+  private log(row: { id: string; user_id: string }, action: string, actor: Actor) {
+    const ref = actorRef(actor);
+    this.repo.logChange({
+      memory_id: row.id,
+      user_id: row.user_id,
+      action,
+      actor_kind: ref.kind,
+      actor_id: ref.id,
+      at: this.now(),
+    });
+  }
+
+  add(scope: Scope, actor: Actor, input: unknown): Result<Memory> {
+    const body = decode(CreateMemoryBody, input, "memory");
+    if (!body.ok) return body;
+    const now = this.now();
+    const ref = actorRef(actor);
+    const row: MemoryRow = {
+      seq: 0,
+      id: newId("mem", now),
+      user_id: scope.userId,
+      project_id: body.value.scope === "user" ? null : scope.projectId,
+      text: body.value.text,
+      tags: [...new Set(body.value.tags)].join(" "),
+      pinned: body.value.pinned ? 1 : 0,
+      source_kind: ref.kind as MemoryRow["source_kind"],
+      source_id: ref.id,
+      source_message: actor.kind === "session" ? (actor.messageId ?? null) : null,
+      updated_by_kind: ref.kind as MemoryRow["updated_by_kind"],
+      updated_by_id: ref.id,
+      created_at: now,
+      updated_at: now,
+    };
+    const { seq: _seq, ...insert } = row;
+    this.repo.insert(insert);
+    this.log(row, "add", actor);
+    this.deps.changed(scope.userId, row.project_id);
+    return ok(toMemory(this.deps, row));
+  }
+
+  get(scope: Scope, id: string): Result<Memory> {
+    const row = this.repo.inScope(scope.userId, scope.projectId, id);
+    return row ? ok(toMemory(this.deps, row)) : notFound();
+  }
+
+  /** Pinned first, then the most recently changed. */
+  list(scope: Scope, opts: { limit?: number; tag?: string } = {}): Memory[] {
+    return this.repo
+      .list(scope.userId, scope.projectId, opts.limit ?? 200, opts.tag)
+      .map((r) => toMemory(this.deps, r));
+  }
+
+  /** bm25-ranked; an empty query lists instead. */
+  search(scope: Scope, query: string, opts: { limit?: number; tag?: string } = {}): Memory[] {
+    const q = ftsQuery(query);
+    if (!q) return this.list(scope, opts);
+    return this.repo
+      .search(scope.userId, scope.projectId, q, opts.limit ?? 20, opts.tag)
+      .map((r) => toMemory(this.deps, r));
+  }
+
+  update(scope: Scope, actor: Actor, id: string, input: unknown): Result<Memory> {
+    const body = decode(UpdateMemoryBody, input, "memory");
+    if (!body.ok) return body;
+    const row = this.repo.inScope(scope.userId, scope.projectId, id);
+    if (!row) return notFound();
+    const fields: Partial<Pick<MemoryRow, "text" | "tags" | "pinned">> = {};
+    if (body.value.text !== undefined) fields.text = body.value.text;
+    if (body.value.tags !== undefined) fields.tags = [...new Set(body.value.tags)].join(" ");
+    if (body.value.pinned !== undefined) fields.pinned = body.value.pinned ? 1 : 0;
+    if (Object.keys(fields).length === 0) return fail("validation_failed", "memory: nothing to change");
+    this.repo.update(id, fields, actorRef(actor), this.now());
+    this.log(
+      row,
+      body.value.pinned !== undefined && Object.keys(fields).length === 1 ? "pin" : "edit",
+      actor,
+    );
+    this.deps.changed(scope.userId, row.project_id);
+    return this.get(scope, id);
+  }
+
+  forget(scope: Scope, actor: Actor, id: string): Result<Memory> {
+    const row = this.repo.inScope(scope.userId, scope.projectId, id);
+    if (!row) return notFound();
+    this.repo.remove(id);
+    this.log(row, "forget", actor);
+    this.deps.changed(scope.userId, row.project_id);
+    return ok(toMemory(this.deps, row));
+  }
+
+  /** Who did what to a memory, oldest first. */
+  changes(scope: Scope, id: string): Result<{ action: string; by: MemorySource; at: number }[]> {
+    if (!this.repo.inScope(scope.userId, scope.projectId, id)) return notFound();
+    return ok(
+      this.repo.changes(id).map((c) => ({
+        action: c.action,
+        by: sourceOf(this.deps, c.actor_kind, c.actor_id, null),
+        at: c.at,
+      })),
+    );
+  }
+}
