@@ -80,6 +80,10 @@ for (const vp of VIEWPORTS) {
       await openAdmin(admin, vp, "Invites");
       await admin.getByRole("button", { name: "New invite" }).click();
       const dialog = admin.getByRole("dialog", { name: "New invite" });
+      // The dialog says what an invited person gets in this mode.
+      expect(await dialog.getByTestId("invite-isolation").textContent()).toContain(
+        "project folders of their own",
+      );
       await dialog.getByLabel("Note").fill(`for ${vp.name} tester`);
       await screenshot(admin, `${vp.name}-invite-dialog`);
       await dialog.getByRole("button", { name: "Create invite" }).click();

@@ -69,6 +69,8 @@ for (const vp of VIEWPORTS) {
     expect(await page.locator('[data-disk="data"]').textContent()).toMatch(/[\d.]+ [KMGT]?B free of/);
     await page.getByText("None: every request to a model provider succeeded.").waitFor({ timeout: T });
     await page.getByText("Agents running").waitFor({ timeout: T });
+    // What the mode keeps apart, said plainly (single-user here).
+    expect(await page.getByTestId("isolation").textContent()).toContain("kept apart by the sandbox only");
     await screenshot(page, `admin-status-${vp.name}`);
     expect(await pageErrors(page, errors)).toEqual([]);
     await page.context().close();

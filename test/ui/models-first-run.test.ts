@@ -46,13 +46,18 @@ test("first run: add a model is step 1, and without one a conversation says wher
     expect(await first.getByRole("link", { name: "Add a model" }).getAttribute("href")).toBe("/admin/models");
     await screenshot(page, `first-run-welcome-${vp.name}`);
 
+    // The chat opens with its message box ready; sending the first message meets the missing model.
     await page.goto(`${srv.url}/projects/${projectId}/chat`);
-    await page.getByRole("button", { name: "New conversation" }).last().click();
-    const alert = page.getByRole("alert").filter({ hasText: "No AI model is set up yet" });
-    await alert.waitFor({ timeout: T });
-    const said = (await alert.textContent()) ?? "";
+    const box = page.getByLabel("Message", { exact: true });
+    await box.fill("hello");
+    await box.press("Enter");
+    const notice = page.locator(".note").filter({ hasText: "No AI model is set up yet" });
+    await notice.waitFor({ timeout: T });
+    const said = (await notice.textContent()) ?? "";
     expect(said).toContain("Admin → Models");
     expect(said).not.toContain("/api/");
+    // The page it names is a link there.
+    expect(await notice.getByRole("link").getAttribute("href")).toBe("/admin/models");
     await screenshot(page, `first-run-no-model-${vp.name}`);
     expect(await pageErrors(page, errors)).toEqual([]);
     await page.context().close();

@@ -1,6 +1,7 @@
 import Plus from "lucide-solid/icons/plus";
 import { createResource, createSignal, For, Show } from "solid-js";
 import type { Invite } from "../../../src/protocol/api.ts";
+import { session } from "../auth/auth-session.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { Modal } from "../components/Modal.tsx";
@@ -11,7 +12,7 @@ import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { AdminNav } from "./AdminNav.tsx";
 import * as admin from "./admin-api.ts";
-import { EXPIRY_CHOICES, inviteLink, inviteStatus, parseInviteForm } from "./invite-rules.ts";
+import { EXPIRY_CHOICES, inviteLink, inviteStatus, isolationNote, parseInviteForm } from "./invite-rules.ts";
 
 const link = (code: string) => inviteLink(location.origin, code);
 const STATUS_BADGE = { usable: "ok", revoked: "danger", expired: "", "used up": "" } as const;
@@ -115,6 +116,9 @@ export default function Invites() {
           when={created()}
           fallback={
             <form onSubmit={submit}>
+              <p class="muted small" data-testid="invite-isolation">
+                {isolationNote(session()?.mode)}
+              </p>
               <label class="field">
                 <span>Note</span>
                 <input name="note" maxLength={200} placeholder="Who is it for? e.g. Dana (design)" />

@@ -33,6 +33,9 @@ export default function Status() {
               <Stat label="Up for" value={formatDuration(s().uptime_ms)} />
               <Stat label="Version" value={s().version} note={`${s().runtime} · ${s().mode}`} />
             </div>
+            <p class="note small" data-testid="isolation">
+              <strong>What keeps users apart:</strong> {s().isolation}
+            </p>
 
             <section aria-labelledby="runners-h">
               <h2 id="runners-h">Runners</h2>

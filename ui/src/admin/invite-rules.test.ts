@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Invite } from "../../../src/protocol/api.ts";
-import { inviteLink, inviteStatus, parseInviteForm } from "./invite-rules.ts";
+import { inviteLink, inviteStatus, isolationNote, parseInviteForm } from "./invite-rules.ts";
 
 const base: Invite = {
   code: "abc",
@@ -52,5 +52,13 @@ describe("invite form", () => {
   test("anything but admin is a user invite", () => {
     const r = parseInviteForm({ ...ok, role: "root" });
     expect(r.ok && r.value.role).toBe("user");
+  });
+});
+
+describe("isolationNote", () => {
+  test("says what each mode gives an invited person", () => {
+    expect(isolationNote("multi-user")).toContain("Linux account of their own");
+    expect(isolationNote("single-user")).toContain("kept apart by the sandbox only");
+    expect(isolationNote("single-user")).toContain("octo install");
   });
 });

@@ -47,3 +47,12 @@ export function parseInviteForm(fields: { max_uses: string; expiry: string; note
     },
   };
 }
+
+/** What an invited person gets, in the words of the server's mode (shown in the invite dialog). */
+export function isolationNote(mode: "single-user" | "multi-user" | undefined): string {
+  return mode === "multi-user"
+    ? "They get a Linux account of their own (octo_<name>) and their own workspace."
+    : "They get project folders of their own. In single-user mode everyone's agents run as one Linux " +
+        "account and are kept apart by the sandbox only; for one Linux account each, install octo as a " +
+        "service (multi-user mode: octo install).";
+}

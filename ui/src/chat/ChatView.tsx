@@ -29,6 +29,7 @@ import "./tool-card.css";
 import "./composer.css";
 import "./code.css";
 import "./phone.css";
+import { LinkedText } from "../components/LinkedText.tsx";
 
 /**
  * The Chat tab: the project's conversations beside the open one (a drawer on phones). The open
@@ -280,7 +281,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
         </header>
         <Show when={createError()}>
           <div class="note error small" role="alert">
-            {createError()}
+            <LinkedText text={createError() ?? ""} />
           </div>
         </Show>
         <Show

@@ -7,6 +7,7 @@ import Square from "lucide-solid/icons/square";
 import X from "lucide-solid/icons/x";
 import { createSignal, For, type JSX, onCleanup, onMount, Show } from "solid-js";
 import type { ImagePart, WorkingPhase } from "../../../src/protocol/agent.ts";
+import { LinkedText } from "../components/LinkedText.tsx";
 import { acceptImages, SEND_LABELS, SHORT_SEND_LABELS, sendKindFor } from "./chat-composer.ts";
 import type { ChatQueue, SendKind } from "./chat-state.ts";
 import { type QueueAction, QueueList } from "./QueueList.tsx";
@@ -152,7 +153,7 @@ export function Composer(props: {
       </Show>
       <Show when={note() || props.disabled}>
         <div class="note warn small" role="status">
-          {props.disabled ?? note()}
+          <LinkedText text={props.disabled ?? note() ?? ""} />
         </div>
       </Show>
       <div class="composer-box">

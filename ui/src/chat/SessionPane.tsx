@@ -2,6 +2,7 @@ import { createEffect, createMemo, createResource, createSignal, For, on, onClea
 import { type ImagePart, THINKING_LEVELS, type ThinkingLevel } from "../../../src/protocol/agent.ts";
 import type { ModelsResponse } from "../../../src/protocol/llm.ts";
 import type { MuxClient } from "../api/mux-client.ts";
+import { LinkedText } from "../components/LinkedText.tsx";
 import { Composer } from "./Composer.tsx";
 import { sessionUsage } from "./chat-api.ts";
 import { explainFailure } from "./chat-errors.ts";
@@ -254,7 +255,7 @@ export function SessionPane(props: {
       <Show when={banner()}>
         {(text) => (
           <div class="note error small chat-error" role="alert">
-            {text()}
+            <LinkedText text={text()} />
           </div>
         )}
       </Show>
