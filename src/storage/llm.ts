@@ -45,57 +45,6 @@ export const llmProvidersRepo = (db: Database) => ({
   },
 });
 
-export interface TokenRow {
-  hash: string;
-  user_id: string;
-  project_id: string;
-  session_id: string;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-
-export const llmTokensRepo = (db: Database) => ({
-  insert(row: Pick<TokenRow, "hash" | "user_id" | "project_id" | "session_id" | "created_at">): void {
-    db.query(
-      `INSERT INTO llm_tokens (hash, user_id, project_id, session_id, created_at)
-       VALUES ($hash, $user_id, $project_id, $session_id, $created_at)`,
-    ).run({ ...row });
-  },
-  /** Only live tokens of enabled users: revoked ones are indistinguishable from unknown ones. */
-  live(hash: string): TokenRow | null {
-    return db
-      .query<TokenRow, [string]>(
-        `SELECT t.* FROM llm_tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.hash = ? AND t.revoked_at IS NULL AND u.disabled = 0`,
-      )
-      .get(hash);
-  },
-  /** Whether a token (live or not) belongs to a disabled user: the honest reason it stopped working. */
-  ownerDisabled(hash: string): boolean {
-    return (
-      db
-        .query(
-          "SELECT 1 FROM llm_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND u.disabled = 1",
-        )
-        .get(hash) !== null
-    );
-  },
-  touch(hash: string, now: number): void {
-    db.query("UPDATE llm_tokens SET last_used_at = ? WHERE hash = ?").run(now, hash);
-  },
-  revokeSession(sessionId: string, now: number): number {
-    return db
-      .query("UPDATE llm_tokens SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL")
-      .run(now, sessionId).changes;
-  },
-  revokeUser(userId: string, now: number): number {
-    return db
-      .query("UPDATE llm_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
-      .run(now, userId).changes;
-  },
-});
-
 export interface UsageRow {
   ts: number;
   user_id: string;
