@@ -45,6 +45,10 @@ export const ERROR_STATUS = {
   search_not_configured: 503,
   search_failed: 502,
   fetch_failed: 502,
+  /** The agent browser could not start or a page action failed (the message says which). */
+  browser_failed: 502,
+  /** The user already has `runner.max_browsers` browsers open. */
+  browser_limit: 429,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

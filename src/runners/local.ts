@@ -13,6 +13,7 @@ export interface LocalRunnerOptions {
   socketDir: string;
   workspaceDir: string;
   maxProcesses: number;
+  maxBrowsers?: number;
   logFormat: "text" | "json";
   log: Logger;
   readyTimeoutMs?: number;
@@ -89,6 +90,7 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
     opts.workspaceDir,
     "--max-processes",
     String(opts.maxProcesses),
+    ...(opts.maxBrowsers === undefined ? [] : ["--max-browsers", String(opts.maxBrowsers)]),
     "--log-format",
     opts.logFormat,
   ];

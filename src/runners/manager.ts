@@ -38,6 +38,7 @@ export interface RunnerManagerOptions {
   socketDir: string;
   workspaceDir: string;
   maxProcesses: number;
+  maxBrowsers?: number;
   logFormat: "text" | "json";
   log: Logger;
 }
@@ -79,6 +80,7 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
         socketDir: opts.socketDir,
         workspaceDir: opts.workspaceDir,
         maxProcesses: opts.maxProcesses,
+        maxBrowsers: opts.maxBrowsers,
         logFormat: opts.logFormat,
         log: opts.log.child({ runner: LOCAL_RUNNER_USER }),
         onCall,
@@ -151,7 +153,7 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
 export function runnerManagerFromConfig(
   config: {
     paths: { socketDir: string; workspaceDir: string };
-    runner: { max_processes: number };
+    runner: { max_processes: number; max_browsers?: number };
     log: { format: "text" | "json" };
   },
   mode: "single-user" | "multi-user",
@@ -162,6 +164,7 @@ export function runnerManagerFromConfig(
     socketDir: config.paths.socketDir,
     workspaceDir: config.paths.workspaceDir,
     maxProcesses: config.runner.max_processes,
+    maxBrowsers: config.runner.max_browsers,
     logFormat: config.log.format,
     log: log.child({ component: "runners" }),
   });

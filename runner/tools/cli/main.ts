@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import type { Failure } from "../../../src/protocol/errors.ts";
 import { SearchAnswerSchema } from "../../../src/protocol/tools.ts";
+import { BROWSER_HELP, runBrowser } from "./browser.ts";
 import { callTool } from "./client.ts";
 import { fetchPage, parseUrl } from "./fetch.ts";
 import { formatPage, formatSearch } from "./format.ts";
@@ -39,6 +40,11 @@ Searches the web through the search service your octo administrator configured a
 numbered results: title, URL and a snippet. Read a result with \`octo-tool fetch URL\`.
   --limit N   at most N results (1-20, default 8)`,
     run: runSearch,
+  },
+  browser: {
+    summary: "drive a real browser: open, snapshot, click, fill, type, … (help browser)",
+    help: BROWSER_HELP,
+    run: (args, env) => runBrowser(args, env, failLine),
   },
 };
 

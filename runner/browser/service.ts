@@ -1,0 +1,120 @@
+import * as v from "valibot";
+import { BROWSER_VERBS, BrowserArgsSchemas, type BrowserVerb } from "../../src/protocol/browser.ts";
+import { describeIssues } from "../../src/protocol/decode.ts";
+import { fail, ok, type Result } from "../../src/protocol/errors.ts";
+import type { Logger } from "../../src/shared/log.ts";
+import type { LocalArea } from "../tools/socket.ts";
+import { DriverProcess } from "./driver-process.ts";
+import { projectBrowserSettings } from "./settings.ts";
+
+/** Where a session's sandbox is: a process inside it (to join) and the project's host folder. */
+export type SandboxLocator = (session: string) => { pid: number; project: string } | null;
+
+export interface BrowserServiceOptions {
+  locate: SandboxLocator;
+  /** Browsers one user may have open at once (`runner.max_browsers`). */
+  maxBrowsers: number;
+  /** A browser nobody used for this long is closed. */
+  idleMs: number;
+  /** V8 heap cap per browser (the address-space limit is lifted for Chromium; see join.ts). */
+  heapMb: number;
+  log: Logger;
+}
+
+interface Entry {
+  driver: DriverProcess;
+  ready: Promise<Result<void>>;
+  idle: ReturnType<typeof setTimeout> | null;
+}
+
+const isVerb = (verb: string): verb is BrowserVerb => (BROWSER_VERBS as readonly string[]).includes(verb);
+
+/**
+ * The `browser` tool area, served by the runner: one driver (and Chromium) per session that asks,
+ * started on its first command, closed on `close`, when the session's agent goes away, or after
+ * `idleMs` without a command.
+ */
+export class BrowserService implements LocalArea {
+  private readonly browsers = new Map<string, Entry>();
+
+  constructor(private readonly opts: BrowserServiceOptions) {}
+
+  get openCount(): number {
+    return this.browsers.size;
+  }
+
+  async handle(session: string, verb: string, args: Record<string, unknown>): Promise<Result<unknown>> {
+    if (!isVerb(verb)) return fail("unknown_command", `octo-tool browser has no verb "${verb}"`);
+    const parsed = v.safeParse(BrowserArgsSchemas[verb], args);
+    if (!parsed.success) return fail("validation_failed", describeIssues(parsed.issues));
+    const where = this.opts.locate(session);
+    if (verb === "close") {
+      const had = this.browsers.has(session);
+      this.closeSession(session);
+      return ok({ text: had ? "browser closed\n" : "no browser was open\n" });
+    }
+    if (!where) return fail("not_found", "this session's sandbox is not running");
+    if (verb === "eval") {
+      const settings = projectBrowserSettings(where.project);
+      if (!settings.ok) return settings;
+      if (!settings.value.allow_eval)
+        return fail(
+          "forbidden",
+          "eval is off for this project (set [browser] allow_eval = true in .octo/project.toml)",
+        );
+    }
+    const known = this.browsers.get(session);
+    const entry = known ? ok(known) : this.start(session, where.pid);
+    if (!entry.ok) return entry;
+    const ready = await entry.value.ready;
+    if (!ready.ok) {
+      this.closeSession(session);
+      return ready;
+    }
+    this.touch(session, entry.value);
+    const result = await entry.value.driver.send(verb, parsed.output as Record<string, unknown>);
+    this.touch(session, entry.value);
+    return result;
+  }
+
+  private start(session: string, pid: number): Result<Entry> {
+    if (this.browsers.size >= this.opts.maxBrowsers)
+      return fail(
+        "browser_limit",
+        `this user already has ${this.opts.maxBrowsers} browsers open (runner.max_browsers); close one with octo-tool browser close`,
+      );
+    const log = this.opts.log.child({ session });
+    const driver = DriverProcess.start(pid, this.opts.heapMb, log);
+    if (!driver.ok) return driver;
+    const entry: Entry = { driver: driver.value, ready: driver.value.whenReady(), idle: null };
+    this.browsers.set(session, entry);
+    void driver.value.exited.then((code) => {
+      if (this.browsers.get(session) !== entry) return;
+      this.browsers.delete(session);
+      if (entry.idle) clearTimeout(entry.idle);
+      log.info("browser closed", { code });
+    });
+    log.info("browser started", { driver: driver.value.pid, sandbox_pid: pid });
+    return ok(entry);
+  }
+
+  private touch(session: string, entry: Entry): void {
+    if (entry.idle) clearTimeout(entry.idle);
+    entry.idle = setTimeout(() => {
+      this.opts.log.info("browser idle, closing", { session });
+      this.closeSession(session);
+    }, this.opts.idleMs);
+  }
+
+  closeSession(session: string): void {
+    const entry = this.browsers.get(session);
+    if (!entry) return;
+    this.browsers.delete(session);
+    if (entry.idle) clearTimeout(entry.idle);
+    entry.driver.stop();
+  }
+
+  stop(): void {
+    for (const session of [...this.browsers.keys()]) this.closeSession(session);
+  }
+}
