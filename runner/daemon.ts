@@ -87,6 +87,9 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     maxBrowsers: opts.maxBrowsers ?? DEFAULT_MAX_BROWSERS,
     idleMs: BROWSER_IDLE_MS,
     heapMb: BROWSER_HEAP_MB,
+    publish: (event) => {
+      for (const sink of tools.forwarder.attached) sink.pushBrowser?.(event);
+    },
     log: log.child({ area: "browser" }),
   });
   tools.registerLocalArea("browser", browsers);

@@ -1,7 +1,13 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as v from "valibot";
-import { type BrowserResult, type BrowserVerb, DriverLineSchema } from "../../src/protocol/browser.ts";
+import {
+  type BrowserResult,
+  type BrowserVerb,
+  DriverLineSchema,
+  type DriverPush,
+  DriverPushSchema,
+} from "../../src/protocol/browser.ts";
 import { ERROR_STATUS, type ErrorCode, fail, ok, type Result } from "../../src/protocol/errors.ts";
 import { encodeLine, LineDecoder } from "../../src/shared/lines.ts";
 import type { Logger } from "../../src/shared/log.ts";
@@ -38,6 +44,7 @@ export class DriverProcess {
   private constructor(
     private readonly proc: Bun.Subprocess<"pipe", "pipe", "pipe">,
     log: Logger,
+    private readonly onPush: (push: DriverPush) => void,
   ) {
     const decoder = new LineDecoder(
       MAX_ANSWER_BYTES,
@@ -62,7 +69,12 @@ export class DriverProcess {
     });
   }
 
-  static start(sandboxPid: number, heapMb: number, log: Logger): Result<DriverProcess> {
+  static start(
+    sandboxPid: number,
+    heapMb: number,
+    log: Logger,
+    onPush: (push: DriverPush) => void,
+  ): Result<DriverProcess> {
     const cmd = driverCommand();
     const env: Record<string, string> = {};
     for (const [k, val] of Object.entries(process.env))
@@ -77,7 +89,7 @@ export class DriverProcess {
           stderr: "pipe",
         },
       );
-      return ok(new DriverProcess(proc, log));
+      return ok(new DriverProcess(proc, log, onPush));
     } catch (e) {
       return fail("browser_failed", `cannot start the browser driver: ${(e as Error).message}`);
     }
@@ -130,6 +142,11 @@ export class DriverProcess {
     try {
       raw = JSON.parse(line);
     } catch {
+      return;
+    }
+    if (typeof raw === "object" && raw !== null && "event" in raw) {
+      const push = v.safeParse(DriverPushSchema, raw);
+      if (push.success) this.onPush(push.output);
       return;
     }
     const parsed = v.safeParse(DriverLineSchema, raw);

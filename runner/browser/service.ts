@@ -1,5 +1,12 @@
 import * as v from "valibot";
-import { BROWSER_VERBS, BrowserArgsSchemas, type BrowserVerb } from "../../src/protocol/browser.ts";
+import {
+  BROWSER_VERBS,
+  BrowserArgsSchemas,
+  type BrowserState,
+  type BrowserVerb,
+  type DriverPush,
+  type RunnerBrowserEvent,
+} from "../../src/protocol/browser.ts";
 import { describeIssues } from "../../src/protocol/decode.ts";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { Logger } from "../../src/shared/log.ts";
@@ -18,6 +25,8 @@ export interface BrowserServiceOptions {
   idleMs: number;
   /** V8 heap cap per browser (the address-space limit is lifted for Chromium; see join.ts). */
   heapMb: number;
+  /** Live view: frames and state, to the server (latest-only frames). */
+  publish: (event: RunnerBrowserEvent) => void;
   log: Logger;
 }
 
@@ -26,6 +35,8 @@ interface Entry {
   ready: Promise<Result<void>>;
   idle: ReturnType<typeof setTimeout> | null;
 }
+
+const CLOSED: BrowserState = { driver: "closed", url: "", title: "", tabs: [], action: null, ask: null };
 
 const isVerb = (verb: string): verb is BrowserVerb => (BROWSER_VERBS as readonly string[]).includes(verb);
 
@@ -84,7 +95,7 @@ export class BrowserService implements LocalArea {
         `this user already has ${this.opts.maxBrowsers} browsers open (runner.max_browsers); close one with octo-tool browser close`,
       );
     const log = this.opts.log.child({ session });
-    const driver = DriverProcess.start(pid, this.opts.heapMb, log);
+    const driver = DriverProcess.start(pid, this.opts.heapMb, log, (push) => this.onPush(session, push));
     if (!driver.ok) return driver;
     const entry: Entry = { driver: driver.value, ready: driver.value.whenReady(), idle: null };
     this.browsers.set(session, entry);
@@ -93,9 +104,22 @@ export class BrowserService implements LocalArea {
       this.browsers.delete(session);
       if (entry.idle) clearTimeout(entry.idle);
       log.info("browser closed", { code });
+      this.opts.publish({ event: "browser.state", session, state: CLOSED });
     });
     log.info("browser started", { driver: driver.value.pid, sandbox_pid: pid });
     return ok(entry);
+  }
+
+  private onPush(session: string, push: DriverPush): void {
+    if (push.event === "frame")
+      this.opts.publish({
+        event: "browser.frame",
+        session,
+        data: push.data,
+        width: push.width,
+        height: push.height,
+      });
+    else this.opts.publish({ event: "browser.state", session, state: push.state });
   }
 
   private touch(session: string, entry: Entry): void {
@@ -112,6 +136,7 @@ export class BrowserService implements LocalArea {
     this.browsers.delete(session);
     if (entry.idle) clearTimeout(entry.idle);
     entry.driver.stop();
+    this.opts.publish({ event: "browser.state", session, state: CLOSED });
   }
 
   stop(): void {

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { idSchema } from "./ids.ts";
 
 /**
  * The agent browser (decision 0011). The runner talks to one browser driver per session over the
@@ -84,3 +85,89 @@ export const ProjectBrowserSettingsSchema = v.strictObject({
   /** `octo-tool browser eval JS` runs page JavaScript only when this is true. */
   allow_eval: v.optional(v.boolean(), false),
 });
+
+// ── live view: driver → runner → server → UI ────────────────────────────────────────────────────
+
+/** Who drives the page: the agent, the person (a lock), nobody; `closed` when the browser is gone. */
+export const BROWSER_DRIVERS = ["agent", "user", "idle", "closed"] as const;
+export type BrowserDriverState = (typeof BROWSER_DRIVERS)[number];
+
+export const BrowserTabSchema = v.strictObject({ url: v.string(), title: v.string(), current: v.boolean() });
+
+/** The browser's state as a viewer shows it (URL bar, tabs, the agent's current action, who drives). */
+export const BrowserStateSchema = v.strictObject({
+  driver: v.picklist(BROWSER_DRIVERS),
+  url: v.string(),
+  title: v.string(),
+  tabs: v.array(BrowserTabSchema),
+  /** What the agent is doing now (`click @e3`), or null between commands. */
+  action: v.nullable(v.string()),
+  /** A question the agent asked the person (`octo-tool browser ask`), or null. */
+  ask: v.nullable(v.string()),
+});
+export type BrowserState = v.InferOutput<typeof BrowserStateSchema>;
+
+const jpegBase64 = v.pipe(v.string(), v.maxLength(4 * 1024 * 1024));
+const dim = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000));
+
+/** Lines the driver pushes besides answers; the runner stamps them with the session. */
+export const DriverPushSchema = v.variant("event", [
+  v.strictObject({ event: v.literal("frame"), data: jpegBase64, width: dim, height: dim }),
+  v.strictObject({ event: v.literal("state"), state: BrowserStateSchema }),
+]);
+export type DriverPush = v.InferOutput<typeof DriverPushSchema>;
+
+const sessionId = idSchema("ses");
+
+/** Runner → server pushes (no request id). Frames are latest-only: the runner drops what it cannot send. */
+export const RunnerBrowserEventSchema = v.variant("event", [
+  v.strictObject({
+    event: v.literal("browser.frame"),
+    session: sessionId,
+    data: jpegBase64,
+    width: dim,
+    height: dim,
+  }),
+  v.strictObject({ event: v.literal("browser.state"), session: sessionId, state: BrowserStateSchema }),
+]);
+export type RunnerBrowserEvent = v.InferOutput<typeof RunnerBrowserEventSchema>;
+
+// ── mux `browser` channel ───────────────────────────────────────────────────────────────────────
+
+const muxSeq = v.pipe(v.number(), v.integer(), v.minValue(0));
+const onSession = { session_id: idSchema("ses") };
+
+/**
+ * client → server on `{ch:"browser"}`. `watch` sends the current state and newest frame at once;
+ * after that a frame is sent only once the previous one was acked (`ack {seq}`), always the newest:
+ * a slow client skips frames, nothing queues.
+ */
+export const browserCommandSchemas = {
+  watch: v.strictObject(onSession),
+  unwatch: v.strictObject(onSession),
+  ack: v.strictObject({ ...onSession, seq: muxSeq }),
+} as const;
+export type BrowserCommandName = keyof typeof browserCommandSchemas;
+export type BrowserCommand<N extends BrowserCommandName> = v.InferOutput<(typeof browserCommandSchemas)[N]>;
+export const isBrowserCommandName = (cmd: string): cmd is BrowserCommandName =>
+  Object.hasOwn(browserCommandSchemas, cmd);
+
+/** server → client on `{ch:"browser"}`. */
+export const browserEventSchema = v.variant("event", [
+  v.strictObject({
+    ch: v.literal("browser"),
+    event: v.literal("frame"),
+    ...onSession,
+    seq: muxSeq,
+    data: jpegBase64,
+    width: dim,
+    height: dim,
+  }),
+  v.strictObject({
+    ch: v.literal("browser"),
+    event: v.literal("state"),
+    ...onSession,
+    state: BrowserStateSchema,
+  }),
+]);
+export type BrowserEvent = v.InferOutput<typeof browserEventSchema>;

@@ -5,7 +5,7 @@ import type { Logger } from "../shared/log.ts";
 import { commandFor } from "../shared/paths.ts";
 import { isAlive } from "../shared/proctree.ts";
 import { newHandshakeSecret, RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../shared/runner-layout.ts";
-import { type CallHandler, RunnerClient } from "./client.ts";
+import { type BrowserEventHandler, type CallHandler, RunnerClient } from "./client.ts";
 
 export interface LocalRunnerOptions {
   /** The runner's user label (single-user mode has one user). */
@@ -19,6 +19,7 @@ export interface LocalRunnerOptions {
   readyTimeoutMs?: number;
   /** Answers the calls the runner forwards (tool calls). */
   onCall?: CallHandler;
+  onBrowserEvent?: BrowserEventHandler;
 }
 
 export function answers(socket: string): Promise<boolean> {
@@ -61,6 +62,7 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
     secretFile: files.serverSecret,
     log: opts.log,
     onCall: opts.onCall,
+    onBrowserEvent: opts.onBrowserEvent,
   });
   if (await answers(files.socket)) {
     const reused = await client.connect();

@@ -3,7 +3,7 @@ import { fail, ok, type Result } from "../protocol/errors.ts";
 import { userName } from "../protocol/runner.ts";
 import type { Logger } from "../shared/log.ts";
 import { multiUserRunnerFiles, singleUserRunnerFiles, systemSocketPath } from "../shared/runner-layout.ts";
-import { type CallHandler, RunnerClient } from "./client.ts";
+import { type BrowserEventHandler, type CallHandler, RunnerClient } from "./client.ts";
 import { answers, ensureLocalRunner, pidFileProcessAlive } from "./local.ts";
 import { SystemClient } from "./system-client.ts";
 
@@ -30,6 +30,8 @@ export interface RunnerManager {
   removeUser?(name: string): Promise<Result<void>>;
   /** Who answers the calls runners forward (the tool dispatcher); set once at start-up. */
   setCallHandler(handler: CallHandler): void;
+  /** Who takes the agent browsers' live-view pushes; set once at start-up. */
+  setBrowserListener(listener: BrowserEventHandler): void;
 }
 
 export interface RunnerManagerOptions {
@@ -73,6 +75,9 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
       ? callHandler(runnerUser, call)
       : Promise.resolve(fail("server_unavailable", "the server is still starting"));
 
+  let browserListener: BrowserEventHandler | null = null;
+  const onBrowserEvent: BrowserEventHandler = (runnerUser, event) => browserListener?.(runnerUser, event);
+
   const startFor = async (name: string): Promise<Result<RunnerClient>> => {
     if (opts.mode === "single-user") {
       return ensureLocalRunner({
@@ -84,6 +89,7 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
         logFormat: opts.logFormat,
         log: opts.log.child({ runner: LOCAL_RUNNER_USER }),
         onCall,
+        onBrowserEvent,
       });
     }
     const ensured = await system.ensureUser(name);
@@ -97,6 +103,7 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
       secretFile: files.serverSecret,
       log: opts.log,
       onCall,
+      onBrowserEvent,
     });
     const connected = await client.connect();
     return connected.ok ? ok(client) : connected;
@@ -106,6 +113,9 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
     mode: opts.mode,
     setCallHandler(handler) {
       callHandler = handler;
+    },
+    setBrowserListener(listener) {
+      browserListener = listener;
     },
     async forUser(name) {
       const key = opts.mode === "single-user" ? LOCAL_RUNNER_USER : name;

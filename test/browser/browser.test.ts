@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Client } from "../http/client.ts";
+import { addUser } from "../http/harness.ts";
 import {
   AgentTab,
   createProject,
@@ -8,6 +10,7 @@ import {
   type SessionWorld,
   startWorld,
 } from "../sessions/harness.ts";
+import { type Frame, MuxClient } from "../terminals/harness.ts";
 
 /**
  * The agent browser end to end: the scripted model runs `octo-tool browser …` with pi's bash tool,
@@ -152,6 +155,65 @@ describe("octo-tool browser", () => {
     expect(r.output).toContain("browser_failed");
     expect(r.output).toContain("ERR_CONNECTION_REFUSED");
     expect(r.output).not.toContain("HOST-ONLY-MARKER");
+  });
+
+  test("live view: frames reach the owner's tabs, one per ack, newest first; another user gets nothing", async () => {
+    const mine = await MuxClient.connect(w.t.url, w.admin.cookie);
+    const second = await MuxClient.connect(w.t.url, w.admin.cookie);
+    await addUser(w.admin, "mallory", "mallory-password-123");
+    const mallory = new Client(w.t.url);
+    await mallory.login("mallory", "mallory-password-123");
+    const theirs = await MuxClient.connect(w.t.url, mallory.cookie);
+    try {
+      const browserFrames = (c: MuxClient, event: string) =>
+        c.frames.filter((f: Frame) => f.ch === "browser" && f.event === event && f.session_id === session);
+      const watched = await mine.cmd("watch", { session_id: session }, "browser");
+      expect(watched.ok).toBe(true);
+      expect((await second.cmd("watch", { session_id: session }, "browser")).ok).toBe(true);
+      const first = await mine.waitFor("a first frame", () => browserFrames(mine, "frame")[0], 30_000);
+      expect(String(first.data).startsWith("/9j/")).toBe(true); // JPEG
+      expect(first.width).toBe(1280);
+      const state = browserFrames(mine, "state")[0];
+      expect(state?.state).toMatchObject({ driver: "idle", tabs: [{ current: true }] });
+      await second.waitFor("the second tab's frame", () => browserFrames(second, "frame")[0], 30_000);
+
+      // No ack yet: the page changes, and this tab gets no second frame (the newest waits for it).
+      const moved = await agentRuns(
+        "octo-tool browser open 'http://127.0.0.1:8765/thanks.html?name=Live&plan=free'",
+      );
+      expect(moved.output).toContain("Title: Thanks");
+      await mine.waitFor("the state after the action", () =>
+        browserFrames(mine, "state").find((f) => (f.state as { url: string }).url.includes("name=Live")),
+      );
+      const actions = browserFrames(mine, "state").map((f) => (f.state as { action: string | null }).action);
+      expect(actions.some((a) => a?.startsWith("open "))).toBe(true);
+      expect(browserFrames(mine, "frame")).toHaveLength(1);
+      await mine.cmd("ack", { session_id: session, seq: first.seq }, "browser");
+      const next = await mine.waitFor(
+        "the newest frame after the ack",
+        () => browserFrames(mine, "frame")[1],
+        30_000,
+      );
+      expect(next.seq as number).toBeGreaterThan(first.seq as number);
+
+      // Someone else: refused on every command, and nothing of this browser reaches them.
+      for (const cmd of ["watch", "ack", "unwatch"]) {
+        const r = await theirs.cmd(
+          cmd,
+          { session_id: session, ...(cmd === "ack" ? { seq: 1 } : {}) },
+          "browser",
+        );
+        expect({ cmd, code: (r.error as { code: string } | undefined)?.code }).toEqual({
+          cmd,
+          code: "not_found",
+        });
+      }
+      expect(theirs.frames.filter((f: Frame) => f.ch === "browser" && f.event !== "response")).toEqual([]);
+    } finally {
+      mine.close();
+      second.close();
+      theirs.close();
+    }
   });
 
   test("close ends the browser and its processes", async () => {

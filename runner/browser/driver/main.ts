@@ -51,8 +51,8 @@ export async function runDriver(argv: string[]): Promise<number> {
       timeout: 30_000,
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    session = new BrowserSession(browser, context);
-    await session.page();
+    session = new BrowserSession(browser, context, write);
+    await session.follow();
   } catch (e) {
     write({
       id: 0,
@@ -76,7 +76,7 @@ export async function runDriver(argv: string[]): Promise<number> {
         error: { code: "validation_failed", message: describeIssues(args.issues) },
       });
     try {
-      const data = await session.run(cmd.verb, args.output as Record<string, unknown>);
+      const data = await session.act(cmd.verb, args.output as Record<string, unknown>);
       write({ id: cmd.id, ok: true, data });
       if (cmd.verb === "close") finished.resolve();
     } catch (e) {

@@ -1,5 +1,11 @@
-import type { Browser, BrowserContext, Locator, Page } from "rebrowser-playwright";
-import type { BrowserResult, BrowserVerb } from "../../../src/protocol/browser.ts";
+import type { Browser, BrowserContext, CDPSession, Locator, Page } from "rebrowser-playwright";
+import type {
+  BrowserDriverState,
+  BrowserResult,
+  BrowserState,
+  BrowserVerb,
+  DriverPush,
+} from "../../../src/protocol/browser.ts";
 import { RefTable, snapshotDiff } from "./refs.ts";
 
 /** A failure the model can act on: it becomes `browser_failed` with this message. */
@@ -22,17 +28,102 @@ interface PageState {
 export class BrowserSession {
   private readonly pages = new WeakMap<Page, PageState>();
   private current: Page | null = null;
+  private cast: { page: Page; cdp: CDPSession } | null = null;
+  private action: string | null = null;
+  driver: BrowserDriverState = "idle";
+  ask: string | null = null;
 
   constructor(
     readonly browser: Browser,
     readonly context: BrowserContext,
+    private readonly push: (line: DriverPush) => void,
   ) {
     context.on("page", (page) => {
       this.current = page; // a popup or target=_blank: the agent follows it
+      this.watch(page);
+      void this.follow();
     });
   }
 
-  private state(page: Page): PageState {
+  private watch(page: Page): void {
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame()) void this.pushState();
+    });
+    page.on("load", () => void this.pushState());
+    page.on("close", () => void this.follow());
+  }
+
+  /** The screencast follows the current tab: frames of one page at a time. */
+  async follow(): Promise<void> {
+    const page = await this.page();
+    if (this.cast?.page === page) return;
+    const old = this.cast;
+    this.cast = null;
+    if (old) await old.cdp.detach().catch(() => {});
+    const cdp = await this.context.newCDPSession(page);
+    this.cast = { page, cdp };
+    cdp.on("Page.screencastFrame", (frame) => {
+      // Acknowledged at once: the runner and the server keep only the newest frame, so a slow viewer
+      // skips frames instead of Chromium pausing for it.
+      void cdp.send("Page.screencastFrameAck", { sessionId: frame.sessionId }).catch(() => {});
+      this.push({
+        event: "frame",
+        data: frame.data,
+        width: Math.max(1, Math.round(frame.metadata.deviceWidth ?? 1)),
+        height: Math.max(1, Math.round(frame.metadata.deviceHeight ?? 1)),
+      });
+    });
+    await cdp.send("Page.startScreencast", { format: "jpeg", quality: 70, maxWidth: 1280, maxHeight: 800 });
+    await this.pushState();
+  }
+
+  /** The page's CDP session for input the person sends (take control). */
+  async input(): Promise<CDPSession> {
+    await this.follow();
+    return (this.cast as { cdp: CDPSession }).cdp;
+  }
+
+  async state(): Promise<BrowserState> {
+    const current = await this.page();
+    const tabs = await Promise.all(
+      this.context.pages().map(async (p) => ({
+        url: p.url(),
+        title: await p.title().catch(() => ""),
+        current: p === current,
+      })),
+    );
+    return {
+      driver: this.driver,
+      url: current.url(),
+      title: await current.title().catch(() => ""),
+      tabs,
+      action: this.action,
+      ask: this.ask,
+    };
+  }
+
+  async pushState(): Promise<void> {
+    const state = await this.state().catch(() => null);
+    if (state) this.push({ event: "state", state });
+  }
+
+  /** `run`, announced: viewers see which action the agent is taking. */
+  async act(verb: BrowserVerb, args: Record<string, unknown>): Promise<BrowserResult> {
+    const shown = ["fill", "type"].includes(verb) ? "" : Object.values(args).map(String).join(" ");
+    this.action = `${verb}${shown ? ` ${shown}` : ""}`.slice(0, 200);
+    if (this.driver === "idle") this.driver = "agent";
+    await this.pushState();
+    try {
+      return await this.run(verb, args);
+    } finally {
+      this.action = null;
+      if (this.driver === "agent") this.driver = "idle";
+      await this.follow().catch(() => {});
+      await this.pushState();
+    }
+  }
+
+  private pageState(page: Page): PageState {
     let s = this.pages.get(page);
     if (!s) {
       s = { refs: new RefTable(), last: "" };
@@ -45,6 +136,7 @@ export class BrowserSession {
     if (this.current && !this.current.isClosed()) return this.current;
     const open = this.context.pages().filter((p) => !p.isClosed());
     this.current = open.at(-1) ?? (await this.context.newPage());
+    if (open.length === 0) this.watch(this.current);
     return this.current;
   }
 
@@ -52,12 +144,12 @@ export class BrowserSession {
     const raw = await page
       .locator(":root")
       .ariaSnapshot({ ref: true, timeout: ACTION_TIMEOUT_MS } as Parameters<Locator["ariaSnapshot"]>[0]);
-    return this.state(page).refs.render(raw).text;
+    return this.pageState(page).refs.render(raw).text;
   }
 
   private async locate(page: Page, ref: string): Promise<Locator> {
     await this.snapshot(page); // maps stable refs onto the page as it is now
-    const selector = this.state(page).refs.selector(ref);
+    const selector = this.pageState(page).refs.selector(ref);
     if (!selector) throw new ActionError(`${ref} is not on the page any more; run snapshot for current refs`);
     return page.locator(selector);
   }
@@ -71,7 +163,7 @@ export class BrowserSession {
   private async report(page: Page, done: string): Promise<BrowserResult> {
     await page.waitForLoadState("load", { timeout: LOAD_TIMEOUT_MS }).catch(() => {});
     const now = await this.page();
-    const state = this.state(now);
+    const state = this.pageState(now);
     const before = now === page ? state.last : "";
     const after = await this.snapshot(now).catch(() => "");
     state.last = after;
@@ -88,12 +180,12 @@ export class BrowserSession {
       case "open": {
         const response = await page.goto(s("url"), { waitUntil: "load", timeout: LOAD_TIMEOUT_MS });
         const status = response ? ` (HTTP ${response.status()})` : "";
-        this.state(page).last = "";
+        this.pageState(page).last = "";
         return this.report(page, `opened ${s("url")}${status}`);
       }
       case "snapshot": {
         const text = await this.snapshot(page);
-        this.state(page).last = text;
+        this.pageState(page).last = text;
         return { text: `${await this.header(page)}\n${text}\n` };
       }
       case "click":
@@ -140,6 +232,7 @@ export class BrowserSession {
         if (!target) throw new ActionError(`no tab ${args.index}; there are ${pages.length}`);
         this.current = target;
         await target.bringToFront();
+        await this.follow();
         return { text: `${await this.header(target)}\n` };
       }
       case "screenshot": {
