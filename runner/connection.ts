@@ -224,6 +224,10 @@ export class RunnerConnection implements SubscriptionSink, CallSink {
       this.answersCalls = true;
       return;
     }
+    if (req.op === "browser") {
+      this.state.browsers.control(req.session, req.control).then((r) => this.respond(req.id, r));
+      return;
+    }
     if (req.op === "agent") {
       const proc = this.state.table.get(req.proc);
       // Distinct from a `not_found` the agent itself may answer (an unknown dialog): the server revives on this.

@@ -102,6 +102,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     maxProcesses: opts.maxProcesses,
     table,
     tools,
+    browsers,
   };
   let connections = 0;
   const live = new Set<Bun.Socket<RunnerConnection>>();

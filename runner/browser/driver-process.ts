@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as v from "valibot";
 import {
+  type BrowserControl,
   type BrowserResult,
   type BrowserVerb,
   DriverLineSchema,
@@ -113,11 +114,19 @@ export class DriverProcess {
   }
 
   send(verb: BrowserVerb, args: Record<string, unknown>): Promise<Result<BrowserResult>> {
+    return this.line((id) => ({ id, verb, args }));
+  }
+
+  control(control: BrowserControl): Promise<Result<BrowserResult>> {
+    return this.line((id) => ({ id, control }));
+  }
+
+  private line(make: (id: number) => unknown): Promise<Result<BrowserResult>> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
       try {
-        this.proc.stdin.write(encodeLine({ id, verb, args }));
+        this.proc.stdin.write(encodeLine(make(id)));
         this.proc.stdin.flush();
       } catch {
         this.waiting.delete(id);

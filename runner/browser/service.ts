@@ -2,6 +2,7 @@ import * as v from "valibot";
 import {
   BROWSER_VERBS,
   BrowserArgsSchemas,
+  BrowserControlSchema,
   type BrowserState,
   type BrowserVerb,
   type DriverPush,
@@ -34,6 +35,10 @@ interface Entry {
   driver: DriverProcess;
   ready: Promise<Result<void>>;
   idle: ReturnType<typeof setTimeout> | null;
+  /** Set while the person holds the browser; resolves with the hand-back note. */
+  held: PromiseWithResolvers<string> | null;
+  /** An `ask` waits for the next hand-back even when nobody holds the browser yet. */
+  nextRelease: PromiseWithResolvers<string>;
 }
 
 const CLOSED: BrowserState = { driver: "closed", url: "", title: "", tabs: [], action: null, ask: null };
@@ -56,6 +61,7 @@ export class BrowserService implements LocalArea {
 
   async handle(session: string, verb: string, args: Record<string, unknown>): Promise<Result<unknown>> {
     if (!isVerb(verb)) return fail("unknown_command", `octo-tool browser has no verb "${verb}"`);
+    if (verb === "lock") return ok({ text: this.browsers.get(session)?.held ? "user\n" : "free\n" });
     const parsed = v.safeParse(BrowserArgsSchemas[verb], args);
     if (!parsed.success) return fail("validation_failed", describeIssues(parsed.issues));
     const where = this.opts.locate(session);
@@ -82,10 +88,52 @@ export class BrowserService implements LocalArea {
       this.closeSession(session);
       return ready;
     }
-    this.touch(session, entry.value);
-    const result = await entry.value.driver.send(verb, parsed.output as Record<string, unknown>);
-    this.touch(session, entry.value);
-    return result;
+    const e = entry.value;
+    if (verb === "ask") {
+      // The question shows in the Browser tab; the answer is whatever the person did before handing back.
+      const shown = await e.driver.send("ask", parsed.output as Record<string, unknown>);
+      if (!shown.ok) return shown;
+      const note = await e.nextRelease.promise;
+      return ok({ text: note });
+    }
+    // While the person drives, the agent's command waits for the hand-back and carries its note.
+    const note = e.held ? await e.held.promise : null;
+    this.touch(session, e);
+    const result = await e.driver.send(verb, parsed.output as Record<string, unknown>);
+    this.touch(session, e);
+    if (!note || !result.ok) return result;
+    return ok({ ...result.value, text: `${note}\n${result.value.text}` });
+  }
+
+  /** The person's hand on the browser: take, release, or input while they hold it. */
+  async control(session: string, raw: unknown): Promise<Result<unknown>> {
+    const parsed = v.safeParse(BrowserControlSchema, raw);
+    if (!parsed.success) return fail("validation_failed", describeIssues(parsed.issues));
+    const control = parsed.output;
+    const e = this.browsers.get(session);
+    if (!e) return fail("not_found", "this session has no browser open");
+    if (control.type === "take") {
+      if (e.held) return ok({});
+      e.held = Promise.withResolvers<string>();
+      const r = await e.driver.control(control);
+      return r.ok ? ok({}) : r;
+    }
+    if (control.type === "release") {
+      const held = e.held;
+      if (!held) return ok({});
+      const r = await e.driver.control(control);
+      const note = r.ok ? r.value.text : "The user handed the browser back.\n";
+      e.held = null;
+      const asked = e.nextRelease;
+      e.nextRelease = Promise.withResolvers<string>();
+      held.resolve(note);
+      asked.resolve(note);
+      this.touch(session, e);
+      return ok({ note });
+    }
+    if (!e.held) return fail("conflict", "take control of the browser first");
+    const r = await e.driver.control(control);
+    return r.ok ? ok({}) : r;
   }
 
   private start(session: string, pid: number): Result<Entry> {
@@ -97,7 +145,13 @@ export class BrowserService implements LocalArea {
     const log = this.opts.log.child({ session });
     const driver = DriverProcess.start(pid, this.opts.heapMb, log, (push) => this.onPush(session, push));
     if (!driver.ok) return driver;
-    const entry: Entry = { driver: driver.value, ready: driver.value.whenReady(), idle: null };
+    const entry: Entry = {
+      driver: driver.value,
+      ready: driver.value.whenReady(),
+      idle: null,
+      held: null,
+      nextRelease: Promise.withResolvers<string>(),
+    };
     this.browsers.set(session, entry);
     void driver.value.exited.then((code) => {
       if (this.browsers.get(session) !== entry) return;
@@ -125,6 +179,7 @@ export class BrowserService implements LocalArea {
   private touch(session: string, entry: Entry): void {
     if (entry.idle) clearTimeout(entry.idle);
     entry.idle = setTimeout(() => {
+      if (entry.held) return this.touch(session, entry); // the person is still at it
       this.opts.log.info("browser idle, closing", { session });
       this.closeSession(session);
     }, this.opts.idleMs);
@@ -136,6 +191,9 @@ export class BrowserService implements LocalArea {
     this.browsers.delete(session);
     if (entry.idle) clearTimeout(entry.idle);
     entry.driver.stop();
+    const gone = "The browser was closed.\n";
+    entry.held?.resolve(gone);
+    entry.nextRelease.resolve(gone);
     this.opts.publish({ event: "browser.state", session, state: CLOSED });
   }
 

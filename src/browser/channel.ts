@@ -1,7 +1,13 @@
 import * as v from "valibot";
 import type { AgentService, ChannelHandler, CommandResult, MuxConnection } from "../mux/connection.ts";
-import { type BrowserCommand, browserCommandSchemas, isBrowserCommandName } from "../protocol/browser.ts";
+import {
+  type BrowserCommand,
+  type BrowserControl,
+  browserCommandSchemas,
+  isBrowserCommandName,
+} from "../protocol/browser.ts";
 import { describeIssues } from "../protocol/decode.ts";
+import type { RunnerManager } from "../runners/manager.ts";
 import type { Placement } from "../runners/placement.ts";
 import type { BrowserHub, BrowserViewer } from "./hub.ts";
 
@@ -18,7 +24,23 @@ const refused = (
  * only the session's owner watches or acks (an admin who may read a transcript still cannot watch
  * or steer someone's browser).
  */
-export function browserChannel(hub: BrowserHub, agents: AgentService, placement: Placement): ChannelHandler {
+export function browserChannel(
+  hub: BrowserHub,
+  agents: AgentService,
+  placement: Placement,
+  runners: Pick<RunnerManager, "forUser">,
+): ChannelHandler {
+  /** The person's take/release/input goes to the runner serving them, which holds the driver. */
+  const toRunner = async (
+    username: string,
+    session: string,
+    control: BrowserControl,
+  ): Promise<CommandResult> => {
+    const runner = await runners.forUser(placement.runnerUser(username));
+    if (!runner.ok) return runner;
+    const r = await runner.value.call("browser", { session, control });
+    return r.ok ? { ok: true, data: r.value ?? {} } : r;
+  };
   const viewers = new WeakMap<MuxConnection, BrowserViewer>();
   const viewerOf = (conn: MuxConnection): BrowserViewer => {
     let viewer = viewers.get(conn);
@@ -48,6 +70,16 @@ export function browserChannel(hub: BrowserHub, agents: AgentService, placement:
         case "ack":
           hub.ack(session_id, viewer, (parsed.output as BrowserCommand<"ack">).seq);
           return { ok: true, data: {} };
+        case "control": {
+          const { take } = parsed.output as BrowserCommand<"control">;
+          return toRunner(conn.user.username, session_id, { type: take ? "take" : "release" });
+        }
+        case "input": {
+          const { input } = parsed.output as BrowserCommand<"input">;
+          if (input.type === "take" || input.type === "release")
+            return refused("validation_failed", "input: use control to take or hand back the browser");
+          return toRunner(conn.user.username, session_id, input);
+        }
       }
       return refused("unknown_command", `unknown browser command: ${cmd}`);
     },

@@ -27,7 +27,9 @@ export const BROWSER_VERBS = [
   "screenshot",
   "wait",
   "eval",
+  "ask",
   "close",
+  "lock",
 ] as const;
 export type BrowserVerb = (typeof BROWSER_VERBS)[number];
 
@@ -53,14 +55,48 @@ export const BrowserArgsSchemas = {
   screenshot: v.strictObject({}),
   wait: v.strictObject({ for: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)) }),
   eval: v.strictObject({ js: text }),
+  ask: v.strictObject({ question: v.pipe(v.string(), v.minLength(1), v.maxLength(2000)) }),
   close: v.strictObject({}),
+  /** Who holds the browser now, answered at once (octo-tool says so before a call that will wait). */
+  lock: v.strictObject({}),
 } satisfies Record<BrowserVerb, v.GenericSchema>;
 
-export const DriverCommandSchema = v.strictObject({
-  id: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  verb: v.picklist(BROWSER_VERBS),
-  args: v.record(v.string(), v.unknown()),
-});
+const coord = v.pipe(v.number(), v.minValue(-100_000), v.maxValue(100_000));
+const modifiers = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(15)), 0);
+
+/** What the person sends while they hold the browser (CDP Input.*), and the lock itself. */
+export const BrowserControlSchema = v.variant("type", [
+  v.strictObject({ type: v.literal("take") }),
+  v.strictObject({ type: v.literal("release") }),
+  v.strictObject({
+    type: v.literal("mouse"),
+    kind: v.picklist(["mousePressed", "mouseReleased", "mouseMoved", "mouseWheel"]),
+    x: coord,
+    y: coord,
+    button: v.optional(v.picklist(["none", "left", "middle", "right"]), "none"),
+    click_count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3)), 0),
+    delta_x: v.optional(coord, 0),
+    delta_y: v.optional(coord, 0),
+    modifiers,
+  }),
+  v.strictObject({
+    type: v.literal("key"),
+    kind: v.picklist(["keyDown", "keyUp"]),
+    key: v.pipe(v.string(), v.maxLength(32)),
+    code: v.optional(v.pipe(v.string(), v.maxLength(32)), ""),
+    text: v.optional(v.pipe(v.string(), v.maxLength(8)), ""),
+    modifiers,
+  }),
+  /** Typed or pasted text (clipboard paste, a phone keyboard's composed input). */
+  v.strictObject({ type: v.literal("text"), text: v.pipe(v.string(), v.maxLength(64 * 1024)) }),
+]);
+export type BrowserControl = v.InferOutput<typeof BrowserControlSchema>;
+
+const driverId = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const DriverCommandSchema = v.union([
+  v.strictObject({ id: driverId, verb: v.picklist(BROWSER_VERBS), args: v.record(v.string(), v.unknown()) }),
+  v.strictObject({ id: driverId, control: BrowserControlSchema }),
+]);
 export type DriverCommand = v.InferOutput<typeof DriverCommandSchema>;
 
 /** What an action answers: text for the model, plus a PNG for `screenshot`. */
@@ -146,6 +182,10 @@ export const browserCommandSchemas = {
   watch: v.strictObject(onSession),
   unwatch: v.strictObject(onSession),
   ack: v.strictObject({ ...onSession, seq: muxSeq }),
+  /** Take the browser (the agent's commands wait) or hand it back (they go on, with a note). */
+  control: v.strictObject({ ...onSession, take: v.boolean() }),
+  /** Mouse, keyboard, wheel, touch (as mouse) and paste, while this user holds the browser. */
+  input: v.strictObject({ ...onSession, input: BrowserControlSchema }),
 } as const;
 export type BrowserCommandName = keyof typeof browserCommandSchemas;
 export type BrowserCommand<N extends BrowserCommandName> = v.InferOutput<(typeof browserCommandSchemas)[N]>;

@@ -177,7 +177,7 @@ export function createServices(input: ServicesInput): Services {
       channels: {
         terminal: terminalChannel(terminals),
         files: filesChannel(files, new ProjectWatches(log.child({ component: "files" }))),
-        browser: browserChannel(browsers, sessions, placement),
+        browser: browserChannel(browsers, sessions, placement, runners),
       },
     },
     async stop(drainMs) {

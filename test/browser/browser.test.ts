@@ -197,12 +197,13 @@ describe("octo-tool browser", () => {
       expect(next.seq as number).toBeGreaterThan(first.seq as number);
 
       // Someone else: refused on every command, and nothing of this browser reaches them.
-      for (const cmd of ["watch", "ack", "unwatch"]) {
-        const r = await theirs.cmd(
-          cmd,
-          { session_id: session, ...(cmd === "ack" ? { seq: 1 } : {}) },
-          "browser",
-        );
+      const extra: Record<string, Record<string, unknown>> = {
+        ack: { seq: 1 },
+        control: { take: true },
+        input: { input: { type: "text", text: "x" } },
+      };
+      for (const cmd of ["watch", "ack", "unwatch", "control", "input"]) {
+        const r = await theirs.cmd(cmd, { session_id: session, ...extra[cmd] }, "browser");
         expect({ cmd, code: (r.error as { code: string } | undefined)?.code }).toEqual({
           cmd,
           code: "not_found",
@@ -213,6 +214,101 @@ describe("octo-tool browser", () => {
       mine.close();
       second.close();
       theirs.close();
+    }
+  });
+
+  test("take control: the agent's command waits, the person types, hands back, and the agent gets the note", async () => {
+    const me = await MuxClient.connect(w.t.url, w.admin.cookie);
+    try {
+      const states = () =>
+        me.frames
+          .filter((f: Frame) => f.ch === "browser" && f.event === "state" && f.session_id === session)
+          .map((f) => f.state as { driver: string; url: string; ask: string | null });
+      const snap = await agentRuns("octo-tool browser open http://127.0.0.1:8765/form.html");
+      const send = refOf(snap.output, /button "Send"/);
+      expect((await me.cmd("watch", { session_id: session }, "browser")).ok).toBe(true);
+      const taken = await me.cmd("control", { session_id: session, take: true }, "browser");
+      expect(taken.ok).toBe(true);
+      await me.waitFor("the person drives", () => states().find((s) => s.driver === "user"));
+
+      // The agent clicks Send meanwhile: its call waits for the hand-back.
+      let agentDone = false;
+      const agentCall = agentRuns(`octo-tool browser click ${send}`).then((r) => {
+        agentDone = true;
+        return r;
+      });
+      const key = (k: string, code: string) => [
+        me.cmd(
+          "input",
+          { session_id: session, input: { type: "key", kind: "keyDown", key: k, code } },
+          "browser",
+        ),
+        me.cmd(
+          "input",
+          { session_id: session, input: { type: "key", kind: "keyUp", key: k, code } },
+          "browser",
+        ),
+      ];
+      for (const r of await Promise.all(key("Tab", "Tab"))) expect(r.ok).toBe(true);
+      expect(
+        (await me.cmd("input", { session_id: session, input: { type: "text", text: "Grace" } }, "browser"))
+          .ok,
+      ).toBe(true);
+      for (const r of await Promise.all(key("Tab", "Tab"))) expect(r.ok).toBe(true);
+      expect(agentDone).toBe(false);
+
+      const released = await me.cmd("control", { session_id: session, take: false }, "browser");
+      expect(released.ok).toBe(true);
+      expect(String((released.data as { note: string }).note)).toContain('set "Name" (text) to "Grace"');
+      const r = await agentCall;
+      expect(r.output).toContain("The user has control of the browser; waiting");
+      expect(r.output).toContain('set "Name" (text) to "Grace"');
+      expect(r.output).toContain(`clicked ${send}`);
+      expect(r.output).toContain("name=Grace");
+      expect(states().at(-1)?.driver).toBe("idle");
+    } finally {
+      me.close();
+    }
+  });
+
+  test("ask shows the question and returns what the person did; a password's text never shows", async () => {
+    const me = await MuxClient.connect(w.t.url, w.admin.cookie);
+    try {
+      writeFileSync(
+        join(projectDir, "login.html"),
+        '<!doctype html><title>Login</title><label>Password <input type="password" name="pw"></label>',
+      );
+      await agentRuns("octo-tool browser open http://127.0.0.1:8765/login.html");
+      expect((await me.cmd("watch", { session_id: session }, "browser")).ok).toBe(true);
+      const asking = agentRuns("octo-tool browser ask please log in");
+      await me.waitFor("the question", () =>
+        me.frames.find(
+          (f: Frame) => f.event === "state" && (f.state as { ask: string | null }).ask === "please log in",
+        ),
+      );
+      expect((await me.cmd("control", { session_id: session, take: true }, "browser")).ok).toBe(true);
+      await me.cmd(
+        "input",
+        { session_id: session, input: { type: "key", kind: "keyDown", key: "Tab", code: "Tab" } },
+        "browser",
+      );
+      await me.cmd(
+        "input",
+        { session_id: session, input: { type: "text", text: "hunter2-SECRET" } },
+        "browser",
+      );
+      await me.cmd(
+        "input",
+        { session_id: session, input: { type: "key", kind: "keyDown", key: "Tab", code: "Tab" } },
+        "browser",
+      );
+      expect((await me.cmd("control", { session_id: session, take: false }, "browser")).ok).toBe(true);
+      const r = await asking;
+      expect(r.output).toContain("Asked the user");
+      expect(r.output).toContain('typed into the password field "Password" (text not shown)');
+      expect(r.output).not.toContain("hunter2");
+    } finally {
+      me.close();
     }
   });
 

@@ -28,6 +28,8 @@ function flag(argv: string[], name: string): string | undefined {
 }
 
 const write = (line: unknown) => process.stdout.write(encodeLine(line));
+const firstLine = (e: unknown) =>
+  ((e instanceof ActionError ? e.message : (e as Error).message).split("\n")[0] ?? "failed").slice(0, 2000);
 
 export async function runDriver(argv: string[]): Promise<number> {
   const pid = Number(flag(argv, "--sandbox-pid"));
@@ -67,6 +69,15 @@ export async function runDriver(argv: string[]): Promise<number> {
   let chain = Promise.resolve();
   const finished = Promise.withResolvers<void>();
   const handle = async (cmd: DriverCommand) => {
+    if ("control" in cmd) {
+      // The person's input is never queued behind the agent's (the runner holds those while they drive).
+      try {
+        write({ id: cmd.id, ok: true, data: await session.control(cmd.control) });
+      } catch (e) {
+        write({ id: cmd.id, ok: false, error: { code: "browser_failed", message: firstLine(e) } });
+      }
+      return;
+    }
     const schema = BrowserArgsSchemas[cmd.verb];
     const args = v.safeParse(schema, cmd.args);
     if (!args.success)
@@ -80,9 +91,7 @@ export async function runDriver(argv: string[]): Promise<number> {
       write({ id: cmd.id, ok: true, data });
       if (cmd.verb === "close") finished.resolve();
     } catch (e) {
-      const message =
-        (e instanceof ActionError ? e.message : (e as Error).message).split("\n")[0] ?? "failed";
-      write({ id: cmd.id, ok: false, error: { code: "browser_failed", message } });
+      write({ id: cmd.id, ok: false, error: { code: "browser_failed", message: firstLine(e) } });
     }
   };
   const decoder = new LineDecoder(
@@ -97,9 +106,13 @@ export async function runDriver(argv: string[]): Promise<number> {
       const cmd = v.safeParse(DriverCommandSchema, raw);
       if (!cmd.success) return;
       // One action at a time, in order: the model's commands build on each other.
-      chain = chain.then(async () => {
-        await handle(cmd.output);
-      });
+      const command = cmd.output;
+      if ("control" in command) void handle(command);
+      // One action at a time, in order: the model's commands build on each other.
+      else
+        chain = chain.then(async () => {
+          await handle(command);
+        });
     },
     () => {},
   );

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, CDPSession, Locator, Page } from "rebrowser-playwright";
 import type {
+  BrowserControl,
   BrowserDriverState,
   BrowserResult,
   BrowserState,
@@ -7,6 +8,7 @@ import type {
   DriverPush,
 } from "../../../src/protocol/browser.ts";
 import { RefTable, snapshotDiff } from "./refs.ts";
+import { dispatchInput, TakeoverNotes } from "./takeover.ts";
 
 /** A failure the model can act on: it becomes `browser_failed` with this message. */
 export class ActionError extends Error {}
@@ -105,6 +107,36 @@ export class BrowserSession {
   async pushState(): Promise<void> {
     const state = await this.state().catch(() => null);
     if (state) this.push({ event: "state", state });
+  }
+
+  private notes: TakeoverNotes | null = null;
+
+  /** The person takes the browser: the agent's commands wait in the runner until they hand it back. */
+  async take(): Promise<BrowserResult> {
+    this.driver = "user";
+    this.notes ??= new TakeoverNotes(this.context);
+    await this.notes.start();
+    await this.pushState();
+    return { text: "" };
+  }
+
+  /** They hand it back: the note says what they did and where the page is now. */
+  async release(): Promise<BrowserResult> {
+    const did = (await this.notes?.finish()) ?? "";
+    this.driver = "idle";
+    this.ask = null;
+    const page = await this.page();
+    await this.pushState();
+    return {
+      text: `The user handed the browser back. While they had it they:\n${did}\nNow:\n${await this.header(page)}\n`,
+    };
+  }
+
+  async control(input: BrowserControl): Promise<BrowserResult> {
+    if (input.type === "take") return this.take();
+    if (input.type === "release") return this.release();
+    await dispatchInput(await this.input(), input);
+    return { text: "" };
   }
 
   /** `run`, announced: viewers see which action the agent is taking. */
@@ -245,8 +277,12 @@ export class BrowserSession {
         const value = await page.evaluate(s("js"));
         return { text: `${JSON.stringify(value, null, 2) ?? "undefined"}\n` };
       }
+      case "ask":
+        this.ask = s("question");
+        return { text: "" };
       case "close":
-        return { text: "browser closed\n" };
+      case "lock":
+        return { text: "" };
     }
   }
 

@@ -25,12 +25,20 @@ session; closed with \`close\`, when the session ends, or after 10 idle minutes.
   wait load|REF|TEXT   wait for the page to load, an element, or text to appear (30 s)
   eval JS              run JavaScript in the page (only if the project allows it:
                        [browser] allow_eval = true in .octo/project.toml)
+  ask QUESTION         ask the user to do something in the browser (log in, solve a
+                       captcha); waits until they hand it back, then prints what they did
   close                close the browser
+
+The user watches the browser live in octo and can take control. While they hold it, your
+commands wait (octo-tool says so) and then print what they did before the command's own output.
 
 Every action prints the URL, the title and the snapshot lines that changed (+ added, - removed).
 Refs stay the same for the same element while the page lives; take a new snapshot when unsure.`;
 
 type Env = Record<string, string | undefined>;
+
+/** A command may wait for the person to hand the browser back: long, but not for ever. */
+const WAIT_FOR_USER_MS = 30 * 60_000;
 
 /** argv → the verb's arguments, or a usage message. */
 export function browserArgs(args: string[]): { verb: string; args: Record<string, unknown> } | string {
@@ -70,6 +78,8 @@ export function browserArgs(args: string[]): { verb: string; args: Record<string
       return rest.length === 1 ? { verb, args: {} } : "usage: octo-tool browser screenshot FILE";
     case "eval":
       return all ? { verb, args: { js: all } } : "usage: octo-tool browser eval JS";
+    case "ask":
+      return all ? { verb, args: { question: all } } : "usage: octo-tool browser ask QUESTION";
     default:
       if (rest.length > 0) return `octo-tool browser ${verb} takes no arguments`;
       return { verb, args: {} };
@@ -83,7 +93,14 @@ export async function runBrowser(
 ): Promise<number> {
   const parsed = browserArgs(args);
   if (typeof parsed === "string") return failLine("bad_request", parsed);
-  const r = await callTool("browser", parsed.verb, parsed.args, env);
+  if (parsed.verb !== "close") {
+    const lock = await callTool("browser", "lock", {}, env);
+    if (lock.ok && (lock.value as { text?: string }).text?.startsWith("user"))
+      process.stdout.write("The user has control of the browser; waiting for them to hand it back…\n");
+  }
+  if (parsed.verb === "ask")
+    process.stdout.write("Asked the user; waiting for them to hand the browser back…\n");
+  const r = await callTool("browser", parsed.verb, parsed.args, env, WAIT_FOR_USER_MS);
   if (!r.ok) return failLine((r as Failure).error.code, (r as Failure).error.message);
   const answer = v.safeParse(BrowserResultSchema, r.value);
   if (!answer.success) return failLine("internal", "the browser answer was not understood");

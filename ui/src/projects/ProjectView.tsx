@@ -1,6 +1,7 @@
 import { A, useLocation, useNavigate, useParams } from "@solidjs/router";
 import ArrowLeft from "lucide-solid/icons/arrow-left";
 import FolderTree from "lucide-solid/icons/folder-tree";
+import Globe from "lucide-solid/icons/globe";
 import MessageSquare from "lucide-solid/icons/message-square";
 import Settings from "lucide-solid/icons/settings";
 import SquareTerminal from "lucide-solid/icons/square-terminal";
@@ -16,11 +17,13 @@ import * as projects from "./projects-api.ts";
 // Each tab's code loads when the tab is first opened.
 const FilesView = lazy(() => import("../files/FilesView.tsx"));
 const SettingsView = lazy(() => import("../settings/SettingsView.tsx"));
+const BrowserView = lazy(() => import("../browser/BrowserView.tsx"));
 
 const TABS = [
   { id: "chat", label: "Chat", icon: MessageSquare },
   { id: "files", label: "Files", icon: FolderTree },
   { id: "terminal", label: "Terminal", icon: SquareTerminal },
+  { id: "browser", label: "Browser", icon: Globe },
   { id: "settings", label: "Settings", icon: Settings },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
@@ -130,5 +133,6 @@ const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX
       </Suspense>
     </div>
   ),
+  browser: (p) => <BrowserView projectId={p.id} mux={mux()} />,
   settings: (p) => <SettingsView project={p} />,
 };
