@@ -233,10 +233,20 @@ describe("octo-tool browser", () => {
 
       // The agent clicks Send meanwhile: its call waits for the hand-back.
       let agentDone = false;
+      const before = tab.events(session).length;
       const agentCall = agentRuns(`octo-tool browser click ${send}`).then((r) => {
         agentDone = true;
         return r;
       });
+      // Its first output line says it waits for the person.
+      await tab.waitEvent(
+        session,
+        (f) =>
+          tab.events(session).indexOf(f) >= before &&
+          f.event === "tool.progress" &&
+          String(f.delta).includes("waiting for them"),
+        "the agent's call waiting",
+      );
       const key = (k: string, code: string) => [
         me.cmd(
           "input",

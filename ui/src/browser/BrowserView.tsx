@@ -1,10 +1,11 @@
 import { useSearchParams } from "@solidjs/router";
 import { createEffect, createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import * as v from "valibot";
-import { browserEventSchema } from "../../../src/protocol/browser.ts";
+import { type BrowserControl, browserEventSchema } from "../../../src/protocol/browser.ts";
 import type { MuxClient } from "../api/mux-client.ts";
 import { listSessions } from "../chat/chat-api.ts";
 import { emptyView, reduceBrowser, stateLine } from "./browser-view.ts";
+import { inputHandlers } from "./input.ts";
 import "./browser.css";
 
 /**
@@ -46,6 +47,25 @@ export default function BrowserView(props: { projectId: string; mux: MuxClient }
     const id = session();
     if (id) void props.mux.request("browser", "ack", { session_id: id, seq });
   };
+
+  const driving = () => view().state?.driver === "user";
+  const [note, setNote] = createSignal<string | null>(null);
+  let screen: HTMLDivElement | undefined;
+  const control = async (take: boolean) => {
+    const id = session();
+    if (!id) return;
+    const r = await props.mux.request("browser", "control", { session_id: id, take });
+    if (r.ok && !take) setNote(String((r.data as { note?: string }).note ?? ""));
+    if (r.ok && take) {
+      setNote(null);
+      screen?.focus();
+    }
+  };
+  const send = (input: BrowserControl) => {
+    const id = session();
+    if (id && driving()) void props.mux.request("browser", "input", { session_id: id, input });
+  };
+  const handlers = inputHandlers(send, () => view().frame);
 
   return (
     <div class="browser-view">
@@ -92,7 +112,38 @@ export default function BrowserView(props: { projectId: string; mux: MuxClient }
           </p>
         )}
       </Show>
-      <div class="browser-screen">
+      <div class="browser-controls">
+        <Show when={view().state && view().state?.driver !== "closed"}>
+          <Show
+            when={driving()}
+            fallback={
+              <button type="button" class="btn" onClick={() => void control(true)}>
+                Take control
+              </button>
+            }
+          >
+            <button type="button" class="btn primary" onClick={() => void control(false)}>
+              Hand back
+            </button>
+          </Show>
+        </Show>
+      </div>
+      <Show when={note()}>{(text) => <pre class="browser-note">{text()}</pre>}</Show>
+      <div
+        class="browser-screen"
+        role="application"
+        classList={{ driving: driving() }}
+        ref={screen}
+        tabIndex={driving() ? 0 : -1}
+        aria-label={driving() ? "The page: your mouse and keys go to it" : "The agent's browser"}
+        onPointerDown={handlers.pointer("mousePressed")}
+        onPointerUp={handlers.pointer("mouseReleased")}
+        onPointerMove={handlers.pointer("mouseMoved")}
+        onWheel={handlers.wheel}
+        onKeyDown={handlers.key("keyDown")}
+        onKeyUp={handlers.key("keyUp")}
+        onPaste={handlers.paste}
+      >
         <Show
           when={view().frame}
           fallback={
