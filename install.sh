@@ -162,6 +162,7 @@ install_layout() { # dir holding bin/ and lib/
   fi
   install_tree "$1/lib/octo/pi" "$prefix/lib/octo/pi"
   install_tree "$1/lib/octo/tool" "$prefix/lib/octo/tool"
+  [ -d "$1/lib/octo/browser" ] && install_tree "$1/lib/octo/browser" "$prefix/lib/octo/browser"
   [ "$changed" = 1 ] || say "binaries and lib in $prefix are already up to date"
 }
 

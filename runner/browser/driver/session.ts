@@ -43,7 +43,7 @@ export class BrowserSession {
     context.on("page", (page) => {
       this.current = page; // a popup or target=_blank: the agent follows it
       this.watch(page);
-      void this.follow();
+      void this.follow().catch(() => {});
     });
   }
 
@@ -52,7 +52,8 @@ export class BrowserSession {
       if (frame === page.mainFrame()) void this.pushState();
     });
     page.on("load", () => void this.pushState());
-    page.on("close", () => void this.follow());
+    // The last tab closed: open a fresh one to follow (not while the browser itself is closing).
+    page.on("close", () => void this.follow().catch(() => {}));
   }
 
   /** The screencast follows the current tab: frames of one page at a time. */
