@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
+import { SECCOMP_EXEC_JS } from "./seccomp-exec.ts";
 
 /**
  * How Chromium gets into a session's sandbox: it joins the namespaces of a process already in it
  * (user, mount, network, pid, ipc, uts, cgroup) with `nsenter`, so it sees the same /workspace and
  * /tmp, the same loopback (a dev server the agent started) and the same egress route as the agent.
  * Joining a user namespace grants every capability inside it, so `setpriv` drops them all again and
- * sets no_new_privs before Chromium starts. The sandbox's rlimits are copied from the joined process,
+ * sets no_new_privs; then the sandbox's own Bun runtime installs the sandbox's seccomp deny list and
+ * execs Chromium (`seccomp-exec.ts`): the browser is under the same filter as the agent. The sandbox's rlimits are copied from the joined process,
  * all but the address-space limit (`memory_mb`): V8 reserves far more virtual memory than it uses
  * and dies with SIGTRAP under it; the JavaScript heap is capped with `--max-old-space-size` instead.
  */
@@ -58,8 +60,11 @@ export function chromiumFlags(opts: { proxy?: string; heapMb: number }): string[
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** Where the joined sandbox has a Bun runtime (pi's, bound by the agent launch). */
+export const SANDBOX_RUNTIME = "/opt/octo/bin/bun";
+
 /** A shell script Playwright starts as "the browser": it execs Chromium inside the sandbox of `pid`. */
-export function joinScript(pid: number, chromium: string, limits: string[]): string {
+export function joinScript(pid: number, chromium: string, limits: string[], seccompHex: string): string {
   const argv = [
     "nsenter",
     `--target=${pid}`,
@@ -80,9 +85,18 @@ export function joinScript(pid: number, chromium: string, limits: string[]): str
     "--bounding-set=-all",
     "--",
     ...(limits.length ? ["prlimit", ...limits, "--"] : []),
+    SANDBOX_RUNTIME,
+    "-e",
+    SECCOMP_EXEC_JS,
     chromium,
   ];
-  return `#!/bin/sh\nexec ${argv.map(quote).join(" ")} "$@"\n`;
+  return [
+    "#!/bin/sh",
+    "export BUN_BE_BUN=1",
+    `export OCTO_SECCOMP_HEX=${seccompHex}`,
+    `exec ${argv.map(quote).join(" ")} "$@"`,
+    "",
+  ].join("\n");
 }
 
 /** The proxy the sandbox's own environment names (proxy mode), read from the joined process. */

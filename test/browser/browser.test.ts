@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
@@ -326,6 +326,17 @@ describe("octo-tool browser", () => {
     const browserProcs = () =>
       descendantsOf("browser/driver/entry.ts").filter((p) => p.cmd.includes("chromium"));
     expect(browserProcs().length).toBeGreaterThan(0);
+    // Chromium runs under the sandbox's own seccomp filter, without capabilities, no_new_privs set.
+    const chromium = browserProcs().find(
+      (p) => /^\S*chromium\S* /.test(p.cmd) && p.cmd.includes("--remote-debugging-pipe"),
+    );
+    if (!chromium) throw new Error("no Chromium browser process");
+    const status = readFileSync(`/proc/${chromium.pid}/status`, "utf8");
+    expect(status).toMatch(/^Seccomp:\s+2$/m);
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(status).toMatch(/^CapEff:\s+0+$/m);
+    // …and in the session's network namespace, not the host's.
+    expect(readlinkSync(`/proc/${chromium.pid}/ns/net`)).not.toBe(readlinkSync("/proc/self/ns/net"));
     const r = await agentRuns("octo-tool browser close");
     expect(r.output).toContain("browser closed");
     const again = await agentRuns("octo-tool browser close");

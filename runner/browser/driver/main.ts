@@ -10,6 +10,7 @@ import {
 } from "../../../src/protocol/browser.ts";
 import { describeIssues } from "../../../src/protocol/decode.ts";
 import { encodeLine, LineDecoder } from "../../../src/shared/lines.ts";
+import { buildSeccompFilter } from "../../sandbox/seccomp.ts";
 import { chromiumBinary, chromiumFlags, copiedLimits, joinScript, sandboxProxy } from "../join.ts";
 import { ActionError, BrowserSession } from "./session.ts";
 
@@ -38,11 +39,21 @@ export async function runDriver(argv: string[]): Promise<number> {
     return 2;
   }
   const heapMb = Number(flag(argv, "--heap-mb") ?? 512);
+  const seccomp = buildSeccompFilter();
+  if (!seccomp) {
+    process.stderr.write(`browser driver: no seccomp filter for ${process.arch}\n`);
+    return 2;
+  }
   const dir = mkdtempSync(join(process.env.XDG_RUNTIME_DIR || tmpdir(), "octo-browser-"));
   const launcher = join(dir, "chromium-in-sandbox");
   writeFileSync(
     launcher,
-    joinScript(pid, chromiumBinary(), copiedLimits(readFileSync(`/proc/${pid}/limits`, "utf8"))),
+    joinScript(
+      pid,
+      chromiumBinary(),
+      copiedLimits(readFileSync(`/proc/${pid}/limits`, "utf8")),
+      Buffer.from(seccomp).toString("hex"),
+    ),
     { mode: 0o700 },
   );
   let session: BrowserSession;
