@@ -43,6 +43,9 @@ const sandbox = Bun.spawn(
     project,
     "--workspace-root",
     root,
+    // What an agent sandbox has: the Bun runtime (Chromium's seccomp step runs on it, join.ts).
+    "--ro",
+    `${process.execPath}=/opt/octo/bin/bun`,
     "--",
     "python3",
     "-m",
