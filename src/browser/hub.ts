@@ -55,6 +55,8 @@ export class BrowserHub {
       if (e.state.driver === "closed") b.frame = null;
       for (const viewer of b.viewers.keys())
         viewer.send({ ch: "browser", event: "state", session_id: e.session, state: e.state });
+      // A closed browser nobody watches leaves nothing behind.
+      if (e.state.driver === "closed" && b.viewers.size === 0) this.browsers.delete(e.session);
       return;
     }
     b.frame = { seq: this.nextSeq++, data: e.data, width: e.width, height: e.height };
