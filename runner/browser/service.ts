@@ -11,7 +11,6 @@ import {
 import { describeIssues } from "../../src/protocol/decode.ts";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { Logger } from "../../src/shared/log.ts";
-import type { LocalArea } from "../tools/socket.ts";
 import { DriverProcess } from "./driver-process.ts";
 import { projectBrowserSettings } from "./settings.ts";
 
@@ -50,7 +49,8 @@ const isVerb = (verb: string): verb is BrowserVerb => (BROWSER_VERBS as readonly
  * started on its first command, closed on `close`, when the session's agent goes away, or after
  * `idleMs` without a command.
  */
-export class BrowserService implements LocalArea {
+// A `LocalArea` of the tool socket (structurally: importing its type would close an import circle).
+export class BrowserService {
   private readonly browsers = new Map<string, Entry>();
 
   constructor(private readonly opts: BrowserServiceOptions) {}
