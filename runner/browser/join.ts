@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
+import { JOIN_NS_PY } from "./join-ns.ts";
 import { SECCOMP_EXEC_JS } from "./seccomp-exec.ts";
 
 /**
  * How Chromium gets into a session's sandbox: it joins the namespaces of a process already in it
- * (user, mount, network, pid, ipc, uts, cgroup) with `nsenter`, so it sees the same /workspace and
+ * (user, mount, network, pid, ipc, uts, cgroup; `join-ns.ts`, as `nsenter` cannot for an
+ * unprivileged account), so it sees the same /workspace and
  * /tmp, the same loopback (a dev server the agent started) and the same egress route as the agent.
  * Joining a user namespace grants every capability inside it, so `setpriv` drops them all again and
  * sets no_new_privs; then the sandbox's own Bun runtime installs the sandbox's seccomp deny list and
@@ -66,19 +68,10 @@ export const SANDBOX_RUNTIME = "/opt/octo/bin/bun";
 /** A shell script Playwright starts as "the browser": it execs Chromium inside the sandbox of `pid`. */
 export function joinScript(pid: number, chromium: string, limits: string[], seccompHex: string): string {
   const argv = [
-    "nsenter",
-    `--target=${pid}`,
-    "--user",
-    "--mount",
-    "--net",
-    "--pid",
-    "--ipc",
-    "--uts",
-    "--cgroup",
-    "--preserve-credentials",
-    "--root",
-    "--wd",
-    "--",
+    existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3",
+    "-c",
+    JOIN_NS_PY,
+    String(pid),
     "setpriv",
     "--no-new-privs",
     "--inh-caps=-all",
