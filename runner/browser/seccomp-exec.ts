@@ -3,7 +3,7 @@
  * own Bun runtime (`/opt/octo/bin/bun`, bound there for pi) runs with `-e`, which install the
  * sandbox's seccomp deny list (decision 0008; handed over hex-encoded in OCTO_SECCOMP_HEX) with
  * prctl and then execve Chromium — so the browser is under the same filter as the agent. It must
- * run after nsenter: the filter refuses setns, mount and chroot, which joining needs.
+ * run after the join (join-ns.ts): the filter refuses setns, mount and chroot, which joining needs.
  * fds 3 and 4 (Playwright's CDP pipe) are inherited; Bun marks them close-on-exec, so they are
  * cleared (F_SETFD 0) before the exec.
  */
