@@ -47,6 +47,7 @@ const OUTPUTS = [
   ...ALIASES.map((a) => join(BIN, a)),
   join(LIB, "pi", ".octo-manifest"),
   join(LIB, "tool", "octo-tool.js"),
+  join(LIB, "browser", "driver.js"),
 ];
 
 class BuildError extends Error {}
@@ -253,6 +254,32 @@ async function bundleTool(): Promise<void> {
   writeFileSync(join(target, ".octo-manifest"), `octo-tool.js ${hash}\n`);
 }
 
+/**
+ * The agent browser's driver (decision 0017): its own code bundled, rebrowser-playwright shipped
+ * beside it as package files (bundling Playwright needs build-time patches; copied, it runs as is).
+ * The runner's binary runs it as its Bun runtime, so Playwright never loads into the runner.
+ */
+async function bundleBrowserDriver(): Promise<void> {
+  const target = join(LIB, "browser");
+  rmSync(target, { recursive: true, force: true });
+  const packages = copyPackageClosure(ROOT, "rebrowser-playwright", target);
+  await run("bun build of the browser driver", [
+    process.execPath,
+    "build",
+    "--target=bun",
+    "--format=esm",
+    "--minify",
+    "--external",
+    "rebrowser-playwright",
+    "runner/browser/driver/entry.ts",
+    "--outfile",
+    join(target, "driver.js"),
+  ]);
+  // What install.sh compares to decide whether an installed lib/octo/browser is already this one.
+  const hash = new Bun.CryptoHasher("sha256").update(readFileSync(join(target, "driver.js"))).digest("hex");
+  writeFileSync(join(target, ".octo-manifest"), `driver.js ${hash}\n${packages.join("\n")}\n`);
+}
+
 function shipPi(): number {
   const target = join(LIB, "pi");
   rmSync(target, { recursive: true, force: true });
@@ -301,10 +328,11 @@ export async function build(opts: { force?: boolean } = {}): Promise<{ skipped: 
   }
   const packages = shipPi();
   await bundleTool();
+  await bundleBrowserDriver();
   writeFileSync(STAMP, `${inputs}\n`);
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   console.log(
-    `build: dist/bin/octo (+ octoctl, octo-runner, octo-sandbox → octo), dist/lib/octo/pi (${packages} packages), dist/lib/octo/tool in ${secs}s`,
+    `build: dist/bin/octo (+ octoctl, octo-runner, octo-sandbox → octo), dist/lib/octo/pi (${packages} packages), dist/lib/octo/{tool,browser} in ${secs}s`,
   );
   return { skipped: false };
 }

@@ -169,6 +169,10 @@ install_layout() { # dir holding bin/, lib/ and share/
   if [ -d "$1/lib/octo/tool" ]; then
     install_tree "$1/lib/octo/tool" "$prefix/lib/octo/tool"
   fi
+  # The agent browser's driver (older releases had none).
+  if [ -d "$1/lib/octo/browser" ]; then
+    install_tree "$1/lib/octo/browser" "$prefix/lib/octo/browser"
+  fi
   # The systemd units' Documentation= points here (older releases had no share/).
   if [ -f "$1/share/doc/octo/README.md" ]; then
     install_file "$1/share/doc/octo/README.md" "$prefix/share/doc/octo/README.md" 644

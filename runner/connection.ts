@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import type { RunnerBrowserEvent } from "../src/protocol/browser.ts";
 import { type ErrorBody, fail, ok, type Result } from "../src/protocol/errors.ts";
 import {
   MAX_LINE_BYTES,
@@ -47,6 +48,8 @@ export class RunnerConnection implements SubscriptionSink, CallSink {
   private readonly decoder: LineDecoder;
   private readonly files: FilesRoute;
 
+  private readonly waitingFrames = new Map<string, RunnerBrowserEvent>();
+
   constructor(
     private readonly wire: Wire,
     private readonly state: RunnerState,
@@ -66,7 +69,25 @@ export class RunnerConnection implements SubscriptionSink, CallSink {
     this.decoder.push(chunk);
   }
 
+  /**
+   * A browser push to the server. A frame goes only when nothing is queued on the socket; otherwise
+   * it replaces the session's waiting frame and is sent on drain — a slow server skips frames.
+   */
+  pushBrowser(event: RunnerBrowserEvent): void {
+    if (this.closed) return;
+    if (event.event === "browser.frame" && this.wire.buffered > 0) {
+      this.waitingFrames.set(event.session, event);
+      return;
+    }
+    this.send(event);
+  }
+
   onDrain(): void {
+    if (this.wire.flush() && this.waitingFrames.size > 0) {
+      const frames = [...this.waitingFrames.values()];
+      this.waitingFrames.clear();
+      for (const frame of frames) this.send(frame);
+    }
     if (this.wire.flush()) this.deliver();
   }
 
@@ -191,6 +212,10 @@ export class RunnerConnection implements SubscriptionSink, CallSink {
       // After the answer: calls waiting for a server follow it on this connection.
       if (!this.answersCalls) this.state.tools.forwarder.attach(this);
       this.answersCalls = true;
+      return;
+    }
+    if (req.op === "browser") {
+      this.state.browsers.control(req.session, req.control).then((r) => this.respond(req.id, r));
       return;
     }
     if (req.op === "agent") {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import type { Logger } from "../src/shared/log.ts";
 import type { RunnerFiles } from "../src/shared/runner-layout.ts";
+import { BrowserService } from "./browser/service.ts";
 import { RunnerConnection } from "./connection.ts";
 import { IdleCollector } from "./idle-gc.ts";
 import type { Launcher } from "./launcher.ts";
@@ -19,6 +20,8 @@ export interface RunnerDaemonOptions {
   maxProcesses: number;
   maxBufferBytes: number;
   launcher: Launcher;
+  /** Agent browsers this user may have open at once (`runner.max_browsers`). */
+  maxBrowsers?: number;
   /** Sandboxes a dead predecessor on this socket left running: swept once the socket is ours. */
   ledger?: SandboxLedger;
   log: Logger;
@@ -31,6 +34,11 @@ export interface RunningRunner {
 }
 
 export const MIN_SECRET_LENGTH = 32;
+export const DEFAULT_MAX_BROWSERS = 2;
+/** An agent browser nobody used for this long is closed (its memory matters more than its state). */
+const BROWSER_IDLE_MS = 10 * 60_000;
+/** V8 heap cap per browser: the sandbox's address-space limit does not apply to Chromium (join.ts). */
+const BROWSER_HEAP_MB = 512;
 
 function readSecret(file: string): Result<string> {
   try {
@@ -74,6 +82,17 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     launcher: opts.launcher,
     log,
   });
+  const browsers = new BrowserService({
+    locate: (session) => table.sandboxOf(session),
+    maxBrowsers: opts.maxBrowsers ?? DEFAULT_MAX_BROWSERS,
+    idleMs: BROWSER_IDLE_MS,
+    heapMb: BROWSER_HEAP_MB,
+    publish: (event) => {
+      for (const sink of tools.forwarder.attached) sink.pushBrowser?.(event);
+    },
+    log: log.child({ area: "browser" }),
+  });
+  tools.registerLocalArea("browser", browsers);
   const state: RunnerState = {
     user: opts.user,
     secret: secret.value,
@@ -83,6 +102,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     maxProcesses: opts.maxProcesses,
     table,
     tools,
+    browsers,
   };
   let connections = 0;
   const live = new Set<Bun.Socket<RunnerConnection>>();
@@ -125,6 +145,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     async stop() {
       if (stopped) return;
       stopped = true;
+      browsers.stop();
       table.killAll();
       tools.stop();
       for (const socket of live) socket.terminate();

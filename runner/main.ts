@@ -3,13 +3,13 @@ import * as v from "valibot";
 import { userName } from "../src/protocol/runner.ts";
 import { createLogger, type LogFormat, type LogLevel } from "../src/shared/log.ts";
 import { multiUserRunnerFiles, singleUserRunnerFiles, workspaceFor } from "../src/shared/runner-layout.ts";
-import { startRunnerDaemon } from "./daemon.ts";
+import { DEFAULT_MAX_BROWSERS, startRunnerDaemon } from "./daemon.ts";
 import { SandboxLauncher } from "./launcher.ts";
 import { SandboxLedger } from "./sandbox/ledger.ts";
 
 const USAGE = `usage:
   octo-runner --user NAME [--runtime-dir DIR | --socket-dir DIR] [--workspace DIR]
-              [--max-processes N] [--buffer-bytes N] [--log-format text|json] [--log-level LEVEL]
+              [--max-processes N] [--max-browsers N] [--buffer-bytes N] [--log-format text|json] [--log-level LEVEL]
       one user's runner. --runtime-dir (default /run/octo): the multi-user layout, socket in
       DIR/runners/NAME/. --socket-dir: the single-user layout, socket and secret in DIR.
   octo-runner --system [--runtime-dir DIR] [--server-group GROUP] [--max-processes N] [--log-format text|json]
@@ -25,6 +25,9 @@ const positiveInt = (flag: string, text: string | undefined, fallback: number): 
   return n;
 };
 
+const nonNegativeInt = (flag: string, text: string | undefined, fallback: number): number =>
+  text === "0" ? 0 : positiveInt(flag, text, fallback);
+
 const VALUE_FLAGS = [
   "user",
   "runtime-dir",
@@ -32,6 +35,7 @@ const VALUE_FLAGS = [
   "workspace",
   "server-group",
   "max-processes",
+  "max-browsers",
   "buffer-bytes",
   "log-format",
   "log-level",
@@ -108,6 +112,7 @@ async function main(argv: string[]): Promise<number> {
     files,
     workspaceRoot: workspace,
     maxProcesses,
+    maxBrowsers: nonNegativeInt("--max-browsers", values["max-browsers"], DEFAULT_MAX_BROWSERS),
     maxBufferBytes: positiveInt("--buffer-bytes", values["buffer-bytes"], 8 * 1024 * 1024),
     launcher: new SandboxLauncher(process.env, ledger),
     ledger,

@@ -2,6 +2,7 @@ import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { RUNNER_PROTOCOL_VERSION, type RunnerRequest, type RunnerStatus } from "../src/protocol/runner.ts";
 import { treeRssBytes } from "../src/shared/proctree.ts";
 import { VERSION } from "../src/shared/version.ts";
+import type { BrowserService } from "./browser/service.ts";
 import type { IdleCollector } from "./idle-gc.ts";
 import type { ProcessTable, SubscriptionSink } from "./process-table.ts";
 import type { ToolService } from "./tools/service.ts";
@@ -16,6 +17,8 @@ export interface RunnerState {
   idle: IdleCollector;
   /** Agent sessions' tool sockets and the calls they forward to the server. */
   tools: ToolService;
+  /** The agent browsers (the `browser` tool area and the person's take-over). */
+  browsers: BrowserService;
 }
 
 export function runnerStatus(state: RunnerState): RunnerStatus {

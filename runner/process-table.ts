@@ -145,6 +145,17 @@ export class ProcessTable {
     if (session) this.opts.tools?.close(session, id);
   }
 
+  /** A running process inside `session`'s agent sandbox and the project it works on, if any. */
+  sandboxOf(session: string): { pid: number; project: string } | null {
+    for (const [id, owner] of this.toolSessions) {
+      if (owner !== session) continue;
+      const proc = this.procs.get(id);
+      const pid = proc?.isLive ? proc.commandPid() : null;
+      if (proc && pid) return { pid, project: proc.project };
+    }
+    return null;
+  }
+
   get(id: string): Result<SupervisedProcess> {
     const proc = this.procs.get(id);
     return proc ? ok(proc) : fail("not_found", `no process ${id} on this runner`);

@@ -64,6 +64,13 @@ export class SupervisedProcess {
   get pid(): number | null {
     return this.current?.pid ?? null;
   }
+  /** The pid below the sandbox wrappers (a process inside the sandbox), while running. */
+  commandPid(): number | null {
+    return this.current?.commandPid() ?? null;
+  }
+  get project(): string {
+    return this.opts.spec.project;
+  }
   get isLive(): boolean {
     return this.state !== "exited";
   }

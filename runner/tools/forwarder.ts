@@ -1,9 +1,12 @@
+import type { RunnerBrowserEvent } from "../../src/protocol/browser.ts";
 import { fail, type Result } from "../../src/protocol/errors.ts";
 import { type RunnerCall, type RunnerCallReply, TOOL_CALL_WAIT_MS } from "../../src/protocol/tools.ts";
 
 /** A server connection that answers runner calls (it said `calls: true` in its hello). */
 export interface CallSink {
   sendCall(call: RunnerCall): void;
+  /** Live-view pushes of the agent browser (frames are latest-only). */
+  pushBrowser?(event: RunnerBrowserEvent): void;
 }
 
 interface Waiting {
@@ -40,6 +43,11 @@ export class CallForwarder {
   /** Whether a server connection is there to take calls now. */
   get connected(): boolean {
     return this.sinks.length > 0;
+  }
+
+  /** The server connections attached now. */
+  get attached(): readonly CallSink[] {
+    return this.sinks;
   }
 
   get pendingCount(): number {

@@ -55,6 +55,7 @@ export class ToolService {
     if (entry?.owner !== owner) return;
     entry.socket.close();
     this.sockets.delete(session);
+    for (const area of this.localAreas.values()) area.closeSession?.(session);
   }
 
   stop(): void {

@@ -20,6 +20,8 @@ const MAX_SOCKET_PATH = 107;
  */
 export interface LocalArea {
   handle(session: string, verb: string, args: Record<string, unknown>): Promise<Result<unknown>>;
+  /** The session's agent is gone for good: let go of what the area holds for it. */
+  closeSession?(session: string): void;
 }
 
 export interface ToolSocketOptions {

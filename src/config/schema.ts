@@ -48,6 +48,8 @@ const RunnerSection = v.strictObject({
   socket_dir: v.optional(v.string(), ""),
   idle_timeout: v.optional(duration, "30m"),
   max_processes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096)), 64),
+  /** Agent browsers (a Chromium each, ~150-300 MB) one user may have open at once. */
+  max_browsers: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(64)), 2),
   default_profile: v.optional(nonEmpty, "default"),
 });
 

@@ -51,6 +51,10 @@ export const ERROR_STATUS = {
   llm_socket_only: 403,
   /** An LLM session token used for a model its session may not call. */
   model_not_allowed: 403,
+  /** The agent browser could not start or a page action failed (the message says which). */
+  browser_failed: 502,
+  /** The user already has `runner.max_browsers` browsers open. */
+  browser_limit: 429,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -137,6 +137,8 @@ export const RunnerRequestSchema = v.variant("op", [
   req("status", {}),
   /** A canonical agent command for an `agent` process; its adapter answers. */
   req("agent", { proc: procId, command: v.unknown() }),
+  /** The person's hand on a session's agent browser (`BrowserControlSchema`, checked by the runner). */
+  req("browser", { session: idSchema("ses"), control: v.unknown() }),
   /**
    * This connection answers runner calls (`src/protocol/tools.ts`; the server does). A request of
    * its own rather than a hello field, so a new server still talks to a runner that predates it.
@@ -210,6 +212,7 @@ export const RunnerResultSchemas = {
   ack: v.strictObject({}),
   status: RunnerStatusSchema,
   agent: v.unknown(),
+  browser: v.unknown(),
   accept_calls: v.strictObject({}),
 } satisfies Record<RunnerOp, v.GenericSchema>;
 export type RunnerResult<Op extends RunnerOp> = v.InferOutput<(typeof RunnerResultSchemas)[Op]>;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type * as v from "valibot";
+import { type RunnerBrowserEvent, RunnerBrowserEventSchema } from "../protocol/browser.ts";
 import { decode } from "../protocol/decode.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import {
@@ -42,7 +43,11 @@ export interface RunnerClientOptions {
    * calls (`accept_calls`) after the hello, and the runner sends this connection its waiting calls.
    */
   onCall?: CallHandler;
+  /** The agent browser's live view: frames and state the runner pushes (to connections with onCall). */
+  onBrowserEvent?: BrowserEventHandler;
 }
+
+export type BrowserEventHandler = (runnerUser: string, event: RunnerBrowserEvent) => void;
 
 /** `runnerUser` is the runner the call came from: the dispatcher checks it against the token. */
 export type CallHandler = (runnerUser: string, call: RunnerCall) => Promise<Result<unknown>>;
@@ -300,6 +305,12 @@ export class RunnerClient {
   }
 
   private onEvent(line: Record<string, unknown>): void {
+    if (typeof line.event === "string" && line.event.startsWith("browser.")) {
+      const browserEvent = decode(RunnerBrowserEventSchema, line, "browser event");
+      if (browserEvent.ok) this.opts.onBrowserEvent?.(this.opts.user, browserEvent.value);
+      else this.opts.log?.warn("invalid browser event from runner", { issue: browserEvent.error.message });
+      return;
+    }
     if (line.event === "fs.changes") {
       const fsEvent = decode(FileWatchEventSchema, line, "fs.changes");
       if (fsEvent.ok) for (const l of this.fileListeners) l(fsEvent.value);

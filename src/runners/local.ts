@@ -15,7 +15,7 @@ import { commandFor } from "../shared/paths.ts";
 import { isAlive } from "../shared/proctree.ts";
 import { newHandshakeSecret, RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../shared/runner-layout.ts";
 import { type AgentAccount, agentEnv, ensureAgentDir } from "./agent-account.ts";
-import { type CallHandler, RunnerClient } from "./client.ts";
+import { type BrowserEventHandler, type CallHandler, RunnerClient } from "./client.ts";
 import { foreignWorkspace, retireRunner } from "./foreign-runner.ts";
 
 export interface LocalRunnerOptions {
@@ -24,6 +24,7 @@ export interface LocalRunnerOptions {
   socketDir: string;
   workspaceDir: string;
   maxProcesses: number;
+  maxBrowsers?: number;
   logFormat: "text" | "json";
   log: Logger;
   readyTimeoutMs?: number;
@@ -31,6 +32,7 @@ export interface LocalRunnerOptions {
   onCall?: CallHandler;
   /** Run the runner as this account instead of ourselves (we are root: decision 0016). */
   account?: AgentAccount;
+  onBrowserEvent?: BrowserEventHandler;
 }
 
 export function answers(socket: string): Promise<boolean> {
@@ -83,6 +85,7 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
       secretFile: files.serverSecret,
       log: opts.log,
       onCall: opts.onCall,
+      onBrowserEvent: opts.onBrowserEvent,
     });
   let client = newClient();
   if (await answers(files.socket)) {
@@ -131,6 +134,7 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
     opts.workspaceDir,
     "--max-processes",
     String(opts.maxProcesses),
+    ...(opts.maxBrowsers === undefined ? [] : ["--max-browsers", String(opts.maxBrowsers)]),
     "--log-format",
     opts.logFormat,
   ];

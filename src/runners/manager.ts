@@ -4,7 +4,7 @@ import { userName } from "../protocol/runner.ts";
 import type { Logger } from "../shared/log.ts";
 import { multiUserRunnerFiles, singleUserRunnerFiles, systemSocketPath } from "../shared/runner-layout.ts";
 import { ensureAgentAccount, runningAsRoot } from "./agent-account.ts";
-import { type CallHandler, RunnerClient } from "./client.ts";
+import { type BrowserEventHandler, type CallHandler, RunnerClient } from "./client.ts";
 import { answers, ensureLocalRunner, pidFileProcessAlive } from "./local.ts";
 import { SystemClient } from "./system-client.ts";
 
@@ -34,6 +34,8 @@ export interface RunnerManager {
   removeUser?(name: string): Promise<Result<void>>;
   /** Who answers the calls runners forward (the tool dispatcher); set once at start-up. */
   setCallHandler(handler: CallHandler): void;
+  /** Who takes the agent browsers' live-view pushes; set once at start-up. */
+  setBrowserListener(listener: BrowserEventHandler): void;
 }
 
 export interface RunnerManagerOptions {
@@ -42,6 +44,7 @@ export interface RunnerManagerOptions {
   socketDir: string;
   workspaceDir: string;
   maxProcesses: number;
+  maxBrowsers?: number;
   logFormat: "text" | "json";
   log: Logger;
 }
@@ -96,6 +99,9 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
       ? callHandler(runnerUser, call)
       : Promise.resolve(fail("server_unavailable", "the server is still starting"));
 
+  let browserListener: BrowserEventHandler | null = null;
+  const onBrowserEvent: BrowserEventHandler = (runnerUser, event) => browserListener?.(runnerUser, event);
+
   const startFor = async (name: string): Promise<Result<RunnerClient>> => {
     if (opts.mode === "single-user") {
       const account = runningAsRoot() ? ensureAgentAccount() : undefined;
@@ -106,9 +112,11 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
         socketDir: opts.socketDir,
         workspaceDir: opts.workspaceDir,
         maxProcesses: opts.maxProcesses,
+        maxBrowsers: opts.maxBrowsers,
         logFormat: opts.logFormat,
         log: opts.log.child({ runner: LOCAL_RUNNER_USER }),
         onCall,
+        onBrowserEvent,
       });
     }
     const ensured = await system.ensureUser(name);
@@ -122,6 +130,7 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
       secretFile: files.serverSecret,
       log: opts.log,
       onCall,
+      onBrowserEvent,
     });
     const connected = await client.connect();
     return connected.ok ? ok(client) : connected;
@@ -149,6 +158,9 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
     mode: opts.mode,
     setCallHandler(handler) {
       callHandler = handler;
+    },
+    setBrowserListener(listener) {
+      browserListener = listener;
     },
     async forUser(name) {
       const key = opts.mode === "single-user" ? LOCAL_RUNNER_USER : name;
@@ -196,7 +208,7 @@ export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {
 export function runnerManagerFromConfig(
   config: {
     paths: { socketDir: string; workspaceDir: string };
-    runner: { max_processes: number };
+    runner: { max_processes: number; max_browsers?: number };
     log: { format: "text" | "json" };
   },
   mode: "single-user" | "multi-user",
@@ -207,6 +219,7 @@ export function runnerManagerFromConfig(
     socketDir: config.paths.socketDir,
     workspaceDir: config.paths.workspaceDir,
     maxProcesses: config.runner.max_processes,
+    maxBrowsers: config.runner.max_browsers,
     logFormat: config.log.format,
     log: log.child({ component: "runners" }),
   });

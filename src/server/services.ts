@@ -2,6 +2,8 @@ import type { Database } from "bun:sqlite";
 import { type AdminService, createAdminService } from "../admin/service.ts";
 import { type AuthService, createAuthService } from "../auth/service.ts";
 import { SignIns } from "../auth/sign-ins.ts";
+import { browserChannel } from "../browser/channel.ts";
+import { BrowserHub } from "../browser/hub.ts";
 import { type LoadedConfig, parseDuration, type ServerMode } from "../config/index.ts";
 import { type FileAccess, fileAccess } from "../files/access.ts";
 import { filesChannel } from "../files/channel.ts";
@@ -99,6 +101,8 @@ export function createServices(input: ServicesInput): Services {
   llm.gateway.watch();
   const history = new HistoryRegistry(config.paths.dataDir);
   const hub = new SessionHub((userId) => history.for(userId));
+  const browsers = new BrowserHub();
+  runners.setBrowserListener((runnerUser, event) => browsers.onRunnerEvent(runnerUser, event));
   const projectDeps: ProjectDeps = {
     db,
     folders: runnerProjectFolders(runners, placement),
@@ -229,6 +233,7 @@ export function createServices(input: ServicesInput): Services {
         terminal: terminalChannel(terminals),
         files: filesChannel(files, new ProjectWatches(log.child({ component: "files" }))),
         changes: changesChannel(changes, (caller, projectId) => projects.get(caller, projectId)),
+        browser: browserChannel(browsers, sessions, placement, runners),
       },
     },
     async stop() {

@@ -13,6 +13,7 @@ export function callTool(
   verb: string,
   args: Record<string, unknown>,
   env: Record<string, string | undefined>,
+  timeoutMs = CALL_TIMEOUT_MS,
 ): Promise<Result<unknown>> {
   const socketPath = env.OCTO_TOOL_SOCKET;
   const token = env[TOOL_TOKEN_ENV];
@@ -29,8 +30,8 @@ export function callTool(
       resolve(r);
     };
     const timer = setTimeout(
-      () => done(fail("server_unavailable", `no answer within ${CALL_TIMEOUT_MS / 1000} s`)),
-      CALL_TIMEOUT_MS,
+      () => done(fail("server_unavailable", `no answer within ${timeoutMs / 1000} s`)),
+      timeoutMs,
     );
     const decoder = new LineDecoder(
       MAX_ANSWER_BYTES,

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import type { Failure } from "../../../src/protocol/errors.ts";
 import { SearchAnswerSchema } from "../../../src/protocol/tools.ts";
+import { BROWSER_HELP, runBrowser } from "./browser.ts";
 import { callTool } from "./client.ts";
 import { failLine } from "./fail.ts";
 import { fetchPage, parseUrl } from "./fetch.ts";
@@ -52,6 +53,11 @@ numbered results: title, URL and a snippet. Read a result with \`octo-tool fetch
     summary: "the project's task tracker (add, list --ready, show, update, comment, close)",
     help: TASK_HELP,
     run: runTask,
+  },
+  browser: {
+    summary: "drive a real browser: open, snapshot, click, fill, type, … (help browser)",
+    help: BROWSER_HELP,
+    run: (args, env) => runBrowser(args, env, failLine),
   },
 };
 

@@ -2,6 +2,7 @@ import { A, useLocation, useNavigate, useParams } from "@solidjs/router";
 import ArrowLeft from "lucide-solid/icons/arrow-left";
 import Brain from "lucide-solid/icons/brain";
 import FolderTree from "lucide-solid/icons/folder-tree";
+import Globe from "lucide-solid/icons/globe";
 import ListTodo from "lucide-solid/icons/list-todo";
 import MessageSquare from "lucide-solid/icons/message-square";
 import Settings from "lucide-solid/icons/settings";
@@ -21,6 +22,7 @@ const FilesView = lazy(() => import("../files/FilesView.tsx"));
 const SettingsView = lazy(() => import("../settings/SettingsView.tsx"));
 const MemoryView = lazy(() => import("../memory/MemoryView.tsx"));
 const TasksView = lazy(() => import("../tasks/TasksView.tsx"));
+const BrowserView = lazy(() => import("../browser/BrowserView.tsx"));
 
 const TABS = [
   { id: "chat", label: "Chat", icon: MessageSquare },
@@ -28,6 +30,7 @@ const TABS = [
   { id: "terminal", label: "Terminal", icon: SquareTerminal },
   { id: "tasks", label: "Tasks", icon: ListTodo },
   { id: "memory", label: "Memory", icon: Brain },
+  { id: "browser", label: "Browser", icon: Globe },
   { id: "settings", label: "Settings", icon: Settings },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
@@ -145,6 +148,7 @@ const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX
       </Suspense>
     </div>
   ),
+  browser: (p) => <BrowserView projectId={p.id} mux={mux()} />,
   settings: (p) => <SettingsView project={p} />,
   tasks: (p) => <TasksView projectId={p.id} username={currentUser()?.username ?? ""} />,
   memory: (p) => <MemoryView projectId={p.id} />,

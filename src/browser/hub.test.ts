@@ -1,0 +1,60 @@
+import { expect, test } from "bun:test";
+import type { BrowserEvent, BrowserState } from "../protocol/browser.ts";
+import { BrowserHub, type BrowserViewer } from "./hub.ts";
+
+const S = "ses_hub000000000000000000000000";
+const state = (driver: BrowserState["driver"]): BrowserState => ({
+  driver,
+  url: "u",
+  title: "t",
+  tabs: [],
+  action: null,
+  ask: null,
+});
+const frame = (n: number) =>
+  ({ event: "browser.frame", session: S, data: `f${n}`, width: 1280, height: 800 }) as const;
+
+function viewer() {
+  const got: BrowserEvent[] = [];
+  const v: BrowserViewer = {
+    send: (e) => {
+      got.push(e);
+      return "ok";
+    },
+  };
+  return { v, got, frames: () => got.filter((e) => e.event === "frame") };
+}
+
+test("a viewer gets one frame per ack, always the newest; the others skip nothing they need", () => {
+  const hub = new BrowserHub();
+  hub.onRunnerEvent("local", frame(1));
+  const slow = viewer();
+  const fast = viewer();
+  hub.watch(S, "local", slow.v);
+  hub.watch(S, "local", fast.v);
+  expect(slow.got[0]?.event).toBe("state"); // state first, then the newest frame
+  expect(slow.frames().map((f) => f.event === "frame" && f.data)).toEqual(["f1"]);
+  for (const n of [2, 3, 4]) hub.onRunnerEvent("local", frame(n));
+  expect(slow.frames()).toHaveLength(1); // no ack yet: nothing queued
+  const first = slow.frames()[0];
+  hub.ack(S, slow.v, first?.event === "frame" ? first.seq : 0);
+  expect(slow.frames().map((f) => f.event === "frame" && f.data)).toEqual(["f1", "f4"]);
+});
+
+test("another runner's pushes for a session are ignored; a watcher of another runner sees nothing", () => {
+  const hub = new BrowserHub();
+  hub.onRunnerEvent("alice", frame(1));
+  hub.onRunnerEvent("mallory", { event: "browser.state", session: S, state: state("user") });
+  expect(hub.stateOf(S)).toBeNull();
+  const spy = viewer();
+  hub.watch(S, "mallory", spy.v);
+  expect(spy.got).toEqual([]);
+});
+
+test("a closed browser nobody watches is forgotten", () => {
+  const hub = new BrowserHub();
+  hub.onRunnerEvent("local", { event: "browser.state", session: S, state: state("idle") });
+  expect(hub.stateOf(S)?.driver).toBe("idle");
+  hub.onRunnerEvent("local", { event: "browser.state", session: S, state: state("closed") });
+  expect(hub.stateOf(S)).toBeNull();
+});
