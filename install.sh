@@ -14,8 +14,8 @@ set -eu
 
 BUN_VERSION="${OCTO_BUN_VERSION:-1.4.5}"
 # Runtime: bwrap for the sandbox, socat for the network relay into it, chromium for the agent browser,
-# procps (ps) for process trees.
-RUNTIME_PACKAGES="bubblewrap socat chromium ca-certificates procps"
+# procps (ps) for process trees, python3 for joining the agent browser into its sandbox.
+RUNTIME_PACKAGES="bubblewrap socat chromium ca-certificates procps python3"
 # Tests also need systemd-analyze (verifies the generated units) and curl (the `curl | sh` path).
 TEST_PACKAGES="systemd curl"
 
