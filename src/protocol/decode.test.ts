@@ -22,3 +22,13 @@ describe("decode", () => {
     expect(r.ok || r.error.message).toMatch(/^Invalid type/);
   });
 });
+
+describe("describeIssues", () => {
+  test("a field that fails two checks is told once, by its first", () => {
+    const Url = v.object({
+      url: v.pipe(v.string(), v.url("not a URL"), v.startsWith("https://", "not https")),
+    });
+    const r = decode(Url, { url: "nope" });
+    expect(r.ok || r.error.message).toBe("url: not a URL");
+  });
+});

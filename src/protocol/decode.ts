@@ -1,15 +1,21 @@
 import * as v from "valibot";
 import { fail, ok, type Result } from "./errors.ts";
 
-/** Up to three of a failed parse's issues, each as `path: message`, joined with `; `. */
+/**
+ * Up to three of a failed parse's issues, each as `path: message`, joined with `; `: the first issue
+ * of each path only (a field that fails two checks is told once, by the first).
+ */
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues
-    .slice(0, 3)
-    .map((issue) => {
-      const path = v.getDotPath(issue);
-      return path ? `${path}: ${issue.message}` : issue.message;
-    })
-    .join("; ");
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const issue of issues) {
+    const path = v.getDotPath(issue) ?? "";
+    if (seen.has(path)) continue;
+    seen.add(path);
+    out.push(path ? `${path}: ${issue.message}` : issue.message);
+    if (out.length === 3) break;
+  }
+  return out.join("; ");
 }
 
 /**
