@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { RUNNER_PROTOCOL_VERSION, type RunnerRequest, type RunnerStatus } from "../src/protocol/runner.ts";
-import { rssBytes } from "../src/shared/proctree.ts";
+import { childrenMap, rssBytes, treeMemory } from "../src/shared/proctree.ts";
 import { VERSION } from "../src/shared/version.ts";
 import type { IdleCollector } from "./idle-gc.ts";
 import type { ProcessTable, SubscriptionSink } from "./process-table.ts";
@@ -19,6 +19,8 @@ export interface RunnerState {
 }
 
 export function runnerStatus(state: RunnerState): RunnerStatus {
+  const children = childrenMap();
+  const tree = treeMemory(process.pid, children);
   return {
     user: state.user,
     pid: process.pid,
@@ -28,6 +30,9 @@ export function runnerStatus(state: RunnerState): RunnerStatus {
     processes: state.table.liveCount,
     max_processes: state.maxProcesses,
     rss_bytes: rssBytes(process.pid),
+    tree_pss_bytes: tree.pss,
+    tree_private_bytes: tree.private,
+    process_memory: state.table.memory(children),
   };
 }
 

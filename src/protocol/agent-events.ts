@@ -63,6 +63,12 @@ export const agentEventSchemas = {
     text: v.optional(text),
     lines: v.optional(v.array(text)),
   }),
+  /**
+   * The server stopped the session's agent to free its memory: idle past `runner.idle_timeout`, or
+   * the oldest idle one while the user's agents were over `runner.agent_memory_ceiling_mb`. The next
+   * prompt starts it again on the same history.
+   */
+  "agent.stopped": ev("agent.stopped", { reason: v.picklist(["idle", "memory"]) }),
   /** The harness's queued steering and follow-up messages, whole (they are short and rare). */
   "agent.queue": ev("agent.queue", { steering: v.array(text), follow_up: v.array(text) }),
 

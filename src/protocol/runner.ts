@@ -163,8 +163,20 @@ export const ProcessInfoSchema = v.strictObject({
   restarts: v.number(),
   last_seq: seq,
   acked_seq: seq,
+  /** The process's whole tree (wrapper, sandbox, command and its children): PSS and private bytes. */
+  pss_bytes: v.optional(v.number()),
+  private_bytes: v.optional(v.number()),
 });
 export type ProcessInfo = v.InferOutput<typeof ProcessInfoSchema>;
+
+export const ProcessMemorySchema = v.strictObject({
+  proc: procId,
+  kind: v.picklist(PROCESS_KINDS),
+  tag: v.nullable(v.string()),
+  pss_bytes: v.number(),
+  private_bytes: v.number(),
+});
+export type ProcessMemory = v.InferOutput<typeof ProcessMemorySchema>;
 
 export const RunnerStatusSchema = v.strictObject({
   user: v.string(),
@@ -174,7 +186,13 @@ export const RunnerStatusSchema = v.strictObject({
   uptime_ms: v.number(),
   processes: v.number(),
   max_processes: v.number(),
+  /** The runner process alone. */
   rss_bytes: v.number(),
+  /** The runner and everything it started, summed over the process tree (optional: older runners). */
+  tree_pss_bytes: v.optional(v.number()),
+  tree_private_bytes: v.optional(v.number()),
+  /** Each live process's tree. */
+  process_memory: v.optional(v.array(ProcessMemorySchema)),
 });
 export type RunnerStatus = v.InferOutput<typeof RunnerStatusSchema>;
 

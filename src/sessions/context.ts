@@ -23,6 +23,8 @@ export interface SessionServiceDeps {
   placement: Placement;
   defaultModel: string;
   idleTimeoutMs: number;
+  /** Per runner user: above this many bytes of agents (PSS), idle agents are stopped early. 0 = none. */
+  agentMemoryCeilingBytes?: number;
   log: Logger;
   now?: () => number;
   /** Where agents' LLM sockets come from; by default the LLM service's, directories made per mode. */

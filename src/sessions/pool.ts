@@ -5,6 +5,7 @@ import type { AgentEvent } from "../protocol/agent-events.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { TOOL_TOKEN_ENV } from "../protocol/tools.ts";
 import type { RunnerClient } from "../runners/client.ts";
+import { agentMemory } from "../runners/manager.ts";
 import type { ProjectPlace } from "../runners/placement.ts";
 import { projectsRepo } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
@@ -22,6 +23,10 @@ export class AgentPool {
   private readonly links = new Map<string, AgentLink>();
   private readonly launching = new Map<string, Promise<Result<AgentLink>>>();
   private readonly sockets: LlmSockets;
+  /** Sessions with a command on its way to their agent, and how many. */
+  private readonly inFlight = new Map<string, number>();
+  /** Runner users whose memory ceiling is being enforced right now (one pass at a time). */
+  private readonly enforcing = new Set<string>();
 
   constructor(
     private readonly ctx: SessionContext,
@@ -38,7 +43,7 @@ export class AgentPool {
     const link = await this.ensure(user.username, row, true);
     if (!link.ok) return link;
     this.ctx.activity.touch(row.id);
-    const r = await link.value.command(c);
+    const r = await this.tracked(row.id, () => link.value.command(c));
     if (r.ok || (r.error.code !== "agent_crashed" && r.error.code !== "runner_unavailable")) return r;
     // The agent process is gone (pi crashed, or its runner died): revive once and retry. Asking the
     // manager for the runner again replaces a runner that is no longer there.
@@ -50,7 +55,19 @@ export class AgentPool {
     this.links.delete(row.id);
     const again = await this.ensure(user.username, { ...row, proc_id: null }, true);
     if (!again.ok) return again;
-    return again.value.command(c);
+    return this.tracked(row.id, () => again.value.command(c));
+  }
+
+  /** A command on its way to the agent: its session is not idle, whatever the agent said last. */
+  private async tracked<T>(sessionId: string, run: () => Promise<T>): Promise<T> {
+    this.inFlight.set(sessionId, (this.inFlight.get(sessionId) ?? 0) + 1);
+    try {
+      return await run();
+    } finally {
+      const n = (this.inFlight.get(sessionId) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(sessionId, n);
+      else this.inFlight.delete(sessionId);
+    }
   }
 
   /** The session's live agent, or one launched for it (one launch at a time per session). */
@@ -105,7 +122,11 @@ export class AgentPool {
     }
     const now = this.ctx.now();
     this.ctx.repo.update(row.id, { status: "ready", proc_id: spawned.value.proc, last_active_at: now }, now);
-    return this.link({ ...row, proc_id: spawned.value.proc }, client.value);
+    const linked = await this.link({ ...row, proc_id: spawned.value.proc }, client.value);
+    // One more agent: make room under the user's memory ceiling (in the background; never this one).
+    const ceiling = deps.agentMemoryCeilingBytes ?? 0;
+    if (linked.ok && ceiling > 0) void this.reapForMemory(place.runnerUser, ceiling, row.id);
+    return linked;
   }
 
   private async link(row: SessionRow, client: RunnerClient): Promise<Result<AgentLink>> {
@@ -185,18 +206,81 @@ export class AgentPool {
     const cutoff = this.ctx.now() - olderThanMs;
     for (const [id, link] of this.links) {
       const row = this.ctx.repo.byId(id);
-      if (!row || link.busy) continue;
-      if ((this.ctx.activity.latest(id) ?? row.last_active_at) > cutoff) continue;
-      await this.stop(row);
-      this.sleep(id);
+      if (!row || !this.isIdle(link)) continue;
+      if (this.lastActive(row) > cutoff) continue;
+      await this.reap(row, "idle");
       reaped.push(id);
     }
     return reaped;
   }
 
+  /**
+   * Memory pressure: while the agents on a runner take more than `ceilingBytes` (PSS of each
+   * agent's whole process tree, as the runner measures it), stop its idle agents, least recently
+   * active first. `keep` (the agent just started for a prompt) is never chosen.
+   */
+  async reapForMemory(runnerUser: string, ceilingBytes: number, keep?: string): Promise<string[]> {
+    if (ceilingBytes <= 0 || this.enforcing.has(runnerUser)) return [];
+    this.enforcing.add(runnerUser);
+    try {
+      const client = await this.ctx.deps.runners.forUser(runnerUser);
+      if (!client.ok) return [];
+      const status = await client.value.status();
+      if (!status.ok) return [];
+      const agents = agentMemory(status.value.process_memory ?? []);
+      let total = agents.reduce((sum, a) => sum + a.pss_bytes, 0);
+      const candidates = agents
+        .map((a) => ({ ...a, link: this.links.get(a.session_id), row: this.ctx.repo.byId(a.session_id) }))
+        .filter((a) => a.session_id !== keep && a.link?.proc === a.proc && a.row && this.isIdle(a.link))
+        .sort((a, b) => this.lastActive(a.row as SessionRow) - this.lastActive(b.row as SessionRow));
+      const reaped: string[] = [];
+      for (const a of candidates) {
+        if (total <= ceilingBytes) break;
+        await this.reap(a.row as SessionRow, "memory");
+        total -= a.pss_bytes;
+        reaped.push(a.session_id);
+      }
+      if (reaped.length > 0)
+        this.ctx.deps.log.info("stopped idle agents: over the memory ceiling", {
+          runner: runnerUser,
+          sessions: reaped,
+          ceiling_mb: Math.round(ceilingBytes / 1048576),
+        });
+      return reaped;
+    } finally {
+      this.enforcing.delete(runnerUser);
+    }
+  }
+
+  /** Every runner user with a live agent (where the memory ceiling is checked). */
+  runnerUsers(): string[] {
+    const users = new Set<string>();
+    for (const id of this.links.keys()) {
+      const row = this.ctx.repo.byId(id);
+      const place = row && this.placeOf(row);
+      if (place) users.add(place.runnerUser);
+    }
+    return [...users];
+  }
+
+  private isIdle(link: AgentLink | undefined): boolean {
+    return link !== undefined && !link.gone && !link.busy && !this.inFlight.has(link.session.id);
+  }
+
+  private lastActive(row: SessionRow): number {
+    return this.ctx.activity.latest(row.id) ?? row.last_active_at;
+  }
+
+  /** Stop an idle agent and say so in its history; the next prompt starts it again. */
+  private async reap(row: SessionRow, reason: "idle" | "memory"): Promise<void> {
+    await this.stop(row);
+    this.sleep(row.id);
+    this.ctx.publish(row, [{ event: "agent.stopped", reason }]);
+  }
+
   /** Server shutdown: store what the agents sent so far; the agents keep running under their runners. */
   detachAll(): void {
-    for (const link of this.links.values()) link.flush();
+    for (const link of this.links.values()) link.flushAndAck();
     this.links.clear();
   }
 

@@ -93,6 +93,8 @@ test("an idle agent is reaped and revived transparently on the next prompt", asy
   const sessions = w.t.server.ctx.services.sessions;
   const reaped = await sessions.reapIdle(0);
   expect(reaped).toContain(s);
+  const stopped = await tab.waitEvent(s, (f) => f.event === "agent.stopped", "agent.stopped");
+  expect(stopped.reason).toBe("idle");
   const r = await w.admin.get<{ session: { status: string } }>(`/api/sessions/${s}`);
   expect(r.body.session.status).toBe("sleeping");
   await w.t.server.ctx.services.runners.forUser("local");
