@@ -11,6 +11,8 @@ export interface RunnerState {
   secret: string;
   workspaceRoot: string;
   startedAt: number;
+  /** `ack` requests answered since start (how often the server acknowledges: bench and tests). */
+  acks: number;
   maxProcesses: number;
   table: ProcessTable;
   idle: IdleCollector;
@@ -33,6 +35,7 @@ export function runnerStatus(state: RunnerState): RunnerStatus {
     tree_pss_bytes: tree.pss,
     tree_private_bytes: tree.private,
     process_memory: state.table.memory(children),
+    acks_received: state.acks,
   };
 }
 
@@ -81,6 +84,7 @@ export function handleRequest(
       table.unsubscribe(req.proc, conn);
       return ok({});
     case "ack":
+      state.acks++;
       return mapEmpty(table.ack(req.proc, req.seq));
     case "status":
       return ok(runnerStatus(state));

@@ -193,6 +193,8 @@ export const RunnerStatusSchema = v.strictObject({
   tree_private_bytes: v.optional(v.number()),
   /** Each live process's tree. */
   process_memory: v.optional(v.array(ProcessMemorySchema)),
+  /** `ack` requests received since the runner started. */
+  acks_received: v.optional(v.number()),
 });
 export type RunnerStatus = v.InferOutput<typeof RunnerStatusSchema>;
 

@@ -6,6 +6,7 @@ import type { Result } from "../protocol/errors.ts";
 import type { RunnerEvent } from "../protocol/runner.ts";
 import type { RunnerClient } from "../runners/client.ts";
 import type { Logger } from "../shared/log.ts";
+import { AckCoalescer } from "./ack-coalescer.ts";
 import type { SessionHub } from "./hub.ts";
 
 export interface AgentLinkDeps {
@@ -34,6 +35,7 @@ export class AgentLink {
   private pendingSeq = 0;
   private flushScheduled = false;
   private handled: number;
+  private readonly acks: AckCoalescer;
   busy = false;
   gone = false;
 
@@ -44,6 +46,7 @@ export class AgentLink {
   ) {
     const source = deps.history.source(session.id);
     this.handled = source?.proc === proc ? source.seq : 0;
+    this.acks = new AckCoalescer((seq) => void deps.client.ack(proc, seq));
   }
 
   /** Start (or resume) receiving this process's events after the stored watermark. */
@@ -77,6 +80,7 @@ export class AgentLink {
 
   async detach(): Promise<void> {
     this.flush();
+    this.acks.now();
     await this.deps.client.unsubscribe(this.proc);
   }
 
@@ -118,6 +122,8 @@ export class AgentLink {
       case "exit":
         this.pendingSeq = Math.max(this.pendingSeq, e.seq);
         this.flush();
+        // The last event: acknowledged at once, so the runner can forget the process.
+        this.acks.now();
         if (!e.restarting)
           this.markGone(e.signal ? `agent stopped by ${e.signal}` : `agent exited with code ${e.code}`);
         break;
@@ -140,7 +146,7 @@ export class AgentLink {
     queueMicrotask(() => this.flush());
   }
 
-  /** Store the batch with its watermark, fan it out, then acknowledge it to the runner. */
+  /** Store the batch with its watermark and fan it out; the runner gets a coalesced ack for it. */
   flush(): void {
     this.flushScheduled = false;
     if (this.pendingSeq === 0) return;
@@ -156,7 +162,13 @@ export class AgentLink {
       }
       this.deps.onEvents?.(this, events);
     }
-    void this.deps.client.ack(this.proc, seq);
+    this.acks.note(seq);
+  }
+
+  /** Store what arrived and acknowledge everything stored, now (the server is stopping). */
+  flushAndAck(): void {
+    this.flush();
+    this.acks.now();
   }
 
   private markGone(why: string): void {
