@@ -74,7 +74,10 @@ export class AgentPool {
   ensure(username: string, row: SessionRow, resume: boolean, fork?: ForkPoint): Promise<Result<AgentLink>> {
     const live = this.links.get(row.id);
     if (live && !live.gone && !live.stale) return Promise.resolve(ok(live));
-    if (live) this.links.delete(row.id);
+    if (live) {
+      this.links.delete(row.id);
+      if (live.stale) this.closeLostTurn(row, "its runner ended");
+    }
     let pending = this.launching.get(row.id);
     if (!pending) {
       pending = this.launch(username, row, resume, fork).finally(() => this.launching.delete(row.id));
@@ -173,12 +176,29 @@ export class AgentPool {
     this.ctx.activity.end(link.session.id);
     const row = this.ctx.repo.byId(link.session.id);
     if (row && row.status !== "closed") {
+      this.closeLostTurn(row, why);
       this.sleep(row.id);
       this.ctx.deps.log.info("agent stopped; it will be revived on the next prompt", {
         session: row.id,
         why,
       });
     }
+  }
+
+  /**
+   * An agent that went away mid-answer without ending its turn (pi ends it when only pi dies; not
+   * when its runner took it along): end the turn in the history, so no client waits on it forever.
+   */
+  private closeLostTurn(row: SessionRow, why: string): void {
+    if (!this.ctx.deps.historyFor(row.user_id).midTurn(row.id)) return;
+    this.ctx.publish(row, [
+      {
+        event: "agent.error",
+        error: { code: "agent_crashed", message: `the agent stopped mid-answer (${why})` },
+        recoverable: true,
+      },
+      { event: "agent.idle" },
+    ]);
   }
 
   /** After a server restart: re-attach to agents that kept running under their runners. */
