@@ -38,6 +38,8 @@ export class AgentLink {
   private readonly acks: AckCoalescer;
   busy = false;
   gone = false;
+  /** Launched, and pi has not announced its state yet (starting takes seconds under load). */
+  starting = false;
 
   constructor(
     readonly session: SessionRef & { user_id: string },
@@ -155,6 +157,8 @@ export class AgentLink {
     this.pending = [];
     this.pendingSeq = 0;
     if (events.length > 0) {
+      // pi has started once it announced its state (or failed to).
+      if (events.some((e) => e.event === "session.state" || e.event === "agent.error")) this.starting = false;
       this.deps.hub.publish(this.session.user_id, this.session, events, { proc: this.proc, seq });
       for (const e of events) {
         if (e.event === "agent.working") this.busy = true;

@@ -125,14 +125,14 @@ export class AgentPool {
     }
     const now = this.ctx.now();
     this.ctx.repo.update(row.id, { status: "ready", proc_id: spawned.value.proc, last_active_at: now }, now);
-    const linked = await this.link({ ...row, proc_id: spawned.value.proc }, client.value);
+    const linked = await this.link({ ...row, proc_id: spawned.value.proc }, client.value, true);
     // One more agent: make room under the user's memory ceiling (in the background; never this one).
     const ceiling = deps.agentMemoryCeilingBytes ?? 0;
     if (linked.ok && ceiling > 0) void this.reapForMemory(place.runnerUser, ceiling, row.id);
     return linked;
   }
 
-  private async link(row: SessionRow, client: RunnerClient): Promise<Result<AgentLink>> {
+  private async link(row: SessionRow, client: RunnerClient, starting = false): Promise<Result<AgentLink>> {
     if (!row.proc_id) return fail("internal", "session has no agent process");
     const { deps } = this.ctx;
     const link = new AgentLink(
@@ -147,6 +147,7 @@ export class AgentPool {
         onGone: (l, why) => this.onGone(l, why),
       },
     );
+    link.starting = starting;
     this.links.set(row.id, link);
     const attached = await link.attach();
     if (!attached.ok) {
@@ -284,7 +285,10 @@ export class AgentPool {
   }
 
   private isIdle(link: AgentLink | undefined): boolean {
-    return link !== undefined && !link.gone && !link.busy && !this.inFlight.has(link.session.id);
+    // A starting agent is not idle: its idle time counts from its first event (pi answering).
+    return (
+      link !== undefined && !link.gone && !link.busy && !link.starting && !this.inFlight.has(link.session.id)
+    );
   }
 
   private lastActive(row: SessionRow): number {

@@ -108,6 +108,20 @@ test("an idle agent is reaped and revived transparently on the next prompt", asy
   await tab.close();
 });
 
+test("an agent still starting is not idle: the reaper counts from pi's first answer", async () => {
+  const tab = await AgentTab.open(w.t.url, w.admin.cookie);
+  const { session_id: s } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
+  const sessions = w.t.server.ctx.services.sessions;
+  await tab.ok("session.subscribe", { session_id: s });
+  // pi takes hundreds of ms to start (seconds under load): reap "everything idle" again and again.
+  // The agent must not be taken before it has announced its state.
+  while (!(await sessions.reapIdle(0)).includes(s)) await new Promise((r) => setImmediate(r));
+  const stopped = await tab.waitEvent(s, (f) => f.event === "agent.stopped", "agent.stopped");
+  const state = tab.events(s).find((f) => f.event === "session.state");
+  expect(state?.seq).toBeLessThan(stopped.seq as number);
+  await tab.close();
+});
+
 test("a server restart mid-stream: the agent keeps going and every event arrives exactly once", async () => {
   const tab = await AgentTab.open(w.t.url, w.admin.cookie);
   const { session_id: s } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
