@@ -24,7 +24,8 @@ writeFileSync(
   join(dirs.configDir, "config.toml"),
   `
 [runner]
-idle_timeout = "30m"
+idle_timeout = "${process.env.BENCH_IDLE_TIMEOUT ?? "30m"}"
+agent_memory_ceiling_mb = ${Number(process.env.BENCH_MEMORY_CEILING_MB ?? 0)}
 max_processes = 256
 
 [llm]
