@@ -16,8 +16,11 @@ export interface AgentLinkDeps {
   log: Logger;
   /** Called with each stored batch (titles, activity, busy state). */
   onEvents?: (link: AgentLink, events: readonly AgentEvent[]) => void;
-  /** The agent process is gone (exited, crashed, or no longer known to the runner). */
-  onGone?: (link: AgentLink, why: string) => void;
+  /**
+   * The agent process is gone: it exited (its last events, the turn's end included, still follow
+   * from the runner), or `lost` — the runner no longer knows it (the runner ended and took it along).
+   */
+  onGone?: (link: AgentLink, why: string, lost: boolean) => void;
 }
 
 /**
@@ -54,7 +57,8 @@ export class AgentLink {
   /** Start (or resume) receiving this process's events after the stored watermark. */
   async attach() {
     const r = await this.deps.client.subscribe(this.proc, this.handled, (e) => this.onRunnerEvent(e));
-    if (!r.ok && r.error.code === "not_found") this.markGone("the agent process is no longer running");
+    if (!r.ok && r.error.code === "not_found")
+      this.markGone("its runner no longer knows the agent process", true);
     return r;
   }
 
@@ -127,7 +131,10 @@ export class AgentLink {
         // The last event: acknowledged at once, so the runner can forget the process.
         this.acks.now();
         if (!e.restarting)
-          this.markGone(e.signal ? `agent stopped by ${e.signal}` : `agent exited with code ${e.code}`);
+          this.markGone(
+            e.signal ? `agent stopped by ${e.signal}` : `agent exited with code ${e.code}`,
+            false,
+          );
         break;
       default:
         this.pendingSeq = Math.max(this.pendingSeq, e.seq);
@@ -175,10 +182,10 @@ export class AgentLink {
     this.acks.now();
   }
 
-  private markGone(why: string): void {
+  private markGone(why: string, lost: boolean): void {
     if (this.gone) return;
     this.gone = true;
     this.busy = false;
-    this.deps.onGone?.(this, why);
+    this.deps.onGone?.(this, why, lost);
   }
 }

@@ -144,7 +144,7 @@ export class AgentPool {
         client,
         log: deps.log,
         onEvents: (l, events) => this.onEvents(l, events),
-        onGone: (l, why) => this.onGone(l, why),
+        onGone: (l, why, lost) => this.onGone(l, why, lost),
       },
     );
     link.starting = starting;
@@ -171,13 +171,14 @@ export class AgentPool {
     this.ctx.activity.end(row.id);
   }
 
-  private onGone(link: AgentLink, why: string): void {
+  private onGone(link: AgentLink, why: string, lost: boolean): void {
     if (this.links.get(link.session.id) !== link) return;
     this.links.delete(link.session.id);
     this.ctx.activity.end(link.session.id);
     const row = this.ctx.repo.byId(link.session.id);
     if (row && row.status !== "closed") {
-      this.closeLostTurn(row, why);
+      // An agent that exited ends its own turn (pi's adapter says so after the exit event).
+      if (lost) this.closeLostTurn(row, why);
       this.sleep(row.id);
       this.ctx.deps.log.info("agent stopped; it will be revived on the next prompt", {
         session: row.id,
