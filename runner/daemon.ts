@@ -99,6 +99,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     workspaceRoot: opts.workspaceRoot,
     idle: new IdleCollector(),
     startedAt: Date.now(),
+    acks: 0,
     maxProcesses: opts.maxProcesses,
     table,
     tools,

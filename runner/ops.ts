@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { RUNNER_PROTOCOL_VERSION, type RunnerRequest, type RunnerStatus } from "../src/protocol/runner.ts";
-import { treeRssBytes } from "../src/shared/proctree.ts";
+import { childrenMap, treeMemory, treeRssBytes } from "../src/shared/proctree.ts";
 import { VERSION } from "../src/shared/version.ts";
 import type { BrowserService } from "./browser/service.ts";
 import type { IdleCollector } from "./idle-gc.ts";
@@ -12,6 +12,8 @@ export interface RunnerState {
   secret: string;
   workspaceRoot: string;
   startedAt: number;
+  /** `ack` requests answered since start (how often the server acknowledges: bench and tests). */
+  acks: number;
   maxProcesses: number;
   table: ProcessTable;
   idle: IdleCollector;
@@ -23,6 +25,8 @@ export interface RunnerState {
 
 export function runnerStatus(state: RunnerState): RunnerStatus {
   const live = state.table.list().filter((p) => p.state !== "exited");
+  const children = childrenMap();
+  const tree = treeMemory(process.pid, children);
   return {
     user: state.user,
     pid: process.pid,
@@ -34,6 +38,10 @@ export function runnerStatus(state: RunnerState): RunnerStatus {
     rss_bytes: treeRssBytes(process.pid),
     agents: live.filter((p) => p.kind === "agent").length,
     terminals: live.filter((p) => p.kind === "raw" && p.pty).length,
+    tree_pss_bytes: tree.pss,
+    tree_private_bytes: tree.private,
+    process_memory: state.table.memory(children),
+    acks_received: state.acks,
   };
 }
 
@@ -88,6 +96,7 @@ export function handleRequest(
       table.unsubscribe(req.proc, conn);
       return ok({});
     case "ack":
+      state.acks++;
       return mapEmpty(table.ack(req.proc, req.seq));
     case "status":
       return ok(runnerStatus(state));

@@ -1,8 +1,9 @@
 import { fail, ok, type Result } from "../src/protocol/errors.ts";
 import { newId } from "../src/protocol/ids.ts";
-import type { ProcessInfo, RunnerRequest } from "../src/protocol/runner.ts";
+import type { ProcessInfo, ProcessMemory, RunnerRequest } from "../src/protocol/runner.ts";
 import { TOOL_TOKEN_ENV } from "../src/protocol/tools.ts";
 import type { Logger } from "../src/shared/log.ts";
+import { childrenMap } from "../src/shared/proctree.ts";
 import { AGENT_PATHS, agentLaunchSpec } from "./kinds/agent-launch.ts";
 import type { Launcher, LaunchSpec } from "./launcher.ts";
 import { SupervisedProcess } from "./supervised.ts";
@@ -162,7 +163,21 @@ export class ProcessTable {
   }
 
   list(tag?: string): ProcessInfo[] {
-    return [...this.procs.values()].filter((p) => tag === undefined || p.tag === tag).map((p) => p.info());
+    const children = childrenMap();
+    return [...this.procs.values()]
+      .filter((p) => tag === undefined || p.tag === tag)
+      .map((p) => p.info(children));
+  }
+
+  /** Each live process's tree memory, from one scan of /proc. */
+  memory(children = childrenMap()): ProcessMemory[] {
+    const out: ProcessMemory[] = [];
+    for (const p of this.procs.values()) {
+      if (!p.isLive) continue;
+      const m = p.memory(children);
+      out.push({ proc: p.id, kind: p.kind, tag: p.tag, pss_bytes: m.pss, private_bytes: m.private });
+    }
+    return out;
   }
 
   killTag(tag: string): string[] {

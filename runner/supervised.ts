@@ -8,7 +8,7 @@ import type {
   RunnerEventBody,
 } from "../src/protocol/runner.ts";
 import type { Logger } from "../src/shared/log.ts";
-import { killTree } from "../src/shared/proctree.ts";
+import { killTree, type Memory, treeMemory } from "../src/shared/proctree.ts";
 import { EventBuffer } from "./event-buffer.ts";
 import { type KindTranslator, PROCESS_KIND_IMPLS } from "./kinds/index.ts";
 import type { ExitStatus, LaunchedProcess, Launcher, LaunchSpec } from "./launcher.ts";
@@ -57,6 +57,9 @@ export class SupervisedProcess {
 
   get id(): string {
     return this.opts.id;
+  }
+  get kind(): ProcessKind {
+    return this.opts.kind;
   }
   get tag(): string | null {
     return this.opts.tag;
@@ -134,8 +137,14 @@ export class SupervisedProcess {
     if (this.current) killTree(this.current.pid);
   }
 
-  info(): ProcessInfo {
+  /** The whole tree's memory (wrapper, sandbox, command, its children); zeros when not running. */
+  memory(children?: Map<number, number[]>): Memory {
+    return this.current ? treeMemory(this.current.pid, children) : { rss: 0, pss: 0, private: 0 };
+  }
+
+  info(children?: Map<number, number[]>): ProcessInfo {
     const spec = this.opts.spec;
+    const memory = this.memory(children);
     return {
       proc: this.id,
       kind: this.opts.kind,
@@ -150,6 +159,8 @@ export class SupervisedProcess {
       restarts: this.restarts,
       last_seq: this.buffer.lastSeq,
       acked_seq: this.buffer.ackedSeq,
+      pss_bytes: memory.pss,
+      private_bytes: memory.private,
     };
   }
 

@@ -76,6 +76,11 @@ export class BenchSocket {
     const bytes = Buffer.byteLength(raw);
     this.wireBytes += bytes + WIRE_HEADER(bytes);
     const f = JSON.parse(raw) as Frame;
+    // Like the UI: a socket that says nothing for two heartbeats is closed by the server.
+    if (f.ch === "system" && f.event === "ping") {
+      this.ws.send(JSON.stringify({ ch: "system", cmd: "pong", ts: f.ts }));
+      return;
+    }
     if (f.event === "response") {
       const done = this.pending.get(f.id as string);
       this.pending.delete(f.id as string);

@@ -23,8 +23,13 @@ mkdirSync(dirs.configDir, { recursive: true });
 writeFileSync(
   join(dirs.configDir, "config.toml"),
   `
+[server]
+# One socket per session in the concurrent section (50 + 1): over the default of 32 per user.
+max_sockets_per_user = 256
+
 [runner]
-idle_timeout = "30m"
+idle_timeout = "${process.env.BENCH_IDLE_TIMEOUT ?? "30m"}"
+agent_memory_ceiling_mb = ${Number(process.env.BENCH_MEMORY_CEILING_MB ?? 0)}
 max_processes = 256
 
 [llm]

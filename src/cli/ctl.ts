@@ -114,19 +114,30 @@ async function status(run: Run): Promise<number> {
     );
     if (s.runners.length === 0) return server;
     const runners = renderTable(
-      ["RUNNER", "CONNECTED", "PID", "UPTIME", "PROCESSES", "RSS"],
+      ["RUNNER", "CONNECTED", "PID", "UPTIME", "PROCESSES", "RSS", "TREE PSS", "AGENTS"],
       s.runners.map((r) => [
         r.user,
         r.connected ? "yes" : `no${r.error ? ` (${r.error})` : ""}`,
         r.pid ?? "-",
         r.uptime_ms === null ? "-" : formatDuration(r.uptime_ms),
         r.processes === null ? "-" : `${r.processes}/${r.max_processes}`,
-        r.rss_bytes === null ? "-" : `${Math.round(r.rss_bytes / 1048576)} MB`,
+        mb(r.rss_bytes),
+        mb(r.tree_pss_bytes),
+        r.agents ?? r.agent_memory?.length ?? "-",
       ]),
     );
-    return `${server}\n\n${runners}`;
+    const agents = s.runners.flatMap((r) => (r.agent_memory ?? []).map((a) => ({ user: r.user, ...a })));
+    if (agents.length === 0) return `${server}\n\n${runners}`;
+    const sessions = renderTable(
+      ["SESSION", "RUNNER", "PSS", "PRIVATE"],
+      agents.map((a) => [a.session_id, a.user, mb(a.pss_bytes), mb(a.private_bytes)]),
+    );
+    return `${server}\n\n${runners}\n\n${sessions}`;
   });
 }
+
+const mb = (bytes: number | null | undefined) =>
+  bytes === null || bytes === undefined ? "-" : `${Math.round(bytes / 1048576)} MB`;
 
 function withUser(action: (run: Run, user: User) => Promise<number>) {
   return async (run: Run) => {

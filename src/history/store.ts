@@ -86,6 +86,20 @@ export class HistoryStore {
     return this.repo.source(sessionId);
   }
 
+  /**
+   * The session's last turn began (`agent.working`) and never ended (`agent.idle`) within the last
+   * `window` events: its agent went away mid-answer without saying so (its runner ended with it).
+   */
+  midTurn(sessionId: string, window = 2000): boolean {
+    const rows = this.replay(sessionId, Math.max(0, this.currentSeq(sessionId) - window), window);
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const body = (rows[i] as StoredEvent).body;
+      if (body.startsWith('{"event":"agent.idle"')) return false;
+      if (body.startsWith('{"event":"agent.working"')) return true;
+    }
+    return false;
+  }
+
   /** Events with seq > afterSeq, oldest first, at most `limit`. */
   replay(sessionId: string, afterSeq: number, limit = 1000): StoredEvent[] {
     return this.repo.events(sessionId, afterSeq, limit);

@@ -2,7 +2,14 @@ import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { ConfigSchema } from "../config/index.ts";
 import { systemConfig } from "./config.ts";
-import { DEFAULT_LAYOUT, gatewayUnit, generatedFiles, runnerTemplateUnit, serverUnit } from "./units.ts";
+import {
+  DEFAULT_LAYOUT,
+  gatewayUnit,
+  generatedFiles,
+  runnerTemplateUnit,
+  serverUnit,
+  systemRunnerUnit,
+} from "./units.ts";
 
 const layout = { ...DEFAULT_LAYOUT, binDir: "/opt/octo/bin" };
 
@@ -66,5 +73,14 @@ describe("generated service files", () => {
     expect(parsed.local.single_user).toBe(false);
     expect(parsed.local.linux_users.enabled).toBe(true);
     expect(parsed.local.linux_users.prefix).toBe("octo_");
+  });
+
+  test("CPU weights: the server and the privileged component above each user's runner cgroup", () => {
+    const cpuWeight = (text: string) => Number(/^CPUWeight=(\d+)$/m.exec(text)?.[1]);
+    const server = cpuWeight(serverUnit(layout));
+    const runner = cpuWeight(runnerTemplateUnit(layout));
+    expect(runner).toBe(100);
+    expect(server).toBeGreaterThanOrEqual(10 * runner);
+    expect(cpuWeight(systemRunnerUnit(layout))).toBe(server);
   });
 });

@@ -55,6 +55,14 @@ const COMMON_HARDENING = [
   "UMask=0077",
 ];
 
+/**
+ * cgroup v2 CPU weights (systemd's default is 100). Under contention the server's cgroup gets ten
+ * times a user's runner cgroup (runner and every agent of that user together): 50 flooding agents
+ * of one user cannot starve the server that streams everyone's events. The privileged component is
+ * idle but on the path that starts runners, so it sits with the server.
+ */
+export const CPU_WEIGHT = { server: 1000, system: 1000, runner: 100 } as const;
+
 const unit = (sections: Record<string, string[]>): string =>
   `${Object.entries(sections)
     .map(([name, lines]) => [`[${name}]`, ...lines].join("\n"))
@@ -93,6 +101,8 @@ export function serverUnit(l: InstallLayout): string {
         "RestartSec=2s",
         "TimeoutStopSec=30s",
         "LimitNOFILE=65536",
+        // CPU: the server answers every user; under load it must not wait behind their agents.
+        `CPUWeight=${CPU_WEIGHT.server}`,
         ...COMMON_HARDENING,
         // The server never reads users' files directly (it goes through their runner).
         "ProtectHome=yes",
@@ -192,6 +202,9 @@ export function runnerTemplateUnit(l: InstallLayout): string {
         // Agents finish their turn on SIGTERM; the runner itself stops them, then systemd sweeps.
         "KillMode=mixed",
         "TimeoutStopSec=30s",
+        // CPU: one user's runner with all its agents, fair against other users' (and other services).
+        // Inside this cgroup the runner stays above its agents: they run at nice 10 (profile limits.nice).
+        `CPUWeight=${CPU_WEIGHT.runner}`,
         ...COMMON_HARDENING,
         // Every home hidden, then this user's own brought back.
         "ProtectHome=tmpfs",
@@ -237,6 +250,7 @@ export function systemRunnerUnit(l: InstallLayout): string {
         "Restart=on-failure",
         "RestartSec=2s",
         "TimeoutStopSec=30s",
+        `CPUWeight=${CPU_WEIGHT.system}`,
         ...COMMON_HARDENING,
         // useradd/userdel write /etc (passwd, shadow, group, subuid) and /home; runners write /run/octo.
         `ReadWritePaths=/etc /home ${l.runtimeDir} -/var/log/lastlog -/var/log/faillog`,

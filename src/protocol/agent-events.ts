@@ -73,6 +73,12 @@ export const agentEventSchemas = {
     lines: v.optional(v.array(text)),
   }),
   /**
+   * The server stopped the session's agent to free its memory: idle past `runner.idle_timeout`, or
+   * the oldest idle one while the user's agents were over `runner.agent_memory_ceiling_mb`. The next
+   * prompt starts it again on the same history.
+   */
+  "agent.stopped": ev("agent.stopped", { reason: v.picklist(["idle", "memory"]) }),
+  /**
    * The queued steering and follow-up messages, whole (they are short and rare). `items` (octo's
    * runner) names each by the client_id it was sent with, so it can be removed, edited or sent now.
    */

@@ -101,6 +101,16 @@ export const Invite = v.object({
 });
 export type Invite = v.InferOutput<typeof Invite>;
 
+/** One running agent's memory: its whole process tree (wrapper, sandbox, pi and pi's children). */
+export const AgentMemoryRow = v.object({
+  session_id: v.string(),
+  proc: v.string(),
+  /** Proportional set size: shared pages split between the processes mapping them; sums correctly. */
+  pss_bytes: v.number(),
+  /** Pages only this tree maps: what stopping the agent gives back. */
+  private_bytes: v.number(),
+});
+
 /** One user's runner as the server sees it (`octoctl status`). */
 export const RunnerStatusRow = v.object({
   user: v.string(),
@@ -114,6 +124,11 @@ export const RunnerStatusRow = v.object({
   version: v.nullable(v.string()),
   agents: v.nullable(v.number()),
   terminals: v.nullable(v.number()),
+  /** The runner and everything it started (agents, shells, sandboxes), summed over the process tree. */
+  tree_pss_bytes: v.optional(v.nullable(v.number())),
+  tree_private_bytes: v.optional(v.nullable(v.number())),
+  /** Each running agent's process tree, by session, largest first. */
+  agent_memory: v.optional(v.array(AgentMemoryRow)),
   error: v.optional(v.string()),
 });
 

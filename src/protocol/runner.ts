@@ -170,8 +170,20 @@ export const ProcessInfoSchema = v.strictObject({
   restarts: v.number(),
   last_seq: seq,
   acked_seq: seq,
+  /** The process's whole tree (wrapper, sandbox, command and its children): PSS and private bytes. */
+  pss_bytes: v.optional(v.number()),
+  private_bytes: v.optional(v.number()),
 });
 export type ProcessInfo = v.InferOutput<typeof ProcessInfoSchema>;
+
+export const ProcessMemorySchema = v.strictObject({
+  proc: procId,
+  kind: v.picklist(PROCESS_KINDS),
+  tag: v.nullable(v.string()),
+  pss_bytes: v.number(),
+  private_bytes: v.number(),
+});
+export type ProcessMemory = v.InferOutput<typeof ProcessMemorySchema>;
 
 export const RunnerStatusSchema = v.strictObject({
   user: v.string(),
@@ -186,6 +198,13 @@ export const RunnerStatusSchema = v.strictObject({
   /** Live agents and shells (raw processes on a PTY); optional so an older runner still answers. */
   agents: v.optional(v.number()),
   terminals: v.optional(v.number()),
+  /** The runner and everything it started, summed over the process tree (optional: older runners). */
+  tree_pss_bytes: v.optional(v.number()),
+  tree_private_bytes: v.optional(v.number()),
+  /** Each live process's tree. */
+  process_memory: v.optional(v.array(ProcessMemorySchema)),
+  /** `ack` requests received since the runner started. */
+  acks_received: v.optional(v.number()),
 });
 export type RunnerStatus = v.InferOutput<typeof RunnerStatusSchema>;
 

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { fail, ok, type Result } from "../protocol/errors.ts";
-import { userName } from "../protocol/runner.ts";
+import { type ProcessMemory, userName } from "../protocol/runner.ts";
 import type { Logger } from "../shared/log.ts";
 import { multiUserRunnerFiles, singleUserRunnerFiles, systemSocketPath } from "../shared/runner-layout.ts";
 import { ensureAgentAccount, runningAsRoot } from "./agent-account.ts";
@@ -16,11 +16,24 @@ export interface RunnerStatusRow {
   uptime_ms: number | null;
   processes: number | null;
   max_processes: number | null;
+  /** The runner process alone. */
   rss_bytes: number | null;
   version: string | null;
   agents: number | null;
   terminals: number | null;
+  /** The runner and everything it started (PSS / private, summed over the process tree). */
+  tree_pss_bytes?: number | null;
+  tree_private_bytes?: number | null;
+  /** Each running agent's process tree, by session. */
+  agent_memory?: AgentMemoryRow[];
   error?: string;
+}
+
+export interface AgentMemoryRow {
+  session_id: string;
+  proc: string;
+  pss_bytes: number;
+  private_bytes: number;
 }
 
 /** "The runner for user X", in either mode. Runners start lazily on first use. */
@@ -86,7 +99,24 @@ async function rowFor(user: string, client: RunnerClient): Promise<RunnerStatusR
     version,
     agents,
     terminals,
+
+    tree_pss_bytes: s.value.tree_pss_bytes ?? null,
+    tree_private_bytes: s.value.tree_private_bytes ?? null,
+    agent_memory: agentMemory(s.value.process_memory ?? []),
   };
+}
+
+/** The agents among a runner's processes (their tag is the session id), largest first. */
+export function agentMemory(processes: readonly ProcessMemory[]): AgentMemoryRow[] {
+  return processes
+    .filter((p) => p.kind === "agent" && p.tag !== null)
+    .map((p) => ({
+      session_id: p.tag as string,
+      proc: p.proc,
+      pss_bytes: p.pss_bytes,
+      private_bytes: p.private_bytes,
+    }))
+    .sort((a, b) => b.pss_bytes - a.pss_bytes);
 }
 
 export function createRunnerManager(opts: RunnerManagerOptions): RunnerManager {

@@ -159,6 +159,7 @@ export function createServices(input: ServicesInput): Services {
     defaultModel: config.llm.default_model,
     idleTimeoutMs: parseDuration(config.runner.idle_timeout),
     sandboxProblem: () => missingToolsMessage(checkHostTools()),
+    agentMemoryCeilingBytes: config.runner.agent_memory_ceiling_mb * 1048576,
     log: log.child({ area: "sessions" }),
   });
   // Deleting a project first stops its shells and agents; terminals and files find projects here.

@@ -6,6 +6,7 @@ import type { Result } from "../protocol/errors.ts";
 import type { RunnerEvent } from "../protocol/runner.ts";
 import type { RunnerClient } from "../runners/client.ts";
 import type { Logger } from "../shared/log.ts";
+import { AckCoalescer } from "./ack-coalescer.ts";
 import type { SessionHub } from "./hub.ts";
 
 export interface AgentLinkDeps {
@@ -15,8 +16,11 @@ export interface AgentLinkDeps {
   log: Logger;
   /** Called with each stored batch (titles, activity, busy state). */
   onEvents?: (link: AgentLink, events: readonly AgentEvent[]) => void;
-  /** The agent process is gone (exited, crashed, or no longer known to the runner). */
-  onGone?: (link: AgentLink, why: string) => void;
+  /**
+   * The agent process is gone: it exited (its last events, the turn's end included, still follow
+   * from the runner), or `lost` — the runner no longer knows it (the runner ended and took it along).
+   */
+  onGone?: (link: AgentLink, why: string, lost: boolean) => void;
 }
 
 /**
@@ -34,8 +38,11 @@ export class AgentLink {
   private pendingSeq = 0;
   private flushScheduled = false;
   private handled: number;
+  private readonly acks: AckCoalescer;
   busy = false;
   gone = false;
+  /** Launched, and pi has not announced its state yet (starting takes seconds under load). */
+  starting = false;
 
   constructor(
     readonly session: SessionRef & { user_id: string },
@@ -44,12 +51,14 @@ export class AgentLink {
   ) {
     const source = deps.history.source(session.id);
     this.handled = source?.proc === proc ? source.seq : 0;
+    this.acks = new AckCoalescer((seq) => void deps.client.ack(proc, seq));
   }
 
   /** Start (or resume) receiving this process's events after the stored watermark. */
   async attach() {
     const r = await this.deps.client.subscribe(this.proc, this.handled, (e) => this.onRunnerEvent(e));
-    if (!r.ok && r.error.code === "not_found") this.markGone("the agent process is no longer running");
+    if (!r.ok && r.error.code === "not_found")
+      this.markGone("its runner no longer knows the agent process", true);
     return r;
   }
 
@@ -77,6 +86,7 @@ export class AgentLink {
 
   async detach(): Promise<void> {
     this.flush();
+    this.acks.now();
     await this.deps.client.unsubscribe(this.proc);
   }
 
@@ -118,8 +128,13 @@ export class AgentLink {
       case "exit":
         this.pendingSeq = Math.max(this.pendingSeq, e.seq);
         this.flush();
+        // The last event: acknowledged at once, so the runner can forget the process.
+        this.acks.now();
         if (!e.restarting)
-          this.markGone(e.signal ? `agent stopped by ${e.signal}` : `agent exited with code ${e.code}`);
+          this.markGone(
+            e.signal ? `agent stopped by ${e.signal}` : `agent exited with code ${e.code}`,
+            false,
+          );
         break;
       default:
         this.pendingSeq = Math.max(this.pendingSeq, e.seq);
@@ -140,7 +155,7 @@ export class AgentLink {
     queueMicrotask(() => this.flush());
   }
 
-  /** Store the batch with its watermark, fan it out, then acknowledge it to the runner. */
+  /** Store the batch with its watermark and fan it out; the runner gets a coalesced ack for it. */
   flush(): void {
     this.flushScheduled = false;
     if (this.pendingSeq === 0) return;
@@ -149,6 +164,8 @@ export class AgentLink {
     this.pending = [];
     this.pendingSeq = 0;
     if (events.length > 0) {
+      // pi has started once it announced its state (or failed to).
+      if (events.some((e) => e.event === "session.state" || e.event === "agent.error")) this.starting = false;
       this.deps.hub.publish(this.session.user_id, this.session, events, { proc: this.proc, seq });
       for (const e of events) {
         if (e.event === "agent.working") this.busy = true;
@@ -156,13 +173,19 @@ export class AgentLink {
       }
       this.deps.onEvents?.(this, events);
     }
-    void this.deps.client.ack(this.proc, seq);
+    this.acks.note(seq);
   }
 
-  private markGone(why: string): void {
+  /** Store what arrived and acknowledge everything stored, now (the server is stopping). */
+  flushAndAck(): void {
+    this.flush();
+    this.acks.now();
+  }
+
+  private markGone(why: string, lost: boolean): void {
     if (this.gone) return;
     this.gone = true;
     this.busy = false;
-    this.deps.onGone?.(this, why);
+    this.deps.onGone?.(this, why, lost);
   }
 }

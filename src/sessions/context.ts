@@ -24,6 +24,8 @@ export interface SessionServiceDeps {
   idleTimeoutMs: number;
   /** Why no agent can start on this host (a missing sandbox tool), checked before each launch. */
   sandboxProblem?: () => string | undefined;
+  /** Per runner user: above this many bytes of agents (PSS), idle agents are stopped early. 0 = none. */
+  agentMemoryCeilingBytes?: number;
   log: Logger;
   now?: () => number;
   /** Least time between two writes of a session's `last_active_at`. */

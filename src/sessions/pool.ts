@@ -4,6 +4,7 @@ import type { AgentEvent } from "../protocol/agent-events.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { TOOL_TOKEN_ENV } from "../protocol/tools.ts";
 import type { RunnerClient } from "../runners/client.ts";
+import { agentMemory } from "../runners/manager.ts";
 import type { ProjectPlace } from "../runners/placement.ts";
 import { projectsRepo } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
@@ -20,6 +21,10 @@ import { agentSpawnSpec, type ForkPoint, LLM_URL_PLACEHOLDER } from "./launch.ts
 export class AgentPool {
   private readonly links = new Map<string, AgentLink>();
   private readonly launching = new Map<string, Promise<Result<AgentLink>>>();
+  /** Sessions with a command on its way to their agent, and how many. */
+  private readonly inFlight = new Map<string, number>();
+  /** Runner users whose memory ceiling is being enforced right now (one pass at a time). */
+  private readonly enforcing = new Set<string>();
 
   constructor(
     private readonly ctx: SessionContext,
@@ -33,7 +38,7 @@ export class AgentPool {
     const link = await this.ensure(user.username, row, true);
     if (!link.ok) return link;
     this.ctx.activity.touch(row.id);
-    const r = await link.value.command(c);
+    const r = await this.tracked(row.id, () => link.value.command(c));
     if (r.ok || (r.error.code !== "agent_crashed" && r.error.code !== "runner_unavailable")) return r;
     // The agent process is gone (pi crashed, or its runner died): revive once and retry. Asking the
     // manager for the runner again replaces a runner that is no longer there.
@@ -45,14 +50,29 @@ export class AgentPool {
     this.links.delete(row.id);
     const again = await this.ensure(user.username, { ...row, proc_id: null }, true);
     if (!again.ok) return again;
-    return again.value.command(c);
+    return this.tracked(row.id, () => again.value.command(c));
+  }
+
+  /** A command on its way to the agent: its session is not idle, whatever the agent said last. */
+  private async tracked<T>(sessionId: string, run: () => Promise<T>): Promise<T> {
+    this.inFlight.set(sessionId, (this.inFlight.get(sessionId) ?? 0) + 1);
+    try {
+      return await run();
+    } finally {
+      const n = (this.inFlight.get(sessionId) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(sessionId, n);
+      else this.inFlight.delete(sessionId);
+    }
   }
 
   /** The session's live agent, or one launched for it (one launch at a time per session). */
   ensure(username: string, row: SessionRow, resume: boolean, fork?: ForkPoint): Promise<Result<AgentLink>> {
     const live = this.links.get(row.id);
     if (live && !live.gone && !live.stale) return Promise.resolve(ok(live));
-    if (live) this.links.delete(row.id);
+    if (live) {
+      this.links.delete(row.id);
+      if (live.stale) this.closeLostTurn(row, "its runner ended");
+    }
     let pending = this.launching.get(row.id);
     if (!pending) {
       pending = this.launch(username, row, resume, fork).finally(() => this.launching.delete(row.id));
@@ -104,10 +124,14 @@ export class AgentPool {
     }
     const now = this.ctx.now();
     this.ctx.repo.update(row.id, { status: "ready", proc_id: spawned.value.proc, last_active_at: now }, now);
-    return this.link({ ...row, proc_id: spawned.value.proc }, client.value);
+    const linked = await this.link({ ...row, proc_id: spawned.value.proc }, client.value, true);
+    // One more agent: make room under the user's memory ceiling (in the background; never this one).
+    const ceiling = deps.agentMemoryCeilingBytes ?? 0;
+    if (linked.ok && ceiling > 0) void this.reapForMemory(place.runnerUser, ceiling, row.id);
+    return linked;
   }
 
-  private async link(row: SessionRow, client: RunnerClient): Promise<Result<AgentLink>> {
+  private async link(row: SessionRow, client: RunnerClient, starting = false): Promise<Result<AgentLink>> {
     if (!row.proc_id) return fail("internal", "session has no agent process");
     const { deps } = this.ctx;
     const link = new AgentLink(
@@ -119,9 +143,10 @@ export class AgentPool {
         client,
         log: deps.log,
         onEvents: (l, events) => this.onEvents(l, events),
-        onGone: (l, why) => this.onGone(l, why),
+        onGone: (l, why, lost) => this.onGone(l, why, lost),
       },
     );
+    link.starting = starting;
     this.links.set(row.id, link);
     const attached = await link.attach();
     if (!attached.ok) {
@@ -145,18 +170,36 @@ export class AgentPool {
     this.ctx.activity.end(row.id);
   }
 
-  private onGone(link: AgentLink, why: string): void {
+  private onGone(link: AgentLink, why: string, lost: boolean): void {
     if (this.links.get(link.session.id) !== link) return;
     this.links.delete(link.session.id);
     this.ctx.activity.end(link.session.id);
     const row = this.ctx.repo.byId(link.session.id);
     if (row && row.status !== "closed") {
+      // An agent that exited ends its own turn (pi's adapter says so after the exit event).
+      if (lost) this.closeLostTurn(row, why);
       this.sleep(row.id);
       this.ctx.deps.log.info("agent stopped; it will be revived on the next prompt", {
         session: row.id,
         why,
       });
     }
+  }
+
+  /**
+   * An agent that went away mid-answer without ending its turn (pi ends it when only pi dies; not
+   * when its runner took it along): end the turn in the history, so no client waits on it forever.
+   */
+  private closeLostTurn(row: SessionRow, why: string): void {
+    if (!this.ctx.deps.historyFor(row.user_id).midTurn(row.id)) return;
+    this.ctx.publish(row, [
+      {
+        event: "agent.error",
+        error: { code: "agent_crashed", message: `the agent stopped mid-answer (${why})` },
+        recoverable: true,
+      },
+      { event: "agent.idle" },
+    ]);
   }
 
   /** After a server restart: re-attach to agents that kept running under their runners. */
@@ -190,18 +233,84 @@ export class AgentPool {
     const cutoff = this.ctx.now() - olderThanMs;
     for (const [id, link] of this.links) {
       const row = this.ctx.repo.byId(id);
-      if (!row || link.busy) continue;
-      if ((this.ctx.activity.latest(id) ?? row.last_active_at) > cutoff) continue;
-      await this.stop(row);
-      this.sleep(id);
+      if (!row || !this.isIdle(link)) continue;
+      if (this.lastActive(row) > cutoff) continue;
+      await this.reap(row, "idle");
       reaped.push(id);
     }
     return reaped;
   }
 
+  /**
+   * Memory pressure: while the agents on a runner take more than `ceilingBytes` (PSS of each
+   * agent's whole process tree, as the runner measures it), stop its idle agents, least recently
+   * active first. `keep` (the agent just started for a prompt) is never chosen.
+   */
+  async reapForMemory(runnerUser: string, ceilingBytes: number, keep?: string): Promise<string[]> {
+    if (ceilingBytes <= 0 || this.enforcing.has(runnerUser)) return [];
+    this.enforcing.add(runnerUser);
+    try {
+      const client = await this.ctx.deps.runners.forUser(runnerUser);
+      if (!client.ok) return [];
+      const status = await client.value.status();
+      if (!status.ok) return [];
+      const agents = agentMemory(status.value.process_memory ?? []);
+      let total = agents.reduce((sum, a) => sum + a.pss_bytes, 0);
+      const candidates = agents
+        .map((a) => ({ ...a, link: this.links.get(a.session_id), row: this.ctx.repo.byId(a.session_id) }))
+        .filter((a) => a.session_id !== keep && a.link?.proc === a.proc && a.row && this.isIdle(a.link))
+        .sort((a, b) => this.lastActive(a.row as SessionRow) - this.lastActive(b.row as SessionRow));
+      const reaped: string[] = [];
+      for (const a of candidates) {
+        if (total <= ceilingBytes) break;
+        await this.reap(a.row as SessionRow, "memory");
+        total -= a.pss_bytes;
+        reaped.push(a.session_id);
+      }
+      if (reaped.length > 0)
+        this.ctx.deps.log.info("stopped idle agents: over the memory ceiling", {
+          runner: runnerUser,
+          sessions: reaped,
+          ceiling_mb: Math.round(ceilingBytes / 1048576),
+        });
+      return reaped;
+    } finally {
+      this.enforcing.delete(runnerUser);
+    }
+  }
+
+  /** Every runner user with a live agent (where the memory ceiling is checked). */
+  runnerUsers(): string[] {
+    const users = new Set<string>();
+    for (const id of this.links.keys()) {
+      const row = this.ctx.repo.byId(id);
+      const place = row && this.placeOf(row);
+      if (place) users.add(place.runnerUser);
+    }
+    return [...users];
+  }
+
+  private isIdle(link: AgentLink | undefined): boolean {
+    // A starting agent is not idle: its idle time counts from its first event (pi answering).
+    return (
+      link !== undefined && !link.gone && !link.busy && !link.starting && !this.inFlight.has(link.session.id)
+    );
+  }
+
+  private lastActive(row: SessionRow): number {
+    return this.ctx.activity.latest(row.id) ?? row.last_active_at;
+  }
+
+  /** Stop an idle agent and say so in its history; the next prompt starts it again. */
+  private async reap(row: SessionRow, reason: "idle" | "memory"): Promise<void> {
+    await this.stop(row);
+    this.sleep(row.id);
+    this.ctx.publish(row, [{ event: "agent.stopped", reason }]);
+  }
+
   /** Server shutdown: store what the agents sent so far; the agents keep running under their runners. */
   detachAll(): void {
-    for (const link of this.links.values()) link.flush();
+    for (const link of this.links.values()) link.flushAndAck();
     this.links.clear();
   }
 

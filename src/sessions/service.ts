@@ -73,8 +73,18 @@ export class SessionService implements AgentService {
     return this.pool.reapIdle(olderThanMs);
   }
 
+  /** Stop idle agents where a user's agents are over the memory ceiling (also checked at each launch). */
+  async reapForMemory(): Promise<string[]> {
+    const ceiling = this.deps.agentMemoryCeilingBytes ?? 0;
+    if (ceiling <= 0) return [];
+    const reaped: string[] = [];
+    for (const user of this.pool.runnerUsers())
+      reaped.push(...(await this.pool.reapForMemory(user, ceiling)));
+    return reaped;
+  }
+
   startReaper(intervalMs = Math.min(60_000, Math.max(1000, this.deps.idleTimeoutMs / 4))): void {
-    this.reaper = setInterval(() => void this.reapIdle(), intervalMs);
+    this.reaper = setInterval(() => void this.reapIdle().then(() => this.reapForMemory()), intervalMs);
     this.reaper.unref?.();
   }
 

@@ -22,8 +22,8 @@ function allPids(): number[] {
     .map(Number);
 }
 
-/** Every descendant of `root`, parents before children. */
-export function descendants(root: number): number[] {
+/** Parent pid → its children, from one scan of /proc. */
+export function childrenMap(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const pid of allPids()) {
     const ppid = parentOf(pid);
@@ -32,6 +32,11 @@ export function descendants(root: number): number[] {
     if (list) list.push(pid);
     else children.set(ppid, [pid]);
   }
+  return children;
+}
+
+/** Every descendant of `root`, parents before children (`children`: reuse one scan for many roots). */
+export function descendants(root: number, children = childrenMap()): number[] {
   const out: number[] = [];
   const queue = [root];
   while (queue.length > 0) {
@@ -110,4 +115,49 @@ export function rssBytes(pid: number): number {
 /** Resident memory of a process and all its descendants (a runner with its agents and shells). */
 export function treeRssBytes(root: number): number {
   return [root, ...descendants(root)].reduce((sum, pid) => sum + rssBytes(pid), 0);
+}
+
+/** Memory of a process or a tree, in bytes. */
+export interface Memory {
+  /** Resident pages, shared ones counted in full for every process (overcounts a tree). */
+  rss: number;
+  /** Proportional: each shared page split between the processes mapping it. Sums correctly. */
+  pss: number;
+  /** Pages only this process maps: what stopping it gives back. */
+  private: number;
+}
+
+const ROLLUP_FIELDS = /^(Rss|Pss|Private_Clean|Private_Dirty):\s+(\d+) kB$/gm;
+
+/**
+ * One process's memory from /proc/PID/smaps_rollup; falls back to VmRSS (for all three) where the
+ * rollup cannot be read (another user's process, an old kernel). Zeros for a process that is gone.
+ */
+export function processMemory(pid: number): Memory {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const m: Memory = { rss: 0, pss: 0, private: 0 };
+    for (const [, key, kb] of text.matchAll(ROLLUP_FIELDS)) {
+      const bytes = Number(kb) * 1024;
+      if (key === "Rss") m.rss = bytes;
+      else if (key === "Pss") m.pss = bytes;
+      else m.private += bytes;
+    }
+    return m;
+  } catch {
+    const rss = rssBytes(pid);
+    return { rss, pss: rss, private: rss };
+  }
+}
+
+/** `root` and all its descendants together (`children`: reuse one /proc scan for many roots). */
+export function treeMemory(root: number, children = childrenMap()): Memory {
+  const total: Memory = { rss: 0, pss: 0, private: 0 };
+  for (const pid of [root, ...descendants(root, children)]) {
+    const m = processMemory(pid);
+    total.rss += m.rss;
+    total.pss += m.pss;
+    total.private += m.private;
+  }
+  return total;
 }

@@ -73,3 +73,32 @@ test("a retried prompt with the same client_id runs once", async () => {
   expect(users).toHaveLength(1);
   await tab.close();
 });
+
+test("a burst of events is acknowledged to the runner in a few coalesced acks, not one per batch", async () => {
+  const tab = await AgentTab.open(w.t.url, w.admin.cookie);
+  const { session_id } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
+  await tab.ok("session.subscribe", { session_id });
+  await tab.waitEvent(session_id, (f) => f.event === "session.state", "pi ready");
+  const runner = await w.t.server.ctx.services.runners.forUser("local");
+  if (!runner.ok) throw new Error(runner.error.message);
+  const acks = async () => {
+    const s = await runner.value.status();
+    if (!s.ok) throw new Error(s.error.message);
+    return s.value.acks_received ?? 0;
+  };
+  // 300 deltas a few ms apart: pi writes each on its own, so most reach the server in a read of their own.
+  const text = "word ".repeat(300);
+  w.fx.enqueue([{ text, chunks: 300, delayMs: 3 }]);
+  const before = await acks();
+  const started = Date.now();
+  await tab.ok("prompt", { session_id, message: "flood", client_id: "ack-1" });
+  await tab.waitIdle(session_id);
+  const took = Date.now() - started;
+  const sent = (await acks()) - before;
+  expect(tab.text(session_id)).toBe(text);
+  const events = tab.events(session_id).length;
+  // At most one per 25 ms interval (and the exit's); per batch it was about one per delta.
+  expect(sent).toBeLessThan(events / 4);
+  expect(sent).toBeLessThanOrEqual(Math.ceil(took / 25) + 2);
+  await tab.close();
+});

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { AGENT_COMMAND_TIMEOUT_MS } from "../../src/sessions/agent-link.ts";
 import { type LlmFixture, startLlmFixture } from "../fixtures/llm/server.ts";
 import { Client } from "../http/client.ts";
 import { startTestServer, type TestServer } from "../http/harness.ts";
@@ -16,13 +17,14 @@ export interface SessionWorld {
 
 /** The real server with one provider pointing at the scripted LLM fixture. */
 export async function startWorld(
-  opts: { idleTimeout?: string; extraToml?: string } = {},
+  opts: { idleTimeout?: string; extraToml?: string; runnerToml?: string } = {},
 ): Promise<SessionWorld> {
   process.env[KEY_ENV] = PROVIDER_KEY;
   const fx = await startLlmFixture({ apiKeys: [PROVIDER_KEY] });
   const t = await startTestServer(`
 [runner]
 idle_timeout = "${opts.idleTimeout ?? "10m"}"
+${opts.runnerToml ?? ""}
 
 [llm]
 default_model = "fx/fake-1"
@@ -62,12 +64,28 @@ export class AgentTab {
     return new AgentTab(await MuxClient.connect(url, cookie));
   }
 
-  cmd(cmd: string, body: Record<string, unknown> = {}): Promise<Frame> {
-    return this.mux.cmd(cmd, body, "agent");
+  private nextId = 1;
+
+  /**
+   * An agent command and its response. A command may start pi in its sandbox first (a revive): the
+   * server waits up to AGENT_COMMAND_TIMEOUT_MS for that, and so does this (a loaded machine needs it).
+   */
+  cmd(cmd: string, body: Record<string, unknown> = {}, ms = AGENT_COMMAND_TIMEOUT_MS): Promise<Frame> {
+    const id = `a${this.nextId++}`;
+    this.mux.ws.send(JSON.stringify({ ch: "agent", id, cmd, ...body }));
+    return this.mux.waitFor(
+      `response to ${cmd}`,
+      () => this.mux.frames.find((f) => f.event === "response" && f.id === id),
+      ms,
+    );
   }
 
-  async ok<T = Record<string, unknown>>(cmd: string, body: Record<string, unknown> = {}): Promise<T> {
-    const r = await this.cmd(cmd, body);
+  async ok<T = Record<string, unknown>>(
+    cmd: string,
+    body: Record<string, unknown> = {},
+    ms?: number,
+  ): Promise<T> {
+    const r = await this.cmd(cmd, body, ms);
     if (!r.ok) throw new Error(`${cmd} failed: ${JSON.stringify(r.error)}`);
     return r.data as T;
   }

@@ -93,6 +93,8 @@ test("an idle agent is reaped and revived transparently on the next prompt", asy
   const sessions = w.t.server.ctx.services.sessions;
   const reaped = await sessions.reapIdle(0);
   expect(reaped).toContain(s);
+  const stopped = await tab.waitEvent(s, (f) => f.event === "agent.stopped", "agent.stopped");
+  expect(stopped.reason).toBe("idle");
   const r = await w.admin.get<{ session: { status: string } }>(`/api/sessions/${s}`);
   expect(r.body.session.status).toBe("sleeping");
   await w.t.server.ctx.services.runners.forUser("local");
@@ -103,6 +105,20 @@ test("an idle agent is reaped and revived transparently on the next prompt", asy
   const last = w.fx.requests.filter((q) => q.kind === "chat").at(-1);
   expect(last?.messages.map((m) => m.text).join("\n")).toContain("note OSTRICH");
   expect(piOf(s)).not.toBe(before);
+  await tab.close();
+});
+
+test("an agent still starting is not idle: the reaper counts from pi's first answer", async () => {
+  const tab = await AgentTab.open(w.t.url, w.admin.cookie);
+  const { session_id: s } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
+  const sessions = w.t.server.ctx.services.sessions;
+  await tab.ok("session.subscribe", { session_id: s });
+  // pi takes hundreds of ms to start (seconds under load): reap "everything idle" again and again.
+  // The agent must not be taken before it has announced its state.
+  while (!(await sessions.reapIdle(0)).includes(s)) await new Promise((r) => setImmediate(r));
+  const stopped = await tab.waitEvent(s, (f) => f.event === "agent.stopped", "agent.stopped");
+  const state = tab.events(s).find((f) => f.event === "session.state");
+  expect(state?.seq).toBeLessThan(stopped.seq as number);
   await tab.close();
 });
 

@@ -218,6 +218,9 @@ function applyEvent(s: ChatState, e: AgentEvent, seq: number): ChatState {
       return { ...s, inputs: s.inputs.filter((r) => r.id !== e.request_id) };
     case "agent.notice":
       return applyNotice(s, e, seq);
+    case "agent.stopped":
+      // Only ever sent for an idle agent; the next prompt starts it again. Not shown (yet).
+      return s;
     case "agent.queue":
       return {
         ...s,
