@@ -14,6 +14,7 @@ import {
   resumeAfter,
   sendFailed,
   startingAgent,
+  stoppedNote,
 } from "./chat-state.ts";
 import { timeline } from "./chat-timeline.ts";
 
@@ -277,6 +278,14 @@ describe("agent activity and side channels", () => {
     expect(s.tools.c?.output).toBe("90%");
     const e = extra([{ event: "tool.end", call_id: "c", output: "boom", is_error: true }], s);
     expect(e.tools.c).toMatchObject({ status: "error", output: "boom" });
+  });
+
+  test("an agent the server stopped is said in the chat, with why and what happens next", () => {
+    const s = extra([{ event: "agent.stopped", reason: "memory" }]);
+    expect(s.toasts.at(-1)?.text).toBe(stoppedNote("memory"));
+    expect(s.toasts.at(-1)?.text).toContain("free memory");
+    const idle = extra([{ event: "agent.stopped", reason: "idle" }]);
+    expect(idle.toasts.at(-1)?.text).toContain("idle");
   });
 
   test("progress for an unknown call is ignored, not invented", () => {

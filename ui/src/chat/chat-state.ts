@@ -219,8 +219,10 @@ function applyEvent(s: ChatState, e: AgentEvent, seq: number): ChatState {
     case "agent.notice":
       return applyNotice(s, e, seq);
     case "agent.stopped":
-      // Only ever sent for an idle agent; the next prompt starts it again. Not shown (yet).
-      return s;
+      return {
+        ...s,
+        toasts: [...s.toasts, { seq, level: "info", text: stoppedNote(e.reason) }].slice(-MAX_TOASTS),
+      };
     case "agent.queue":
       return {
         ...s,
@@ -390,4 +392,11 @@ function applyNotice(s: ChatState, e: AgentEventOf<"agent.notice">, seq: number)
     return { ...s, toasts };
   }
   return s;
+}
+
+/** What the chat says when the server stopped an idle agent (its history stays; a message revives it). */
+export function stoppedNote(reason: "idle" | "memory"): string {
+  return reason === "memory"
+    ? "The agent was stopped to free memory for your other conversations. Your next message starts it again, with this history."
+    : "The agent was stopped after a while idle. Your next message starts it again, with this history.";
 }
