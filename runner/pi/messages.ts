@@ -20,7 +20,11 @@ const STOPS: Record<string, StopReason> = {
   aborted: "aborted",
 };
 
-export const stopReason = (x: unknown): StopReason | undefined => STOPS[str(x) ?? ""];
+/** Own keys only: pi output naming `constructor` or `toString` must not reach Object.prototype. */
+export const stopReason = (x: unknown): StopReason | undefined => {
+  const key = str(x);
+  return key !== undefined && Object.hasOwn(STOPS, key) ? STOPS[key] : undefined;
+};
 
 /** `{type:"image", data, mimeType}` → image part, when well-formed. */
 function imagePart(block: Obj): Part | undefined {

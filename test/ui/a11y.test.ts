@@ -76,7 +76,7 @@ const signedInPages = (): Check[] => [
     ready: (p) => p.getByText("No LLM provider yet").waitFor({ timeout: T }),
   },
   { name: "admin status", path: "/admin/status", ready: heading("Runners") },
-  { name: "chat", path: `/projects/${projectId}/chat`, ready: heading("Start a conversation") },
+  { name: "chat", path: `/projects/${projectId}/chat`, ready: heading("What should the agent do?") },
   {
     name: "files",
     path: `/projects/${projectId}/files`,
