@@ -44,7 +44,7 @@ beforeAll(async () => {
   host = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("HOST-ONLY-MARKER") });
   w = await startWorld();
   const projectId = await createProject(w.admin, "Browser");
-  projectDir = join(w.t.server.ctx.config.paths.workspaceDir, "browser");
+  projectDir = w.t.server.ctx.services.placement.project(w.t.admin.username, "browser").projectDir;
   tab = await AgentTab.open(w.t.url, w.admin.cookie);
   const { session_id } = await tab.ok<{ session_id: string }>("session.create", {
     project_id: projectId,

@@ -33,7 +33,7 @@ beforeAll(async () => {
   await ensureUiBuilt();
   w = await startWorld();
   projectId = await createProject(w.admin, "Web");
-  projectDir = join(w.t.server.ctx.config.paths.workspaceDir, "web");
+  projectDir = w.t.server.ctx.services.placement.project(w.t.admin.username, "web").projectDir;
   tab = await AgentTab.open(w.t.url, w.admin.cookie);
   const { session_id } = await tab.ok<{ session_id: string }>("session.create", {
     project_id: projectId,
