@@ -45,9 +45,8 @@ test("memory: each agent's whole process tree and the runner's tree are reported
   // PSS moves a little between two reads; pi (a Bun process) is tens of MB.
   expect(agent?.pss_bytes).toBeGreaterThan(piPss * 0.8);
   expect(agent?.private_bytes).toBeGreaterThan(0);
-  expect(runner?.tree_pss_bytes).toBeGreaterThan(
-    (runner?.rss_bytes ?? 0) / 4 + (agent?.pss_bytes ?? 0) * 0.8,
-  );
+  // The runner's tree holds the agent's.
+  expect(runner?.tree_pss_bytes).toBeGreaterThan((agent?.pss_bytes ?? 0) * 0.8);
 
   // A second agent puts the user over 1 MB: the idle first one is stopped and its chat says why.
   const { session_id: second } = await tab.ok<{ session_id: string }>("session.create", {

@@ -35,7 +35,9 @@ test(`restarting server and runner mid-answer ${ROUNDS} times: every answer ends
       expect(r.expected.startsWith(r.text)).toBe(true);
     }
   }
-  expect(report.events).toBeGreaterThan(ROUNDS * 24);
+  // Each round streamed before its restart (at least the prompt, a delta, the turn's end): how far an
+  // answer gets before the cut depends on the machine's speed, so only a floor is asserted.
+  expect(report.events).toBeGreaterThanOrEqual(ROUNDS * 6);
 
   // And at the end, nothing of the test is left once its server and runner stop.
   const home = w.t.home;

@@ -72,9 +72,9 @@ export async function restartLoop(
   for (let round = 1; round <= rounds; round++) {
     const started = Date.now();
     const expected = words(round);
-    // The runner goes too in every round but the last (stopped or killed, in turn). Only the last may
-    // keep it: an agent that outlives a server restart cannot reach the LLM proxy afterwards (its
-    // sandbox bound the old socket's inode; see bench/README.md), so its next prompt would fail.
+    // The runner goes too in every round but the last (stopped or killed, in turn), so the rounds
+    // exercise what a runner leaves behind; the last keeps it, and its agent answers whole through
+    // the server's restart (model calls go to the LLM gateway, which no restart here touches).
     const runner = round === rounds ? "kept" : round % 2 === 1 ? "SIGTERM" : "SIGKILL";
     w.fx.enqueue([{ text: expected, chunks: 24, delayMs: 40 }]);
     const idlesBefore = [...all, ...tab.events(s)].filter((f) => f.event === "agent.idle").length;
