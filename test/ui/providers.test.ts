@@ -99,7 +99,8 @@ for (const vp of VIEWPORTS) {
       .locator(".hint.error")
       .filter({ hasText: "base_url must be an absolute URL" })
       .waitFor({ timeout: T });
-    expect(await create.getByLabel("Base URL").getAttribute("aria-invalid")).toBe("true");
+    // The field is marked invalid in the same update, but a render may land between two reads: wait.
+    await create.getByLabel("Base URL").and(create.locator('[aria-invalid="true"]')).waitFor({ timeout: T });
     expect(await create.getByRole("alert").textContent()).toBe("base_url must be an absolute URL");
     await screenshot(page, `providers-${vp.name}-bad-url`);
     await create.getByLabel("Base URL").fill("https://llm.example.test/v1");
