@@ -11,6 +11,7 @@ import { memoryRoutes } from "./routes/memory.ts";
 import { muxRoutes } from "./routes/mux.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
+import { reviewRoutes } from "./routes/review.ts";
 import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { taskRoutes } from "./routes/tasks.ts";
@@ -47,6 +48,7 @@ export function createApp(ctx: HttpContext) {
     .use(sessionRoutes(ctx))
     .use(memoryRoutes(ctx))
     .use(taskRoutes(ctx))
+    .use(reviewRoutes(ctx))
     .use(muxRoutes(ctx, ctx.services.mux))
     .all("/api/*", () => errorResponse("not_found", "no such API route"))
     .use(staticUi(ctx));

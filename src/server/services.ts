@@ -18,6 +18,7 @@ import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
 import { createProjectService, type ProjectDeps, type ProjectService } from "../projects/service.ts";
 import type { Channel } from "../protocol/mux.ts";
+import { ReviewService } from "../review/service.ts";
 import { type RunnerManager, runnerManagerFromConfig } from "../runners/manager.ts";
 import { createPlacement, type Placement } from "../runners/placement.ts";
 import { SessionHub } from "../sessions/hub.ts";
@@ -81,6 +82,8 @@ export interface Services {
   memory: MemoryService;
   /** Each project's task tracker. */
   tasks: TaskService;
+  /** What agents changed, checkpoints, restore and discard (the runner does the file work). */
+  review: ReviewService;
   /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
   stop(): Promise<void>;
 }
@@ -227,6 +230,13 @@ export function createServices(input: ServicesInput): Services {
     files,
     memory,
     tasks,
+    review: new ReviewService({
+      session: (caller, sessionId) => sessions.info(caller, sessionId),
+      project: (caller, projectId) => projects.get(caller, projectId),
+      messages: (userId, sessionId) => history.for(userId).messages(sessionId, { limit: 1_000_000 }),
+      runners,
+      placement,
+    }),
     mux: {
       hub,
       agents: sessions,
