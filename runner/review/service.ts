@@ -25,6 +25,15 @@ export class ReviewService {
     const projectDir = join(this.workspaceRoot, req.project);
     if (!existsSync(projectDir)) return fail("not_found", `no project folder ${req.project}`);
     const store = storeFor(projectDir);
+    // Stopping comes before the store's lock: a stopping agent's last checkpoint needs it.
+    if (
+      req.op === "review.restore" &&
+      !req.preview &&
+      req.stop_agents &&
+      agentActivity.working(projectDir).length > 0
+    )
+      if (!(await agentActivity.stopAll(projectDir)))
+        return fail("agent_working", "the working agent did not stop in time");
     return store.exclusive(async () => {
       await store.init();
       await recover(store);

@@ -27,7 +27,10 @@ async function scenario(pauseAt: "staging" | "commit") {
   roots.push(root);
   const pauseFile = join(root, "paused");
   const project = join(root, "octo", "proj");
-  const first = await runnerAt(root, { OCTO_TEST_RESTORE_PAUSE: pauseFile, OCTO_TEST_RESTORE_PAUSE_AT: pauseAt });
+  const first = await runnerAt(root, {
+    OCTO_TEST_RESTORE_PAUSE: pauseFile,
+    OCTO_TEST_RESTORE_PAUSE_AT: pauseAt,
+  });
   for (let i = 0; i < 20; i++) writeFileSync(join(project, `f${i}.txt`), `old ${i}\n`);
   const cp = await first.client.review("review.checkpoint", { project: "proj" });
   if (!cp.ok) throw new Error(cp.error.message);
@@ -39,7 +42,10 @@ async function scenario(pauseAt: "staging" | "commit") {
   for (let i = 0; i < 5; i++) writeFileSync(join(project, `added${i}.txt`), "added\n");
   const newState = tree(project);
   // The restore pauses at the hook; the runner is killed there.
-  void first.client.review("review.restore", { project: "proj", target: { kind: "checkpoint", id: cp.value.id } });
+  void first.client.review("review.restore", {
+    project: "proj",
+    target: { kind: "checkpoint", id: cp.value.id },
+  });
   await waitUntil("the restore to pause", () => existsSync(pauseFile));
   await first.kill("SIGKILL");
   const midway = tree(project);

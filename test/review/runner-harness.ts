@@ -22,7 +22,15 @@ export async function runnerAt(root: string, env: Record<string, string> = {}): 
   const files = singleUserRunnerFiles(sockDir);
   writeFileSync(files.runnerSecret, `${newHandshakeSecret()}\n`, { mode: 0o600 });
   mkdirSync(join(root, "octo", "proj"), { recursive: true });
-  const argv = [...commandFor("octo-runner"), "--user", "local", "--socket-dir", sockDir, "--workspace", join(root, "octo")];
+  const argv = [
+    ...commandFor("octo-runner"),
+    "--user",
+    "local",
+    "--socket-dir",
+    sockDir,
+    "--workspace",
+    join(root, "octo"),
+  ];
   let stderr = "";
   let listening!: () => void;
   const ready = new Promise<void>((r) => {
@@ -45,7 +53,11 @@ export async function runnerAt(root: string, env: Record<string, string> = {}): 
       throw new Error(`runner exited ${code}: ${stderr}`);
     }),
   ]);
-  const client = new RunnerClient({ user: "local", socketPath: files.socket, secretFile: files.serverSecret });
+  const client = new RunnerClient({
+    user: "local",
+    socketPath: files.socket,
+    secretFile: files.serverSecret,
+  });
   const r = await client.connect();
   if (!r.ok) throw new Error(r.error.message);
   return {
