@@ -225,8 +225,8 @@ test("bad input and someone else's session are answered with stable codes", asyn
     message_id: `msg_${"0".repeat(28)}`,
   });
   expect(unknown.status).toBe(404);
-  const escape = await w.admin.get(`/api/sessions/${session}/changes/diff?path=../../etc/passwd`);
-  expect(escape.status).toBe(422);
+  const outside = await w.admin.get(`/api/sessions/${session}/changes/diff?path=../../etc/passwd`);
+  expect(outside.status).toBe(422);
   const anon = await new Client(w.t.url).get(`/api/sessions/${session}/changes`);
   expect(anon.status).toBe(401);
 });
