@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { newId } from "../../src/protocol/ids.ts";
 import type { Checkpoint } from "../../src/protocol/review.ts";
-import { type GitTarget, git, gitOk, nulFields } from "./git.ts";
+import { type GitTarget, git, gitOk, text } from "./git.ts";
 
 /** git's empty tree: the "before" of a project that had no files. */
 export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
@@ -140,10 +140,15 @@ export class CheckpointStore {
   /** The tree of the files as they are now, written to the store (objects kept only if recorded). */
   async snapshot(): Promise<{ tree: string; skipped: string[] }> {
     await this.init();
-    const add = await git(this.target, ["add", "-A", "--ignore-errors", "--", "."]);
+    const stillLarge = await this.refreshLarge();
+    // `--verbose` names each file it (re)hashed: the only ones the size cap needs to look at.
+    const add = await git(this.target, ["add", "-A", "--verbose", "--ignore-errors", "--", "."]);
     if (add.code !== 0 && add.code !== 1)
       throw new Error(`git add failed (${add.code}): ${add.stderr.trim().slice(0, 500)}`);
-    const skipped = await this.enforceFileCap();
+    const added = text(add)
+      .split("\n")
+      .flatMap((l) => (l.startsWith("add '") && l.endsWith("'") ? [l.slice(5, -1)] : []));
+    const skipped = await this.enforceFileCap(added, stillLarge);
     const tree = (await gitOk(this.target, ["write-tree"])).trim();
     return { tree, skipped };
   }
@@ -174,39 +179,46 @@ export class CheckpointStore {
     const refDir = join(this.target.gitDir, "refs", "octo");
     mkdirSync(refDir, { recursive: true });
     writeFileSync(join(refDir, cp.id), `${tree}\n`);
+    const records = this.list(); // read before appending, so the new line is not counted twice
     await fsp.appendFile(this.recordsFile, `${JSON.stringify(cp)}\n`, { mode: 0o600 });
-    this.list().push(cp);
+    records.push(cp);
     await this.maybePrune();
     return cp;
   }
 
   /** Files added or grown past the cap since the last write-tree leave the index and are excluded. */
-  private async enforceFileCap(): Promise<string[]> {
+  /** Files left out for their size that are back under the cap are taken again (before `git add`). */
+  private async refreshLarge(): Promise<string[]> {
     const large = readFileSync(this.largeFile, "utf8").split("\n").filter(Boolean);
-    const last = this.list().at(-1)?.tree ?? EMPTY_TREE;
-    const changed = nulFields(
-      await gitOk(this.target, ["diff-index", "--cached", "-z", "--name-only", "--diff-filter=AM", last]),
-    );
+    if (large.length === 0) return [];
+    const still: string[] = [];
+    for (const pattern of large) {
+      const path = pattern.slice(1).replace(/\\(.)/g, "$1");
+      const st = await fsp.lstat(join(this.projectDir, path)).catch(() => null);
+      if (st?.isFile() && st.size > this.limits.maxFileBytes) still.push(path);
+    }
+    if (still.length !== large.length) this.writeLarge(still);
+    return still;
+  }
+
+  /** Files added or grown past the cap leave the index and join the excludes. */
+  private async enforceFileCap(changed: string[], large: string[]): Promise<string[]> {
     const over: string[] = [];
     for (const path of changed) {
       const st = await fsp.lstat(join(this.projectDir, path)).catch(() => null);
       if (st?.isFile() && st.size > this.limits.maxFileBytes) over.push(path);
     }
-    // A file that shrank back under the cap is taken again next time.
-    const stillLarge: string[] = [];
-    for (const pattern of large) {
-      const path = pattern.slice(1).replace(/\\(.)/g, "$1");
-      const st = await fsp.lstat(join(this.projectDir, path)).catch(() => null);
-      if (st?.isFile() && st.size > this.limits.maxFileBytes) stillLarge.push(path);
-    }
-    if (over.length > 0)
-      await gitOk(this.target, ["rm", "--cached", "-q", "--pathspec-from-file=-", "--pathspec-file-nul"], {
-        stdin: `${over.join("\0")}\0`,
-      });
-    const all = [...new Set([...stillLarge, ...over])];
-    if (all.length !== large.length || over.length > 0)
-      writeFileSync(this.largeFile, all.map(exactPattern).join("\n") + (all.length ? "\n" : ""));
-    return all.sort();
+    if (over.length === 0) return large;
+    await gitOk(this.target, ["rm", "--cached", "-q", "--pathspec-from-file=-", "--pathspec-file-nul"], {
+      stdin: `${over.join("\0")}\0`,
+    });
+    const all = [...new Set([...large, ...over])].sort();
+    this.writeLarge(all);
+    return all;
+  }
+
+  private writeLarge(paths: string[]): void {
+    writeFileSync(this.largeFile, paths.map(exactPattern).join("\n") + (paths.length ? "\n" : ""));
   }
 
   private async maybePrune(): Promise<void> {
