@@ -64,7 +64,7 @@ export class ReviewService {
     const all = store.list();
     const now = async () => (await store.snapshot()).tree;
     if (base.kind === "project") {
-      const last = all.at(-1);
+      const last = lastBaseline(all);
       return ok({ from: last ?? null, fromTree: last?.tree ?? EMPTY_TREE, toTree: await now(), to: null });
     }
     const mine = all.filter((c) => c.session === base.session);
@@ -150,7 +150,7 @@ export class ReviewService {
           return fail("agent_working", "the working agent did not stop in time");
       }
     }
-    const last = all.at(-1);
+    const last = lastBaseline(all);
     const { tree: current } = await store.snapshot();
     const { files } = await diffTrees(store.target, current, target.tree);
     // Edits since the last checkpoint (the agent's turn ended there) that the restore replaces.
@@ -207,6 +207,13 @@ export class ReviewService {
     return ok({ checkpoint: before });
   }
 }
+
+/**
+ * The newest checkpoint that marks where the agent left the files (a turn's start or end, or one
+ * taken on request) — not the safety copies a restore or discard makes of what it replaces.
+ */
+const lastBaseline = (all: Checkpoint[]): Checkpoint | undefined =>
+  all.findLast((c) => c.reason !== "restore" && c.reason !== "discard");
 
 export const isGitRepo = (dir: string): boolean => existsSync(join(dir, ".git"));
 

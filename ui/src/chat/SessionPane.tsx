@@ -3,6 +3,7 @@ import { type ImagePart, THINKING_LEVELS, type ThinkingLevel } from "../../../sr
 import type { ModelsResponse } from "../../../src/protocol/llm.ts";
 import type { MuxClient } from "../api/mux-client.ts";
 import { LinkedText } from "../components/LinkedText.tsx";
+import { createSessionReview } from "../review/SessionReview.tsx";
 import { Composer } from "./Composer.tsx";
 import { sessionUsage } from "./chat-api.ts";
 import { explainFailure } from "./chat-errors.ts";
@@ -156,6 +157,12 @@ export function SessionPane(props: {
     return err.message;
   };
 
+  const review = createSessionReview({
+    sessionId: () => props.sessionId,
+    messages: () => s().messages,
+    working: () => s().working !== null,
+  });
+
   let forking = false;
   const fork = async (messageId: string) => {
     if (forking) return;
@@ -184,19 +191,23 @@ export function SessionPane(props: {
 
   return (
     <div class="session-pane">
-      <Timeline
-        state={s()}
-        onRetry={(id) => live.retry(id)}
-        onDiscard={(id) => live.discard(id)}
-        onFork={(id) => void fork(id)}
-        onRetryTurn={lastFailed() ? retryTurn : undefined}
-        empty={
-          <div class="chat-empty">
-            <h2>What should the agent do?</h2>
-            <p class="muted">It works in this project's sandbox. You can follow every command it runs.</p>
-          </div>
-        }
-      />
+      <div style={{ display: review.showingChanges() ? "none" : "contents" }}>
+        <Timeline
+          state={s()}
+          onRetry={(id) => live.retry(id)}
+          onDiscard={(id) => live.discard(id)}
+          onFork={(id) => void fork(id)}
+          onRestore={review.restore}
+          onRetryTurn={lastFailed() ? retryTurn : undefined}
+          empty={
+            <div class="chat-empty">
+              <h2>What should the agent do?</h2>
+              <p class="muted">It works in this project's sandbox. You can follow every command it runs.</p>
+            </div>
+          }
+        />
+      </div>
+      {review.panel()}
       <div class="chat-status" aria-live="polite">
         <Show
           when={!starting() && s().working}
@@ -245,6 +256,7 @@ export function SessionPane(props: {
           )}
         </For>
         <span class="spacer" />
+        {review.button()}
         <Meters
           last={s().usage.last}
           total={s().usage.total}
@@ -259,6 +271,7 @@ export function SessionPane(props: {
           </div>
         )}
       </Show>
+      {review.view()}
       <Composer
         working={s().working}
         disabled={closedText()}

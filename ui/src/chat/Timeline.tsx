@@ -15,6 +15,8 @@ export function Timeline(props: {
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
   onFork?: (messageId: string) => void;
+  /** Restore the project's files to before a user message. */
+  onRestore?: (messageId: string) => void;
   /** Send the last prompt again; offered on the last message when it is a failed reply. */
   onRetryTurn?: () => void;
   empty?: import("solid-js").JSX.Element;
@@ -181,6 +183,7 @@ export function Timeline(props: {
                 entry={entry}
                 tool={tool}
                 onFork={props.onFork}
+                onRestore={props.onRestore}
                 onRetryTurn={
                   settled().at(-1) === entry && !streaming() && pending().length === 0
                     ? props.onRetryTurn
