@@ -2,7 +2,7 @@ import Undo2 from "lucide-solid/icons/undo-2";
 import { createEffect, createMemo, createResource, createSignal, For, on, Show } from "solid-js";
 import { escapeHtml, highlighterFor } from "../components/highlight.ts";
 import { languageOf } from "../files/paths.ts";
-import { continueFrom, sideBySide, type UnifiedRow, unifiedRows } from "./diff-model.ts";
+import { continueFrom, rowsHtml, sideBySide, type UnifiedRow, unifiedRows } from "./diff-model.ts";
 import { InlineConfirm } from "./InlineConfirm.tsx";
 import { type ChangedFile, type ChangesSource, fileDiff } from "./review-api.ts";
 
@@ -30,7 +30,6 @@ export function DiffView(props: {
     () => (props.file.kind === "link" ? "" : (languageOf(name()) ?? "")),
     (lang) => highlighterFor(lang || undefined),
   );
-  const highlight = (text: string) => (hl() ?? escapeHtml)(text);
 
   const load = async (offset: number) => {
     setLoading(true);
@@ -46,6 +45,7 @@ export function DiffView(props: {
   };
   createEffect(on([() => props.file.path, () => props.source], () => void load(0)));
 
+  const html = createMemo(() => rowsHtml(rows(), hl() ?? escapeHtml, escapeHtml));
   const split = createMemo(() => (props.mode === "split" ? sideBySide(rows()) : []));
   const headerOf = (hunk: number) => rows().find((r) => r.kind === "hunk" && r.hunk === hunk)?.text ?? "";
   const canDiscardHunks = () =>
@@ -87,7 +87,7 @@ export function DiffView(props: {
         fallback={
           <div class="diff-table">
             <For each={rows()}>
-              {(r) =>
+              {(r, i) =>
                 r.kind === "hunk" ? (
                   hunkHead(r.hunk, r.text)
                 ) : (
@@ -97,7 +97,7 @@ export function DiffView(props: {
                     <span class="sign" aria-hidden="true">
                       {r.kind === "add" ? "+" : r.kind === "del" ? "−" : " "}
                     </span>
-                    <code innerHTML={r.kind === "note" ? escapeHtml(r.text) : highlight(r.text)} />
+                    <code innerHTML={html()[i()]} />
                   </div>
                 )
               }
@@ -113,9 +113,9 @@ export function DiffView(props: {
               ) : (
                 <div class="diff-pair">
                   <span class={`ln ${r.left?.kind ?? "empty"}`}>{r.left?.no ?? ""}</span>
-                  <code class={r.left?.kind ?? "empty"} innerHTML={r.left ? highlight(r.left.text) : ""} />
+                  <code class={r.left?.kind ?? "empty"} innerHTML={r.left ? html()[r.left.row] : ""} />
                   <span class={`ln ${r.right?.kind ?? "empty"}`}>{r.right?.no ?? ""}</span>
-                  <code class={r.right?.kind ?? "empty"} innerHTML={r.right ? highlight(r.right.text) : ""} />
+                  <code class={r.right?.kind ?? "empty"} innerHTML={r.right ? html()[r.right.row] : ""} />
                 </div>
               )
             }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { continueFrom, sideBySide, unifiedRows } from "./diff-model.ts";
+import { continueFrom, rowsHtml, sideBySide, splitHighlighted, unifiedRows } from "./diff-model.ts";
 
 const diff = [
   "@@ -1,3 +1,4 @@",
@@ -50,4 +50,35 @@ test("side by side pairs a run of deletions with the additions after it", () => 
   expect(rows[3]).toMatchObject({ left: null, right: { text: "2b", no: 3 } });
   expect(rows[4]?.left).toMatchObject({ kind: "context", no: 3 });
   expect(rows[4]?.right).toMatchObject({ kind: "context", no: 4 });
+});
+
+test("highlighted HTML is cut into well-formed lines, a span open across a break reopened", () => {
+  const html = 'a <span class="c">/* one\ntwo */</span> b\nc';
+  expect(splitHighlighted(html)).toEqual([
+    'a <span class="c">/* one</span>',
+    '<span class="c">two */</span> b',
+    "c",
+  ]);
+});
+
+test("row HTML comes from one highlight of each side, in row order", () => {
+  const calls: string[] = [];
+  const hl = (code: string) => {
+    calls.push(code);
+    return code.toUpperCase();
+  };
+  const html = rowsHtml(unifiedRows(diff), hl, (s) => `(${s})`);
+  expect(calls).toEqual(["one\ntwo\nthree\nten\neleven", "one\nTWO\n2b\nthree\nTEN\neleven"]);
+  expect(html).toEqual([
+    "(@@ -1,3 +1,4 @@)",
+    "ONE",
+    "TWO",
+    "TWO",
+    "2B",
+    "THREE",
+    "(@@ -10,2 +11,2 @@)",
+    "TEN",
+    "TEN",
+    "ELEVEN",
+  ]);
 });

@@ -19,6 +19,8 @@ export interface SideCell {
   kind: RowKind;
   text: string;
   no: number | null;
+  /** Index of the unified row this cell shows (its highlighted HTML is `rowsHtml(...)[row]`). */
+  row: number;
 }
 
 export interface SideRow {
@@ -79,36 +81,36 @@ export function continueFrom(rows: readonly UnifiedRow[], before = { oldNo: 0, n
 /** Side by side: context on both sides; a run of deletions paired line by line with the additions after it. */
 export function sideBySide(rows: readonly UnifiedRow[]): SideRow[] {
   const out: SideRow[] = [];
-  let dels: UnifiedRow[] = [];
-  let adds: UnifiedRow[] = [];
+  let dels: (UnifiedRow & { i: number })[] = [];
+  let adds: (UnifiedRow & { i: number })[] = [];
   const flush = () => {
     for (let i = 0; i < Math.max(dels.length, adds.length); i++) {
       const d = dels[i];
       const a = adds[i];
       out.push({
         hunk: (d ?? a)?.hunk ?? 0,
-        left: d ? { kind: "del", text: d.text, no: d.oldNo } : null,
-        right: a ? { kind: "add", text: a.text, no: a.newNo } : null,
+        left: d ? { kind: "del", text: d.text, no: d.oldNo, row: d.i } : null,
+        right: a ? { kind: "add", text: a.text, no: a.newNo, row: a.i } : null,
       });
     }
     dels = [];
     adds = [];
   };
-  for (const r of rows) {
+  for (const [i, r] of rows.entries()) {
     if (r.kind === "del") {
       if (adds.length) flush();
-      dels.push(r);
-    } else if (r.kind === "add") adds.push(r);
+      dels.push({ ...r, i });
+    } else if (r.kind === "add") adds.push({ ...r, i });
     else {
       flush();
       if (r.kind === "hunk") out.push({ hunk: r.hunk, header: r.text, left: null, right: null });
       else if (r.kind === "context")
         out.push({
           hunk: r.hunk,
-          left: { kind: "context", text: r.text, no: r.oldNo },
-          right: { kind: "context", text: r.text, no: r.newNo },
+          left: { kind: "context", text: r.text, no: r.oldNo, row: i },
+          right: { kind: "context", text: r.text, no: r.newNo, row: i },
         });
-      else out.push({ hunk: r.hunk, left: { kind: "note", text: r.text, no: null }, right: null });
+      else out.push({ hunk: r.hunk, left: { kind: "note", text: r.text, no: null, row: i }, right: null });
     }
   }
   flush();
@@ -116,3 +118,56 @@ export function sideBySide(rows: readonly UnifiedRow[]): SideRow[] {
 }
 
 export const STATUS_LABEL = { added: "A", modified: "M", deleted: "D", renamed: "R" } as const;
+
+/**
+ * Highlighted HTML cut into lines: a span open at a line break (a multi-line comment or string) is
+ * closed at the end of that line and opened again on the next, so each line is well-formed.
+ */
+export function splitHighlighted(html: string): string[] {
+  const out: string[] = [];
+  const open: string[] = [];
+  let line = "";
+  for (const m of html.matchAll(/<span[^>]*>|<\/span>|\n|[^<\n]+|</g)) {
+    const t = m[0];
+    if (t === "\n") {
+      out.push(line + "</span>".repeat(open.length));
+      line = open.join("");
+    } else {
+      if (t.startsWith("<span")) open.push(t);
+      else if (t === "</span>") open.pop();
+      line += t;
+    }
+  }
+  out.push(line + "</span>".repeat(open.length));
+  return out;
+}
+
+/**
+ * Each row's HTML from two highlighter calls (the old side's lines, the new side's), not one per
+ * line: a thousand calls cost far more than two, and a grammar sees multi-line constructs whole.
+ */
+export function rowsHtml(
+  rows: readonly UnifiedRow[],
+  highlight: (code: string) => string,
+  escape: (s: string) => string,
+): string[] {
+  const oldLines: string[] = [];
+  const newLines: string[] = [];
+  const at: { side: "old" | "new" | null; i: number }[] = rows.map((r) => {
+    if (r.kind === "del") return { side: "old", i: oldLines.push(r.text) - 1 };
+    if (r.kind === "add") return { side: "new", i: newLines.push(r.text) - 1 };
+    if (r.kind === "context") {
+      oldLines.push(r.text);
+      return { side: "new", i: newLines.push(r.text) - 1 };
+    }
+    return { side: null, i: 0 };
+  });
+  const oldHtml = oldLines.length ? splitHighlighted(highlight(oldLines.join("\n"))) : [];
+  const newHtml = newLines.length ? splitHighlighted(highlight(newLines.join("\n"))) : [];
+  return rows.map((r, n) => {
+    const a = at[n] as { side: "old" | "new" | null; i: number };
+    if (a.side === "old") return oldHtml[a.i] ?? escape(r.text);
+    if (a.side === "new") return newHtml[a.i] ?? escape(r.text);
+    return escape(r.text);
+  });
+}
