@@ -113,7 +113,8 @@ try {
           };
         };
         const self = new Map<number, number>();
-        prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+        for (const [i, id] of prof.samples.entries())
+          self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
         const byName = new Map<string, number>();
         for (const n of prof.nodes) {
           const k = `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").at(-1)}:${n.callFrame.lineNumber}`;

@@ -149,7 +149,7 @@ export function splitHighlighted(html: string): string[] {
 export function rowsHtml(
   rows: readonly UnifiedRow[],
   highlight: (code: string) => string,
-  escape: (s: string) => string,
+  plain: (s: string) => string,
 ): string[] {
   const oldLines: string[] = [];
   const newLines: string[] = [];
@@ -166,8 +166,8 @@ export function rowsHtml(
   const newHtml = newLines.length ? splitHighlighted(highlight(newLines.join("\n"))) : [];
   return rows.map((r, n) => {
     const a = at[n] as { side: "old" | "new" | null; i: number };
-    if (a.side === "old") return oldHtml[a.i] ?? escape(r.text);
-    if (a.side === "new") return newHtml[a.i] ?? escape(r.text);
-    return escape(r.text);
+    if (a.side === "old") return oldHtml[a.i] ?? plain(r.text);
+    if (a.side === "new") return newHtml[a.i] ?? plain(r.text);
+    return plain(r.text);
   });
 }
