@@ -70,6 +70,7 @@ try {
     const expected = Math.min(mode === "Unified" ? 2 * LINES : LINES, 1000);
     const total: number[] = [];
     const fetchMs: number[] = [];
+    const firstMs: number[] = [];
     const profile = process.env.PROFILE ? await page.context().newCDPSession(page) : null;
     for (let run = 0; run < RUNS + 1; run++) {
       if (profile && run === RUNS) {
@@ -80,14 +81,25 @@ try {
       await page.locator(rowSel).filter({ hasText: "a = 2" }).waitFor();
       const r = await page.evaluate(
         ({ sel, n }) =>
-          new Promise<{ total: number; fetch: number }>((resolve) => {
+          new Promise<{ total: number; fetch: number; first: number }>((resolve) => {
             performance.clearResourceTimings();
             const button = [...document.querySelectorAll(".changes-file")].find((b) =>
               b.textContent?.includes("big.ts"),
             ) as HTMLElement;
             const t0 = performance.now();
+            let first = 0;
             button.click();
             const check = () => {
+              if (
+                !first &&
+                document.querySelector(".changes-diff .diff")?.getAttribute("aria-busy") === "false" &&
+                document.querySelector(sel) !== null
+              )
+                requestAnimationFrame(() =>
+                  requestAnimationFrame(() => {
+                    first ||= performance.now() - t0;
+                  }),
+                );
               const diff = document.querySelector(".changes-diff .diff");
               if (diff?.getAttribute("aria-busy") === "false" && document.querySelectorAll(sel).length >= n)
                 requestAnimationFrame(() =>
@@ -95,7 +107,7 @@ try {
                     const res = performance
                       .getEntriesByType("resource")
                       .find((e) => e.name.includes("/changes/diff"));
-                    resolve({ total: performance.now() - t0, fetch: res ? res.duration : 0 });
+                    resolve({ total: performance.now() - t0, fetch: res ? res.duration : 0, first });
                   }),
                 );
               else requestAnimationFrame(check);
@@ -130,11 +142,12 @@ try {
       }
       if (run > 0) {
         total.push(r.total);
+        firstMs.push(r.first || r.total);
         fetchMs.push(r.fetch);
       }
     }
     console.log(
-      `${mode}: ${2 * LINES} changed lines → on screen: median ${median(total).toFixed(0)} ms (min ${Math.min(...total).toFixed(0)}), of which the diff request ${median(fetchMs).toFixed(0)} ms`,
+      `${mode}: ${2 * LINES} changed lines → first screen: median ${median(firstMs).toFixed(0)} ms (min ${Math.min(...firstMs).toFixed(0)}); every row: median ${median(total).toFixed(0)} ms (min ${Math.min(...total).toFixed(0)}); the diff request ${median(fetchMs).toFixed(0)} ms`,
     );
   }
   console.log(

@@ -8,6 +8,9 @@ import { type ChangedFile, type ChangesSource, fileDiff } from "./review-api.ts"
 
 /** Lines fetched per page: a long diff shows this much, then "Show more". */
 export const DIFF_PAGE_LINES = 1500;
+/** Rows rendered at once; the rest follow a chunk per animation frame, so the first screen is quick. */
+const FIRST_ROWS = 150;
+const CHUNK_ROWS = 300;
 
 /**
  * One file's diff, unified or side by side, highlighted line by line with the file's grammar, paged.
@@ -41,12 +44,21 @@ export function DiffView(props: {
     setTotal(r.value.total_lines);
     setNext(r.value.next_offset);
     const before = offset === 0 ? [] : rows();
+    if (offset === 0) setLimit(FIRST_ROWS);
     setRows([...before, ...unifiedRows(r.value.lines, offset === 0 ? undefined : continueFrom(before))]);
+    const grow = () => {
+      if (limit() >= rows().length) return;
+      setLimit((n) => n + CHUNK_ROWS);
+      requestAnimationFrame(grow);
+    };
+    requestAnimationFrame(grow);
   };
+  const [limit, setLimit] = createSignal(FIRST_ROWS);
+  const shown = createMemo(() => rows().slice(0, limit()));
   createEffect(on([() => props.file.path, () => props.source], () => void load(0)));
 
   const html = createMemo(() => rowsHtml(rows(), hl() ?? escapeHtml, escapeHtml));
-  const split = createMemo(() => (props.mode === "split" ? sideBySide(rows()) : []));
+  const split = createMemo(() => (props.mode === "split" ? sideBySide(shown()) : []));
   const headerOf = (hunk: number) => rows().find((r) => r.kind === "hunk" && r.hunk === hunk)?.text ?? "";
   const canDiscardHunks = () =>
     props.onDiscardHunk && !binary() && props.file.status !== "renamed" && props.file.kind !== "link";
@@ -86,7 +98,7 @@ export function DiffView(props: {
         when={props.mode === "split"}
         fallback={
           <div class="diff-table">
-            <For each={rows()}>
+            <For each={shown()}>
               {(r, i) =>
                 r.kind === "hunk" ? (
                   hunkHead(r.hunk, r.text)
