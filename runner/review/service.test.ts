@@ -113,3 +113,42 @@ test("discard one hunk reverses only that hunk", async () => {
   });
   expect(stale.ok).toBe(false);
 });
+
+test("a git project's changes are against HEAD, untracked files included; a hunk and a file are discarded", async () => {
+  const repo = join(ws, "g1");
+  mkdirSync(repo, { recursive: true });
+  const lines = Array.from({ length: 30 }, (_, i) => `row ${i}`);
+  writeFileSync(join(repo, "tracked.txt"), `${lines.join("\n")}\n`);
+  const git = (...args: string[]) =>
+    Bun.spawnSync(["git", "-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo });
+  git("init", "-q");
+  git("add", "-A");
+  git("commit", "-qm", "init");
+  const edited = [...lines];
+  edited[1] = "ROW 1";
+  edited[25] = "ROW 25";
+  writeFileSync(join(repo, "tracked.txt"), `${edited.join("\n")}\n`);
+  writeFileSync(join(repo, "untracked.txt"), "new\n");
+  const gcall = (op: string, params: Record<string, unknown>) =>
+    ReviewRoute.handle(ws, { op, project: "g1", base: { kind: "project" }, ...params });
+  const changes = await gcall("review.changes", {});
+  expect(changes.ok).toBe(true);
+  const value = (changes as { value: { git?: boolean; files: { path: string; status: string }[] } }).value;
+  expect(value.git).toBe(true);
+  expect(value.files.map((f) => [f.path, f.status])).toEqual([
+    ["tracked.txt", "modified"],
+    ["untracked.txt", "added"],
+  ]);
+  const diff = await gcall("review.diff", { path: "tracked.txt" });
+  const headers = (diff as { value: { lines: string[] } }).value.lines.filter((l) => l.startsWith("@@"));
+  expect(headers).toHaveLength(2);
+  const hunk = await gcall("review.discard", { path: "tracked.txt", hunk: { index: 0, header: headers[0] } });
+  expect(hunk.ok).toBe(true);
+  const now = readFileSync(join(repo, "tracked.txt"), "utf8");
+  expect(now).toContain("row 1\n");
+  expect(now).toContain("ROW 25");
+  expect((await gcall("review.discard", { path: "untracked.txt" })).ok).toBe(true);
+  expect(existsSync(join(repo, "untracked.txt"))).toBe(false);
+  expect((await gcall("review.discard", { path: "tracked.txt" })).ok).toBe(true);
+  expect(readFileSync(join(repo, "tracked.txt"), "utf8")).toBe(`${lines.join("\n")}\n`);
+});
