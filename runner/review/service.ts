@@ -136,7 +136,11 @@ export class ReviewService {
     const target =
       t.kind === "checkpoint"
         ? all.find((c) => c.id === t.id)
-        : all.find((c) => c.reason === "turn" && c.session === t.session && c.client_id === t.client_id);
+        : [t.session, ...(t.ancestors ?? [])]
+            .map((session) =>
+              all.find((c) => c.reason === "turn" && c.session === session && c.client_id === t.client_id),
+            )
+            .find((c) => c !== undefined);
     if (!target) return fail("no_checkpoint", "there is no checkpoint to restore to");
     if (!req.preview) {
       const busy = agentActivity.working(store.projectDir);

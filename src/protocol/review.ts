@@ -80,7 +80,13 @@ export const ReviewOpParamsSchemas = {
   "review.restore": v.strictObject({
     ...inProject,
     target: v.variant("kind", [
-      v.strictObject({ kind: v.literal("message"), session: sessionKey, client_id: clientId }),
+      v.strictObject({
+        kind: v.literal("message"),
+        session: sessionKey,
+        client_id: clientId,
+        /** A fork's ancestors, nearest first: a message copied into a fork was checkpointed there. */
+        ancestors: v.optional(v.pipe(v.array(sessionKey), v.maxLength(20))),
+      }),
       v.strictObject({ kind: v.literal("checkpoint"), id: checkpointId }),
     ]),
     preview: v.optional(v.boolean(), false),

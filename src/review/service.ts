@@ -73,7 +73,12 @@ export class ReviewService {
     if (!at.ok) return at;
     const target =
       at.value.base.kind === "turn"
-        ? { kind: "message" as const, session: at.value.base.session, client_id: at.value.base.client_id }
+        ? {
+            kind: "message" as const,
+            session: at.value.base.session,
+            client_id: at.value.base.client_id,
+            ancestors: this.ancestors(caller, sessionId),
+          }
         : { kind: "checkpoint" as const, id: body.checkpoint_id as string };
     return this.call(at.value, "review.restore", {
       target,
@@ -123,6 +128,17 @@ export class ReviewService {
     const at = await this.atSession(caller, sessionId);
     if (!at.ok) return at;
     return this.call(at.value, "review.checkpoints", { session: sessionId });
+  }
+
+  /** A fork's parent, grandparent, …: the copied messages were checkpointed in those sessions. */
+  private ancestors(caller: Caller, sessionId: string): string[] {
+    const out: string[] = [];
+    let cur = this.deps.session(caller, sessionId);
+    while (cur.ok && cur.value.parent_id && out.length < 20) {
+      out.push(cur.value.parent_id);
+      cur = this.deps.session(caller, cur.value.parent_id);
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- where

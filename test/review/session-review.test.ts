@@ -231,3 +231,25 @@ test("bad input and someone else's session are answered with stable codes", asyn
   const anon = await new Client(w.t.url).get(`/api/sessions/${session}/changes`);
   expect(anon.status).toBe(401);
 });
+
+test("in a fork, a copied message restores to the checkpoint its original session took", async () => {
+  const ids = await userMessageIds();
+  const last = ids.at(-1) as string;
+  const { session_id: fork } = await tab.ok<{ session_id: string }>("fork", {
+    session_id: session,
+    message_id: last,
+  });
+  const copied = await w.admin.get<{ messages: { id: string; role: string }[] }>(
+    `/api/sessions/${fork}/messages`,
+  );
+  const firstCopy = copied.body.messages.find((m) => m.role === "user")?.id;
+  expect(firstCopy).toBeDefined();
+  expect(firstCopy).not.toBe(ids[0]);
+  writeFileSync(join(dir, "gone.txt"), "changed in the fork\n");
+  const r = await w.admin.post<{ files: Changed[] }>(`/api/sessions/${fork}/restore`, {
+    message_id: firstCopy,
+  });
+  expect(r.status).toBe(200);
+  expect(readFileSync(join(dir, "gone.txt"), "utf8")).toBe("delete me\n");
+  expect(readlinkSync(join(dir, "link-out"))).toBe("/etc/hostname");
+});

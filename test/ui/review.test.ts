@@ -61,6 +61,7 @@ for (const vp of VIEWPORTS) {
     let dir: string;
     let page: Page;
     let errors: string[];
+    let sessionUrl: string;
 
     beforeAll(async () => {
       projectId = await createProject(w.admin, `Review ${vp.name}`);
@@ -85,6 +86,7 @@ for (const vp of VIEWPORTS) {
       await page.getByLabel("Message", { exact: true }).fill("edit the files");
       await page.getByLabel("Message", { exact: true }).press("Enter");
       await page.waitForURL(/session=ses_/, { timeout: START });
+      sessionUrl = page.url();
       await page.locator(".activity.idle").waitFor({ timeout: T });
       await page.getByText("Edited the files.").waitFor({ timeout: T });
 
@@ -153,6 +155,24 @@ for (const vp of VIEWPORTS) {
       await files.getByRole("button", { name: /new\.txt/ }).click();
       await page.locator(".diff").getByText("edited again").waitFor({ timeout: T });
       await screenshot(page, `review-project-${vp.name}`);
+    });
+
+    test("restore and fork from here: the files go back and a new conversation opens with the message", async () => {
+      await page.goto(sessionUrl);
+      const user = page.locator(".msg[data-role='user']").first();
+      await user.waitFor({ timeout: T });
+      const before = page.url();
+      await user.hover();
+      await user.getByRole("button", { name: "Restore files to before this message" }).click();
+      const dialog = page.getByRole("dialog", { name: "Restore files to before this message?" });
+      await dialog.getByRole("button", { name: "Restore and fork from here" }).click();
+      await page.waitForURL((u) => u.toString() !== before && /session=ses_/.test(u.toString()), {
+        timeout: START,
+      });
+      await page.getByLabel("Message", { exact: true }).waitFor({ timeout: T });
+      expect(await page.getByLabel("Message", { exact: true }).inputValue()).toBe("edit the files");
+      expect(readFileSync(join(dir, "app.ts"), "utf8")).toBe(ORIGINAL);
+      expect(existsSync(join(dir, "new.txt"))).toBe(false);
       expect(await pageErrors(page, errors)).toEqual([]);
     });
   });

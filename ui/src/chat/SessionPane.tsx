@@ -161,6 +161,7 @@ export function SessionPane(props: {
     sessionId: () => props.sessionId,
     messages: () => s().messages,
     working: () => s().working !== null,
+    fork: (messageId) => fork(messageId),
   });
 
   let forking = false;

@@ -24,6 +24,8 @@ export function createSessionReview(props: {
   sessionId: () => string;
   messages: () => readonly Message[];
   working: () => boolean;
+  /** "Fork from here": with a restore, the new conversation starts from the files of that moment. */
+  fork?: (messageId: string) => Promise<void>;
 }) {
   const [target, setTarget] = createSignal<string | null>(null);
   const [preview, setPreview] = createSignal<RestoreResult | null>(null);
@@ -46,7 +48,7 @@ export function createSessionReview(props: {
       );
     else setPreview(r.value);
   };
-  const confirm = async () => {
+  const confirm = async (thenFork = false) => {
     const id = target();
     if (!id) return;
     setBusy(true);
@@ -55,6 +57,7 @@ export function createSessionReview(props: {
     if (!r.ok) return setError(r.error.message);
     setTarget(null);
     setUndo(r.value.checkpoint?.id ?? null);
+    if (thenFork) await props.fork?.(id);
   };
   const doUndo = async () => {
     const cp = undo();
@@ -177,6 +180,17 @@ export function createSessionReview(props: {
             <button type="button" class="btn" onClick={() => setTarget(null)}>
               Cancel
             </button>
+            <Show when={props.fork}>
+              <button
+                type="button"
+                class="btn"
+                disabled={busy() || !preview()}
+                title="Restore the files, then start a new conversation from before this message"
+                onClick={() => void confirm(true)}
+              >
+                Restore and fork from here
+              </button>
+            </Show>
             <button
               type="button"
               class="btn primary"
