@@ -9,7 +9,7 @@ export function InlineConfirm(props: {
   ariaLabel: string;
   question: string;
   confirmLabel: string;
-  onConfirm: () => Promise<string | null> | void;
+  onConfirm: () => Promise<string | null> | undefined;
 }) {
   const [asking, setAsking] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
