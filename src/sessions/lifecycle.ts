@@ -3,10 +3,10 @@ import type { MuxUser } from "../mux/connection.ts";
 import { getProject } from "../projects/service.ts";
 import type { AgentCommandOf } from "../protocol/agent-commands.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
-import { newId } from "../protocol/ids.ts";
 import { type ProjectRow, projectsRepo } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import type { SessionContext } from "./context.ts";
+import { newSessionRow } from "./new-row.ts";
 import type { AgentPool } from "./pool.ts";
 import type { SpareShape, WarmPool } from "./warm.ts";
 
@@ -103,29 +103,4 @@ export async function deleteSession(
   ctx.deps.historyFor(row.user_id).deleteSession(row.id);
   ctx.repo.delete(row.id);
   return ok({});
-}
-
-/** A session row as it starts: no agent process yet, no events, no pi session file. */
-export function newSessionRow(
-  base: Pick<SessionRow, "user_id" | "project_id" | "title" | "model" | "profile" | "parent_id">,
-  now: number,
-): SessionRow {
-  return {
-    id: newId("ses", now),
-    user_id: base.user_id,
-    project_id: base.project_id,
-    title: base.title,
-    model: base.model,
-    profile: base.profile,
-    parent_id: base.parent_id,
-    pi_session_file: null,
-    pi_session_id: null,
-    status: "starting",
-    last_seq: 0,
-    created_at: now,
-    updated_at: now,
-    closed_at: null,
-    proc_id: null,
-    last_active_at: now,
-  };
 }

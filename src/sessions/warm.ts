@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { SessionRow } from "../storage/sessions.ts";
 import type { SessionContext } from "./context.ts";
-import { newSessionRow } from "./lifecycle.ts";
+import { newSessionRow } from "./new-row.ts";
 import type { AgentPool } from "./pool.ts";
 
 /** No spare is started while the host has less memory available than this (pi is ~100 MB). */
