@@ -158,6 +158,7 @@ export function createServices(input: ServicesInput): Services {
     placement,
     defaultModel: config.llm.default_model,
     idleTimeoutMs: parseDuration(config.runner.idle_timeout),
+    warmAgents: config.runner.warm_agents,
     sandboxProblem: () => missingToolsMessage(checkHostTools()),
     agentMemoryCeilingBytes: config.runner.agent_memory_ceiling_mb * 1048576,
     log: log.child({ area: "sessions" }),
