@@ -4,11 +4,13 @@ import type { HttpContext } from "./context.ts";
 import { errorResponse, mapThrown } from "./errors.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { adminSsoRoutes } from "./routes/admin-sso.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { memoryRoutes } from "./routes/memory.ts";
 import { muxRoutes } from "./routes/mux.ts";
+import { oidcRoutes } from "./routes/oidc.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
 import { searchAdminRoutes } from "./routes/search.ts";
@@ -34,9 +36,11 @@ export function createApp(ctx: HttpContext) {
     .use(fileRoutes(ctx))
     .use(bodyLimit(ctx))
     .use(healthRoutes(ctx))
+    .use(oidcRoutes(ctx))
     .use(authRoutes(ctx))
     .use(accountRoutes(ctx))
     .use(adminRoutes(ctx))
+    .use(adminSsoRoutes(ctx))
     .use(providerAdminRoutes(ctx))
     .use(searchAdminRoutes(ctx))
     .use(defaultModelRoutes(ctx))
