@@ -156,6 +156,19 @@ describe("the admin's side", () => {
     await guest.waitForURL(`${s.t.url}/projects`, { timeout: T });
     const me = await guest.evaluate(async () => (await fetch("/api/auth/me")).json());
     expect(me.user.id).toBe(localId);
+
+    // The admin's page at phone width: the extra button and badge fit, nothing scrolls sideways.
+    const phone = await (await browser.newContext({ viewport: VIEWPORTS[1] })).newPage();
+    await phone.goto(`${s.t.url}/login`);
+    await phone.getByRole("button", { name: "Admin sign-in" }).click();
+    await phone.getByLabel("User name").fill(s.t.admin.username);
+    await phone.getByLabel("Password").fill(s.t.admin.password);
+    await phone.getByRole("button", { name: "Sign in", exact: true }).click();
+    await phone.waitForURL("**/projects", { timeout: T });
+    await phone.goto(`${s.t.url}/admin/users`);
+    await phone.locator('[data-user="olga"]').getByText("SSO: corp").waitFor({ timeout: T });
+    await screenshot(phone, "phone-sso-admin-users");
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await s.admin.request("PUT", "/api/admin/sign-in", { body: { local_sign_in: "everyone" } });
     await ctx.close();
   });

@@ -26,7 +26,7 @@ export function LocalSignInSetting(props: { methods: AuthMethods; onChanged: () 
           onChange={(e) => void change(e.currentTarget.value as LocalSignIn)}
         >
           <option value="everyone">Everyone</option>
-          <option value="admins">Admins only (others use single sign-on)</option>
+          <option value="admins">Admins only</option>
         </select>
       </label>
       <p class="muted small" style={{ margin: "0.4rem 0 0" }}>
