@@ -34,12 +34,8 @@ const returning: number[] = [];
 const callbackOnly: number[] = [];
 // Warm-up: discovery and JWKS are read once and cached.
 s.idp.accounts.set("warm", { preferred_username: "warm", groups: ["octo-users"] });
-await finishAt(
-  ...(await (async () => {
-    const r = await throughProvider(s.t.url, "corp", "warm");
-    return [r.callback, r.jar] as const;
-  })()),
-);
+const warm = await throughProvider(s.t.url, "corp", "warm");
+await finishAt(warm.callback, warm.jar);
 
 for (let i = 0; i < RUNS; i++) {
   const sub = `bench-${i}`;
