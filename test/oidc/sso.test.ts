@@ -340,6 +340,14 @@ describe("local sign-in off", () => {
       expect(wrong.code).toBe("invalid_credentials");
       await new Client(s.t.url).login(s.t.admin.username, s.t.admin.password);
       expect((await ssoSignIn(s.t.url, "corp", "sub-alice")).session).toBeDefined();
+      // Invite sign-up would make a password account: off too.
+      const invite = (await s.admin.post("/api/admin/invites", {})).body as { invite: { code: string } };
+      const signup = await new Client(s.t.url).post("/api/auth/signup", {
+        invite_code: invite.invite.code,
+        username: "newbie",
+        password: "newbie-password",
+      });
+      expect(signup.code).toBe("local_sign_in_disabled");
     } finally {
       await s.admin.request("PUT", "/api/admin/sign-in", { body: { local_sign_in: "everyone" } });
     }
