@@ -304,6 +304,33 @@ describe("keys and logout", () => {
   });
 });
 
+describe("who may call what", () => {
+  test("the admin side of single sign-on is for admins only", async () => {
+    s.idp.accounts.set("sub-kim", { preferred_username: "kim", groups: ["octo-users"] });
+    const kim = clientWith(s.t.url, (await ssoSignIn(s.t.url, "corp", "sub-kim")).session);
+    const kimId = ((await kim.get("/api/auth/me")).body as { user: { id: string } }).user.id;
+    const stranger = new Client(s.t.url);
+    for (const c of [kim, stranger]) {
+      const want = c === kim ? "forbidden" : "unauthorized";
+      expect((await c.get("/api/admin/identities")).code).toBe(want);
+      expect((await c.get("/api/admin/sign-in")).code).toBe(want);
+      expect((await c.delete(`/api/admin/users/${kimId}/identities/corp`)).code).toBe(want);
+      expect(
+        (await c.post(`/api/admin/users/${kimId}/identities`, { provider: "corp", subject: "x" })).code,
+      ).toBe(want);
+    }
+    // Kim's identity is still there: none of that changed anything.
+    const ids = (await s.admin.get("/api/admin/identities")).body as { identities: { user_id: string }[] };
+    expect(ids.identities.some((i) => i.user_id === kimId)).toBe(true);
+    // A cookie-authenticated change from another origin is refused.
+    const foreign = new Client(s.t.url, "https://evil.example");
+    foreign.cookie = s.admin.cookie;
+    expect(
+      (await foreign.request("PUT", "/api/admin/sign-in", { body: { local_sign_in: "admins" } })).code,
+    ).toBe("origin_not_allowed");
+  });
+});
+
 describe("local sign-in off", () => {
   test("only admins may use the password form; SSO keeps working; the setting is admin-only", async () => {
     await addUser(s.admin, "ivan", "ivan-password");

@@ -2,11 +2,18 @@ import { Elysia } from "elysia";
 import type { CallbackParams } from "../../auth/oidc/service.ts";
 import type { AuthMethods } from "../../protocol/sso.ts";
 import { readCookie, sessionCookie } from "../auth.ts";
+import { clientIp, trustedProxySet } from "../client-ip.ts";
 import type { HttpContext } from "../context.ts";
+import { SlidingWindowLimiter } from "../rate-limit.ts";
 
 /** The cookie that binds a sign-in under way to the browser that started it (decision 0022). */
 export const OIDC_COOKIE = "octo_oidc";
 const OIDC_COOKIE_MAX_AGE_S = 600;
+/**
+ * Sign-ins one address may start per minute: each holds a slot in the bounded store of sign-ins
+ * under way, so one client must not crowd out everyone else's.
+ */
+const STARTS_PER_MINUTE = 60;
 
 /** Only same-site paths are followed after sign-in (no open redirect through ?next=). */
 export const safeNext = (next: unknown): string =>
@@ -44,9 +51,15 @@ const text = (v: unknown): string | undefined => (typeof v === "string" ? v.slic
 /** Single sign-on: which ways to sign in exist, and the OpenID Connect redirect pair. */
 export function oidcRoutes(ctx: HttpContext) {
   const oidc = ctx.services.oidc;
+  const startsByIp = new SlidingWindowLimiter(STARTS_PER_MINUTE);
+  const proxies = trustedProxySet(ctx.config.server.trusted_proxies);
+  type Server = { requestIP(r: Request): { address: string } | null } | null;
+  const ipOf = (server: Server, request: Request) =>
+    clientIp(server?.requestIP(request)?.address, request.headers.get("x-forwarded-for"), proxies);
   return new Elysia({ prefix: "/api/auth" })
     .get("/methods", (): AuthMethods => ({ providers: oidc.providers(), local_sign_in: oidc.localSignIn() }))
-    .get("/oidc/:name/start", async ({ params, query, request }) => {
+    .get("/oidc/:name/start", async ({ params, query, request, server }) => {
+      if (!startsByIp.take(ipOf(server, request)).allowed) return redirect("/login?error=rate_limited");
       const started = await oidc.start(params.name, {
         binding: readCookie(request, OIDC_COOKIE),
         next: safeNext(query.next),

@@ -13,6 +13,7 @@ const MESSAGES: Record<string, string> = {
   oidc_provider_error: "The identity provider did not sign you in.",
   oidc_unavailable: "The identity provider cannot be reached right now. Try again in a moment.",
   not_found: "That sign-in option is not set up on this server.",
+  rate_limited: "Too many sign-in attempts from here. Wait a minute, then try again.",
   local_sign_in_disabled: "Sign-in with a password is turned off here; use single sign-on.",
 };
 
