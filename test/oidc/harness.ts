@@ -16,7 +16,7 @@ export interface SsoSetup {
  * A real OpenID provider and the real octo server, each knowing the other: the provider listens
  * first (octo's config needs its issuer), then learns octo's callback URL once octo listens.
  */
-export async function startSso(extraProviderToml = "", extraToml = ""): Promise<SsoSetup> {
+export async function startSso(extraToml = ""): Promise<SsoSetup> {
   const idp = await startTestProvider();
   const secret = `secret-${crypto.randomUUID()}`;
   process.env[SECRET_ENV] = secret;
@@ -30,7 +30,6 @@ client_secret_env = "${SECRET_ENV}"
 scopes = ["openid", "profile", "email", "groups"]
 allowed_groups = ["octo-users"]
 admin_groups = ["octo-admins"]
-${extraProviderToml}
 ${extraToml}
 `);
   idp.configure({
