@@ -72,6 +72,22 @@ describe("sign-in", () => {
     expect((await users()).filter((u) => u.username.startsWith("alice"))).toHaveLength(1);
   });
 
+  test("groups in the ID token are used as they are (userinfo only fills what it lacks)", async () => {
+    // The provider's userinfo says no groups; the ID token carries them.
+    s.idp.accounts.set("sub-ida", { preferred_username: "ida", groups: [] });
+    s.idp.tamperIdToken = (c) => ({ ...c, groups: ["octo-users"] });
+    try {
+      const r = await ssoSignIn(s.t.url, "corp", "sub-ida");
+      expect((await clientWith(s.t.url, r.session).get("/api/auth/me")).body).toMatchObject({
+        user: { username: "ida" },
+      });
+    } finally {
+      s.idp.tamperIdToken = null;
+    }
+    // Without them in the ID token, userinfo's (none) decide.
+    expect(errorOf((await ssoSignIn(s.t.url, "corp", "sub-ida")).location)).toBe("oidc_group_denied");
+  });
+
   test("an OIDC account has no password: the local form never signs it in", async () => {
     const c = new Client(s.t.url);
     const r = await c.post("/api/auth/login", { username: "alice", password: "!sso" });
