@@ -181,6 +181,31 @@ describe("what must fail", () => {
     expect(errorOf(r.location)).toBe("oidc_provider_error");
   });
 
+  test("?next= never leads off the site after sign-in", async () => {
+    for (const next of ["https://evil.example/x", "//evil.example", "/\\evil.example", "/api/auth/logout"]) {
+      const r = await ssoSignIn(s.t.url, "corp", "sub-alice", { next });
+      expect(r.session).toBeDefined();
+      expect(r.location).toBe("/");
+    }
+  });
+
+  test("deleting an account deletes its identity: the next sign-in makes a new account", async () => {
+    s.idp.accounts.set("sub-jo", { preferred_username: "jo", groups: ["octo-users"] });
+    const first = await ssoSignIn(s.t.url, "corp", "sub-jo");
+    const id = (
+      (await clientWith(s.t.url, first.session).get("/api/auth/me")).body as { user: { id: string } }
+    ).user.id;
+    expect((await s.admin.delete(`/api/admin/users/${id}`)).status).toBe(200);
+    const ids = (await s.admin.get("/api/admin/identities")).body as { identities: { subject: string }[] };
+    expect(ids.identities.some((i) => i.subject === "sub-jo")).toBe(false);
+    const again = await ssoSignIn(s.t.url, "corp", "sub-jo");
+    const me = (await clientWith(s.t.url, again.session).get("/api/auth/me")).body as {
+      user: { id: string; username: string };
+    };
+    expect(me.user.id).not.toBe(id);
+    expect(me.user.username).toBe("jo");
+  });
+
   test("an unknown provider name is refused", async () => {
     const res = await fetch(`${s.t.url}/api/auth/oidc/nope/start`, { redirect: "manual" });
     expect(res.status).toBe(302);
