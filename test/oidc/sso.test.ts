@@ -13,6 +13,13 @@ import { clientWith, type SsoSetup, startSso } from "./harness.ts";
 let s: SsoSetup;
 beforeAll(async () => {
   s = await startSso();
+  // People several tests sign in as (each test may also run alone).
+  s.idp.accounts.set("sub-alice", {
+    preferred_username: "Alice",
+    email: "alice@corp.test",
+    groups: ["octo-users"],
+  });
+  s.idp.accounts.set("sub-eve", { preferred_username: "eve", groups: ["octo-users"] });
 });
 afterAll(() => s.stop());
 
@@ -97,7 +104,6 @@ describe("sign-in", () => {
 
 describe("what must fail", () => {
   test("wrong state: refused, no session", async () => {
-    s.idp.accounts.set("sub-eve", { preferred_username: "eve", groups: ["octo-users"] });
     const r = await ssoSignIn(s.t.url, "corp", "sub-eve", {
       editCallback: (u) => u.searchParams.set("state", "A".repeat(43)),
     });
@@ -171,6 +177,24 @@ describe("what must fail", () => {
     expect((await ssoSignIn(s.t.url, "corp", "sub-fred")).session).toBeDefined();
     s.idp.accounts.set("sub-fred", { preferred_username: "fred", groups: [] });
     expect(errorOf((await ssoSignIn(s.t.url, "corp", "sub-fred")).location)).toBe("oidc_group_denied");
+  });
+
+  test("a code bound to another PKCE challenge is refused by the provider; an answer from another issuer by octo", async () => {
+    // Someone swapped the challenge: octo's verifier does not match it, the token endpoint says no.
+    const swapped = await ssoSignIn(s.t.url, "corp", "sub-eve", {
+      editAuthorization: (u) => u.searchParams.set("code_challenge", "x".repeat(43)),
+    });
+    expect(errorOf(swapped.location)).toBe("oidc_provider_error");
+    expect(swapped.session).toBeUndefined();
+    // RFC 9207: the provider names itself in the answer; a different name is a mix-up.
+    const mixed = await ssoSignIn(s.t.url, "corp", "sub-eve", {
+      editCallback: (u) => {
+        expect(u.searchParams.get("iss")).toBe(s.idp.issuer);
+        u.searchParams.set("iss", "https://other-idp.example");
+      },
+    });
+    expect(errorOf(mixed.location)).toBe("oidc_token_invalid");
+    expect(mixed.session).toBeUndefined();
   });
 
   test("the provider saying no (access_denied) lands on the sign-in page with a code", async () => {
