@@ -4,7 +4,6 @@ import type { HttpContext } from "./context.ts";
 import { errorResponse, mapThrown } from "./errors.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
-import { adminSsoRoutes } from "./routes/admin-sso.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -15,6 +14,7 @@ import { projectRoutes } from "./routes/projects.ts";
 import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
 import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
+import { accountSsoRoutes, adminSsoRoutes } from "./routes/sso-accounts.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { staticUi } from "./static.ts";
@@ -41,6 +41,7 @@ export function createApp(ctx: HttpContext) {
     .use(accountRoutes(ctx))
     .use(adminRoutes(ctx))
     .use(adminSsoRoutes(ctx))
+    .use(accountSsoRoutes(ctx))
     .use(providerAdminRoutes(ctx))
     .use(searchAdminRoutes(ctx))
     .use(defaultModelRoutes(ctx))

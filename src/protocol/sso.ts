@@ -10,6 +10,7 @@ import * as v from "valibot";
  * GET /api/admin/identities → { identities: Identity[] }
  * POST /api/admin/users/:id/identities LinkIdentityBody → { ok: true }
  * DELETE /api/admin/users/:id/identities/:provider → { ok: true }
+ * GET /api/account/sso → AccountSso (the signed-in person's own)
  * GET /api/admin/sign-in → SignInSettings; PUT /api/admin/sign-in SignInSettings → SignInSettings
  */
 
@@ -44,3 +45,7 @@ export const SignInSettings = v.strictObject({ local_sign_in: LocalSignIn });
 export type SignInSettings = v.InferOutput<typeof SignInSettings>;
 
 export const LogoutResponse = v.object({ ok: v.literal(true), redirect_to: v.optional(v.string()) });
+
+/** How the signed-in person signs in: the providers their account is linked to, and whether it has a password. */
+export const AccountSso = v.object({ providers: v.array(SsoProvider), has_password: v.boolean() });
+export type AccountSso = v.InferOutput<typeof AccountSso>;

@@ -67,6 +67,13 @@ for (const vp of VIEWPORTS) {
       await screenshot(page, `${vp.name}-sso-signed-in`);
       const me = await page.evaluate(async () => (await fetch("/api/auth/me")).json());
       expect(me.user.username).toBe(`web_${vp.name}`);
+      // The Account page says how this account signs in, and offers no password to change.
+      await page.goto(`${s.t.url}/account`);
+      await page
+        .getByText("You sign in with Corp ID. This account has no password here.")
+        .waitFor({ timeout: T });
+      expect(await page.getByRole("heading", { name: "Change password" }).count()).toBe(0);
+      await screenshot(page, `${vp.name}-sso-account`);
 
       // Sign out: octo's session ends, the provider asks, then sends the browser back to sign-in.
       await page.getByRole("button", { name: "Sign out" }).click();

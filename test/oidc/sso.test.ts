@@ -95,6 +95,16 @@ describe("sign-in", () => {
     expect(errorOf((await ssoSignIn(s.t.url, "corp", "sub-ida")).location)).toBe("oidc_group_denied");
   });
 
+  test("an account says how it signs in: linked providers, and whether it has a password", async () => {
+    const alice = clientWith(s.t.url, (await ssoSignIn(s.t.url, "corp", "sub-alice")).session);
+    expect((await alice.get("/api/account/sso")).body).toEqual({
+      providers: [{ name: "corp", display_name: "Corp ID" }],
+      has_password: false,
+    });
+    expect((await s.admin.get("/api/account/sso")).body).toEqual({ providers: [], has_password: true });
+    expect((await new Client(s.t.url).get("/api/account/sso")).code).toBe("unauthorized");
+  });
+
   test("an OIDC account has no password: the local form never signs it in", async () => {
     const c = new Client(s.t.url);
     const r = await c.post("/api/auth/login", { username: "alice", password: "!sso" });

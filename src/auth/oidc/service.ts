@@ -1,13 +1,14 @@
 import type { Database } from "bun:sqlite";
 import { fail, ok, type Result } from "../../protocol/errors.ts";
-import type { Identity, SsoProvider } from "../../protocol/sso.ts";
+import type { AccountSso, Identity, SsoProvider } from "../../protocol/sso.ts";
 import type { Logger } from "../../shared/log.ts";
 import { oidcRepo } from "../../storage/oidc.ts";
+import { usersRepo } from "../../storage/users.ts";
 import { type LocalSignIn, localSignIn, setLocalSignIn } from "../local-sign-in.ts";
 import type { SignedIn } from "../service.ts";
 import { issueSessionToken, newSessionId, verifySessionToken } from "../session-token.ts";
 import { publicUser } from "../users.ts";
-import { accountFor, displayName, linkIdentity, unlinkIdentity } from "./accounts.ts";
+import { accountFor, displayName, linkIdentity, NO_PASSWORD, unlinkIdentity } from "./accounts.ts";
 import { authorizationUrl, type OidcClient, redeemCode } from "./code-flow.ts";
 import { DiscoveryCache } from "./discovery.ts";
 import { PendingSignIns, randomToken, sha256 } from "./pending.ts";
@@ -49,6 +50,8 @@ export interface OidcService {
   /** RP-initiated logout: the provider's end-session URL for this octo sign-in, if it has one. */
   endSessionUrl(sessionToken: string, postLogoutRedirectUri: string): Promise<string | null>;
   identities(): Identity[];
+  /** How this person signs in (their linked providers; whether the account has a password). */
+  accountSso(userId: string): AccountSso;
   link(userId: string, provider: string, subject: string): Result<null>;
   unlink(userId: string, provider: string): Result<null>;
 }
@@ -186,6 +189,20 @@ export function createOidcService(deps: OidcServiceDeps): OidcService {
           created_at: i.created_at,
           last_sign_in_at: i.last_sign_in_at,
         })),
+    accountSso(userId) {
+      const linked = new Set(
+        oidcRepo(deps.db)
+          .identitiesOf(userId)
+          .map((i) => i.provider),
+      );
+      const user = usersRepo(deps.db).byId(userId);
+      return {
+        providers: deps.clients
+          .filter((c) => linked.has(c.name))
+          .map((c) => ({ name: c.name, display_name: displayName(c) })),
+        has_password: user !== null && user.password_hash !== NO_PASSWORD,
+      };
+    },
     link(userId, provider, subject) {
       if (!byName.has(provider)) return unknown();
       return linkIdentity(deps.db, userId, provider, subject, now());

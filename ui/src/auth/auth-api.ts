@@ -1,5 +1,5 @@
 import { MeResponse } from "../../../src/protocol/api.ts";
-import { AuthMethods, LogoutResponse } from "../../../src/protocol/sso.ts";
+import { AccountSso, AuthMethods, LogoutResponse } from "../../../src/protocol/sso.ts";
 import { api } from "../api/http.ts";
 
 /** Sign-in, sign-up and sign-out (contracts in src/protocol/api.ts). A 401 here answers, it does not redirect. */
@@ -19,3 +19,5 @@ export const methods = () => api("GET", "/api/auth/methods", AuthMethods, { auth
 /** Where a "Sign in with …" button goes: a full-page navigation to the provider and back. */
 export const ssoStartUrl = (provider: string, next: string) =>
   `/api/auth/oidc/${encodeURIComponent(provider)}/start?next=${encodeURIComponent(next)}`;
+/** How the signed-in person signs in (linked providers, whether the account has a password). */
+export const ssoOfAccount = () => api("GET", "/api/account/sso", AccountSso);

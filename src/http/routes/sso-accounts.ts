@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
+import type { AccountSso } from "../../protocol/sso.ts";
 import { LinkIdentityBody, SignInSettings } from "../../protocol/sso.ts";
-import { authGuard } from "../auth.ts";
+import { accountOf, authGuard } from "../auth.ts";
 import type { HttpContext } from "../context.ts";
 import { unwrap } from "../errors.ts";
 
@@ -35,4 +36,11 @@ export function adminSsoRoutes(ctx: HttpContext) {
       },
       { body: SignInSettings },
     );
+}
+
+/** The signed-in person's own side: how their account signs in. */
+export function accountSsoRoutes(ctx: HttpContext) {
+  return new Elysia({ prefix: "/api/account" })
+    .use(authGuard(ctx))
+    .get("/sso", ({ auth }): AccountSso => ctx.services.oidc.accountSso(accountOf(auth).id));
 }
