@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { finishAt, Jar, ssoSignIn, throughProvider } from "../fixtures/oidc/flow.ts";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
-import { clientWith, type SsoSetup, startSso } from "./harness.ts";
+import { clientWith, SECRET_ENV, type SsoSetup, startSso } from "./harness.ts";
 
 /**
  * Single sign-on against a real OpenID provider (oidc-provider) and the real server: the code
@@ -453,5 +453,19 @@ describe("local sign-in off", () => {
     } finally {
       await s.admin.request("PUT", "/api/admin/sign-in", { body: { local_sign_in: "everyone" } });
     }
+  });
+});
+
+describe("logs", () => {
+  test("refusals are logged with the subject (for linking), never with secrets or tokens", async () => {
+    await ssoSignIn(s.t.url, "corp", "sub-eve", {
+      editAuthorization: (u) => u.searchParams.set("nonce", "not-the-nonce-octo-sent"),
+    });
+    const logs = s.t.logs.join("\n");
+    expect(logs).toContain('"code":"oidc_nonce_mismatch"');
+    expect(logs).toContain('"sub":"sub-mallory"');
+    expect(logs).not.toContain(process.env[SECRET_ENV] ?? "no secret set");
+    // No JWT (ID token, session token).
+    expect(logs).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
   });
 });

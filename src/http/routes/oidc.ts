@@ -82,7 +82,11 @@ export function oidcRoutes(ctx: HttpContext) {
         binding: readCookie(request, OIDC_COOKIE),
       });
       if (!finished.ok) {
-        ctx.log.info("single sign-on failed", { provider: params.name, code: finished.error.code });
+        ctx.log.info("single sign-on failed", {
+          provider: params.name,
+          code: finished.error.code,
+          reason: finished.error.message,
+        });
         return redirect(`/login?error=${encodeURIComponent(finished.error.code)}`);
       }
       return redirect(finished.value.next, sessionCookie(ctx, finished.value.signedIn.token));
