@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
 import { startServer } from "../../src/server/start.ts";
 import { createLogger } from "../../src/shared/log.ts";
-import { tempHome } from "../http/harness.ts";
+import { startServerIn, tempHome } from "../http/harness.ts";
 
 /** A bad `[[auth.oidc]]` block stops the start with a message that names what to fix. */
 
@@ -97,5 +97,29 @@ describe("[[auth.oidc]] validation", () => {
     expect(await startError(block('client_secret_file = "/nonexistent/secret"'))).toBe(
       "[[auth.oidc]] corp: client_secret_file /nonexistent/secret cannot be read (ENOENT)",
     );
+  });
+
+  test("a provider that is down does not stop octo; its button says it cannot be reached", async () => {
+    process.env.OCTO_TEST_DOWN_SECRET = "s";
+    const toml = block('client_secret_env = "OCTO_TEST_DOWN_SECRET"\nallow_any_user = true').replace(
+      "https://id.example.com",
+      "http://127.0.0.1:9",
+    );
+    const dirs = tempHome();
+    mkdirSync(dirs.configDir, { recursive: true });
+    writeFileSync(join(dirs.configDir, "config.toml"), toml);
+    const t = await startServerIn(dirs);
+    try {
+      const methods = await (await fetch(`${t.url}/api/auth/methods`)).json();
+      expect(methods).toEqual({
+        providers: [{ name: "corp", display_name: "corp" }],
+        local_sign_in: "everyone",
+      });
+      const res = await fetch(`${t.url}/api/auth/oidc/corp/start`, { redirect: "manual" });
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toBe("/login?error=oidc_unavailable");
+    } finally {
+      await t.stop();
+    }
   });
 });
