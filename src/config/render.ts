@@ -38,6 +38,16 @@ jwt_secret = ""           # empty: generated once into the data dir (mode 0600)
 allowed_origins = []      # extra origins allowed to make state-changing requests
 token_ttl = "7d"
 login_attempts_per_minute = 10
+# [[auth.oidc]]           # single sign-on; one block per provider
+# name = "company"        # in URLs: /api/auth/oidc/company/start
+# display_name = "Company SSO"
+# issuer = "https://login.example.com/realms/team"
+# client_id = "octo"
+# client_secret_env = "OCTO_OIDC_SECRET"   # or client_secret_file = "/etc/octo/keys/oidc"
+# scopes = ["openid", "profile", "email"]
+# allowed_groups = ["octo-users"]          # empty refuses everyone unless allow_any_user = true
+# admin_groups = ["octo-admins"]
+# groups_claim = "groups"
 
 [data]
 dir = ""                  # default ~/.local/share/octo, /var/lib/octo when installed

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { OidcProvidersSchema } from "./oidc-schema.ts";
 
 /**
  * The config file's shape. Every section is a strict object: an unknown key is an error that names it.
@@ -63,6 +64,8 @@ const AuthSection = v.strictObject({
   allowed_origins: v.optional(v.array(v.pipe(v.string(), v.url("an origin like https://host:port"))), []),
   token_ttl: v.optional(duration, "7d"),
   login_attempts_per_minute: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 10),
+  /** Single sign-on providers (`[[auth.oidc]]`, src/auth/oidc/). */
+  oidc: v.optional(OidcProvidersSchema, []),
 });
 
 const DataSection = v.strictObject({

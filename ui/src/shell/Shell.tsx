@@ -33,8 +33,10 @@ export function Shell(props: { children?: JSX.Element }) {
   mux();
 
   const out = async () => {
-    await signOut();
-    navigate("/login", { replace: true });
+    const provider = await signOut();
+    // Single sign-on: the provider ends its session too, then sends the browser back to /login.
+    if (provider) window.location.assign(provider);
+    else navigate("/login", { replace: true });
   };
 
   return (
