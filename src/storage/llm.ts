@@ -57,7 +57,8 @@ export interface UsageRow {
   output_tokens: number;
   cache_read_tokens: number;
   cache_write_tokens: number;
-  cost: number;
+  /** USD; null when the model's price is unknown (stored as 0 with cost_known = 0). */
+  cost: number | null;
   duration_ms: number;
 }
 
@@ -81,10 +82,10 @@ export const llmUsageRepo = (db: Database) => ({
   insert(row: UsageRow): void {
     db.query(
       `INSERT INTO llm_usage (ts, user_id, project_id, session_id, provider, model, status, input_tokens,
-         output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms)
+         output_tokens, cache_read_tokens, cache_write_tokens, cost, cost_known, duration_ms)
        VALUES ($ts, $user_id, $project_id, $session_id, $provider, $model, $status, $input_tokens,
-         $output_tokens, $cache_read_tokens, $cache_write_tokens, $cost, $duration_ms)`,
-    ).run({ ...row });
+         $output_tokens, $cache_read_tokens, $cache_write_tokens, $cost, $cost_known, $duration_ms)`,
+    ).run({ ...row, cost: row.cost ?? 0, cost_known: row.cost === null ? 0 : 1 });
   },
   /** Failed requests (HTTP status 400 and up) since `ts`, counted by status. */
   errorsSince(ts: number): { status: number; count: number }[] {
