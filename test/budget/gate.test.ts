@@ -3,8 +3,8 @@
 // reservation, requests per minute are limited with Retry-After, and unknown prices are handled.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { type BudgetReached, createBudgetEvents } from "../../src/llm/budget-events.ts";
 import { estimateCost, monthStart } from "../../src/llm/budget.ts";
+import { type BudgetReached, createBudgetEvents } from "../../src/llm/budget-events.ts";
 import { reservationsRepo, userLimitsRepo } from "../../src/storage/budgets.ts";
 import { llmUsageRepo } from "../../src/storage/llm.ts";
 import { type LlmFixture, startLlmFixture } from "../fixtures/llm/server.ts";
@@ -49,7 +49,11 @@ beforeEach(() => {
 });
 
 const newToken = () =>
-  bed.service.tokens.issue({ userId: bed.alice, projectId: "prj_b1", sessionId: `ses_${crypto.randomUUID()}` });
+  bed.service.tokens.issue({
+    userId: bed.alice,
+    projectId: "prj_b1",
+    sessionId: `ses_${crypto.randomUUID()}`,
+  });
 const sessionOf = (t: string) => bed.service.tokens.verify(t)?.sessionId as string;
 
 /** 1000 output tokens at $10 per 1M: $0.01 reserved and $0.01 spent per call. */
@@ -60,7 +64,10 @@ const chat = (token: string, model = "priced") =>
     body: openAiBody(model, { max_tokens: 1000 }),
   });
 
-function limit(userId: string, values: { user_monthly_usd?: number; session_usd?: number; user_rpm?: number }) {
+function limit(
+  userId: string,
+  values: { user_monthly_usd?: number; session_usd?: number; user_rpm?: number },
+) {
   userLimitsRepo(bed.db).put({
     user_id: userId,
     user_monthly_usd: values.user_monthly_usd ?? null,
@@ -73,14 +80,23 @@ function limit(userId: string, values: { user_monthly_usd?: number; session_usd?
 
 const spentThisMonth = () => reservationsRepo(bed.db).userSpent(bed.alice, monthStart(Date.now()));
 const chatRequests = () => fixture.requests.filter((r) => r.kind === "chat").length;
-const errorOf = async (r: Response) => ((await r.json()) as { error: { code: string; message: string } }).error;
+const errorOf = async (r: Response) =>
+  ((await r.json()) as { error: { code: string; message: string } }).error;
 
 describe("monthly budget", () => {
   test("N concurrent calls near the limit: total spend ≤ limit + one reservation; refused ones never reach the provider", async () => {
     limit(bed.alice, { user_monthly_usd: 0.1 });
     const token = newToken();
     const reservation = estimateCost(
-      { id: "priced", context_window: 128000, max_tokens: 16384, reasoning: false, images: false, input_price: 0, output_price: 10 },
+      {
+        id: "priced",
+        context_window: 128000,
+        max_tokens: 16384,
+        reasoning: false,
+        images: false,
+        input_price: 0,
+        output_price: 10,
+      },
       { bodyBytes: 0, maxTokens: 1000 },
     ) as number;
     expect(reservation).toBeCloseTo(0.01, 9);
@@ -103,7 +119,9 @@ describe("monthly budget", () => {
     }
     release();
     await Promise.all(admitted.map((r) => r.text()));
-    await fixture.waitFor(() => llmUsageRepo(bed.db).sumByModel({ user_id: bed.alice })[0]?.requests === admitted.length);
+    await fixture.waitFor(
+      () => llmUsageRepo(bed.db).sumByModel({ user_id: bed.alice })[0]?.requests === admitted.length,
+    );
     // The provider saw exactly the admitted calls.
     expect(chatRequests()).toBe(admitted.length);
     expect(spentThisMonth().cost).toBeLessThanOrEqual(0.1 + reservation + 1e-9);
