@@ -13,6 +13,7 @@ import { confirmed, ResourceList, ResourceRow } from "../components/ResourceList
 import { relativeTime } from "../components/time.ts";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
+import { MyUsage } from "../usage/MyUsage.tsx";
 import * as account from "./account-api.ts";
 
 export default function Account() {
@@ -30,6 +31,7 @@ export default function Account() {
             <span class="muted small">· {session()?.mode} server</span>
           </p>
         </section>
+        <MyUsage />
         <PasswordForm />
         <ApiKeys />
       </div>
