@@ -22,6 +22,8 @@ export const NO_OVERRIDE: LimitsOverride = { user_monthly_usd: null, session_usd
 /** A reservation outlives a gateway that died holding it by this much at most. */
 export const RESERVATION_TTL_MS = 20 * 60_000;
 const RPM_WINDOW_MS = 60_000;
+/** Sums of float dollars drift by ulps: $0.01 × 10 is 0.09999…; a millionth of a cent is no money. */
+const EPSILON = 1e-8;
 
 export function effectiveLimits(defaults: Limits, row: UserLimitsRow | LimitsOverride | null): Limits {
   return {
@@ -30,6 +32,9 @@ export function effectiveLimits(defaults: Limits, row: UserLimitsRow | LimitsOve
     user_rpm: row?.user_rpm ?? defaults.user_rpm,
   };
 }
+
+/** "2026-12": the calendar month (UTC) a monthly budget counts. */
+export const monthKey = (now: number): string => new Date(now).toISOString().slice(0, 7);
 
 /** The first millisecond of `now`'s calendar month, UTC. */
 export function monthStart(now: number): number {
@@ -128,8 +133,8 @@ export function createBudgetGate(deps: BudgetGateDeps): BudgetGate {
       };
     }
     if (limits.user_monthly_usd > 0) {
-      const spent = store.userSpent(call.userId, monthStart(now)).cost + store.userReserved(call.userId, now);
-      if (spent >= limits.user_monthly_usd) {
+      const spent = store.userSpent(call.userId, monthKey(now)).cost + store.userReserved(call.userId, now);
+      if (spent >= limits.user_monthly_usd - EPSILON) {
         reached(call, "monthly", limits.user_monthly_usd, now);
         return {
           ok: false,
@@ -140,7 +145,7 @@ export function createBudgetGate(deps: BudgetGateDeps): BudgetGate {
     }
     if (limits.session_usd > 0) {
       const spent = store.sessionSpent(call.sessionId).cost + store.sessionReserved(call.sessionId, now);
-      if (spent >= limits.session_usd) {
+      if (spent >= limits.session_usd - EPSILON) {
         reached(call, "session", limits.session_usd, now);
         return {
           ok: false,

@@ -44,17 +44,16 @@ export interface ReservationRow {
   expires_at: number;
 }
 
+const NONE: SpendRow = { cost: 0, unknown: 0 };
+
 export const reservationsRepo = (db: Database) => {
   const q = {
-    userSpent: db.query<SpendRow, [string, number]>(
-      `SELECT COALESCE(SUM(CASE WHEN cost_known THEN cost ELSE 0 END), 0) AS cost,
-         COALESCE(SUM(1 - cost_known), 0) AS unknown
-       FROM llm_usage WHERE user_id = ? AND ts >= ?`,
+    // Running totals, kept by the trigger on llm_usage (migration 013).
+    userSpent: db.query<SpendRow, [string, string]>(
+      "SELECT cost, unknown FROM llm_spend WHERE user_id = ? AND month = ?",
     ),
     sessionSpent: db.query<SpendRow, [string]>(
-      `SELECT COALESCE(SUM(CASE WHEN cost_known THEN cost ELSE 0 END), 0) AS cost,
-         COALESCE(SUM(1 - cost_known), 0) AS unknown
-       FROM llm_usage WHERE session_id = ?`,
+      "SELECT cost, unknown FROM llm_session_spend WHERE session_id = ?",
     ),
     userReserved: db.query<{ amount: number }, [string, number]>(
       "SELECT COALESCE(SUM(amount), 0) AS amount FROM llm_reservations WHERE user_id = ? AND expires_at > ?",
@@ -80,8 +79,9 @@ export const reservationsRepo = (db: Database) => {
     locked<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
     },
-    userSpent: (userId: string, since: number): SpendRow => q.userSpent.get(userId, since) as SpendRow,
-    sessionSpent: (sessionId: string): SpendRow => q.sessionSpent.get(sessionId) as SpendRow,
+    /** A user's spend in a calendar month ("2026-12", UTC, by when each call started). */
+    userSpent: (userId: string, month: string): SpendRow => q.userSpent.get(userId, month) ?? NONE,
+    sessionSpent: (sessionId: string): SpendRow => q.sessionSpent.get(sessionId) ?? NONE,
     userReserved: (userId: string, now: number): number => q.userReserved.get(userId, now)?.amount ?? 0,
     sessionReserved: (sessionId: string, now: number): number =>
       q.sessionReserved.get(sessionId, now)?.amount ?? 0,

@@ -3,7 +3,7 @@
 // reservation, requests per minute are limited with Retry-After, and unknown prices are handled.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { estimateCost, monthStart } from "../../src/llm/budget.ts";
+import { estimateCost, monthKey } from "../../src/llm/budget.ts";
 import { type BudgetReached, createBudgetEvents } from "../../src/llm/budget-events.ts";
 import { reservationsRepo, userLimitsRepo } from "../../src/storage/budgets.ts";
 import { llmUsageRepo } from "../../src/storage/llm.ts";
@@ -45,7 +45,9 @@ afterAll(async () => {
 
 beforeEach(() => {
   fixture.reset();
-  bed.db.exec("DELETE FROM llm_usage; DELETE FROM llm_reservations; DELETE FROM llm_user_limits");
+  bed.db.exec(
+    "DELETE FROM llm_usage; DELETE FROM llm_reservations; DELETE FROM llm_user_limits; DELETE FROM llm_spend; DELETE FROM llm_session_spend",
+  );
 });
 
 const newToken = () =>
@@ -78,7 +80,7 @@ function limit(
   });
 }
 
-const spentThisMonth = () => reservationsRepo(bed.db).userSpent(bed.alice, monthStart(Date.now()));
+const spentThisMonth = () => reservationsRepo(bed.db).userSpent(bed.alice, monthKey(Date.now()));
 const chatRequests = () => fixture.requests.filter((r) => r.kind === "chat").length;
 const errorOf = async (r: Response) =>
   ((await r.json()) as { error: { code: string; message: string } }).error;
