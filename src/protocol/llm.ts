@@ -201,8 +201,10 @@ export const UsageTotals = v.object({
   output_tokens: v.number(),
   cache_read_tokens: v.number(),
   cache_write_tokens: v.number(),
-  /** USD, from the model's prices at the time of each call. */
+  /** USD, from the model's prices at the time of each call (calls at an unknown price add nothing). */
   cost: v.number(),
+  /** Calls whose model had no price: their cost is unknown, never zero. */
+  unknown_requests: v.number(),
 });
 export type UsageTotals = v.InferOutput<typeof UsageTotals>;
 

@@ -76,6 +76,7 @@ export interface UsageSumRow {
   cache_read_tokens: number;
   cache_write_tokens: number;
   cost: number;
+  unknown_requests: number;
 }
 
 export const llmUsageRepo = (db: Database) => ({
@@ -111,7 +112,7 @@ export const llmUsageRepo = (db: Database) => ({
         `SELECT provider || '/' || model AS model, COUNT(*) AS requests,
            SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
            SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
-           SUM(cost) AS cost
+           SUM(CASE WHEN cost_known THEN cost ELSE 0 END) AS cost, SUM(1 - cost_known) AS unknown_requests
          FROM llm_usage ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
          GROUP BY provider, model ORDER BY SUM(cost) DESC, model`,
       )

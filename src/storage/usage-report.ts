@@ -37,11 +37,12 @@ export const usageReportRepo = (db: Database) => {
       if (userId) args.user = userId;
       return all<object>(`SELECT ${SUMS} FROM llm_usage u WHERE ${RANGE} ${who}`, args)[0] as SumsRow;
     },
+    /** Every user, with or without calls in the range (an admin sets limits from this list). */
     byUser: (r: Range) =>
       all<{ user_id: string; username: string }>(
-        `SELECT u.user_id, COALESCE(us.username, u.user_id) AS username, ${SUMS}
-         FROM llm_usage u LEFT JOIN users us ON us.id = u.user_id
-         WHERE ${RANGE} GROUP BY u.user_id ORDER BY cost DESC, requests DESC`,
+        `SELECT us.id AS user_id, us.username, ${SUMS}
+         FROM users us LEFT JOIN llm_usage u ON u.user_id = us.id AND ${RANGE}
+         GROUP BY us.id ORDER BY cost DESC, requests DESC, us.username`,
         { ...r },
       ),
     byModel(r: Range, userId?: string) {

@@ -20,6 +20,7 @@ let carol: Client;
 let carolId: string;
 let daveId: string;
 let projectId: string;
+const S = { c1: newId("ses"), c2: newId("ses"), d1: newId("ses") };
 
 beforeAll(async () => {
   srv = await startTestServer(`
@@ -55,10 +56,10 @@ user_rpm = 30
     duration_ms: 5,
   });
   const usage = llmUsageRepo(db);
-  usage.insert(row(carolId, "priced", 1.5, "ses_c1"));
-  usage.insert(row(carolId, "priced", 0.5, "ses_c2"));
-  usage.insert(row(carolId, "unpriced", null, "ses_c2"));
-  usage.insert(row(daveId, "unpriced", null, "ses_d1", newId("prj")));
+  usage.insert(row(carolId, "priced", 1.5, S.c1));
+  usage.insert(row(carolId, "priced", 0.5, S.c2));
+  usage.insert(row(carolId, "unpriced", null, S.c2));
+  usage.insert(row(daveId, "unpriced", null, S.d1, newId("prj")));
 });
 
 afterAll(async () => {
@@ -131,13 +132,16 @@ describe("reports", () => {
     expect(r.body.by_model.map((m) => m.model).sort()).toEqual(["fx/priced", "fx/unpriced"]);
     expect(r.body.by_project.find((p) => p.project_id === projectId)?.project).toBe('Reports, "Q4"');
     expect(r.body.by_day).toHaveLength(1);
-    expect(r.body.top_sessions[0]).toMatchObject({ session_id: "ses_c1", cost: 1.5 });
+    expect(r.body.top_sessions[0]).toMatchObject({ session_id: S.c1, cost: 1.5 });
     const bad = await admin.get("/api/admin/usage?from=2026-13-45");
     expect(bad.status).toBe(400);
     const backwards = await admin.get("/api/admin/usage?from=2026-12-10&to=2026-12-01");
     expect(backwards.status).toBe(400);
     const empty = await admin.get<UsageReport>("/api/admin/usage?from=2020-01-01&to=2020-01-31");
     expect(empty.body.totals.requests).toBe(0);
+    // Every user is listed, so an admin can set limits before anyone has spent anything.
+    expect(empty.body.by_user.map((u) => u.username).sort()).toEqual(["admin", "carol", "dave"]);
+    expect(empty.body.by_model).toEqual([]);
   });
 
   test("CSV export: stable header, quoted fields, unknown cost as an empty cell", async () => {
@@ -164,5 +168,10 @@ describe("reports", () => {
     expect(r.body.totals).toMatchObject({ requests: 3, cost: 2, unknown_requests: 1 });
     expect(r.body.limits.user_monthly_usd).toBe(5);
     expect(r.body.by_model.map((m) => m.model).sort()).toEqual(["fx/priced", "fx/unpriced"]);
+    // The chat's per-conversation meter reads /api/usage: an unknown price is counted apart there too.
+    const session = await carol.get<{ totals: { cost: number; requests: number; unknown_requests: number } }>(
+      `/api/usage?session_id=${S.c2}`,
+    );
+    expect(session.body.totals).toMatchObject({ requests: 2, cost: 0.5, unknown_requests: 1 });
   });
 });
