@@ -34,8 +34,9 @@ export function rangeOf(
 ): Result<Range & { fromDay: string; toDay: string }> {
   const from = query.from ? Date.parse(`${query.from}T00:00:00Z`) : monthStart(now);
   const toDayStart = query.to ? Date.parse(`${query.to}T00:00:00Z`) : Date.parse(`${day(now)}T00:00:00Z`);
-  if (!Number.isFinite(from)) return fail("bad_request", `from: "${query.from}" is not a day`);
-  if (!Number.isFinite(toDayStart)) return fail("bad_request", `to: "${query.to}" is not a day`);
+  const real = (ts: number, text: string | undefined) => Number.isFinite(ts) && (!text || day(ts) === text);
+  if (!real(from, query.from)) return fail("bad_request", `from: "${query.from}" is not a day`);
+  if (!real(toDayStart, query.to)) return fail("bad_request", `to: "${query.to}" is not a day`);
   if (toDayStart < from) return fail("bad_request", "to is before from");
   if (toDayStart - from > 366 * DAY_MS) return fail("bad_request", "a report covers at most 366 days");
   return ok({ from, to: toDayStart + DAY_MS, fromDay: day(from), toDay: day(toDayStart) });
