@@ -1,9 +1,14 @@
 import type { Database } from "bun:sqlite";
 import type { LlmLimitsConfig } from "../config/schema.ts";
 import type { ModelSpec } from "../protocol/llm.ts";
-import { reservationsRepo, type UserLimitsRow, userLimitsRepo } from "../storage/budgets.ts";
+import {
+  budgetEventsRepo,
+  reservationsRepo,
+  type UserLimitsRow,
+  userLimitsRepo,
+} from "../storage/budgets.ts";
 import { llmUsageRepo, type UsageRow } from "../storage/llm.ts";
-import { type BudgetEvents, budgetPeriodKey } from "./budget-events.ts";
+import { type BudgetEvents, type BudgetReached, budgetPeriodKey } from "./budget-events.ts";
 import { pricesOf } from "./usage.ts";
 
 /**
@@ -99,8 +104,12 @@ export function createBudgetGate(deps: BudgetGateDeps): BudgetGate {
   const usage = llmUsageRepo(deps.db);
   let lastPurge = 0;
 
+  const recorded = budgetEventsRepo(deps.db);
+  /** Events found while holding the lock, emitted after it is released. */
+  let pending: BudgetReached[] = [];
+
   const reached = (call: BudgetCall, scope: "monthly" | "session", limit: number, now: number) => {
-    deps.events?.emit({
+    const event: BudgetReached = {
       type: "budget.reached",
       user_id: call.userId,
       session_id: call.sessionId,
@@ -108,7 +117,10 @@ export function createBudgetGate(deps: BudgetGateDeps): BudgetGate {
       limit_usd: limit,
       period: budgetPeriodKey(scope, call.sessionId, now),
       ts: now,
-    });
+    };
+    const { type: _, ...row } = event;
+    // Recorded once per user, scope and period, whichever gateway process refused first.
+    if (recorded.record(row)) pending.push(event);
   };
 
   function decide(call: BudgetCall, limits: Limits, now: number): Admission {
@@ -170,13 +182,17 @@ export function createBudgetGate(deps: BudgetGateDeps): BudgetGate {
       if (limits.user_monthly_usd <= 0 && limits.session_usd <= 0 && limits.user_rpm <= 0)
         return { ok: true, reservation: null, limits };
       const now = clock();
-      return store.locked(() => {
+      const admission = store.locked(() => {
         if (now - lastPurge > 60_000) {
           store.purgeExpired(now);
           lastPurge = now;
         }
         return decide(call, limits, now);
       });
+      const events = pending;
+      pending = [];
+      for (const event of events) deps.events?.emit(event);
+      return admission;
     },
     settle(reservation, row) {
       if (reservation === null) return usage.insert(row);

@@ -101,3 +101,37 @@ export const reservationsRepo = (db: Database) => {
     },
   };
 };
+
+export interface BudgetEventRow {
+  id: number;
+  ts: number;
+  user_id: string;
+  session_id: string;
+  scope: "monthly" | "session";
+  period: string;
+  limit_usd: number;
+}
+
+export const budgetEventsRepo = (db: Database) => ({
+  /** True when this is the first such event for the user, scope and period. */
+  record(row: Omit<BudgetEventRow, "id">): boolean {
+    return (
+      db
+        .query(
+          `INSERT OR IGNORE INTO llm_budget_events (ts, user_id, session_id, scope, period, limit_usd)
+           VALUES ($ts, $user_id, $session_id, $scope, $period, $limit_usd)`,
+        )
+        .run({ ...row }).changes > 0
+    );
+  },
+  after(id: number, limit = 100): BudgetEventRow[] {
+    return db
+      .query<BudgetEventRow, [number, number]>(
+        "SELECT * FROM llm_budget_events WHERE id > ? ORDER BY id LIMIT ?",
+      )
+      .all(id, limit);
+  },
+  lastId(): number {
+    return db.query<{ id: number | null }, []>("SELECT MAX(id) AS id FROM llm_budget_events").get()?.id ?? 0;
+  },
+});

@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { estimateCost, monthKey } from "../../src/llm/budget.ts";
-import { type BudgetReached, createBudgetEvents } from "../../src/llm/budget-events.ts";
+import { type BudgetReached, budgetEventFeed, createBudgetEvents } from "../../src/llm/budget-events.ts";
 import { reservationsRepo, userLimitsRepo } from "../../src/storage/budgets.ts";
 import { llmUsageRepo } from "../../src/storage/llm.ts";
 import { type LlmFixture, startLlmFixture } from "../fixtures/llm/server.ts";
@@ -46,7 +46,7 @@ afterAll(async () => {
 beforeEach(() => {
   fixture.reset();
   bed.db.exec(
-    "DELETE FROM llm_usage; DELETE FROM llm_reservations; DELETE FROM llm_user_limits; DELETE FROM llm_spend; DELETE FROM llm_session_spend",
+    "DELETE FROM llm_usage; DELETE FROM llm_reservations; DELETE FROM llm_user_limits; DELETE FROM llm_spend; DELETE FROM llm_session_spend; DELETE FROM llm_budget_events",
   );
 });
 
@@ -88,6 +88,10 @@ const errorOf = async (r: Response) =>
 describe("monthly budget", () => {
   test("N concurrent calls near the limit: total spend ≤ limit + one reservation; refused ones never reach the provider", async () => {
     limit(bed.alice, { user_monthly_usd: 0.1 });
+    // What the server's notifications would listen to: the events the gateway recorded.
+    const feed = budgetEventFeed(bed.db, { intervalMs: 60_000 });
+    const fed: BudgetReached[] = [];
+    feed.on((e) => fed.push(e));
     const token = newToken();
     const reservation = estimateCost(
       {
@@ -142,6 +146,14 @@ describe("monthly budget", () => {
     const monthly = reached.filter((e) => e.user_id === bed.alice && e.scope === "monthly");
     expect(monthly).toHaveLength(1);
     expect(monthly[0]?.limit_usd).toBe(0.1);
+    // Recorded once in the database however many calls were refused; the server's feed passes it on.
+    feed.poll();
+    expect(fed.map((e) => [e.type, e.user_id, e.scope, e.period])).toEqual([
+      ["budget.reached", bed.alice, "monthly", new Date().toISOString().slice(0, 7)],
+    ]);
+    feed.poll();
+    expect(fed).toHaveLength(1);
+    feed.stop();
   });
 
   test("an override of 0 lifts the limit", async () => {

@@ -52,6 +52,18 @@ INSERT INTO llm_spend (user_id, month, cost, unknown)
   GROUP BY user_id, strftime('%Y-%m', ts / 1000, 'unixepoch');
 INSERT INTO llm_session_spend (session_id, cost, unknown)
   SELECT session_id, SUM(cost), 0 FROM llm_usage GROUP BY session_id;
+-- budget.reached, once per user, scope and period whichever gateway saw it; the server reads it on.
+CREATE TABLE llm_budget_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts INTEGER NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL,
+  scope TEXT NOT NULL CHECK (scope IN ('monthly', 'session')),
+  period TEXT NOT NULL,
+  limit_usd REAL NOT NULL,
+  UNIQUE (user_id, scope, period)
+);
+
 CREATE TRIGGER llm_usage_spend AFTER INSERT ON llm_usage BEGIN
   INSERT INTO llm_spend (user_id, month, cost, unknown)
     VALUES (NEW.user_id, strftime('%Y-%m', NEW.ts / 1000, 'unixepoch'),
