@@ -9,6 +9,7 @@ import { reservationsRepo, userLimitsRepo } from "../../src/storage/budgets.ts";
 import { llmUsageRepo } from "../../src/storage/llm.ts";
 import { type LlmFixture, startLlmFixture } from "../fixtures/llm/server.ts";
 import { type LlmTestbed, openAiBody, startTestbed } from "../llm/setup.ts";
+import { waitUntil } from "../runner/harness.ts";
 
 const KEY = "sk-budget-test-key-0123456789";
 let fixture: LlmFixture;
@@ -125,7 +126,8 @@ describe("monthly budget", () => {
     }
     release();
     await Promise.all(admitted.map((r) => r.text()));
-    await fixture.waitFor(
+    await waitUntil(
+      "every admitted call settled",
       () => llmUsageRepo(bed.db).sumByModel({ user_id: bed.alice })[0]?.requests === admitted.length,
     );
     // The provider saw exactly the admitted calls.
@@ -191,6 +193,30 @@ describe("conversation budget", () => {
     await fresh.text();
   });
 
+  test("a stream cut before its usage was reported is charged at its reservation, not at zero", async () => {
+    limit(bed.alice, { user_monthly_usd: 5 });
+    const token = newToken();
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    fixture.enqueue([
+      { text: "partial", chunks: 1 },
+      { until: held },
+      { usage: { input: 10, output: 1000 } },
+    ]);
+    const r = await chat(token);
+    const reader = (r.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await reader.cancel();
+    const session = sessionOf(token);
+    // The provider is still holding its stream: what was used is unknown, so the worst case is charged.
+    await waitUntil("the cut call settled", () => reservationsRepo(bed.db).sessionSpent(session).cost > 0);
+    release();
+    expect(reservationsRepo(bed.db).sessionSpent(session).cost).toBeCloseTo(0.01, 9);
+    expect(reservationsRepo(bed.db).sessionReserved(session, Date.now())).toBe(0);
+  });
+
   test("a call the provider cannot take gives its reservation back", async () => {
     limit(bed.alice, { session_usd: 0.005 });
     const token = newToken();
@@ -238,7 +264,7 @@ describe("unknown prices", () => {
     const r = await chat(newToken(), "unpriced");
     expect(r.status).toBe(200);
     await r.text();
-    await fixture.waitFor(() => spentThisMonth().unknown === 1);
+    await waitUntil("the call settled", () => spentThisMonth().unknown === 1);
     expect(spentThisMonth().cost).toBe(0);
     const row = bed.db.query<{ cost_known: number }, []>("SELECT cost_known FROM llm_usage").get();
     expect(row?.cost_known).toBe(0);
