@@ -99,6 +99,18 @@ for (const vp of VIEWPORTS) {
       // Refused in the gateway: the provider never saw the second request, and pi did not retry it.
       expect(lane.requests.length).toBe(reached);
       expect(await page.locator(".failure").count()).toBe(1);
+      // The stored history: one agent.error naming the code, then idle; pi never retried the call.
+      const sessionId = new URL(page.url()).searchParams.get("session") as string;
+      const tab = await AgentTab.open(w.t.url, w.admin.cookie);
+      await tab.ok("session.subscribe", { session_id: sessionId, after_seq: 0 });
+      const error = await tab.waitEvent(sessionId, (f) => f.event === "agent.error", "agent.error");
+      expect(JSON.stringify(error)).toContain("budget_exceeded");
+      await tab.waitIdle(sessionId, 2);
+      const events = tab.events(sessionId).map((f) => f.event);
+      expect(events.filter((e) => e === "agent.error")).toHaveLength(1);
+      expect(events.filter((e) => e === "retry.start")).toEqual([]);
+      expect(events.lastIndexOf("agent.idle")).toBeGreaterThan(events.indexOf("agent.error"));
+      await tab.close();
       await screenshot(page, `budget-${vp.name}-chat`);
       expect(await pageErrors(page, errors)).toEqual([]);
     });
