@@ -65,6 +65,11 @@ default_model = ""        # "provider/model"
 # api_key_env = "OPENAI_API_KEY"   # or api_key_file = "/etc/octo/keys/openai"
 # models = [{ id = "gpt-5", context_window = 400000, input_price = 1.25, output_price = 10.0 }]
 
+[llm.limits]              # enforced by the LLM gateway before a call goes out; 0 = none
+user_monthly_usd = 0      # per user per calendar month (UTC); admins override per user
+session_usd = 0           # per conversation
+user_rpm = 0              # model requests per minute per user
+
 [search]
 searxng_url = ""          # a SearXNG instance (JSON format enabled) for \`octo-tool search\`
 timeout = "10s"

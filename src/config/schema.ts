@@ -84,10 +84,11 @@ const LlmModel = v.strictObject({
   max_tokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 16384),
   reasoning: v.optional(v.boolean(), false),
   images: v.optional(v.boolean(), false),
-  input_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-  output_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-  cache_read_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-  cache_write_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
+  /** USD per 1M tokens. Absent: unknown (see decision 0023 for how budgets treat it). */
+  input_price: v.optional(v.pipe(v.number(), v.minValue(0))),
+  output_price: v.optional(v.pipe(v.number(), v.minValue(0))),
+  cache_read_price: v.optional(v.pipe(v.number(), v.minValue(0))),
+  cache_write_price: v.optional(v.pipe(v.number(), v.minValue(0))),
 });
 
 const LlmProvider = v.strictObject({
@@ -99,9 +100,19 @@ const LlmProvider = v.strictObject({
   models: v.optional(v.array(LlmModel), []),
 });
 
+const usd = v.pipe(v.number(), v.minValue(0), v.maxValue(1_000_000));
+
+/** Spending and request limits enforced by the LLM gateway; 0 = none. Admins override per user. */
+const LlmLimits = v.strictObject({
+  user_monthly_usd: v.optional(usd, 0),
+  session_usd: v.optional(usd, 0),
+  user_rpm: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)), 0),
+});
+
 const LlmSection = v.strictObject({
   providers: v.optional(v.array(LlmProvider), []),
   default_model: v.optional(v.string(), ""),
+  limits: v.optional(LlmLimits, {}),
 });
 
 /** Web search for agents (`octo-tool search`), queried by the server so no key enters a sandbox. */
@@ -129,6 +140,7 @@ export type ConfigInput = v.InferInput<typeof ConfigSchema>;
 export type Config = v.InferOutput<typeof ConfigSchema>;
 export type LlmProviderConfig = v.InferOutput<typeof LlmProvider>;
 export type LlmModelConfig = v.InferOutput<typeof LlmModel>;
+export type LlmLimitsConfig = v.InferOutput<typeof LlmLimits>;
 
 export function parseDuration(text: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(text);

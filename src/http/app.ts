@@ -5,6 +5,7 @@ import { errorResponse, mapThrown } from "./errors.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { budgetAdminRoutes, myUsageRoutes } from "./routes/budgets.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { memoryRoutes } from "./routes/memory.ts";
@@ -47,6 +48,8 @@ export function createApp(ctx: HttpContext) {
     .use(defaultModelRoutes(ctx))
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
+    .use(budgetAdminRoutes(ctx))
+    .use(myUsageRoutes(ctx))
     .use(llmProxyRoutes(ctx))
     .use(projectRoutes(ctx))
     .use(sessionRoutes(ctx))

@@ -18,6 +18,10 @@ export const ERROR_STATUS = {
   username_taken: 409,
   invite_invalid: 410,
   rate_limited: 429,
+  /** A spending limit (monthly or per conversation) is reached; an admin can raise it. */
+  budget_exceeded: 402,
+  /** A spending limit applies, and the model has no price to count against it. */
+  price_unknown: 402,
   unknown_command: 400,
   busy: 409,
   no_provider: 503,

@@ -14,6 +14,7 @@ import { confirmed, ResourceList, ResourceRow } from "../components/ResourceList
 import { relativeTime } from "../components/time.ts";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
+import { MyUsage } from "../usage/MyUsage.tsx";
 import * as account from "./account-api.ts";
 
 export default function Account() {
@@ -41,6 +42,7 @@ export default function Account() {
             </p>
           </Show>
         </section>
+        <MyUsage />
         <Show when={sso()?.has_password !== false}>
           <PasswordForm />
         </Show>

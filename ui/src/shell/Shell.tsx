@@ -65,6 +65,9 @@ export function Shell(props: { children?: JSX.Element }) {
           <A href="/admin/models" class="nav-link" activeClass="active">
             Models
           </A>
+          <A href="/admin/usage" class="nav-link" activeClass="active">
+            Usage
+          </A>
           <A href="/admin/status" class="nav-link" activeClass="active">
             Status
           </A>
