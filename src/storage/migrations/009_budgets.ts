@@ -2,8 +2,7 @@ import type { Migration } from "../db.ts";
 
 /**
  * Budgets (decision 0023): per-user limit overrides set by an admin, the gateway's reservations for
- * calls in flight, and usage rows whose price was unknown. The file is numbered 013 as assigned;
- * Migration 9.
+ * calls in flight, and usage rows whose price was unknown.
  */
 export const m009: Migration = {
   version: 9,
