@@ -44,7 +44,9 @@ beforeAll(async () => {
   const network = `[network]\nmode = "proxy"\nallow = ["${allowed}"]\nblock_private = false\nallow_ports = [${site.port}]\n`;
   writeFileSync(
     join(profilesDir, `${PROFILE}.toml`),
-    strict.replace(/\[network\][^[]*/, `${network}\n`).replace(/^description = .*$/m, 'description = "test"'),
+    strict
+      .replace(/\[network\][\s\S]*?\n(?=\[env\])/, `${network}\n`)
+      .replace(/^description = .*$/m, 'description = "test"'),
     { mode: 0o644 },
   );
   // The server reads these at session start and hands them to its runner, and that to octo-sandbox.
@@ -97,7 +99,7 @@ const loggedLines = () =>
 
 test("an allow-listed host loads in the agent's browser, through the egress proxy", async () => {
   const opened = await agentRuns(`octo-tool browser open http://${allowed}:${site.port}/`);
-  expect(opened.isError).toBe(false);
+  expect(opened).toMatchObject({ isError: false });
   expect(opened.output).toContain(`URL: http://${allowed}:${site.port}/`);
   expect(opened.output).toContain("Title: Otters");
   const snap = await agentRuns("octo-tool browser snapshot");

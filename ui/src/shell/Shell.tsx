@@ -63,6 +63,9 @@ export function Shell(props: { children?: JSX.Element }) {
           <A href="/admin/models" class="nav-link" activeClass="active">
             Models
           </A>
+          <A href="/admin/settings" class="nav-link" activeClass="active">
+            Settings
+          </A>
           <A href="/admin/status" class="nav-link" activeClass="active">
             Status
           </A>
