@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runnerHome } from "../http/harness.ts";
 import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
+import { strictTestProfile } from "./profiles.ts";
 
 /**
  * The agent browser in `proxy` network mode: the session's profile allows one host; Chromium,
@@ -20,8 +20,8 @@ let tab: AgentTab;
 let session: string;
 let prompts = 0;
 let site: ReturnType<typeof Bun.serve>;
-let profilesDir: string;
-const saved = { profiles: process.env.OCTO_PROFILES_DIR, hosts: process.env.OCTO_EGRESS_HOSTS };
+let profile: ReturnType<typeof strictTestProfile>;
+const savedHosts = process.env.OCTO_EGRESS_HOSTS;
 // Names unique to this run: the egress log is the runner account's, shared with earlier runs.
 const run = Math.random().toString(36).slice(2, 8);
 const allowed = `otters-${run}.test`;
@@ -38,19 +38,11 @@ beforeAll(async () => {
         { headers: { "content-type": "text/html" } },
       ),
   });
-  profilesDir = mkdtempSync(join(tmpdir(), "octo-browser-proxy-"));
-  chmodSync(profilesDir, 0o755); // the runner may run as the agent account
-  const strict = readFileSync(join(import.meta.dir, "../../profiles/strict.toml"), "utf8");
-  const network = `[network]\nmode = "proxy"\nallow = ["${allowed}"]\nblock_private = false\nallow_ports = [${site.port}]\n`;
-  writeFileSync(
-    join(profilesDir, `${PROFILE}.toml`),
-    strict
-      .replace(/\[network\][\s\S]*?\n(?=\[env\])/, `${network}\n`)
-      .replace(/^description = .*$/m, 'description = "test"'),
-    { mode: 0o644 },
+  profile = strictTestProfile(
+    PROFILE,
+    `[network]\nmode = "proxy"\nallow = ["${allowed}"]\nblock_private = false\nallow_ports = [${site.port}]\n`,
   );
-  // The server reads these at session start and hands them to its runner, and that to octo-sandbox.
-  process.env.OCTO_PROFILES_DIR = profilesDir;
+  // The server hands this to its runner, and that to octo-sandbox's egress proxy.
   process.env.OCTO_EGRESS_HOSTS = `${allowed}=127.0.0.1,${refused}=127.0.0.1`;
   w = await startWorld();
   const projectId = await createProject(w.admin, "Proxied");
@@ -67,13 +59,9 @@ afterAll(async () => {
   await tab?.close();
   await w?.stop();
   site?.stop(true);
-  rmSync(profilesDir, { recursive: true, force: true });
-  for (const [k, v] of [
-    ["OCTO_PROFILES_DIR", saved.profiles],
-    ["OCTO_EGRESS_HOSTS", saved.hosts],
-  ] as const)
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+  profile?.restore();
+  if (savedHosts === undefined) delete process.env.OCTO_EGRESS_HOSTS;
+  else process.env.OCTO_EGRESS_HOSTS = savedHosts;
 });
 
 async function agentRuns(command: string): Promise<{ output: string; isError: boolean }> {
