@@ -202,8 +202,11 @@ describe("octo-tool browser", () => {
         control: { take: true },
         input: { input: { type: "text", text: "x" } },
       };
-      for (const cmd of ["watch", "ack", "unwatch", "control", "input"]) {
-        const r = await theirs.cmd(cmd, { session_id: session, ...extra[cmd] }, "browser");
+      // (`watch {frames: false}` is the chat's state-only watch: refused alike.)
+      extra.watchState = { frames: false };
+      for (const cmd of ["watch", "watchState", "ack", "unwatch", "control", "input"]) {
+        const wire = cmd === "watchState" ? "watch" : cmd;
+        const r = await theirs.cmd(wire, { session_id: session, ...extra[cmd] }, "browser");
         expect({ cmd, code: (r.error as { code: string } | undefined)?.code }).toEqual({
           cmd,
           code: "not_found",

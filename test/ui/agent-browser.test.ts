@@ -135,8 +135,11 @@ for (const vp of VIEWPORTS) {
   });
 }
 
-/** Starts the agent's command and resolves once its first output line (the waiting note) is in. */
-async function agentWaits(command: string, says: string): Promise<Promise<string>> {
+/**
+ * Starts the agent's command and resolves once its first output line (the waiting note) is in, with
+ * the command's end still to come (boxed: an async function would wait for a promise it returns).
+ */
+async function agentWaits(command: string, says: string): Promise<{ done: Promise<string> }> {
   const before = tab.events(session).length;
   const done = agentRuns(command);
   await tab.waitEvent(
@@ -148,7 +151,7 @@ async function agentWaits(command: string, says: string): Promise<Promise<string
     `the agent's call waiting (${says})`,
     T,
   );
-  return done;
+  return { done };
 }
 
 /** Resolves once the picture shown differs from `src` (a new frame arrived and was shown). */
@@ -173,7 +176,7 @@ describe("the take-over survives a reload of the page (phone)", () => {
       await page.locator("img.browser-frame").waitFor({ timeout: T });
       await page.getByRole("button", { name: "Take control" }).click();
       await page.getByText("You are driving").waitFor({ timeout: T });
-      const clicked = await agentWaits(`octo-tool browser click ${send}`, "waiting for them");
+      const clicked = (await agentWaits(`octo-tool browser click ${send}`, "waiting for them")).done;
       const idlesWhileWaiting = idleCount();
 
       await page.reload();
@@ -216,7 +219,7 @@ for (const vp of VIEWPORTS) {
       const { ctx, page, errors } = await signedIn(ui, w.t.url, vp, w.t.admin.username, w.t.admin.password);
       try {
         await page.goto(`${w.t.url}/projects/${projectId}/chat?session=${session}`);
-        const asked = await agentWaits('octo-tool browser ask "please log in"', "Asked the user");
+        const asked = (await agentWaits('octo-tool browser ask "please log in"', "Asked the user")).done;
         const prompt = page.getByRole("alert").filter({ hasText: "please log in" });
         await prompt.waitFor({ timeout: T });
         expect(await prompt.textContent()).toContain("The agent needs you in its browser");
