@@ -246,6 +246,115 @@ for (const vp of VIEWPORTS) {
   });
 }
 
+/**
+ * The issue's "done when", as a person does it in the UI: they ask the agent in the chat to try the
+ * web app it just built; it writes and serves the page and opens it (they watch it in the Browser
+ * tab); it asks them to type into a field; they reload the page mid-way, take control from the
+ * chat, type, hand back; the agent carries on (submits the form) and reports in the chat.
+ */
+for (const vp of VIEWPORTS) {
+  describe(`the whole journey at ${vp.name} width`, () => {
+    test("ask in the chat → watch → take control → type → hand back → the agent carries on and reports", async () => {
+      const app = `app-${vp.name}.html`;
+      const report = `I tried ${app}: after you typed your name, Send showed the welcome page.`;
+      w.fx.enqueue(
+        [
+          { text: "Let me build and open it." },
+          {
+            toolCall: {
+              name: "bash",
+              args: {
+                command: `cat > ${app} <<'HTML'\n${FORM}\nHTML\n(setsid python3 -m http.server 8765 --bind 127.0.0.1 >/dev/null 2>&1 &) ; for i in $(seq 100); do python3 -c 'import urllib.request;urllib.request.urlopen("http://127.0.0.1:8765/")' 2>/dev/null && break; sleep 0.1; done; octo-tool browser open http://127.0.0.1:8765/${app}`,
+              },
+            },
+          },
+        ],
+        [
+          {
+            toolCall: {
+              name: "bash",
+              args: {
+                command: 'octo-tool browser ask "Please type your name into the form, then hand back"',
+              },
+            },
+          },
+        ],
+        [
+          {
+            toolCall: {
+              name: "bash",
+              args: {
+                command: `octo-tool browser click $(octo-tool browser snapshot | grep -o 'button "Send" \\[@e[0-9]*' | grep -o '@e[0-9]*')`,
+              },
+            },
+          },
+        ],
+        [{ text: report }],
+      );
+      const { ctx, page, errors } = await signedIn(ui, w.t.url, vp, w.t.admin.username, w.t.admin.password);
+      try {
+        await page.goto(`${w.t.url}/projects/${projectId}/chat?session=${session}`);
+        const composer = page.getByLabel("Message", { exact: true });
+        await composer.fill("Try the web app you just built, and tell me if the form works.");
+        await composer.press("Enter");
+
+        // The agent asks for help: the chat says so. The person first watches in the Browser tab…
+        const prompt = page.getByRole("alert").filter({ hasText: "Please type your name" });
+        await prompt.waitFor({ timeout: T });
+        await page.getByRole("tab", { name: "Browser" }).click();
+        await page.locator("img.browser-frame").waitFor({ timeout: T });
+        await addressIs(page, (url) => url.endsWith(`/${app}`));
+        // …goes back to the chat and reloads the page: the question is still there.
+        await page.getByRole("tab", { name: "Chat" }).click();
+        await page.reload();
+        await prompt.waitFor({ timeout: T });
+        await prompt.getByRole("button", { name: "Take control" }).click();
+        await page.getByText("You are driving").waitFor({ timeout: T });
+        const frame = page.locator("img.browser-frame");
+        await frame.waitFor({ timeout: T });
+        await screenshot(page, `agent-browser-${vp.name}-journey-driving`);
+        const box = await frame.boundingBox();
+        if (!box) throw new Error("no frame box");
+        const before = await frame.getAttribute("src");
+        await page.mouse.click(box.x + (200 / 1280) * box.width, box.y + (220 / 800) * box.height);
+        await page.keyboard.type("Grace");
+        await frameChanges(page, before); // the typing shows in the picture
+        await page.keyboard.press("Tab");
+        await screenshot(page, `agent-browser-${vp.name}-journey-typed`);
+        await page.getByRole("button", { name: "Hand back" }).click();
+        await page.locator(".browser-note").waitFor({ timeout: T });
+
+        // The agent carries on: it submits the form (the person sees the page change) and reports.
+        await addressIs(page, (url) => url.includes("thanks.html?name=Grace"));
+        await page.getByRole("tab", { name: "Chat" }).click();
+        await page.locator(".msg[data-role='assistant']").filter({ hasText: report }).waitFor({ timeout: T });
+        await prompt.waitFor({ state: "detached", timeout: T });
+        await screenshot(page, `agent-browser-${vp.name}-journey-reported`);
+        // What the agent was told: the hand-back note, then the submitted form.
+        const asked = await tab.waitEvent(
+          session,
+          (f) =>
+            f.event === "tool.end" && String(f.output).includes(`Now:\nURL: http://127.0.0.1:8765/${app}`),
+          "the agent's ask answered",
+          T,
+        );
+        expect(String(asked.output)).toContain('set "Name" (text) to "Grace"');
+        const clicked = await tab.waitEvent(
+          session,
+          (f) =>
+            f.event === "tool.end" && tab.events(session).indexOf(f) > tab.events(session).indexOf(asked),
+          "the agent's click after the hand-back",
+          T,
+        );
+        expect(String(clicked.output)).toContain("URL: http://127.0.0.1:8765/thanks.html?name=Grace");
+        expect(await pageErrors(page, errors)).toEqual([]);
+      } finally {
+        await ctx.close();
+      }
+    });
+  });
+}
+
 async function addressIs(page: Page, ok: (url: string) => boolean): Promise<void> {
   for (const deadline = Date.now() + T; Date.now() < deadline; ) {
     if (ok(await page.getByLabel("Address").inputValue())) return;
