@@ -331,8 +331,9 @@ describe("octo-tool browser", () => {
   });
 
   test("close ends the browser and its processes", async () => {
-    const browserProcs = () =>
-      descendantsOf("browser/driver/entry.ts").filter((p) => p.cmd.includes("chromium"));
+    // This checkout's drivers only: other checkouts' test runs may have browsers open on this machine.
+    const driver = join(import.meta.dir, "../../runner/browser/driver/entry.ts");
+    const browserProcs = () => descendantsOf(driver).filter((p) => p.cmd.includes("chromium"));
     expect(browserProcs().length).toBeGreaterThan(0);
     // Chromium runs under the sandbox's own seccomp filter, without capabilities, no_new_privs set.
     const chromium = browserProcs().find(
