@@ -96,12 +96,23 @@ export class BrowserHub {
   }
 
   unwatch(session: string, viewer: BrowserViewer): void {
-    this.browsers.get(session)?.viewers.delete(viewer);
+    const b = this.browsers.get(session);
+    if (!b) return;
+    b.viewers.delete(viewer);
+    this.forgetIfUnused(session, b);
   }
 
   /** A socket closed: it watches nothing any more. */
   dropViewer(viewer: BrowserViewer): void {
-    for (const b of this.browsers.values()) b.viewers.delete(viewer);
+    for (const [session, b] of this.browsers) {
+      b.viewers.delete(viewer);
+      this.forgetIfUnused(session, b);
+    }
+  }
+
+  /** A session whose browser never started, watched by nobody now (the chat watches every one it opens). */
+  private forgetIfUnused(session: string, b: Browser): void {
+    if (b.viewers.size === 0 && b.state === null && b.frame === null) this.browsers.delete(session);
   }
 
   /** The newest state of a session's browser (for tests and the take-over checks). */
