@@ -18,6 +18,7 @@ const AdminInvites = lazy(() => import("./admin/Invites.tsx"));
 const AdminProviders = lazy(() => import("./admin/Providers.tsx"));
 const AdminStatus = lazy(() => import("./admin/Status.tsx"));
 const AdminUsage = lazy(() => import("./usage/AdminUsage.tsx"));
+const AdminSettings = lazy(() => import("./admin/Settings.tsx"));
 const NotFound = lazy(() => import("./shell/NotFound.tsx"));
 
 void loadSession();
@@ -95,6 +96,7 @@ if (root) {
             <Route path="/invites" component={AdminInvites} />
             <Route path="/models" component={AdminProviders} />
             <Route path="/usage" component={AdminUsage} />
+            <Route path="/settings" component={AdminSettings} />
             <Route path="/status" component={AdminStatus} />
           </Route>
           <Route path="*404" component={NotFound} />

@@ -16,6 +16,9 @@ export function AdminNav() {
       <A class="tab" activeClass="active" href="/admin/usage">
         Usage
       </A>
+      <A class="tab" activeClass="active" href="/admin/settings">
+        Settings
+      </A>
       <A class="tab" activeClass="active" href="/admin/status">
         Status
       </A>

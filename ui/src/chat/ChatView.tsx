@@ -328,6 +328,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
                   return (
                     <SessionPane
                       sessionId={session.id}
+                      projectId={props.projectId}
                       mux={props.mux}
                       models={models()}
                       initialModel={session.model}

@@ -2,6 +2,7 @@ import { createEffect, createMemo, createResource, createSignal, For, on, onClea
 import { type ImagePart, THINKING_LEVELS, type ThinkingLevel } from "../../../src/protocol/agent.ts";
 import type { ModelsResponse } from "../../../src/protocol/llm.ts";
 import type { MuxClient } from "../api/mux-client.ts";
+import { BrowserAsk } from "../browser/BrowserAsk.tsx";
 import { LinkedText } from "../components/LinkedText.tsx";
 import { Composer } from "./Composer.tsx";
 import { sessionUsage } from "./chat-api.ts";
@@ -24,6 +25,7 @@ const PHASE_TEXT = {
 /** One open conversation: its timeline, what the agent is doing, and the composer. */
 export function SessionPane(props: {
   sessionId: string;
+  projectId: string;
   mux: MuxClient;
   models: ModelsResponse | undefined;
   initialModel: string | null;
@@ -259,6 +261,7 @@ export function SessionPane(props: {
           </div>
         )}
       </Show>
+      <BrowserAsk projectId={props.projectId} sessionId={props.sessionId} mux={props.mux} />
       <Composer
         working={s().working}
         disabled={closedText()}

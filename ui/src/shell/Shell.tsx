@@ -68,6 +68,9 @@ export function Shell(props: { children?: JSX.Element }) {
           <A href="/admin/usage" class="nav-link" activeClass="active">
             Usage
           </A>
+          <A href="/admin/settings" class="nav-link" activeClass="active">
+            Settings
+          </A>
           <A href="/admin/status" class="nav-link" activeClass="active">
             Status
           </A>
