@@ -1,0 +1,11 @@
+import type { Migration } from "../db.ts";
+
+/**
+ * Placeholder: number 8 is taken by another branch being built in parallel (migrations must be
+ * numbered without gaps). Replaced by that branch's migration when the branches are merged.
+ */
+export const m008: Migration = {
+  version: 8,
+  name: "reserved (placeholder until merge)",
+  sql: "SELECT 1;",
+};
