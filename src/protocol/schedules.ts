@@ -199,7 +199,6 @@ export const ProposeAnswer = v.strictObject({ schedule: ScheduleSchema });
 export const AdminScheduleSchema = v.strictObject({
   ...ScheduleSchema.entries,
   username: v.string(),
-  project_name: v.string(),
   running: v.boolean(),
 });
 export type AdminSchedule = v.InferOutput<typeof AdminScheduleSchema>;

@@ -63,7 +63,8 @@ function signatureMatches(secret: string, body: Uint8Array, header: string): boo
  * Webhooks: a per-project URL (`POST /api/hooks/<id>`) whose signed JSON deliveries start a run with
  * the hook's prompt template. The secret is shown when the hook is created or rotated, never again.
  * A delivery is checked in this order: the hook exists and is enabled (else 404, the same answer as
- * an unknown id), size, signature (401), delivery id not seen before (409), rate (429), JSON (400).
+ * an unknown id), size (413), signature (401), a delivery id (400), JSON (400), rate (429), delivery id not seen
+ * before (409).
  */
 export class HookService {
   /** Per hook: times of the accepted deliveries within the last minute. */
@@ -152,14 +153,14 @@ export class HookService {
       return fail("bad_request", "a delivery needs an X-Octo-Delivery (or X-GitHub-Delivery) id");
     if (d.deliveryId.length > 200)
       return fail("bad_request", "the delivery id is longer than 200 characters");
-    if (!this.takeRate(hook, now))
-      return fail("rate_limited", `this webhook takes at most ${hook.rate_per_minute} deliveries a minute`);
     let body: unknown;
     try {
       body = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(d.body));
     } catch {
       return fail("invalid_json", "the delivery body is not JSON");
     }
+    if (!this.takeRate(hook, now))
+      return fail("rate_limited", `this webhook takes at most ${hook.rate_per_minute} deliveries a minute`);
     // Claimed last, so a refused delivery (rate, JSON) can be sent again with the same id.
     if (!this.deps.repo.claimDelivery(hook.id, d.deliveryId, now, now - this.deps.replayWindowMs)) {
       this.untake(hook.id);
