@@ -167,7 +167,7 @@ export class ScheduleService {
     const found = this.owned(scope, id);
     if (!found.ok) return found;
     if (found.value.state !== "proposed") return fail("conflict", "this schedule is not a proposal");
-    return this.moveTo(found.value, "active");
+    return this.apply(found.value, "active");
   }
 
   delete(scope: ScheduleScope, id: string): Result<null> {
@@ -217,8 +217,12 @@ export class ScheduleService {
   }
 
   private moveTo(s: ScheduleRow, to: "paused" | "active"): Result<Schedule> {
-    if (s.state === "proposed" && to === "paused")
-      return fail("conflict", "confirm or reject a proposal first");
+    if (s.state === "proposed")
+      return fail("conflict", "a proposal is confirmed (or rejected) by its person first");
+    return this.apply(s, to);
+  }
+
+  private apply(s: ScheduleRow, to: "paused" | "active"): Result<Schedule> {
     const now = this.deps.now();
     const state = s.state === "done" && to === "active" && s.at !== null && s.at <= now ? "done" : to;
     const fields = {
