@@ -27,7 +27,21 @@ export interface CronPlan {
   nextN(after: number, n: number): number[];
 }
 
+/** Parsed plans by expression and zone: the scheduler asks for the same few again at every tick. */
+const plans = new Map<string, Result<CronPlan>>();
+const MAX_PLANS = 1000;
+
 export function cronPlan(expr: string, tz: string): Result<CronPlan> {
+  const key = `${tz}\u0000${expr}`;
+  const cached = plans.get(key);
+  if (cached) return cached;
+  const plan = parsePlan(expr, tz);
+  if (plans.size >= MAX_PLANS) plans.clear();
+  plans.set(key, plan);
+  return plan;
+}
+
+function parsePlan(expr: string, tz: string): Result<CronPlan> {
   const zone = checkTimeZone(tz);
   if (!zone.ok) return zone;
   let cron: Cron;

@@ -127,7 +127,10 @@ export class RunTracker {
     const row = this.newRow(req, "running", null);
     row.started_at = this.deps.now();
     this.deps.repo.insertRun(row);
-    const work = this.launch(row, req).catch((e) => {
+    // Launched after the caller's work (the scheduler's tick, one transaction for every schedule due).
+    const work = Promise.resolve()
+      .then(() => this.launch(row, req))
+      .catch((e) => {
       this.deps.log.error("a run failed to start", { run: row.id, error: String(e) });
       this.finish(row.id, "failed", `internal error: ${String(e)}`);
     });

@@ -74,15 +74,18 @@ export class Scheduler {
   tick(): void {
     if (this.stopped) return;
     const now = this.deps.clock.now();
-    for (const s of this.deps.repo.due(now)) {
-      try {
-        this.fire(s, now);
-      } catch (e) {
-        this.deps.log.error("a schedule could not fire", { schedule: s.id, error: String(e) });
-        // Never fire it in a loop: skip to its next time after now.
-        this.deps.repo.update(s.id, { next_run_at: nextAfter(s, now), updated_at: now });
+    // One transaction for everything due now: a thousand schedules on the same second cost one commit.
+    this.deps.repo.transaction(() => {
+      for (const s of this.deps.repo.due(now)) {
+        try {
+          this.fire(s, now);
+        } catch (e) {
+          this.deps.log.error("a schedule could not fire", { schedule: s.id, error: String(e) });
+          // Never fire it in a loop: skip to its next time after now.
+          this.deps.repo.update(s.id, { next_run_at: nextAfter(s, now), updated_at: now });
+        }
       }
-    }
+    });
     this.rearm();
   }
 

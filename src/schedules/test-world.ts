@@ -10,7 +10,7 @@ import { createLogger } from "../shared/log.ts";
 import { openMainDb } from "../storage/main-db.ts";
 import { projectsRepo } from "../storage/projects.ts";
 import { usersRepo } from "../storage/users.ts";
-import { FakeClock } from "./clock.ts";
+import { type Clock, FakeClock } from "./clock.ts";
 import type { ScheduleEvent } from "./events.ts";
 import type { RunSessions } from "./runs.ts";
 import { createScheduleModule, type ScheduleModule } from "./wiring.ts";
@@ -27,6 +27,8 @@ export class StandInAgents implements RunSessions {
   readonly metered = new Map<string, number>();
   readonly projectOf = new Map<string, string>();
   failCreate: string | null = null;
+  /** End each turn as soon as it starts (benchmarks). */
+  autoFinish = false;
 
   constructor(
     private readonly hub: SessionHub,
@@ -52,6 +54,7 @@ export class StandInAgents implements RunSessions {
   ) {
     this.prompts.push({ sessionId, ...p });
     this.emit(userId, sessionId, [{ event: "agent.working", phase: "model" }]);
+    if (this.autoFinish) this.emit(userId, sessionId, [{ event: "agent.idle" }]);
     return ok({});
   }
 
@@ -85,7 +88,7 @@ export class StandInAgents implements RunSessions {
   }
 }
 
-export function scheduleWorld(startAt: number, graceMs = 3_600_000) {
+export function scheduleWorld(startAt: number, graceMs = 3_600_000, realClock?: Clock) {
   const dir = mkdtempSync(join(tmpdir(), "octo-sched-"));
   const opened = openMainDb(":memory:");
   if (!opened.ok) throw new Error(opened.error.message);
@@ -93,7 +96,8 @@ export function scheduleWorld(startAt: number, graceMs = 3_600_000) {
   const store = HistoryStore.open(join(dir, "history.db"));
   if (!store.ok) throw new Error(store.error.message);
   const history = store.value;
-  const clock = new FakeClock(startAt);
+  const fake = new FakeClock(startAt);
+  const clock: Clock = realClock ?? fake;
   const now = Date.now();
   const userId = newId("usr");
   usersRepo(db).insert({
@@ -140,7 +144,7 @@ export function scheduleWorld(startAt: number, graceMs = 3_600_000) {
   };
   const world = {
     db,
-    clock,
+    clock: fake,
     userId,
     projectId,
     scope: { userId, projectId },
@@ -156,7 +160,7 @@ export function scheduleWorld(startAt: number, graceMs = 3_600_000) {
     /** Stop the module as a server stop would, and build a fresh one (nothing kept in memory). */
     async restart(opts: { downFor?: number; beforeStart?: () => void } = {}) {
       world.module.stop();
-      if (opts.downFor) await clock.advance(opts.downFor);
+      if (opts.downFor) await fake.advance(opts.downFor);
       const before = agents.projectOf;
       hub = new SessionHub(() => history);
       agents = new StandInAgents(hub, history);
