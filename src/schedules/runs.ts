@@ -131,9 +131,9 @@ export class RunTracker {
     const work = Promise.resolve()
       .then(() => this.launch(row, req))
       .catch((e) => {
-      this.deps.log.error("a run failed to start", { run: row.id, error: String(e) });
-      this.finish(row.id, "failed", `internal error: ${String(e)}`);
-    });
+        this.deps.log.error("a run failed to start", { run: row.id, error: String(e) });
+        this.finish(row.id, "failed", `internal error: ${String(e)}`);
+      });
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
     return publicRun(row);
