@@ -100,8 +100,14 @@ export class RunTracker {
         this.finish(run.id, "failed", "the server stopped before the run's conversation started");
         continue;
       }
+      const events = this.deps.sessions.events(run.user_id, run.session_id);
+      if (events.length === 0) {
+        // Every conversation starts with `session.created`: none stored means it is gone.
+        this.finish(run.id, "failed", "the run's conversation no longer exists");
+        continue;
+      }
       const w = this.watch(run);
-      this.onEvents(run.user_id, run.session_id, this.deps.sessions.events(run.user_id, run.session_id));
+      this.onEvents(run.user_id, run.session_id, events);
       if (this.watches.get(w.sessionId) === w) watched++;
     }
     return watched;

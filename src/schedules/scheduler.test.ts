@@ -246,6 +246,18 @@ describe("restart in the middle of a run", () => {
 });
 
 describe("states and outcomes", () => {
+  test("a running run whose conversation is gone after a restart is failed, so the schedule is not stuck", async () => {
+    w = scheduleWorld(T("2026-07-01T08:59:00Z"));
+    w.module.start();
+    create({ cron: "0 9 * * *", timezone: "UTC" });
+    await w.clock.advanceTo(T("2026-07-01T09:00:05Z"), justSettle);
+    const session = runs()[0]?.session_id as string;
+    await w.restart({ downFor: 60_000, beforeStart: () => w.history.deleteSession(session) });
+    expect(runs().map((r) => [r.outcome, r.reason])).toEqual([["failed", "the run's conversation no longer exists"]]);
+    await w.clock.advanceTo(T("2026-07-02T09:00:05Z"), justSettle);
+    expect(runs().map((r) => r.outcome)).toEqual(["failed", "running"]);
+  });
+
   test("paused and proposed schedules never fire; resume and confirm run from the next time after now", async () => {
     w = scheduleWorld(T("2026-08-01T00:00:00Z"));
     w.module.start();

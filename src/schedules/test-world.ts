@@ -144,6 +144,7 @@ export function scheduleWorld(startAt: number, graceMs = 3_600_000, realClock?: 
   };
   const world = {
     db,
+    history,
     clock: fake,
     userId,
     projectId,

@@ -3,6 +3,7 @@ import type { Browser } from "rebrowser-playwright";
 import type { Schedule } from "../../src/protocol/schedules.ts";
 import { deliver } from "../schedules/harness.ts";
 import { type SessionWorld, startWorld } from "../sessions/harness.ts";
+import { seriousViolations } from "./axe.ts";
 import { ensureUiBuilt, launchChromium, pageErrors, screenshot, signedIn, VIEWPORTS } from "./browser.ts";
 
 /**
@@ -56,6 +57,7 @@ for (const vp of VIEWPORTS) {
         expect(shown).toHaveLength(3);
         for (const line of shown) expect(line).toMatch(/\b0?9:00\b/);
         await screenshot(page, `schedules-form-${vp.name}`);
+        expect(await seriousViolations(page)).toEqual([]);
         await form.getByLabel("Cron").fill("0 25 * * *");
         await form.getByText(/Invalid value for hour/i).waitFor({ timeout: T });
         await form.getByLabel("Cron").fill("0 9 * * 1-5");
@@ -162,6 +164,7 @@ for (const vp of VIEWPORTS) {
       const secret = (await secretBox.textContent())?.trim() ?? "";
       expect(secret).toMatch(/^whsec_/);
       await screenshot(page, `schedules-webhook-${vp.name}`);
+      expect(await seriousViolations(page)).toEqual([]);
       await page.getByRole("button", { name: "Done" }).click();
       await secretBox.waitFor({ state: "detached", timeout: T });
       const hookItem = page
