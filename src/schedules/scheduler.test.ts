@@ -253,7 +253,9 @@ describe("states and outcomes", () => {
     await w.clock.advanceTo(T("2026-07-01T09:00:05Z"), justSettle);
     const session = runs()[0]?.session_id as string;
     await w.restart({ downFor: 60_000, beforeStart: () => w.history.deleteSession(session) });
-    expect(runs().map((r) => [r.outcome, r.reason])).toEqual([["failed", "the run's conversation no longer exists"]]);
+    expect(runs().map((r) => [r.outcome, r.reason])).toEqual([
+      ["failed", "the run's conversation no longer exists"],
+    ]);
     await w.clock.advanceTo(T("2026-07-02T09:00:05Z"), justSettle);
     expect(runs().map((r) => r.outcome)).toEqual(["failed", "running"]);
   });
