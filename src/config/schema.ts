@@ -113,6 +113,8 @@ const SearchSection = v.strictObject({
 const SchedulesSection = v.strictObject({
   /** After downtime, the latest missed run of a schedule still runs if it was due at most this long ago. */
   catch_up_grace: v.optional(duration, "1h"),
+  /** A run still working after this long is stopped and recorded as failed (its schedule is not blocked). */
+  max_run_duration: v.optional(duration, "2h"),
   /** Largest webhook delivery body. */
   hook_max_body_bytes: v.optional(
     v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(16 << 20)),

@@ -4,6 +4,7 @@ import { newId } from "../protocol/ids.ts";
 import type { RunOutcome, RunTrigger, ScheduleRun } from "../protocol/schedules.ts";
 import type { Logger } from "../shared/log.ts";
 import type { RunRow, SchedulesRepo } from "../storage/schedules.ts";
+import type { Clock } from "./clock.ts";
 import type { ScheduleEvents } from "./events.ts";
 
 /**
@@ -48,6 +49,8 @@ interface Watch {
   userId: string;
   sessionId: string;
   spendCap: number | null;
+  /** Fires when the run has worked for `maxRunMs`. */
+  deadline: unknown;
   /** The prompt's turn has begun (an `agent.idle` before it is pi starting up, not the end). */
   working: boolean;
   harnessCost: number;
@@ -58,7 +61,9 @@ export interface RunTrackerDeps {
   repo: SchedulesRepo;
   sessions: RunSessions;
   events: ScheduleEvents;
-  now: () => number;
+  clock: Clock;
+  /** A run still working after this long is stopped and failed (a turn waiting for input forever would block its schedule). */
+  maxRunMs: number;
   log: Logger;
 }
 
@@ -88,8 +93,17 @@ export const publicRun = (r: RunRow): ScheduleRun => ({
 export class RunTracker {
   private readonly watches = new Map<string, Watch>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly now: () => number;
 
-  constructor(private readonly deps: RunTrackerDeps) {}
+  constructor(private readonly deps: RunTrackerDeps) {
+    this.now = () => deps.clock.now();
+  }
+
+  /** Forget timers (the server is stopping; runs are caught up by the next start). */
+  stop(): void {
+    for (const w of this.watches.values()) this.deps.clock.clearTimer(w.deadline);
+    this.watches.clear();
+  }
 
   /** Runs still working after a restart: watch them again, ending those whose turn ended meanwhile. */
   recover(): number {
@@ -115,7 +129,14 @@ export class RunTracker {
 
   /** Whether a run of this schedule is still working (the overlap rule). */
   busy(scheduleId: string): boolean {
-    return this.deps.repo.runningOf(scheduleId) !== null;
+    const run = this.deps.repo.runningOf(scheduleId);
+    if (!run) return false;
+    // Its time is up at this very moment (the deadline timer may not have fired yet): it ends first.
+    if ((run.started_at ?? 0) + this.deps.maxRunMs <= this.now()) {
+      this.expire(run);
+      return this.deps.repo.runningOf(scheduleId) !== null;
+    }
+    return true;
   }
 
   /** A run that did not start (skipped, missed): recorded with its reason, nothing else happens. */
@@ -131,7 +152,7 @@ export class RunTracker {
    */
   start(req: RunRequest): ScheduleRun {
     const row = this.newRow(req, "running", null);
-    row.started_at = this.deps.now();
+    row.started_at = this.now();
     this.deps.repo.insertRun(row);
     // Launched after the caller's work (the scheduler's tick, one transaction for every schedule due).
     const work = Promise.resolve()
@@ -188,9 +209,12 @@ export class RunTracker {
     const run = this.deps.repo.runById(runId);
     if (!run) return false;
     const w = run.session_id ? this.watches.get(run.session_id) : undefined;
-    if (w?.runId === runId) this.watches.delete(w.sessionId);
+    if (w?.runId === runId) {
+      this.watches.delete(w.sessionId);
+      this.deps.clock.clearTimer(w.deadline);
+    }
     const cost = run.session_id ? this.costOf(run.user_id, run.session_id, w) : 0;
-    const ended = this.deps.repo.finishRun(runId, { finished_at: this.deps.now(), outcome, reason, cost });
+    const ended = this.deps.repo.finishRun(runId, { finished_at: this.now(), outcome, reason, cost });
     if (!ended) return false;
     const done = this.deps.repo.runById(runId);
     if (done) {
@@ -206,7 +230,7 @@ export class RunTracker {
 
   private newRow(req: RunRequest, outcome: RunOutcome, reason: string | null): RunRow {
     return {
-      id: newId("run", this.deps.now()),
+      id: newId("run", this.now()),
       user_id: req.userId,
       project_id: req.projectId,
       schedule_id: req.scheduleId,
@@ -215,7 +239,7 @@ export class RunTracker {
       trigger: req.trigger,
       due_at: req.dueAt,
       started_at: null,
-      finished_at: outcome === "running" ? null : this.deps.now(),
+      finished_at: outcome === "running" ? null : this.now(),
       outcome,
       reason,
       cost: 0,
@@ -249,12 +273,36 @@ export class RunTracker {
       userId: run.user_id,
       sessionId: run.session_id as string,
       spendCap: run.spend_cap,
+      deadline: null,
       working: false,
       harnessCost: 0,
       error: null,
     };
+    const left = (run.started_at ?? this.now()) + this.deps.maxRunMs - this.now();
+    w.deadline = this.deps.clock.setTimer(left, () => this.overtime(w));
     this.watches.set(w.sessionId, w);
     return w;
+  }
+
+  private overtime(w: Watch): void {
+    // The clock's timers wake at most hourly: re-arm until the run's time is really up.
+    const run = this.deps.repo.runById(w.runId);
+    if (!run || run.outcome !== "running") return;
+    const left = (run.started_at ?? 0) + this.deps.maxRunMs - this.now();
+    if (left > 0) {
+      w.deadline = this.deps.clock.setTimer(left, () => this.overtime(w));
+      return;
+    }
+    this.expire(run);
+  }
+
+  private expire(run: RunRow): void {
+    const minutes = Math.round(this.deps.maxRunMs / 60_000);
+    if (
+      this.finish(run.id, "failed", `stopped after ${minutes} min (schedules.max_run_duration)`) &&
+      run.session_id
+    )
+      void this.deps.sessions.abort(run.user_id, run.session_id);
   }
 
   /** The gateway's metering is the authority; the harness's own pricing is the floor when it lags. */

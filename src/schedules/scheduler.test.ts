@@ -246,6 +246,20 @@ describe("restart in the middle of a run", () => {
 });
 
 describe("states and outcomes", () => {
+  test("a run still working after max_run_duration (a turn waiting for input) is stopped and failed; the schedule goes on", async () => {
+    w = scheduleWorld(T("2026-07-01T08:30:00Z"));
+    w.module.start();
+    create({ cron: "0 * * * *", timezone: "UTC" });
+    await w.clock.advanceTo(T("2026-07-01T11:30:00Z"), justSettle);
+    expect(runs().map((r) => [iso(r.due_at)?.slice(11, 16), r.outcome, r.reason])).toEqual([
+      ["09:00", "failed", "stopped after 120 min (schedules.max_run_duration)"],
+      ["10:00", "skipped", "the previous run was still working"],
+      ["11:00", "running", null],
+    ]);
+    expect(w.agents.aborted).toEqual([runs()[0]?.session_id as string]);
+    expect(w.heard.map((e) => e.type)).toEqual(["run.failed"]);
+  });
+
   test("a running run whose conversation is gone after a restart is failed, so the schedule is not stuck", async () => {
     w = scheduleWorld(T("2026-07-01T08:59:00Z"));
     w.module.start();

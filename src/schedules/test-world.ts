@@ -135,7 +135,13 @@ export function scheduleWorld(startAt: number, graceMs = 3_600_000, realClock?: 
         model === "fx/fake-1"
           ? ok(null)
           : { ok: false, error: { code: "validation_failed", message: "model: unknown" } },
-      config: { graceMs, hookMaxBodyBytes: 4096, hookReplayWindowMs: 86_400_000, hookRatePerMinute: 5 },
+      config: {
+        graceMs,
+        maxRunMs: 2 * 3_600_000,
+        hookMaxBodyBytes: 4096,
+        hookReplayWindowMs: 86_400_000,
+        hookRatePerMinute: 5,
+      },
       log: createLogger({ level: "error", write: () => {} }),
       clock,
     });

@@ -22,6 +22,7 @@ import { ScheduleService } from "./service.ts";
 
 export interface SchedulesConfig {
   graceMs: number;
+  maxRunMs: number;
   hookMaxBodyBytes: number;
   hookReplayWindowMs: number;
   hookRatePerMinute: number;
@@ -132,7 +133,14 @@ export function createScheduleModule(deps: {
   const now = () => clock.now();
   const repo = schedulesRepo(deps.db);
   const events = new ScheduleEvents();
-  const runs = new RunTracker({ repo, sessions: deps.sessions, events, now, log: deps.log });
+  const runs = new RunTracker({
+    repo,
+    sessions: deps.sessions,
+    events,
+    clock,
+    maxRunMs: deps.config.maxRunMs,
+    log: deps.log,
+  });
   const scheduler = new Scheduler({ repo, runs, clock, graceMs: deps.config.graceMs, log: deps.log });
   const ownsProject = (userId: string, projectId: string) =>
     projectsRepo(deps.db).byId(projectId)?.user_id === userId;
@@ -163,6 +171,7 @@ export function createScheduleModule(deps: {
     },
     stop() {
       scheduler.stop();
+      runs.stop();
       unobserve();
     },
   };

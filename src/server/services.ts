@@ -179,6 +179,7 @@ export function createServices(input: ServicesInput): Services {
     sessions: sessionRuns({ db, sessions, historyFor: (userId) => history.for(userId), llm }),
     config: {
       graceMs: parseDuration(config.schedules.catch_up_grace),
+      maxRunMs: parseDuration(config.schedules.max_run_duration),
       hookMaxBodyBytes: config.schedules.hook_max_body_bytes,
       hookReplayWindowMs: parseDuration(config.schedules.hook_replay_window),
       hookRatePerMinute: config.schedules.hook_rate_per_minute,
