@@ -287,7 +287,7 @@ export class RunTracker {
   private overtime(w: Watch): void {
     // The clock's timers wake at most hourly: re-arm until the run's time is really up.
     const run = this.deps.repo.runById(w.runId);
-    if (!run || run.outcome !== "running") return;
+    if (run?.outcome !== "running") return;
     const left = (run.started_at ?? 0) + this.deps.maxRunMs - this.now();
     if (left > 0) {
       w.deadline = this.deps.clock.setTimer(left, () => this.overtime(w));
