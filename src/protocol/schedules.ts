@@ -131,6 +131,8 @@ export const RunsQuery = v.strictObject({
 
 /** Signature header of a delivery: `sha256=<hex HMAC-SHA256 of the raw body with the hook's secret>`. */
 export const SIGNATURE_HEADER = "x-octo-signature-256";
+/** GitHub's name for the same signature (same format): a GitHub webhook works unchanged. */
+export const GITHUB_SIGNATURE_HEADER = "x-hub-signature-256";
 /** Delivery id headers, first found wins; a delivery id seen before (within the window) is refused. */
 export const DELIVERY_HEADERS = ["x-octo-delivery", "x-github-delivery"] as const;
 

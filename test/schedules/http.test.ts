@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Hook, Schedule, ScheduleRun } from "../../src/protocol/schedules.ts";
+import { signBody } from "../../src/schedules/hooks.ts";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
 import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
@@ -196,7 +197,7 @@ describe("webhooks", () => {
     expect(malformed.status).toBe(401);
     // The signature covers the exact bytes: the same JSON re-spaced is not the same delivery.
     const respaced = await deliver(w.t.url, hook.id, JSON.stringify({ build: { id: 1 } }, null, 1), {
-      signature: (await import("../../src/schedules/hooks.ts")).signBody(secret, body),
+      signature: signBody(secret, body),
       delivery: "d-5",
     });
     expect(respaced.status).toBe(401);
@@ -252,10 +253,24 @@ describe("webhooks", () => {
     expect(rotated.body.secret).not.toBe(secret);
     const old = await deliver(w.t.url, hook.id, ok, { secret, delivery: "o-1" });
     expect(old.status).toBe(401);
-    w.fx.enqueue([{ text: "c" }]);
+    w.fx.enqueue([{ text: "c" }], [{ text: "d" }]);
     const fresh = await deliver(w.t.url, hook.id, ok, { secret: rotated.body.secret, delivery: "o-2" });
     expect(fresh.status).toBe(202);
+    // A GitHub webhook as GitHub sends it: X-Hub-Signature-256 and X-GitHub-Delivery.
+    const gh = await fetch(`${w.t.url}/api/hooks/${hook.id}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-hub-signature-256": signBody(rotated.body.secret, ok),
+        "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        "x-github-event": "check_run",
+      },
+      body: ok,
+    });
+    expect(gh.status).toBe(202);
+    const ghRun = ((await gh.json()) as { run_id: string }).run_id;
     await runEnded(w, w.admin, project, fresh.body.run_id as string);
+    await runEnded(w, w.admin, project, ghRun);
   });
 });
 

@@ -3,6 +3,7 @@ import {
   CreateHookBody,
   CreateScheduleBody,
   DELIVERY_HEADERS,
+  GITHUB_SIGNATURE_HEADER,
   PreviewBody,
   RunsQuery,
   SIGNATURE_HEADER,
@@ -120,7 +121,7 @@ export function hookDeliveryRoutes(ctx: HttpContext) {
       const h = request.headers;
       const r = hooks.deliver(params.hookId, {
         body,
-        signature: h.get(SIGNATURE_HEADER),
+        signature: h.get(SIGNATURE_HEADER) ?? h.get(GITHUB_SIGNATURE_HEADER),
         deliveryId: DELIVERY_HEADERS.map((name) => h.get(name)).find((x) => x !== null) ?? null,
         event: h.get("x-octo-event") ?? h.get("x-github-event"),
       });
