@@ -156,6 +156,7 @@ export function createScheduleModule(deps: {
     replayWindowMs: deps.config.hookReplayWindowMs,
     defaultRatePerMinute: deps.config.hookRatePerMinute,
   });
+  let stopped = false;
   const unobserve = deps.hub.observe((userId, session, stored) => runs.onEvents(userId, session.id, stored));
   return {
     schedules,
@@ -164,12 +165,15 @@ export function createScheduleModule(deps: {
     scheduler,
     events,
     start() {
+      // The server may have been stopped while its agents were still being re-attached.
+      if (stopped) return;
       const watched = runs.recover();
       if (watched > 0)
         deps.log.info("watching runs that went on while the server was away", { runs: watched });
       scheduler.start();
     },
     stop() {
+      stopped = true;
       scheduler.stop();
       runs.stop();
       unobserve();
