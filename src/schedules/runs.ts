@@ -64,6 +64,8 @@ export interface RunTrackerDeps {
   clock: Clock;
   /** A run still working after this long is stopped and failed (a turn waiting for input forever would block its schedule). */
   maxRunMs: number;
+  /** A project's schedules or runs changed (live updates for open Schedules tabs). */
+  changed?: (userId: string, projectId: string) => void;
   log: Logger;
 }
 
@@ -143,6 +145,7 @@ export class RunTracker {
   record(req: RunRequest, outcome: "skipped" | "missed", reason: string): ScheduleRun {
     const row = this.newRow(req, outcome, reason);
     this.deps.repo.insertRun(row);
+    this.deps.changed?.(req.userId, req.projectId);
     return publicRun(row);
   }
 
@@ -154,6 +157,7 @@ export class RunTracker {
     const row = this.newRow(req, "running", null);
     row.started_at = this.now();
     this.deps.repo.insertRun(row);
+    this.deps.changed?.(req.userId, req.projectId);
     // Launched after the caller's work (the scheduler's tick, one transaction for every schedule due).
     const work = Promise.resolve()
       .then(() => this.launch(row, req))
@@ -218,6 +222,7 @@ export class RunTracker {
     if (!ended) return false;
     const done = this.deps.repo.runById(runId);
     if (done) {
+      this.deps.changed?.(done.user_id, done.project_id);
       this.deps.events.emit({
         type: outcome === "ok" ? "run.finished" : "run.failed",
         userId: done.user_id,
@@ -257,6 +262,7 @@ export class RunTracker {
     }
     const sessionId = created.value;
     this.deps.repo.updateRun(row.id, { session_id: sessionId });
+    this.deps.changed?.(req.userId, req.projectId);
     this.watch({ ...row, session_id: sessionId });
     const sent = await sessions.prompt(req.userId, sessionId, {
       title: req.title,

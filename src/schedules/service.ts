@@ -27,6 +27,7 @@ export interface ScheduleServiceDeps {
   /** A model the project may use (`provider/model`), checked when a schedule names one. */
   checkModel(model: string): Result<unknown>;
   now: () => number;
+  changed?: (userId: string, projectId: string) => void;
 }
 
 export const publicSchedule = (s: ScheduleRow): Schedule => ({
@@ -121,6 +122,7 @@ export class ScheduleService {
     };
     this.deps.repo.insert(row);
     this.deps.scheduler.rearm();
+    this.deps.changed?.(scope.userId, scope.projectId);
     return ok(publicSchedule(row));
   }
 
@@ -152,6 +154,7 @@ export class ScheduleService {
     };
     this.deps.repo.update(s.id, fields);
     this.deps.scheduler.rearm();
+    this.deps.changed?.(scope.userId, scope.projectId);
     return ok(publicSchedule({ ...s, ...fields }));
   }
 
@@ -175,6 +178,7 @@ export class ScheduleService {
     if (!found.ok) return found;
     this.deps.repo.delete(id);
     this.deps.scheduler.rearm();
+    this.deps.changed?.(scope.userId, scope.projectId);
     return ok(null);
   }
 
@@ -232,6 +236,7 @@ export class ScheduleService {
     };
     this.deps.repo.update(s.id, fields);
     this.deps.scheduler.rearm();
+    this.deps.changed?.(s.user_id, s.project_id);
     return ok(publicSchedule({ ...s, ...fields }));
   }
 

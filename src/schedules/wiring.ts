@@ -128,6 +128,8 @@ export function createScheduleModule(deps: {
   config: SchedulesConfig;
   log: Logger;
   clock?: Clock;
+  /** A project's schedules or runs changed (the mux `changes` channel, area `schedules`). */
+  changed?: (userId: string, projectId: string) => void;
 }): ScheduleModule {
   const clock = deps.clock ?? systemClock;
   const now = () => clock.now();
@@ -139,13 +141,22 @@ export function createScheduleModule(deps: {
     events,
     clock,
     maxRunMs: deps.config.maxRunMs,
+    changed: deps.changed,
     log: deps.log,
   });
   const scheduler = new Scheduler({ repo, runs, clock, graceMs: deps.config.graceMs, log: deps.log });
   const ownsProject = (userId: string, projectId: string) =>
     projectsRepo(deps.db).byId(projectId)?.user_id === userId;
   const { checkModel } = deps;
-  const schedules = new ScheduleService({ repo, runs, scheduler, ownsProject, checkModel, now });
+  const schedules = new ScheduleService({
+    repo,
+    runs,
+    scheduler,
+    ownsProject,
+    checkModel,
+    now,
+    changed: deps.changed,
+  });
   const hooks = new HookService({
     repo,
     runs,

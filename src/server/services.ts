@@ -176,6 +176,7 @@ export function createServices(input: ServicesInput): Services {
     db,
     hub,
     checkModel: modelChecker(llm),
+    changed: (userId, projectId) => changes.changed(userId, projectId, "schedules"),
     sessions: sessionRuns({ db, sessions, historyFor: (userId) => history.for(userId), llm }),
     config: {
       graceMs: parseDuration(config.schedules.catch_up_grace),

@@ -109,95 +109,98 @@ for (const vp of VIEWPORTS) {
       RUN + 60_000,
     );
 
-    test("an agent's proposal is confirmed or rejected; a webhook shows its secret once, works, and is disabled", async () => {
-      const projectId = (
-        await w.admin.post<{ project: { id: string } }>("/api/projects", { name: `Hooks ${vp.name}` })
-      ).body.project.id;
-      const userId = (await w.admin.get<{ user: { id: string } }>("/api/auth/me")).body.user?.id as string;
-      const mod = w.t.server.ctx.services.schedules.schedules;
-      const propose = (name: string) => {
-        const r = mod.create(
-          { userId, projectId },
-          { name, cron: "0 7 * * 1", timezone: "UTC", prompt: "check the dependencies" },
-          "ses_000000000000000000000000000a",
+    test(
+      "an agent's proposal is confirmed or rejected; a webhook shows its secret once, works, and is disabled",
+      async () => {
+        const projectId = (
+          await w.admin.post<{ project: { id: string } }>("/api/projects", { name: `Hooks ${vp.name}` })
+        ).body.project.id;
+        const userId = (await w.admin.get<{ user: { id: string } }>("/api/auth/me")).body.user?.id as string;
+        const mod = w.t.server.ctx.services.schedules.schedules;
+        const propose = (name: string) => {
+          const r = mod.create(
+            { userId, projectId },
+            { name, cron: "0 7 * * 1", timezone: "UTC", prompt: "check the dependencies" },
+            "ses_000000000000000000000000000a",
+          );
+          if (!r.ok) throw new Error(r.error.message);
+          return r.value as Schedule;
+        };
+        propose("Dependency check");
+        propose("Noisy idea");
+        const { ctx, page, errors } = await signedIn(
+          browser,
+          w.t.url,
+          vp,
+          w.t.admin.username,
+          w.t.admin.password,
         );
-        if (!r.ok) throw new Error(r.error.message);
-        return r.value as Schedule;
-      };
-      propose("Dependency check");
-      propose("Noisy idea");
-      const { ctx, page, errors } = await signedIn(
-        browser,
-        w.t.url,
-        vp,
-        w.t.admin.username,
-        w.t.admin.password,
-      );
-      await page.goto(`${w.t.url}/projects/${projectId}/schedules`);
-      const proposals = page.getByRole("region", { name: "Proposed by the agent" });
-      await proposals.getByText("Dependency check").waitFor({ timeout: T });
-      await screenshot(page, `schedules-proposals-${vp.name}`);
-      await proposals
-        .locator("li")
-        .filter({ hasText: "Dependency check" })
-        .getByRole("button", { name: "Confirm" })
-        .click();
-      await page
-        .getByRole("list", { name: "Schedules" })
-        .getByText("Dependency check")
-        .waitFor({ timeout: T });
-      await proposals
-        .locator("li")
-        .filter({ hasText: "Noisy idea" })
-        .getByRole("button", { name: "Reject" })
-        .click();
-      await proposals.waitFor({ state: "detached", timeout: T });
-      const listed = await w.admin.get<{ schedules: Schedule[] }>(`/api/projects/${projectId}/schedules`);
-      expect(listed.body.schedules.map((s) => [s.name, s.state])).toEqual([["Dependency check", "active"]]);
+        await page.goto(`${w.t.url}/projects/${projectId}/schedules`);
+        const proposals = page.getByRole("region", { name: "Proposed by the agent" });
+        await proposals.getByText("Dependency check").waitFor({ timeout: T });
+        await screenshot(page, `schedules-proposals-${vp.name}`);
+        await proposals
+          .locator("li")
+          .filter({ hasText: "Dependency check" })
+          .getByRole("button", { name: "Confirm" })
+          .click();
+        await page
+          .getByRole("list", { name: "Schedules" })
+          .getByText("Dependency check")
+          .waitFor({ timeout: T });
+        await proposals
+          .locator("li")
+          .filter({ hasText: "Noisy idea" })
+          .getByRole("button", { name: "Reject" })
+          .click();
+        await proposals.waitFor({ state: "detached", timeout: T });
+        const listed = await w.admin.get<{ schedules: Schedule[] }>(`/api/projects/${projectId}/schedules`);
+        expect(listed.body.schedules.map((s) => [s.name, s.state])).toEqual([["Dependency check", "active"]]);
 
-      await page.getByRole("button", { name: "New webhook" }).click();
-      const form = page.getByRole("form", { name: "New webhook" });
-      await form.getByLabel("Name", { exact: true }).fill("CI");
-      await form.getByRole("button", { name: "Create webhook" }).click();
-      const secretBox = page.locator("[data-secret]");
-      await secretBox.waitFor({ timeout: T });
-      const secret = (await secretBox.textContent())?.trim() ?? "";
-      expect(secret).toMatch(/^whsec_/);
-      await screenshot(page, `schedules-webhook-${vp.name}`);
-      expect(await seriousViolations(page)).toEqual([]);
-      await page.getByRole("button", { name: "Done" }).click();
-      await secretBox.waitFor({ state: "detached", timeout: T });
-      const hookItem = page
-        .getByRole("list", { name: "Webhook list" })
-        .locator("li")
-        .filter({ hasText: "CI" });
-      const url = (await hookItem.locator("code").textContent())?.trim() ?? "";
-      expect(url).toMatch(new RegExp(`^${w.t.url}/api/hooks/hook_[0-9a-f]{28}$`));
-      const hookId = url.split("/").at(-1) as string;
-      expect(await page.content()).not.toContain(secret);
+        await page.getByRole("button", { name: "New webhook" }).click();
+        const form = page.getByRole("form", { name: "New webhook" });
+        await form.getByLabel("Name", { exact: true }).fill("CI");
+        await form.getByRole("button", { name: "Create webhook" }).click();
+        const secretBox = page.locator("[data-secret]");
+        await secretBox.waitFor({ timeout: T });
+        const secret = (await secretBox.textContent())?.trim() ?? "";
+        expect(secret).toMatch(/^whsec_/);
+        await screenshot(page, `schedules-webhook-${vp.name}`);
+        expect(await seriousViolations(page)).toEqual([]);
+        await page.getByRole("button", { name: "Done" }).click();
+        await secretBox.waitFor({ state: "detached", timeout: T });
+        const hookItem = page
+          .getByRole("list", { name: "Webhook list" })
+          .locator("li")
+          .filter({ hasText: "CI" });
+        const url = (await hookItem.locator("code").textContent())?.trim() ?? "";
+        expect(url).toMatch(new RegExp(`^${w.t.url}/api/hooks/hook_[0-9a-f]{28}$`));
+        const hookId = url.split("/").at(-1) as string;
+        expect(await page.content()).not.toContain(secret);
 
-      w.fx.enqueue([{ text: "Build looked at." }]);
-      const ok = await deliver(w.t.url, hookId, JSON.stringify({ build: 9 }), {
-        secret,
-        delivery: `ui-${vp.name}`,
-      });
-      expect(ok.status).toBe(202);
-      await page.reload();
-      await page
-        .getByRole("list", { name: "Run history" })
-        .getByText("webhook")
-        .first()
-        .waitFor({ timeout: T });
+        w.fx.enqueue([{ text: "Build looked at." }]);
+        const ok = await deliver(w.t.url, hookId, JSON.stringify({ build: 9 }), {
+          secret,
+          delivery: `ui-${vp.name}`,
+        });
+        expect(ok.status).toBe(202);
+        // No reload: the tab hears of the run over the mux (changes, area schedules), start and end.
+        const history = page.getByRole("list", { name: "Run history" });
+        await history.getByText("webhook").first().waitFor({ timeout: T });
+        await history.locator('[data-outcome="ok"]').waitFor({ timeout: RUN });
+        await hookItem.getByText(/Last delivery/).waitFor({ timeout: T });
 
-      await hookItem.getByRole("button", { name: "Disable" }).click();
-      await hookItem.getByText("disabled").waitFor({ timeout: T });
-      const off = await deliver(w.t.url, hookId, JSON.stringify({ build: 10 }), {
-        secret,
-        delivery: `ui2-${vp.name}`,
-      });
-      expect(off.status).toBe(404);
-      expect(await pageErrors(page, errors)).toEqual([]);
-      await ctx.close();
-    }, 120_000);
+        await hookItem.getByRole("button", { name: "Disable" }).click();
+        await hookItem.getByText("disabled").waitFor({ timeout: T });
+        const off = await deliver(w.t.url, hookId, JSON.stringify({ build: 10 }), {
+          secret,
+          delivery: `ui2-${vp.name}`,
+        });
+        expect(off.status).toBe(404);
+        expect(await pageErrors(page, errors)).toEqual([]);
+        await ctx.close();
+      },
+      RUN + 60_000,
+    );
   });
 }

@@ -1,5 +1,5 @@
 import Plus from "lucide-solid/icons/plus";
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, For, onCleanup, Show } from "solid-js";
 import type { ApiResult } from "../api/http.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
@@ -7,6 +7,7 @@ import { Field } from "../components/Field.tsx";
 import { Loaded } from "../components/Loaded.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { relativeTime } from "../components/time.ts";
+import { watchChanges } from "../records/watch-changes.ts";
 import * as api from "./schedules-api.ts";
 
 const DEFAULT_TEMPLATE = "A build failed. Find out why and propose a fix.\n\n{{body}}";
@@ -22,6 +23,8 @@ export function HooksPanel(props: { projectId: string; onDelivered: () => void }
   const [secret, setSecret] = createSignal<{ hook: api.Hook; secret: string } | null>(null);
   const load = async () => setHooks(await api.listHooks(props.projectId));
   void load();
+  // A delivery changes the hook's last delivery time: heard with the runs it starts.
+  onCleanup(watchChanges(props.projectId, "schedules", () => void load()));
   const urlOf = (h: api.Hook) => `${location.origin}/api/hooks/${h.id}`;
 
   const create = async (e: SubmitEvent) => {

@@ -8,6 +8,7 @@ import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Loaded } from "../components/Loaded.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { relativeTime } from "../components/time.ts";
+import { watchChanges } from "../records/watch-changes.ts";
 import { HooksPanel } from "./HooksPanel.tsx";
 import { ScheduleFormView } from "./ScheduleFormView.tsx";
 import {
@@ -23,26 +24,20 @@ import {
 import * as api from "./schedules-api.ts";
 import "./schedules.css";
 
-/** While a run works the history refreshes this often (runs end on the server, with no tab open too). */
-const RUNNING_REFRESH_MS = 3000;
-
 /** The Schedules tab: schedules (and the agent's proposals), run history, webhooks. */
 export default function SchedulesView(props: { projectId: string }) {
   const [list, setList] = createSignal<ApiResult<{ schedules: api.Schedule[] }>>();
   const [runs, setRuns] = createSignal<ApiResult<{ runs: api.ScheduleRun[] }>>();
   const [form, setForm] = createSignal<{ initial: ScheduleForm; editing: api.Schedule | null } | null>(null);
   const [error, setError] = createSignal<string | null>(null);
-  let refresh: ReturnType<typeof setTimeout> | undefined;
   const load = async () => {
     const [s, r] = await Promise.all([api.listSchedules(props.projectId), api.listRuns(props.projectId)]);
     setList(s);
     setRuns(r);
-    clearTimeout(refresh);
-    if (r.ok && r.value.runs.some((x) => x.outcome === "running"))
-      refresh = setTimeout(load, RUNNING_REFRESH_MS);
   };
   void load();
-  onCleanup(() => clearTimeout(refresh));
+  // Runs start and end on the server (with no tab open too); an open tab hears of it over the mux.
+  onCleanup(watchChanges(props.projectId, "schedules", () => void load()));
   const act = async (p: Promise<ApiResult<unknown>>) => {
     const r = await p;
     setError(r.ok ? null : r.error.message);
