@@ -115,6 +115,8 @@ const SchedulesSection = v.strictObject({
   catch_up_grace: v.optional(duration, "1h"),
   /** A run still working after this long is stopped and recorded as failed (its schedule is not blocked). */
   max_run_duration: v.optional(duration, "2h"),
+  /** Least time between two runs of a cron schedule: each run starts an agent. */
+  min_interval: v.optional(duration, "1m"),
   /** Largest webhook delivery body. */
   hook_max_body_bytes: v.optional(
     v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(16 << 20)),

@@ -115,6 +115,16 @@ describe("cron in a time zone", () => {
       at: T("2025-01-01T00:00:00Z"),
     });
     expect(past.ok ? null : past.error.message).toContain("future");
+    const often = w.module.schedules.create(w.scope, {
+      name: "x",
+      prompt: "p",
+      cron: "*/30 * * * * *",
+      timezone: "UTC",
+    });
+    expect(often.ok ? null : often.error.message).toContain("more often than once every 60 s");
+    expect(
+      w.module.schedules.create(w.scope, { name: "x", prompt: "p", cron: "* * * * *", timezone: "UTC" }).ok,
+    ).toBe(true);
     const model = w.module.schedules.create(w.scope, {
       name: "x",
       prompt: "p",

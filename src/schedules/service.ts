@@ -28,6 +28,8 @@ export interface ScheduleServiceDeps {
   checkModel(model: string): Result<unknown>;
   now: () => number;
   changed?: (userId: string, projectId: string) => void;
+  /** Least time between two runs of a cron schedule (each run starts an agent). */
+  minIntervalMs: number;
 }
 
 export const publicSchedule = (s: ScheduleRow): Schedule => ({
@@ -57,6 +59,7 @@ function checkWhen(
   timezone: string,
   at: number | null,
   now: number,
+  minIntervalMs: number,
 ): Result<{ cron: string | null; timezone: string; at: number | null }> {
   if ((cron === null) === (at === null))
     return fail("validation_failed", "cron: give either a cron expression or a one-time `at`");
@@ -65,6 +68,13 @@ function checkWhen(
   if (cron !== null) {
     const plan = cronPlan(cron, timezone);
     if (!plan.ok) return plan;
+    const times = plan.value.nextN(now, 6);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+    if (gaps.some((g) => g < minIntervalMs))
+      return fail(
+        "validation_failed",
+        `cron: runs more often than once every ${Math.round(minIntervalMs / 1000)} s (schedules.min_interval)`,
+      );
     if (plan.value.next(now) === null)
       return fail("validation_failed", "cron: this expression never fires again");
   } else if ((at as number) <= now)
@@ -97,7 +107,13 @@ export class ScheduleService {
   ): Result<Schedule> {
     if (!this.deps.ownsProject(scope.userId, scope.projectId)) return noProject();
     const now = this.deps.now();
-    const when = checkWhen(input.cron ?? null, input.timezone ?? "UTC", input.at ?? null, now);
+    const when = checkWhen(
+      input.cron ?? null,
+      input.timezone ?? "UTC",
+      input.at ?? null,
+      now,
+      this.deps.minIntervalMs,
+    );
     if (!when.ok) return when;
     if (input.model) {
       const m = this.deps.checkModel(input.model);
@@ -134,7 +150,7 @@ export class ScheduleService {
     // Switching between cron and one-shot: the one given replaces the other.
     const cron = input.at != null ? null : input.cron !== undefined ? input.cron : s.cron;
     const at = input.cron != null ? null : input.at !== undefined ? input.at : s.at;
-    const when = checkWhen(cron, input.timezone ?? s.timezone, at, now);
+    const when = checkWhen(cron, input.timezone ?? s.timezone, at, now, this.deps.minIntervalMs);
     if (!when.ok) return when;
     if (input.model) {
       const m = this.deps.checkModel(input.model);

@@ -138,6 +138,7 @@ export function scheduleWorld(startAt: number, graceMs = 3_600_000, realClock?: 
       config: {
         graceMs,
         maxRunMs: 2 * 3_600_000,
+        minIntervalMs: realClock ? 0 : 60_000,
         hookMaxBodyBytes: 4096,
         hookReplayWindowMs: 86_400_000,
         hookRatePerMinute: 5,

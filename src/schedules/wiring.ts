@@ -23,6 +23,7 @@ import { ScheduleService } from "./service.ts";
 export interface SchedulesConfig {
   graceMs: number;
   maxRunMs: number;
+  minIntervalMs: number;
   hookMaxBodyBytes: number;
   hookReplayWindowMs: number;
   hookRatePerMinute: number;
@@ -156,6 +157,7 @@ export function createScheduleModule(deps: {
     checkModel,
     now,
     changed: deps.changed,
+    minIntervalMs: deps.config.minIntervalMs,
   });
   const hooks = new HookService({
     repo,

@@ -181,6 +181,7 @@ export function createServices(input: ServicesInput): Services {
     config: {
       graceMs: parseDuration(config.schedules.catch_up_grace),
       maxRunMs: parseDuration(config.schedules.max_run_duration),
+      minIntervalMs: parseDuration(config.schedules.min_interval),
       hookMaxBodyBytes: config.schedules.hook_max_body_bytes,
       hookReplayWindowMs: parseDuration(config.schedules.hook_replay_window),
       hookRatePerMinute: config.schedules.hook_rate_per_minute,

@@ -92,6 +92,7 @@ describe("schedules", () => {
       [{ name: "x", prompt: "p", cron: "@daily", model: "fx/not-a-model" }, "model"],
       [{ name: "x", prompt: "p", cron: "@daily", spend_cap: -1 }, "spend_cap"],
       [{ name: "x", prompt: "p", cron: "@daily", surprise: 1 }, "surprise"],
+      [{ name: "x", prompt: "p", cron: "*/20 * * * * *", timezone: "UTC" }, "min_interval"],
     ] as const) {
       const r = await w.admin.post(`${base()}/schedules`, body);
       expect([r.status, r.code]).toEqual([422, "validation_failed"]);
@@ -154,6 +155,74 @@ describe("schedules", () => {
     expect(run.outcome).toBe("failed");
     expect(run.reason).toMatch(/^spend cap reached: \$\d+\.\d{4} of \$0\.0100$/);
     expect(run.cost).toBeGreaterThan(0.01);
+  });
+});
+
+describe("odd input", () => {
+  test("odd cron strings, zones and field types are answered 200 or a clear 4xx, never a 500", async () => {
+    const crons = [
+      "@reboot",
+      "0 0 31 2 *",
+      "* * * * * * *",
+      "L * * * *",
+      "0 0 L * *",
+      "0 0 * * 5#2",
+      "0 0 ? * *",
+      "*/0 * * * *",
+      "99999999999 * * * *",
+      "\u0000",
+      " ",
+      "@yearly",
+      "0 9 * * MON-FRI",
+      "x".repeat(300),
+    ];
+    const zones = ["UTC", "Etc/GMT+14", "America/Argentina/ComodRivadavia", "../../etc/passwd", "", "+01:00"];
+    const weird = [null, 1, true, [], {}, "x".repeat(200_000), -1, 1e308];
+    const statuses = new Set<number>();
+    for (const cron of crons)
+      for (const timezone of zones) {
+        const r = await w.admin.post("/api/schedules/preview", { cron, timezone });
+        statuses.add(r.status);
+        const c = await w.admin.post(`${base()}/schedules`, {
+          name: "odd",
+          prompt: "p",
+          cron,
+          timezone,
+          paused: true,
+        });
+        statuses.add(c.status);
+      }
+    for (const value of weird)
+      for (const field of [
+        "name",
+        "prompt",
+        "cron",
+        "timezone",
+        "at",
+        "model",
+        "thinking",
+        "spend_cap",
+        "paused",
+      ]) {
+        const r = await w.admin.post(`${base()}/schedules`, {
+          name: "odd",
+          prompt: "p",
+          cron: "@daily",
+          [field]: value,
+        });
+        statuses.add(r.status);
+        const h = await w.admin.post(`${base()}/hooks`, { name: "odd", template: "t", [field]: value });
+        statuses.add(h.status);
+      }
+    expect([...statuses].filter((s) => s >= 500)).toEqual([]);
+    // Whatever was accepted is a well-formed schedule with a cron that croner can plan.
+    const listed = await w.admin.get<{ schedules: Schedule[] }>(`${base()}/schedules`);
+    for (const s of listed.body.schedules.filter((x) => x.name === "odd"))
+      expect((await w.admin.delete(`${base()}/schedules/${s.id}`)).status).toBe(200);
+    for (const h of (await w.admin.get<{ hooks: Hook[] }>(`${base()}/hooks`)).body.hooks.filter(
+      (x) => x.name === "odd",
+    ))
+      expect((await w.admin.delete(`${base()}/hooks/${h.id}`)).status).toBe(200);
   });
 });
 
