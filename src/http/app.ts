@@ -21,42 +21,40 @@ import { staticUi } from "./static.ts";
 /**
  * The HTTP adapter. Routes are thin: check auth, decode input, call a domain function, map errors.
  * Route modules are plugins taking the context explicitly: configuration and domain services, no database.
+ * Webhook deliveries are signed over their raw bytes: mounted before the JSON parser (`bodyLimit`).
  */
 export function createApp(ctx: HttpContext) {
-  return (
-    new Elysia({ serve: { maxRequestBodySize: backstopBodyLimit(ctx.config.server.max_body_bytes) } })
-      .onError(({ code, error, request }) => {
-        const mapped = mapThrown(code, error);
-        if (mapped.code === "internal") {
-          ctx.log.error("request failed", { path: new URL(request.url).pathname, error: String(error) });
-        }
-        if (mapped.code === "not_found" && !new URL(request.url).pathname.startsWith("/api/")) return;
-        return errorResponse(mapped.code, mapped.message);
-      })
-      .use(fileRoutes(ctx))
-      // Webhook deliveries are signed over their raw bytes: read before the JSON parser, under their own limit.
-      .use(hookDeliveryRoutes(ctx))
-      .use(bodyLimit(ctx))
-      .use(healthRoutes(ctx))
-      .use(authRoutes(ctx))
-      .use(accountRoutes(ctx))
-      .use(adminRoutes(ctx))
-      .use(providerAdminRoutes(ctx))
-      .use(searchAdminRoutes(ctx))
-      .use(defaultModelRoutes(ctx))
-      .use(modelRoutes(ctx))
-      .use(usageRoutes(ctx))
-      .use(llmProxyRoutes(ctx))
-      .use(projectRoutes(ctx))
-      .use(sessionRoutes(ctx))
-      .use(memoryRoutes(ctx))
-      .use(taskRoutes(ctx))
-      .use(scheduleRoutes(ctx))
-      .use(adminScheduleRoutes(ctx))
-      .use(muxRoutes(ctx, ctx.services.mux))
-      .all("/api/*", () => errorResponse("not_found", "no such API route"))
-      .use(staticUi(ctx))
-  );
+  return new Elysia({ serve: { maxRequestBodySize: backstopBodyLimit(ctx.config.server.max_body_bytes) } })
+    .onError(({ code, error, request }) => {
+      const mapped = mapThrown(code, error);
+      if (mapped.code === "internal") {
+        ctx.log.error("request failed", { path: new URL(request.url).pathname, error: String(error) });
+      }
+      if (mapped.code === "not_found" && !new URL(request.url).pathname.startsWith("/api/")) return;
+      return errorResponse(mapped.code, mapped.message);
+    })
+    .use(fileRoutes(ctx))
+    .use(hookDeliveryRoutes(ctx))
+    .use(bodyLimit(ctx))
+    .use(healthRoutes(ctx))
+    .use(authRoutes(ctx))
+    .use(accountRoutes(ctx))
+    .use(adminRoutes(ctx))
+    .use(providerAdminRoutes(ctx))
+    .use(searchAdminRoutes(ctx))
+    .use(defaultModelRoutes(ctx))
+    .use(modelRoutes(ctx))
+    .use(usageRoutes(ctx))
+    .use(llmProxyRoutes(ctx))
+    .use(projectRoutes(ctx))
+    .use(sessionRoutes(ctx))
+    .use(memoryRoutes(ctx))
+    .use(taskRoutes(ctx))
+    .use(scheduleRoutes(ctx))
+    .use(adminScheduleRoutes(ctx))
+    .use(muxRoutes(ctx, ctx.services.mux))
+    .all("/api/*", () => errorResponse("not_found", "no such API route"))
+    .use(staticUi(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;
