@@ -1,5 +1,8 @@
 import type { Database } from "bun:sqlite";
 import { type AdminService, createAdminService } from "../admin/service.ts";
+import { resolveOidcClients } from "../auth/oidc/clients.ts";
+import type { OidcClient } from "../auth/oidc/code-flow.ts";
+import { createOidcService, type OidcService } from "../auth/oidc/service.ts";
 import { type AuthService, createAuthService } from "../auth/service.ts";
 import { SignIns } from "../auth/sign-ins.ts";
 import { browserChannel } from "../browser/channel.ts";
@@ -48,6 +51,8 @@ export interface ServicesInput {
   /** HMAC key for session JWTs; loaded or generated at start-up, never logged. */
   jwtSecret: string;
   startedAt: number;
+  /** `[[auth.oidc]]` with secrets read; read from config and the environment when absent. */
+  oidcClients?: OidcClient[];
 }
 
 /** What `/api/ws/mux` serves: agent sessions over the hub, and the feature channels. */
@@ -64,6 +69,8 @@ export interface Services {
   /** Where each user's runner, project folders and LLM socket are. */
   placement: Placement;
   auth: AuthService;
+  /** Single sign-on with OpenID Connect providers. */
+  oidc: OidcService;
   /** Live sign-ins: ending them closes the user's sockets and terminals at once. */
   signIns: SignIns;
   admin: AdminService;
@@ -168,6 +175,7 @@ export function createServices(input: ServicesInput): Services {
     placement,
     defaultModel: config.llm.default_model,
     idleTimeoutMs: parseDuration(config.runner.idle_timeout),
+    warmAgents: config.runner.warm_agents,
     sandboxProblem: () => missingToolsMessage(checkHostTools()),
     agentMemoryCeilingBytes: config.runner.agent_memory_ceiling_mb * 1048576,
     log: log.child({ area: "sessions" }),
@@ -231,6 +239,14 @@ export function createServices(input: ServicesInput): Services {
       linuxPrefix,
     }),
     signIns,
+    oidc: createOidcService({
+      db,
+      jwtSecret: input.jwtSecret,
+      tokenTtlMs: parseDuration(config.auth.token_ttl),
+      clients: input.oidcClients ?? oidcClientsOrThrow(config),
+      linuxPrefix,
+      log,
+    }),
     admin: createAdminService({
       db,
       runners,
@@ -271,4 +287,10 @@ export function createServices(input: ServicesInput): Services {
       history.close();
     },
   };
+}
+
+function oidcClientsOrThrow(config: LoadedConfig): OidcClient[] {
+  const resolved = resolveOidcClients(config.auth.oidc, process.env);
+  if (!resolved.ok) throw new Error(resolved.error.message);
+  return resolved.value;
 }

@@ -6,8 +6,8 @@ import { m004 } from "./004_revoked_sessions.ts";
 import { m005 } from "./005_tool_tokens.ts";
 import { m006 } from "./006_server_settings.ts";
 import { m007 } from "./007_memory_tasks.ts";
-import { m008 } from "./008_reserved.ts";
-import { m009 } from "./009_reserved.ts";
+import { m008 } from "./008_oidc.ts";
+import { m009 } from "./009_budgets.ts";
 import { m010 } from "./010_schedules.ts";
 
 /** Main database migrations, in order. Append only. */
