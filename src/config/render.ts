@@ -73,6 +73,14 @@ user_rpm = 0              # model requests per minute per user
 [search]
 searxng_url = ""          # a SearXNG instance (JSON format enabled) for \`octo-tool search\`
 timeout = "10s"
+
+[schedules]
+catch_up_grace = "1h"     # after downtime, a schedule's latest missed run still runs if due at most this long ago
+max_run_duration = "2h"   # a run still working after this long is stopped and recorded as failed
+min_interval = "1m"       # least time between two runs of a cron schedule
+hook_max_body_bytes = 262144
+hook_replay_window = "24h" # webhook delivery ids remembered this long; a repeat gets 409
+hook_rate_per_minute = 30 # deliveries per webhook per minute unless the webhook sets its own
 `;
 }
 

@@ -125,6 +125,25 @@ const SearchSection = v.strictObject({
   timeout: v.optional(duration, "10s"),
 });
 
+/** Schedules and webhooks (src/schedules/). */
+const SchedulesSection = v.strictObject({
+  /** After downtime, the latest missed run of a schedule still runs if it was due at most this long ago. */
+  catch_up_grace: v.optional(duration, "1h"),
+  /** A run still working after this long is stopped and recorded as failed (its schedule is not blocked). */
+  max_run_duration: v.optional(duration, "2h"),
+  /** Least time between two runs of a cron schedule: each run starts an agent. */
+  min_interval: v.optional(duration, "1m"),
+  /** Largest webhook delivery body. */
+  hook_max_body_bytes: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(16 << 20)),
+    256 * 1024,
+  ),
+  /** Delivery ids are remembered this long: a repeat is refused as a replay (409). */
+  hook_replay_window: v.optional(duration, "24h"),
+  /** Deliveries per hook per minute when the hook does not set its own rate. */
+  hook_rate_per_minute: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(600)), 30),
+});
+
 export const ConfigSchema = v.strictObject({
   server: v.optional(ServerSection, {}),
   local: v.optional(LocalSection, {}),
@@ -134,6 +153,7 @@ export const ConfigSchema = v.strictObject({
   log: v.optional(LogSection, {}),
   llm: v.optional(LlmSection, {}),
   search: v.optional(SearchSection, {}),
+  schedules: v.optional(SchedulesSection, {}),
 });
 
 export type ConfigInput = v.InferInput<typeof ConfigSchema>;

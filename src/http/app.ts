@@ -13,6 +13,7 @@ import { muxRoutes } from "./routes/mux.ts";
 import { oidcRoutes } from "./routes/oidc.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
+import { adminScheduleRoutes, hookDeliveryRoutes, scheduleRoutes } from "./routes/schedules.ts";
 import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { accountSsoRoutes, adminSsoRoutes } from "./routes/sso-accounts.ts";
@@ -23,6 +24,7 @@ import { staticUi } from "./static.ts";
 /**
  * The HTTP adapter. Routes are thin: check auth, decode input, call a domain function, map errors.
  * Route modules are plugins taking the context explicitly: configuration and domain services, no database.
+ * Webhook deliveries are signed over their raw bytes: mounted before the JSON parser (`bodyLimit`).
  */
 export function createApp(ctx: HttpContext) {
   return new Elysia({ serve: { maxRequestBodySize: backstopBodyLimit(ctx.config.server.max_body_bytes) } })
@@ -35,6 +37,7 @@ export function createApp(ctx: HttpContext) {
       return errorResponse(mapped.code, mapped.message);
     })
     .use(fileRoutes(ctx))
+    .use(hookDeliveryRoutes(ctx))
     .use(bodyLimit(ctx))
     .use(healthRoutes(ctx))
     .use(oidcRoutes(ctx))
@@ -55,6 +58,8 @@ export function createApp(ctx: HttpContext) {
     .use(sessionRoutes(ctx))
     .use(memoryRoutes(ctx))
     .use(taskRoutes(ctx))
+    .use(scheduleRoutes(ctx))
+    .use(adminScheduleRoutes(ctx))
     .use(muxRoutes(ctx, ctx.services.mux))
     .all("/api/*", () => errorResponse("not_found", "no such API route"))
     .use(staticUi(ctx));

@@ -16,6 +16,9 @@ export const ID_PREFIXES = [
   "evt",
   "sid",
   "mem",
+  "sch",
+  "run",
+  "hook",
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -23,6 +23,8 @@ import { createProjectService, type ProjectDeps, type ProjectService } from "../
 import type { Channel } from "../protocol/mux.ts";
 import { type RunnerManager, runnerManagerFromConfig } from "../runners/manager.ts";
 import { createPlacement, type Placement } from "../runners/placement.ts";
+import { scheduleArea } from "../schedules/tool.ts";
+import { createScheduleModule, modelChecker, type ScheduleModule, sessionRuns } from "../schedules/wiring.ts";
 import { SessionHub } from "../sessions/hub.ts";
 import { SessionService } from "../sessions/service.ts";
 import { checkHostTools, missingToolsMessage } from "../shared/host-tools.ts";
@@ -88,6 +90,8 @@ export interface Services {
   memory: MemoryService;
   /** Each project's task tracker. */
   tasks: TaskService;
+  /** Schedules, webhooks and the runs they start; `start()` once the agents are re-attached. */
+  schedules: ScheduleModule;
   /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
   stop(): Promise<void>;
 }
@@ -151,6 +155,12 @@ export function createServices(input: ServicesInput): Services {
         ["add", "update", "comment", "close", "export", "import"],
         db,
       ),
+      // Bound late: the schedule module needs the sessions, which need the tool tokens.
+      schedule: once(
+        scheduleArea(() => schedules.schedules),
+        ["propose"],
+        db,
+      ),
     },
     log: log.child({ area: "tools" }),
   });
@@ -169,6 +179,22 @@ export function createServices(input: ServicesInput): Services {
     sandboxProblem: () => missingToolsMessage(checkHostTools()),
     agentMemoryCeilingBytes: config.runner.agent_memory_ceiling_mb * 1048576,
     log: log.child({ area: "sessions" }),
+  });
+  const schedules: ScheduleModule = createScheduleModule({
+    db,
+    hub,
+    checkModel: modelChecker(llm),
+    changed: (userId, projectId) => changes.changed(userId, projectId, "schedules"),
+    sessions: sessionRuns({ db, sessions, historyFor: (userId) => history.for(userId), llm }),
+    config: {
+      graceMs: parseDuration(config.schedules.catch_up_grace),
+      maxRunMs: parseDuration(config.schedules.max_run_duration),
+      minIntervalMs: parseDuration(config.schedules.min_interval),
+      hookMaxBodyBytes: config.schedules.hook_max_body_bytes,
+      hookReplayWindowMs: parseDuration(config.schedules.hook_replay_window),
+      hookRatePerMinute: config.schedules.hook_rate_per_minute,
+    },
+    log: log.child({ area: "schedules" }),
   });
   // Deleting a project first stops its shells and agents; terminals and files find projects here.
   const projects = createProjectService(projectDeps, async (owner, projectId) => {
@@ -243,6 +269,7 @@ export function createServices(input: ServicesInput): Services {
     files,
     memory,
     tasks,
+    schedules,
     mux: {
       hub,
       agents: sessions,
@@ -254,6 +281,7 @@ export function createServices(input: ServicesInput): Services {
       },
     },
     async stop() {
+      schedules.stop();
       llm.gateway.close();
       await sessions.stop();
       history.close();

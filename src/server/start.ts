@@ -100,10 +100,14 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     });
   }
   ctx.services.sessions.startReaper();
-  void ctx.services.sessions.resumeLive().then(
-    (n) => n > 0 && log.info("re-attached to running agents", { sessions: n }),
-    (e) => log.error("re-attaching to agents failed", { error: String(e) }),
-  );
+  void ctx.services.sessions
+    .resumeLive()
+    .then(
+      (n) => n > 0 && log.info("re-attached to running agents", { sessions: n }),
+      (e) => log.error("re-attaching to agents failed", { error: String(e) }),
+    )
+    // Scheduled runs that went on meanwhile are caught up from the history; then schedules fire.
+    .finally(() => ctx.services.schedules.start());
   log.info("octo listening", { url, mode: ctx.mode, version: VERSION, data: config.paths.dataDir });
   // The server stays up so the UI can show the problem; each agent launch fails with this text.
   const missingTools = missingToolsMessage(checkHostTools());

@@ -8,6 +8,18 @@ import { m006 } from "./006_server_settings.ts";
 import { m007 } from "./007_memory_tasks.ts";
 import { m008 } from "./008_oidc.ts";
 import { m009 } from "./009_budgets.ts";
+import { m010 } from "./010_schedules.ts";
 
 /** Main database migrations, in order. Append only. */
-export const MAIN_MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009];
+export const MAIN_MIGRATIONS: readonly Migration[] = [
+  m001,
+  m002,
+  m003,
+  m004,
+  m005,
+  m006,
+  m007,
+  m008,
+  m009,
+  m010,
+];
