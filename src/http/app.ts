@@ -9,6 +9,7 @@ import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { memoryRoutes } from "./routes/memory.ts";
 import { muxRoutes } from "./routes/mux.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
 import { searchAdminRoutes } from "./routes/search.ts";
@@ -47,6 +48,7 @@ export function createApp(ctx: HttpContext) {
     .use(sessionRoutes(ctx))
     .use(memoryRoutes(ctx))
     .use(taskRoutes(ctx))
+    .use(notificationRoutes(ctx))
     .use(muxRoutes(ctx, ctx.services.mux))
     .all("/api/*", () => errorResponse("not_found", "no such API route"))
     .use(staticUi(ctx));

@@ -16,6 +16,8 @@ export const ID_PREFIXES = [
   "evt",
   "sid",
   "mem",
+  "ntf",
+  "psh",
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -14,6 +14,12 @@ import { createLlmService, type LlmService } from "../llm/service.ts";
 import { MemoryService } from "../memory/service.ts";
 import { latestAssistantMessage, memoryArea } from "../memory/tool.ts";
 import type { AgentService, ChannelHandler } from "../mux/connection.ts";
+import { watchBrowserAsks } from "../notifications/browser-asks.ts";
+import { notifyChannel } from "../notifications/channel.ts";
+import { pushSender } from "../notifications/push.ts";
+import { NotificationService } from "../notifications/service.ts";
+import { TurnWatcher } from "../notifications/turns.ts";
+import { loadOrCreateVapidKeys } from "../notifications/vapid.ts";
 import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
 import { createProjectService, type ProjectDeps, type ProjectService } from "../projects/service.ts";
@@ -27,6 +33,7 @@ import type { Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
 import { projectsRepo } from "../storage/projects.ts";
+import { sessionsRepo } from "../storage/sessions.ts";
 import { usersRepo } from "../storage/users.ts";
 import { taskFilesThrough } from "../tasks/files.ts";
 import { TaskService } from "../tasks/service.ts";
@@ -81,6 +88,8 @@ export interface Services {
   memory: MemoryService;
   /** Each project's task tracker. */
   tasks: TaskService;
+  /** The bell and Web Push: `notifications.notify(userId, event)` is the one way in. */
+  notifications: NotificationService;
   /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
   stop(): Promise<void>;
 }
@@ -102,7 +111,46 @@ export function createServices(input: ServicesInput): Services {
   const history = new HistoryRegistry(config.paths.dataDir);
   const hub = new SessionHub((userId) => history.for(userId));
   const browsers = new BrowserHub();
-  runners.setBrowserListener((runnerUser, event) => browsers.onRunnerEvent(runnerUser, event));
+  // ── notifications: turn ends read off the stored events, browser help requests, Web Push ──
+  const vapid = loadOrCreateVapidKeys(dataPaths(config.paths.dataDir).vapidKeys);
+  const notifications = new NotificationService({
+    db,
+    log: log.child({ area: "notifications" }),
+    vapidPublicKey: vapid.publicKey,
+    push: pushSender({
+      vapid,
+      subject: pushContact(config.server.push_contact, config.server.public_url),
+    }),
+    allowHttpEndpoints: config.server.push_allow_http_loopback,
+  });
+  const describeSession = (sessionId: string): string | null => {
+    const row = sessionsRepo(db).byId(sessionId);
+    if (!row) return null;
+    const project = projectsRepo(db).byId(row.project_id)?.name;
+    const title = row.title || "New conversation";
+    return project ? `${title} · ${project}` : title;
+  };
+  const turns = new TurnWatcher({
+    notify: (userId, input) => void notifications.notify(userId, input),
+    describe: describeSession,
+    wasWorking: (userId, sessionId, beforeSeq) => history.for(userId).midTurn(sessionId, 2000, beforeSeq),
+  });
+  hub.observe(turns.observe);
+  const onBrowserEvent = watchBrowserAsks({
+    sessionOwner: (sessionId) => {
+      const row = sessionsRepo(db).byId(sessionId);
+      const user = row ? usersRepo(db).byId(row.user_id) : null;
+      return row && user
+        ? { userId: row.user_id, runnerUser: placement.runnerUser(user.username), projectId: row.project_id }
+        : null;
+    },
+    describe: describeSession,
+    notify: (userId, input) => void notifications.notify(userId, input),
+  });
+  runners.setBrowserListener((runnerUser, event) => {
+    browsers.onRunnerEvent(runnerUser, event);
+    onBrowserEvent(runnerUser, event);
+  });
   const projectDeps: ProjectDeps = {
     db,
     folders: runnerProjectFolders(runners, placement),
@@ -227,6 +275,7 @@ export function createServices(input: ServicesInput): Services {
     files,
     memory,
     tasks,
+    notifications,
     mux: {
       hub,
       agents: sessions,
@@ -235,12 +284,21 @@ export function createServices(input: ServicesInput): Services {
         files: filesChannel(files, new ProjectWatches(log.child({ component: "files" }))),
         changes: changesChannel(changes, (caller, projectId) => projects.get(caller, projectId)),
         browser: browserChannel(browsers, sessions, placement, runners),
+        notify: notifyChannel(notifications),
       },
     },
     async stop() {
       llm.gateway.close();
+      await notifications.settled();
       await sessions.stop();
       history.close();
     },
   };
+}
+
+/** The VAPID subject: the configured contact, else the public site, else a mailto on this host. */
+function pushContact(configured: string, publicUrl: string): string {
+  if (configured) return configured;
+  if (publicUrl.startsWith("https://")) return publicUrl;
+  return "mailto:octo@localhost";
 }
