@@ -11,6 +11,7 @@ import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { confirmed, ResourceList, ResourceRow } from "../components/ResourceList.tsx";
 import { relativeTime } from "../components/time.ts";
+import { NotificationSettings } from "../notifications/NotificationSettings.tsx";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import * as account from "./account-api.ts";
@@ -30,6 +31,7 @@ export default function Account() {
             <span class="muted small">· {session()?.mode} server</span>
           </p>
         </section>
+        <NotificationSettings />
         <PasswordForm />
         <ApiKeys />
       </div>
