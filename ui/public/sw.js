@@ -74,20 +74,25 @@ self.addEventListener("push", (event) => {
   );
 });
 
+/** Brings an open octo tab to `url` (the app routes it without a reload), or opens one. */
+async function openConversation(url) {
+  const target = new URL(url || "/projects", self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  const tabs = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  for (const tab of tabs) {
+    if (new URL(tab.url).origin !== self.location.origin) continue;
+    tab.postMessage({ type: "octo.open", url: target.pathname + target.search });
+    try {
+      await tab.focus();
+    } catch {
+      // Focusing needs the click's user activation; the tab has its URL either way.
+    }
+    return;
+  }
+  await self.clients.openWindow(target.href);
+}
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const target = new URL(event.notification.data?.url || "/projects", self.location.origin);
-  if (target.origin !== self.location.origin) return;
-  event.waitUntil(
-    (async () => {
-      const tabs = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-      for (const tab of tabs) {
-        if (new URL(tab.url).origin !== self.location.origin) continue;
-        // An open octo tab goes to the conversation itself (the app routes it without a reload).
-        tab.postMessage({ type: "octo.open", url: target.pathname + target.search });
-        return tab.focus();
-      }
-      return self.clients.openWindow(target.href);
-    })(),
-  );
+  event.waitUntil(openConversation(event.notification.data?.url));
 });
