@@ -53,6 +53,16 @@ async function finishedTurn(reply: string): Promise<string> {
   return session_id;
 }
 
+/** What the tests call in the service worker's global scope (not in the DOM typings). */
+type SwScope = {
+  registration: {
+    getNotifications(): Promise<
+      { title: string; body: string; data: { url: string; id?: string }; close(): void }[]
+    >;
+  };
+  openConversation(url: string): Promise<void>;
+};
+
 const bellCount = (page: Page) => page.locator(".bell-button:visible [data-testid=bell-count]");
 
 for (const vp of VIEWPORTS) {
@@ -186,7 +196,7 @@ describe("installable app", () => {
     const [worker] = ctx.serviceWorkers();
     if (!worker) throw new Error("no service worker");
     const shown = await worker.evaluate(async () => {
-      const sw = self as unknown as ServiceWorkerGlobalScope;
+      const sw = self as unknown as SwScope;
       for (let i = 0; i < 100; i++) {
         const list = await sw.registration.getNotifications();
         if (list.length) return list.map((x) => ({ title: x.title, body: x.body, data: x.data }));
@@ -198,11 +208,9 @@ describe("installable app", () => {
     // A person's click on an OS notification cannot be scripted; the handler's work can: the
     // worker's own `openConversation` with the shown notification's data.
     await worker.evaluate(async () => {
-      const sw = self as unknown as ServiceWorkerGlobalScope & {
-        openConversation(url: string): Promise<void>;
-      };
+      const sw = self as unknown as SwScope;
       const [shownN] = await sw.registration.getNotifications();
-      await sw.openConversation(shownN?.data.url);
+      await sw.openConversation(shownN?.data.url ?? "");
       shownN?.close();
     });
     await page.waitForURL(`**/projects/${project}/chat?session=${session}&at=*`, { timeout: T });
@@ -235,6 +243,6 @@ describe("installable app", () => {
     const ms = Date.now() - started;
     console.log(`offline shell load: ${ms} ms`);
     await screenshot(page, "notifications-offline-shell");
-    expect(await page.locator("#root").innerText()).not.toBe("");
+    expect(await page.locator("#root").textContent()).not.toBe("");
   });
 });
