@@ -15,6 +15,7 @@ import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } 
 import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { taskRoutes } from "./routes/tasks.ts";
+import { transcriptionAdminRoutes, transcriptionRoutes } from "./routes/transcription.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { staticUi } from "./static.ts";
 
@@ -33,6 +34,7 @@ export function createApp(ctx: HttpContext) {
       return errorResponse(mapped.code, mapped.message);
     })
     .use(fileRoutes(ctx))
+    .use(transcriptionRoutes(ctx))
     .use(bodyLimit(ctx))
     .use(healthRoutes(ctx))
     .use(authRoutes(ctx))
@@ -41,6 +43,7 @@ export function createApp(ctx: HttpContext) {
     .use(providerAdminRoutes(ctx))
     .use(searchAdminRoutes(ctx))
     .use(defaultModelRoutes(ctx))
+    .use(transcriptionAdminRoutes(ctx))
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
     .use(llmProxyRoutes(ctx))

@@ -92,7 +92,7 @@ export function NotificationSettings() {
         )}
       </Show>
 
-      <h3 style={{ "margin-bottom": "0.25rem" }}>Devices</h3>
+      <h3 class="notify-devices">Devices</h3>
       <Show when={support.kind === "ios-install-first"}>
         <p class="small" data-testid="ios-hint">
           On iPhone and iPad, push notifications work in the installed app: tap Share, then{" "}
