@@ -292,6 +292,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
           when={selectedId()}
           fallback={
             <NewConversation
+              projectId={props.projectId}
               onStart={startConversation}
               composerRef={(el) => {
                 composer = el;
@@ -332,6 +333,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
                   return (
                     <SessionPane
                       sessionId={session.id}
+                      projectId={props.projectId}
                       mux={props.mux}
                       models={models()}
                       initialModel={session.model}

@@ -24,6 +24,7 @@ const PHASE_TEXT = {
 /** One open conversation: its timeline, what the agent is doing, and the composer. */
 export function SessionPane(props: {
   sessionId: string;
+  projectId: string;
   mux: MuxClient;
   models: ModelsResponse | undefined;
   initialModel: string | null;
@@ -269,6 +270,7 @@ export function SessionPane(props: {
         initialText={props.draft?.text}
         initialImages={props.draft?.images}
         ref={props.composerRef}
+        projectId={props.projectId}
       >
         <label class="sr-only" for="chat-model">
           Model
