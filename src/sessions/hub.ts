@@ -59,7 +59,14 @@ export class SessionHub {
   ): StoredEvent[] {
     if (events.length === 0) return [];
     const stored = this.historyFor(userId).append(session, events, Date.now(), source);
-    for (const observe of this.observers) observe(userId, session, events, stored);
+    for (const observe of this.observers) {
+      try {
+        observe(userId, session, events, stored);
+      } catch (e) {
+        // A side feature (notifications) must never cost a subscriber its events.
+        console.error("octo: session event observer failed:", e);
+      }
+    }
     const subs = this.subs.get(session.id);
     if (!subs) return stored;
     for (const sub of subs) {

@@ -231,6 +231,29 @@ describe("installable app", () => {
     await screenshot(page, "notifications-settings-desktop");
   });
 
+  test("on an iPhone in Safari (not installed) the settings say to add to the Home Screen first, and ask nothing", async () => {
+    const iphone = await browser.newContext({
+      viewport: { width: 375, height: 740 },
+      colorScheme: "dark",
+      userAgent:
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    });
+    const p = await iphone.newPage();
+    const errors = watchErrors(p);
+    await p.goto(`${w.t.url}/login`);
+    await p.getByLabel("User name").fill(w.t.admin.username);
+    await p.getByLabel("Password").fill(w.t.admin.password);
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.getByRole("heading", { name: "Projects" }).waitFor({ timeout: T });
+    await p.goto(`${w.t.url}/account`);
+    await p.getByTestId("ios-hint").getByText("Add to Home Screen").waitFor({ timeout: T });
+    expect(await p.getByRole("button", { name: "Notify this device" }).count()).toBe(0);
+    expect(await p.evaluate(() => Notification.permission)).toBe("default");
+    await screenshot(p, "notifications-settings-iphone");
+    expect(await pageErrors(p, errors)).toEqual([]);
+    await iphone.close();
+  });
+
   test("the offline shell loads with the server stopped", async () => {
     await page.goto(`${w.t.url}/projects`);
     await page.getByRole("heading", { name: "Projects" }).waitFor({ timeout: T });
