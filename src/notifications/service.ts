@@ -28,6 +28,8 @@ export interface NotifyInput {
   session_id?: string | null;
   /** The event of the conversation to open at. */
   seq?: number | null;
+  /** The message to open at (the reply a turn ended with). */
+  message_id?: string | null;
   /** Where a click goes; by default the conversation (at `seq`), else the project. */
   url?: string;
 }
@@ -47,8 +49,13 @@ export interface NotificationDeps {
 
 const MAX_BODY = 300;
 
-export const conversationUrl = (projectId: string, sessionId: string, seq?: number | null): string =>
-  `/projects/${projectId}/chat?session=${sessionId}${seq ? `&at=${seq}` : ""}`;
+export const conversationUrl = (
+  projectId: string,
+  sessionId: string,
+  seq?: number | null,
+  messageId?: string | null,
+): string =>
+  `/projects/${projectId}/chat?session=${sessionId}${seq ? `&at=${seq}` : ""}${messageId ? `&msg=${messageId}` : ""}`;
 
 export const publicNotification = (r: NotificationRow): Notification => ({
   id: r.id,
@@ -92,7 +99,7 @@ export class NotificationService {
     const url =
       input.url ??
       (input.project_id && session
-        ? conversationUrl(input.project_id, session, input.seq)
+        ? conversationUrl(input.project_id, session, input.seq, input.message_id)
         : input.project_id
           ? `/projects/${input.project_id}`
           : "/projects");

@@ -42,6 +42,7 @@ test("working … idle is a finished turn, pointing at its idle event, with the 
       project_id: "prj_1",
       session_id: "ses_1",
       seq: 3,
+      message_id: "msg_1",
     },
   ]);
 });

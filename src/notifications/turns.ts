@@ -6,8 +6,9 @@ interface Turn {
   working: boolean;
   /** The turn's last error, if it ended in one. */
   error: string | null;
-  /** The text of the turn's last assistant message. */
+  /** The text of the turn's last assistant message, and its id. */
   reply: string;
+  replyId: string | null;
 }
 
 export interface TurnWatchDeps {
@@ -49,7 +50,9 @@ export class TurnWatcher {
         case "stream.message_end":
           if (e.message.role === "assistant") {
             const text = e.message.parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join(" ");
-            if (text.trim()) this.turn(session.id).reply = text;
+            const t = this.turn(session.id);
+            t.replyId = e.message.id;
+            if (text.trim()) t.reply = text;
           }
           break;
         case "agent.error":
@@ -86,7 +89,7 @@ export class TurnWatcher {
   private turn(sessionId: string): Turn {
     let t = this.turns.get(sessionId);
     if (!t) {
-      t = { working: false, error: null, reply: "" };
+      t = { working: false, error: null, reply: "", replyId: null };
       this.turns.set(sessionId, t);
     }
     return t;
@@ -94,8 +97,9 @@ export class TurnWatcher {
 
   private end(userId: string, session: SessionRef, seq: number, error: string | null): void {
     const reply = this.turns.get(session.id)?.reply ?? "";
+    const replyId = this.turns.get(session.id)?.replyId ?? null;
     // Known idle: the `agent.idle` that may follow a fatal error does not end the turn again.
-    this.turns.set(session.id, { working: false, error: null, reply: "" });
+    this.turns.set(session.id, { working: false, error: null, reply: "", replyId: null });
     const where = this.deps.describe(session.id);
     if (where === null) return;
     this.deps.notify(
@@ -108,6 +112,7 @@ export class TurnWatcher {
             project_id: session.project_id,
             session_id: session.id,
             seq,
+            ...(replyId ? { message_id: replyId } : {}),
           }
         : {
             kind: "turn.failed",

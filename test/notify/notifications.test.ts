@@ -116,7 +116,9 @@ describe("notifications", () => {
       expect(p).toMatchObject({ kind: "turn.finished", session_id: session });
       expect(String(p.body)).toContain("summary of yesterday's commits");
       expect(String(p.title)).toContain("Reports");
-      expect(p.url).toBe(`/projects/${project}/chat?session=${session}&at=${idle.seq}`);
+      expect(p.url).toMatch(
+        new RegExp(`^/projects/${project}/chat\\?session=${session}&at=${idle.seq}&msg=msg_[0-9a-f]{28}$`),
+      );
     }
     const key = (await w.admin.get<{ public_key: string }>("/api/notifications/push")).body.public_key;
     expect(pushes.every((p) => p.vapidKey === key && p.headers.ttl !== undefined)).toBe(true);

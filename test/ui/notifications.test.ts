@@ -92,8 +92,12 @@ for (const vp of VIEWPORTS) {
       await item.getByText(`Yesterday: 3 commits (${vp.name}).`).waitFor({ timeout: T });
       await screenshot(page, `notifications-bell-${vp.name}`);
       await item.click();
-      await page.waitForURL(`**/projects/${project}/chat?session=${session}&at=*`, { timeout: T });
-      await page.getByText(`Yesterday: 3 commits (${vp.name}).`).first().waitFor({ timeout: T });
+      await page.waitForURL(`**/projects/${project}/chat?session=${session}&at=*&msg=*`, { timeout: T });
+      // Opened at the reply the notification is about: that message is marked (and scrolled to).
+      await page
+        .locator("article[data-anchored]")
+        .getByText(`Yesterday: 3 commits (${vp.name}).`)
+        .waitFor({ timeout: T });
       await bellCount(other).waitFor({ state: "detached", timeout: T });
       expect(await bellCount(page).count()).toBe(0);
       expect(await pageErrors(page, errors)).toEqual([]);

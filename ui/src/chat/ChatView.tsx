@@ -43,7 +43,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
   let root!: HTMLDivElement;
   let composer: HTMLTextAreaElement | undefined;
   let stop: (() => void) | undefined;
-  const [params, setParams] = useSearchParams<{ session?: string; draft?: string }>();
+  const [params, setParams] = useSearchParams<{ session?: string; draft?: string; msg?: string }>();
   const [sessions, setSessions] = createSignal<Session[]>([]);
   const [loadError, setLoadError] = createSignal<string | null>(null);
   const [drawer, setDrawer] = createSignal(false);
@@ -334,6 +334,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
                     <SessionPane
                       sessionId={session.id}
                       projectId={props.projectId}
+                      anchor={params.msg}
                       mux={props.mux}
                       models={models()}
                       initialModel={session.model}
