@@ -31,7 +31,8 @@ export function Bell() {
   const go = (id: string, url: string, unread: boolean) => {
     if (unread) void markRead({ ids: [id] });
     setOpen(false);
-    navigate(url);
+    // Only a path of this site: a notification never sends anyone elsewhere.
+    navigate(url.startsWith("/") && !url.startsWith("//") ? url : "/projects");
   };
   return (
     <div class="bell" ref={root}>
