@@ -28,6 +28,7 @@ prefix = "octo_"          # platform user alice <-> Linux user octo_alice
 [runner]
 socket_dir = ""           # default $XDG_RUNTIME_DIR/octo, /run/octo when installed
 idle_timeout = "30m"      # idle agents are stopped after this and revived on the next prompt
+warm_agents = 1           # per user: agents started ahead for their latest project (0 = off)
 agent_memory_ceiling_mb = 0  # per user: over this (agents' PSS), the oldest idle agents stop early; 0 = off
 max_processes = 64        # sandboxed processes per user
 max_browsers = 2          # agent browsers (one Chromium each) per user
@@ -39,6 +40,16 @@ jwt_secret = ""           # empty: generated once into the data dir (mode 0600)
 allowed_origins = []      # extra origins allowed to make state-changing requests
 token_ttl = "7d"
 login_attempts_per_minute = 10
+# [[auth.oidc]]           # single sign-on; one block per provider
+# name = "company"        # in URLs: /api/auth/oidc/company/start
+# display_name = "Company SSO"
+# issuer = "https://login.example.com/realms/team"
+# client_id = "octo"
+# client_secret_env = "OCTO_OIDC_SECRET"   # or client_secret_file = "/etc/octo/keys/oidc"
+# scopes = ["openid", "profile", "email"]
+# allowed_groups = ["octo-users"]          # empty refuses everyone unless allow_any_user = true
+# admin_groups = ["octo-admins"]
+# groups_claim = "groups"
 
 [data]
 dir = ""                  # default ~/.local/share/octo, /var/lib/octo when installed
@@ -55,6 +66,11 @@ default_model = ""        # "provider/model"
 # base_url = "https://api.openai.com/v1"
 # api_key_env = "OPENAI_API_KEY"   # or api_key_file = "/etc/octo/keys/openai"
 # models = [{ id = "gpt-5", context_window = 400000, input_price = 1.25, output_price = 10.0 }]
+
+[llm.limits]              # enforced by the LLM gateway before a call goes out; 0 = none
+user_monthly_usd = 0      # per user per calendar month (UTC); admins override per user
+session_usd = 0           # per conversation
+user_rpm = 0              # model requests per minute per user
 
 [search]
 searxng_url = ""          # a SearXNG instance (JSON format enabled) for \`octo-tool search\`

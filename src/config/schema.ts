@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { OidcProvidersSchema } from "./oidc-schema.ts";
 
 /**
  * The config file's shape. Every section is a strict object: an unknown key is an error that names it.
@@ -54,6 +55,8 @@ const LocalSection = v.strictObject({
 const RunnerSection = v.strictObject({
   socket_dir: v.optional(v.string(), ""),
   idle_timeout: v.optional(duration, "30m"),
+  /** Per user: agents pre-started for their latest project, claimed by the next new conversation. */
+  warm_agents: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4)), 1),
   /** Per user: above this many MB (PSS) of agents, the oldest idle agents are stopped early. 0 = none. */
   agent_memory_ceiling_mb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
   max_processes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096)), 64),
@@ -68,6 +71,8 @@ const AuthSection = v.strictObject({
   allowed_origins: v.optional(v.array(v.pipe(v.string(), v.url("an origin like https://host:port"))), []),
   token_ttl: v.optional(duration, "7d"),
   login_attempts_per_minute: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 10),
+  /** Single sign-on providers (`[[auth.oidc]]`, src/auth/oidc/). */
+  oidc: v.optional(OidcProvidersSchema, []),
 });
 
 const DataSection = v.strictObject({
@@ -86,10 +91,11 @@ const LlmModel = v.strictObject({
   max_tokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 16384),
   reasoning: v.optional(v.boolean(), false),
   images: v.optional(v.boolean(), false),
-  input_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-  output_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-  cache_read_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-  cache_write_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
+  /** USD per 1M tokens. Absent: unknown (see decision 0023 for how budgets treat it). */
+  input_price: v.optional(v.pipe(v.number(), v.minValue(0))),
+  output_price: v.optional(v.pipe(v.number(), v.minValue(0))),
+  cache_read_price: v.optional(v.pipe(v.number(), v.minValue(0))),
+  cache_write_price: v.optional(v.pipe(v.number(), v.minValue(0))),
 });
 
 const LlmProvider = v.strictObject({
@@ -101,9 +107,19 @@ const LlmProvider = v.strictObject({
   models: v.optional(v.array(LlmModel), []),
 });
 
+const usd = v.pipe(v.number(), v.minValue(0), v.maxValue(1_000_000));
+
+/** Spending and request limits enforced by the LLM gateway; 0 = none. Admins override per user. */
+const LlmLimits = v.strictObject({
+  user_monthly_usd: v.optional(usd, 0),
+  session_usd: v.optional(usd, 0),
+  user_rpm: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)), 0),
+});
+
 const LlmSection = v.strictObject({
   providers: v.optional(v.array(LlmProvider), []),
   default_model: v.optional(v.string(), ""),
+  limits: v.optional(LlmLimits, {}),
 });
 
 /** Web search for agents (`octo-tool search`), queried by the server so no key enters a sandbox. */
@@ -131,6 +147,7 @@ export type ConfigInput = v.InferInput<typeof ConfigSchema>;
 export type Config = v.InferOutput<typeof ConfigSchema>;
 export type LlmProviderConfig = v.InferOutput<typeof LlmProvider>;
 export type LlmModelConfig = v.InferOutput<typeof LlmModel>;
+export type LlmLimitsConfig = v.InferOutput<typeof LlmLimits>;
 
 export function parseDuration(text: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(text);

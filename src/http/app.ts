@@ -5,15 +5,18 @@ import { errorResponse, mapThrown } from "./errors.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { budgetAdminRoutes, myUsageRoutes } from "./routes/budgets.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { memoryRoutes } from "./routes/memory.ts";
 import { muxRoutes } from "./routes/mux.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
+import { oidcRoutes } from "./routes/oidc.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
 import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
+import { accountSsoRoutes, adminSsoRoutes } from "./routes/sso-accounts.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { transcriptionAdminRoutes, transcriptionRoutes } from "./routes/transcription.ts";
 import { usageRoutes } from "./routes/usage.ts";
@@ -37,15 +40,20 @@ export function createApp(ctx: HttpContext) {
     .use(transcriptionRoutes(ctx))
     .use(bodyLimit(ctx))
     .use(healthRoutes(ctx))
+    .use(oidcRoutes(ctx))
     .use(authRoutes(ctx))
     .use(accountRoutes(ctx))
     .use(adminRoutes(ctx))
+    .use(adminSsoRoutes(ctx))
+    .use(accountSsoRoutes(ctx))
     .use(providerAdminRoutes(ctx))
     .use(searchAdminRoutes(ctx))
     .use(defaultModelRoutes(ctx))
     .use(transcriptionAdminRoutes(ctx))
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
+    .use(budgetAdminRoutes(ctx))
+    .use(myUsageRoutes(ctx))
     .use(llmProxyRoutes(ctx))
     .use(projectRoutes(ctx))
     .use(sessionRoutes(ctx))

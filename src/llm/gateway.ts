@@ -5,6 +5,8 @@ import type { Placement } from "../runners/placement.ts";
 import type { Logger } from "../shared/log.ts";
 import { usersRepo } from "../storage/users.ts";
 import { sessionAllowsModel } from "./allowed.ts";
+import { createBudgetGate } from "./budget.ts";
+import { type BudgetEvents, createBudgetEvents } from "./budget-events.ts";
 import { createLlmProxy, type LlmProxy } from "./proxy.ts";
 import { type LlmSocket, serveLlmSocket } from "./socket.ts";
 import { createTokenStore } from "./tokens.ts";
@@ -24,10 +26,14 @@ export interface GatewayDeps {
   /** Where provider keys named by `api_key_env` are looked up. */
   env?: Record<string, string | undefined>;
   maxBodyBytes?: number;
+  /** Where `budget.reached` goes; a fresh emitter by default (see `Gateway.budgetEvents`). */
+  budgetEvents?: BudgetEvents;
 }
 
 export interface Gateway {
   readonly proxy: LlmProxy;
+  /** `budget.reached`, emitted by the budget gate (the one place). */
+  readonly budgetEvents: BudgetEvents;
   /** Serve this user's LLM socket (idempotent). Returns the socket's path. */
   serveUser(userId: string, username: string): string;
   /** Serve every enabled user's socket: what a gateway does when it starts. */
@@ -46,11 +52,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const log = deps.log.child({ area: "llm" });
   const tokens = createTokenStore(deps.db);
   const providerDeps = { db: deps.db, configured: deps.config.llm.providers, env: deps.env };
+  const budgetEvents = deps.budgetEvents ?? createBudgetEvents();
+  budgetEvents.on((e) => log.warn("budget reached", { ...e }));
   const proxy = createLlmProxy({
     ...providerDeps,
     tokens,
     log,
     maxBodyBytes: deps.maxBodyBytes,
+    budget: createBudgetGate({ db: deps.db, defaults: deps.config.llm.limits, events: budgetEvents }),
     allowModel: (scope, ref) => sessionAllowsModel(providerDeps, scope, ref),
   });
   const sockets = new Map<string, LlmSocket>();
@@ -85,6 +94,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   return {
     proxy,
+    budgetEvents,
     serveUser,
     serveAt,
     serveAll() {

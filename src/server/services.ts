@@ -1,5 +1,8 @@
 import type { Database } from "bun:sqlite";
 import { type AdminService, createAdminService } from "../admin/service.ts";
+import { resolveOidcClients } from "../auth/oidc/clients.ts";
+import type { OidcClient } from "../auth/oidc/code-flow.ts";
+import { createOidcService, type OidcService } from "../auth/oidc/service.ts";
 import { type AuthService, createAuthService } from "../auth/service.ts";
 import { SignIns } from "../auth/sign-ins.ts";
 import { browserChannel } from "../browser/channel.ts";
@@ -15,6 +18,7 @@ import { MemoryService } from "../memory/service.ts";
 import { latestAssistantMessage, memoryArea } from "../memory/tool.ts";
 import type { AgentService, ChannelHandler } from "../mux/connection.ts";
 import { watchBrowserAsks } from "../notifications/browser-asks.ts";
+import { budgetNotice } from "../notifications/budgets.ts";
 import { notifyChannel } from "../notifications/channel.ts";
 import { pushSender } from "../notifications/push.ts";
 import { NotificationService } from "../notifications/service.ts";
@@ -53,6 +57,8 @@ export interface ServicesInput {
   /** HMAC key for session JWTs; loaded or generated at start-up, never logged. */
   jwtSecret: string;
   startedAt: number;
+  /** `[[auth.oidc]]` with secrets read; read from config and the environment when absent. */
+  oidcClients?: OidcClient[];
 }
 
 /** What `/api/ws/mux` serves: agent sessions over the hub, and the feature channels. */
@@ -69,6 +75,8 @@ export interface Services {
   /** Where each user's runner, project folders and LLM socket are. */
   placement: Placement;
   auth: AuthService;
+  /** Single sign-on with OpenID Connect providers. */
+  oidc: OidcService;
   /** Live sign-ins: ending them closes the user's sockets and terminals at once. */
   signIns: SignIns;
   admin: AdminService;
@@ -136,6 +144,12 @@ export function createServices(input: ServicesInput): Services {
     wasWorking: (userId, sessionId, beforeSeq) => history.for(userId).midTurn(sessionId, 2000, beforeSeq),
   });
   hub.observe(turns.observe);
+  const stopBudgetNotices = llm.budgetEvents.on((e) =>
+    notifications.notify(
+      e.user_id,
+      budgetNotice(e, (id) => sessionsRepo(db).byId(id)?.project_id ?? null),
+    ),
+  );
   const onBrowserEvent = watchBrowserAsks({
     sessionOwner: (sessionId) => {
       const row = sessionsRepo(db).byId(sessionId);
@@ -206,6 +220,7 @@ export function createServices(input: ServicesInput): Services {
     placement,
     defaultModel: config.llm.default_model,
     idleTimeoutMs: parseDuration(config.runner.idle_timeout),
+    warmAgents: config.runner.warm_agents,
     sandboxProblem: () => missingToolsMessage(checkHostTools()),
     agentMemoryCeilingBytes: config.runner.agent_memory_ceiling_mb * 1048576,
     log: log.child({ area: "sessions" }),
@@ -253,6 +268,14 @@ export function createServices(input: ServicesInput): Services {
       linuxPrefix,
     }),
     signIns,
+    oidc: createOidcService({
+      db,
+      jwtSecret: input.jwtSecret,
+      tokenTtlMs: parseDuration(config.auth.token_ttl),
+      clients: input.oidcClients ?? oidcClientsOrThrow(config),
+      linuxPrefix,
+      log,
+    }),
     admin: createAdminService({
       db,
       runners,
@@ -289,6 +312,7 @@ export function createServices(input: ServicesInput): Services {
     },
     async stop() {
       llm.gateway.close();
+      stopBudgetNotices();
       await notifications.settled();
       await sessions.stop();
       history.close();
@@ -301,4 +325,10 @@ function pushContact(configured: string, publicUrl: string): string {
   if (configured) return configured;
   if (publicUrl.startsWith("https://")) return publicUrl;
   return "mailto:octo@localhost";
+}
+
+function oidcClientsOrThrow(config: LoadedConfig): OidcClient[] {
+  const resolved = resolveOidcClients(config.auth.oidc, process.env);
+  if (!resolved.ok) throw new Error(resolved.error.message);
+  return resolved.value;
 }

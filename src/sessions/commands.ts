@@ -8,6 +8,7 @@ import { forkSession } from "./fork.ts";
 import { closeSession, createSession, deleteSession } from "./lifecycle.ts";
 import type { AgentPool } from "./pool.ts";
 import { retitle } from "./titles.ts";
+import type { WarmPool } from "./warm.ts";
 
 /** Commands the agent itself answers (after the server's own checks). */
 const AGENT_COMMANDS = new Set([
@@ -34,17 +35,19 @@ export function ownedSession(
   sessionId: string,
 ): Result<SessionRow> {
   const row = ctx.repo.byId(sessionId);
-  return row && row.user_id === user.id ? ok(row) : notFound();
+  // A spare (a pre-started agent, src/sessions/warm.ts) belongs to no conversation until claimed.
+  return row && row.user_id === user.id && row.status !== "spare" ? ok(row) : notFound();
 }
 
 /** One canonical agent command of a user: checked, then answered by the server or the session's agent. */
 export async function dispatch(
   ctx: SessionContext,
   pool: AgentPool,
+  warm: WarmPool,
   user: MuxUser,
   c: AgentCommand,
 ): Promise<Result<unknown>> {
-  if (c.cmd === "session.create") return createSession(ctx, pool, user, c);
+  if (c.cmd === "session.create") return createSession(ctx, pool, warm, user, c);
   if (!("session_id" in c)) return fail("bad_request", `${(c as AgentCommand).cmd} needs a session_id`);
   const found = ownedSession(ctx, user, c.session_id);
   if (!found.ok) return found;

@@ -22,6 +22,10 @@ export interface SessionServiceDeps {
   placement: Placement;
   defaultModel: string;
   idleTimeoutMs: number;
+  /** Per user: pre-started agents kept for the project they last started a conversation in (0 = off). */
+  warmAgents?: number;
+  /** Bytes of memory the host has available (MemAvailable); no spare is started below a floor. */
+  memAvailable?: () => number;
   /** Why no agent can start on this host (a missing sandbox tool), checked before each launch. */
   sandboxProblem?: () => string | undefined;
   /** Per runner user: above this many bytes of agents (PSS), idle agents are stopped early. 0 = none. */

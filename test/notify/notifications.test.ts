@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { statSync } from "node:fs";
 import { dataPaths } from "../../src/shared/paths.ts";
+import { budgetEventsRepo } from "../../src/storage/budgets.ts";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
 import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
@@ -203,6 +204,26 @@ describe("notifications", () => {
     expect(push.delivered.length).toBe(before);
     expect(added(bell).length).toBe(n);
     await w.admin.request("PUT", "/api/notifications/preferences", { body: prefs });
+  });
+
+  test("a budget reached (recorded by the gateway's gate) is a notification on the bell and the devices", async () => {
+    const before = push.delivered.length;
+    const n = added(bell).length;
+    const me = (await w.admin.get<{ user: { id: string } }>("/api/auth/me")).body.user.id;
+    budgetEventsRepo(w.t.server.ctx.db).record({
+      ts: Date.now(),
+      user_id: me,
+      session_id: session,
+      scope: "session",
+      period: session,
+      limit_usd: 0.5,
+    });
+    w.t.server.ctx.services.llm.budgetEvents.poll();
+    const a = await bell.waitFor("budget added", () => added(bell)[n]);
+    expect(a.notification).toMatchObject({ kind: "budget.reached", session_id: session });
+    expect((a.notification as N).title).toContain("$0.50");
+    const [p] = (await push.waitFor(before + 1)).slice(before);
+    expect(p?.payload).toMatchObject({ kind: "budget.reached" });
   });
 
   test("another user sees, reads and removes none of it", async () => {

@@ -5,8 +5,8 @@ import type { Migration } from "../db.ts";
  * Web Push subscriptions of their devices (one row per browser endpoint).
  */
 export const m011: Migration = {
-  // Numbered 011 for the merge (008-010 land from other branches); 8 while it follows 007 here.
-  version: 8,
+  // Numbered 011 for the merge (010 lands from another branch); 10 while it follows 009 here.
+  version: 10,
   name: "notifications",
   sql: `
 CREATE TABLE notifications (

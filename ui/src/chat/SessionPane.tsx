@@ -60,7 +60,7 @@ export function SessionPane(props: {
     () => props.sessionId,
     async (id) => {
       const r = await sessionUsage(id);
-      return r.ok ? r.value.totals.cost : null;
+      return r.ok ? r.value.totals : null;
     },
   );
   createEffect(

@@ -37,8 +37,10 @@ export function Shell(props: { children?: JSX.Element }) {
   registerServiceWorker((url) => navigate(url));
 
   const out = async () => {
-    await signOut();
-    navigate("/login", { replace: true });
+    const provider = await signOut();
+    // Single sign-on: the provider ends its session too, then sends the browser back to /login.
+    if (provider) window.location.assign(provider);
+    else navigate("/login", { replace: true });
   };
 
   return (
@@ -66,6 +68,9 @@ export function Shell(props: { children?: JSX.Element }) {
           </A>
           <A href="/admin/models" class="nav-link" activeClass="active">
             Models
+          </A>
+          <A href="/admin/usage" class="nav-link" activeClass="active">
+            Usage
           </A>
           <A href="/admin/status" class="nav-link" activeClass="active">
             Status
