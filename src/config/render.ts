@@ -12,6 +12,8 @@ public_url = ""           # e.g. "https://octo.example.com": enables Secure cook
 max_body_bytes = 1048576  # larger request bodies are refused with 413
 max_sockets_per_user = 32 # open browser tabs (mux WebSockets) per user
 max_terminals_per_user = 32
+push_contact = ""         # Web Push contact (VAPID subject): "mailto:…" or "https://…"; default public_url
+push_allow_http_loopback = false  # only for tests: send Web Push to a http://127.0.0.1 push service
 trusted_proxies = []      # reverse proxies whose X-Forwarded-For is believed, e.g. ["127.0.0.1"]
 
 [local]

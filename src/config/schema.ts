@@ -28,6 +28,13 @@ const ServerSection = v.strictObject({
   trusted_proxies: v.optional(v.array(v.pipe(v.string(), v.ip("an IP address like 127.0.0.1"))), []),
   /** Running terminals per user; more are refused with `process_limit`. */
   max_terminals_per_user: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 32),
+  /** Web Push: how push services reach the operator (VAPID `sub`); default `public_url` or a mailto. */
+  push_contact: v.optional(v.string(), ""),
+  /**
+   * Web Push to plain-http loopback endpoints (a push service run beside a test server). Off: only
+   * public https push services are sent to.
+   */
+  push_allow_http_loopback: v.optional(v.boolean(), false),
 });
 
 const LinuxUsersSection = v.strictObject({

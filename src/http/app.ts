@@ -10,6 +10,7 @@ import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { memoryRoutes } from "./routes/memory.ts";
 import { muxRoutes } from "./routes/mux.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
 import { oidcRoutes } from "./routes/oidc.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
@@ -18,6 +19,7 @@ import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { accountSsoRoutes, adminSsoRoutes } from "./routes/sso-accounts.ts";
 import { taskRoutes } from "./routes/tasks.ts";
+import { transcriptionAdminRoutes, transcriptionRoutes } from "./routes/transcription.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { staticUi } from "./static.ts";
 
@@ -38,6 +40,7 @@ export function createApp(ctx: HttpContext) {
     })
     .use(fileRoutes(ctx))
     .use(hookDeliveryRoutes(ctx))
+    .use(transcriptionRoutes(ctx))
     .use(bodyLimit(ctx))
     .use(healthRoutes(ctx))
     .use(oidcRoutes(ctx))
@@ -49,6 +52,7 @@ export function createApp(ctx: HttpContext) {
     .use(providerAdminRoutes(ctx))
     .use(searchAdminRoutes(ctx))
     .use(defaultModelRoutes(ctx))
+    .use(transcriptionAdminRoutes(ctx))
     .use(modelRoutes(ctx))
     .use(usageRoutes(ctx))
     .use(budgetAdminRoutes(ctx))
@@ -60,6 +64,7 @@ export function createApp(ctx: HttpContext) {
     .use(taskRoutes(ctx))
     .use(scheduleRoutes(ctx))
     .use(adminScheduleRoutes(ctx))
+    .use(notificationRoutes(ctx))
     .use(muxRoutes(ctx, ctx.services.mux))
     .all("/api/*", () => errorResponse("not_found", "no such API route"))
     .use(staticUi(ctx));

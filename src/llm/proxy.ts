@@ -118,7 +118,10 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
 
     const body = await readBody(request, maxBody);
     if (!body.ok) return refuse(kind, 413, "payload_too_large", body.error.message, who);
-    const parsed = parseChat(body.value);
+    const parsed =
+      endpoint === "transcription"
+        ? await parseTranscription(body.value, request.headers.get("content-type"))
+        : parseChat(body.value);
     if (!parsed.ok) return refuse(kind, 400, parsed.error.code, parsed.error.message, who);
     const model = provider.models.find((m) => m.id === parsed.value.model);
     if (!model) {
@@ -138,7 +141,8 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
     let estimate: number | null = null;
     if (deps.budget) {
       estimate = estimateCost(model, {
-        bodyBytes: body.value.byteLength,
+        // Audio bytes are not prompt tokens: a transcription is reserved at its output alone.
+        bodyBytes: endpoint === "transcription" ? 0 : body.value.byteLength,
         maxTokens: parsed.value.maxTokens,
       });
       const admitted = deps.budget.admit({
@@ -359,6 +363,23 @@ function parseChat(body: Uint8Array): Result<ChatFacts> {
     (x): x is number => typeof x === "number" && Number.isFinite(x) && x > 0,
   );
   return ok({ model, stream: fields.stream === true, maxTokens: limit ?? null });
+}
+
+/** OpenAI's `/audio/transcriptions`: multipart with a `model` field (and the audio `file`). */
+async function parseTranscription(body: Uint8Array, contentType: string | null): Promise<Result<ChatFacts>> {
+  if (!contentType?.startsWith("multipart/form-data"))
+    return fail("bad_request", "a transcription request is multipart/form-data");
+  let form: FormData;
+  try {
+    form = await new Response(body as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": contentType },
+    }).formData();
+  } catch {
+    return fail("bad_request", "malformed multipart body");
+  }
+  const model = form.get("model");
+  if (typeof model !== "string" || model === "") return fail("bad_request", "request body has no model");
+  return ok({ model, stream: form.get("stream") === "true", maxTokens: null });
 }
 
 function describeFetchError(e: unknown): string {

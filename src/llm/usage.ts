@@ -27,8 +27,9 @@ const obj = (x: unknown): Json | undefined =>
 
 /** OpenAI counts cached prompt tokens inside prompt_tokens; we report them apart, as pi does. */
 function applyOpenAi(into: UsageCounts, usage: Json): boolean {
-  const prompt = num(usage.prompt_tokens);
-  const completion = num(usage.completion_tokens);
+  // Chat completions say prompt/completion; the transcription (and Responses) API input/output.
+  const prompt = num(usage.prompt_tokens) ?? num(usage.input_tokens);
+  const completion = num(usage.completion_tokens) ?? num(usage.output_tokens);
   if (prompt === undefined && completion === undefined) return false;
   const cached = num(obj(usage.prompt_tokens_details)?.cached_tokens) ?? 0;
   into.cacheRead = cached;

@@ -19,6 +19,8 @@ export const ID_PREFIXES = [
   "sch",
   "run",
   "hook",
+  "ntf",
+  "psh",
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

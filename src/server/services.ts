@@ -17,6 +17,13 @@ import { createLlmService, type LlmService } from "../llm/service.ts";
 import { MemoryService } from "../memory/service.ts";
 import { latestAssistantMessage, memoryArea } from "../memory/tool.ts";
 import type { AgentService, ChannelHandler } from "../mux/connection.ts";
+import { watchBrowserAsks } from "../notifications/browser-asks.ts";
+import { budgetNotice } from "../notifications/budgets.ts";
+import { notifyChannel } from "../notifications/channel.ts";
+import { pushSender } from "../notifications/push.ts";
+import { NotificationService } from "../notifications/service.ts";
+import { TurnWatcher } from "../notifications/turns.ts";
+import { loadOrCreateVapidKeys } from "../notifications/vapid.ts";
 import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
 import { createProjectService, type ProjectDeps, type ProjectService } from "../projects/service.ts";
@@ -32,6 +39,7 @@ import type { Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
 import { projectsRepo } from "../storage/projects.ts";
+import { sessionsRepo } from "../storage/sessions.ts";
 import { usersRepo } from "../storage/users.ts";
 import { taskFilesThrough } from "../tasks/files.ts";
 import { TaskService } from "../tasks/service.ts";
@@ -92,6 +100,8 @@ export interface Services {
   tasks: TaskService;
   /** Schedules, webhooks and the runs they start; `start()` once the agents are re-attached. */
   schedules: ScheduleModule;
+  /** The bell and Web Push: `notifications.notify(userId, event)` is the one way in. */
+  notifications: NotificationService;
   /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
   stop(): Promise<void>;
 }
@@ -113,7 +123,52 @@ export function createServices(input: ServicesInput): Services {
   const history = new HistoryRegistry(config.paths.dataDir);
   const hub = new SessionHub((userId) => history.for(userId));
   const browsers = new BrowserHub();
-  runners.setBrowserListener((runnerUser, event) => browsers.onRunnerEvent(runnerUser, event));
+  // ── notifications: turn ends read off the stored events, browser help requests, Web Push ──
+  const vapid = loadOrCreateVapidKeys(dataPaths(config.paths.dataDir).vapidKeys);
+  const notifications = new NotificationService({
+    db,
+    log: log.child({ area: "notifications" }),
+    vapidPublicKey: vapid.publicKey,
+    push: pushSender({
+      vapid,
+      subject: pushContact(config.server.push_contact, config.server.public_url),
+    }),
+    allowHttpEndpoints: config.server.push_allow_http_loopback,
+  });
+  const describeSession = (sessionId: string): string | null => {
+    const row = sessionsRepo(db).byId(sessionId);
+    if (!row) return null;
+    const project = projectsRepo(db).byId(row.project_id)?.name;
+    const title = row.title || "New conversation";
+    return project ? `${title} · ${project}` : title;
+  };
+  const turns = new TurnWatcher({
+    notify: (userId, input) => void notifications.notify(userId, input),
+    describe: describeSession,
+    wasWorking: (userId, sessionId, beforeSeq) => history.for(userId).midTurn(sessionId, 2000, beforeSeq),
+  });
+  hub.observe(turns.observe);
+  const stopBudgetNotices = llm.budgetEvents.on((e) =>
+    notifications.notify(
+      e.user_id,
+      budgetNotice(e, (id) => sessionsRepo(db).byId(id)?.project_id ?? null),
+    ),
+  );
+  const onBrowserEvent = watchBrowserAsks({
+    sessionOwner: (sessionId) => {
+      const row = sessionsRepo(db).byId(sessionId);
+      const user = row ? usersRepo(db).byId(row.user_id) : null;
+      return row && user
+        ? { userId: row.user_id, runnerUser: placement.runnerUser(user.username), projectId: row.project_id }
+        : null;
+    },
+    describe: describeSession,
+    notify: (userId, input) => void notifications.notify(userId, input),
+  });
+  runners.setBrowserListener((runnerUser, event) => {
+    browsers.onRunnerEvent(runnerUser, event);
+    onBrowserEvent(runnerUser, event);
+  });
   const projectDeps: ProjectDeps = {
     db,
     folders: runnerProjectFolders(runners, placement),
@@ -270,6 +325,7 @@ export function createServices(input: ServicesInput): Services {
     memory,
     tasks,
     schedules,
+    notifications,
     mux: {
       hub,
       agents: sessions,
@@ -278,15 +334,25 @@ export function createServices(input: ServicesInput): Services {
         files: filesChannel(files, new ProjectWatches(log.child({ component: "files" }))),
         changes: changesChannel(changes, (caller, projectId) => projects.get(caller, projectId)),
         browser: browserChannel(browsers, sessions, placement, runners),
+        notify: notifyChannel(notifications),
       },
     },
     async stop() {
       schedules.stop();
       llm.gateway.close();
+      stopBudgetNotices();
+      await notifications.settled();
       await sessions.stop();
       history.close();
     },
   };
+}
+
+/** The VAPID subject: the configured contact, else the public site, else a mailto on this host. */
+function pushContact(configured: string, publicUrl: string): string {
+  if (configured) return configured;
+  if (publicUrl.startsWith("https://")) return publicUrl;
+  return "mailto:octo@localhost";
 }
 
 function oidcClientsOrThrow(config: LoadedConfig): OidcClient[] {

@@ -23,8 +23,13 @@ export interface Subscription {
 
 const PAGE = 512;
 
-/** Called after a batch is stored, before it is fanned out; must not throw. */
-export type StoredObserver = (userId: string, session: SessionRef, events: readonly AgentEvent[]) => void;
+/** `events[i]` was stored as `stored[i]`. */
+export type StoredObserver = (
+  userId: string,
+  session: SessionRef,
+  events: readonly AgentEvent[],
+  stored: readonly StoredEvent[],
+) => void;
 
 /** The frame for a stored event: its body is spliced in as is, never re-encoded. */
 export const frameOf = (sessionId: string, e: StoredEvent): string =>
@@ -54,7 +59,14 @@ export class SessionHub {
   ): StoredEvent[] {
     if (events.length === 0) return [];
     const stored = this.historyFor(userId).append(session, events, Date.now(), source);
-    for (const observe of this.observers) observe(userId, session, events);
+    for (const observe of this.observers) {
+      try {
+        observe(userId, session, events, stored);
+      } catch (e) {
+        // A side feature (notifications) must never cost a subscriber its events.
+        console.error("octo: session event observer failed:", e);
+      }
+    }
     const subs = this.subs.get(session.id);
     if (!subs) return stored;
     for (const sub of subs) {
@@ -80,10 +92,13 @@ export class SessionHub {
     return stored;
   }
 
-  /** Hear every stored batch of every session (server-side followers such as scheduled runs). */
+  /**
+   * Hear every stored batch, whether or not anyone is subscribed (notifications read turn ends here).
+   * Observers run synchronously before the fan-out and must not throw.
+   */
   observe(observer: StoredObserver): () => void {
     this.observers.add(observer);
-    return () => this.observers.delete(observer);
+    return () => void this.observers.delete(observer);
   }
 
   /** Replay everything after `afterSeq`, then continue live. */

@@ -9,6 +9,7 @@ import { m007 } from "./007_memory_tasks.ts";
 import { m008 } from "./008_oidc.ts";
 import { m009 } from "./009_budgets.ts";
 import { m010 } from "./010_schedules.ts";
+import { m011 } from "./011_notifications.ts";
 
 /** Main database migrations, in order. Append only. */
 export const MAIN_MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const MAIN_MIGRATIONS: readonly Migration[] = [
   m008,
   m009,
   m010,
+  m011,
 ];

@@ -12,6 +12,7 @@ import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { confirmed, ResourceList, ResourceRow } from "../components/ResourceList.tsx";
 import { relativeTime } from "../components/time.ts";
+import { NotificationSettings } from "../notifications/NotificationSettings.tsx";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { MyUsage } from "../usage/MyUsage.tsx";
@@ -42,6 +43,7 @@ export default function Account() {
             </p>
           </Show>
         </section>
+        <NotificationSettings />
         <MyUsage />
         <Show when={sso()?.has_password !== false}>
           <PasswordForm />

@@ -15,6 +15,7 @@ import { AdminNav } from "./AdminNav.tsx";
 import { ModelDialog, ProviderDialog } from "./provider-dialogs.tsx";
 import { KIND_LABELS, keySummary, modelFacts } from "./provider-forms.ts";
 import * as providers from "./providers-api.ts";
+import { TranscriptionPicker } from "./TranscriptionPicker.tsx";
 import "./providers.css";
 
 /**
@@ -49,6 +50,7 @@ export default function Providers() {
       </div>
       <AdminNav />
       <DefaultModelPicker picker={picker()} onChanged={() => void refetchPicker()} />
+      <TranscriptionPicker picker={picker()} />
       <Loaded result={list()}>
         {(r) => (
           <Show

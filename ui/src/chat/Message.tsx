@@ -21,7 +21,12 @@ export function SettledMessage(props: {
   const e = props.entry;
   if (e.type === "system") return <SystemNote message={e.message} text={e.text} />;
   return (
-    <article class="msg" data-role={e.type} aria-label={e.type === "user" ? "You" : "Assistant"}>
+    <article
+      class="msg"
+      data-role={e.type}
+      data-msg-id={e.message.id}
+      aria-label={e.type === "user" ? "You" : "Assistant"}
+    >
       <Parts parts={e.parts} tool={props.tool} streaming={false} role={e.type} />
       <MessageFoot message={e.message} onRetry={props.onRetryTurn} />
       <Show when={e.type === "user" && props.onFork}>

@@ -34,6 +34,8 @@ export function SessionPane(props: {
   onFork: (messageId: string) => Promise<string | null>;
   /** What the composer starts with (set when this session was just forked). */
   draft?: { text: string; images?: ImagePart[] };
+  /** A message to open at (from a notification's link). */
+  anchor?: string;
   /** The agent is not known to be running (a sleeping session, or one just created). */
   agentDown?: boolean;
   /** This conversation was just created by its first message: say "Agent ready" once. */
@@ -192,6 +194,7 @@ export function SessionPane(props: {
         onDiscard={(id) => live.discard(id)}
         onFork={(id) => void fork(id)}
         onRetryTurn={lastFailed() ? retryTurn : undefined}
+        anchor={props.anchor}
         empty={
           <div class="chat-empty">
             <h2>What should the agent do?</h2>
@@ -272,6 +275,7 @@ export function SessionPane(props: {
         initialText={props.draft?.text}
         initialImages={props.draft?.images}
         ref={props.composerRef}
+        projectId={props.projectId}
       >
         <label class="sr-only" for="chat-model">
           Model

@@ -18,6 +18,8 @@ export function Timeline(props: {
   /** Send the last prompt again; offered on the last message when it is a failed reply. */
   onRetryTurn?: () => void;
   empty?: import("solid-js").JSX.Element;
+  /** A message to open at (a notification's): shown once it is loaded, and marked. */
+  anchor?: string;
 }) {
   let scroller!: HTMLDivElement;
   let top!: HTMLDivElement;
@@ -88,6 +90,26 @@ export function Timeline(props: {
     ),
   );
   createEffect(on([visible, streaming, () => props.state.working], stick));
+
+  // Opened from a notification: bring its message into the window and into view, once.
+  let anchored = false;
+  createEffect(() => {
+    const id = props.anchor;
+    if (!id || anchored) return;
+    const i = settled().findIndex((e) => e.message.id === id);
+    if (i < 0) return;
+    anchored = true;
+    setPinned(false);
+    const total = settled().length;
+    setWin((w) =>
+      i >= w.start && i < w.end ? w : { start: Math.max(0, i - 5), end: Math.min(total, i + 60) },
+    );
+    queueMicrotask(() => {
+      const el = rows.querySelector<HTMLElement>(`[data-msg-id="${CSS.escape(id)}"]`);
+      el?.setAttribute("data-anchored", "");
+      el?.scrollIntoView({ block: "start" });
+    });
+  });
 
   let io: IntersectionObserver | undefined;
   // Unpinned, the top sentinel may already be in range: observe it afresh so it reports now.

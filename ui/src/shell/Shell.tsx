@@ -9,6 +9,8 @@ import { mux } from "../api/tab-mux.ts";
 import { currentUser, isAdmin, signOut } from "../auth/auth-session.ts";
 import { Modal } from "../components/Modal.tsx";
 import { ThemeToggle } from "../components/ThemeToggle.tsx";
+import { Bell } from "../notifications/Bell.tsx";
+import { registerServiceWorker } from "../notifications/push.ts";
 import { ConnectionIndicator } from "./ConnectionIndicator.tsx";
 import { SHORTCUTS } from "./shortcut-matcher.ts";
 import { broadcastShortcut, installShortcuts } from "./shortcuts.ts";
@@ -31,6 +33,8 @@ export function Shell(props: { children?: JSX.Element }) {
   // The tab's socket is open on every signed-in page, so the end of a sign-in (the account was
   // disabled, deleted, its password changed) shows at once, not on the next click.
   mux();
+  // A tapped push notification with octo already open brings that tab to its conversation.
+  registerServiceWorker((url) => navigate(url));
 
   const out = async () => {
     const provider = await signOut();
@@ -79,6 +83,7 @@ export function Shell(props: { children?: JSX.Element }) {
           <div class="row">
             <ConnectionIndicator />
             <span class="spacer" />
+            <Bell />
             <button
               type="button"
               class="btn ghost icon"
@@ -112,6 +117,7 @@ export function Shell(props: { children?: JSX.Element }) {
           </A>
           <span class="spacer" />
           <ConnectionIndicator />
+          <Bell />
           <ThemeToggle />
           <button type="button" class="btn ghost icon" aria-label="Sign out" onClick={out}>
             <LogOut size={18} />
