@@ -9,10 +9,13 @@ import { type FileAccess, fileAccess } from "../files/access.ts";
 import { filesChannel } from "../files/channel.ts";
 import { ProjectWatches } from "../files/watches.ts";
 import { HistoryRegistry } from "../history/registry.ts";
+import { embeddingModel } from "../llm/embedding-model.ts";
 import { pickableModels } from "../llm/providers.ts";
 import { createLlmService, type LlmService } from "../llm/service.ts";
+import type { MemoryEmbedder } from "../memory/embedder.ts";
 import { MemoryService } from "../memory/service.ts";
 import { latestAssistantMessage, memoryArea } from "../memory/tool.ts";
+import { memoryVectors } from "../memory/vectors.ts";
 import type { AgentService, ChannelHandler } from "../mux/connection.ts";
 import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
@@ -79,6 +82,8 @@ export interface Services {
   tools: ToolService;
   /** Memories of projects and users (FTS5 search), every change attributed. */
   memory: MemoryService;
+  /** Embeds memories in the background when an embedding model is configured (decision 0019). */
+  memoryEmbedder: MemoryEmbedder;
   /** Each project's task tracker. */
   tasks: TaskService;
   /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
@@ -112,11 +117,20 @@ export function createServices(input: ServicesInput): Services {
   // ── memory and tasks: the Memory and Tasks tabs, and the agent's `memory`/`task` tool areas ──
   const changes = new ProjectChanges();
   const usernameOf = (userId: string) => usersRepo(db).byId(userId)?.username ?? null;
+  const { vectors, embedder: memoryEmbedder } = memoryVectors({
+    db,
+    model: () => embeddingModel(llm.providerDeps)?.ref ?? null,
+    embed: (userId, projectId, texts) => llm.gateway.embed(userId, projectId, texts),
+    log: log.child({ area: "memory" }),
+  });
   const memory = new MemoryService({
     db,
     usernameOf,
     changed: (userId, projectId) => changes.changed(userId, projectId, "memory"),
+    vectors,
   });
+  // Memories left without a vector of the current model (a restart mid-way, a changed model).
+  vectors.model();
   const tasks = new TaskService({
     db,
     usernameOf,
@@ -226,6 +240,7 @@ export function createServices(input: ServicesInput): Services {
     terminals,
     files,
     memory,
+    memoryEmbedder,
     tasks,
     mux: {
       hub,
@@ -239,6 +254,7 @@ export function createServices(input: ServicesInput): Services {
     },
     async stop() {
       llm.gateway.close();
+      memoryEmbedder.stop();
       await sessions.stop();
       history.close();
     },
