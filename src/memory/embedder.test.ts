@@ -12,8 +12,10 @@ import { memoryVectors } from "./vectors.ts";
 /** The provider's stand-in: words bucketed by their first two letters ("deploys" ~ "deployment"). */
 const standIn = (t: string) => {
   const v = new Float32Array(32);
-  for (const w of t.toLowerCase().match(/[a-z]+/g) ?? [])
-    v[(w.slice(0, 3).charCodeAt(0) * 7 + w.charCodeAt(1)) % 32] += 1;
+  for (const w of t.toLowerCase().match(/[a-z]+/g) ?? []) {
+    const at = (w.charCodeAt(0) * 7 + w.charCodeAt(1)) % 32;
+    v[at] = (v[at] as number) + 1;
+  }
   return v;
 };
 

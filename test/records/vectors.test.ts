@@ -13,7 +13,7 @@ setDefaultTimeout(120_000);
 
 let w: SessionWorld;
 let project: string;
-const ids: Record<string, string> = {};
+const ids = { redeployed: "", deploys: "", tea: "" };
 
 interface Status {
   model: string | null;
