@@ -174,6 +174,12 @@ export function createServices(input: ServicesInput): Services {
     idleTimeoutMs: parseDuration(config.runner.idle_timeout),
     sandboxProblem: () => missingToolsMessage(checkHostTools()),
     agentMemoryCeilingBytes: config.runner.agent_memory_ceiling_mb * 1048576,
+    memoriesFor: async (userId, projectId, text) =>
+      ((await memory.rank({ userId, projectId }, text, { limit: 5 }))?.memories ?? []).map((m) => ({
+        id: m.id,
+        text: m.text,
+        scope: m.scope,
+      })),
     log: log.child({ area: "sessions" }),
   });
   // Deleting a project first stops its shells and agents; terminals and files find projects here.

@@ -328,6 +328,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
                   return (
                     <SessionPane
                       sessionId={session.id}
+                      projectId={session.project_id}
                       mux={props.mux}
                       models={models()}
                       initialModel={session.model}

@@ -24,6 +24,7 @@ const PHASE_TEXT = {
 /** One open conversation: its timeline, what the agent is doing, and the composer. */
 export function SessionPane(props: {
   sessionId: string;
+  projectId: string;
   mux: MuxClient;
   models: ModelsResponse | undefined;
   initialModel: string | null;
@@ -186,6 +187,7 @@ export function SessionPane(props: {
     <div class="session-pane">
       <Timeline
         state={s()}
+        projectId={props.projectId}
         onRetry={(id) => live.retry(id)}
         onDiscard={(id) => live.discard(id)}
         onFork={(id) => void fork(id)}
