@@ -88,7 +88,7 @@ describe("used N memories", () => {
 
     const used = tab.events(s).find((f) => f.event === "memory.used");
     expect(used?.client_id).toBe(clientId);
-    const ids = (used?.memories as { id: string; scope: string }[]).map((m) => [m.id, m.scope]);
+    const ids = ((used?.memories ?? []) as { id: string; scope: string }[]).map((m) => [m.id, m.scope]);
     expect(ids).toContainEqual([deployId, "project"]);
     expect(ids).toContainEqual([metricId, "user"]);
     // The person's own message is stored (and shown) as typed.
