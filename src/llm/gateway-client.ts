@@ -36,7 +36,12 @@ export interface GatewayClient {
   ensureUser(userId: string, username: string): Promise<Result<string>>;
   removeUser(userId: string): Promise<void>;
   /** Memory embeddings through the gateway's `/embeddings` route (metered to this user and project). */
-  embed(userId: string, projectId: string | null, input: string[]): Promise<Result<Float32Array[]>>;
+  embed(
+    userId: string,
+    projectId: string | null,
+    input: string[],
+    timeoutMs?: number,
+  ): Promise<Result<Float32Array[]>>;
   status(): Promise<GatewayStatus | null>;
   /**
    * Once a gateway has been needed, check every `intervalMs` that one still answers and start a new
@@ -160,7 +165,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
       if (!r?.ok) return fail("runner_unavailable", "the LLM gateway refused to serve this user's socket");
       return ok(((await r.json()) as { socket: string }).socket);
     },
-    async embed(userId, projectId, input) {
+    async embed(userId, projectId, input, timeoutMs = 120_000) {
       if (!checked) {
         const ready = await ensure();
         if (!ready.ok) return ready;
@@ -172,7 +177,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
           unix: files.control,
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ user_id: userId, project_id: projectId ?? "", input }),
-          signal: AbortSignal.timeout(120_000),
+          signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (e) {
         checked = false;

@@ -9,6 +9,7 @@ export type EmbedFn = (
   userId: string,
   projectId: string | null,
   texts: string[],
+  timeoutMs?: number,
 ) => Promise<Result<Float32Array[]>>;
 
 export interface EmbedderDeps {

@@ -5,6 +5,8 @@ import type { MemoryVectors } from "./service.ts";
 
 /** Query vectors kept for search as you type (the same words asked again cost no call). */
 const QUERY_CACHE = 256;
+/** A search (or a first prompt) waits this long for its query's vector, then goes on with FTS alone. */
+const QUERY_TIMEOUT_MS = 10_000;
 
 /**
  * Memory search's vector side, wired to the LLM gateway: the background embedder and the query
@@ -41,7 +43,7 @@ export function memoryVectors(deps: { db: Database; model(): string | null; embe
       const key = `${scope.userId}\n${model}\n${text}`;
       const hit = cache.get(key);
       if (hit) return hit;
-      const r = await deps.embed(scope.userId, scope.projectId, [text]);
+      const r = await deps.embed(scope.userId, scope.projectId, [text], QUERY_TIMEOUT_MS);
       if (!r.ok) {
         deps.log.warn("memory query not embedded; FTS only", { error: r.error.message });
         return null;

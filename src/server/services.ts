@@ -120,7 +120,7 @@ export function createServices(input: ServicesInput): Services {
   const { vectors, embedder: memoryEmbedder } = memoryVectors({
     db,
     model: () => embeddingModel(llm.providerDeps)?.ref ?? null,
-    embed: (userId, projectId, texts) => llm.gateway.embed(userId, projectId, texts),
+    embed: (userId, projectId, texts, timeoutMs) => llm.gateway.embed(userId, projectId, texts, timeoutMs),
     log: log.child({ area: "memory" }),
   });
   const memory = new MemoryService({
