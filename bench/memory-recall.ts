@@ -1,7 +1,7 @@
 /**
  * Memory search quality and speed: recall@5 on a small labelled set (bench/memory-recall.data.ts),
  * FTS5 alone and hybrid (FTS5 + cosine, RRF), then search latency at each size with vectors on.
- *   bun bench/memory-recall.ts [--sizes 10000,100000] [--dims 64] [--runs 300]
+ *   bun bench/memory-recall.ts [--sizes 10000,100000] [--dims 64 (0: FTS only)] [--runs 300]
  * The vectors are the LLM fixture's deterministic stand-ins (hashed trigrams), made in-process:
  * they test the plumbing and the cost of the scan, not the quality a real embedding model gives.
  */
@@ -141,7 +141,7 @@ for (const n of sizes) {
   const at = (p: number) =>
     (times[Math.min(times.length - 1, Math.floor(p * times.length))] as number).toFixed(2);
   console.log(
-    `hybrid memory search over ${n} memories with ${dims}-dim vectors (${runs} queries, limit 5): p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms`,
+    `${dims > 0 ? `hybrid memory search over ${n} memories with ${dims}-dim vectors` : `FTS-only memory search over ${n} memories`} (${runs} queries, limit 5): p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms`,
   );
   console.log(
     `  (adding ${n} memories took ${(insertMs / 1000).toFixed(1)} s, ${((insertMs * 1000) / n).toFixed(0)} µs each; embedding and storing them ${(embedMs / 1000).toFixed(1)} s)`,

@@ -17,7 +17,7 @@ export class VectorCache {
   private readonly entries = new Map<string, { version: number; vectors: ScopeVectors }>();
   private floats = 0;
 
-  constructor(private readonly budgetFloats = 32 << 20) {}
+  constructor(private readonly budgetFloats = 40 << 20) {}
 
   get(key: string, version: number, load: () => { seq: number; vec: Uint8Array }[]): ScopeVectors {
     const hit = this.entries.get(key);
