@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { gatewayFiles } from "../../src/llm/gateway-files.ts";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
 import { createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
@@ -130,8 +131,24 @@ describe("vector memory search", () => {
     expect(await search("deploys")).toContain(ids.redeployed);
   });
 
+  test("the gateway's control route refuses bad requests", async () => {
+    const control = gatewayFiles(w.t.server.ctx.config.paths.socketDir).control;
+    const post = (body: unknown) =>
+      fetch("http://llm-gateway/embeddings", { method: "POST", unix: control, body: JSON.stringify(body) });
+    expect((await post({ user_id: "usr_x", project_id: "", input: [] })).status).toBe(400);
+    expect((await post({ user_id: "not-a-user", project_id: "", input: ["x"] })).status).toBe(400);
+    expect((await post("nonsense")).status).toBe(400);
+  });
+
   test("turned off, search is FTS5 only again", async () => {
     await w.admin.request("PUT", "/api/admin/embedding", { body: { model: null } });
     expect(await search("deploys")).not.toContain(ids.redeployed);
+    const control = gatewayFiles(w.t.server.ctx.config.paths.socketDir).control;
+    const none = await fetch("http://llm-gateway/embeddings", {
+      method: "POST",
+      unix: control,
+      body: JSON.stringify({ user_id: "usr_abc", project_id: "", input: ["x"] }),
+    });
+    expect(none.status).toBe(404);
   });
 });
