@@ -3,7 +3,7 @@ import MessageSquarePlus from "lucide-solid/icons/message-square-plus";
 import Pencil from "lucide-solid/icons/pencil";
 import Search from "lucide-solid/icons/search";
 import Trash2 from "lucide-solid/icons/trash";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import type { Session } from "../../../src/protocol/projects.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { relativeTime } from "../components/time.ts";
@@ -28,8 +28,17 @@ export function SessionList(props: {
   onDelete: (id: string) => Promise<string | null>;
 }) {
   const [query, setQuery] = createSignal("");
+  // Typing settles before a search goes out: with vector search on, each new query is a model call.
+  const [settled, setSettled] = createSignal("");
+  let typing: ReturnType<typeof setTimeout> | undefined;
+  const onType = (q: string) => {
+    setQuery(q);
+    clearTimeout(typing);
+    typing = setTimeout(() => setSettled(q), 200);
+  };
+  onCleanup(() => clearTimeout(typing));
   const [hits] = createResource(
-    () => query().trim() || null,
+    () => settled().trim() || null,
     async (q) => {
       const [r, m] = await Promise.all([
         searchSessions(q, props.projectId),
@@ -73,7 +82,7 @@ export function SessionList(props: {
           type="search"
           placeholder="Search conversations and memories"
           value={query()}
-          onInput={(e) => setQuery(e.currentTarget.value)}
+          onInput={(e) => onType(e.currentTarget.value)}
         />
       </label>
       <Show when={props.loadError}>
