@@ -7,9 +7,10 @@ import { usersRepo } from "../storage/users.ts";
 import { sessionAllowsModel } from "./allowed.ts";
 import { createBudgetGate } from "./budget.ts";
 import { type BudgetEvents, createBudgetEvents } from "./budget-events.ts";
+import { embeddingModel } from "./embedding-model.ts";
 import { createLlmProxy, type LlmProxy } from "./proxy.ts";
 import { type LlmSocket, serveLlmSocket } from "./socket.ts";
-import { createTokenStore } from "./tokens.ts";
+import { createTokenStore, type TokenScope } from "./tokens.ts";
 
 /**
  * The LLM gateway's work, whichever process runs it: one socket per platform user in that user's
@@ -41,6 +42,11 @@ export interface Gateway {
   /** Serve a socket at an explicit path (tests of the proxy alone). */
   serveAt(userId: string, path: string, mode?: number): LlmSocket;
   removeUser(userId: string): Promise<void>;
+  /**
+   * The server's memory embeddings: `input` sent to the configured embedding model through the
+   * proxy's `/embeddings` route, billed to `scope`. The provider's answer, or the proxy's error.
+   */
+  embed(scope: TokenScope, input: string[]): Promise<Response>;
   /** Model calls being answered now, over every socket. */
   inFlight(): number;
   users(): number;
@@ -114,6 +120,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const socket = sockets.get(userId);
       sockets.delete(userId);
       await socket?.stop();
+    },
+    async embed(scope, input) {
+      const model = embeddingModel(providerDeps);
+      if (!model)
+        return Response.json({ error: { message: "no embedding model is configured" } }, { status: 404 });
+      const request = new Request(`http://llm-gateway/p/${model.provider.name}/v1/embeddings`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: model.model.id, input }),
+      });
+      return proxy(request, { trusted: scope });
     },
     inFlight: () => [...sockets.values()].reduce((n, s) => n + s.pending(), 0),
     users: () => sockets.size,

@@ -5,6 +5,7 @@ import type { ModelSpec, ProviderKind } from "../protocol/llm.ts";
 import type { Logger } from "../shared/log.ts";
 import { llmUsageRepo } from "../storage/llm.ts";
 import { type BudgetGate, estimateCost } from "./budget.ts";
+import { embeddingModel } from "./embedding-model.ts";
 import { findProvider, type LlmProvider, resolveKey } from "./providers.ts";
 import type { TokenScope, TokenStore } from "./tokens.ts";
 import { costOf, UsageMeter } from "./usage.ts";
@@ -52,6 +53,11 @@ export interface ProxyCallOptions {
   userId?: string;
   /** The Bun server answering: a streamed call must not fall to its idle timeout (10 s by default). */
   server?: { timeout(request: Request, seconds: number): void } | null;
+  /**
+   * The server's own call (memory embeddings over the gateway's control socket): billed to this
+   * scope without a session token. Never set for a request that came over a user's socket.
+   */
+  trusted?: TokenScope;
 }
 
 export type LlmProxy = (request: Request, opts?: ProxyCallOptions) => Promise<Response>;
@@ -88,8 +94,8 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
     const provider = findProvider(providerDeps, providerName);
     const kind = provider?.kind ?? null;
 
-    const token = presentedToken(request.headers);
-    const scope = token ? deps.tokens.verify(token) : null;
+    const token = opts.trusted ? null : presentedToken(request.headers);
+    const scope = opts.trusted ?? (token ? deps.tokens.verify(token) : null);
     if (!scope && token && deps.tokens.ownerDisabled(token))
       return refuse(kind, 403, "account_disabled", "this account is disabled; an admin can enable it again", {
         provider: providerName,
@@ -123,14 +129,19 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
         ? await parseTranscription(body.value, request.headers.get("content-type"))
         : parseChat(body.value);
     if (!parsed.ok) return refuse(kind, 400, parsed.error.code, parsed.error.message, who);
-    const model = provider.models.find((m) => m.id === parsed.value.model);
+    const embedding = endpoint === "embeddings" ? embeddingModel(providerDeps) : null;
+    if (endpoint === "embeddings" && embedding?.ref !== `${provider.name}/${parsed.value.model}`) {
+      const message = `"${provider.name}/${parsed.value.model}" is not the embedding model configured in octo`;
+      return refuse(kind, 403, "model_not_allowed", message, who);
+    }
+    const model = embedding?.model ?? provider.models.find((m) => m.id === parsed.value.model);
     if (!model) {
       const offered = provider.models.map((m) => m.id).join(", ") || "none";
       const message = `provider "${provider.name}" has no model "${parsed.value.model}" (offered: ${offered})`;
       return refuse(kind, 404, "not_found", message, who);
     }
     const ref = `${provider.name}/${model.id}`;
-    if (deps.allowModel && !deps.allowModel(scope, ref)) {
+    if (!embedding && deps.allowModel && !deps.allowModel(scope, ref)) {
       const message = `model "${ref}" is not available to this session (pick one of the models offered in octo)`;
       return refuse(kind, 403, "model_not_allowed", message, who);
     }

@@ -214,3 +214,32 @@ export const UsageResponse = v.object({
   by_model: v.array(v.object({ ...UsageTotals.entries, model: v.string() })),
 });
 export type UsageResponse = v.InferOutput<typeof UsageResponse>;
+
+// ---- embeddings (memory search, decision 0019) ----
+
+/**
+ * The model memories are embedded with, "provider/model" on an OpenAI-compatible provider; `null`
+ * turns vector search off (search is FTS5 only). The model need not be in the provider's chat list.
+ *   GET /api/admin/embedding → EmbeddingResponse;  PUT /api/admin/embedding EmbeddingModelBody → EmbeddingResponse
+ */
+export const EmbeddingModelBody = v.strictObject({
+  model: v.nullable(
+    v.pipe(
+      v.string(),
+      v.maxLength(240),
+      v.regex(/^[a-z0-9][a-z0-9_-]{0,31}\/[^\s]+$/, "a model as provider/model-id"),
+    ),
+  ),
+});
+
+/** How far the background embedder is: `embedded` of `total` memories have a vector of `model`. */
+export const EmbeddingStatus = v.object({
+  model: v.nullable(v.string()),
+  total: v.number(),
+  embedded: v.number(),
+  running: v.boolean(),
+  /** The last failure (cleared by the next success); null when none. */
+  last_error: v.nullable(v.string()),
+});
+export type EmbeddingStatus = v.InferOutput<typeof EmbeddingStatus>;
+export const EmbeddingResponse = v.object({ embedding: EmbeddingStatus });

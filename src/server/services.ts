@@ -12,10 +12,13 @@ import { type FileAccess, fileAccess } from "../files/access.ts";
 import { filesChannel } from "../files/channel.ts";
 import { ProjectWatches } from "../files/watches.ts";
 import { HistoryRegistry } from "../history/registry.ts";
+import { embeddingModel } from "../llm/embedding-model.ts";
 import { pickableModels } from "../llm/providers.ts";
 import { createLlmService, type LlmService } from "../llm/service.ts";
+import type { MemoryEmbedder } from "../memory/embedder.ts";
 import { MemoryService } from "../memory/service.ts";
 import { latestAssistantMessage, memoryArea } from "../memory/tool.ts";
+import { memoryVectors } from "../memory/vectors.ts";
 import type { AgentService, ChannelHandler } from "../mux/connection.ts";
 import { watchBrowserAsks } from "../notifications/browser-asks.ts";
 import { budgetNotice } from "../notifications/budgets.ts";
@@ -96,6 +99,8 @@ export interface Services {
   tools: ToolService;
   /** Memories of projects and users (FTS5 search), every change attributed. */
   memory: MemoryService;
+  /** Embeds memories in the background when an embedding model is configured (decision 0019). */
+  memoryEmbedder: MemoryEmbedder;
   /** Each project's task tracker. */
   tasks: TaskService;
   /** Schedules, webhooks and the runs they start; `start()` once the agents are re-attached. */
@@ -178,11 +183,20 @@ export function createServices(input: ServicesInput): Services {
   // ── memory and tasks: the Memory and Tasks tabs, and the agent's `memory`/`task` tool areas ──
   const changes = new ProjectChanges();
   const usernameOf = (userId: string) => usersRepo(db).byId(userId)?.username ?? null;
+  const { vectors, embedder: memoryEmbedder } = memoryVectors({
+    db,
+    model: () => embeddingModel(llm.providerDeps)?.ref ?? null,
+    embed: (userId, projectId, texts, timeoutMs) => llm.gateway.embed(userId, projectId, texts, timeoutMs),
+    log: log.child({ area: "memory" }),
+  });
   const memory = new MemoryService({
     db,
     usernameOf,
     changed: (userId, projectId) => changes.changed(userId, projectId, "memory"),
+    vectors,
   });
+  // Memories left without a vector of the current model (a restart mid-way, a changed model).
+  vectors.model();
   const tasks = new TaskService({
     db,
     usernameOf,
@@ -233,6 +247,12 @@ export function createServices(input: ServicesInput): Services {
     warmAgents: config.runner.warm_agents,
     sandboxProblem: () => missingToolsMessage(checkHostTools()),
     agentMemoryCeilingBytes: config.runner.agent_memory_ceiling_mb * 1048576,
+    memoriesFor: async (userId, projectId, text) =>
+      ((await memory.rank({ userId, projectId }, text, { limit: 5 }))?.memories ?? []).map((m) => ({
+        id: m.id,
+        text: m.text,
+        scope: m.scope,
+      })),
     log: log.child({ area: "sessions" }),
   });
   const schedules: ScheduleModule = createScheduleModule({
@@ -323,6 +343,7 @@ export function createServices(input: ServicesInput): Services {
     terminals,
     files,
     memory,
+    memoryEmbedder,
     tasks,
     schedules,
     notifications,
@@ -342,6 +363,7 @@ export function createServices(input: ServicesInput): Services {
       llm.gateway.close();
       stopBudgetNotices();
       await notifications.settled();
+      memoryEmbedder.stop();
       await sessions.stop();
       history.close();
     },

@@ -2,6 +2,8 @@ import { resolveModel } from "../llm/providers.ts";
 import type { MuxUser } from "../mux/connection.ts";
 import type { AgentCommand, AgentCommandOf } from "../protocol/agent-commands.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
+import { withMemoryBlock } from "../shared/memory-block.ts";
+import { projectsRepo } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import { notFound, type SessionContext } from "./context.ts";
 import { forkSession } from "./fork.ts";
@@ -97,7 +99,36 @@ async function userMessage(
   if (row.status === "closed") return fail("conflict", "this session is closed");
   const history = ctx.deps.historyFor(row.user_id);
   if (!history.claimClientId(row.id, c.client_id, c.cmd)) return ok({ duplicate: true });
-  const r = await pool.send(user, row, c);
+  const r = await pool.send(user, row, c.cmd === "prompt" ? await withMemories(ctx, row, c) : c);
   if (!r.ok) history.releaseClientId(row.id, c.client_id);
   return r;
+}
+
+/** At most this many memories go before a first prompt. */
+const MEMORIES_PER_PROMPT = 5;
+
+/**
+ * A new conversation's first prompt, with the most relevant memories before it when the project
+ * opted in. The chat is told which ones (`memory.used`, stored in history so a reload shows it
+ * too); the person's message as stored stays what they typed (the runner takes the block off).
+ */
+async function withMemories(
+  ctx: SessionContext,
+  row: SessionRow,
+  c: AgentCommandOf<"prompt">,
+): Promise<AgentCommandOf<"prompt">> {
+  const find = ctx.deps.memoriesFor;
+  if (!find || projectsRepo(ctx.deps.db).byId(row.project_id)?.use_memories !== 1) return c;
+  const history = ctx.deps.historyFor(row.user_id);
+  if (history.messages(row.id, { limit: 1 }).length > 0) return c;
+  let memories: Awaited<ReturnType<typeof find>>;
+  try {
+    memories = (await find(row.user_id, row.project_id, c.message)).slice(0, MEMORIES_PER_PROMPT);
+  } catch (e) {
+    ctx.deps.log.warn("memories for a first prompt not found; sent as typed", { error: String(e) });
+    return c;
+  }
+  if (memories.length === 0) return c;
+  ctx.publish(row, [{ event: "memory.used", client_id: c.client_id, memories }]);
+  return { ...c, message: withMemoryBlock(c.message, memories) };
 }

@@ -10,6 +10,7 @@ import { m008 } from "./008_oidc.ts";
 import { m009 } from "./009_budgets.ts";
 import { m010 } from "./010_schedules.ts";
 import { m011 } from "./011_notifications.ts";
+import { m012 } from "./012_memory_vectors.ts";
 
 /** Main database migrations, in order. Append only. */
 export const MAIN_MIGRATIONS: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const MAIN_MIGRATIONS: readonly Migration[] = [
   m009,
   m010,
   m011,
+  m012,
 ];

@@ -12,6 +12,7 @@ import { confirmed } from "../components/ResourceList.tsx";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { AdminNav } from "./AdminNav.tsx";
+import { EmbeddingModelPicker } from "./EmbeddingModel.tsx";
 import { ModelDialog, ProviderDialog } from "./provider-dialogs.tsx";
 import { KIND_LABELS, keySummary, modelFacts } from "./provider-forms.ts";
 import * as providers from "./providers-api.ts";
@@ -78,6 +79,13 @@ export default function Providers() {
           </Show>
         )}
       </Loaded>
+      <Show when={list()?.ok ? list() : null}>
+        {(r) => (
+          <EmbeddingModelPicker
+            providers={r().ok ? (r() as { ok: true; value: { providers: Provider[] } }).value.providers : []}
+          />
+        )}
+      </Show>
       <ProviderDialog target={editing()} onClose={() => setEditing(null)} onSaved={changed} />
       <ModelDialog target={modelTarget()} onClose={() => setModelTarget(null)} onSaved={changed} />
     </>

@@ -333,7 +333,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
                   return (
                     <SessionPane
                       sessionId={session.id}
-                      projectId={props.projectId}
+                      projectId={session.project_id}
                       anchor={params.msg}
                       mux={props.mux}
                       models={models()}

@@ -190,6 +190,7 @@ export function SessionPane(props: {
     <div class="session-pane">
       <Timeline
         state={s()}
+        projectId={props.projectId}
         onRetry={(id) => live.retry(id)}
         onDiscard={(id) => live.discard(id)}
         onFork={(id) => void fork(id)}

@@ -12,6 +12,8 @@ import { PendingMessage, SettledMessage, StreamingMessage } from "./Message.tsx"
  */
 export function Timeline(props: {
   state: ChatState;
+  /** Where "used N memories" links go (the Memory tab of this project). */
+  projectId?: string;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
   onFork?: (messageId: string) => void;
@@ -202,6 +204,12 @@ export function Timeline(props: {
               <SettledMessage
                 entry={entry}
                 tool={tool}
+                projectId={props.projectId}
+                usedMemories={
+                  entry.type === "user" && entry.message.client_id
+                    ? props.state.usedMemories[entry.message.client_id]
+                    : undefined
+                }
                 onFork={props.onFork}
                 onRetryTurn={
                   settled().at(-1) === entry && !streaming() && pending().length === 0
