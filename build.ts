@@ -53,7 +53,7 @@ const OUTPUTS = [
 class BuildError extends Error {}
 
 /** Everything that can change a build output; tests and docs excluded so editing them keeps dist/ fresh. */
-const INPUT_DIRS = ["src", "runner", "profiles", "ui"];
+const INPUT_DIRS = ["src", "runner", "profiles", "ui", "patches"];
 const INPUT_FILES = ["package.json", "bun.lock", "bunfig.toml", "tsconfig.json", "build.ts"];
 const NOT_INPUT = /(^|\/)(node_modules|dist)(\/|$)|\.test\.tsx?$|\.md$/;
 

@@ -7,6 +7,7 @@
  *   - input → frame (the person's CDP mouse click → the next frame)
  *   - memory per browser (RSS of the driver and every Chromium process)
  *   - frame bytes/s at 1280×800 while the page animates
+ *   - frames/s while the person scrolls a long page with the wheel (they hold the browser)
  * The server and mux hops add one local WebSocket write each (see bench/terminal.ts for that cost).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -27,7 +28,9 @@ const PAGE = `<!doctype html><title>bench</title><style>
 <button id="b" style="position:absolute;left:50px;top:50px;width:300px;height:100px"
   onclick="document.body.style.background = document.body.style.background === 'black' ? 'white' : 'black'">Flip</button>
 <div id="a"></div>
-<script>if (location.hash === "#spin") document.getElementById("a").className = "spin";</script>`;
+<script>if (location.hash === "#spin") document.getElementById("a").className = "spin";
+if (location.hash === "#tall") { document.body.style.height = "40000px";
+  document.body.style.background = "repeating-linear-gradient(#fff 0 60px, #ccd 60px 120px)"; }</script>`;
 
 const root = mkdtempSync(join(tmpdir(), "octo-bench-browser-"));
 const project = join(root, "p");
@@ -181,6 +184,20 @@ const during = frames.slice(startCount);
 const seconds = (performance.now() - from) / 1000;
 const bytes = during.reduce((a, f) => a + (f.bytes * 3) / 4, 0);
 
+// The person scrolls a long page with the wheel, one notch per 16 ms, for 3 s.
+await must(service.handle(S, "open", { url: `http://127.0.0.1:${PORT}/#tall` }));
+await must(service.handle(S, "reload", {}));
+await must(service.control(S, { type: "take" }));
+const scrollFrom = performance.now();
+const scrollStart = frames.length;
+while (performance.now() - scrollFrom < 3000) {
+  await must(service.control(S, { type: "mouse", kind: "mouseWheel", x: 640, y: 400, delta_y: 100 }));
+  await Bun.sleep(16);
+}
+const scrollFrames = frames.length - scrollStart;
+const scrollSeconds = (performance.now() - scrollFrom) / 1000;
+await must(service.control(S, { type: "release" }));
+
 service.stop();
 sandbox.kill();
 await sandbox.exited;
@@ -198,5 +215,8 @@ console.log(
 console.log(`  memory: driver PSS           ${(driverKb / 1024).toFixed(0)} MB`);
 console.log(
   `  frames while animating       ${(during.length / seconds).toFixed(1)} /s, ${(bytes / seconds / 1024).toFixed(0)} KiB/s (JPEG q70, 1280×800)`,
+);
+console.log(
+  `  frames while scrolling       ${(scrollFrames / scrollSeconds).toFixed(1)} /s (wheel, 1280×800)`,
 );
 process.exit(0);

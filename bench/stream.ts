@@ -12,7 +12,7 @@
  *   --runs N        repetitions where medians make sense (default 5)
  *   --tokens N      the flood size for throughput (default 10000)
  *   --sessions N    concurrent flooding sessions (default 50), each flooding --each tokens (default 2000)
- *   --only a,b      sections: pi, flood, slow, start, reconnect, concurrent
+ *   --only a,b      sections: pi, flood, slow, start, newconv, reconnect, concurrent
  */
 import { parseArgs } from "node:util";
 import type { BenchSocket, SessionLog } from "./stream/client.ts";
@@ -190,6 +190,37 @@ async function sectionSlow(w: World) {
   await s.tab.close();
 }
 
+/**
+ * What a person sees: open the project (its session list, which is also what fills the warm pool),
+ * then "new conversation" and a first message: create + prompt → first delta at the client.
+ * With BENCH_WARM_AGENTS=1 the create takes a spare agent; with 0 it starts pi cold.
+ */
+async function sectionNewConversation(w: World) {
+  const K = Math.max(RUNS, 10);
+  say(
+    `\n## new conversation: create + prompt → first delta, ${K} conversations, warm_agents=${process.env.BENCH_WARM_AGENTS ?? 0}; load ${load()}`,
+  );
+  const firsts: number[] = [];
+  for (let i = 0; i < K; i++) {
+    await fetch(`${w.url}/api/projects/${w.projectId}/sessions`, { headers: { cookie: w.cookie } });
+    await Bun.sleep(4000); // let the pool's refill finish, as a person reading the page would
+    const tab = await w.socket();
+    const t0 = performance.now();
+    const { session_id } = await tab.ok<{ session_id: string }>("session.create", {
+      project_id: w.projectId,
+    });
+    await tab.ok("session.subscribe", { session_id, after_seq: 0 });
+    const log = tab.log(session_id);
+    await prompt(tab, session_id, "hello");
+    await tab.waitFor(session_id, "first delta", () => log.find("stream.text_delta") >= 0, 60_000);
+    firsts.push(performance.now() - t0);
+    await tab.waitIdle(session_id, 1);
+    await tab.ok("session.delete", { session_id });
+    await tab.close();
+  }
+  say(`create + prompt → first delta: ${spread(firsts)} ms (target ≤ 50 over a warm prompt's)`);
+}
+
 async function sectionStart(w: World) {
   const K = Math.max(RUNS, 10);
   say(
@@ -327,6 +358,7 @@ try {
   if (wants("flood")) await sectionFlood(w, piRate);
   if (wants("slow")) await sectionSlow(w);
   if (wants("start")) await sectionStart(w);
+  if (wants("newconv")) await sectionNewConversation(w);
   if (wants("reconnect")) await sectionReconnect(w);
   if (wants("concurrent")) await sectionConcurrent(w);
 } finally {

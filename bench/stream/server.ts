@@ -19,6 +19,8 @@ if (!llmUrl) throw new Error("BENCH_LLM_URL is required");
 const dirs = tempHome();
 // The runner inherits this: pi's session files land in the temporary HOME too, and go with it.
 Object.assign(process.env, dirs.env);
+// The bench's own config says how many spare agents to keep (BENCH_WARM_AGENTS, default 0).
+delete process.env.OCTO_RUNNER_WARM_AGENTS;
 mkdirSync(dirs.configDir, { recursive: true });
 writeFileSync(
   join(dirs.configDir, "config.toml"),
@@ -31,6 +33,7 @@ max_sockets_per_user = 256
 idle_timeout = "${process.env.BENCH_IDLE_TIMEOUT ?? "30m"}"
 agent_memory_ceiling_mb = ${Number(process.env.BENCH_MEMORY_CEILING_MB ?? 0)}
 max_processes = 256
+warm_agents = ${Number(process.env.BENCH_WARM_AGENTS ?? 0)}
 
 [llm]
 default_model = "fx/fake-1"

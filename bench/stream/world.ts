@@ -4,7 +4,7 @@
  * and a logged-in user with a project. The measuring clients live in the benchmark's own process.
  */
 import { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "../../test/http/client.ts";
@@ -68,6 +68,10 @@ export interface World {
 export async function startWorld(): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "octo-bench-stream-"));
   const traceFile = join(dir, "trace.txt");
+  // Run as root, the runner is the unprivileged `octo-agent` (decision 0016): let it append.
+  writeFileSync(traceFile, "", { mode: 0o666 });
+  chmodSync(traceFile, 0o666);
+  chmodSync(dir, 0o755);
   const llm = await startChild<{ url: string; openaiBaseUrl: string }>("llm.ts", { BENCH_LLM_KEY: LLM_KEY });
   const server = await startChild<{
     url: string;

@@ -1,4 +1,5 @@
 import type { Message, Part, StopReason, Usage } from "../../src/protocol/agent.ts";
+import { withoutMemoryBlock } from "../../src/shared/memory-block.ts";
 
 /**
  * pi's message shapes (AgentMessage from pi-agent-core, plus coding-agent's own roles) → canonical
@@ -42,7 +43,15 @@ export function contentText(content: unknown): string {
   return out;
 }
 
+/** A user message as the person typed it: the memories octo put before a first prompt come off. */
 function userParts(content: unknown): Part[] {
+  const parts = contentParts(content);
+  const first = parts[0];
+  if (first?.type === "text") first.text = withoutMemoryBlock(first.text);
+  return parts;
+}
+
+function contentParts(content: unknown): Part[] {
   if (typeof content === "string") return [{ type: "text", text: content }];
   const parts: Part[] = [];
   if (!Array.isArray(content)) return parts;

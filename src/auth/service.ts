@@ -9,6 +9,7 @@ import { createApiKey, publicApiKey, revokeApiKey } from "./api-keys.ts";
 import { type AuthedUser, authenticateCredentials, type Credentials, signOut } from "./authenticate.ts";
 import { DEVICE_TTL_MS, issueDeviceToken } from "./device-token.ts";
 import { inviteExists, type SignupInput, signup } from "./invites.ts";
+import { allowLocal } from "./local-sign-in.ts";
 import { type LoginAttempt, LoginGuard } from "./login-guard.ts";
 import { issueSessionToken } from "./session-token.ts";
 import type { SignIns } from "./sign-ins.ts";
@@ -69,6 +70,9 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     async login(attempt) {
       const outcome = await loginGuard.login(attempt);
       if (!outcome.ok) return outcome;
+      // Checked after the password: only someone who knows it learns that the form is off for them.
+      const local = allowLocal(db, outcome.user.role);
+      if (!local.ok) return local;
       const device = await issueDeviceToken(deps.jwtSecret, outcome.device);
       return {
         ok: true,
@@ -77,6 +81,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       };
     },
     async signup(input) {
+      const local = allowLocal(db, null);
+      if (!local.ok) return local;
       const created = await signup(db, { ...input, linuxPrefix: deps.linuxPrefix });
       return created.ok ? ok(await signedIn(created.value)) : created;
     },

@@ -64,6 +64,8 @@ export function backupDataDir(src: BackupSource, dir: string): Result<Manifest> 
     add(rel, kind);
   };
   if (existsSync(paths.jwtSecret)) copySecret(paths.jwtSecret, "jwt.secret", "secret");
+  // Devices' push subscriptions are bound to this key pair: a restore without it orphans them.
+  if (existsSync(paths.vapidKeys)) copySecret(paths.vapidKeys, "vapid.json", "secret");
   if (src.configFile && existsSync(src.configFile)) copySecret(src.configFile, "config.toml", "config");
 
   const manifest: Manifest = {

@@ -11,12 +11,15 @@ export const MANIFEST_FILE = "manifest.json";
 export const BACKUP_FORMAT = "octo-backup";
 
 /** The only paths a backup may hold, relative to the backup folder (and, but for config, the data dir). */
-const SAFE_PATH = /^(octo\.db|jwt\.secret|config\.toml|users\/[A-Za-z0-9_-]{1,64}\/history\.db)$/;
+const SAFE_PATH = /^(octo\.db|jwt\.secret|vapid\.json|config\.toml|users\/[A-Za-z0-9_-]{1,64}\/history\.db)$/;
 
 const FileEntry = v.strictObject({
   path: v.pipe(
     v.string(),
-    v.regex(SAFE_PATH, "a backup file path (octo.db, jwt.secret, config.toml, users/ID/history.db)"),
+    v.regex(
+      SAFE_PATH,
+      "a backup file path (octo.db, jwt.secret, vapid.json, config.toml, users/ID/history.db)",
+    ),
   ),
   kind: v.picklist(["main", "history", "secret", "config"]),
   bytes: v.pipe(v.number(), v.integer(), v.minValue(0)),

@@ -92,6 +92,7 @@ export function restoreDataDir(dir: string, target: RestoreTarget): Result<Resto
     if (target.force) {
       for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${paths.db}${suffix}`, { force: true });
       rmSync(paths.jwtSecret, { force: true });
+      rmSync(paths.vapidKeys, { force: true });
       rmSync(paths.usersDir, { recursive: true, force: true });
     }
     const owner = serviceOwner(target.dataDir);

@@ -41,14 +41,18 @@ export function browserChannel(
     const r = await runner.value.call("browser", { session, control });
     return r.ok ? { ok: true, data: r.value ?? {} } : r;
   };
-  const viewers = new WeakMap<MuxConnection, BrowserViewer>();
-  const viewerOf = (conn: MuxConnection): BrowserViewer => {
-    let viewer = viewers.get(conn);
-    if (!viewer) {
-      viewer = { send: (frame) => (conn.closed ? "dropped" : conn.sink.send(JSON.stringify(frame))) };
-      viewers.set(conn, viewer);
+  // Per socket, one viewer that takes frames (the Browser tab) and one for the state only (the
+  // chat), so the two parts of one page watch and unwatch independently.
+  const viewers = new WeakMap<MuxConnection, { frames: BrowserViewer; state: BrowserViewer }>();
+  const viewersOf = (conn: MuxConnection) => {
+    let pair = viewers.get(conn);
+    if (!pair) {
+      const send: BrowserViewer["send"] = (frame) =>
+        conn.closed ? "dropped" : conn.sink.send(JSON.stringify(frame));
+      pair = { frames: { send }, state: { send } };
+      viewers.set(conn, pair);
     }
-    return viewer;
+    return pair;
   };
   return {
     async handle(conn, cmd, body) {
@@ -59,16 +63,21 @@ export function browserChannel(
       const owned = agents.canWatch(conn.user, session_id);
       if (!owned.ok || owned.ownerId !== conn.user.id)
         return refused("not_found", `no session ${session_id}`);
-      const viewer = viewerOf(conn);
+      const pair = viewersOf(conn);
       switch (cmd) {
-        case "watch":
-          hub.watch(session_id, placement.runnerUser(conn.user.username), viewer);
+        case "watch": {
+          const { frames } = parsed.output as BrowserCommand<"watch">;
+          const viewer = frames ? pair.frames : pair.state;
+          hub.watch(session_id, placement.runnerUser(conn.user.username), viewer, { frames });
           return { ok: true, data: {} };
-        case "unwatch":
-          hub.unwatch(session_id, viewer);
+        }
+        case "unwatch": {
+          const { frames } = parsed.output as BrowserCommand<"unwatch">;
+          hub.unwatch(session_id, frames ? pair.frames : pair.state);
           return { ok: true, data: {} };
+        }
         case "ack":
-          hub.ack(session_id, viewer, (parsed.output as BrowserCommand<"ack">).seq);
+          hub.ack(session_id, pair.frames, (parsed.output as BrowserCommand<"ack">).seq);
           return { ok: true, data: {} };
         case "control": {
           const { take } = parsed.output as BrowserCommand<"control">;
@@ -84,8 +93,10 @@ export function browserChannel(
       return refused("unknown_command", `unknown browser command: ${cmd}`);
     },
     closed(conn) {
-      const viewer = viewers.get(conn);
-      if (viewer) hub.dropViewer(viewer);
+      const pair = viewers.get(conn);
+      if (!pair) return;
+      hub.dropViewer(pair.frames);
+      hub.dropViewer(pair.state);
     },
   };
 }

@@ -58,3 +58,31 @@ test("a closed browser nobody watches is forgotten", () => {
   hub.onRunnerEvent("local", { event: "browser.state", session: S, state: state("closed") });
   expect(hub.stateOf(S)).toBeNull();
 });
+
+test("a state-only viewer gets every state and no frame, even after acking", () => {
+  const hub = new BrowserHub();
+  hub.onRunnerEvent("local", frame(1));
+  const chat = viewer();
+  hub.watch(S, "local", chat.v, { frames: false });
+  hub.onRunnerEvent("local", {
+    event: "browser.state",
+    session: S,
+    state: { ...state("idle"), ask: "log in" },
+  });
+  hub.onRunnerEvent("local", frame(2));
+  hub.ack(S, chat.v, 2);
+  hub.onRunnerEvent("local", frame(3));
+  expect(chat.frames()).toEqual([]);
+  expect(chat.got.map((e) => e.event === "state" && e.state.ask)).toEqual([null, "log in"]);
+});
+
+test("a session watched while it has no browser is forgotten once nobody watches it", () => {
+  const hub = new BrowserHub();
+  const chat = viewer();
+  hub.watch(S, "local", chat.v, { frames: false });
+  expect(chat.got.map((e) => e.event === "state" && e.state.driver)).toEqual(["closed"]);
+  hub.unwatch(S, chat.v);
+  // Forgotten: a later push from another runner is the first again (nothing pinned the old one).
+  hub.onRunnerEvent("other", { event: "browser.state", session: S, state: state("idle") });
+  expect(hub.stateOf(S)?.driver).toBe("idle");
+});

@@ -16,6 +16,8 @@ interface Watch {
   /** The seq sent last and not acked yet, or null when the viewer may take the next frame. */
   unacked: number | null;
   sentSeq: number;
+  /** False: this viewer gets the state only, never a frame. */
+  frames: boolean;
 }
 
 interface Browser {
@@ -65,18 +67,21 @@ export class BrowserHub {
 
   private offer(session: string, b: Browser, viewer: BrowserViewer, watch: Watch): void {
     const frame = b.frame;
-    if (!frame || watch.unacked !== null || frame.seq <= watch.sentSeq) return;
+    if (!frame || !watch.frames || watch.unacked !== null || frame.seq <= watch.sentSeq) return;
     const r = viewer.send({ ch: "browser", event: "frame", session_id: session, ...frame });
     if (r === "dropped") return;
     watch.unacked = frame.seq;
     watch.sentSeq = frame.seq;
   }
 
-  /** `runnerUser` is the runner serving the watcher: another runner's browser is never shown. */
-  watch(session: string, runnerUser: string, viewer: BrowserViewer): void {
+  /**
+   * `runnerUser` is the runner serving the watcher: another runner's browser is never shown. With
+   * `frames: false` the viewer gets the state only.
+   */
+  watch(session: string, runnerUser: string, viewer: BrowserViewer, opts: { frames?: boolean } = {}): void {
     const b = this.entry(session, runnerUser);
     if (b.runnerUser !== runnerUser) return;
-    const watch: Watch = { unacked: null, sentSeq: 0 };
+    const watch: Watch = { unacked: null, sentSeq: 0, frames: opts.frames ?? true };
     b.viewers.set(viewer, watch);
     viewer.send({ ch: "browser", event: "state", session_id: session, state: b.state ?? NO_BROWSER });
     this.offer(session, b, viewer, watch);
@@ -91,12 +96,23 @@ export class BrowserHub {
   }
 
   unwatch(session: string, viewer: BrowserViewer): void {
-    this.browsers.get(session)?.viewers.delete(viewer);
+    const b = this.browsers.get(session);
+    if (!b) return;
+    b.viewers.delete(viewer);
+    this.forgetIfUnused(session, b);
   }
 
   /** A socket closed: it watches nothing any more. */
   dropViewer(viewer: BrowserViewer): void {
-    for (const b of this.browsers.values()) b.viewers.delete(viewer);
+    for (const [session, b] of this.browsers) {
+      b.viewers.delete(viewer);
+      this.forgetIfUnused(session, b);
+    }
+  }
+
+  /** A session whose browser never started, watched by nobody now (the chat watches every one it opens). */
+  private forgetIfUnused(session: string, b: Browser): void {
+    if (b.viewers.size === 0 && b.state === null && b.frame === null) this.browsers.delete(session);
   }
 
   /** The newest state of a session's browser (for tests and the take-over checks). */

@@ -3,6 +3,7 @@ import { generatePassword } from "../auth/passwords.ts";
 import { parseDuration } from "../config/index.ts";
 import type { AdminStatus, Invite, SessionSummary, User } from "../protocol/api.ts";
 import type { Result } from "../protocol/errors.ts";
+import type { AdminSchedule, Schedule, ScheduleRun } from "../protocol/schedules.ts";
 import { callApi, resolveTarget, type Target } from "./ctl-client.ts";
 import {
   formatDuration,
@@ -23,6 +24,9 @@ const USAGE = `usage: octoctl <command> [--json] [--url URL --api-key KEY | --so
   invite list
   invite revoke CODE
   session list
+  schedule list                            every schedule: owner, when, state, next run
+  schedule run ID                          start a run of a schedule now
+  schedule pause ID [--resume]             pause a schedule (or resume it)
 Reaches the local server through its admin socket (root or the server's user), or any server with
 --url and an admin's API key (also OCTOCTL_URL, OCTOCTL_API_KEY).`;
 
@@ -49,6 +53,7 @@ export async function ctlCommand(argv: string[]): Promise<number> {
       uses: { type: "string" },
       expires: { type: "string" },
       note: { type: "string" },
+      resume: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -257,4 +262,42 @@ const COMMANDS: Record<string, (run: Run) => Promise<number>> = {
             r.sessions.map((s) => [s.id, s.username, s.status, formatTime(s.updated_at), s.title]),
           ),
     ),
+  "schedule list": (run) =>
+    show(run, callApi<{ schedules: AdminSchedule[] }>(run.target, "GET", "/api/admin/schedules"), (r) =>
+      r.schedules.length === 0
+        ? "no schedules"
+        : renderTable(
+            ["SCHEDULE", "USER", "NAME", "WHEN", "STATE", "NEXT RUN", "RUNNING"],
+            r.schedules.map((s) => [
+              s.id,
+              s.username,
+              s.name,
+              s.cron ? `${s.cron} (${s.timezone})` : `once at ${formatTime(s.at as number)}`,
+              s.state,
+              s.next_run_at === null ? "-" : formatTime(s.next_run_at),
+              s.running ? "yes" : "no",
+            ]),
+          ),
+    ),
+  "schedule run": async (run) => {
+    const bad = needArgs(run, ["ID"]);
+    if (bad) return usage(bad);
+    const id = encodeURIComponent(run.args[0] as string);
+    return show(
+      run,
+      callApi<{ run: ScheduleRun }>(run.target, "POST", `/api/admin/schedules/${id}/run`),
+      (r) => `started run ${r.run.id} of ${r.run.title}`,
+    );
+  },
+  "schedule pause": async (run) => {
+    const bad = needArgs(run, ["ID"]);
+    if (bad) return usage(bad);
+    const id = encodeURIComponent(run.args[0] as string);
+    const verb = run.values.resume ? "resume" : "pause";
+    return show(
+      run,
+      callApi<{ schedule: Schedule }>(run.target, "POST", `/api/admin/schedules/${id}/${verb}`),
+      (r) => `${verb === "pause" ? "paused" : "resumed"} ${r.schedule.name} (${r.schedule.id})`,
+    );
+  },
 };

@@ -82,6 +82,7 @@ function issuePath(issue: Issue): string {
 function describeIssue(issue: Issue): string {
   if (issue.type === "strict_object" || issue.expected === "never")
     return "unknown key (not a setting octo knows)";
+  if (issue.type === "check") return issue.message;
   if (issue.kind === "validation") return `${issue.message}, got ${issue.received}`;
   return `expected ${issue.expected}, got ${issue.received}`;
 }
@@ -128,7 +129,7 @@ function* leaves(
     if (value && typeof value === "object" && !Array.isArray(value)) {
       yield* leaves(value as Record<string, unknown>, [...prefix, key]);
     } else if (!Array.isArray(value) || value.every((x) => typeof x === "string")) {
-      if (key === "providers") continue;
+      if (key === "providers" || key === "oidc") continue;
       yield { path: [...prefix, key], sample: value };
     }
   }

@@ -12,6 +12,8 @@ public_url = ""           # e.g. "https://octo.example.com": enables Secure cook
 max_body_bytes = 1048576  # larger request bodies are refused with 413
 max_sockets_per_user = 32 # open browser tabs (mux WebSockets) per user
 max_terminals_per_user = 32
+push_contact = ""         # Web Push contact (VAPID subject): "mailto:…" or "https://…"; default public_url
+push_allow_http_loopback = false  # only for tests: send Web Push to a http://127.0.0.1 push service
 trusted_proxies = []      # reverse proxies whose X-Forwarded-For is believed, e.g. ["127.0.0.1"]
 
 [local]
@@ -26,6 +28,7 @@ prefix = "octo_"          # platform user alice <-> Linux user octo_alice
 [runner]
 socket_dir = ""           # default $XDG_RUNTIME_DIR/octo, /run/octo when installed
 idle_timeout = "30m"      # idle agents are stopped after this and revived on the next prompt
+warm_agents = 1           # per user: agents started ahead for their latest project (0 = off)
 agent_memory_ceiling_mb = 0  # per user: over this (agents' PSS), the oldest idle agents stop early; 0 = off
 max_processes = 64        # sandboxed processes per user
 max_browsers = 2          # agent browsers (one Chromium each) per user
@@ -37,6 +40,16 @@ jwt_secret = ""           # empty: generated once into the data dir (mode 0600)
 allowed_origins = []      # extra origins allowed to make state-changing requests
 token_ttl = "7d"
 login_attempts_per_minute = 10
+# [[auth.oidc]]           # single sign-on; one block per provider
+# name = "company"        # in URLs: /api/auth/oidc/company/start
+# display_name = "Company SSO"
+# issuer = "https://login.example.com/realms/team"
+# client_id = "octo"
+# client_secret_env = "OCTO_OIDC_SECRET"   # or client_secret_file = "/etc/octo/keys/oidc"
+# scopes = ["openid", "profile", "email"]
+# allowed_groups = ["octo-users"]          # empty refuses everyone unless allow_any_user = true
+# admin_groups = ["octo-admins"]
+# groups_claim = "groups"
 
 [data]
 dir = ""                  # default ~/.local/share/octo, /var/lib/octo when installed
@@ -54,9 +67,22 @@ default_model = ""        # "provider/model"
 # api_key_env = "OPENAI_API_KEY"   # or api_key_file = "/etc/octo/keys/openai"
 # models = [{ id = "gpt-5", context_window = 400000, input_price = 1.25, output_price = 10.0 }]
 
+[llm.limits]              # enforced by the LLM gateway before a call goes out; 0 = none
+user_monthly_usd = 0      # per user per calendar month (UTC); admins override per user
+session_usd = 0           # per conversation
+user_rpm = 0              # model requests per minute per user
+
 [search]
 searxng_url = ""          # a SearXNG instance (JSON format enabled) for \`octo-tool search\`
 timeout = "10s"
+
+[schedules]
+catch_up_grace = "1h"     # after downtime, a schedule's latest missed run still runs if due at most this long ago
+max_run_duration = "2h"   # a run still working after this long is stopped and recorded as failed
+min_interval = "1m"       # least time between two runs of a cron schedule
+hook_max_body_bytes = 262144
+hook_replay_window = "24h" # webhook delivery ids remembered this long; a repeat gets 409
+hook_rate_per_minute = 30 # deliveries per webhook per minute unless the webhook sets its own
 `;
 }
 

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { OidcProvidersSchema } from "./oidc-schema.ts";
 
 /**
  * The config file's shape. Every section is a strict object: an unknown key is an error that names it.
@@ -27,6 +28,13 @@ const ServerSection = v.strictObject({
   trusted_proxies: v.optional(v.array(v.pipe(v.string(), v.ip("an IP address like 127.0.0.1"))), []),
   /** Running terminals per user; more are refused with `process_limit`. */
   max_terminals_per_user: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 32),
+  /** Web Push: how push services reach the operator (VAPID `sub`); default `public_url` or a mailto. */
+  push_contact: v.optional(v.string(), ""),
+  /**
+   * Web Push to plain-http loopback endpoints (a push service run beside a test server). Off: only
+   * public https push services are sent to.
+   */
+  push_allow_http_loopback: v.optional(v.boolean(), false),
 });
 
 const LinuxUsersSection = v.strictObject({
@@ -47,6 +55,8 @@ const LocalSection = v.strictObject({
 const RunnerSection = v.strictObject({
   socket_dir: v.optional(v.string(), ""),
   idle_timeout: v.optional(duration, "30m"),
+  /** Per user: agents pre-started for their latest project, claimed by the next new conversation. */
+  warm_agents: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4)), 1),
   /** Per user: above this many MB (PSS) of agents, the oldest idle agents are stopped early. 0 = none. */
   agent_memory_ceiling_mb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
   max_processes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096)), 64),
@@ -61,6 +71,8 @@ const AuthSection = v.strictObject({
   allowed_origins: v.optional(v.array(v.pipe(v.string(), v.url("an origin like https://host:port"))), []),
   token_ttl: v.optional(duration, "7d"),
   login_attempts_per_minute: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 10),
+  /** Single sign-on providers (`[[auth.oidc]]`, src/auth/oidc/). */
+  oidc: v.optional(OidcProvidersSchema, []),
 });
 
 const DataSection = v.strictObject({
@@ -79,10 +91,11 @@ const LlmModel = v.strictObject({
   max_tokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 16384),
   reasoning: v.optional(v.boolean(), false),
   images: v.optional(v.boolean(), false),
-  input_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-  output_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-  cache_read_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-  cache_write_price: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
+  /** USD per 1M tokens. Absent: unknown (see decision 0023 for how budgets treat it). */
+  input_price: v.optional(v.pipe(v.number(), v.minValue(0))),
+  output_price: v.optional(v.pipe(v.number(), v.minValue(0))),
+  cache_read_price: v.optional(v.pipe(v.number(), v.minValue(0))),
+  cache_write_price: v.optional(v.pipe(v.number(), v.minValue(0))),
 });
 
 const LlmProvider = v.strictObject({
@@ -94,9 +107,19 @@ const LlmProvider = v.strictObject({
   models: v.optional(v.array(LlmModel), []),
 });
 
+const usd = v.pipe(v.number(), v.minValue(0), v.maxValue(1_000_000));
+
+/** Spending and request limits enforced by the LLM gateway; 0 = none. Admins override per user. */
+const LlmLimits = v.strictObject({
+  user_monthly_usd: v.optional(usd, 0),
+  session_usd: v.optional(usd, 0),
+  user_rpm: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)), 0),
+});
+
 const LlmSection = v.strictObject({
   providers: v.optional(v.array(LlmProvider), []),
   default_model: v.optional(v.string(), ""),
+  limits: v.optional(LlmLimits, {}),
 });
 
 /** Web search for agents (`octo-tool search`), queried by the server so no key enters a sandbox. */
@@ -109,6 +132,25 @@ const SearchSection = v.strictObject({
   timeout: v.optional(duration, "10s"),
 });
 
+/** Schedules and webhooks (src/schedules/). */
+const SchedulesSection = v.strictObject({
+  /** After downtime, the latest missed run of a schedule still runs if it was due at most this long ago. */
+  catch_up_grace: v.optional(duration, "1h"),
+  /** A run still working after this long is stopped and recorded as failed (its schedule is not blocked). */
+  max_run_duration: v.optional(duration, "2h"),
+  /** Least time between two runs of a cron schedule: each run starts an agent. */
+  min_interval: v.optional(duration, "1m"),
+  /** Largest webhook delivery body. */
+  hook_max_body_bytes: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(16 << 20)),
+    256 * 1024,
+  ),
+  /** Delivery ids are remembered this long: a repeat is refused as a replay (409). */
+  hook_replay_window: v.optional(duration, "24h"),
+  /** Deliveries per hook per minute when the hook does not set its own rate. */
+  hook_rate_per_minute: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(600)), 30),
+});
+
 export const ConfigSchema = v.strictObject({
   server: v.optional(ServerSection, {}),
   local: v.optional(LocalSection, {}),
@@ -118,12 +160,14 @@ export const ConfigSchema = v.strictObject({
   log: v.optional(LogSection, {}),
   llm: v.optional(LlmSection, {}),
   search: v.optional(SearchSection, {}),
+  schedules: v.optional(SchedulesSection, {}),
 });
 
 export type ConfigInput = v.InferInput<typeof ConfigSchema>;
 export type Config = v.InferOutput<typeof ConfigSchema>;
 export type LlmProviderConfig = v.InferOutput<typeof LlmProvider>;
 export type LlmModelConfig = v.InferOutput<typeof LlmModel>;
+export type LlmLimitsConfig = v.InferOutput<typeof LlmLimits>;
 
 export function parseDuration(text: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(text);

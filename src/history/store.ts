@@ -88,11 +88,14 @@ export class HistoryStore {
 
   /**
    * The session's last turn began (`agent.working`) and never ended (`agent.idle`) within the last
-   * `window` events: its agent went away mid-answer without saying so (its runner ended with it).
+   * `window` events (before `beforeSeq`, when given): its agent went away mid-answer without saying so
+   * (its runner ended with it).
    */
-  midTurn(sessionId: string, window = 2000): boolean {
-    const rows = this.replay(sessionId, Math.max(0, this.currentSeq(sessionId) - window), window);
+  midTurn(sessionId: string, window = 2000, beforeSeq?: number): boolean {
+    const end = beforeSeq === undefined ? this.currentSeq(sessionId) : beforeSeq - 1;
+    const rows = this.replay(sessionId, Math.max(0, end - window), window);
     for (let i = rows.length - 1; i >= 0; i--) {
+      if ((rows[i] as StoredEvent).seq > end) continue;
       const body = (rows[i] as StoredEvent).body;
       if (body.startsWith('{"event":"agent.idle"')) return false;
       if (body.startsWith('{"event":"agent.working"')) return true;

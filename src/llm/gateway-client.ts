@@ -35,6 +35,13 @@ export interface GatewayClient {
   /** The user's LLM socket is served; its path. */
   ensureUser(userId: string, username: string): Promise<Result<string>>;
   removeUser(userId: string): Promise<void>;
+  /** Memory embeddings through the gateway's `/embeddings` route (metered to this user and project). */
+  embed(
+    userId: string,
+    projectId: string | null,
+    input: string[],
+    timeoutMs?: number,
+  ): Promise<Result<Float32Array[]>>;
   status(): Promise<GatewayStatus | null>;
   /**
    * Once a gateway has been needed, check every `intervalMs` that one still answers and start a new
@@ -157,6 +164,41 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
       }
       if (!r?.ok) return fail("runner_unavailable", "the LLM gateway refused to serve this user's socket");
       return ok(((await r.json()) as { socket: string }).socket);
+    },
+    async embed(userId, projectId, input, timeoutMs = 120_000) {
+      if (!checked) {
+        const ready = await ensure();
+        if (!ready.ok) return ready;
+      }
+      let r: Response;
+      try {
+        r = await fetch("http://llm-gateway/embeddings", {
+          method: "POST",
+          unix: files.control,
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ user_id: userId, project_id: projectId ?? "", input }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (e) {
+        checked = false;
+        return fail("runner_unavailable", `the LLM gateway did not answer: ${String(e)}`);
+      }
+      const body = (await r.json().catch(() => null)) as {
+        data?: { index?: number; embedding?: unknown }[];
+        error?: { message?: string };
+      } | null;
+      if (!r.ok || !Array.isArray(body?.data))
+        return fail("agent_failed", `embeddings: ${body?.error?.message ?? `HTTP ${r.status}`}`);
+      const vectors: Float32Array[] = [];
+      for (const [i, item] of body.data.entries()) {
+        const at = typeof item.index === "number" ? item.index : i;
+        if (!Array.isArray(item.embedding) || at < 0 || at >= input.length)
+          return fail("agent_failed", "embeddings: the provider's answer has no vector list");
+        vectors[at] = Float32Array.from(item.embedding as number[]);
+      }
+      if (vectors.length !== input.length || vectors.some((x) => !x))
+        return fail("agent_failed", `embeddings: ${input.length} asked, ${body.data.length} answered`);
+      return ok(vectors);
     },
     async removeUser(userId) {
       await call("DELETE", `/users/${userId}`);

@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import * as v from "valibot";
 import { type LoadedConfig, loadConfig, modeOf } from "../config/index.ts";
 import { USER_NAME_PATTERN } from "../protocol/runner.ts";
 import { answers } from "../runners/local.ts";
@@ -131,6 +132,7 @@ async function handleControl(request: Request, deps: ControlDeps): Promise<Respo
     void deps.drain();
     return Response.json({ draining: true });
   }
+  if (request.method === "POST" && url.pathname === "/embeddings") return embeddings(request, deps.gateway);
   const user = USER_PATH.exec(url.pathname)?.[1];
   if (user && request.method === "PUT") {
     const username = url.searchParams.get("username") ?? "";
@@ -142,6 +144,20 @@ async function handleControl(request: Request, deps: ControlDeps): Promise<Respo
     return Response.json({});
   }
   return Response.json({ error: "not found" }, { status: 404 });
+}
+
+const EmbedRequest = v.strictObject({
+  user_id: v.pipe(v.string(), v.regex(/^usr_[A-Za-z0-9]+$/)),
+  project_id: v.pipe(v.string(), v.maxLength(64)),
+  input: v.pipe(v.array(v.pipe(v.string(), v.maxLength(32_000))), v.minLength(1), v.maxLength(256)),
+});
+
+/** The server's memory embeddings (decision 0019): metered to the memory's user and project. */
+async function embeddings(request: Request, gateway: Gateway): Promise<Response> {
+  const body = v.safeParse(EmbedRequest, await request.json().catch(() => null));
+  if (!body.success) return Response.json({ error: { message: "bad embeddings request" } }, { status: 400 });
+  const { user_id, project_id, input } = body.output;
+  return gateway.embed({ userId: user_id, projectId: project_id, sessionId: "" }, input);
 }
 
 function removeOwnPidFile(pidFile: string): void {

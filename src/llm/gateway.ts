@@ -5,9 +5,12 @@ import type { Placement } from "../runners/placement.ts";
 import type { Logger } from "../shared/log.ts";
 import { usersRepo } from "../storage/users.ts";
 import { sessionAllowsModel } from "./allowed.ts";
+import { createBudgetGate } from "./budget.ts";
+import { type BudgetEvents, createBudgetEvents } from "./budget-events.ts";
+import { embeddingModel } from "./embedding-model.ts";
 import { createLlmProxy, type LlmProxy } from "./proxy.ts";
 import { type LlmSocket, serveLlmSocket } from "./socket.ts";
-import { createTokenStore } from "./tokens.ts";
+import { createTokenStore, type TokenScope } from "./tokens.ts";
 
 /**
  * The LLM gateway's work, whichever process runs it: one socket per platform user in that user's
@@ -24,10 +27,14 @@ export interface GatewayDeps {
   /** Where provider keys named by `api_key_env` are looked up. */
   env?: Record<string, string | undefined>;
   maxBodyBytes?: number;
+  /** Where `budget.reached` goes; a fresh emitter by default (see `Gateway.budgetEvents`). */
+  budgetEvents?: BudgetEvents;
 }
 
 export interface Gateway {
   readonly proxy: LlmProxy;
+  /** `budget.reached`, emitted by the budget gate (the one place). */
+  readonly budgetEvents: BudgetEvents;
   /** Serve this user's LLM socket (idempotent). Returns the socket's path. */
   serveUser(userId: string, username: string): string;
   /** Serve every enabled user's socket: what a gateway does when it starts. */
@@ -35,6 +42,11 @@ export interface Gateway {
   /** Serve a socket at an explicit path (tests of the proxy alone). */
   serveAt(userId: string, path: string, mode?: number): LlmSocket;
   removeUser(userId: string): Promise<void>;
+  /**
+   * The server's memory embeddings: `input` sent to the configured embedding model through the
+   * proxy's `/embeddings` route, billed to `scope`. The provider's answer, or the proxy's error.
+   */
+  embed(scope: TokenScope, input: string[]): Promise<Response>;
   /** Model calls being answered now, over every socket. */
   inFlight(): number;
   users(): number;
@@ -46,11 +58,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const log = deps.log.child({ area: "llm" });
   const tokens = createTokenStore(deps.db);
   const providerDeps = { db: deps.db, configured: deps.config.llm.providers, env: deps.env };
+  const budgetEvents = deps.budgetEvents ?? createBudgetEvents();
+  budgetEvents.on((e) => log.warn("budget reached", { ...e }));
   const proxy = createLlmProxy({
     ...providerDeps,
     tokens,
     log,
     maxBodyBytes: deps.maxBodyBytes,
+    budget: createBudgetGate({ db: deps.db, defaults: deps.config.llm.limits, events: budgetEvents }),
     allowModel: (scope, ref) => sessionAllowsModel(providerDeps, scope, ref),
   });
   const sockets = new Map<string, LlmSocket>();
@@ -85,6 +100,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   return {
     proxy,
+    budgetEvents,
     serveUser,
     serveAt,
     serveAll() {
@@ -104,6 +120,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const socket = sockets.get(userId);
       sockets.delete(userId);
       await socket?.stop();
+    },
+    async embed(scope, input) {
+      const model = embeddingModel(providerDeps);
+      if (!model)
+        return Response.json({ error: { message: "no embedding model is configured" } }, { status: 404 });
+      const request = new Request(`http://llm-gateway/p/${model.provider.name}/v1/embeddings`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: model.model.id, input }),
+      });
+      return proxy(request, { trusted: scope });
     },
     inFlight: () => [...sockets.values()].reduce((n, s) => n + s.pending(), 0),
     users: () => sockets.size,

@@ -47,7 +47,8 @@ describe("pi models.json", () => {
       input: ["text"],
       contextWindow: 400000,
       maxTokens: 1000,
-      cost: { input: 1.25, output: 0, cacheRead: 0, cacheWrite: 0 },
+      // Unknown prices are 0 for pi (it needs numbers); a cache price left out is the input price.
+      cost: { input: 1.25, output: 0, cacheRead: 1.25, cacheWrite: 1.25 },
     });
     expect(file.providers.an?.models[0]).toMatchObject({
       name: "Claude X",

@@ -63,11 +63,12 @@ export function piModels(providers: readonly LlmProvider[], opts: PiModelsOption
         input: m.images ? ["text", "image"] : ["text"],
         contextWindow: m.context_window,
         maxTokens: m.max_tokens,
+        // pi needs numbers; octo's own usage pages show an unknown price as unknown.
         cost: {
-          input: m.input_price,
-          output: m.output_price,
-          cacheRead: m.cache_read_price,
-          cacheWrite: m.cache_write_price,
+          input: m.input_price ?? 0,
+          output: m.output_price ?? 0,
+          cacheRead: m.cache_read_price ?? m.input_price ?? 0,
+          cacheWrite: m.cache_write_price ?? m.input_price ?? 0,
         },
       })),
     };

@@ -13,6 +13,7 @@ import {
 } from "../protocol/llm.ts";
 import { llmProvidersRepo, type ProviderRow } from "../storage/llm.ts";
 import { setDefaultModel } from "./default-model.ts";
+import { setEmbeddingModel } from "./embedding-model.ts";
 import { probeProvider, upstreamModels } from "./provider-probe.ts";
 import {
   findProvider,
@@ -179,6 +180,8 @@ export interface ProviderAdmin {
   upstreamModels(name: string): Promise<Result<UpstreamModel[]>>;
   /** The default model for new conversations (null: back to `llm.default_model`). */
   setDefaultModel(input: unknown): Result<string | null>;
+  /** The model memories are embedded with (null: memory search is FTS5 only). */
+  setEmbeddingModel(input: unknown): Result<string | null>;
 }
 
 export const providerAdmin = (deps: ProviderDeps): ProviderAdmin => ({
@@ -195,4 +198,5 @@ export const providerAdmin = (deps: ProviderDeps): ProviderAdmin => ({
     return provider ? upstreamModels(deps, provider) : fail("not_found", `no LLM provider "${name}"`);
   },
   setDefaultModel: (input) => setDefaultModel(deps, input),
+  setEmbeddingModel: (input) => setEmbeddingModel(deps, input),
 });

@@ -151,7 +151,14 @@ function fileHasKey(path: string): boolean {
 }
 
 function modelInfo(m: ModelSpec): ModelInfo {
-  return { ...m, name: m.name || m.id };
+  return {
+    ...m,
+    name: m.name || m.id,
+    input_price: m.input_price ?? null,
+    output_price: m.output_price ?? null,
+    cache_read_price: m.cache_read_price ?? null,
+    cache_write_price: m.cache_write_price ?? null,
+  };
 }
 
 /** The API view of a provider: everything but key material. */

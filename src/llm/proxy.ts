@@ -1,9 +1,11 @@
 import type { Database } from "bun:sqlite";
 import type { LlmProviderConfig } from "../config/schema.ts";
-import { type ErrorCode, fail, ok, type Result } from "../protocol/errors.ts";
+import { type ErrorCode, fail, httpStatus, ok, type Result } from "../protocol/errors.ts";
 import type { ModelSpec, ProviderKind } from "../protocol/llm.ts";
 import type { Logger } from "../shared/log.ts";
 import { llmUsageRepo } from "../storage/llm.ts";
+import { type BudgetGate, estimateCost } from "./budget.ts";
+import { embeddingModel } from "./embedding-model.ts";
 import { findProvider, type LlmProvider, resolveKey } from "./providers.ts";
 import type { TokenScope, TokenStore } from "./tokens.ts";
 import { costOf, UsageMeter } from "./usage.ts";
@@ -39,6 +41,8 @@ export interface LlmProxyDeps {
    * Unset: every configured model (unit tests of the proxy alone).
    */
   allowModel?: (scope: TokenScope, ref: string) => boolean;
+  /** Spending and request limits (decision 0023). Unset: none. */
+  budget?: BudgetGate;
   /** Side effect seam: the real `fetch` by default. */
   fetch?: typeof fetch;
   clock?: () => number;
@@ -49,6 +53,11 @@ export interface ProxyCallOptions {
   userId?: string;
   /** The Bun server answering: a streamed call must not fall to its idle timeout (10 s by default). */
   server?: { timeout(request: Request, seconds: number): void } | null;
+  /**
+   * The server's own call (memory embeddings over the gateway's control socket): billed to this
+   * scope without a session token. Never set for a request that came over a user's socket.
+   */
+  trusted?: TokenScope;
 }
 
 export type LlmProxy = (request: Request, opts?: ProxyCallOptions) => Promise<Response>;
@@ -85,8 +94,8 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
     const provider = findProvider(providerDeps, providerName);
     const kind = provider?.kind ?? null;
 
-    const token = presentedToken(request.headers);
-    const scope = token ? deps.tokens.verify(token) : null;
+    const token = opts.trusted ? null : presentedToken(request.headers);
+    const scope = opts.trusted ?? (token ? deps.tokens.verify(token) : null);
     if (!scope && token && deps.tokens.ownerDisabled(token))
       return refuse(kind, 403, "account_disabled", "this account is disabled; an admin can enable it again", {
         provider: providerName,
@@ -115,25 +124,57 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
 
     const body = await readBody(request, maxBody);
     if (!body.ok) return refuse(kind, 413, "payload_too_large", body.error.message, who);
-    const parsed = parseChat(body.value);
+    const parsed =
+      endpoint === "transcription"
+        ? await parseTranscription(body.value, request.headers.get("content-type"))
+        : parseChat(body.value);
     if (!parsed.ok) return refuse(kind, 400, parsed.error.code, parsed.error.message, who);
-    const model = provider.models.find((m) => m.id === parsed.value.model);
+    const embedding = endpoint === "embeddings" ? embeddingModel(providerDeps) : null;
+    if (endpoint === "embeddings" && embedding?.ref !== `${provider.name}/${parsed.value.model}`) {
+      const message = `"${provider.name}/${parsed.value.model}" is not the embedding model configured in octo`;
+      return refuse(kind, 403, "model_not_allowed", message, who);
+    }
+    const model = embedding?.model ?? provider.models.find((m) => m.id === parsed.value.model);
     if (!model) {
       const offered = provider.models.map((m) => m.id).join(", ") || "none";
       const message = `provider "${provider.name}" has no model "${parsed.value.model}" (offered: ${offered})`;
       return refuse(kind, 404, "not_found", message, who);
     }
     const ref = `${provider.name}/${model.id}`;
-    if (deps.allowModel && !deps.allowModel(scope, ref)) {
+    if (!embedding && deps.allowModel && !deps.allowModel(scope, ref)) {
       const message = `model "${ref}" is not available to this session (pick one of the models offered in octo)`;
       return refuse(kind, 403, "model_not_allowed", message, who);
     }
     const key = await resolveKey(provider, deps.env);
     if (!key.ok) return refuse(kind, 503, key.error.code, key.error.message, who);
 
+    let reservation: number | null = null;
+    let estimate: number | null = null;
+    if (deps.budget) {
+      estimate = estimateCost(model, {
+        // Audio bytes are not prompt tokens: a transcription is reserved at its output alone.
+        bodyBytes: endpoint === "transcription" ? 0 : body.value.byteLength,
+        maxTokens: parsed.value.maxTokens,
+      });
+      const admitted = deps.budget.admit({
+        userId: scope.userId,
+        sessionId: scope.sessionId,
+        ref,
+        model,
+        estimate,
+      });
+      if (!admitted.ok) {
+        const refused = refuse(kind, httpStatus(admitted.code), admitted.code, admitted.message, who);
+        if (admitted.retryAfter !== undefined)
+          refused.headers.set("retry-after", String(admitted.retryAfter));
+        return refused;
+      }
+      reservation = admitted.reservation;
+    }
+
     // A model may think for minutes before its next byte.
     opts.server?.timeout(request, 0);
-    const call = { scope, provider, model, streamed: parsed.value.stream, started };
+    const call = { scope, provider, model, streamed: parsed.value.stream, started, reservation, estimate };
     return forward(call, request, body.value, url.search, rest, key.value);
   };
 
@@ -163,6 +204,7 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
       });
     } catch (e) {
       request.signal.removeEventListener("abort", onClientGone);
+      deps.budget?.release(call.reservation);
       const timedOut = (abort.signal.reason as Error | undefined)?.message === "timeout";
       const reason = timedOut ? `no answer within ${timeoutMs / 1000} s` : describeFetchError(e);
       deps.log.warn("llm provider unreachable", { ...logFields(call), reason });
@@ -221,26 +263,33 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
   }
 
   function record(call: Call, status: number, meter: UsageMeter, outcome: string, times: Timing) {
-    const counts = meter.result() ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
-    const cost = costOf(counts, call.model);
+    const seen = meter.result();
+    const counts = seen ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+    // An answer cut before its usage was reported was still billed upstream: under a budget it is
+    // charged at its reservation (the worst case), so cancelling streams cannot dodge a limit.
+    const unseen = !seen && status < 400 && call.reservation !== null && call.estimate !== null;
+    const cost = unseen ? call.estimate : costOf(counts, call.model);
     const duration = clock() - call.started;
+    const row = {
+      ts: call.started,
+      user_id: call.scope.userId,
+      project_id: call.scope.projectId,
+      session_id: call.scope.sessionId,
+      provider: call.provider.name,
+      model: call.model.id,
+      status,
+      input_tokens: counts.input,
+      output_tokens: counts.output,
+      cache_read_tokens: counts.cacheRead,
+      cache_write_tokens: counts.cacheWrite,
+      cost,
+      duration_ms: duration,
+    };
     try {
-      usage.insert({
-        ts: call.started,
-        user_id: call.scope.userId,
-        project_id: call.scope.projectId,
-        session_id: call.scope.sessionId,
-        provider: call.provider.name,
-        model: call.model.id,
-        status,
-        input_tokens: counts.input,
-        output_tokens: counts.output,
-        cache_read_tokens: counts.cacheRead,
-        cache_write_tokens: counts.cacheWrite,
-        cost,
-        duration_ms: duration,
-      });
+      if (deps.budget) deps.budget.settle(call.reservation, row);
+      else usage.insert(row);
     } catch (e) {
+      if (deps.budget) deps.budget.release(call.reservation);
       // A usage row that cannot be written (e.g. the user was just deleted) must not break the stream.
       deps.log.error("llm usage not recorded", { ...logFields(call), error: String(e) });
     }
@@ -255,7 +304,7 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
       output: counts.output,
       cache_read: counts.cacheRead,
       cache_write: counts.cacheWrite,
-      cost: Number(cost.toFixed(6)),
+      cost: cost === null ? "unknown" : Number(cost.toFixed(6)),
     });
   }
 }
@@ -266,6 +315,8 @@ interface Call {
   model: ModelSpec;
   streamed: boolean;
   started: number;
+  reservation: number | null;
+  estimate: number | null;
 }
 
 interface Timing {
@@ -302,7 +353,14 @@ async function readBody(request: Request, max: number): Promise<Result<Uint8Arra
   return ok(Buffer.concat(chunks));
 }
 
-function parseChat(body: Uint8Array): Result<{ model: string; stream: boolean }> {
+interface ChatFacts {
+  model: string;
+  stream: boolean;
+  /** The output the request allows (`max_tokens`, or OpenAI's `max_completion_tokens`). */
+  maxTokens: number | null;
+}
+
+function parseChat(body: Uint8Array): Result<ChatFacts> {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(body));
@@ -311,7 +369,28 @@ function parseChat(body: Uint8Array): Result<{ model: string; stream: boolean }>
   }
   const model = (json as { model?: unknown } | null)?.model;
   if (typeof model !== "string" || model === "") return fail("bad_request", "request body has no model");
-  return ok({ model, stream: (json as { stream?: unknown }).stream === true });
+  const fields = json as { stream?: unknown; max_tokens?: unknown; max_completion_tokens?: unknown };
+  const limit = [fields.max_completion_tokens, fields.max_tokens].find(
+    (x): x is number => typeof x === "number" && Number.isFinite(x) && x > 0,
+  );
+  return ok({ model, stream: fields.stream === true, maxTokens: limit ?? null });
+}
+
+/** OpenAI's `/audio/transcriptions`: multipart with a `model` field (and the audio `file`). */
+async function parseTranscription(body: Uint8Array, contentType: string | null): Promise<Result<ChatFacts>> {
+  if (!contentType?.startsWith("multipart/form-data"))
+    return fail("bad_request", "a transcription request is multipart/form-data");
+  let form: FormData;
+  try {
+    form = await new Response(body as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": contentType },
+    }).formData();
+  } catch {
+    return fail("bad_request", "malformed multipart body");
+  }
+  const model = form.get("model");
+  if (typeof model !== "string" || model === "") return fail("bad_request", "request body has no model");
+  return ok({ model, stream: form.get("stream") === "true", maxTokens: null });
 }
 
 function describeFetchError(e: unknown): string {

@@ -3,6 +3,8 @@ import type { LoadedConfig } from "../config/index.ts";
 import type { Result } from "../protocol/errors.ts";
 import type { ModelsResponse, UsageResponse } from "../protocol/llm.ts";
 import type { Logger } from "../shared/log.ts";
+import { type Budgets, createBudgets } from "./budget-admin.ts";
+import { type BudgetEventFeed, budgetEventFeed } from "./budget-events.ts";
 import { createGatewayClient, type GatewayClient } from "./gateway-client.ts";
 import { type PiModelsFile, type PiModelsOptions, piLlmEnv, piModels } from "./pi-config.ts";
 import { type ProviderAdmin, providerAdmin } from "./provider-admin.ts";
@@ -44,6 +46,10 @@ export interface LlmService {
   readonly gateway: GatewayClient;
   /** Admin: providers and their models (never key material). */
   readonly admin: ProviderAdmin;
+  /** Limits per user, usage reports and the CSV export (the gateway enforces the limits). */
+  readonly budgets: Budgets;
+  /** `budget.reached` as the gateways record it (decision 0023): what notifications listen to. */
+  readonly budgetEvents: BudgetEventFeed;
   /** The models a user may pick, and the default. */
   models(): ModelsResponse;
   usage(viewer: UsageViewer, query: UsageRequest): UsageResponse;
@@ -66,6 +72,8 @@ export function createLlmService(deps: LlmServiceDeps): LlmService {
       external: deps.externalGateway,
     }),
     admin: providerAdmin(providerDeps),
+    budgets: createBudgets({ db: deps.db, defaults: deps.config.llm.limits }),
+    budgetEvents: budgetEventFeed(deps.db),
     models: () => ({
       models: pickableModels(providerDeps),
       default_model: defaultModel(providerDeps, deps.config.llm.default_model),

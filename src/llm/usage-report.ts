@@ -30,6 +30,7 @@ export function usageReport(db: Database, viewer: UsageViewer, query: UsageReque
     cache_read_tokens: 0,
     cache_write_tokens: 0,
     cost: 0,
+    unknown_requests: 0,
   };
   for (const row of byModel) {
     totals.requests += row.requests;
@@ -38,6 +39,7 @@ export function usageReport(db: Database, viewer: UsageViewer, query: UsageReque
     totals.cache_read_tokens += row.cache_read_tokens;
     totals.cache_write_tokens += row.cache_write_tokens;
     totals.cost += row.cost;
+    totals.unknown_requests += row.unknown_requests;
   }
   return { totals, by_model: byModel };
 }

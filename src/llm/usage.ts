@@ -27,8 +27,9 @@ const obj = (x: unknown): Json | undefined =>
 
 /** OpenAI counts cached prompt tokens inside prompt_tokens; we report them apart, as pi does. */
 function applyOpenAi(into: UsageCounts, usage: Json): boolean {
-  const prompt = num(usage.prompt_tokens);
-  const completion = num(usage.completion_tokens);
+  // Chat completions say prompt/completion; the transcription (and Responses) API input/output.
+  const prompt = num(usage.prompt_tokens) ?? num(usage.input_tokens);
+  const completion = num(usage.completion_tokens) ?? num(usage.output_tokens);
   if (prompt === undefined && completion === undefined) return false;
   const cached = num(obj(usage.prompt_tokens_details)?.cached_tokens) ?? 0;
   into.cacheRead = cached;
@@ -133,12 +134,33 @@ export class UsageMeter {
   }
 }
 
-/** USD for these counts at the model's prices (per 1M tokens). */
-export function costOf(counts: UsageCounts, model: ModelSpec): number {
+/** Prices per 1M tokens, all known; null when the model's input or output price is unknown. */
+export interface KnownPrices {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+/** A cache price left out is charged at the input price: an upper bound for reads. */
+export function pricesOf(model: ModelSpec): KnownPrices | null {
+  if (model.input_price === undefined || model.output_price === undefined) return null;
+  return {
+    input: model.input_price,
+    output: model.output_price,
+    cacheRead: model.cache_read_price ?? model.input_price,
+    cacheWrite: model.cache_write_price ?? model.input_price,
+  };
+}
+
+/** USD for these counts at the model's prices (per 1M tokens); null when its price is unknown. */
+export function costOf(counts: UsageCounts, model: ModelSpec): number | null {
+  const p = pricesOf(model);
+  if (!p) return null;
   const micro =
-    counts.input * model.input_price +
-    counts.output * model.output_price +
-    counts.cacheRead * model.cache_read_price +
-    counts.cacheWrite * model.cache_write_price;
+    counts.input * p.input +
+    counts.output * p.output +
+    counts.cacheRead * p.cacheRead +
+    counts.cacheWrite * p.cacheWrite;
   return micro / 1_000_000;
 }

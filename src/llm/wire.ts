@@ -90,13 +90,16 @@ export function upstreamUrl(provider: LlmProvider, rest: string, search: string)
   return `${base}/${rest}${search}`;
 }
 
-export type Endpoint = "chat" | "models";
+export type Endpoint = "chat" | "models" | "transcription" | "embeddings";
 
 /** Which API paths each provider kind serves through the proxy (relative to `/v1/`). */
 export function endpointOf(kind: ProviderKind, method: string, rest: string): Endpoint | null {
   if (method === "GET" && rest === "models") return "models";
   if (method !== "POST") return null;
   if (kind === "openai" && rest === "chat/completions") return "chat";
+  // Speech to text (voice input in the composer): multipart, the model is a form field.
+  if (kind === "openai" && rest === "audio/transcriptions") return "transcription";
+  if (kind === "openai" && rest === "embeddings") return "embeddings";
   if (kind === "anthropic" && rest === "messages") return "chat";
   return null;
 }

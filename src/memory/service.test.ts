@@ -51,19 +51,19 @@ function world() {
   return { memory, user, project, changes };
 }
 
-test("a memory is found by bm25 over its words and tags; stems match (deploying ~ deploy)", () => {
+test("a memory is found by bm25 over its words and tags; stems match (deploying ~ deploy)", async () => {
   const w = world();
   const p = w.project(w.user("ann"));
   const me = { kind: "person" as const, userId: p.userId };
   w.memory.add(p, me, { text: "The staging server is deployed with ./ship.sh", tags: ["deploy"] });
   w.memory.add(p, me, { text: "Ann prefers tabs over spaces" });
-  const hits = w.memory.search(p, "how is staging deploying?");
+  const hits = await w.memory.search(p, "how is staging deploying?");
   expect(hits.map((m) => m.text)).toEqual(["The staging server is deployed with ./ship.sh"]);
   expect(hits[0]?.source).toMatchObject({ kind: "person", username: "ann" });
-  expect(w.memory.search(p, "tab").map((m) => m.text)).toEqual(["Ann prefers tabs over spaces"]);
+  expect((await w.memory.search(p, "tab")).map((m) => m.text)).toEqual(["Ann prefers tabs over spaces"]);
 });
 
-test("user memories show in every project of their user, project memories only in theirs", () => {
+test("user memories show in every project of their user, project memories only in theirs", async () => {
   const w = world();
   const ann = w.user("ann");
   const [a, b] = [w.project(ann), w.project(ann)];
@@ -73,12 +73,12 @@ test("user memories show in every project of their user, project memories only i
   const local = w.memory.add(a, me, { text: "project a uses postgres" });
   if (!mine.ok || !local.ok) throw new Error("add failed");
   expect(mine.value.project_id).toBeNull();
-  expect(w.memory.search(b, "short answers").map((m) => m.id)).toEqual([mine.value.id]);
-  expect(w.memory.search(b, "postgres")).toEqual([]);
+  expect((await w.memory.search(b, "short answers")).map((m) => m.id)).toEqual([mine.value.id]);
+  expect(await w.memory.search(b, "postgres")).toEqual([]);
   expect(w.memory.get(b, local.value.id)).toMatchObject({ ok: false, error: { code: "not_found" } });
   // Another user sees neither, by search or by id, and cannot change or forget them.
   const bob = { kind: "person" as const, userId: other.userId };
-  expect(w.memory.search(other, "short postgres")).toEqual([]);
+  expect(await w.memory.search(other, "short postgres")).toEqual([]);
   expect(w.memory.get(other, mine.value.id)).toMatchObject({ ok: false, error: { code: "not_found" } });
   expect(w.memory.update(other, bob, mine.value.id, { text: "x" })).toMatchObject({
     ok: false,
@@ -90,7 +90,7 @@ test("user memories show in every project of their user, project memories only i
   });
 });
 
-test("edits, pins and forgets are attributed and announced; bad input is validation_failed", () => {
+test("edits, pins and forgets are attributed and announced; bad input is validation_failed", async () => {
   const w = world();
   const p = w.project(w.user("ann"));
   const agent = { kind: "session" as const, userId: p.userId, sessionId: newId("ses"), messageId: "m1" };
@@ -104,9 +104,9 @@ test("edits, pins and forgets are attributed and announced; bad input is validat
     ok: true,
     value: { text: "uses bun 1.3", pinned: true, updated_by: { kind: "person" } },
   });
-  expect(w.memory.search(p, "1.3").length).toBe(1);
+  expect((await w.memory.search(p, "1.3")).length).toBe(1);
   expect(w.memory.forget(p, me, made.value.id).ok).toBe(true);
-  expect(w.memory.search(p, "bun")).toEqual([]);
+  expect(await w.memory.search(p, "bun")).toEqual([]);
   const changes = w.memory.changes(p, made.value.id);
   expect(changes.ok).toBe(false); // forgotten: gone for everyone
   expect(w.changes.length).toBe(3);

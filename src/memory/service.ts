@@ -4,7 +4,10 @@ import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
 import { CreateMemoryBody, type Memory, type MemorySource, UpdateMemoryBody } from "../protocol/memory.ts";
 import { type MemoryRow, memoriesRepo } from "../storage/memories.ts";
+import { memoryVectorsRepo } from "../storage/memory-vectors.ts";
 import { ftsQuery } from "./fts.ts";
+import { reciprocalRankFusion } from "./hybrid.ts";
+import { nearestIn, VectorCache } from "./vector-cache.ts";
 
 /** Who makes a change: a person in the UI, or an agent session (through its tool token). */
 export type Actor =
@@ -23,7 +26,23 @@ export interface MemoryDeps {
   /** A memory changed: `projectId` null for a user memory (every project of the user sees it). */
   changed(userId: string, projectId: string | null): void;
   now?: () => number;
+  /** Vector search, when an embedding model is configured (decision 0019). Absent: FTS5 only. */
+  vectors?: MemoryVectors;
 }
+
+export interface MemoryVectors {
+  /** The configured embedding model ("provider/model"), or null. */
+  model(): string | null;
+  /** The query's vector (through the LLM gateway), or null when it cannot be had now. */
+  embedQuery(scope: Scope, text: string, model: string): Promise<Float32Array | null>;
+  /** A memory was added or changed: embed it in the background. */
+  kick(): void;
+  /** Moves whenever stored vectors may have changed (cached matrices are rebuilt then). */
+  version(): number;
+}
+
+/** How many of each list the fusion looks at. */
+const CANDIDATES = 50;
 
 const notFound = () => fail("not_found", "no such memory");
 
@@ -55,8 +74,11 @@ const actorRef = (a: Actor) =>
 /** Memories of one user's project (and the user's own), every change attributed. */
 export class MemoryService {
   private readonly repo;
+  private readonly vectorRepo;
+  private readonly cache = new VectorCache();
   constructor(private readonly deps: MemoryDeps) {
     this.repo = memoriesRepo(deps.db);
+    this.vectorRepo = memoryVectorsRepo(deps.db);
   }
   private now() {
     return (this.deps.now ?? Date.now)();
@@ -98,6 +120,7 @@ export class MemoryService {
     this.repo.insert(insert);
     this.log(row, "add", actor);
     this.deps.changed(scope.userId, row.project_id);
+    this.deps.vectors?.kick();
     return ok(toMemory(this.deps, row));
   }
 
@@ -113,13 +136,50 @@ export class MemoryService {
       .map((r) => toMemory(this.deps, r));
   }
 
-  /** bm25-ranked; an empty query lists instead. */
-  search(scope: Scope, query: string, opts: { limit?: number; tag?: string } = {}): Memory[] {
+  /**
+   * Ranked matches; an empty query lists instead. bm25 over FTS5 always; with an embedding model,
+   * fused (RRF) with the cosine ranking of the memories that have a vector of that model, so
+   * memories not embedded yet are still found by their words.
+   */
+  async search(scope: Scope, query: string, opts: { limit?: number; tag?: string } = {}): Promise<Memory[]> {
+    const ranked = await this.rank(scope, query, opts);
+    return ranked === null ? this.list(scope, opts) : ranked.memories;
+  }
+
+  /** The fused ranking and the two lists it came from (seqs), or null for an empty query. */
+  async rank(
+    scope: Scope,
+    query: string,
+    opts: { limit?: number; tag?: string } = {},
+  ): Promise<{ memories: Memory[]; fts: number[]; vector: number[] } | null> {
+    const limit = opts.limit ?? 20;
     const q = ftsQuery(query);
-    if (!q) return this.list(scope, opts);
-    return this.repo
-      .search(scope.userId, scope.projectId, q, opts.limit ?? 20, opts.tag)
-      .map((r) => toMemory(this.deps, r));
+    const model = this.deps.vectors?.model() ?? null;
+    if (!q && (!model || query.trim() === "")) return null;
+    const fts = q
+      ? this.repo
+          .search(scope.userId, scope.projectId, q, Math.max(limit, CANDIDATES), opts.tag)
+          .map((r) => r.seq)
+      : [];
+    const vector = model ? await this.vectorRanking(scope, query, model, opts.tag) : [];
+    const seqs = (vector.length === 0 ? fts : reciprocalRankFusion([fts, vector])).slice(0, limit);
+    const rows = new Map(this.repo.bySeqs(seqs).map((r) => [r.seq, r]));
+    const memories = seqs.flatMap((seq) => {
+      const row = rows.get(seq);
+      return row ? [toMemory(this.deps, row)] : [];
+    });
+    return { memories, fts, vector };
+  }
+
+  private async vectorRanking(scope: Scope, query: string, model: string, tag?: string): Promise<number[]> {
+    const vectors = this.deps.vectors;
+    if (!vectors) return [];
+    const key = [scope.userId, scope.projectId, model, tag ?? ""].join("\n");
+    const load = () => this.vectorRepo.inScope(scope.userId, scope.projectId, model, tag);
+    const stored = this.cache.get(key, vectors.version(), load);
+    if (stored.seqs.length === 0) return [];
+    const q = await vectors.embedQuery(scope, query, model);
+    return q ? nearestIn(stored, q, CANDIDATES) : [];
   }
 
   update(scope: Scope, actor: Actor, id: string, input: unknown): Result<Memory> {
@@ -139,6 +199,7 @@ export class MemoryService {
       actor,
     );
     this.deps.changed(scope.userId, row.project_id);
+    if (fields.text !== undefined || fields.tags !== undefined) this.deps.vectors?.kick();
     return this.get(scope, id);
   }
 

@@ -34,7 +34,7 @@ export function memoryArea(memory: MemoryService, messageOf: MessageOf = () => n
     async search(args, ctx) {
       const a = decode(MemoryToolArgs.search, args, "memory search");
       if (!a.ok) return a;
-      return ok({ memories: memory.search(scopeOf(ctx), a.value.query, { limit: a.value.limit }) });
+      return ok({ memories: await memory.search(scopeOf(ctx), a.value.query, { limit: a.value.limit }) });
     },
     async list(args, ctx) {
       const a = decode(MemoryToolArgs.list, args, "memory list");

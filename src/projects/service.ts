@@ -111,6 +111,7 @@ export async function createProject(
     profile,
     default_model: input.default_model ?? null,
     template: templateName,
+    use_memories: 0,
     created_at: now,
     updated_at: now,
     last_activity_at: now,
@@ -123,6 +124,7 @@ export interface UpdateProjectInput {
   name?: string;
   profile?: string;
   default_model?: string | null;
+  use_memories?: boolean;
 }
 
 export function updateProject(
@@ -147,8 +149,10 @@ export function updateProject(
   if (!checked.ok) return checked;
   if (input.profile !== undefined) fields.profile = input.profile;
   if (input.default_model !== undefined) fields.default_model = input.default_model;
+  const rowFields: Partial<ProjectRow> = { ...(fields as Partial<ProjectRow>) };
+  if (input.use_memories !== undefined) rowFields.use_memories = input.use_memories ? 1 : 0;
   const repo = projectsRepo(deps.db);
-  repo.update(id, fields as Partial<ProjectRow>, (deps.now ?? Date.now)());
+  repo.update(id, rowFields, (deps.now ?? Date.now)());
   const updated = repo.byId(id);
   return updated ? ok(updated) : fail("not_found", "no such project");
 }
@@ -201,6 +205,7 @@ export const publicProject = (p: ProjectRow): Project => ({
   profile: p.profile,
   default_model: p.default_model,
   template: p.template,
+  use_memories: p.use_memories === 1,
   created_at: p.created_at,
   updated_at: p.updated_at,
   last_activity_at: p.last_activity_at,

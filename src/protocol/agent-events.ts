@@ -88,6 +88,15 @@ export const agentEventSchemas = {
     items: v.optional(v.array(queuedItemSchema)),
   }),
 
+  /**
+   * The memories octo put before the first prompt (the project's "use memories" setting), for the
+   * user message sent with `client_id`: the chat shows "used N memories", each opening the memory.
+   */
+  "memory.used": ev("memory.used", {
+    client_id: text,
+    memories: v.array(v.object({ id: idSchema("mem"), text, scope: v.picklist(["project", "user"]) })),
+  }),
+
   // streaming of one message (only one message streams at a time per session)
   "stream.message_start": ev("stream.message_start", {
     message_id: msgId,

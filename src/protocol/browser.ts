@@ -179,8 +179,9 @@ const onSession = { session_id: idSchema("ses") };
  * a slow client skips frames, nothing queues.
  */
 export const browserCommandSchemas = {
-  watch: v.strictObject(onSession),
-  unwatch: v.strictObject(onSession),
+  /** `frames: false` watches the state only (the chat shows the agent's `ask` with it). */
+  watch: v.strictObject({ ...onSession, frames: v.optional(v.boolean(), true) }),
+  unwatch: v.strictObject({ ...onSession, frames: v.optional(v.boolean(), true) }),
   ack: v.strictObject({ ...onSession, seq: muxSeq }),
   /** Take the browser (the agent's commands wait) or hand it back (they go on, with a note). */
   control: v.strictObject({ ...onSession, take: v.boolean() }),

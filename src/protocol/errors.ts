@@ -18,6 +18,10 @@ export const ERROR_STATUS = {
   username_taken: 409,
   invite_invalid: 410,
   rate_limited: 429,
+  /** A spending limit (monthly or per conversation) is reached; an admin can raise it. */
+  budget_exceeded: 402,
+  /** A spending limit applies, and the model has no price to count against it. */
+  price_unknown: 402,
   unknown_command: 400,
   busy: 409,
   no_provider: 503,
@@ -61,6 +65,20 @@ export const ERROR_STATUS = {
   no_checkpoint: 404,
   /** A discarded hunk no longer matches the file (it changed since the diff was shown). */
   stale_diff: 409,
+  /** Single sign-on (src/auth/oidc): the callback's `state` is unknown, used, expired or from another browser. */
+  oidc_state_mismatch: 400,
+  /** The ID token's `nonce` is not the one this sign-in sent. */
+  oidc_nonce_mismatch: 400,
+  /** The ID token failed verification (signature, issuer, audience, expiry) or userinfo disagreed. */
+  oidc_token_invalid: 401,
+  /** The person's groups do not match the provider's `allowed_groups`. */
+  oidc_group_denied: 403,
+  /** The provider answered with an error (the person declined, or the code exchange failed). */
+  oidc_provider_error: 502,
+  /** The provider's discovery document or keys could not be read. */
+  oidc_unavailable: 503,
+  /** An admin turned local (password) sign-in off for everyone but admins. */
+  local_sign_in_disabled: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -17,6 +17,11 @@ export const ID_PREFIXES = [
   "sid",
   "mem",
   "cpt",
+  "sch",
+  "run",
+  "hook",
+  "ntf",
+  "psh",
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

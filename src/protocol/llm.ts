@@ -47,10 +47,12 @@ export const ModelBody = v.strictObject({
   max_tokens: v.optional(tokens, 16384),
   reasoning: v.optional(v.boolean(), false),
   images: v.optional(v.boolean(), false),
-  input_price: v.optional(price, 0),
-  output_price: v.optional(price, 0),
-  cache_read_price: v.optional(price, 0),
-  cache_write_price: v.optional(price, 0),
+  /** Absent: the price is unknown (shown as unknown, never as zero; see decision 0023). */
+  input_price: v.optional(price),
+  output_price: v.optional(price),
+  /** Absent: cache tokens are charged at the input price (an upper bound for cache reads). */
+  cache_read_price: v.optional(price),
+  cache_write_price: v.optional(price),
 });
 export type ModelBody = v.InferInput<typeof ModelBody>;
 export type ModelSpec = v.InferOutput<typeof ModelBody>;
@@ -110,10 +112,11 @@ export const ModelInfo = v.object({
   max_tokens: v.number(),
   reasoning: v.boolean(),
   images: v.boolean(),
-  input_price: v.number(),
-  output_price: v.number(),
-  cache_read_price: v.number(),
-  cache_write_price: v.number(),
+  /** USD per 1M tokens; null: unknown. */
+  input_price: v.nullable(v.number()),
+  output_price: v.nullable(v.number()),
+  cache_read_price: v.nullable(v.number()),
+  cache_write_price: v.nullable(v.number()),
 });
 export type ModelInfo = v.InferOutput<typeof ModelInfo>;
 
@@ -198,8 +201,10 @@ export const UsageTotals = v.object({
   output_tokens: v.number(),
   cache_read_tokens: v.number(),
   cache_write_tokens: v.number(),
-  /** USD, from the model's prices at the time of each call. */
+  /** USD, from the model's prices at the time of each call (calls at an unknown price add nothing). */
   cost: v.number(),
+  /** Calls whose model had no price: their cost is unknown, never zero. */
+  unknown_requests: v.number(),
 });
 export type UsageTotals = v.InferOutput<typeof UsageTotals>;
 
@@ -209,3 +214,32 @@ export const UsageResponse = v.object({
   by_model: v.array(v.object({ ...UsageTotals.entries, model: v.string() })),
 });
 export type UsageResponse = v.InferOutput<typeof UsageResponse>;
+
+// ---- embeddings (memory search, decision 0019) ----
+
+/**
+ * The model memories are embedded with, "provider/model" on an OpenAI-compatible provider; `null`
+ * turns vector search off (search is FTS5 only). The model need not be in the provider's chat list.
+ *   GET /api/admin/embedding → EmbeddingResponse;  PUT /api/admin/embedding EmbeddingModelBody → EmbeddingResponse
+ */
+export const EmbeddingModelBody = v.strictObject({
+  model: v.nullable(
+    v.pipe(
+      v.string(),
+      v.maxLength(240),
+      v.regex(/^[a-z0-9][a-z0-9_-]{0,31}\/[^\s]+$/, "a model as provider/model-id"),
+    ),
+  ),
+});
+
+/** How far the background embedder is: `embedded` of `total` memories have a vector of `model`. */
+export const EmbeddingStatus = v.object({
+  model: v.nullable(v.string()),
+  total: v.number(),
+  embedded: v.number(),
+  running: v.boolean(),
+  /** The last failure (cleared by the next success); null when none. */
+  last_error: v.nullable(v.string()),
+});
+export type EmbeddingStatus = v.InferOutput<typeof EmbeddingStatus>;
+export const EmbeddingResponse = v.object({ embedding: EmbeddingStatus });

@@ -5,6 +5,7 @@ import { type ChangesEvent, changesEventSchema } from "./changes.ts";
 import { describeIssues } from "./decode.ts";
 import type { ErrorBody, ErrorCode } from "./errors.ts";
 import { idSchema } from "./ids.ts";
+import { type NotifyEvent, notifyEventSchema } from "./notifications.ts";
 import { type TerminalEvent, terminalEventSchema } from "./terminal.ts";
 
 /**
@@ -19,7 +20,7 @@ import { type TerminalEvent, terminalEventSchema } from "./terminal.ts";
 export const MUX_PROTOCOL_VERSION = 1;
 /** Prompts may carry images (base64); anything beyond this is refused before parsing. */
 export const MAX_CLIENT_FRAME_BYTES = 8 * 1024 * 1024;
-export const CHANNELS = ["agent", "system", "terminal", "files", "browser", "changes"] as const;
+export const CHANNELS = ["agent", "system", "terminal", "files", "browser", "changes", "notify"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 const frameId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
@@ -150,7 +151,7 @@ function decodeObject(json: unknown): FrameResult {
       return frameError("validation_failed", `${cmd}: ${describeIssues(parsed.issues)}`, at);
     return { ok: true, frame: withId({ ch, command: parsed.output }) };
   }
-  return { ok: true, frame: withId({ ch: ch as "terminal" | "files" | "browser", cmd, body: rest }) };
+  return { ok: true, frame: withId({ ch: ch as Exclude<Channel, "agent" | "system">, cmd, body: rest }) };
 }
 
 // ---------------------------------------------------------------- server frames
@@ -207,7 +208,13 @@ export function encodeAgentEvent(sessionId: string, seqNo: number, ts: number, e
 }
 
 /** Terminal events are defined with their channel in ./terminal.ts. */
-export type ServerFrame = ResponseFrame | AgentEventFrame | SystemEvent | TerminalEvent | ChangesEvent;
+export type ServerFrame =
+  | ResponseFrame
+  | AgentEventFrame
+  | SystemEvent
+  | TerminalEvent
+  | ChangesEvent
+  | NotifyEvent;
 
 /** Decode a frame pushed by the server (the UI validates what it receives, too). */
 export function decodeServerFrame(
@@ -227,6 +234,7 @@ export function decodeServerFrame(
   if (obj.ch === "system") return check(systemEventSchema, obj);
   if (obj.ch === "terminal") return check(terminalEventSchema, obj);
   if (obj.ch === "changes") return check(changesEventSchema, obj);
+  if (obj.ch === "notify") return check(notifyEventSchema, obj);
   if (obj.ch === "agent") {
     const { ch, session_id, seq: s, ts, ...event } = obj;
     const env = v.safeParse(agentEnvelopeSchema, { ch, session_id, seq: s, ts });

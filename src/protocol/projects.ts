@@ -25,6 +25,8 @@ export const Project = v.object({
   profile: v.string(),
   default_model: v.nullable(v.string()),
   template: v.nullable(v.string()),
+  /** A new conversation's first prompt gets the most relevant memories ("used N memories"). */
+  use_memories: v.boolean(),
   created_at: v.number(),
   updated_at: v.number(),
   last_activity_at: v.number(),
@@ -48,6 +50,7 @@ export const UpdateProjectBody = v.strictObject({
   name: v.optional(v.pipe(v.string(), v.maxLength(200))),
   profile: v.optional(profileName),
   default_model: v.optional(v.nullable(modelRef)),
+  use_memories: v.optional(v.boolean()),
 });
 
 export const SandboxProfiles = v.object({

@@ -84,8 +84,55 @@ export const SearchAnswerSchema = v.strictObject({
 });
 export type SearchAnswer = v.InferOutput<typeof SearchAnswerSchema>;
 
-// ── admin HTTP API: `GET /api/admin/search`, `POST /api/admin/search/test` ─────────────────────
+// ── admin HTTP API: `GET|PUT|DELETE /api/admin/search`, `POST /api/admin/search/test` ──────────
 
 export const SearchTestBody = v.strictObject({
   query: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(500)), "octo"),
 });
+
+/** The search services octo speaks: a SearXNG-compatible JSON endpoint, or Brave's Search API (a key). */
+export const SEARCH_BACKENDS = ["searxng", "brave"] as const;
+export type SearchBackendKind = (typeof SEARCH_BACKENDS)[number];
+
+const searchUrl = v.pipe(
+  v.string(),
+  v.trim(),
+  v.url('a URL like "http://127.0.0.1:8888"'),
+  v.regex(/^https?:\/\//, "an http:// or https:// URL"),
+  v.maxLength(2048),
+);
+const searchKey = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, "an empty key"),
+  v.maxLength(1024),
+  v.regex(/^[^\s]+$/, "a key has no spaces"),
+);
+
+/**
+ * What an admin saves (it wins over config.toml's `[search]`). The key is write-only: absent on a
+ * save of the same backend, the stored one is kept.
+ */
+export const SearchSettingsBody = v.variant("backend", [
+  v.strictObject({ backend: v.literal("searxng"), url: searchUrl }),
+  v.strictObject({ backend: v.literal("brave"), url: v.optional(searchUrl), api_key: v.optional(searchKey) }),
+]);
+export type SearchSettingsBody = v.InferInput<typeof SearchSettingsBody>;
+
+/** The admin's view of the backend: never the key, only whether one is stored. */
+export const SearchStatusSchema = v.strictObject({
+  configured: v.boolean(),
+  backend: v.nullable(v.picklist(SEARCH_BACKENDS)),
+  url: v.nullable(v.string()),
+  /** "settings": saved by an admin (can be cleared); "config": config.toml's `[search]`. */
+  source: v.nullable(v.picklist(["settings", "config"])),
+  key: v.strictObject({ configured: v.boolean() }),
+  timeout_ms: v.number(),
+});
+export type SearchStatus = v.InferOutput<typeof SearchStatusSchema>;
+
+export const SearchTestAnswerSchema = v.strictObject({
+  ...SearchAnswerSchema.entries,
+  took_ms: v.number(),
+});
+export type SearchTestAnswer = v.InferOutput<typeof SearchTestAnswerSchema>;

@@ -125,7 +125,15 @@ export function agentEnv(account: AgentAccount, from: NodeJS.ProcessEnv): Record
     SHELL: "/bin/sh",
     PATH: from.PATH || "/usr/local/bin:/usr/bin:/bin",
   };
-  for (const k of ["LANG", "TZ", "TERM", "OCTO_BIN_DIR", "OCTO_TRACE_FILE"]) {
+  for (const k of [
+    "LANG",
+    "TZ",
+    "TERM",
+    "OCTO_BIN_DIR",
+    "OCTO_TRACE_FILE",
+    "OCTO_PROFILES_DIR",
+    "OCTO_EGRESS_HOSTS",
+  ]) {
     const v = from[k];
     if (v !== undefined) out[k] = v;
   }

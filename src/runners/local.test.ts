@@ -12,6 +12,8 @@ test("the single-user runner does not inherit the server's secrets or settings",
     ANTHROPIC_API_KEY: "sk-secret",
     OCTO_AUTH_JWT_SECRET: "jwt",
     GITHUB_TOKEN: "ghp",
+    OCTO_PROFILES_DIR: "/srv/profiles",
+    OCTO_EGRESS_HOSTS: "a.test=127.0.0.2",
   });
   expect(env).toEqual({
     PATH: "/usr/bin",
@@ -20,6 +22,8 @@ test("the single-user runner does not inherit the server's secrets or settings",
     LC_ALL: "C",
     XDG_RUNTIME_DIR: "/run/user/1",
     OCTO_BIN_DIR: "/opt/octo/bin",
+    OCTO_PROFILES_DIR: "/srv/profiles",
+    OCTO_EGRESS_HOSTS: "a.test=127.0.0.2",
     BUN_JSC_useJIT: "0",
   });
 });

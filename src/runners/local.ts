@@ -48,11 +48,13 @@ export function answers(socket: string): Promise<boolean> {
 
 /**
  * The runner gets the user's ordinary environment, not the server's: provider keys and `OCTO_*`
- * settings stay in the server (profiles may pass variables through into sandboxes).
+ * settings stay in the server (profiles may pass variables through into sandboxes). The sandbox's
+ * own development knobs (`OCTO_PROFILES_DIR`, `OCTO_EGRESS_HOSTS`) go through, so a server started
+ * with them runs its sessions' sandboxes with them.
  */
 export function runnerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const keep =
-    /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_[A-Z]+|TZ|TERM|XDG_[A-Z_]+_(DIR|HOME)|OCTO_BIN_DIR|OCTO_TOOL_PATH|OCTO_TRACE_FILE)$/;
+    /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_[A-Z]+|TZ|TERM|XDG_[A-Z_]+_(DIR|HOME)|OCTO_BIN_DIR|OCTO_TOOL_PATH|OCTO_TRACE_FILE|OCTO_PROFILES_DIR|OCTO_EGRESS_HOSTS)$/;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && keep.test(k)) out[k] = v;
   return { ...out, ...RUNNER_RUNTIME_ENV };

@@ -1,5 +1,8 @@
 import type { Database } from "bun:sqlite";
 import { type AdminService, createAdminService } from "../admin/service.ts";
+import { resolveOidcClients } from "../auth/oidc/clients.ts";
+import type { OidcClient } from "../auth/oidc/code-flow.ts";
+import { createOidcService, type OidcService } from "../auth/oidc/service.ts";
 import { type AuthService, createAuthService } from "../auth/service.ts";
 import { SignIns } from "../auth/sign-ins.ts";
 import { browserChannel } from "../browser/channel.ts";
@@ -9,11 +12,21 @@ import { type FileAccess, fileAccess } from "../files/access.ts";
 import { filesChannel } from "../files/channel.ts";
 import { ProjectWatches } from "../files/watches.ts";
 import { HistoryRegistry } from "../history/registry.ts";
+import { embeddingModel } from "../llm/embedding-model.ts";
 import { pickableModels } from "../llm/providers.ts";
 import { createLlmService, type LlmService } from "../llm/service.ts";
+import type { MemoryEmbedder } from "../memory/embedder.ts";
 import { MemoryService } from "../memory/service.ts";
 import { latestAssistantMessage, memoryArea } from "../memory/tool.ts";
+import { memoryVectors } from "../memory/vectors.ts";
 import type { AgentService, ChannelHandler } from "../mux/connection.ts";
+import { watchBrowserAsks } from "../notifications/browser-asks.ts";
+import { budgetNotice } from "../notifications/budgets.ts";
+import { notifyChannel } from "../notifications/channel.ts";
+import { pushSender } from "../notifications/push.ts";
+import { NotificationService } from "../notifications/service.ts";
+import { TurnWatcher } from "../notifications/turns.ts";
+import { loadOrCreateVapidKeys } from "../notifications/vapid.ts";
 import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
 import { createProjectService, type ProjectDeps, type ProjectService } from "../projects/service.ts";
@@ -21,6 +34,8 @@ import type { Channel } from "../protocol/mux.ts";
 import { ReviewService } from "../review/service.ts";
 import { type RunnerManager, runnerManagerFromConfig } from "../runners/manager.ts";
 import { createPlacement, type Placement } from "../runners/placement.ts";
+import { scheduleArea } from "../schedules/tool.ts";
+import { createScheduleModule, modelChecker, type ScheduleModule, sessionRuns } from "../schedules/wiring.ts";
 import { SessionHub } from "../sessions/hub.ts";
 import { SessionService } from "../sessions/service.ts";
 import { checkHostTools, missingToolsMessage } from "../shared/host-tools.ts";
@@ -28,6 +43,7 @@ import type { Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
 import { projectsRepo } from "../storage/projects.ts";
+import { sessionsRepo } from "../storage/sessions.ts";
 import { usersRepo } from "../storage/users.ts";
 import { taskFilesThrough } from "../tasks/files.ts";
 import { TaskService } from "../tasks/service.ts";
@@ -47,6 +63,8 @@ export interface ServicesInput {
   /** HMAC key for session JWTs; loaded or generated at start-up, never logged. */
   jwtSecret: string;
   startedAt: number;
+  /** `[[auth.oidc]]` with secrets read; read from config and the environment when absent. */
+  oidcClients?: OidcClient[];
 }
 
 /** What `/api/ws/mux` serves: agent sessions over the hub, and the feature channels. */
@@ -63,6 +81,8 @@ export interface Services {
   /** Where each user's runner, project folders and LLM socket are. */
   placement: Placement;
   auth: AuthService;
+  /** Single sign-on with OpenID Connect providers. */
+  oidc: OidcService;
   /** Live sign-ins: ending them closes the user's sockets and terminals at once. */
   signIns: SignIns;
   admin: AdminService;
@@ -80,10 +100,16 @@ export interface Services {
   tools: ToolService;
   /** Memories of projects and users (FTS5 search), every change attributed. */
   memory: MemoryService;
+  /** Embeds memories in the background when an embedding model is configured (decision 0019). */
+  memoryEmbedder: MemoryEmbedder;
   /** Each project's task tracker. */
   tasks: TaskService;
   /** What agents changed, checkpoints, restore and discard (the runner does the file work). */
   review: ReviewService;
+  /** Schedules, webhooks and the runs they start; `start()` once the agents are re-attached. */
+  schedules: ScheduleModule;
+  /** The bell and Web Push: `notifications.notify(userId, event)` is the one way in. */
+  notifications: NotificationService;
   /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
   stop(): Promise<void>;
 }
@@ -105,7 +131,52 @@ export function createServices(input: ServicesInput): Services {
   const history = new HistoryRegistry(config.paths.dataDir);
   const hub = new SessionHub((userId) => history.for(userId));
   const browsers = new BrowserHub();
-  runners.setBrowserListener((runnerUser, event) => browsers.onRunnerEvent(runnerUser, event));
+  // ── notifications: turn ends read off the stored events, browser help requests, Web Push ──
+  const vapid = loadOrCreateVapidKeys(dataPaths(config.paths.dataDir).vapidKeys);
+  const notifications = new NotificationService({
+    db,
+    log: log.child({ area: "notifications" }),
+    vapidPublicKey: vapid.publicKey,
+    push: pushSender({
+      vapid,
+      subject: pushContact(config.server.push_contact, config.server.public_url),
+    }),
+    allowHttpEndpoints: config.server.push_allow_http_loopback,
+  });
+  const describeSession = (sessionId: string): string | null => {
+    const row = sessionsRepo(db).byId(sessionId);
+    if (!row) return null;
+    const project = projectsRepo(db).byId(row.project_id)?.name;
+    const title = row.title || "New conversation";
+    return project ? `${title} · ${project}` : title;
+  };
+  const turns = new TurnWatcher({
+    notify: (userId, input) => void notifications.notify(userId, input),
+    describe: describeSession,
+    wasWorking: (userId, sessionId, beforeSeq) => history.for(userId).midTurn(sessionId, 2000, beforeSeq),
+  });
+  hub.observe(turns.observe);
+  const stopBudgetNotices = llm.budgetEvents.on((e) =>
+    notifications.notify(
+      e.user_id,
+      budgetNotice(e, (id) => sessionsRepo(db).byId(id)?.project_id ?? null),
+    ),
+  );
+  const onBrowserEvent = watchBrowserAsks({
+    sessionOwner: (sessionId) => {
+      const row = sessionsRepo(db).byId(sessionId);
+      const user = row ? usersRepo(db).byId(row.user_id) : null;
+      return row && user
+        ? { userId: row.user_id, runnerUser: placement.runnerUser(user.username), projectId: row.project_id }
+        : null;
+    },
+    describe: describeSession,
+    notify: (userId, input) => void notifications.notify(userId, input),
+  });
+  runners.setBrowserListener((runnerUser, event) => {
+    browsers.onRunnerEvent(runnerUser, event);
+    onBrowserEvent(runnerUser, event);
+  });
   const projectDeps: ProjectDeps = {
     db,
     folders: runnerProjectFolders(runners, placement),
@@ -115,11 +186,20 @@ export function createServices(input: ServicesInput): Services {
   // ── memory and tasks: the Memory and Tasks tabs, and the agent's `memory`/`task` tool areas ──
   const changes = new ProjectChanges();
   const usernameOf = (userId: string) => usersRepo(db).byId(userId)?.username ?? null;
+  const { vectors, embedder: memoryEmbedder } = memoryVectors({
+    db,
+    model: () => embeddingModel(llm.providerDeps)?.ref ?? null,
+    embed: (userId, projectId, texts, timeoutMs) => llm.gateway.embed(userId, projectId, texts, timeoutMs),
+    log: log.child({ area: "memory" }),
+  });
   const memory = new MemoryService({
     db,
     usernameOf,
     changed: (userId, projectId) => changes.changed(userId, projectId, "memory"),
+    vectors,
   });
+  // Memories left without a vector of the current model (a restart mid-way, a changed model).
+  vectors.model();
   const tasks = new TaskService({
     db,
     usernameOf,
@@ -147,6 +227,12 @@ export function createServices(input: ServicesInput): Services {
         ["add", "update", "comment", "close", "export", "import"],
         db,
       ),
+      // Bound late: the schedule module needs the sessions, which need the tool tokens.
+      schedule: once(
+        scheduleArea(() => schedules.schedules),
+        ["propose"],
+        db,
+      ),
     },
     log: log.child({ area: "tools" }),
   });
@@ -161,9 +247,32 @@ export function createServices(input: ServicesInput): Services {
     placement,
     defaultModel: config.llm.default_model,
     idleTimeoutMs: parseDuration(config.runner.idle_timeout),
+    warmAgents: config.runner.warm_agents,
     sandboxProblem: () => missingToolsMessage(checkHostTools()),
     agentMemoryCeilingBytes: config.runner.agent_memory_ceiling_mb * 1048576,
+    memoriesFor: async (userId, projectId, text) =>
+      ((await memory.rank({ userId, projectId }, text, { limit: 5 }))?.memories ?? []).map((m) => ({
+        id: m.id,
+        text: m.text,
+        scope: m.scope,
+      })),
     log: log.child({ area: "sessions" }),
+  });
+  const schedules: ScheduleModule = createScheduleModule({
+    db,
+    hub,
+    checkModel: modelChecker(llm),
+    changed: (userId, projectId) => changes.changed(userId, projectId, "schedules"),
+    sessions: sessionRuns({ db, sessions, historyFor: (userId) => history.for(userId), llm }),
+    config: {
+      graceMs: parseDuration(config.schedules.catch_up_grace),
+      maxRunMs: parseDuration(config.schedules.max_run_duration),
+      minIntervalMs: parseDuration(config.schedules.min_interval),
+      hookMaxBodyBytes: config.schedules.hook_max_body_bytes,
+      hookReplayWindowMs: parseDuration(config.schedules.hook_replay_window),
+      hookRatePerMinute: config.schedules.hook_rate_per_minute,
+    },
+    log: log.child({ area: "schedules" }),
   });
   // Deleting a project first stops its shells and agents; terminals and files find projects here.
   const projects = createProjectService(projectDeps, async (owner, projectId) => {
@@ -208,6 +317,14 @@ export function createServices(input: ServicesInput): Services {
       linuxPrefix,
     }),
     signIns,
+    oidc: createOidcService({
+      db,
+      jwtSecret: input.jwtSecret,
+      tokenTtlMs: parseDuration(config.auth.token_ttl),
+      clients: input.oidcClients ?? oidcClientsOrThrow(config),
+      linuxPrefix,
+      log,
+    }),
     admin: createAdminService({
       db,
       runners,
@@ -229,6 +346,7 @@ export function createServices(input: ServicesInput): Services {
     terminals,
     files,
     memory,
+    memoryEmbedder,
     tasks,
     review: new ReviewService({
       session: (caller, sessionId) => sessions.info(caller, sessionId),
@@ -237,6 +355,8 @@ export function createServices(input: ServicesInput): Services {
       runners,
       placement,
     }),
+    schedules,
+    notifications,
     mux: {
       hub,
       agents: sessions,
@@ -245,12 +365,30 @@ export function createServices(input: ServicesInput): Services {
         files: filesChannel(files, new ProjectWatches(log.child({ component: "files" }))),
         changes: changesChannel(changes, (caller, projectId) => projects.get(caller, projectId)),
         browser: browserChannel(browsers, sessions, placement, runners),
+        notify: notifyChannel(notifications),
       },
     },
     async stop() {
+      schedules.stop();
       llm.gateway.close();
+      stopBudgetNotices();
+      await notifications.settled();
+      memoryEmbedder.stop();
       await sessions.stop();
       history.close();
     },
   };
+}
+
+/** The VAPID subject: the configured contact, else the public site, else a mailto on this host. */
+function pushContact(configured: string, publicUrl: string): string {
+  if (configured) return configured;
+  if (publicUrl.startsWith("https://")) return publicUrl;
+  return "mailto:octo@localhost";
+}
+
+function oidcClientsOrThrow(config: LoadedConfig): OidcClient[] {
+  const resolved = resolveOidcClients(config.auth.oidc, process.env);
+  if (!resolved.ok) throw new Error(resolved.error.message);
+  return resolved.value;
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
+import { resolveOidcClients } from "../auth/oidc/clients.ts";
 import { type LoadedConfig, type LoadOptions, loadConfig, modeOf } from "../config/index.ts";
 import { adminSocketPath, startAdminSocket } from "../http/admin-socket.ts";
 import { createApp } from "../http/app.ts";
@@ -42,6 +43,9 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
   const loaded = opts.config ? ok(opts.config) : loadConfig(opts);
   if (!loaded.ok) return loaded;
   const config = loaded.value;
+  // Single sign-on secrets are read now: a missing one stops the start with its provider's name.
+  const oidcClients = resolveOidcClients(config.auth.oidc, process.env);
+  if (!oidcClients.ok) return oidcClients;
   const log =
     opts.log ?? createLogger({ format: opts.logFormat ?? config.log.format, level: config.log.level });
   const paths = dataPaths(config.paths.dataDir);
@@ -63,6 +67,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     mode: modeOf(config),
     jwtSecret: loadOrCreateSecret(config.auth.jwt_secret, paths.jwtSecret),
     startedAt: Date.now(),
+    oidcClients: oidcClients.value,
   };
   if (input.mode === "single-user") {
     const settled = prepareSharedWorkspace(
@@ -95,10 +100,14 @@ export async function startServer(opts: StartOptions = {}): Promise<Result<Runni
     });
   }
   ctx.services.sessions.startReaper();
-  void ctx.services.sessions.resumeLive().then(
-    (n) => n > 0 && log.info("re-attached to running agents", { sessions: n }),
-    (e) => log.error("re-attaching to agents failed", { error: String(e) }),
-  );
+  void ctx.services.sessions
+    .resumeLive()
+    .then(
+      (n) => n > 0 && log.info("re-attached to running agents", { sessions: n }),
+      (e) => log.error("re-attaching to agents failed", { error: String(e) }),
+    )
+    // Scheduled runs that went on meanwhile are caught up from the history; then schedules fire.
+    .finally(() => ctx.services.schedules.start());
   log.info("octo listening", { url, mode: ctx.mode, version: VERSION, data: config.paths.dataDir });
   // The server stays up so the UI can show the problem; each agent launch fails with this text.
   const missingTools = missingToolsMessage(checkHostTools());

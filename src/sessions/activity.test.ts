@@ -5,7 +5,7 @@ import { projectsRepo } from "../storage/projects.ts";
 import { type SessionsRepo, sessionsRepo } from "../storage/sessions.ts";
 import { usersRepo } from "../storage/users.ts";
 import { ACTIVITY_WRITE_INTERVAL_MS, ActivityLog } from "./activity.ts";
-import { newSessionRow } from "./lifecycle.ts";
+import { newSessionRow } from "./new-row.ts";
 
 let db: Database;
 let repo: SessionsRepo;

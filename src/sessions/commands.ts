@@ -2,12 +2,15 @@ import { resolveModel } from "../llm/providers.ts";
 import type { MuxUser } from "../mux/connection.ts";
 import type { AgentCommand, AgentCommandOf } from "../protocol/agent-commands.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
+import { withMemoryBlock } from "../shared/memory-block.ts";
+import { projectsRepo } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import { notFound, type SessionContext } from "./context.ts";
 import { forkSession } from "./fork.ts";
 import { closeSession, createSession, deleteSession } from "./lifecycle.ts";
 import type { AgentPool } from "./pool.ts";
 import { retitle } from "./titles.ts";
+import type { WarmPool } from "./warm.ts";
 
 /** Commands the agent itself answers (after the server's own checks). */
 const AGENT_COMMANDS = new Set([
@@ -34,17 +37,19 @@ export function ownedSession(
   sessionId: string,
 ): Result<SessionRow> {
   const row = ctx.repo.byId(sessionId);
-  return row && row.user_id === user.id ? ok(row) : notFound();
+  // A spare (a pre-started agent, src/sessions/warm.ts) belongs to no conversation until claimed.
+  return row && row.user_id === user.id && row.status !== "spare" ? ok(row) : notFound();
 }
 
 /** One canonical agent command of a user: checked, then answered by the server or the session's agent. */
 export async function dispatch(
   ctx: SessionContext,
   pool: AgentPool,
+  warm: WarmPool,
   user: MuxUser,
   c: AgentCommand,
 ): Promise<Result<unknown>> {
-  if (c.cmd === "session.create") return createSession(ctx, pool, user, c);
+  if (c.cmd === "session.create") return createSession(ctx, pool, warm, user, c);
   if (!("session_id" in c)) return fail("bad_request", `${(c as AgentCommand).cmd} needs a session_id`);
   const found = ownedSession(ctx, user, c.session_id);
   if (!found.ok) return found;
@@ -94,7 +99,36 @@ async function userMessage(
   if (row.status === "closed") return fail("conflict", "this session is closed");
   const history = ctx.deps.historyFor(row.user_id);
   if (!history.claimClientId(row.id, c.client_id, c.cmd)) return ok({ duplicate: true });
-  const r = await pool.send(user, row, c);
+  const r = await pool.send(user, row, c.cmd === "prompt" ? await withMemories(ctx, row, c) : c);
   if (!r.ok) history.releaseClientId(row.id, c.client_id);
   return r;
+}
+
+/** At most this many memories go before a first prompt. */
+const MEMORIES_PER_PROMPT = 5;
+
+/**
+ * A new conversation's first prompt, with the most relevant memories before it when the project
+ * opted in. The chat is told which ones (`memory.used`, stored in history so a reload shows it
+ * too); the person's message as stored stays what they typed (the runner takes the block off).
+ */
+async function withMemories(
+  ctx: SessionContext,
+  row: SessionRow,
+  c: AgentCommandOf<"prompt">,
+): Promise<AgentCommandOf<"prompt">> {
+  const find = ctx.deps.memoriesFor;
+  if (!find || projectsRepo(ctx.deps.db).byId(row.project_id)?.use_memories !== 1) return c;
+  const history = ctx.deps.historyFor(row.user_id);
+  if (history.messages(row.id, { limit: 1 }).length > 0) return c;
+  let memories: Awaited<ReturnType<typeof find>>;
+  try {
+    memories = (await find(row.user_id, row.project_id, c.message)).slice(0, MEMORIES_PER_PROMPT);
+  } catch (e) {
+    ctx.deps.log.warn("memories for a first prompt not found; sent as typed", { error: String(e) });
+    return c;
+  }
+  if (memories.length === 0) return c;
+  ctx.publish(row, [{ event: "memory.used", client_id: c.client_id, memories }]);
+  return { ...c, message: withMemoryBlock(c.message, memories) };
 }

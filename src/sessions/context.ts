@@ -9,6 +9,13 @@ import type { Placement } from "../runners/placement.ts";
 import type { Logger } from "../shared/log.ts";
 import { type SessionRow, type SessionsRepo, sessionsRepo } from "../storage/sessions.ts";
 import type { ToolTokens } from "../tools/tokens.ts";
+
+export interface UsedMemory {
+  id: string;
+  text: string;
+  scope: "project" | "user";
+}
+
 import { ActivityLog } from "./activity.ts";
 import type { SessionHub } from "./hub.ts";
 
@@ -22,6 +29,10 @@ export interface SessionServiceDeps {
   placement: Placement;
   defaultModel: string;
   idleTimeoutMs: number;
+  /** Per user: pre-started agents kept for the project they last started a conversation in (0 = off). */
+  warmAgents?: number;
+  /** Bytes of memory the host has available (MemAvailable); no spare is started below a floor. */
+  memAvailable?: () => number;
   /** Why no agent can start on this host (a missing sandbox tool), checked before each launch. */
   sandboxProblem?: () => string | undefined;
   /** Per runner user: above this many bytes of agents (PSS), idle agents are stopped early. 0 = none. */
@@ -30,6 +41,11 @@ export interface SessionServiceDeps {
   now?: () => number;
   /** Least time between two writes of a session's `last_active_at`. */
   activityIntervalMs?: number;
+  /**
+   * The memories most relevant to a new conversation's first prompt, when its project opted in
+   * ("used N memories"); absent or empty: the prompt goes as typed.
+   */
+  memoriesFor?: (userId: string, projectId: string, text: string) => Promise<UsedMemory[]>;
   /** Each launch gets a fresh tool token (`OCTO_TOOL_TOKEN`); closing or deleting the session ends it. */
   toolTokens?: ToolTokens;
 }

@@ -4,7 +4,7 @@ import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import type { SessionContext } from "./context.ts";
-import { newSessionRow } from "./lifecycle.ts";
+import { newSessionRow } from "./new-row.ts";
 import type { AgentPool } from "./pool.ts";
 
 /**

@@ -23,6 +23,14 @@ export interface Subscription {
 
 const PAGE = 512;
 
+/** `events[i]` was stored as `stored[i]`. */
+export type StoredObserver = (
+  userId: string,
+  session: SessionRef,
+  events: readonly AgentEvent[],
+  stored: readonly StoredEvent[],
+) => void;
+
 /** The frame for a stored event: its body is spliced in as is, never re-encoded. */
 export const frameOf = (sessionId: string, e: StoredEvent): string =>
   `{"ch":"agent","session_id":"${sessionId}","seq":${e.seq},"ts":${e.ts},${e.body.slice(1)}`;
@@ -38,6 +46,7 @@ export const frameOf = (sessionId: string, e: StoredEvent): string =>
  */
 export class SessionHub {
   private readonly subs = new Map<string, Set<Subscription>>();
+  private readonly observers = new Set<StoredObserver>();
 
   constructor(private readonly historyFor: (userId: string) => HistoryStore) {}
 
@@ -50,6 +59,14 @@ export class SessionHub {
   ): StoredEvent[] {
     if (events.length === 0) return [];
     const stored = this.historyFor(userId).append(session, events, Date.now(), source);
+    for (const observe of this.observers) {
+      try {
+        observe(userId, session, events, stored);
+      } catch (e) {
+        // A side feature (notifications) must never cost a subscriber its events.
+        console.error("octo: session event observer failed:", e);
+      }
+    }
     const subs = this.subs.get(session.id);
     if (!subs) return stored;
     for (const sub of subs) {
@@ -73,6 +90,15 @@ export class SessionHub {
       }
     }
     return stored;
+  }
+
+  /**
+   * Hear every stored batch, whether or not anyone is subscribed (notifications read turn ends here).
+   * Observers run synchronously before the fan-out and must not throw.
+   */
+  observe(observer: StoredObserver): () => void {
+    this.observers.add(observer);
+    return () => void this.observers.delete(observer);
   }
 
   /** Replay everything after `afterSeq`, then continue live. */

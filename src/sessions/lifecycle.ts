@@ -3,16 +3,22 @@ import type { MuxUser } from "../mux/connection.ts";
 import { getProject } from "../projects/service.ts";
 import type { AgentCommandOf } from "../protocol/agent-commands.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
-import { newId } from "../protocol/ids.ts";
-import { projectsRepo } from "../storage/projects.ts";
+import { type ProjectRow, projectsRepo } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import type { SessionContext } from "./context.ts";
+import { newSessionRow } from "./new-row.ts";
 import type { AgentPool } from "./pool.ts";
+import type { SpareShape, WarmPool } from "./warm.ts";
 
-/** A new session in one of the user's projects, its agent started; undone if the agent cannot start. */
+/**
+ * A new session in one of the user's projects, its agent started; undone if the agent cannot start.
+ * A spare agent already started for this project, model and profile is taken when there is one
+ * (warm.ts), and the pool is refilled in the background either way.
+ */
 export async function createSession(
   ctx: SessionContext,
   pool: AgentPool,
+  warm: WarmPool,
   user: MuxUser,
   c: AgentCommandOf<"session.create">,
 ): Promise<Result<{ session_id: string }>> {
@@ -22,8 +28,8 @@ export async function createSession(
   if (!project.ok) return project;
   const providers = deps.llm.ensureProviders();
   if (!providers.ok) return providers;
-  const model =
-    c.model ?? project.value.default_model ?? defaultModel(deps.llm.providerDeps, deps.defaultModel);
+  const fallback = newConversationShape(ctx, project.value);
+  const model = c.model ?? fallback.model;
   const resolved = resolveModel(deps.llm.providerDeps, model);
   if (!resolved.ok) return resolved;
   const profile = c.profile ?? project.value.profile;
@@ -31,6 +37,13 @@ export async function createSession(
     return fail("validation_failed", `profile: unknown sandbox profile ${profile}`);
   }
   const now = ctx.now();
+  const spare = warm.claim(user.id, { projectId: project.value.id, model, profile });
+  if (spare) {
+    ctx.publish(spare, [{ event: "session.created", model }]);
+    projectsRepo(deps.db).touch(project.value.id, now);
+    void warm.refill(owner, fallback);
+    return ok({ session_id: spare.id });
+  }
   const row = newSessionRow(
     { user_id: user.id, project_id: project.value.id, title: "", model, profile, parent_id: null },
     now,
@@ -44,7 +57,21 @@ export async function createSession(
     return link;
   }
   projectsRepo(deps.db).touch(project.value.id, now);
+  void warm.refill(owner, fallback);
   return ok({ session_id: row.id });
+}
+
+/** The model and profile a new conversation in this project gets when it names neither. */
+export function newConversationShape(
+  ctx: SessionContext,
+  project: Pick<ProjectRow, "id" | "default_model" | "profile">,
+): SpareShape {
+  const { deps } = ctx;
+  return {
+    projectId: project.id,
+    model: project.default_model ?? defaultModel(deps.llm.providerDeps, deps.defaultModel),
+    profile: project.profile,
+  };
 }
 
 /** Stop the agent and end the session; its history stays readable. */
@@ -76,29 +103,4 @@ export async function deleteSession(
   ctx.deps.historyFor(row.user_id).deleteSession(row.id);
   ctx.repo.delete(row.id);
   return ok({});
-}
-
-/** A session row as it starts: no agent process yet, no events, no pi session file. */
-export function newSessionRow(
-  base: Pick<SessionRow, "user_id" | "project_id" | "title" | "model" | "profile" | "parent_id">,
-  now: number,
-): SessionRow {
-  return {
-    id: newId("ses", now),
-    user_id: base.user_id,
-    project_id: base.project_id,
-    title: base.title,
-    model: base.model,
-    profile: base.profile,
-    parent_id: base.parent_id,
-    pi_session_file: null,
-    pi_session_id: null,
-    status: "starting",
-    last_seq: 0,
-    created_at: now,
-    updated_at: now,
-    closed_at: null,
-    proc_id: null,
-    last_active_at: now,
-  };
 }

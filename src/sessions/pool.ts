@@ -123,7 +123,9 @@ export class AgentPool {
       return spawned;
     }
     const now = this.ctx.now();
-    this.ctx.repo.update(row.id, { status: "ready", proc_id: spawned.value.proc, last_active_at: now }, now);
+    // A spare stays one until it is claimed (warm.ts); a claim may have happened while it started.
+    const status = this.ctx.repo.byId(row.id)?.status === "spare" ? "spare" : "ready";
+    this.ctx.repo.update(row.id, { status, proc_id: spawned.value.proc, last_active_at: now }, now);
     const linked = await this.link({ ...row, proc_id: spawned.value.proc }, client.value, true);
     // One more agent: make room under the user's memory ceiling (in the background; never this one).
     const ceiling = deps.agentMemoryCeilingBytes ?? 0;
@@ -156,6 +158,23 @@ export class AgentPool {
     return ok(link);
   }
 
+  /** Whether the session's agent is live or starting under this server (a spare worth claiming). */
+  holds(sessionId: string): boolean {
+    const link = this.links.get(sessionId);
+    return (link !== undefined && !link.gone && !link.stale) || this.launching.has(sessionId);
+  }
+
+  /** Remove a spare no one claimed (warm.ts): its agent, tokens, history and row; nothing remains. */
+  async discard(row: SessionRow): Promise<void> {
+    const pending = this.launching.get(row.id);
+    if (pending) await pending;
+    await this.stop(row);
+    this.ctx.deps.llm.tokens.revokeSession(row.id);
+    this.ctx.deps.hub.dropSession(row.id);
+    this.ctx.deps.historyFor(row.user_id).deleteSession(row.id);
+    this.ctx.repo.delete(row.id);
+  }
+
   /** Stop the session's agent, wherever it runs (also one this server no longer holds a link to). */
   async stop(row: SessionRow): Promise<void> {
     const link = this.links.get(row.id);
@@ -175,6 +194,10 @@ export class AgentPool {
     this.links.delete(link.session.id);
     this.ctx.activity.end(link.session.id);
     const row = this.ctx.repo.byId(link.session.id);
+    if (row?.status === "spare") {
+      void this.discard(row);
+      return;
+    }
     if (row && row.status !== "closed") {
       // An agent that exited ends its own turn (pi's adapter says so after the exit event).
       if (lost) this.closeLostTurn(row, why);
@@ -259,7 +282,7 @@ export class AgentPool {
       const candidates = agents
         .map((a) => ({ ...a, link: this.links.get(a.session_id), row: this.ctx.repo.byId(a.session_id) }))
         .filter((a) => a.session_id !== keep && a.link?.proc === a.proc && a.row && this.isIdle(a.link))
-        .sort((a, b) => this.lastActive(a.row as SessionRow) - this.lastActive(b.row as SessionRow));
+        .sort((a, b) => spareFirst(a.row as SessionRow, b.row as SessionRow, (r) => this.lastActive(r)));
       const reaped: string[] = [];
       for (const a of candidates) {
         if (total <= ceilingBytes) break;
@@ -303,6 +326,7 @@ export class AgentPool {
 
   /** Stop an idle agent and say so in its history; the next prompt starts it again. */
   private async reap(row: SessionRow, reason: "idle" | "memory"): Promise<void> {
+    if (row.status === "spare") return this.discard(row);
     await this.stop(row);
     this.sleep(row.id);
     this.ctx.publish(row, [{ event: "agent.stopped", reason }]);
@@ -323,4 +347,10 @@ export class AgentPool {
     const project = projectsRepo(this.ctx.deps.db).byId(row.project_id);
     return username && project ? this.ctx.deps.placement.project(username, project.slug) : null;
   }
+}
+
+/** Memory pressure stops spares (no one is using them) before any conversation's agent, oldest first. */
+function spareFirst(a: SessionRow, b: SessionRow, lastActive: (r: SessionRow) => number): number {
+  const spare = Number(b.status === "spare") - Number(a.status === "spare");
+  return spare !== 0 ? spare : lastActive(a) - lastActive(b);
 }

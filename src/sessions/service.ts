@@ -8,9 +8,10 @@ import type { SessionRow } from "../storage/sessions.ts";
 import type { AgentLink } from "./agent-link.ts";
 import { dispatch, ownedSession } from "./commands.ts";
 import { createSessionContext, type SessionContext, type SessionServiceDeps } from "./context.ts";
-import { createSession, deleteSession } from "./lifecycle.ts";
+import { createSession, deleteSession, newConversationShape } from "./lifecycle.ts";
 import { AgentPool } from "./pool.ts";
 import { retitle, titleFromEvents } from "./titles.ts";
+import { WarmPool } from "./warm.ts";
 
 export type { SessionServiceDeps } from "./context.ts";
 export { autoTitle } from "./titles.ts";
@@ -27,11 +28,13 @@ export { autoTitle } from "./titles.ts";
 export class SessionService implements AgentService {
   private readonly ctx: SessionContext;
   private readonly pool: AgentPool;
+  private readonly warm: WarmPool;
   private reaper: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly deps: SessionServiceDeps) {
     this.ctx = createSessionContext(deps);
     this.pool = new AgentPool(this.ctx, (link, events) => this.onAgentEvents(link, events));
+    this.warm = new WarmPool(this.ctx, this.pool);
   }
 
   canWatch(user: MuxUser, sessionId: string) {
@@ -40,16 +43,27 @@ export class SessionService implements AgentService {
   }
 
   async run(user: MuxUser, command: AgentCommand): Promise<CommandResult> {
-    const r = await dispatch(this.ctx, this.pool, user, command);
+    const r = await dispatch(this.ctx, this.pool, this.warm, user, command);
     return r.ok ? { ok: true, data: r.value } : r;
   }
 
   create(user: MuxUser, c: AgentCommandOf<"session.create">): Promise<Result<{ session_id: string }>> {
-    return createSession(this.ctx, this.pool, user, c);
+    return createSession(this.ctx, this.pool, this.warm, user, c);
+  }
+
+  /**
+   * The user is looking at a project: have a spare agent ready for the conversation they may start
+   * there (`runner.warm_agents`; in the background). Resolves when the pool is filled.
+   */
+  warmFor(owner: { id: string; username: string }, projectId: string): Promise<void> {
+    const project = getProject(this.deps.projects, owner, projectId);
+    if (!project.ok) return Promise.resolve();
+    return this.warm.refill(owner, newConversationShape(this.ctx, project.value));
   }
 
   /** A user is being deleted: stop every agent of theirs (their history goes with the user). */
   async deleteForUser(userId: string): Promise<void> {
+    for (const spare of this.ctx.repo.spares(userId)) await this.pool.discard(spare);
     for (const row of this.ctx.repo.listForUser(userId, 100_000)) {
       await this.pool.stop(row);
       this.deps.llm.tokens.revokeSession(row.id);
@@ -58,14 +72,25 @@ export class SessionService implements AgentService {
 
   /** A project is being deleted: stop and delete each of its sessions. */
   async deleteForProject(owner: { id: string }, projectId: string): Promise<void> {
+    for (const spare of this.ctx.repo.spares(owner.id))
+      if (spare.project_id === projectId) await this.pool.discard(spare);
     for (const row of this.ctx.repo.listForProject(projectId, 100_000)) {
       if (row.user_id === owner.id) await deleteSession(this.ctx, this.pool, row);
     }
   }
 
+  /** Settles when the start-up pass (`resumeLive`) has finished. */
+  resumed: Promise<unknown> = Promise.resolve();
+
   /** After a server restart: re-attach to agents that kept running under their runners. */
   resumeLive(): Promise<number> {
-    return this.pool.resumeLive();
+    const pass = (async () => {
+      // Spares from the previous run go: pi or the settings may have changed since they started.
+      await this.warm.discardAll();
+      return this.pool.resumeLive();
+    })();
+    this.resumed = pass.catch(() => undefined);
+    return pass;
   }
 
   /** Stop agents idle for longer than the configured time; they are revived on the next prompt. */
@@ -121,7 +146,9 @@ export class SessionService implements AgentService {
   /** The sessions of one of the caller's projects, newest first. */
   listForProject(owner: { id: string; username: string }, projectId: string): Result<Session[]> {
     const project = getProject(this.deps.projects, owner, projectId);
-    return project.ok ? ok(this.ctx.repo.listForProject(project.value.id).map(publicSession)) : project;
+    if (!project.ok) return project;
+    void this.warm.refill(owner, newConversationShape(this.ctx, project.value));
+    return ok(this.ctx.repo.listForProject(project.value.id).map(publicSession));
   }
 }
 
@@ -132,7 +159,8 @@ export const publicSession = (s: SessionRow): Session => ({
   title: s.title,
   model: s.model,
   profile: s.profile,
-  status: s.status,
+  // Never shown while a spare (ownership checks hide those); claimed, a spare is `ready`.
+  status: s.status === "spare" ? "starting" : s.status,
   last_seq: s.last_seq,
   created_at: s.created_at,
   updated_at: s.updated_at,

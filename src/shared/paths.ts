@@ -79,6 +79,8 @@ export function rootSingleUserDirs(dirs: { workspaceDir: string; runtimeDir: str
 export const dataPaths = (dataDir: string) => ({
   db: join(dataDir, "octo.db"),
   jwtSecret: join(dataDir, "jwt.secret"),
+  /** Web Push (VAPID) key pair, generated once (0600). */
+  vapidKeys: join(dataDir, "vapid.json"),
   /** Held (flock) by the running server: one server per data dir. */
   lock: join(dataDir, "octo.lock"),
   usersDir: join(dataDir, "users"),

@@ -57,7 +57,8 @@ export interface UsageRow {
   output_tokens: number;
   cache_read_tokens: number;
   cache_write_tokens: number;
-  cost: number;
+  /** USD; null when the model's price is unknown (stored as 0 with cost_known = 0). */
+  cost: number | null;
   duration_ms: number;
 }
 
@@ -75,16 +76,17 @@ export interface UsageSumRow {
   cache_read_tokens: number;
   cache_write_tokens: number;
   cost: number;
+  unknown_requests: number;
 }
 
 export const llmUsageRepo = (db: Database) => ({
   insert(row: UsageRow): void {
     db.query(
       `INSERT INTO llm_usage (ts, user_id, project_id, session_id, provider, model, status, input_tokens,
-         output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms)
+         output_tokens, cache_read_tokens, cache_write_tokens, cost, cost_known, duration_ms)
        VALUES ($ts, $user_id, $project_id, $session_id, $provider, $model, $status, $input_tokens,
-         $output_tokens, $cache_read_tokens, $cache_write_tokens, $cost, $duration_ms)`,
-    ).run({ ...row });
+         $output_tokens, $cache_read_tokens, $cache_write_tokens, $cost, $cost_known, $duration_ms)`,
+    ).run({ ...row, cost: row.cost ?? 0, cost_known: row.cost === null ? 0 : 1 });
   },
   /** Failed requests (HTTP status 400 and up) since `ts`, counted by status. */
   errorsSince(ts: number): { status: number; count: number }[] {
@@ -110,7 +112,7 @@ export const llmUsageRepo = (db: Database) => ({
         `SELECT provider || '/' || model AS model, COUNT(*) AS requests,
            SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
            SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
-           SUM(cost) AS cost
+           SUM(CASE WHEN cost_known THEN cost ELSE 0 END) AS cost, SUM(1 - cost_known) AS unknown_requests
          FROM llm_usage ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
          GROUP BY provider, model ORDER BY SUM(cost) DESC, model`,
       )

@@ -40,6 +40,13 @@ export const memoriesRepo = (db: Database) => ({
       .query<MemoryRow, Record<string, string>>(`SELECT * FROM memories m WHERE m.id = $id AND ${IN_SCOPE}`)
       .get({ id, user: userId, project: projectId });
   },
+  /** Rows by their seq (the order given is not kept). */
+  bySeqs(seqs: number[]): MemoryRow[] {
+    if (seqs.length === 0) return [];
+    return db
+      .query<MemoryRow, number[]>(`SELECT * FROM memories WHERE seq IN (${seqs.map(() => "?").join(",")})`)
+      .all(...seqs);
+  },
   list(userId: string, projectId: string, limit: number, tag?: string): MemoryRow[] {
     const byTag = tag ? "AND (' ' || m.tags || ' ') LIKE $tag" : "";
     return db

@@ -8,6 +8,8 @@ export interface ProjectRow {
   profile: string;
   default_model: string | null;
   template: string | null;
+  /** 0/1: memories are added to a new conversation's first prompt (migration 009). */
+  use_memories: number;
   created_at: number;
   updated_at: number;
   last_activity_at: number;
@@ -35,7 +37,7 @@ export const projectsRepo = (db: Database) => ({
   slugTaken(userId: string, slug: string): boolean {
     return db.query("SELECT 1 FROM projects WHERE user_id = ? AND slug = ?").get(userId, slug) !== null;
   },
-  insert(row: ProjectRow): void {
+  insert(row: Omit<ProjectRow, "use_memories">): void {
     db.query(
       `INSERT INTO projects (id, user_id, name, slug, profile, default_model, template, created_at, updated_at, last_activity_at)
        VALUES ($id, $user_id, $name, $slug, $profile, $default_model, $template, $created_at, $updated_at, $last_activity_at)`,
@@ -43,19 +45,15 @@ export const projectsRepo = (db: Database) => ({
   },
   update(
     id: string,
-    fields: Partial<Pick<ProjectRow, "name" | "profile" | "default_model">>,
+    fields: Partial<Pick<ProjectRow, "name" | "profile" | "default_model" | "use_memories">>,
     now: number,
   ): void {
     const current = this.byId(id);
     if (!current) return;
     const next = { ...current, ...fields };
-    db.query("UPDATE projects SET name = ?, profile = ?, default_model = ?, updated_at = ? WHERE id = ?").run(
-      next.name,
-      next.profile,
-      next.default_model,
-      now,
-      id,
-    );
+    db.query(
+      "UPDATE projects SET name = ?, profile = ?, default_model = ?, use_memories = ?, updated_at = ? WHERE id = ?",
+    ).run(next.name, next.profile, next.default_model, next.use_memories, now, id);
   },
   touch(id: string, now: number): void {
     db.query("UPDATE projects SET last_activity_at = ? WHERE id = ?").run(now, id);

@@ -19,6 +19,7 @@ export const sessionsOverview = (db: Database) => ({
       .query<SessionOverviewRow, [number]>(
         `SELECT s.id, s.user_id, u.username, s.project_id, s.title, s.status, s.created_at, s.updated_at, s.closed_at
          FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.status != 'spare'
          ORDER BY s.updated_at DESC, s.id DESC LIMIT ?`,
       )
       .all(limit);

@@ -2,9 +2,10 @@ import type { Database } from "bun:sqlite";
 
 /**
  * `starting`: agent being launched; `ready`: agent process alive; `sleeping`: reaped when idle or
- * crashed, revived with its pi session on the next prompt; `closed`: ended by the user.
+ * crashed, revived with its pi session on the next prompt; `closed`: ended by the user; `spare`: a
+ * pre-started agent no one has asked for yet (src/sessions/warm.ts) — invisible until claimed.
  */
-export type SessionStatus = "starting" | "ready" | "sleeping" | "closed";
+export type SessionStatus = "starting" | "ready" | "sleeping" | "closed" | "spare";
 
 export interface SessionRow {
   id: string;
@@ -32,14 +33,14 @@ export const sessionsRepo = (db: Database) => ({
   listForProject(projectId: string, limit = 200): SessionRow[] {
     return db
       .query<SessionRow, [string, number]>(
-        "SELECT * FROM sessions WHERE project_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+        "SELECT * FROM sessions WHERE project_id = ? AND status != 'spare' ORDER BY updated_at DESC, id DESC LIMIT ?",
       )
       .all(projectId, limit);
   },
   listForUser(userId: string, limit = 500): SessionRow[] {
     return db
       .query<SessionRow, [string, number]>(
-        "SELECT * FROM sessions WHERE user_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+        "SELECT * FROM sessions WHERE user_id = ? AND status != 'spare' ORDER BY updated_at DESC, id DESC LIMIT ?",
       )
       .all(userId, limit);
   },
@@ -50,6 +51,24 @@ export const sessionsRepo = (db: Database) => ({
         "SELECT * FROM sessions WHERE status IN ('starting', 'ready') AND proc_id IS NOT NULL",
       )
       .all();
+  },
+  /** Pre-started agents not yet claimed (all users' when `userId` is not given). */
+  spares(userId?: string): SessionRow[] {
+    return userId
+      ? db
+          .query<SessionRow, [string]>("SELECT * FROM sessions WHERE status = 'spare' AND user_id = ?")
+          .all(userId)
+      : db.query<SessionRow, []>("SELECT * FROM sessions WHERE status = 'spare'").all();
+  },
+  /** Turn a spare into the user's new session; false when it is gone or already taken (one winner). */
+  claim(id: string, now: number): boolean {
+    return (
+      db
+        .query(
+          "UPDATE sessions SET status = 'ready', created_at = ?1, updated_at = ?1, last_active_at = ?1 WHERE id = ?2 AND status = 'spare'",
+        )
+        .run(now, id).changes > 0
+    );
   },
   insert(row: SessionRow): void {
     db.query(

@@ -67,6 +67,9 @@ export const usersRepo = (db: Database) => ({
         .run(hash, now, id).changes > 0
     );
   },
+  setRole(id: string, role: Role, now: number): void {
+    db.query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?").run(role, now, id);
+  },
   bumpTokenVersion(id: string, now: number): void {
     db.query("UPDATE users SET token_version = token_version + 1, updated_at = ? WHERE id = ?").run(now, id);
   },

@@ -11,6 +11,7 @@ import {
   startWorld,
 } from "../sessions/harness.ts";
 import { type Frame, MuxClient } from "../terminals/harness.ts";
+import { strictTestProfile } from "./profiles.ts";
 
 /**
  * The agent browser end to end: the scripted model runs `octo-tool browser …` with pi's bash tool,
@@ -40,7 +41,10 @@ const THANKS = `<!doctype html><html><head><title>Thanks</title></head><body>
 document.getElementById("out").textContent = "Welcome " + q.get("name") + " on " + q.get("plan");</script>
 </body></html>`;
 
+let profile: ReturnType<typeof strictTestProfile>;
+
 beforeAll(async () => {
+  profile = strictTestProfile("strict-browser");
   host = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("HOST-ONLY-MARKER") });
   w = await startWorld();
   const projectId = await createProject(w.admin, "Browser");
@@ -48,7 +52,7 @@ beforeAll(async () => {
   tab = await AgentTab.open(w.t.url, w.admin.cookie);
   const { session_id } = await tab.ok<{ session_id: string }>("session.create", {
     project_id: projectId,
-    profile: "strict",
+    profile: profile.name,
   });
   session = session_id;
   await tab.ok("session.subscribe", { session_id });
@@ -58,6 +62,7 @@ afterAll(async () => {
   await tab?.close();
   await w?.stop();
   host?.stop(true);
+  profile?.restore();
 });
 
 /** The agent runs `command` with its bash tool; returns the tool's result as the model sees it. */
@@ -202,8 +207,11 @@ describe("octo-tool browser", () => {
         control: { take: true },
         input: { input: { type: "text", text: "x" } },
       };
-      for (const cmd of ["watch", "ack", "unwatch", "control", "input"]) {
-        const r = await theirs.cmd(cmd, { session_id: session, ...extra[cmd] }, "browser");
+      // (`watch {frames: false}` is the chat's state-only watch: refused alike.)
+      extra.watchState = { frames: false };
+      for (const cmd of ["watch", "watchState", "ack", "unwatch", "control", "input"]) {
+        const wire = cmd === "watchState" ? "watch" : cmd;
+        const r = await theirs.cmd(wire, { session_id: session, ...extra[cmd] }, "browser");
         expect({ cmd, code: (r.error as { code: string } | undefined)?.code }).toEqual({
           cmd,
           code: "not_found",
@@ -323,8 +331,9 @@ describe("octo-tool browser", () => {
   });
 
   test("close ends the browser and its processes", async () => {
-    const browserProcs = () =>
-      descendantsOf("browser/driver/entry.ts").filter((p) => p.cmd.includes("chromium"));
+    // This checkout's drivers only: other checkouts' test runs may have browsers open on this machine.
+    const driver = join(import.meta.dir, "../../runner/browser/driver/entry.ts");
+    const browserProcs = () => descendantsOf(driver).filter((p) => p.cmd.includes("chromium"));
     expect(browserProcs().length).toBeGreaterThan(0);
     // Chromium runs under the sandbox's own seccomp filter, without capabilities, no_new_privs set.
     const chromium = browserProcs().find(

@@ -49,7 +49,13 @@ api_key_env = "${KEY_ENV}"
 models = [{ id = "fake-1" }]
 `,
   );
-  const env = { HOME: home, XDG_RUNTIME_DIR: run, PATH: "/usr/bin:/bin", [KEY_ENV]: PROVIDER_KEY };
+  const env = {
+    HOME: home,
+    XDG_RUNTIME_DIR: run,
+    PATH: "/usr/bin:/bin",
+    [KEY_ENV]: PROVIDER_KEY,
+    OCTO_RUNNER_WARM_AGENTS: "0",
+  };
   const served = await startServe(
     [bin("octo"), "serve", "--port", "0", "--log-format", "json", "--config", config],
     { cwd: home, env },

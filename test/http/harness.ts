@@ -33,6 +33,9 @@ export function tempHome(): { home: string; env: Record<string, string>; configD
     XDG_DATA_HOME: join(home, ".local", "share"),
     XDG_RUNTIME_DIR: join(home, "run"),
     PATH: process.env.PATH ?? "/usr/bin:/bin",
+    // No spare agents unless a test asks for them (warm_agents in its config): a spare per user
+    // would double every test's agents on a 2-core machine.
+    OCTO_RUNNER_WARM_AGENTS: "0",
   };
   mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
   // Traversable, not listable: run as root, the server runs agents as the agent account, which
@@ -47,6 +50,7 @@ export async function startTestServer(configToml = ""): Promise<TestServer> {
   const dirs = tempHome();
   mkdirSync(dirs.configDir, { recursive: true });
   writeFileSync(join(dirs.configDir, "config.toml"), configToml);
+  if (/^\s*warm_agents\s*=/m.test(configToml)) delete dirs.env.OCTO_RUNNER_WARM_AGENTS;
   const t = await startServerIn(dirs);
   if (!t.server.firstAdmin) throw new Error("expected a first admin on an empty database");
   return { ...t, admin: t.server.firstAdmin };

@@ -381,3 +381,40 @@ describe("models and logging", () => {
     expect(all).not.toContain("octo_llm_");
   });
 });
+
+describe("embeddings", () => {
+  const embed = (model: string, auth = token, provider = "fx") =>
+    bed.call(`/p/${provider}/v1/embeddings`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${auth}`, "content-type": "application/json" },
+      body: JSON.stringify({ model, input: ["hello world"] }),
+    });
+
+  test("only the configured embedding model, on an OpenAI-compatible provider; metered per session", async () => {
+    // None configured: refused before the provider is asked.
+    const none = await embed("text-embed");
+    expect([none.status, none.headers.get("x-octo-error")]).toEqual([403, "model_not_allowed"]);
+    expect(bed.service.admin.setEmbeddingModel({ model: "claude/x" })).toMatchObject({
+      ok: false,
+      error: { code: "validation_failed" },
+    });
+    expect(bed.service.admin.setEmbeddingModel({ model: "fx/text-embed" }).ok).toBe(true);
+    const other = await embed("another-embed");
+    expect(other.status).toBe(403);
+    const good = await embed("text-embed");
+    expect(good.status).toBe(200);
+    const body = (await good.json()) as { data: { embedding: number[] }[] };
+    expect(body.data[0]?.embedding).toHaveLength(64);
+    // The provider got the real key; the session's usage has the call.
+    expect(fixture.requests.at(-1)?.apiKey).toBe(OPENAI_KEY);
+    const scope = bed.service.tokens.verify(token);
+    const used = usageOf(scope?.sessionId ?? "");
+    expect(used.map((u) => u.model)).toEqual(["fx/text-embed"]);
+    expect(used[0]?.input_tokens).toBeGreaterThan(0);
+    // A bad token never reaches the provider.
+    const before = fixture.requests.length;
+    expect((await embed("text-embed", "octo_llm_bad")).status).toBe(401);
+    expect(fixture.requests.length).toBe(before);
+    bed.service.admin.setEmbeddingModel({ model: null });
+  });
+});

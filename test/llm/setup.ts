@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, modeOf } from "../../src/config/index.ts";
+import type { BudgetEvents } from "../../src/llm/budget-events.ts";
 import { createGateway, type Gateway } from "../../src/llm/gateway.ts";
 import { createLlmService, type LlmService } from "../../src/llm/service.ts";
 import { newId } from "../../src/protocol/ids.ts";
@@ -34,6 +35,7 @@ export interface TestbedOptions {
   providersToml: string;
   env?: Record<string, string | undefined>;
   maxBodyBytes?: number;
+  budgetEvents?: BudgetEvents;
 }
 
 export function addUser(db: Database, username: string): string {
@@ -69,6 +71,7 @@ export async function startTestbed(opts: TestbedOptions): Promise<LlmTestbed> {
     log,
     env: opts.env ?? {},
     maxBodyBytes: opts.maxBodyBytes,
+    budgetEvents: opts.budgetEvents,
   });
   const alice = addUser(db.value, "alice");
   const bob = addUser(db.value, "bob");

@@ -80,7 +80,7 @@ test("backup while the server runs; restore refuses a data dir a server holds, a
   expect(statSync(backupDir).mode & 0o777).toBe(0o700);
   const files = modes(backupDir);
   expect(Object.keys(files).sort()).toEqual(
-    expect.arrayContaining(["config.toml", "jwt.secret", "manifest.json", "octo.db"]),
+    expect.arrayContaining(["config.toml", "jwt.secret", "manifest.json", "octo.db", "vapid.json"]),
   );
   for (const [name, mode] of Object.entries(files))
     expect([name, mode]).toEqual([name, statSync(join(backupDir, name)).isDirectory() ? "700" : "600"]);

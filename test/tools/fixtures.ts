@@ -63,6 +63,42 @@ export function startSearxng() {
   return { url: `http://127.0.0.1:${server.port}`, queries, stop: () => server.stop(true) };
 }
 
+/** A Brave-Search-API-compatible endpoint that takes one key and records the queries and counts it got. */
+export function startBraveSearch(key: string) {
+  const queries: { q: string; count: string | null }[] = [];
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const url = new URL(req.url);
+      if (url.pathname !== "/res/v1/web/search") return new Response("no", { status: 404 });
+      if (req.headers.get("x-subscription-token") !== key)
+        return Response.json(
+          { type: "ErrorResponse", error: { code: "SUBSCRIPTION_TOKEN_INVALID" } },
+          { status: 401 },
+        );
+      const q = url.searchParams.get("q") ?? "";
+      queries.push({ q, count: url.searchParams.get("count") });
+      return Response.json({
+        type: "search",
+        query: { original: q },
+        web: {
+          type: "search",
+          results: [
+            {
+              title: `Brave first about ${q}`,
+              url: "https://b1.example/",
+              description: `All about <strong>${q}</strong> &amp; more`,
+            },
+            { title: "Brave second", url: "https://b2.example/", description: "Second one" },
+          ],
+        },
+      });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}/res/v1/web/search`, queries, stop: () => server.stop(true) };
+}
+
 /** Resolves once `file` contains `needle` (watching the file, no polling delay). */
 export function fileContains(file: string, needle: string, ms = 30_000): Promise<void> {
   const has = () => {

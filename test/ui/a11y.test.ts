@@ -75,6 +75,7 @@ const signedInPages = (): Check[] => [
     path: "/admin/models",
     ready: (p) => p.getByText("No LLM provider yet").waitFor({ timeout: T }),
   },
+  { name: "admin settings", path: "/admin/settings", ready: heading("Web search for agents") },
   { name: "admin status", path: "/admin/status", ready: heading("Runners") },
   { name: "chat", path: `/projects/${projectId}/chat`, ready: heading("What should the agent do?") },
   {

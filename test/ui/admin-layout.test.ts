@@ -34,7 +34,7 @@ afterAll(async () => {
   stopLocalRunner(socketDir);
 });
 
-const SECTIONS = ["users", "invites", "models", "status"] as const;
+const SECTIONS = ["users", "invites", "models", "settings", "status"] as const;
 
 /** Where the page's first content below the heading starts. */
 const contentTop = (page: Page) =>

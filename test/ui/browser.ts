@@ -56,7 +56,7 @@ export async function ensureUiBuilt(): Promise<void> {
  * with `enforceCsp` (test/ui/csp.test.ts): Playwright's own `waitForFunction` polls by evaluating
  * strings in the page, which that policy rightly refuses, so the other tests bypass it.
  */
-export async function launchChromium(opts: { enforceCsp?: boolean } = {}): Promise<Browser> {
+export async function launchChromium(opts: { enforceCsp?: boolean; args?: string[] } = {}): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
@@ -68,6 +68,7 @@ export async function launchChromium(opts: { enforceCsp?: boolean } = {}): Promi
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...(opts.args ?? []),
     ],
   });
   if (!opts.enforceCsp) {

@@ -17,6 +17,8 @@ const AdminUsers = lazy(() => import("./admin/Users.tsx"));
 const AdminInvites = lazy(() => import("./admin/Invites.tsx"));
 const AdminProviders = lazy(() => import("./admin/Providers.tsx"));
 const AdminStatus = lazy(() => import("./admin/Status.tsx"));
+const AdminUsage = lazy(() => import("./usage/AdminUsage.tsx"));
+const AdminSettings = lazy(() => import("./admin/Settings.tsx"));
 const NotFound = lazy(() => import("./shell/NotFound.tsx"));
 
 void loadSession();
@@ -93,6 +95,8 @@ if (root) {
             <Route path="/users" component={AdminUsers} />
             <Route path="/invites" component={AdminInvites} />
             <Route path="/models" component={AdminProviders} />
+            <Route path="/usage" component={AdminUsage} />
+            <Route path="/settings" component={AdminSettings} />
             <Route path="/status" component={AdminStatus} />
           </Route>
           <Route path="*404" component={NotFound} />

@@ -24,6 +24,15 @@ test("help lists memory and task; help AREA explains the verbs", async () => {
   expect((await run("task", "--help")).stdout).toContain("list [--status S] [--ready]");
 });
 
+test("schedule: help names propose; missing options fail with one line before anything is sent", async () => {
+  expect((await run("help")).stdout).toMatch(/^ {2}schedule /m);
+  expect((await run("schedule", "--help")).stdout).toContain("propose --name NAME --cron EXPR");
+  const r = await run("schedule", "propose", "--name", "x", "--prompt", "p");
+  expect([r.code, r.stderr]).toEqual([1, "octo-tool: bad_request: --cron is needed\n"]);
+  const bad = await run("schedule", "delete");
+  expect(bad.code).toBe(1);
+});
+
 test("bad usage fails with one line before anything is sent", async () => {
   const r = await run("task", "frobnicate");
   expect(r.code).toBe(1);

@@ -7,6 +7,7 @@ import { failLine } from "./fail.ts";
 import { fetchPage, parseUrl } from "./fetch.ts";
 import { formatPage, formatSearch } from "./format.ts";
 import { MEMORY_HELP, runMemory } from "./memory.ts";
+import { runSchedule, SCHEDULE_HELP } from "./schedule.ts";
 import { runTask, TASK_HELP } from "./task.ts";
 
 /**
@@ -53,6 +54,11 @@ numbered results: title, URL and a snippet. Read a result with \`octo-tool fetch
     summary: "the project's task tracker (add, list --ready, show, update, comment, close)",
     help: TASK_HELP,
     run: runTask,
+  },
+  schedule: {
+    summary: "propose a recurring run of this project's agent (the person confirms it)",
+    help: SCHEDULE_HELP,
+    run: runSchedule,
   },
   browser: {
     summary: "drive a real browser: open, snapshot, click, fill, type, … (help browser)",

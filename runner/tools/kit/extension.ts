@@ -1,6 +1,8 @@
 /**
- * octo's tools as native pi tools (`web_fetch`, `web_search`, `memory_search`, `memory_add`), loaded
- * by pi with `--extension`.
+ * octo's tools as native pi tools (`web_fetch`, `web_search`, `memory_search`, `memory_add`, and the
+ * project's task tracker: `task_list`, `task_show`, `task_add`, `task_update`, `task_close`), loaded
+ * by pi with `--extension`. (pi 0.73.1 has no todo or plan tool of its own to map onto tasks: these
+ * are the agent's task list, live in the Tasks tab.)
  * Each runs the same `octo-tool` command the skill teaches, so both paths share one
  * implementation, one set of errors and the sandbox's network rules.
  */
@@ -22,6 +24,18 @@ interface Pi {
 }
 
 const TIMEOUT_MS = 120_000;
+
+interface TaskFields {
+  title?: string;
+  body?: string;
+  status?: string;
+  priority?: string;
+  assignee?: string;
+  parent?: string;
+  reason?: string;
+  labels?: string[];
+  depends_on?: string[];
+}
 
 export default function octoTools(pi: Pi) {
   const run = async (args: string[], signal?: AbortSignal) => {
@@ -104,6 +118,100 @@ export default function octoTools(pi: Pi) {
       for (const t of p.tags ?? []) args.push("--tag", t);
       if (p.user) args.push("--user");
       return run([...args, "--", p.text], signal);
+    },
+  });
+  const fieldArgs = (p: TaskFields) => {
+    const args: string[] = [];
+    for (const key of ["title", "body", "status", "priority", "assignee", "parent", "reason"] as const) {
+      const value = p[key];
+      // "-" would make octo-tool read the body from stdin, which a native call does not have.
+      if (value !== undefined) args.push(`--${key}`, key === "body" && value === "-" ? " -" : value);
+    }
+    for (const label of p.labels ?? []) args.push("--label", label);
+    for (const dep of p.depends_on ?? []) args.push("--depends", dep);
+    return args;
+  };
+  const taskId = Type.String({ description: "a task id like T-12" });
+  const fields = {
+    body: Type.Optional(Type.String({ description: "Markdown description" })),
+    priority: Type.Optional(Type.Union(["low", "normal", "high", "urgent"].map((x) => Type.Literal(x)))),
+    labels: Type.Optional(Type.Array(Type.String(), { description: "replaces the labels" })),
+    assignee: Type.Optional(Type.String({ description: '"agent" or a username' })),
+    parent: Type.Optional(Type.String({ description: "the parent task's id" })),
+    depends_on: Type.Optional(Type.Array(Type.String(), { description: "ids this task waits for" })),
+  };
+  const status = Type.Union(
+    ["open", "in_progress", "blocked", "done", "cancelled"].map((x) => Type.Literal(x)),
+  );
+  pi.registerTool({
+    name: "task_list",
+    label: "Tasks",
+    description:
+      "List the project's tasks (shared with the people of this project in the Tasks tab). ready=true: open tasks whose dependencies are done.",
+    promptSnippet: "List the project's tasks",
+    promptGuidelines: [
+      "Use task_list to see what is planned; keep the project's tasks honest: mark what you work on in_progress and close it when done.",
+    ],
+    parameters: Type.Object({ status: Type.Optional(status), ready: Type.Optional(Type.Boolean()) }),
+    execute(_id: string, p: { status?: string; ready?: boolean }, signal?: AbortSignal) {
+      const args = ["task", "list"];
+      if (p.status) args.push("--status", p.status);
+      if (p.ready) args.push("--ready");
+      return run(args, signal);
+    },
+  });
+  pi.registerTool({
+    name: "task_show",
+    label: "Task",
+    description: "One task: its fields, description, links and the history of every change.",
+    parameters: Type.Object({ id: taskId }),
+    execute(_id: string, p: { id: string }, signal?: AbortSignal) {
+      return run(["task", "show", "--", p.id], signal);
+    },
+  });
+  pi.registerTool({
+    name: "task_add",
+    label: "New task",
+    description: "Create a task in the project's tracker; returns its id. Use it for your plan's steps too.",
+    promptSnippet: "Plan work as tasks the user can follow",
+    promptGuidelines: ["Use task_add to record the steps of a plan; the user sees them at once."],
+    parameters: Type.Object({ title: Type.String(), ...fields }),
+    execute(_id: string, p: TaskFields & { title: string }, signal?: AbortSignal) {
+      const { title, ...rest } = p;
+      return run(["task", "add", ...fieldArgs(rest), "--", title], signal);
+    },
+  });
+  pi.registerTool({
+    name: "task_update",
+    label: "Update task",
+    description:
+      "Change a task's fields (status, priority, title, body, labels, …); reason is kept in its history.",
+    parameters: Type.Object({
+      id: taskId,
+      title: Type.Optional(Type.String()),
+      status: Type.Optional(status),
+      reason: Type.Optional(Type.String()),
+      ...fields,
+    }),
+    execute(_id: string, p: TaskFields & { id: string }, signal?: AbortSignal) {
+      const { id, ...rest } = p;
+      return run(["task", "update", ...fieldArgs(rest), "--", id], signal);
+    },
+  });
+  pi.registerTool({
+    name: "task_close",
+    label: "Close task",
+    description: "Mark a task done (or cancelled with cancel=true), with an optional reason.",
+    parameters: Type.Object({
+      id: taskId,
+      reason: Type.Optional(Type.String()),
+      cancel: Type.Optional(Type.Boolean()),
+    }),
+    execute(_id: string, p: { id: string; reason?: string; cancel?: boolean }, signal?: AbortSignal) {
+      const args = ["task", "close"];
+      if (p.reason !== undefined) args.push("--reason", p.reason);
+      if (p.cancel) args.push("--cancel");
+      return run([...args, "--", p.id], signal);
     },
   });
 }

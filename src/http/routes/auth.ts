@@ -16,6 +16,7 @@ import type { HttpContext } from "../context.ts";
 import { errorResponse, unwrap } from "../errors.ts";
 import { checkOrigin, checkOriginIfPresent } from "../origin.ts";
 import { SlidingWindowLimiter } from "../rate-limit.ts";
+import { publicBase } from "./oidc.ts";
 
 type Server = { requestIP(r: Request): { address: string } | null } | null;
 
@@ -84,12 +85,15 @@ export function authRoutes(ctx: HttpContext) {
     .post("/logout", async ({ request, set }) => {
       // Only a request that carries the cookie can end the session; it must come from our origin.
       const token = readCookie(request, SESSION_COOKIE);
+      let redirectTo: string | null = null;
       if (token !== undefined) {
         unwrap(checkOrigin(ctx, request));
+        // A single sign-on session also ends at its provider (RP-initiated logout), where it has one.
+        redirectTo = await ctx.services.oidc.endSessionUrl(token, `${publicBase(ctx, request)}/login`);
         await accounts.logout(token);
       }
       set.headers["set-cookie"] = clearedSessionCookie(ctx);
-      return { ok: true };
+      return redirectTo ? { ok: true, redirect_to: redirectTo } : { ok: true };
     })
     .use(authGuard(ctx))
     .get("/me", ({ auth }): MeResponse => ({ user: accountOf(auth), mode: ctx.mode }));

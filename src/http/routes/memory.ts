@@ -18,13 +18,13 @@ export function memoryRoutes(ctx: HttpContext) {
     .use(authGuard(ctx))
     .get(
       "",
-      ({ auth, params, query }) => {
+      async ({ auth, params, query }) => {
         const { scope } = scopeOf(auth, params.id);
         const opts = {
           ...(query.limit ? { limit: query.limit } : {}),
           ...(query.tag ? { tag: query.tag } : {}),
         };
-        return { memories: query.q ? memory.search(scope, query.q, opts) : memory.list(scope, opts) };
+        return { memories: query.q ? await memory.search(scope, query.q, opts) : memory.list(scope, opts) };
       },
       { query: MemoryQuery },
     )

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { proxyError } from "../../llm/wire.ts";
-import type { ModelsResponse } from "../../protocol/llm.ts";
+import type { EmbeddingStatus, ModelsResponse } from "../../protocol/llm.ts";
 import { authGuard } from "../auth.ts";
 import type { HttpContext } from "../context.ts";
 import { unwrap } from "../errors.ts";
@@ -52,6 +52,16 @@ export function defaultModelRoutes(ctx: HttpContext) {
       const chosen = unwrap(ctx.services.llm.admin.setDefaultModel(body));
       ctx.log.info("default model set", { by: auth.user?.id ?? "admin-socket", model: chosen });
       return ctx.services.llm.models();
+    })
+    .get("/api/admin/embedding", (): { embedding: EmbeddingStatus } => ({
+      embedding: ctx.services.memoryEmbedder.status(),
+    }))
+    .put("/api/admin/embedding", ({ auth, body }): { embedding: EmbeddingStatus } => {
+      const chosen = unwrap(ctx.services.llm.admin.setEmbeddingModel(body));
+      ctx.log.info("embedding model set", { by: auth.user?.id ?? "admin-socket", model: chosen });
+      // Every memory without a vector of the new model is embedded again, in the background.
+      ctx.services.memoryEmbedder.kick();
+      return { embedding: ctx.services.memoryEmbedder.status() };
     });
 }
 

@@ -3,6 +3,7 @@ import Plus from "lucide-solid/icons/plus";
 import { createResource, createSignal, Show } from "solid-js";
 import * as v from "valibot";
 import { Password } from "../../../src/protocol/api.ts";
+import { ssoOfAccount } from "../auth/auth-api.ts";
 import { currentUser, session } from "../auth/auth-session.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
@@ -11,12 +12,19 @@ import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { confirmed, ResourceList, ResourceRow } from "../components/ResourceList.tsx";
 import { relativeTime } from "../components/time.ts";
+import { NotificationSettings } from "../notifications/NotificationSettings.tsx";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
+import { MyUsage } from "../usage/MyUsage.tsx";
 import * as account from "./account-api.ts";
 
 export default function Account() {
   usePageTitle(() => "Account");
+  const [sso] = createResource(async () => {
+    const res = await ssoOfAccount();
+    return res.ok ? res.value : null;
+  });
+  const ssoNames = () => (sso()?.providers ?? []).map((p) => p.display_name).join(", ");
   return (
     <>
       <div class="page-head">
@@ -29,8 +37,17 @@ export default function Account() {
             <b>{currentUser()?.username}</b> <span class="badge accent">{currentUser()?.role}</span>{" "}
             <span class="muted small">· {session()?.mode} server</span>
           </p>
+          <Show when={ssoNames()}>
+            <p class="muted small" style={{ margin: "0.4rem 0 0" }}>
+              You sign in with {ssoNames()}.{sso()?.has_password ? "" : " This account has no password here."}
+            </p>
+          </Show>
         </section>
-        <PasswordForm />
+        <NotificationSettings />
+        <MyUsage />
+        <Show when={sso()?.has_password !== false}>
+          <PasswordForm />
+        </Show>
         <ApiKeys />
       </div>
     </>

@@ -13,6 +13,12 @@ export function AdminNav() {
       <A class="tab" activeClass="active" href="/admin/models">
         Models
       </A>
+      <A class="tab" activeClass="active" href="/admin/usage">
+        Usage
+      </A>
+      <A class="tab" activeClass="active" href="/admin/settings">
+        Settings
+      </A>
       <A class="tab" activeClass="active" href="/admin/status">
         Status
       </A>

@@ -12,9 +12,11 @@ import { confirmed } from "../components/ResourceList.tsx";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { AdminNav } from "./AdminNav.tsx";
+import { EmbeddingModelPicker } from "./EmbeddingModel.tsx";
 import { ModelDialog, ProviderDialog } from "./provider-dialogs.tsx";
 import { KIND_LABELS, keySummary, modelFacts } from "./provider-forms.ts";
 import * as providers from "./providers-api.ts";
+import { TranscriptionPicker } from "./TranscriptionPicker.tsx";
 import "./providers.css";
 
 /**
@@ -49,6 +51,7 @@ export default function Providers() {
       </div>
       <AdminNav />
       <DefaultModelPicker picker={picker()} onChanged={() => void refetchPicker()} />
+      <TranscriptionPicker picker={picker()} />
       <Loaded result={list()}>
         {(r) => (
           <Show
@@ -76,6 +79,13 @@ export default function Providers() {
           </Show>
         )}
       </Loaded>
+      <Show when={list()?.ok ? list() : null}>
+        {(r) => (
+          <EmbeddingModelPicker
+            providers={r().ok ? (r() as { ok: true; value: { providers: Provider[] } }).value.providers : []}
+          />
+        )}
+      </Show>
       <ProviderDialog target={editing()} onClose={() => setEditing(null)} onSaved={changed} />
       <ModelDialog target={modelTarget()} onClose={() => setModelTarget(null)} onSaved={changed} />
     </>

@@ -2,6 +2,7 @@ import Plus from "lucide-solid/icons/plus";
 import { createResource, createSignal, Show } from "solid-js";
 import * as v from "valibot";
 import { Password, type Role, type User, Username } from "../../../src/protocol/api.ts";
+import * as auth from "../auth/auth-api.ts";
 import { currentUser } from "../auth/auth-session.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Field } from "../components/Field.tsx";
@@ -13,16 +14,33 @@ import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { AdminNav } from "./AdminNav.tsx";
 import * as admin from "./admin-api.ts";
+import { IdentityBadges, LinkIdentityDialog, LocalSignInSetting } from "./SsoControls.tsx";
+import * as sso from "./sso-api.ts";
 
 export default function Users() {
   usePageTitle(() => "Users");
   const [users, { refetch }] = createResource(admin.listUsers);
   const [creating, setCreating] = createSignal(false);
   const [resetting, setResetting] = createSignal<User | null>(null);
+  const [linking, setLinking] = createSignal<User | null>(null);
+  const [methods, { refetch: refetchMethods }] = createResource(async () => {
+    const res = await auth.methods();
+    return res.ok ? res.value : null;
+  });
+  const [identities, { refetch: refetchIdentities }] = createResource(async () => {
+    const res = await sso.listIdentities();
+    return res.ok ? res.value.identities : [];
+  });
+  const providers = () => methods()?.providers ?? [];
+  const linkedTo = (userId: string) =>
+    (identities() ?? []).filter((i) => i.user_id === userId).map((i) => i.provider);
   const [rowError, setRowError] = createSignal<string | null>(null);
   onShortcut("new", () => setCreating(true));
 
-  const refresh = () => void refetch();
+  const refresh = () => {
+    void refetch();
+    void refetchIdentities();
+  };
   // Enabling gives access back, so it needs no confirmation; disabling and deleting ask first.
   const enable = async (u: User) => {
     setRowError(null);
@@ -41,6 +59,9 @@ export default function Users() {
         </button>
       </div>
       <AdminNav />
+      <Show when={methods() && providers().length > 0 ? methods() : null}>
+        {(m) => <LocalSignInSetting methods={m()} onChanged={() => void refetchMethods()} />}
+      </Show>
       <Notice kind="error" when={rowError()}>
         {rowError()}
       </Notice>
@@ -56,11 +77,36 @@ export default function Users() {
                 </Show>
                 <Show when={u.id === currentUser()?.id}>
                   <span class="badge">you</span>
-                </Show>
+                </Show>{" "}
+                <IdentityBadges providers={linkedTo(u.id)} />
               </>
             }
             facts={<>joined {relativeTime(u.created_at)}</>}
           >
+            <Show when={providers().length > 0}>
+              <Show
+                when={linkedTo(u.id).length > 0}
+                fallback={
+                  <button
+                    type="button"
+                    class="btn small"
+                    aria-label={`Link ${u.username} to single sign-on`}
+                    onClick={() => setLinking(u)}
+                  >
+                    Link SSO
+                  </button>
+                }
+              >
+                <ConfirmButton
+                  label="Unlink SSO"
+                  ariaLabel={`Unlink ${u.username} from single sign-on`}
+                  title={`Unlink ${u.username} from single sign-on?`}
+                  message="Their next single sign-on makes a new account instead of reaching this one. Sessions already open stay open."
+                  confirmLabel="Unlink"
+                  onConfirm={confirmed(() => sso.unlinkIdentity(u.id, linkedTo(u.id)[0] ?? ""), refresh)}
+                />
+              </Show>
+            </Show>
             <Show when={u.id !== currentUser()?.id}>
               <Show
                 when={u.disabled}
@@ -98,6 +144,12 @@ export default function Users() {
       </ResourceList>
       <CreateUserDialog open={creating()} onOpenChange={setCreating} onCreated={refresh} />
       <ResetPasswordDialog user={resetting()} onClose={() => setResetting(null)} />
+      <LinkIdentityDialog
+        user={linking()}
+        providers={providers()}
+        onClose={() => setLinking(null)}
+        onLinked={refresh}
+      />
     </>
   );
 }

@@ -361,8 +361,8 @@ export function ModelDialog(props: {
         <div class="grid-2 tight">
           {num("context_window", "Context window", initial().context_window, "Tokens; 128,000 if empty.")}
           {num("max_tokens", "Max output tokens", initial().max_tokens, "16,384 if empty.")}
-          {num("input_price", "Input price", initial().input_price, "USD per 1M tokens.")}
-          {num("output_price", "Output price", initial().output_price, "USD per 1M tokens.")}
+          {num("input_price", "Input price", initial().input_price, "USD per 1M tokens; blank: unknown.")}
+          {num("output_price", "Output price", initial().output_price, "USD per 1M tokens; blank: unknown.")}
         </div>
         <label class="row">
           <input type="checkbox" name="reasoning" checked={initial().reasoning} style={{ width: "auto" }} />

@@ -4,6 +4,7 @@ import {
   fieldError,
   keySummary,
   modelBody,
+  modelFacts,
   modelForm,
   modelIdsFromText,
   newProviderBody,
@@ -84,6 +85,23 @@ describe("model form", () => {
       ok: true,
       value: { id: "m1", reasoning: false, images: false, context_window: 200000 },
     });
+  });
+  test("an unknown price stays blank in the form and reads as unknown, never as $0", () => {
+    const m = {
+      id: "m",
+      name: "m",
+      context_window: 128000,
+      max_tokens: 16384,
+      reasoning: false,
+      images: false,
+      input_price: null,
+      output_price: null,
+      cache_read_price: null,
+      cache_write_price: null,
+    };
+    expect(modelForm(m)).toMatchObject({ input_price: "", output_price: "" });
+    expect(modelFacts(m)).toBe("128k context · price unknown");
+    expect(modelFacts({ ...m, input_price: 0, output_price: 0 })).toBe("128k context · $0 / $0 per 1M");
   });
   test("a non-number is refused", () => {
     expect(modelBody({ ...modelForm(), id: "m", input_price: "cheap" })).toEqual({

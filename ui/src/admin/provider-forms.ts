@@ -132,8 +132,8 @@ export function modelForm(m?: ModelInfo): ModelForm {
     name: m && m.name !== m.id ? m.name : "",
     context_window: m ? String(m.context_window) : "",
     max_tokens: m ? String(m.max_tokens) : "",
-    input_price: m ? String(m.input_price) : "",
-    output_price: m ? String(m.output_price) : "",
+    input_price: m?.input_price != null ? String(m.input_price) : "",
+    output_price: m?.output_price != null ? String(m.output_price) : "",
     reasoning: m?.reasoning ?? false,
     images: m?.images ?? false,
   };
@@ -157,7 +157,8 @@ export function keySummary(key: Provider["key"]): { text: string; ok: boolean } 
 export function modelFacts(m: ModelInfo): string {
   const ctx = m.context_window >= 1000 ? `${Math.round(m.context_window / 1000)}k` : String(m.context_window);
   const facts = [`${ctx} context`];
-  if (m.input_price || m.output_price) facts.push(`$${m.input_price} / $${m.output_price} per 1M`);
+  if (m.input_price === null || m.output_price === null) facts.push("price unknown");
+  else facts.push(`$${m.input_price} / $${m.output_price} per 1M`);
   if (m.reasoning) facts.push("reasoning");
   if (m.images) facts.push("images");
   return facts.join(" · ");

@@ -1,4 +1,5 @@
 import {
+  EmbeddingResponse,
   type ModelBody,
   ModelsResponse,
   type ProviderBody,
@@ -37,3 +38,7 @@ export const upstreamModels = (provider: string) =>
 /** `null` goes back to the config file's `llm.default_model`. */
 export const setDefaultModel = (model: string | null) =>
   api("PUT", "/api/admin/default-model", ModelsResponse, { body: { model } });
+/** The model memories are embedded with (`null`: memory search is FTS only), and how far embedding is. */
+export const embeddingStatus = () => api("GET", "/api/admin/embedding", EmbeddingResponse);
+export const setEmbeddingModel = (model: string | null) =>
+  api("PUT", "/api/admin/embedding", EmbeddingResponse, { body: { model } });

@@ -1,5 +1,5 @@
-import * as v from "valibot";
 import { MeResponse } from "../../../src/protocol/api.ts";
+import { AccountSso, AuthMethods, LogoutResponse } from "../../../src/protocol/sso.ts";
 import { api } from "../api/http.ts";
 
 /** Sign-in, sign-up and sign-out (contracts in src/protocol/api.ts). A 401 here answers, it does not redirect. */
@@ -12,4 +12,12 @@ export const signup = (invite_code: string, username: string, password: string) 
     body: { invite_code, username, password },
     authAttempt: true,
   });
-export const logout = () => api("POST", "/api/auth/logout", v.unknown(), { authAttempt: true });
+/** `redirect_to`: a single sign-on session also ends at its provider (RP-initiated logout). */
+export const logout = () => api("POST", "/api/auth/logout", LogoutResponse, { authAttempt: true });
+/** Which ways to sign in this server offers (no sign-in needed). */
+export const methods = () => api("GET", "/api/auth/methods", AuthMethods, { authAttempt: true });
+/** Where a "Sign in with …" button goes: a full-page navigation to the provider and back. */
+export const ssoStartUrl = (provider: string, next: string) =>
+  `/api/auth/oidc/${encodeURIComponent(provider)}/start?next=${encodeURIComponent(next)}`;
+/** How the signed-in person signs in (linked providers, whether the account has a password). */
+export const ssoOfAccount = () => api("GET", "/api/account/sso", AccountSso);

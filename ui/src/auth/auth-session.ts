@@ -2,6 +2,7 @@ import { createSignal } from "solid-js";
 import type { MeResponse } from "../../../src/protocol/api.ts";
 import { onHttpOutcome } from "../api/http.ts";
 import * as auth from "./auth-api.ts";
+import { ACCOUNT_DISABLED_TEXT } from "./messages.ts";
 
 /**
  * Who is signed in. `undefined` while the first /api/auth/me is in flight, `null` when signed out.
@@ -14,7 +15,7 @@ const [endedBecause, setEndedBecause] = createSignal<string | null>(null);
 
 export { endedBecause, session, sessionError };
 
-export const ACCOUNT_DISABLED = "Your account was disabled — contact your admin.";
+export const ACCOUNT_DISABLED = ACCOUNT_DISABLED_TEXT;
 
 export const currentUser = () => session()?.user ?? null;
 export const isAdmin = () => session()?.user.role === "admin";
@@ -45,7 +46,9 @@ export function signedIn(me: MeResponse): void {
   setSession(me);
 }
 
-export async function signOut(): Promise<void> {
-  await auth.logout();
+/** Signs out here; returns the provider's end-session URL when the sign-in came from single sign-on. */
+export async function signOut(): Promise<string | null> {
+  const res = await auth.logout();
   setSession(null);
+  return res.ok ? (res.value.redirect_to ?? null) : null;
 }

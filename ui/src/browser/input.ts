@@ -53,8 +53,11 @@ export function inputHandlers(send: (input: BrowserControl) => void, frame: () =
   return {
     pointer: (kind: "mousePressed" | "mouseReleased" | "mouseMoved") => (e: PointerEvent) => {
       if (kind !== "mouseMoved") {
-        (e.currentTarget as HTMLElement).focus();
-        mouse(kind, e);
+        // The point first, and a focus that does not scroll: a picture partly out of view would
+        // otherwise scroll under the pointer and the press would land elsewhere on the page.
+        const at = point(e);
+        (e.currentTarget as HTMLElement).focus({ preventScroll: true });
+        mouse(kind, e, at);
         return;
       }
       if (!pendingMove) {

@@ -16,6 +16,7 @@ import { ForkResult } from "../../../src/protocol/agent-commands.ts";
 import type { Session } from "../../../src/protocol/projects.ts";
 import { listModels } from "../api/models-api.ts";
 import type { MuxClient } from "../api/mux-client.ts";
+import { reportFocus } from "../notifications/live.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { getSession, listSessions } from "./chat-api.ts";
 import { clientId } from "./chat-composer.ts";
@@ -42,7 +43,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
   let root!: HTMLDivElement;
   let composer: HTMLTextAreaElement | undefined;
   let stop: (() => void) | undefined;
-  const [params, setParams] = useSearchParams<{ session?: string; draft?: string }>();
+  const [params, setParams] = useSearchParams<{ session?: string; draft?: string; msg?: string }>();
   const [sessions, setSessions] = createSignal<Session[]>([]);
   const [loadError, setLoadError] = createSignal<string | null>(null);
   const [drawer, setDrawer] = createSignal(false);
@@ -67,6 +68,9 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
     (kept) => (props.showing ? (params.session ?? null) : kept),
     params.session ?? null,
   );
+  // The server pushes nothing about the conversation this tab shows while it is visible.
+  createEffect(() => reportFocus(props.showing ? selectedId() : null));
+  onCleanup(() => reportFocus(null));
   const [opened] = createResource(selectedId, async (id) => {
     const r = await getSession(id);
     if (r.ok && r.value.session.project_id !== props.projectId) return { error: "not_found" as const };
@@ -288,6 +292,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
           when={selectedId()}
           fallback={
             <NewConversation
+              projectId={props.projectId}
               onStart={startConversation}
               composerRef={(el) => {
                 composer = el;
@@ -328,6 +333,8 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
                   return (
                     <SessionPane
                       sessionId={session.id}
+                      projectId={session.project_id}
+                      anchor={params.msg}
                       mux={props.mux}
                       models={models()}
                       initialModel={session.model}

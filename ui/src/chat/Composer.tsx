@@ -11,6 +11,7 @@ import { LinkedText } from "../components/LinkedText.tsx";
 import { acceptImages, SEND_LABELS, SHORT_SEND_LABELS, sendKindFor } from "./chat-composer.ts";
 import type { ChatQueue, SendKind } from "./chat-state.ts";
 import { type QueueAction, QueueList } from "./QueueList.tsx";
+import { VoiceButton } from "./VoiceButton.tsx";
 
 interface Attached extends ImagePart {
   name: string;
@@ -35,6 +36,8 @@ export function Composer(props: {
   /** false: nothing for the More menu (no pickers), so no More button. */
   extras?: boolean;
   ref?: (el: HTMLTextAreaElement) => void;
+  /** The project the conversation belongs to: voice input transcribes for it (and is metered there). */
+  projectId?: string;
   children?: JSX.Element;
 }) {
   let box!: HTMLTextAreaElement;
@@ -57,6 +60,15 @@ export function Composer(props: {
   const [note, setNote] = createSignal<string | null>(null);
   const [sending, setSending] = createSignal(false);
 
+  // Dictated text joins what is in the box, to be read and edited; it is never sent by itself.
+  const dictated = (words: string) => {
+    const before = text();
+    setText(before && !/\s$/.test(before) ? `${before} ${words}` : before + words);
+    setNote(null);
+    grow();
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+  };
   const grow = () => {
     box.style.height = "auto";
     box.style.height = `${Math.min(box.scrollHeight, 240)}px`;
@@ -203,6 +215,15 @@ export function Composer(props: {
           >
             <ImagePlus size={18} />
           </button>
+          <Show when={props.projectId}>
+            {(projectId) => (
+              <VoiceButton
+                projectId={projectId()}
+                onText={dictated}
+                onError={(message) => setNote(message)}
+              />
+            )}
+          </Show>
           <Show when={props.extras !== false}>
             <button
               type="button"

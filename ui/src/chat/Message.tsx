@@ -1,3 +1,4 @@
+import { A } from "@solidjs/router";
 import History from "lucide-solid/icons/archive-restore";
 import Brain from "lucide-solid/icons/brain";
 import GitBranch from "lucide-solid/icons/git-branch";
@@ -19,13 +20,24 @@ export function SettledMessage(props: {
   onFork?: (messageId: string) => void;
   onRestore?: (messageId: string) => void;
   onRetryTurn?: () => void;
+  projectId?: string;
+  /** The memories octo put before this prompt ("used N memories"). */
+  usedMemories?: readonly { id: string; text: string; scope: "project" | "user" }[];
 }) {
   const e = props.entry;
   if (e.type === "system") return <SystemNote message={e.message} text={e.text} />;
   return (
-    <article class="msg" data-role={e.type} aria-label={e.type === "user" ? "You" : "Assistant"}>
+    <article
+      class="msg"
+      data-role={e.type}
+      data-msg-id={e.message.id}
+      aria-label={e.type === "user" ? "You" : "Assistant"}
+    >
       <Parts parts={e.parts} tool={props.tool} streaming={false} role={e.type} />
       <MessageFoot message={e.message} onRetry={props.onRetryTurn} />
+      <Show when={props.usedMemories?.length ? props.usedMemories : null}>
+        {(used) => <UsedMemories memories={used()} projectId={props.projectId} />}
+      </Show>
       <Show when={e.type === "user" && props.onFork}>
         {(fork) => (
           <div class="msg-actions">
@@ -55,6 +67,32 @@ export function SettledMessage(props: {
         )}
       </Show>
     </article>
+  );
+}
+
+/** "Used N memories" under a first prompt: each opens that memory in the Memory tab. */
+function UsedMemories(props: {
+  memories: readonly { id: string; text: string; scope: "project" | "user" }[];
+  projectId?: string;
+}) {
+  const n = () => props.memories.length;
+  return (
+    <details class="used-memories">
+      <summary>
+        <Brain size={13} aria-hidden="true" /> Used {n()} {n() === 1 ? "memory" : "memories"}
+      </summary>
+      <ul>
+        <For each={props.memories}>
+          {(m) => (
+            <li>
+              <A href={`/projects/${props.projectId}/memory?memory=${m.id}`} title={m.text}>
+                {m.text.length > 90 ? `${m.text.slice(0, 90)}…` : m.text}
+              </A>
+            </li>
+          )}
+        </For>
+      </ul>
+    </details>
   );
 }
 

@@ -8,14 +8,20 @@ export function Meters(props: {
   total: Usage;
   contextWindow: number | undefined;
   /** The LLM proxy's own accounting (authoritative), when fetched. */
-  billed: number | null;
+  billed: { cost: number; requests: number; unknown_requests: number } | null;
 }) {
   const gauge = () => contextGauge(props.last, props.contextWindow);
   const tokens = () => {
     const t = props.total.tokens;
     return t.input + t.output + t.cache_read + t.cache_write;
   };
-  const cost = () => props.billed ?? props.total.cost;
+  // A model without a price has an unknown cost: said so, never shown as $0.
+  const cost = () => {
+    const b = props.billed;
+    if (!b) return formatCost(props.total.cost);
+    if (b.unknown_requests === 0) return formatCost(b.cost);
+    return b.unknown_requests >= b.requests ? "cost unknown" : `${formatCost(b.cost)} + unknown`;
+  };
   return (
     <div class="meters small">
       <Show when={gauge().window}>
@@ -34,7 +40,7 @@ export function Meters(props: {
         class="muted"
         title={`${tokens().toLocaleString()} tokens in this session${props.billed !== null ? " (cost as billed by the server)" : ""}`}
       >
-        {formatTokens(tokens())} tok · {formatCost(cost())}
+        {formatTokens(tokens())} tok · {cost()}
       </span>
     </div>
   );

@@ -8,6 +8,7 @@ import { Composer } from "./Composer.tsx";
  * starts, the message shows as on its way, with "Starting the agent…".
  */
 export function NewConversation(props: {
+  projectId: string;
   onStart: (text: string, images: ImagePart[]) => Promise<string | null>;
   composerRef: (el: HTMLTextAreaElement) => void;
 }) {
@@ -65,6 +66,7 @@ export function NewConversation(props: {
         onQueue={async () => null}
         extras={false}
         ref={props.composerRef}
+        projectId={props.projectId}
       />
     </div>
   );

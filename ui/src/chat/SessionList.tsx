@@ -1,15 +1,21 @@
+import { A } from "@solidjs/router";
 import MessageSquarePlus from "lucide-solid/icons/message-square-plus";
 import Pencil from "lucide-solid/icons/pencil";
 import Search from "lucide-solid/icons/search";
 import Trash2 from "lucide-solid/icons/trash";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import type { Session } from "../../../src/protocol/projects.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { relativeTime } from "../components/time.ts";
+import { listMemories } from "../memory/memory-api.ts";
 import { searchSessions } from "./chat-api.ts";
 import { checkName, sessionLabel, snippetParts } from "./chat-sessions.ts";
 
-/** The project's conversations: newest first, search over their text, rename and delete. */
+/**
+ * The project's conversations: newest first, rename and delete. Its one search box looks through
+ * the conversations' text and the memories (this project's and the user's) at once, results
+ * grouped by kind; a conversation opens in the chat, a memory in the Memory tab.
+ */
 export function SessionList(props: {
   projectId: string;
   sessions: Session[];
@@ -22,13 +28,33 @@ export function SessionList(props: {
   onDelete: (id: string) => Promise<string | null>;
 }) {
   const [query, setQuery] = createSignal("");
+  // Typing settles before a search goes out: with vector search on, each new query is a model call.
+  const [settled, setSettled] = createSignal("");
+  let typing: ReturnType<typeof setTimeout> | undefined;
+  const onType = (q: string) => {
+    setQuery(q);
+    clearTimeout(typing);
+    typing = setTimeout(() => setSettled(q), 200);
+  };
+  onCleanup(() => clearTimeout(typing));
   const [hits] = createResource(
-    () => query().trim() || null,
+    () => settled().trim() || null,
     async (q) => {
-      const r = await searchSessions(q, props.projectId);
-      return r.ok ? { hits: r.value.hits, error: null } : { hits: [], error: r.error.message };
+      const [r, m] = await Promise.all([
+        searchSessions(q, props.projectId),
+        listMemories(props.projectId, q, null),
+      ]);
+      return {
+        hits: r.ok ? r.value.hits : [],
+        memories: m.ok ? m.value.memories.slice(0, 8) : [],
+        error: !r.ok ? r.error.message : !m.ok ? m.error.message : null,
+      };
     },
   );
+  const nothing = () => {
+    const h = hits();
+    return h !== undefined && !h.error && h.hits.length === 0 && h.memories.length === 0;
+  };
   const [editing, setEditing] = createSignal<string | null>(null);
   const [renameError, setRenameError] = createSignal<string | null>(null);
 
@@ -51,12 +77,12 @@ export function SessionList(props: {
       </button>
       <label class="search">
         <Search size={15} aria-hidden="true" />
-        <span class="sr-only">Search conversations</span>
+        <span class="sr-only">Search conversations and memories</span>
         <input
           type="search"
-          placeholder="Search conversations"
+          placeholder="Search conversations and memories"
           value={query()}
-          onInput={(e) => setQuery(e.currentTarget.value)}
+          onInput={(e) => onType(e.currentTarget.value)}
         />
       </label>
       <Show when={props.loadError}>
@@ -67,30 +93,60 @@ export function SessionList(props: {
       <Show
         when={!query().trim()}
         fallback={
-          <ul class="session-items" aria-label="Search results">
+          <section class="search-results" aria-label="Search results">
             <Show when={hits()?.error}>
-              <li class="note error small">{hits()?.error}</li>
+              <p class="note error small">{hits()?.error}</p>
             </Show>
-            <Show when={hits() && hits()?.hits.length === 0 && !hits()?.error}>
-              <li class="muted small pad">No matches.</li>
+            <Show when={nothing()}>
+              <p class="muted small pad">No matches.</p>
             </Show>
-            <For each={hits()?.hits ?? []}>
-              {(h) => (
-                <li>
-                  <button type="button" class="session-item" onClick={() => props.onSelect(h.session_id)}>
-                    <span class="title">
-                      {sessionLabel(props.sessions.find((s) => s.id === h.session_id))}
-                    </span>
-                    <span class="snippet small muted">
-                      <For each={snippetParts(h.snippet)}>
-                        {(p) => (p.hit ? <mark>{p.text}</mark> : p.text)}
-                      </For>
-                    </span>
-                  </button>
-                </li>
-              )}
-            </For>
-          </ul>
+            <Show when={(hits()?.hits.length ?? 0) > 0}>
+              <h3 class="search-group" id="search-conversations">
+                Conversations
+              </h3>
+            </Show>
+            <ul class="session-items" aria-labelledby="search-conversations">
+              <For each={hits()?.hits ?? []}>
+                {(h) => (
+                  <li>
+                    <button type="button" class="session-item" onClick={() => props.onSelect(h.session_id)}>
+                      <span class="title">
+                        {sessionLabel(props.sessions.find((s) => s.id === h.session_id))}
+                      </span>
+                      <span class="snippet small muted">
+                        <For each={snippetParts(h.snippet)}>
+                          {(p) => (p.hit ? <mark>{p.text}</mark> : p.text)}
+                        </For>
+                      </span>
+                    </button>
+                  </li>
+                )}
+              </For>
+            </ul>
+            <Show when={(hits()?.memories.length ?? 0) > 0}>
+              <h3 class="search-group" id="search-memories">
+                Memories
+              </h3>
+              <ul class="session-items" aria-labelledby="search-memories">
+                <For each={hits()?.memories ?? []}>
+                  {(m) => (
+                    <li>
+                      <A
+                        class="session-item memory-hit"
+                        href={`/projects/${props.projectId}/memory?memory=${m.id}`}
+                      >
+                        <span class="title">{m.text}</span>
+                        <span class="small muted">
+                          {m.scope === "user" ? "all projects" : "this project"}
+                          {m.tags.length > 0 ? ` · ${m.tags.map((t) => `#${t}`).join(" ")}` : ""}
+                        </span>
+                      </A>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
+          </section>
         }
       >
         <ul class="session-items">

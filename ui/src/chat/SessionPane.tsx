@@ -2,6 +2,7 @@ import { createEffect, createMemo, createResource, createSignal, For, on, onClea
 import { type ImagePart, THINKING_LEVELS, type ThinkingLevel } from "../../../src/protocol/agent.ts";
 import type { ModelsResponse } from "../../../src/protocol/llm.ts";
 import type { MuxClient } from "../api/mux-client.ts";
+import { BrowserAsk } from "../browser/BrowserAsk.tsx";
 import { LinkedText } from "../components/LinkedText.tsx";
 import { createSessionReview } from "../review/SessionReview.tsx";
 import { Composer } from "./Composer.tsx";
@@ -25,6 +26,7 @@ const PHASE_TEXT = {
 /** One open conversation: its timeline, what the agent is doing, and the composer. */
 export function SessionPane(props: {
   sessionId: string;
+  projectId: string;
   mux: MuxClient;
   models: ModelsResponse | undefined;
   initialModel: string | null;
@@ -33,6 +35,8 @@ export function SessionPane(props: {
   onFork: (messageId: string) => Promise<string | null>;
   /** What the composer starts with (set when this session was just forked). */
   draft?: { text: string; images?: ImagePart[] };
+  /** A message to open at (from a notification's link). */
+  anchor?: string;
   /** The agent is not known to be running (a sleeping session, or one just created). */
   agentDown?: boolean;
   /** This conversation was just created by its first message: say "Agent ready" once. */
@@ -58,7 +62,7 @@ export function SessionPane(props: {
     () => props.sessionId,
     async (id) => {
       const r = await sessionUsage(id);
-      return r.ok ? r.value.totals.cost : null;
+      return r.ok ? r.value.totals : null;
     },
   );
   createEffect(
@@ -195,11 +199,13 @@ export function SessionPane(props: {
       <div style={{ display: review.showingChanges() ? "none" : "contents" }}>
         <Timeline
           state={s()}
+          projectId={props.projectId}
           onRetry={(id) => live.retry(id)}
           onDiscard={(id) => live.discard(id)}
           onFork={(id) => void fork(id)}
           onRestore={review.restore}
           onRetryTurn={lastFailed() ? retryTurn : undefined}
+          anchor={props.anchor}
           empty={
             <div class="chat-empty">
               <h2>What should the agent do?</h2>
@@ -273,6 +279,7 @@ export function SessionPane(props: {
         )}
       </Show>
       {review.view()}
+      <BrowserAsk projectId={props.projectId} sessionId={props.sessionId} mux={props.mux} />
       <Composer
         working={s().working}
         disabled={closedText()}
@@ -283,6 +290,7 @@ export function SessionPane(props: {
         initialText={props.draft?.text}
         initialImages={props.draft?.images}
         ref={props.composerRef}
+        projectId={props.projectId}
       >
         <label class="sr-only" for="chat-model">
           Model

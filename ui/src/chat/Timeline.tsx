@@ -12,6 +12,8 @@ import { PendingMessage, SettledMessage, StreamingMessage } from "./Message.tsx"
  */
 export function Timeline(props: {
   state: ChatState;
+  /** Where "used N memories" links go (the Memory tab of this project). */
+  projectId?: string;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
   onFork?: (messageId: string) => void;
@@ -20,6 +22,8 @@ export function Timeline(props: {
   /** Send the last prompt again; offered on the last message when it is a failed reply. */
   onRetryTurn?: () => void;
   empty?: import("solid-js").JSX.Element;
+  /** A message to open at (a notification's): shown once it is loaded, and marked. */
+  anchor?: string;
 }) {
   let scroller!: HTMLDivElement;
   let top!: HTMLDivElement;
@@ -90,6 +94,26 @@ export function Timeline(props: {
     ),
   );
   createEffect(on([visible, streaming, () => props.state.working], stick));
+
+  // Opened from a notification: bring its message into the window and into view, once.
+  let anchored = false;
+  createEffect(() => {
+    const id = props.anchor;
+    if (!id || anchored) return;
+    const i = settled().findIndex((e) => e.message.id === id);
+    if (i < 0) return;
+    anchored = true;
+    setPinned(false);
+    const total = settled().length;
+    setWin((w) =>
+      i >= w.start && i < w.end ? w : { start: Math.max(0, i - 5), end: Math.min(total, i + 60) },
+    );
+    queueMicrotask(() => {
+      const el = rows.querySelector<HTMLElement>(`[data-msg-id="${CSS.escape(id)}"]`);
+      el?.setAttribute("data-anchored", "");
+      el?.scrollIntoView({ block: "start" });
+    });
+  });
 
   let io: IntersectionObserver | undefined;
   // Unpinned, the top sentinel may already be in range: observe it afresh so it reports now.
@@ -182,6 +206,12 @@ export function Timeline(props: {
               <SettledMessage
                 entry={entry}
                 tool={tool}
+                projectId={props.projectId}
+                usedMemories={
+                  entry.type === "user" && entry.message.client_id
+                    ? props.state.usedMemories[entry.message.client_id]
+                    : undefined
+                }
                 onFork={props.onFork}
                 onRestore={props.onRestore}
                 onRetryTurn={

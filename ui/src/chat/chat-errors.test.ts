@@ -2,6 +2,26 @@ import { describe, expect, test } from "bun:test";
 import { cleanError, explainFailure } from "./chat-errors.ts";
 
 describe("explainFailure", () => {
+  test("octo's own limits: budget reached says who can raise it; unknown price and rate limit read apart", () => {
+    const monthly = explainFailure(
+      "402 octo LLM proxy: budget_exceeded: budget reached. This account's monthly model budget is used up. An admin can raise it in Admin → Usage.",
+    );
+    expect(monthly).toMatchObject({
+      cause: "budget",
+      summary: "Budget reached: your monthly model budget is used up.",
+    });
+    expect(monthly.advice).toContain("admin can raise");
+    const session = explainFailure(
+      "402 octo LLM proxy: budget_exceeded: budget reached. This conversation's model budget is used up; start a new conversation.",
+    );
+    expect(session).toMatchObject({ cause: "budget", summary: "Budget reached for this conversation." });
+    expect(explainFailure("402 octo LLM proxy: price_unknown: model fx/m has no price").cause).toBe("price");
+    expect(
+      explainFailure("429 octo LLM proxy: rate_limited: this account may send 3 model requests a minute")
+        .summary,
+    ).toContain("faster than your limit");
+  });
+
   test("each known cause gets its own words and advice", () => {
     expect(explainFailure("500 fake 500")).toMatchObject({
       cause: "provider",

@@ -4,7 +4,7 @@
  * runtime actually write; anything else is a plain "could not finish".
  */
 export interface Failure {
-  cause: "auth" | "rate_limit" | "provider" | "unreachable" | "context" | "unknown";
+  cause: "budget" | "price" | "auth" | "rate_limit" | "provider" | "unreachable" | "context" | "unknown";
   summary: string;
   advice: string;
   /** The raw error, cleaned of runtime advice meant for developers. */
@@ -17,6 +17,32 @@ export function explainFailure(raw: string): Failure {
   const details = cleanError(raw);
   const status = /\b([45]\d\d)\b/.exec(details)?.[1];
   const code = status ? ` (${status})` : "";
+  // octo's own limits (decision 0023): the gateway names its code in the message.
+  if (/\bbudget_exceeded\b/.test(details))
+    return {
+      cause: "budget",
+      summary: /conversation/i.test(details)
+        ? "Budget reached for this conversation."
+        : "Budget reached: your monthly model budget is used up.",
+      advice: /conversation/i.test(details)
+        ? "Start a new conversation, or ask an admin to raise the limit (Admin → Usage)."
+        : "An admin can raise your limit in Admin → Usage. Your usage is under Account.",
+      details,
+    };
+  if (/\bprice_unknown\b/.test(details))
+    return {
+      cause: "price",
+      summary: "This model has no price, and your account has a spending limit.",
+      advice: "Pick another model, or ask an admin to set its price in Admin → Models.",
+      details,
+    };
+  if (/\brate_limited\b/.test(details))
+    return {
+      cause: "rate_limit",
+      summary: "You are sending model requests faster than your limit allows.",
+      advice: "Wait a minute, then try again; an admin can raise the limit in Admin → Usage.",
+      details,
+    };
   if (
     /context.{0,20}(length|window)|maximum context|prompt is too long|too many tokens|context overflow/i.test(
       details,

@@ -108,6 +108,8 @@ export interface ChatState {
   title: string | null;
   closed: AgentEventOf<"session.closed">["reason"] | null;
   pending: readonly PendingSend[];
+  /** "Used N memories": the memories put before a prompt, by the prompt's client_id. */
+  usedMemories: Readonly<Record<string, AgentEventOf<"memory.used">["memories"]>>;
 }
 
 const zeroUsage = (): Usage => ({ tokens: { input: 0, output: 0, cache_read: 0, cache_write: 0 }, cost: 0 });
@@ -135,6 +137,7 @@ export function initialChat(sessionId: string): ChatState {
     title: null,
     closed: null,
     pending: [],
+    usedMemories: {},
   };
 }
 
@@ -228,6 +231,9 @@ function applyEvent(s: ChatState, e: AgentEvent, seq: number): ChatState {
         ...s,
         queue: { steering: e.steering, follow_up: e.follow_up, ...(e.items ? { items: e.items } : {}) },
       };
+
+    case "memory.used":
+      return { ...s, usedMemories: { ...s.usedMemories, [e.client_id]: e.memories } };
 
     case "stream.message_start":
       return {

@@ -1,7 +1,7 @@
-import { A } from "@solidjs/router";
+import { A, useSearchParams } from "@solidjs/router";
 import Pin from "lucide-solid/icons/pin";
 import PinOff from "lucide-solid/icons/pin-off";
-import { createSignal, For, onCleanup, Show } from "solid-js";
+import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import type { ApiResult } from "../api/http.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Loaded } from "../components/Loaded.tsx";
@@ -46,8 +46,45 @@ export default function MemoryView(props: { projectId: string }) {
     void load();
   };
 
+  // `?memory=ID` (from "used N memories" in a chat, or a search result): that memory first.
+  const [params, setParams] = useSearchParams<{ memory?: string }>();
+  const [focused, { refetch: refetchFocused }] = createResource(
+    () => params.memory,
+    (id) => api.getMemory(props.projectId, id),
+  );
+
   return (
     <div class="memory stack">
+      <Show when={params.memory}>
+        <section class="card stack memory-focus" aria-label="Opened memory">
+          <div class="row">
+            <strong class="small">Opened memory</strong>
+            <span class="spacer" />
+            <button type="button" class="btn small ghost" onClick={() => setParams({ memory: undefined })}>
+              Show all
+            </button>
+          </div>
+          <Loaded result={focused()}>
+            {(d) => (
+              <ul class="list memory-list">
+                <MemoryItem
+                  memory={d().memory}
+                  projectId={props.projectId}
+                  onTag={(t) => {
+                    setParams({ memory: undefined });
+                    setTag(t);
+                    void load();
+                  }}
+                  changed={() => {
+                    void refetchFocused();
+                    void load();
+                  }}
+                />
+              </ul>
+            )}
+          </Loaded>
+        </section>
+      </Show>
       <form class="card stack memory-add" onSubmit={add} aria-label="Add a memory">
         <label class="field">
           <span>Remember</span>

@@ -1,6 +1,7 @@
 import { A, useLocation, useNavigate, useParams } from "@solidjs/router";
 import ArrowLeft from "lucide-solid/icons/arrow-left";
 import Brain from "lucide-solid/icons/brain";
+import CalendarClock from "lucide-solid/icons/calendar-clock";
 import FileDiff from "lucide-solid/icons/file-diff";
 import FolderTree from "lucide-solid/icons/folder-tree";
 import Globe from "lucide-solid/icons/globe";
@@ -25,6 +26,7 @@ const MemoryView = lazy(() => import("../memory/MemoryView.tsx"));
 const TasksView = lazy(() => import("../tasks/TasksView.tsx"));
 const BrowserView = lazy(() => import("../browser/BrowserView.tsx"));
 const ChangesView = lazy(() => import("../review/ChangesView.tsx"));
+const SchedulesView = lazy(() => import("../schedules/SchedulesView.tsx"));
 
 const TABS = [
   { id: "chat", label: "Chat", icon: MessageSquare },
@@ -33,6 +35,7 @@ const TABS = [
   { id: "terminal", label: "Terminal", icon: SquareTerminal },
   { id: "tasks", label: "Tasks", icon: ListTodo },
   { id: "memory", label: "Memory", icon: Brain },
+  { id: "schedules", label: "Schedules", icon: CalendarClock },
   { id: "browser", label: "Browser", icon: Globe },
   { id: "settings", label: "Settings", icon: Settings },
 ] as const;
@@ -160,4 +163,5 @@ const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX
   settings: (p) => <SettingsView project={p} />,
   tasks: (p) => <TasksView projectId={p.id} username={currentUser()?.username ?? ""} />,
   memory: (p) => <MemoryView projectId={p.id} />,
+  schedules: (p) => <SchedulesView projectId={p.id} />,
 };

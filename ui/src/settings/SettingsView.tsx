@@ -29,9 +29,11 @@ export default function SettingsView(props: { project: v.InferOutput<typeof Proj
   const [models] = createResource(listModels);
   const [profile, setProfile] = createSignal(props.project.profile);
   const [model_, setModel] = createSignal(props.project.default_model ?? "");
+  const [useMemories, setUseMemories] = createSignal(props.project.use_memories);
   const [saved, setSaved] = createSignal({
     profile: props.project.profile,
     model: props.project.default_model ?? "",
+    useMemories: props.project.use_memories,
   });
   const [busy, setBusy] = createSignal(false);
   const [result, setResult] = createSignal<{ ok: boolean; text: string } | null>(null);
@@ -47,7 +49,8 @@ export default function SettingsView(props: { project: v.InferOutput<typeof Proj
     const r = models();
     return r?.ok ? r.value : { models: [], default_model: "" };
   };
-  const changed = () => profile() !== saved().profile || model_() !== saved().model;
+  const changed = () =>
+    profile() !== saved().profile || model_() !== saved().model || useMemories() !== saved().useMemories;
   const save = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -57,12 +60,16 @@ export default function SettingsView(props: { project: v.InferOutput<typeof Proj
       `/api/projects/${encodeURIComponent(props.project.id)}`,
       v.object({ project: Project }),
       {
-        body: { profile: profile(), default_model: model_() || null },
+        body: { profile: profile(), default_model: model_() || null, use_memories: useMemories() },
       },
     );
     setBusy(false);
     if (!r.ok) return setResult({ ok: false, text: r.error.message });
-    setSaved({ profile: r.value.project.profile, model: r.value.project.default_model ?? "" });
+    setSaved({
+      profile: r.value.project.profile,
+      model: r.value.project.default_model ?? "",
+      useMemories: r.value.project.use_memories,
+    });
     setResult({ ok: true, text: "Saved. New agent sessions and terminals use these settings." });
   };
 
@@ -97,6 +104,21 @@ export default function SettingsView(props: { project: v.InferOutput<typeof Proj
               )}
             </For>
           </select>
+        </label>
+        <label class="settings-check">
+          <input
+            type="checkbox"
+            checked={useMemories()}
+            onChange={(e) => setUseMemories(e.currentTarget.checked)}
+          />
+          <span>
+            Use memories in new conversations
+            <span class="muted small">
+              {" "}
+              — the most relevant memories (this project's and yours) go with a conversation's first message;
+              the chat shows which.
+            </span>
+          </span>
         </label>
         <Show when={result()}>{(r) => <Notice kind={r().ok ? "ok" : "error"}>{r().text}</Notice>}</Show>
         <div class="row">

@@ -9,6 +9,8 @@ import { mux } from "../api/tab-mux.ts";
 import { currentUser, isAdmin, signOut } from "../auth/auth-session.ts";
 import { Modal } from "../components/Modal.tsx";
 import { ThemeToggle } from "../components/ThemeToggle.tsx";
+import { Bell } from "../notifications/Bell.tsx";
+import { registerServiceWorker } from "../notifications/push.ts";
 import { ConnectionIndicator } from "./ConnectionIndicator.tsx";
 import { SHORTCUTS } from "./shortcut-matcher.ts";
 import { broadcastShortcut, installShortcuts } from "./shortcuts.ts";
@@ -31,10 +33,14 @@ export function Shell(props: { children?: JSX.Element }) {
   // The tab's socket is open on every signed-in page, so the end of a sign-in (the account was
   // disabled, deleted, its password changed) shows at once, not on the next click.
   mux();
+  // A tapped push notification with octo already open brings that tab to its conversation.
+  registerServiceWorker((url) => navigate(url));
 
   const out = async () => {
-    await signOut();
-    navigate("/login", { replace: true });
+    const provider = await signOut();
+    // Single sign-on: the provider ends its session too, then sends the browser back to /login.
+    if (provider) window.location.assign(provider);
+    else navigate("/login", { replace: true });
   };
 
   return (
@@ -63,6 +69,12 @@ export function Shell(props: { children?: JSX.Element }) {
           <A href="/admin/models" class="nav-link" activeClass="active">
             Models
           </A>
+          <A href="/admin/usage" class="nav-link" activeClass="active">
+            Usage
+          </A>
+          <A href="/admin/settings" class="nav-link" activeClass="active">
+            Settings
+          </A>
           <A href="/admin/status" class="nav-link" activeClass="active">
             Status
           </A>
@@ -71,6 +83,7 @@ export function Shell(props: { children?: JSX.Element }) {
           <div class="row">
             <ConnectionIndicator />
             <span class="spacer" />
+            <Bell />
             <button
               type="button"
               class="btn ghost icon"
@@ -104,6 +117,7 @@ export function Shell(props: { children?: JSX.Element }) {
           </A>
           <span class="spacer" />
           <ConnectionIndicator />
+          <Bell />
           <ThemeToggle />
           <button type="button" class="btn ghost icon" aria-label="Sign out" onClick={out}>
             <LogOut size={18} />
