@@ -12,6 +12,7 @@ import { agentActivity } from "./agents.ts";
 import { diffTrees, fileDiff, splitHunks } from "./diff.ts";
 import { git } from "./git.ts";
 import { projectChanges, projectDiff, projectDiscard } from "./project-git.ts";
+import { gitAction } from "./project-git-ops.ts";
 import { applyTree, recover } from "./restore.ts";
 import { type CheckpointStore, EMPTY_TREE, storeFor } from "./store.ts";
 
@@ -50,6 +51,9 @@ export class ReviewService {
           return this.restore(store, req);
         case "review.discard":
           return this.discard(store, req);
+        case "review.git":
+          if (!isGitRepo(store.projectDir)) return fail("not_found", "this project is not a git repository");
+          return gitAction(store.projectDir, req.action);
         case "review.prune":
           return ok(await store.pruneLocked({ maxAgeMs: req.max_age_ms, maxBytes: req.max_bytes }));
       }

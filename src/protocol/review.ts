@@ -102,6 +102,33 @@ export const ReviewOpParamsSchemas = {
       v.strictObject({ index: v.pipe(v.number(), v.integer(), v.minValue(0)), header: v.string() }),
     ),
   }),
+  /** The project's own git repository: status, log, stage, unstage, commit (no remotes yet). */
+  "review.git": v.strictObject({
+    ...inProject,
+    action: v.variant("do", [
+      v.strictObject({ do: v.literal("status") }),
+      v.strictObject({
+        do: v.literal("log"),
+        limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500)), 50),
+      }),
+      v.strictObject({
+        do: v.literal("stage"),
+        paths: v.pipe(v.array(relativePath), v.minLength(1), v.maxLength(1000)),
+      }),
+      v.strictObject({
+        do: v.literal("unstage"),
+        paths: v.pipe(v.array(relativePath), v.minLength(1), v.maxLength(1000)),
+      }),
+      v.strictObject({
+        do: v.literal("commit"),
+        message: v.pipe(v.string(), v.minLength(1), v.maxLength(20_000)),
+        author: v.strictObject({
+          name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+          email: v.pipe(v.string(), v.minLength(3), v.maxLength(200)),
+        }),
+      }),
+    ]),
+  }),
   "review.prune": v.strictObject({
     ...inProject,
     max_age_ms: v.optional(v.pipe(v.number(), v.minValue(0))),
@@ -159,7 +186,18 @@ export const ReviewOpResultSchemas = {
   "review.restore": RestoreResultSchema,
   "review.discard": DiscardResultSchema,
   "review.prune": v.object({ removed: v.number(), bytes: v.number() }),
+  "review.git": v.unknown(),
 } as const;
+
+export const GitStatusSchema = v.object({
+  branch: v.nullable(v.string()),
+  head: v.nullable(v.string()),
+  /** Porcelain v1 letters: index (staged) and work tree columns. */
+  files: v.array(v.object({ path: v.string(), staged: v.string(), unstaged: v.string() })),
+});
+export const GitLogSchema = v.object({
+  commits: v.array(v.object({ sha: v.string(), subject: v.string(), author: v.string(), at: v.number() })),
+});
 export type ReviewOpResult<Op extends ReviewOp> = v.InferOutput<(typeof ReviewOpResultSchemas)[Op]>;
 
 // ---------------------------------------------------------------- HTTP bodies

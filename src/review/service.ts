@@ -124,6 +124,31 @@ export class ReviewService {
     });
   }
 
+  /** The project's git repository: branch, status and the latest commits. */
+  async gitOverview(caller: Caller, projectId: string) {
+    const at = await this.atProject(caller, projectId);
+    if (!at.ok) return at;
+    const status = await this.call(at.value, "review.git", { action: { do: "status" } });
+    if (!status.ok) return status;
+    const log = await this.call(at.value, "review.git", { action: { do: "log", limit: 30 } });
+    return log.ok ? ok({ status: status.value, log: log.value }) : log;
+  }
+
+  /** Stage, unstage, or commit as the person (accounts have no e-mail yet: `<name>@users.octo`). */
+  async git(
+    caller: Caller,
+    projectId: string,
+    action: { do: "stage" | "unstage"; paths: string[] } | { do: "commit"; message: string },
+  ) {
+    const at = await this.atProject(caller, projectId);
+    if (!at.ok) return at;
+    const full =
+      action.do === "commit"
+        ? { ...action, author: { name: caller.username, email: `${caller.username}@users.octo` } }
+        : action;
+    return this.call(at.value, "review.git", { action: full });
+  }
+
   async checkpoints(caller: Caller, sessionId: string) {
     const at = await this.atSession(caller, sessionId);
     if (!at.ok) return at;

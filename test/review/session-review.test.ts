@@ -253,3 +253,54 @@ test("in a fork, a copied message restores to the checkpoint its original sessio
   expect(readFileSync(join(dir, "gone.txt"), "utf8")).toBe("delete me\n");
   expect(readlinkSync(join(dir, "link-out"))).toBe("/etc/hostname");
 });
+
+test("a git project: status, stage, commit as the person, log; errors name the cause", async () => {
+  const gitProject = await createProject(w.admin, "Review Git");
+  const p = await w.admin.get<{ project: { slug: string } }>(`/api/projects/${gitProject}`);
+  const gdir = w.t.server.ctx.services.placement.project(w.t.admin.username, p.body.project.slug).projectDir;
+  writeFileSync(join(gdir, "a.txt"), "a\n");
+  Bun.spawnSync(["git", "init", "-q"], { cwd: gdir });
+  const owner = lstatSync(gdir);
+  Bun.spawnSync(["chown", "-R", `${owner.uid}:${owner.gid}`, gdir]);
+  const base = `/api/projects/${gitProject}/git`;
+  const before = await w.admin.get<{
+    status: { files: { path: string; staged: string; unstaged: string }[] };
+  }>(base);
+  expect(before.status).toBe(200);
+  expect(before.body.status.files.find((f) => f.path === "a.txt")).toMatchObject({
+    staged: "?",
+    unstaged: "?",
+  });
+  const nothing = await w.admin.post<{ error: { code: string; message: string } }>(`${base}/commit`, {
+    message: "empty",
+  });
+  expect(nothing.status).toBe(409);
+  expect(nothing.body.error.message).toContain("nothing is staged");
+  expect((await w.admin.post(`${base}/stage`, { paths: ["a.txt"] })).status).toBe(200);
+  const commit = await w.admin.post<{ sha: string }>(`${base}/commit`, { message: "first commit" });
+  expect(commit.status).toBe(200);
+  const after = await w.admin.get<{
+    log: { commits: { subject: string; author: string }[] };
+    status: { branch: string };
+  }>(base);
+  expect(after.body.log.commits[0]).toMatchObject({
+    subject: "first commit",
+    author: `${w.t.admin.username} <${w.t.admin.username}@users.octo>`,
+  });
+  // The Changes of a git project are against HEAD: nothing now, then the edit.
+  writeFileSync(join(gdir, "a.txt"), "b\n");
+  const changes = await w.admin.get<{ git: boolean; files: Changed[] }>(
+    `/api/projects/${gitProject}/changes`,
+  );
+  expect(changes.body.git).toBe(true);
+  // a.txt against HEAD; the project's template files were never committed: untracked, so added.
+  expect(changes.body.files.map((f) => `${f.path} ${f.status}`).sort()).toEqual(
+    [".octo/project.toml added", "AGENTS.md added", "a.txt modified"].sort(),
+  );
+  const notGit = await w.admin.get<{ error: { code: string } }>(`/api/projects/${projectId}/git`);
+  expect(notGit.status).toBe(404);
+  const eve = new Client(w.t.url);
+  await eve.login("eve", "eve-password-123");
+  expect((await eve.get(base)).status).toBe(404);
+  expect((await eve.post(`${base}/commit`, { message: "x" })).status).toBe(404);
+});

@@ -23,6 +23,10 @@ const ProjectDiscardBody = v.strictObject({
     v.strictObject({ index: v.pipe(v.number(), v.integer(), v.minValue(0)), header: v.string() }),
   ),
 });
+const GitPathsBody = v.strictObject({
+  paths: v.pipe(v.array(relativePath), v.minLength(1), v.maxLength(1000)),
+});
+const GitCommitBody = v.strictObject({ message: v.pipe(v.string(), v.minLength(1), v.maxLength(20_000)) });
 const ProjectRestoreBody = v.strictObject({ checkpoint_id: checkpointId, preview: v.optional(v.boolean()) });
 
 /**
@@ -72,6 +76,27 @@ export function reviewRoutes(ctx: HttpContext) {
       "/api/projects/:id/discard",
       async ({ auth, params, body }) => unwrap(await review.projectDiscard(ownerOf(auth), params.id, body)),
       { body: ProjectDiscardBody },
+    )
+    .get("/api/projects/:id/git", async ({ auth, params }) =>
+      unwrap(await review.gitOverview(ownerOf(auth), params.id)),
+    )
+    .post(
+      "/api/projects/:id/git/stage",
+      async ({ auth, params, body }) =>
+        unwrap(await review.git(ownerOf(auth), params.id, { do: "stage", ...body })),
+      { body: GitPathsBody },
+    )
+    .post(
+      "/api/projects/:id/git/unstage",
+      async ({ auth, params, body }) =>
+        unwrap(await review.git(ownerOf(auth), params.id, { do: "unstage", ...body })),
+      { body: GitPathsBody },
+    )
+    .post(
+      "/api/projects/:id/git/commit",
+      async ({ auth, params, body }) =>
+        unwrap(await review.git(ownerOf(auth), params.id, { do: "commit", ...body })),
+      { body: GitCommitBody },
     )
     .post(
       "/api/projects/:id/restore",
