@@ -55,6 +55,7 @@ async function userMessageIds(): Promise<string[]> {
 beforeAll(async () => {
   w = await startWorld();
   projectId = await createProject(w.admin, "Review Test");
+  await addUser(w.admin, "eve", "eve-password-123");
   const p = await w.admin.get<{ project: { slug: string } }>(`/api/projects/${projectId}`);
   dir = w.t.server.ctx.services.placement.project(w.t.admin.username, p.body.project.slug).projectDir;
   mkdirSync(join(dir, "src"), { recursive: true });
@@ -201,7 +202,6 @@ test("a restore while the agent works is refused with agent_working, or stops it
 });
 
 test("bad input and someone else's session are answered with stable codes", async () => {
-  await addUser(w.admin, "eve", "eve-password-123");
   const eve = new Client(w.t.url);
   await eve.login("eve", "eve-password-123");
   const [first] = await userMessageIds();
