@@ -24,6 +24,7 @@ import { watchBrowserAsks } from "../notifications/browser-asks.ts";
 import { budgetNotice } from "../notifications/budgets.ts";
 import { notifyChannel } from "../notifications/channel.ts";
 import { pushSender } from "../notifications/push.ts";
+import { scheduleNotice } from "../notifications/schedules.ts";
 import { NotificationService } from "../notifications/service.ts";
 import { TurnWatcher } from "../notifications/turns.ts";
 import { loadOrCreateVapidKeys } from "../notifications/vapid.ts";
@@ -274,6 +275,10 @@ export function createServices(input: ServicesInput): Services {
     },
     log: log.child({ area: "schedules" }),
   });
+  // A run that ended tells its owner (the bell, and their devices when they asked for it).
+  const stopScheduleNotices = schedules.events.on(
+    (e) => void notifications.notify(e.userId, scheduleNotice(e)),
+  );
   // Deleting a project first stops its shells and agents; terminals and files find projects here.
   const projects = createProjectService(projectDeps, async (owner, projectId) => {
     await terminals.closeProject(owner, projectId);
@@ -370,6 +375,7 @@ export function createServices(input: ServicesInput): Services {
     },
     async stop() {
       schedules.stop();
+      stopScheduleNotices();
       llm.gateway.close();
       stopBudgetNotices();
       await notifications.settled();

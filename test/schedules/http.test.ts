@@ -6,6 +6,14 @@ import { addUser } from "../http/harness.ts";
 import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
 import { deliver, runEnded } from "./harness.ts";
 
+interface Notice {
+  kind: string;
+  title: string;
+  body: string | null;
+  session_id: string | null;
+  url: string;
+}
+
 /**
  * Schedules and webhooks over HTTP against the real server: runs are real conversations (real
  * runner, sandbox and pi) answered by the scripted model.
@@ -134,6 +142,13 @@ describe("schedules", () => {
     expect(history.body.runs.map((r) => [r.id, r.outcome, r.session_id])).toEqual([
       [run.id, "ok", run.session_id],
     ]);
+    // Its owner is told (the bell; their devices too when they asked), and a click opens the run.
+    const bell = await w.admin.get<{ notifications: Notice[] }>("/api/notifications");
+    const told = bell.body.notifications.filter((n) => n.kind === "schedule.finished");
+    expect(told.map((n) => [n.title, n.session_id])).toEqual([
+      ["Scheduled run finished: Standup notes", run.session_id],
+    ]);
+    expect(told[0]?.url).toContain(`session=${run.session_id}`);
   });
 
   test("a run over its spend cap is stopped and recorded as failed with the metered cost", async () => {
@@ -155,6 +170,12 @@ describe("schedules", () => {
     expect(run.outcome).toBe("failed");
     expect(run.reason).toMatch(/^spend cap reached: \$\d+\.\d{4} of \$0\.0100$/);
     expect(run.cost).toBeGreaterThan(0.01);
+    const bell = await w.admin.get<{ notifications: Notice[] }>("/api/notifications");
+    const failed = bell.body.notifications.filter((n) => n.kind === "schedule.failed");
+    expect(failed.map((n) => [n.title, n.session_id])).toEqual([
+      ["Scheduled run failed: Pricey", run.session_id],
+    ]);
+    expect(failed[0]?.body).toMatch(/^spend cap reached/);
   });
 });
 
