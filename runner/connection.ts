@@ -13,6 +13,7 @@ import type { Logger } from "../src/shared/log.ts";
 import { FilesRoute } from "./files-route.ts";
 import { handleRequest, type RunnerState } from "./ops.ts";
 import type { Subscription, SubscriptionSink } from "./process-table.ts";
+import { ReviewRoute } from "./review-route.ts";
 import { secretMatches } from "./secret.ts";
 import type { CallSink } from "./tools/forwarder.ts";
 import type { Wire } from "./wire.ts";
@@ -176,6 +177,12 @@ export class RunnerConnection implements SubscriptionSink, CallSink {
     }
     if (this.authenticated && FilesRoute.handles(op)) {
       this.files.handle(raw as Record<string, unknown>).then((r) => this.respond(id, r));
+      return;
+    }
+    if (this.authenticated && ReviewRoute.handles(op)) {
+      ReviewRoute.handle(this.state.workspaceRoot, raw as Record<string, unknown>).then((r) =>
+        this.respond(id, r),
+      );
       return;
     }
     if (typeof op === "string" && !(RUNNER_OPS as string[]).includes(op))

@@ -9,6 +9,7 @@ import { IdleCollector } from "./idle-gc.ts";
 import type { Launcher } from "./launcher.ts";
 import type { RunnerState } from "./ops.ts";
 import { ProcessTable } from "./process-table.ts";
+import { recoverRestores } from "./review/recover.ts";
 import type { SandboxLedger } from "./sandbox/ledger.ts";
 import { ToolService } from "./tools/service.ts";
 import { socketAnswers, Wire } from "./wire.ts";
@@ -71,6 +72,8 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
   }
   const swept = opts.ledger?.sweep() ?? [];
   if (swept.length > 0) log.warn("killed sandboxes left by a previous runner", { pids: swept.join(" ") });
+  // A restore a killed runner left half-done is finished (or rolled back) before anything else runs.
+  await recoverRestores().catch((e) => log.warn("restore recovery failed", { error: String(e) }));
   // Beside the runner's socket: a directory only the user (and the server's group) can enter.
   const tools = new ToolService(join(files.dir, "tools"), log.child({ area: "tools" }));
   const table = new ProcessTable({

@@ -191,7 +191,12 @@ export class SupervisedProcess {
     // Only the first launch forks; a restart continues the forked session.
     const agent =
       attempt === 0 ? this.opts.agent : this.opts.agent && { ...this.opts.agent, fork_at: undefined };
-    const translator = PROCESS_KIND_IMPLS[this.opts.kind].translator((e) => this.emit(e), stdin, agent);
+    const translator = PROCESS_KIND_IMPLS[this.opts.kind].translator(
+      (e) => this.emit(e),
+      stdin,
+      agent,
+      this.opts.spec.project,
+    );
     const launched = this.opts.launcher.launch(this.opts.spec, (stream, bytes) =>
       translator.output(stream, bytes),
     );

@@ -3,6 +3,7 @@ import { decode } from "../../src/protocol/decode.ts";
 import { fail } from "../../src/protocol/errors.ts";
 import { PiProcess } from "../pi/process.ts";
 import type { PiIo } from "../pi/rpc-channel.ts";
+import { turnCheckpoints } from "../review/turns.ts";
 import { stdoutPipe, streamTrace } from "../trace.ts";
 import type { ProcessKindImpl } from "./kind.ts";
 
@@ -15,7 +16,7 @@ const encoder = new TextEncoder();
  */
 export const agentKind: ProcessKindImpl = {
   name: "agent",
-  translator(emit, stdin, spawn) {
+  translator(emit, stdin, spawn, project) {
     const stdout = stdoutPipe();
     let exited: (status: { code: number | null; signal: string | null }) => void = () => {};
     const io: PiIo = {
@@ -30,8 +31,10 @@ export const agentKind: ProcessKindImpl = {
       kill: () => stdin.closeStdin(),
       end: () => stdin.closeStdin(),
     };
+    const turns = project && spawn ? turnCheckpoints(project, spawn.session_key, () => pi) : null;
     const pi = new PiProcess(io, {
       onEvent: (body) => {
+        turns?.observe(body.event);
         const e = emit({ event: "agent", body });
         streamTrace?.record(e.proc, e.seq, body.event, stdout.arrivedAt());
       },
@@ -51,6 +54,7 @@ export const agentKind: ProcessKindImpl = {
         else emit({ event: "output", stream, data: Buffer.from(bytes).toString("base64") });
       },
       end(status) {
+        turns?.end();
         stdout.close();
         exited(status);
       },
@@ -61,6 +65,7 @@ export const agentKind: ProcessKindImpl = {
         const parsed = decode(agentCommandSchemas[cmd], raw, cmd);
         if (!parsed.ok) return parsed;
         await started;
+        await turns?.before(parsed.value);
         return pi.handle(parsed.value);
       },
     };

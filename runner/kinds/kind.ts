@@ -30,5 +30,7 @@ export interface ProcessKindImpl {
     emit: (event: RunnerEventBody) => RunnerEvent,
     stdin: ProcessStdin,
     agent?: AgentSpawn,
+    /** The project folder the process works in (an agent checkpoints it before each turn). */
+    project?: string,
   ): KindTranslator;
 }

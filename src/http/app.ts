@@ -14,6 +14,7 @@ import { notificationRoutes } from "./routes/notifications.ts";
 import { oidcRoutes } from "./routes/oidc.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { defaultModelRoutes, llmProxyRoutes, modelRoutes, providerAdminRoutes } from "./routes/providers.ts";
+import { reviewRoutes } from "./routes/review.ts";
 import { adminScheduleRoutes, hookDeliveryRoutes, scheduleRoutes } from "./routes/schedules.ts";
 import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
@@ -62,6 +63,7 @@ export function createApp(ctx: HttpContext) {
     .use(sessionRoutes(ctx))
     .use(memoryRoutes(ctx))
     .use(taskRoutes(ctx))
+    .use(reviewRoutes(ctx))
     .use(scheduleRoutes(ctx))
     .use(adminScheduleRoutes(ctx))
     .use(notificationRoutes(ctx))

@@ -59,6 +59,12 @@ export const ERROR_STATUS = {
   browser_failed: 502,
   /** The user already has `runner.max_browsers` browsers open. */
   browser_limit: 429,
+  /** A restore or discard while an agent of the project is working (ask again with `stop_agents`). */
+  agent_working: 409,
+  /** No checkpoint was taken before that message (sent before checkpoints existed, or pruned). */
+  no_checkpoint: 404,
+  /** A discarded hunk no longer matches the file (it changed since the diff was shown). */
+  stale_diff: 409,
   /** Single sign-on (src/auth/oidc): the callback's `state` is unknown, used, expired or from another browser. */
   oidc_state_mismatch: 400,
   /** The ID token's `nonce` is not the one this sign-in sent. */

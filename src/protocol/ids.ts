@@ -16,6 +16,7 @@ export const ID_PREFIXES = [
   "evt",
   "sid",
   "mem",
+  "cpt",
   "sch",
   "run",
   "hook",

@@ -12,6 +12,12 @@ import {
   FileWatchEventSchema,
 } from "../protocol/files.ts";
 import {
+  type ReviewOp,
+  type ReviewOpInput,
+  type ReviewOpResult,
+  ReviewOpResultSchemas,
+} from "../protocol/review.ts";
+import {
   RUNNER_PROTOCOL_VERSION,
   type RunnerEvent,
   RunnerEventSchema,
@@ -168,6 +174,15 @@ export class RunnerClient {
       return Promise.resolve(fail("runner_unavailable", `runner for ${this.opts.user} is not connected`));
     const schema = FileOpResultSchemas[op] as unknown as v.GenericSchema<unknown, FileOpResult<Op>>;
     return this.channel.request({ op, ...params }, schema);
+  }
+
+  /** A review op (`src/protocol/review.ts`): checkpoints, changes, restore, discard, run by the runner as the user. */
+  review<Op extends ReviewOp>(op: Op, params: ReviewOpInput<Op>): Promise<Result<ReviewOpResult<Op>>> {
+    if (!this.channel?.isOpen)
+      return Promise.resolve(fail("runner_unavailable", `runner for ${this.opts.user} is not connected`));
+    const schema = ReviewOpResultSchemas[op] as unknown as v.GenericSchema<unknown, ReviewOpResult<Op>>;
+    // A restore may first wait for a working agent to stop, and a first checkpoint hashes every file.
+    return this.channel.request({ op, ...params }, schema, 120_000);
   }
 
   /** `fs.changes` pushes of this connection's watches (watches end when a connection drops). */

@@ -32,6 +32,7 @@ import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
 import { createProjectService, type ProjectDeps, type ProjectService } from "../projects/service.ts";
 import type { Channel } from "../protocol/mux.ts";
+import { ReviewService } from "../review/service.ts";
 import { type RunnerManager, runnerManagerFromConfig } from "../runners/manager.ts";
 import { createPlacement, type Placement } from "../runners/placement.ts";
 import { scheduleArea } from "../schedules/tool.ts";
@@ -104,6 +105,8 @@ export interface Services {
   memoryEmbedder: MemoryEmbedder;
   /** Each project's task tracker. */
   tasks: TaskService;
+  /** What agents changed, checkpoints, restore and discard (the runner does the file work). */
+  review: ReviewService;
   /** Schedules, webhooks and the runs they start; `start()` once the agents are re-attached. */
   schedules: ScheduleModule;
   /** The bell and Web Push: `notifications.notify(userId, event)` is the one way in. */
@@ -350,6 +353,13 @@ export function createServices(input: ServicesInput): Services {
     memory,
     memoryEmbedder,
     tasks,
+    review: new ReviewService({
+      session: (caller, sessionId) => sessions.info(caller, sessionId),
+      project: (caller, projectId) => projects.get(caller, projectId),
+      messages: (userId, sessionId) => history.for(userId).messages(sessionId, { limit: 1_000_000 }),
+      runners,
+      placement,
+    }),
     schedules,
     notifications,
     mux: {

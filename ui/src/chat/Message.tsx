@@ -1,4 +1,5 @@
 import { A } from "@solidjs/router";
+import History from "lucide-solid/icons/archive-restore";
 import Brain from "lucide-solid/icons/brain";
 import GitBranch from "lucide-solid/icons/git-branch";
 import RotateCcw from "lucide-solid/icons/rotate-ccw";
@@ -17,6 +18,7 @@ export function SettledMessage(props: {
   entry: SettledEntry;
   tool: ToolLookup;
   onFork?: (messageId: string) => void;
+  onRestore?: (messageId: string) => void;
   onRetryTurn?: () => void;
   projectId?: string;
   /** The memories octo put before this prompt ("used N memories"). */
@@ -48,6 +50,19 @@ export function SettledMessage(props: {
             >
               <GitBranch size={14} />
             </button>
+            <Show when={props.onRestore}>
+              {(restore) => (
+                <button
+                  type="button"
+                  class="btn ghost icon small"
+                  aria-label="Restore files to before this message"
+                  title="Restore files to before this message: the project's files go back to how they were when you sent it (you can undo this)"
+                  onClick={() => restore()(e.message.id)}
+                >
+                  <History size={14} />
+                </button>
+              )}
+            </Show>
           </div>
         )}
       </Show>

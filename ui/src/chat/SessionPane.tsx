@@ -4,6 +4,7 @@ import type { ModelsResponse } from "../../../src/protocol/llm.ts";
 import type { MuxClient } from "../api/mux-client.ts";
 import { BrowserAsk } from "../browser/BrowserAsk.tsx";
 import { LinkedText } from "../components/LinkedText.tsx";
+import { createSessionReview } from "../review/SessionReview.tsx";
 import { Composer } from "./Composer.tsx";
 import { sessionUsage } from "./chat-api.ts";
 import { explainFailure } from "./chat-errors.ts";
@@ -160,6 +161,13 @@ export function SessionPane(props: {
     return err.message;
   };
 
+  const review = createSessionReview({
+    sessionId: () => props.sessionId,
+    messages: () => s().messages,
+    working: () => s().working !== null,
+    fork: (messageId) => fork(messageId),
+  });
+
   let forking = false;
   const fork = async (messageId: string) => {
     if (forking) return;
@@ -188,21 +196,25 @@ export function SessionPane(props: {
 
   return (
     <div class="session-pane">
-      <Timeline
-        state={s()}
-        projectId={props.projectId}
-        onRetry={(id) => live.retry(id)}
-        onDiscard={(id) => live.discard(id)}
-        onFork={(id) => void fork(id)}
-        onRetryTurn={lastFailed() ? retryTurn : undefined}
-        anchor={props.anchor}
-        empty={
-          <div class="chat-empty">
-            <h2>What should the agent do?</h2>
-            <p class="muted">It works in this project's sandbox. You can follow every command it runs.</p>
-          </div>
-        }
-      />
+      <div style={{ display: review.showingChanges() ? "none" : "contents" }}>
+        <Timeline
+          state={s()}
+          projectId={props.projectId}
+          onRetry={(id) => live.retry(id)}
+          onDiscard={(id) => live.discard(id)}
+          onFork={(id) => void fork(id)}
+          onRestore={review.restore}
+          onRetryTurn={lastFailed() ? retryTurn : undefined}
+          anchor={props.anchor}
+          empty={
+            <div class="chat-empty">
+              <h2>What should the agent do?</h2>
+              <p class="muted">It works in this project's sandbox. You can follow every command it runs.</p>
+            </div>
+          }
+        />
+      </div>
+      {review.panel()}
       <div class="chat-status" aria-live="polite">
         <Show
           when={!starting() && s().working}
@@ -251,6 +263,7 @@ export function SessionPane(props: {
           )}
         </For>
         <span class="spacer" />
+        {review.button()}
         <Meters
           last={s().usage.last}
           total={s().usage.total}
@@ -265,6 +278,7 @@ export function SessionPane(props: {
           </div>
         )}
       </Show>
+      {review.view()}
       <BrowserAsk projectId={props.projectId} sessionId={props.sessionId} mux={props.mux} />
       <Composer
         working={s().working}

@@ -17,6 +17,8 @@ export function Timeline(props: {
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
   onFork?: (messageId: string) => void;
+  /** Restore the project's files to before a user message. */
+  onRestore?: (messageId: string) => void;
   /** Send the last prompt again; offered on the last message when it is a failed reply. */
   onRetryTurn?: () => void;
   empty?: import("solid-js").JSX.Element;
@@ -211,6 +213,7 @@ export function Timeline(props: {
                     : undefined
                 }
                 onFork={props.onFork}
+                onRestore={props.onRestore}
                 onRetryTurn={
                   settled().at(-1) === entry && !streaming() && pending().length === 0
                     ? props.onRetryTurn

@@ -11,6 +11,8 @@ export function Modal(props: {
   onOpenChange: (open: boolean) => void;
   title: string;
   description?: string;
+  /** Extra class on the dialog (a wide one, e.g.). */
+  class?: string;
   children: JSX.Element;
 }) {
   return (
@@ -18,7 +20,7 @@ export function Modal(props: {
       <Dialog.Portal>
         <Dialog.Overlay class="dialog-overlay" />
         <div class="dialog-positioner">
-          <Dialog.Content class="dialog">
+          <Dialog.Content class={props.class ? `dialog ${props.class}` : "dialog"}>
             <div class="row" style={{ "margin-bottom": "0.75rem" }}>
               <Dialog.Title as="h2" style={{ margin: 0 }}>
                 {props.title}

@@ -2,6 +2,7 @@ import { A, useLocation, useNavigate, useParams } from "@solidjs/router";
 import ArrowLeft from "lucide-solid/icons/arrow-left";
 import Brain from "lucide-solid/icons/brain";
 import CalendarClock from "lucide-solid/icons/calendar-clock";
+import FileDiff from "lucide-solid/icons/file-diff";
 import FolderTree from "lucide-solid/icons/folder-tree";
 import Globe from "lucide-solid/icons/globe";
 import ListTodo from "lucide-solid/icons/list-todo";
@@ -24,11 +25,13 @@ const SettingsView = lazy(() => import("../settings/SettingsView.tsx"));
 const MemoryView = lazy(() => import("../memory/MemoryView.tsx"));
 const TasksView = lazy(() => import("../tasks/TasksView.tsx"));
 const BrowserView = lazy(() => import("../browser/BrowserView.tsx"));
+const ChangesView = lazy(() => import("../review/ChangesView.tsx"));
 const SchedulesView = lazy(() => import("../schedules/SchedulesView.tsx"));
 
 const TABS = [
   { id: "chat", label: "Chat", icon: MessageSquare },
   { id: "files", label: "Files", icon: FolderTree },
+  { id: "changes", label: "Changes", icon: FileDiff },
   { id: "terminal", label: "Terminal", icon: SquareTerminal },
   { id: "tasks", label: "Tasks", icon: ListTodo },
   { id: "memory", label: "Memory", icon: Brain },
@@ -144,6 +147,11 @@ export default function ProjectView() {
 const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX.Element> = {
   chat: (p, showing) => <ChatView projectId={p.id} mux={mux()} showing={showing()} />,
   files: (p) => <FilesView projectId={p.id} />,
+  changes: (p, showing) => (
+    <Show when={showing()} fallback={<p class="muted">Changes load when this tab is open.</p>}>
+      <ChangesView source={{ kind: "project", id: p.id }} />
+    </Show>
+  ),
   terminal: (p) => (
     <div class="term-panel">
       <Suspense fallback={<p class="muted">Loading the terminal…</p>}>
