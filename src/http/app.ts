@@ -5,6 +5,7 @@ import { errorResponse, mapThrown } from "./errors.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { canvasRoutes } from "./routes/canvas.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { memoryRoutes } from "./routes/memory.ts";
@@ -32,6 +33,7 @@ export function createApp(ctx: HttpContext) {
       return errorResponse(mapped.code, mapped.message);
     })
     .use(fileRoutes(ctx))
+    .use(canvasRoutes(ctx))
     .use(bodyLimit(ctx))
     .use(healthRoutes(ctx))
     .use(authRoutes(ctx))

@@ -7,9 +7,9 @@ import { idSchema } from "./ids.ts";
  *
  *   watch   {project_id}  → {}     start hearing about this project (checked against the user)
  *   unwatch {project_id}  → {}
- *   event   {ch:"changes", event:"changed", area:"memory"|"tasks", project_id}
+ *   event   {ch:"changes", event:"changed", area:"memory"|"tasks"|"canvas", project_id}
  */
-export const CHANGE_AREAS = ["memory", "tasks"] as const;
+export const CHANGE_AREAS = ["memory", "tasks", "canvas"] as const;
 export type ChangeArea = (typeof CHANGE_AREAS)[number];
 
 export const ChangesCommandSchema = v.variant("cmd", [

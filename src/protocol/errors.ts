@@ -55,6 +55,8 @@ export const ERROR_STATUS = {
   browser_failed: 502,
   /** The user already has `runner.max_browsers` browsers open. */
   browser_limit: 429,
+  /** A canvas artifact whose kind cannot be told from its name or content, or is not one octo shows. */
+  unknown_kind: 415,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -16,6 +16,7 @@ export const ID_PREFIXES = [
   "evt",
   "sid",
   "mem",
+  "cnv",
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

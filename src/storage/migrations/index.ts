@@ -6,6 +6,7 @@ import { m004 } from "./004_revoked_sessions.ts";
 import { m005 } from "./005_tool_tokens.ts";
 import { m006 } from "./006_server_settings.ts";
 import { m007 } from "./007_memory_tasks.ts";
+import { m008 } from "./008_canvas.ts";
 
 /** Main database migrations, in order. Append only. */
-export const MAIN_MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007];
+export const MAIN_MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008];
