@@ -5,6 +5,7 @@ import FolderTree from "lucide-solid/icons/folder-tree";
 import Globe from "lucide-solid/icons/globe";
 import ListTodo from "lucide-solid/icons/list-todo";
 import MessageSquare from "lucide-solid/icons/message-square";
+import Presentation from "lucide-solid/icons/presentation";
 import Settings from "lucide-solid/icons/settings";
 import SquareTerminal from "lucide-solid/icons/square-terminal";
 import { createEffect, createResource, createSignal, For, type JSX, lazy, Show, Suspense } from "solid-js";
@@ -23,6 +24,7 @@ const SettingsView = lazy(() => import("../settings/SettingsView.tsx"));
 const MemoryView = lazy(() => import("../memory/MemoryView.tsx"));
 const TasksView = lazy(() => import("../tasks/TasksView.tsx"));
 const BrowserView = lazy(() => import("../browser/BrowserView.tsx"));
+const CanvasView = lazy(() => import("../canvas/CanvasView.tsx"));
 
 const TABS = [
   { id: "chat", label: "Chat", icon: MessageSquare },
@@ -30,6 +32,7 @@ const TABS = [
   { id: "terminal", label: "Terminal", icon: SquareTerminal },
   { id: "tasks", label: "Tasks", icon: ListTodo },
   { id: "memory", label: "Memory", icon: Brain },
+  { id: "canvas", label: "Canvas", icon: Presentation },
   { id: "browser", label: "Browser", icon: Globe },
   { id: "settings", label: "Settings", icon: Settings },
 ] as const;
@@ -152,4 +155,5 @@ const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX
   settings: (p) => <SettingsView project={p} />,
   tasks: (p) => <TasksView projectId={p.id} username={currentUser()?.username ?? ""} />,
   memory: (p) => <MemoryView projectId={p.id} />,
+  canvas: (p) => <CanvasView projectId={p.id} />,
 };
