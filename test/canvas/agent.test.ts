@@ -147,7 +147,12 @@ describe("the agent publishes through the tool socket", () => {
   });
 });
 
-async function bobUpload(name: string, body: string | Uint8Array, project = bobProject, who = bob) {
+async function bobUpload(
+  name: string,
+  body: string | Uint8Array<ArrayBuffer>,
+  project = bobProject,
+  who = bob,
+) {
   const res = await fetch(
     `${w.t.url}/api/projects/${project}/canvas/upload?name=${encodeURIComponent(name)}`,
     {
