@@ -17,7 +17,7 @@ export interface SessionWorld {
 
 /** The real server with one provider pointing at the scripted LLM fixture. */
 export async function startWorld(
-  opts: { idleTimeout?: string; extraToml?: string; runnerToml?: string } = {},
+  opts: { idleTimeout?: string; extraToml?: string; runnerToml?: string; models?: string } = {},
 ): Promise<SessionWorld> {
   process.env[KEY_ENV] = PROVIDER_KEY;
   const fx = await startLlmFixture({ apiKeys: [PROVIDER_KEY] });
@@ -34,7 +34,7 @@ name = "fx"
 kind = "openai"
 base_url = "${fx.openaiBaseUrl}"
 api_key_env = "${KEY_ENV}"
-models = [{ id = "fake-1" }, { id = "fake-r", reasoning = true }]
+models = ${opts.models ?? '[{ id = "fake-1" }, { id = "fake-r", reasoning = true }]'}
 ${opts.extraToml ?? ""}`);
   const admin = new Client(t.url);
   await admin.login(t.admin.username, t.admin.password);
