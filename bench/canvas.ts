@@ -58,7 +58,6 @@ async function seen(page: Page, marker: string): Promise<number> {
 await ensureUiBuilt();
 const w = await startWorld();
 const browser = await launchChromium();
-let page: Page | undefined;
 try {
   const projectId = await createProject(w.admin, "Canvas bench");
   const { ctx, page } = await signedIn(
