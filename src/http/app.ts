@@ -6,6 +6,7 @@ import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { budgetAdminRoutes, myUsageRoutes } from "./routes/budgets.ts";
+import { canvasRoutes } from "./routes/canvas.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { memoryRoutes } from "./routes/memory.ts";
@@ -42,6 +43,7 @@ export function createApp(ctx: HttpContext) {
     .use(fileRoutes(ctx))
     .use(hookDeliveryRoutes(ctx))
     .use(transcriptionRoutes(ctx))
+    .use(canvasRoutes(ctx))
     .use(bodyLimit(ctx))
     .use(healthRoutes(ctx))
     .use(oidcRoutes(ctx))

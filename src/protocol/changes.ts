@@ -7,9 +7,9 @@ import { idSchema } from "./ids.ts";
  *
  *   watch   {project_id}  → {}     start hearing about this project (checked against the user)
  *   unwatch {project_id}  → {}
- *   event   {ch:"changes", event:"changed", area:"memory"|"tasks"|"schedules", project_id}
+ *   event   {ch:"changes", event:"changed", area:"memory"|"tasks"|"schedules"|"canvas", project_id}
  */
-export const CHANGE_AREAS = ["memory", "tasks", "schedules"] as const;
+export const CHANGE_AREAS = ["memory", "tasks", "schedules", "canvas"] as const;
 export type ChangeArea = (typeof CHANGE_AREAS)[number];
 
 export const ChangesCommandSchema = v.variant("cmd", [

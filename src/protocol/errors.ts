@@ -79,6 +79,8 @@ export const ERROR_STATUS = {
   oidc_unavailable: 503,
   /** An admin turned local (password) sign-in off for everyone but admins. */
   local_sign_in_disabled: 403,
+  /** A canvas artifact whose kind cannot be told from its name or content, or is not one octo shows. */
+  unknown_kind: 415,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

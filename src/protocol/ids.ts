@@ -22,6 +22,7 @@ export const ID_PREFIXES = [
   "hook",
   "ntf",
   "psh",
+  "cnv",
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -7,6 +7,8 @@ import { type AuthService, createAuthService } from "../auth/service.ts";
 import { SignIns } from "../auth/sign-ins.ts";
 import { browserChannel } from "../browser/channel.ts";
 import { BrowserHub } from "../browser/hub.ts";
+import { CanvasService } from "../canvas/service.ts";
+import { canvasArea } from "../canvas/tool.ts";
 import { type LoadedConfig, parseDuration, type ServerMode } from "../config/index.ts";
 import { type FileAccess, fileAccess } from "../files/access.ts";
 import { filesChannel } from "../files/channel.ts";
@@ -111,6 +113,8 @@ export interface Services {
   schedules: ScheduleModule;
   /** The bell and Web Push: `notifications.notify(userId, event)` is the one way in. */
   notifications: NotificationService;
+  /** Each project's canvas: published artifacts and their revisions. */
+  canvas: CanvasService;
   /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
   stop(): Promise<void>;
 }
@@ -207,6 +211,11 @@ export function createServices(input: ServicesInput): Services {
     ownsProject: (userId, projectId) => projectsRepo(db).byId(projectId)?.user_id === userId,
     changed: (userId, projectId) => changes.changed(userId, projectId, "tasks"),
   });
+  const canvas = new CanvasService({
+    db,
+    usernameOf,
+    changed: (userId, projectId) => changes.changed(userId, projectId, "canvas"),
+  });
   // ── tools (decision 0010): answers the calls runners forward from sandboxes ──
   const tools = createToolService({
     db,
@@ -234,6 +243,7 @@ export function createServices(input: ServicesInput): Services {
         ["propose"],
         db,
       ),
+      canvas: once(canvasArea(canvas), ["publish"], db),
     },
     log: log.child({ area: "tools" }),
   });
@@ -362,6 +372,7 @@ export function createServices(input: ServicesInput): Services {
     }),
     schedules,
     notifications,
+    canvas,
     mux: {
       hub,
       agents: sessions,

@@ -17,7 +17,15 @@ export interface SessionWorld {
 
 /** The real server with one provider pointing at the scripted LLM fixture. */
 export async function startWorld(
-  opts: { idleTimeout?: string; extraToml?: string; runnerToml?: string; extraModels?: string } = {},
+  opts: {
+    idleTimeout?: string;
+    extraToml?: string;
+    runnerToml?: string;
+    /** More models after the two defaults (TOML inline tables, each with a leading comma). */
+    extraModels?: string;
+    /** All the models instead of the defaults (a TOML array). */
+    models?: string;
+  } = {},
 ): Promise<SessionWorld> {
   process.env[KEY_ENV] = PROVIDER_KEY;
   const fx = await startLlmFixture({ apiKeys: [PROVIDER_KEY] });
@@ -34,7 +42,7 @@ name = "fx"
 kind = "openai"
 base_url = "${fx.openaiBaseUrl}"
 api_key_env = "${KEY_ENV}"
-models = [{ id = "fake-1" }, { id = "fake-r", reasoning = true }${opts.extraModels ?? ""}]
+models = ${opts.models ?? `[{ id = "fake-1" }, { id = "fake-r", reasoning = true }${opts.extraModels ?? ""}]`}
 ${opts.extraToml ?? ""}`);
   const admin = new Client(t.url);
   await admin.login(t.admin.username, t.admin.password);

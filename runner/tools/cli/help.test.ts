@@ -22,6 +22,8 @@ test("help lists memory and task; help AREA explains the verbs", async () => {
   expect(all.stdout).toMatch(/^ {2}task /m);
   expect((await run("help", "memory")).stdout).toContain("search QUERY [--limit N]");
   expect((await run("task", "--help")).stdout).toContain("list [--status S] [--ready]");
+  expect(all.stdout).toMatch(/^ {2}canvas /m);
+  expect((await run("help", "canvas")).stdout).toContain("publish FILE [--title T] [--kind K]");
 });
 
 test("schedule: help names propose; missing options fail with one line before anything is sent", async () => {

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import type { Failure } from "../../../src/protocol/errors.ts";
 import { SearchAnswerSchema } from "../../../src/protocol/tools.ts";
 import { BROWSER_HELP, runBrowser } from "./browser.ts";
+import { CANVAS_HELP, runCanvas } from "./canvas.ts";
 import { callTool } from "./client.ts";
 import { failLine } from "./fail.ts";
 import { fetchPage, parseUrl } from "./fetch.ts";
@@ -59,6 +60,12 @@ numbered results: title, URL and a snippet. Read a result with \`octo-tool fetch
     summary: "propose a recurring run of this project's agent (the person confirms it)",
     help: SCHEDULE_HELP,
     run: runSchedule,
+  },
+  canvas: {
+    summary:
+      "show the user rendered artifacts: publish FILE (Markdown, HTML, SVG, images, Mermaid), list, show",
+    help: CANVAS_HELP,
+    run: runCanvas,
   },
   browser: {
     summary: "drive a real browser: open, snapshot, click, fill, type, … (help browser)",

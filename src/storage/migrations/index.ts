@@ -11,6 +11,7 @@ import { m009 } from "./009_budgets.ts";
 import { m010 } from "./010_schedules.ts";
 import { m011 } from "./011_notifications.ts";
 import { m012 } from "./012_memory_vectors.ts";
+import { m013 } from "./013_canvas.ts";
 
 /** Main database migrations, in order. Append only. */
 export const MAIN_MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MAIN_MIGRATIONS: readonly Migration[] = [
   m010,
   m011,
   m012,
+  m013,
 ];

@@ -18,6 +18,7 @@ import { listModels } from "../api/models-api.ts";
 import type { MuxClient } from "../api/mux-client.ts";
 import { reportFocus } from "../notifications/live.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
+import { agentStarted } from "./agent-started.ts";
 import { getSession, listSessions } from "./chat-api.ts";
 import { clientId } from "./chat-composer.ts";
 import { patchSession, removeSession, sessionLabel, sortSessions, upsertSession } from "./chat-sessions.ts";
@@ -359,27 +360,6 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
       </div>
     </div>
   );
-}
-
-/** Resolves when the session's agent reported its state (it is running), failed, or after 3 minutes. */
-function agentStarted(mux: MuxClient, sessionId: string): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const done = () => {
-      clearTimeout(timer);
-      unsubscribe();
-      resolve();
-    };
-    const timer = setTimeout(done, 180_000);
-    const unsubscribe = mux.subscribe(sessionId, {
-      afterSeq: () => seen,
-      onEvent: (frame) => {
-        seen = Math.max(seen, frame.seq);
-        const e = frame.event;
-        if (e === "session.state" || e === "agent.error" || e === "session.closed") queueMicrotask(done);
-      },
-    });
-  });
 }
 
 /** Room the page keeps below an element: the bottom margins, borders and padding of it and its containers. */

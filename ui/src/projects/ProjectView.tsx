@@ -7,6 +7,7 @@ import FolderTree from "lucide-solid/icons/folder-tree";
 import Globe from "lucide-solid/icons/globe";
 import ListTodo from "lucide-solid/icons/list-todo";
 import MessageSquare from "lucide-solid/icons/message-square";
+import Presentation from "lucide-solid/icons/presentation";
 import Settings from "lucide-solid/icons/settings";
 import SquareTerminal from "lucide-solid/icons/square-terminal";
 import { createEffect, createResource, createSignal, For, type JSX, lazy, Show, Suspense } from "solid-js";
@@ -27,6 +28,7 @@ const TasksView = lazy(() => import("../tasks/TasksView.tsx"));
 const BrowserView = lazy(() => import("../browser/BrowserView.tsx"));
 const ChangesView = lazy(() => import("../review/ChangesView.tsx"));
 const SchedulesView = lazy(() => import("../schedules/SchedulesView.tsx"));
+const CanvasView = lazy(() => import("../canvas/CanvasView.tsx"));
 
 const TABS = [
   { id: "chat", label: "Chat", icon: MessageSquare },
@@ -36,6 +38,7 @@ const TABS = [
   { id: "tasks", label: "Tasks", icon: ListTodo },
   { id: "memory", label: "Memory", icon: Brain },
   { id: "schedules", label: "Schedules", icon: CalendarClock },
+  { id: "canvas", label: "Canvas", icon: Presentation },
   { id: "browser", label: "Browser", icon: Globe },
   { id: "settings", label: "Settings", icon: Settings },
 ] as const;
@@ -164,4 +167,5 @@ const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX
   tasks: (p) => <TasksView projectId={p.id} username={currentUser()?.username ?? ""} />,
   memory: (p) => <MemoryView projectId={p.id} />,
   schedules: (p) => <SchedulesView projectId={p.id} />,
+  canvas: (p) => <CanvasView projectId={p.id} />,
 };

@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Browser, Page } from "rebrowser-playwright";
+import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
+import { ensureUiBuilt, launchChromium, pageErrors, screenshot, signedIn, VIEWPORTS } from "./browser.ts";
+
+/**
+ * The Canvas tab in real Chromium under the UI's real Content-Security-Policy: what the agent
+ * publishes through `octo-tool` arrives live and its revisions can be picked; Markdown, Mermaid and
+ * SVG render; an HTML artifact runs its script but can neither reach octo's API nor its cookies;
+ * a drawing over a picture reaches the model as an image in the conversation's prompt.
+ */
+setDefaultTimeout(240_000);
+
+let w: SessionWorld;
+let browser: Browser;
+const T = 30_000;
+let prompts = 0;
+
+beforeAll(async () => {
+  await ensureUiBuilt();
+  // The model takes images, so pi passes the annotation on to it.
+  w = await startWorld({ models: '[{ id = "fake-1", images = true }]' });
+  browser = await launchChromium({ enforceCsp: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await w?.stop();
+});
+
+/** Every fetch of `/api/auth/me` that did not come from the app's own page. */
+function framedAuthRequests(page: Page): string[] {
+  const seen: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/api/auth/me") && r.frame() !== page.mainFrame()) seen.push(r.url());
+  });
+  return seen;
+}
+
+/** An artifact that tries octo's API and cookies from inside its frame, and reports what it got. */
+const PROBE_HTML = `<!doctype html><html><body><h1>Probe</h1><p id="out">running</p><script>
+const result = {};
+try { result.cookie = "read:" + document.cookie; } catch (e) { result.cookie = "error:" + e.name; }
+try { result.storage = "read:" + localStorage.length; } catch (e) { result.storage = "error:" + e.name; }
+const report = () => {
+  parent.postMessage({ canvasProbe: result }, "*");
+  document.getElementById("out").textContent = "probe " + JSON.stringify(result);
+};
+fetch(new URL("/api/auth/me", location.href), { credentials: "include" })
+  .then((r) => r.text().then((t) => { result.fetch = "ok:" + r.status + ":" + t.slice(0, 60); report(); }))
+  .catch((e) => { result.fetch = "error:" + e.name; report(); });
+</script></body></html>`;
+
+const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="300" viewBox="0 0 600 300">
+<rect width="600" height="300" fill="#f4f1e8"/><circle cx="150" cy="150" r="90" fill="#3e63dd"/>
+<text x="300" y="160" font-size="36" font-family="sans-serif" fill="#222">Floor plan</text></svg>`;
+
+async function upload(projectId: string, name: string, body: string) {
+  const res = await fetch(
+    `${w.t.url}/api/projects/${projectId}/canvas/upload?name=${encodeURIComponent(name)}`,
+    {
+      method: "POST",
+      headers: { cookie: `octo_session=${w.admin.cookie}`, origin: w.t.url },
+      body,
+    },
+  );
+  if (res.status !== 200) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { artifact: { id: string } }).artifact.id;
+}
+
+/** The agent runs `command` with its bash tool and is idle again. */
+async function agentRuns(tab: AgentTab, session: string, command: string): Promise<string> {
+  w.fx.enqueue([{ toolCall: { name: "bash", args: { command } } }], [{ text: "published" }]);
+  const idles = tab.events(session).filter((f) => f.event === "agent.idle").length;
+  await tab.ok("prompt", { session_id: session, message: `run ${command}`, client_id: `c-${++prompts}` });
+  await tab.waitIdle(session, idles + 1, 150_000);
+  return String(
+    tab
+      .events(session)
+      .filter((f) => f.event === "tool.end")
+      .at(-1)?.output,
+  );
+}
+
+/** Draws a stroke from (x1,y1) to (x2,y2) inside the element's box, with the mouse or with touch. */
+async function stroke(page: Page, x1: number, y1: number, x2: number, y2: number, touch: boolean) {
+  const surface = page.locator(".annotator-stage canvas").first();
+  // In the middle of the screen: on a phone the bottom bar would cover its lower edge.
+  await surface.evaluate((el) => el.scrollIntoView({ block: "center" }));
+  const box = await surface.boundingBox();
+  if (!box) throw new Error("no drawing surface");
+  const at = (fx: number, fy: number) => ({ x: box.x + box.width * fx, y: box.y + box.height * fy });
+  const a = at(x1, y1);
+  const b = at(x2, y2);
+  if (!touch) {
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 5; i++)
+      await page.mouse.move(a.x + ((b.x - a.x) * i) / 5, a.y + ((b.y - a.y) * i) / 5);
+    await page.mouse.up();
+    return;
+  }
+  const cdp = await page.context().newCDPSession(page);
+  const point = (p: { x: number; y: number }) => [{ x: p.x, y: p.y, id: 1 }];
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: point(a) });
+  for (let i = 1; i <= 5; i++)
+    await cdp.send("Input.dispatchTouchEvent", {
+      type: "touchMove",
+      touchPoints: point({ x: a.x + ((b.x - a.x) * i) / 5, y: a.y + ((b.y - a.y) * i) / 5 }),
+    });
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await cdp.detach();
+}
+
+const shapesAre = (page: Page, n: number) =>
+  page.locator(`.annotator-stage[data-shapes="${n}"]`).waitFor({ timeout: T });
+
+for (const vp of VIEWPORTS) {
+  describe(`the Canvas tab at ${vp.name} width (${vp.width}px)`, () => {
+    test("agent publishes arrive live, revisions, Markdown, Mermaid, HTML isolation, annotation to chat", async () => {
+      const projectId = await createProject(w.admin, `Canvas ${vp.name}`);
+      const tab = await AgentTab.open(w.t.url, w.admin.cookie);
+      const { session_id: session } = await tab.ok<{ session_id: string }>("session.create", {
+        project_id: projectId,
+      });
+      await tab.ok("session.subscribe", { session_id: session });
+      await tab.waitEvent(session, (f) => f.event === "session.state", "session.state", 150_000);
+
+      const { ctx, page, errors } = await signedIn(
+        browser,
+        w.t.url,
+        vp,
+        w.t.admin.username,
+        w.t.admin.password,
+      );
+      const framed = framedAuthRequests(page);
+      await page.addInitScript(() => {
+        const w = window as unknown as { __probes: unknown[] };
+        w.__probes = [];
+        window.addEventListener("message", (e) => {
+          if (e.data && typeof e.data === "object" && "canvasProbe" in e.data)
+            w.__probes.push(e.data.canvasProbe);
+        });
+      });
+      await page.goto(`${w.t.url}/projects/${projectId}/canvas`);
+      await page.getByText("Nothing on the canvas yet.").waitFor({ timeout: T });
+
+      // ── the agent publishes; the open tab shows it without a reload ──
+      const out = await agentRuns(
+        tab,
+        session,
+        "printf '# Findings\\n\\n- all **green**\\n' > report.md && octo-tool canvas publish report.md --title Findings",
+      );
+      expect(out).toContain('"Findings" (markdown');
+      const list = page.getByRole("list", { name: "Artifacts" });
+      await list.getByRole("button", { name: /Findings/ }).waitFor({ timeout: T });
+      const render = page.locator(".canvas-render");
+      await render.locator("article.markdown-body strong", { hasText: "green" }).waitFor({ timeout: T });
+
+      await agentRuns(
+        tab,
+        session,
+        "printf '# Findings\\n\\n- still *green*\\n' > report.md && octo-tool canvas publish report.md",
+      );
+      await page.locator('.canvas-render[data-revision="2"]').waitFor({ timeout: T });
+      await render.locator("em", { hasText: "green" }).waitFor({ timeout: T });
+      await list.getByText("rev 2").waitFor({ timeout: T });
+      const picker = page.getByLabel("Revision");
+      expect(await picker.locator("option").count()).toBe(2);
+      await picker.selectOption("1");
+      await page.locator('.canvas-render[data-revision="1"]').waitFor({ timeout: T });
+      await render.locator("strong", { hasText: "green" }).waitFor({ timeout: T });
+      await screenshot(page, `canvas-markdown-${vp.name}`);
+
+      // ── Mermaid renders (under the app's CSP) ──
+      await upload(projectId, "flow.mmd", "graph TD\n  Plan --> Build\n  Build --> Ship\n");
+      await list.getByRole("button", { name: /flow\.mmd/ }).click();
+      await page.locator("img.canvas-mermaid").waitFor({ timeout: T });
+      await screenshot(page, `canvas-mermaid-${vp.name}`);
+
+      // ── HTML runs sandboxed: its script runs, but reaches neither the API nor the cookies ──
+      await upload(projectId, "probe.html", PROBE_HTML);
+      await list.getByRole("button", { name: /probe\.html/ }).click();
+      const frame = page.frameLocator("iframe.canvas-frame");
+      await frame.getByText(/^probe /).waitFor({ timeout: T });
+      expect(await page.locator("iframe.canvas-frame").getAttribute("sandbox")).toBe("allow-scripts");
+      const probe = (await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const w = window as unknown as { __probes: unknown[] };
+            if (w.__probes.length > 0) return resolve(w.__probes[0]);
+            window.addEventListener("message", (e) => resolve(e.data.canvasProbe), { once: true });
+          }),
+      )) as unknown as { fetch: string; cookie: string; storage: string };
+      expect(probe.fetch).toBe("error:TypeError");
+      expect(probe.cookie).toBe("error:SecurityError");
+      expect(probe.storage).toBe("error:SecurityError");
+      expect(framed).toEqual([]);
+      await screenshot(page, `canvas-html-${vp.name}`);
+
+      // ── annotate an SVG and send it to the chat ──
+      await upload(projectId, "plan.svg", SVG);
+      await list.getByRole("button", { name: /plan\.svg/ }).click();
+      await page.locator("img.canvas-image[alt='plan.svg']").waitFor({ timeout: T });
+      await page.getByRole("button", { name: "Annotate" }).click();
+      await page.locator(".annotator-stage canvas").first().waitFor({ timeout: T });
+      const touch = vp.name === "phone";
+      await stroke(page, 0.1, 0.2, 0.5, 0.6, touch);
+      await shapesAre(page, 1);
+      await page.getByRole("button", { name: "Box" }).click();
+      await stroke(page, 0.55, 0.2, 0.9, 0.8, touch);
+      await shapesAre(page, 2);
+      await page.getByRole("button", { name: "Arrow" }).click();
+      await stroke(page, 0.9, 0.9, 0.7, 0.5, touch);
+      await shapesAre(page, 3);
+      await page.getByRole("button", { name: "Text" }).click();
+      await page.getByLabel("Text to place").fill("move this");
+      await stroke(page, 0.1, 0.85, 0.1, 0.85, touch);
+      await shapesAre(page, 4);
+      await page.getByRole("button", { name: "Undo" }).click();
+      await shapesAre(page, 3);
+      await page.getByRole("button", { name: "Redo" }).click();
+      await shapesAre(page, 4);
+      await screenshot(page, `canvas-annotate-${vp.name}`);
+
+      w.fx.enqueue([{ text: "I see the box around the label." }]);
+      const before = w.fx.requests.length;
+      await page.getByRole("button", { name: "Send to chat" }).click();
+      await page.waitForURL(`**/projects/${projectId}/chat?session=${session}`, { timeout: T });
+      const asked = await w.fx.waitForRequest(
+        (r, i = w.fx.requests.indexOf(r)) =>
+          i >= before && r.kind === "chat" && r.lastUserText.includes("Annotated canvas artifact"),
+        60_000,
+      );
+      const image = imagePartOf(asked.body);
+      expect(image?.slice(0, 22)).toBe("data:image/png;base64,");
+      const png = Buffer.from(image?.slice(22) ?? "", "base64");
+      expect(png.subarray(1, 4).toString()).toBe("PNG");
+      // The export keeps the picture's own size (600 × 300), not the screen's.
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([600, 300]);
+      await page.getByText("I see the box around the label.").waitFor({ timeout: 60_000 });
+      await page.locator(".msg[data-role='user'] img").first().waitFor({ timeout: T });
+      await screenshot(page, `canvas-sent-${vp.name}`);
+      // The probe's blocked fetch is reported by Chromium as a CSP violation: expected, nothing else is.
+      expect((await pageErrors(page, errors)).filter((e) => !e.includes("/api/auth/me"))).toEqual([]);
+      await ctx.close();
+      await tab.close();
+    });
+  });
+}
+
+/** The data: URL of the image in the last user message of an OpenAI chat-completions body. */
+function imagePartOf(body: unknown): string | null {
+  const messages = (body as { messages?: { role: string; content: unknown }[] }).messages ?? [];
+  const user = messages.filter((m) => m.role === "user").at(-1);
+  if (!Array.isArray(user?.content)) return null;
+  const part = (user.content as { type: string; image_url?: { url: string } }[]).find(
+    (p) => p.type === "image_url",
+  );
+  return part?.image_url?.url ?? null;
+}
