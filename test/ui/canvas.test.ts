@@ -181,16 +181,25 @@ for (const vp of VIEWPORTS) {
       // ── HTML runs sandboxed: its script runs, but reaches neither the API nor the cookies ──
       await upload(projectId, "probe.html", PROBE_HTML);
       await list.getByRole("button", { name: /probe\.html/ }).click();
-      const frame = page.frameLocator("iframe.canvas-frame");
-      await frame.getByText(/^probe /).waitFor({ timeout: T });
+      await page.locator("iframe.canvas-frame").waitFor({ timeout: T });
       expect(await page.locator("iframe.canvas-frame").getAttribute("sandbox")).toBe("allow-scripts");
+      // The artifact's script reports back with postMessage (querying inside the opaque-origin frame
+      // through Playwright was flaky under load: "Frame was detached").
       const probe = (await page.evaluate(
-        () =>
-          new Promise((resolve) => {
+        (ms) =>
+          new Promise((resolve, reject) => {
             const w = window as unknown as { __probes: unknown[] };
             if (w.__probes.length > 0) return resolve(w.__probes[0]);
-            window.addEventListener("message", (e) => resolve(e.data.canvasProbe), { once: true });
+            const timer = setTimeout(() => reject(new Error("the artifact never reported")), ms);
+            const heard = (e: MessageEvent) => {
+              if (!e.data || typeof e.data !== "object" || !("canvasProbe" in e.data)) return;
+              clearTimeout(timer);
+              window.removeEventListener("message", heard);
+              resolve(e.data.canvasProbe);
+            };
+            window.addEventListener("message", heard);
           }),
+        T,
       )) as unknown as { fetch: string; cookie: string; storage: string };
       expect(probe.fetch).toBe("error:TypeError");
       expect(probe.cookie).toBe("error:SecurityError");
