@@ -280,12 +280,25 @@ async function bundleBrowserDriver(): Promise<void> {
   writeFileSync(join(target, ".octo-manifest"), `driver.js ${hash}\n${packages.join("\n")}\n`);
 }
 
+/** `patch <package@version> <sha256>` for each of package.json's `patchedDependencies`. */
+export function patchLines(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const patched = (pkg.patchedDependencies ?? {}) as Record<string, string>;
+  return Object.entries(patched)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([dep, file]) => {
+      const hash = new Bun.CryptoHasher("sha256").update(readFileSync(join(root, file))).digest("hex");
+      return `patch ${dep} ${hash}`;
+    });
+}
+
 function shipPi(): number {
   const target = join(LIB, "pi");
   rmSync(target, { recursive: true, force: true });
   const copied = copyPackageClosure(ROOT, PI_PACKAGE, target);
-  // What install.sh compares to decide whether an installed lib/octo/pi is already this one.
-  writeFileSync(join(target, ".octo-manifest"), `${copied.join("\n")}\n`);
+  // What install.sh compares to decide whether an installed lib/octo/pi is already this one: the
+  // packages and versions, and the patches applied to them (decision 0027), which versions alone miss.
+  writeFileSync(join(target, ".octo-manifest"), `${[...copied, ...patchLines(ROOT)].join("\n")}\n`);
   const version = JSON.parse(
     readFileSync(join(ROOT, "node_modules", PI_PACKAGE, "package.json"), "utf8"),
   ).version;

@@ -4,12 +4,14 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { patchLines } from "../../build.ts";
 import { bin, ensureBuilt, ROOT } from "./built.ts";
 import { readLines, type Served, startServe, stopDetachedRunner } from "./process.ts";
 
@@ -190,5 +192,28 @@ describe("compiled octo, other invocations", () => {
     expect(asOcto).toContain("usage: octo <command>");
     expect(asCtl).not.toBe(asOcto);
     expect(asCtl).toContain("ctl");
+  });
+});
+
+describe("the shipped pi", () => {
+  test("carries octo's patch (deltas only), and its manifest names the patch so a reinstall replaces it", async () => {
+    await ensureBuilt();
+    const pi = join(ROOT, "dist", "lib", "octo", "pi");
+    const rpc = join(
+      pi,
+      "node_modules",
+      "@mariozechner",
+      "pi-coding-agent",
+      "dist",
+      "modes",
+      "rpc",
+      "rpc-mode.js",
+    );
+    expect(readFileSync(rpc, "utf8")).toContain("output(octoDeltaOnly(event))");
+    const manifest = readFileSync(join(pi, ".octo-manifest"), "utf8").split("\n");
+    const patches = manifest.filter((l) => l.startsWith("patch "));
+    expect(patches).toEqual(patchLines(ROOT));
+    expect(patches).toHaveLength(1);
+    expect(patches[0]).toMatch(/^patch @mariozechner\/pi-coding-agent@[\d.]+ [0-9a-f]{64}$/);
   });
 });
