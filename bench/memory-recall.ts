@@ -10,11 +10,9 @@ import type { MemoryEmbedder } from "../src/memory/embedder.ts";
 import { MemoryService, type Scope } from "../src/memory/service.ts";
 import { memoryVectors } from "../src/memory/vectors.ts";
 import { ok } from "../src/protocol/errors.ts";
-import { newId } from "../src/protocol/ids.ts";
 import { createLogger } from "../src/shared/log.ts";
 import { openMainDb } from "../src/storage/main-db.ts";
-import { projectsRepo } from "../src/storage/projects.ts";
-import { usersRepo } from "../src/storage/users.ts";
+import { seedUserProject } from "../src/storage/seed.ts";
 import { standInEmbedding } from "../test/fixtures/llm/embeddings.ts";
 import { MEMORIES, QUERIES } from "./memory-recall.data.ts";
 
@@ -27,31 +25,7 @@ function world(dims = 0): { memory: MemoryService; scope: Scope; embedder: Memor
   const opened = openMainDb(":memory:");
   if (!opened.ok) throw new Error(opened.error.message);
   const db = opened.value;
-  const now = Date.now();
-  const userId = newId("usr");
-  usersRepo(db).insert({
-    id: userId,
-    username: "bench",
-    password_hash: "x",
-    role: "user",
-    linux_user: null,
-    disabled: 0,
-    created_at: now,
-    updated_at: now,
-  });
-  const projectId = newId("prj");
-  projectsRepo(db).insert({
-    id: projectId,
-    user_id: userId,
-    name: "B",
-    slug: "b",
-    profile: "default",
-    default_model: null,
-    template: null,
-    created_at: now,
-    updated_at: now,
-    last_activity_at: now,
-  });
+  const { userId, projectId } = seedUserProject(db, { username: "bench", name: "B", slug: "b" });
   const wired =
     dims > 0
       ? memoryVectors({

@@ -1,10 +1,8 @@
 import { expect, test } from "bun:test";
 import { fail, ok } from "../protocol/errors.ts";
-import { newId } from "../protocol/ids.ts";
 import { createLogger } from "../shared/log.ts";
 import { openMainDb } from "../storage/main-db.ts";
-import { projectsRepo } from "../storage/projects.ts";
-import { usersRepo } from "../storage/users.ts";
+import { seedUserProject } from "../storage/seed.ts";
 import type { EmbedFn } from "./embedder.ts";
 import { MemoryService } from "./service.ts";
 import { memoryVectors } from "./vectors.ts";
@@ -23,31 +21,7 @@ function world(embed: EmbedFn) {
   const opened = openMainDb(":memory:");
   if (!opened.ok) throw new Error(opened.error.message);
   const db = opened.value;
-  const now = Date.now();
-  const userId = newId("usr");
-  usersRepo(db).insert({
-    id: userId,
-    username: "ann",
-    password_hash: "x",
-    role: "user",
-    linux_user: null,
-    disabled: 0,
-    created_at: now,
-    updated_at: now,
-  });
-  const projectId = newId("prj");
-  projectsRepo(db).insert({
-    id: projectId,
-    user_id: userId,
-    name: "P",
-    slug: "p",
-    profile: "default",
-    default_model: null,
-    template: null,
-    created_at: now,
-    updated_at: now,
-    last_activity_at: now,
-  });
+  const { userId, projectId } = seedUserProject(db);
   let model: string | null = "fx/a";
   const { vectors, embedder } = memoryVectors({
     db,

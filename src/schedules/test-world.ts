@@ -8,8 +8,7 @@ import { newId } from "../protocol/ids.ts";
 import { SessionHub } from "../sessions/hub.ts";
 import { createLogger } from "../shared/log.ts";
 import { openMainDb } from "../storage/main-db.ts";
-import { projectsRepo } from "../storage/projects.ts";
-import { usersRepo } from "../storage/users.ts";
+import { seedUserProject } from "../storage/seed.ts";
 import { type Clock, FakeClock } from "./clock.ts";
 import type { ScheduleEvent } from "./events.ts";
 import type { RunSessions } from "./runs.ts";
@@ -98,31 +97,7 @@ export function scheduleWorld(startAt: number, graceMs = 3_600_000, realClock?: 
   const history = store.value;
   const fake = new FakeClock(startAt);
   const clock: Clock = realClock ?? fake;
-  const now = Date.now();
-  const userId = newId("usr");
-  usersRepo(db).insert({
-    id: userId,
-    username: "ann",
-    password_hash: "x",
-    role: "user",
-    linux_user: null,
-    disabled: 0,
-    created_at: now,
-    updated_at: now,
-  });
-  const projectId = newId("prj");
-  projectsRepo(db).insert({
-    id: projectId,
-    user_id: userId,
-    name: "P",
-    slug: "p",
-    profile: "default",
-    default_model: null,
-    template: null,
-    created_at: now,
-    updated_at: now,
-    last_activity_at: now,
-  });
+  const { userId, projectId } = seedUserProject(db);
   const heard: ScheduleEvent[] = [];
   let hub = new SessionHub(() => history);
   let agents = new StandInAgents(hub, history);

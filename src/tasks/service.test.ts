@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { newId } from "../protocol/ids.ts";
 import { openMainDb } from "../storage/main-db.ts";
 import { projectsRepo } from "../storage/projects.ts";
+import { seedUserProject } from "../storage/seed.ts";
 import { usersRepo } from "../storage/users.ts";
 import { TaskService } from "./service.ts";
 
@@ -16,31 +17,7 @@ function world() {
     changed: () => {},
   });
   const project = (username: string) => {
-    const now = Date.now();
-    const userId = newId("usr");
-    usersRepo(db).insert({
-      id: userId,
-      username,
-      password_hash: "x",
-      role: "user",
-      linux_user: null,
-      disabled: 0,
-      created_at: now,
-      updated_at: now,
-    });
-    const projectId = newId("prj");
-    projectsRepo(db).insert({
-      id: projectId,
-      user_id: userId,
-      name: "P",
-      slug: "p",
-      profile: "default",
-      default_model: null,
-      template: null,
-      created_at: now,
-      updated_at: now,
-      last_activity_at: now,
-    });
+    const { userId, projectId } = seedUserProject(db, { username });
     return { userId, projectId };
   };
   return { tasks, project };
