@@ -9,10 +9,10 @@ import { type ChangedFile, type ChangesSource, fileDiff } from "./review-api.ts"
 /** Lines fetched per page: a long diff shows this much, then "Show more". */
 export const DIFF_PAGE_LINES = 1500;
 /** Rows rendered at once; the rest follow a chunk per animation frame, so the first screen is quick. */
-const FIRST_ROWS = 150;
+const FIRST_ROWS = 80;
 const CHUNK_ROWS = 300;
 /** Rows highlighted together, when the first of them is rendered. */
-const HIGHLIGHT_ROWS = 150;
+const HIGHLIGHT_ROWS = 100;
 
 /**
  * One file's diff, unified or side by side, highlighted line by line with the file's grammar, paged.
