@@ -1,5 +1,5 @@
 import Undo2 from "lucide-solid/icons/undo-2";
-import { createEffect, createMemo, createResource, createSignal, For, on, Show } from "solid-js";
+import { createEffect, createMemo, createResource, createSignal, For, on, Show, untrack } from "solid-js";
 import { escapeHtml, highlighterFor } from "../components/highlight.ts";
 import { languageOf } from "../files/paths.ts";
 import { continueFrom, rowsHtml, sideBySide, type UnifiedRow, unifiedRows } from "./diff-model.ts";
@@ -9,8 +9,10 @@ import { type ChangedFile, type ChangesSource, fileDiff } from "./review-api.ts"
 /** Lines fetched per page: a long diff shows this much, then "Show more". */
 export const DIFF_PAGE_LINES = 1500;
 /** Rows rendered at once; the rest follow a chunk per animation frame, so the first screen is quick. */
-const FIRST_ROWS = 150;
+const FIRST_ROWS = 80;
 const CHUNK_ROWS = 300;
+/** Rows highlighted together, when the first of them is rendered. */
+const HIGHLIGHT_ROWS = 100;
 
 /**
  * One file's diff, unified or side by side, highlighted line by line with the file's grammar, paged.
@@ -34,6 +36,8 @@ export function DiffView(props: {
     (lang) => highlighterFor(lang || undefined),
   );
 
+  /** Highlighted HTML by row index, filled a block at a time as rows are rendered (see `html`). */
+  let lit: string[] = [];
   const load = async (offset: number) => {
     setLoading(true);
     const r = await fileDiff(props.source, props.file.path, offset, DIFF_PAGE_LINES);
@@ -44,7 +48,10 @@ export function DiffView(props: {
     setTotal(r.value.total_lines);
     setNext(r.value.next_offset);
     const before = offset === 0 ? [] : rows();
-    if (offset === 0) setLimit(FIRST_ROWS);
+    if (offset === 0) {
+      setLimit(FIRST_ROWS);
+      lit = [];
+    }
     setRows([...before, ...unifiedRows(r.value.lines, offset === 0 ? undefined : continueFrom(before))]);
     const grow = () => {
       if (limit() >= rows().length) return;
@@ -57,8 +64,38 @@ export function DiffView(props: {
   const shown = createMemo(() => rows().slice(0, limit()));
   createEffect(on([() => props.file.path, () => props.source], () => void load(0)));
 
-  const html = createMemo(() => rowsHtml(rows(), hl() ?? escapeHtml, escapeHtml));
-  const split = createMemo(() => (props.mode === "split" ? sideBySide(shown()) : []));
+  // Highlighting is lazy: a row is highlighted when it is first rendered, together with the rest of
+  // its block of HIGHLIGHT_ROWS rows (one highlighter call per side per block), not the whole page
+  // before the first row shows. A multi-line comment or string that crosses a block boundary is
+  // coloured from the boundary on as if it started there.
+  // `lit` is a plain array so filling it re-renders nothing; `relit` re-renders the rows once the
+  // grammar arrives.
+  const [relit, setRelit] = createSignal(0);
+  createEffect(
+    on(
+      hl,
+      () => {
+        lit = [];
+        setRelit((v) => v + 1);
+      },
+      { defer: true },
+    ),
+  );
+  const html = (i: number) => {
+    relit();
+    return untrack(() => {
+      const all = rows();
+      if (lit[i] === undefined && i < all.length) {
+        const from = i - (i % HIGHLIGHT_ROWS);
+        const block = rowsHtml(all.slice(from, from + HIGHLIGHT_ROWS), hl() ?? escapeHtml, escapeHtml);
+        for (const [k, h] of block.entries()) lit[from + k] = h;
+      }
+      return lit[i] ?? escapeHtml(all[i]?.text ?? "");
+    });
+  };
+  // Pairs are built once per page and sliced, so each chunk appends rows instead of rebuilding them all.
+  const pairs = createMemo(() => (props.mode === "split" ? sideBySide(rows()) : []));
+  const split = createMemo(() => pairs().slice(0, limit()));
   const headerOf = (hunk: number) => rows().find((r) => r.kind === "hunk" && r.hunk === hunk)?.text ?? "";
   const canDiscardHunks = () =>
     props.onDiscardHunk && !binary() && props.file.status !== "renamed" && props.file.kind !== "link";
@@ -109,7 +146,7 @@ export function DiffView(props: {
                     <span class="sign" aria-hidden="true">
                       {r.kind === "add" ? "+" : r.kind === "del" ? "−" : " "}
                     </span>
-                    <code innerHTML={html()[i()]} />
+                    <code innerHTML={html(i())} />
                   </div>
                 )
               }
@@ -125,9 +162,9 @@ export function DiffView(props: {
               ) : (
                 <div class="diff-pair">
                   <span class={`ln ${r.left?.kind ?? "empty"}`}>{r.left?.no ?? ""}</span>
-                  <code class={r.left?.kind ?? "empty"} innerHTML={r.left ? html()[r.left.row] : ""} />
+                  <code class={r.left?.kind ?? "empty"} innerHTML={r.left ? html(r.left.row) : ""} />
                   <span class={`ln ${r.right?.kind ?? "empty"}`}>{r.right?.no ?? ""}</span>
-                  <code class={r.right?.kind ?? "empty"} innerHTML={r.right ? html()[r.right.row] : ""} />
+                  <code class={r.right?.kind ?? "empty"} innerHTML={r.right ? html(r.right.row) : ""} />
                 </div>
               )
             }
