@@ -192,6 +192,18 @@ describe("installable app", () => {
       url: n.url,
       session_id: n.session_id,
     };
+    // A push delivered before the worker is active is dropped (seen once under load): wait for it.
+    const state = await page.evaluate(() =>
+      navigator.serviceWorker.ready.then(
+        (r) =>
+          new Promise<string | undefined>((resolve) => {
+            const sw = r.active;
+            if (!sw || sw.state === "activated") return resolve(sw?.state);
+            sw.addEventListener("statechange", () => sw.state === "activated" && resolve(sw.state));
+          }),
+      ),
+    );
+    expect(state).toBe("activated");
     await cdp.send("ServiceWorker.deliverPushMessage", {
       origin: w.t.url,
       registrationId,
