@@ -76,6 +76,8 @@ export class WarmPool {
       if (kept < this.size && matches(spare, shape) && this.pool.holds(spare.id)) kept++;
       else await this.pool.discard(spare);
     }
+    // No model to start with (no provider configured yet): a spare could never be claimed.
+    if (!shape.model) return;
     const available = this.ctx.deps.memAvailable ?? memAvailable;
     for (; kept < this.size; kept++) {
       if (available() < SPARE_MEMORY_FLOOR) {
