@@ -11,6 +11,7 @@ import type { RunnerState } from "./ops.ts";
 import { ProcessTable } from "./process-table.ts";
 import { recoverRestores } from "./review/recover.ts";
 import type { SandboxLedger } from "./sandbox/ledger.ts";
+import type { SandboxCgroups } from "./sandbox-cgroups.ts";
 import { ToolService } from "./tools/service.ts";
 import { socketAnswers, Wire } from "./wire.ts";
 
@@ -25,6 +26,8 @@ export interface RunnerDaemonOptions {
   maxBrowsers?: number;
   /** Sandboxes a dead predecessor on this socket left running: swept once the socket is ours. */
   ledger?: SandboxLedger;
+  /** Per-sandbox pids cgroups: the leaves a dead predecessor left are removed at start. */
+  cgroups?: SandboxCgroups | null;
   log: Logger;
 }
 
@@ -72,6 +75,9 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
   }
   const swept = opts.ledger?.sweep() ?? [];
   if (swept.length > 0) log.warn("killed sandboxes left by a previous runner", { pids: swept.join(" ") });
+  const stale = (await opts.cgroups?.sweep()) ?? [];
+  if (stale.length > 0)
+    log.warn("removed sandbox cgroups left by a previous runner", { count: stale.length });
   // A restore a killed runner left half-done is finished (or rolled back) before anything else runs.
   await recoverRestores().catch((e) => log.warn("restore recovery failed", { error: String(e) }));
   // Beside the runner's socket: a directory only the user (and the server's group) can enter.

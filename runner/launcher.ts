@@ -4,6 +4,7 @@ import { commandFor } from "../src/shared/paths.ts";
 import { commandPid } from "../src/shared/proctree.ts";
 import type { OutputStream } from "./kinds/kind.ts";
 import type { SandboxLedger } from "./sandbox/ledger.ts";
+import type { SandboxCgroups } from "./sandbox-cgroups.ts";
 
 /** What to run, already validated (project confined to the workspace). */
 export interface LaunchSpec {
@@ -78,6 +79,8 @@ export class SandboxLauncher implements Launcher {
     private readonly baseEnv: Record<string, string | undefined> = process.env,
     /** Where started wrappers are written down, so a successor can sweep them if we die. */
     private readonly ledger?: SandboxLedger,
+    /** One pids cgroup per sandbox when delegated to us (else `limits.processes` is RLIMIT_NPROC). */
+    private readonly cgroups?: SandboxCgroups | null,
   ) {}
 
   private track(proc: Bun.Subprocess): void {
@@ -91,7 +94,7 @@ export class SandboxLauncher implements Launcher {
    * `octo-sandbox run … -- CMD`. Values go to the wrapper through its environment (`--env K`),
    * not its argv, so they never show in `ps`; names the wrapper itself needs go as `--env K=V`.
    */
-  argvFor(spec: LaunchSpec): { argv: string[]; env: Record<string, string> } {
+  argvFor(spec: LaunchSpec, cgroup?: string): { argv: string[]; env: Record<string, string> } {
     const env: Record<string, string> = {};
     // The runner's own runtime tuning (BUN_JSC_*) is not the sandbox wrapper's business.
     for (const [k, val] of Object.entries(this.baseEnv))
@@ -106,6 +109,7 @@ export class SandboxLauncher implements Launcher {
       spec.workspaceRoot,
     ];
     if (spec.pty) flags.push("--pty");
+    if (cgroup) flags.push("--cgroup", cgroup);
     if (spec.llmSocket) flags.push("--llm-socket", spec.llmSocket);
     if (spec.gatewayDir) flags.push("--gateway-dir", spec.gatewayDir);
     if (spec.toolSocket) flags.push("--tool-socket", spec.toolSocket);
@@ -123,10 +127,17 @@ export class SandboxLauncher implements Launcher {
   }
 
   launch(spec: LaunchSpec, sink: OutputSink): Result<LaunchedProcess> {
-    const { argv, env } = this.argvFor(spec);
+    const cgroups = this.cgroups;
+    const cgroup = cgroups?.create() ?? undefined;
+    const { argv, env } = this.argvFor(spec, cgroup);
     try {
-      return ok(spec.pty ? this.launchPty(argv, env, spec.pty, sink) : this.launchPipes(argv, env, sink));
+      const launched = spec.pty
+        ? this.launchPty(argv, env, spec.pty, sink)
+        : this.launchPipes(argv, env, sink);
+      if (cgroups && cgroup) void launched.finished.then(() => cgroups.release(cgroup));
+      return ok(launched);
     } catch (e) {
+      if (cgroups && cgroup) void cgroups.release(cgroup);
       return fail("sandbox_failed", `cannot start octo-sandbox: ${(e as Error).message}`);
     }
   }

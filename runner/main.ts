@@ -6,6 +6,7 @@ import { multiUserRunnerFiles, singleUserRunnerFiles, workspaceFor } from "../sr
 import { DEFAULT_MAX_BROWSERS, startRunnerDaemon } from "./daemon.ts";
 import { SandboxLauncher } from "./launcher.ts";
 import { SandboxLedger } from "./sandbox/ledger.ts";
+import { SandboxCgroups } from "./sandbox-cgroups.ts";
 
 const USAGE = `usage:
   octo-runner --user NAME [--runtime-dir DIR | --socket-dir DIR] [--workspace DIR]
@@ -107,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
   if (!workspace) throw new Error("--workspace is required with --socket-dir");
   const log = createLogger({ format, level, base: { component: "octo-runner", user: name } });
   const ledger = SandboxLedger.forRunner(files.socket);
+  const cgroups = SandboxCgroups.detect(log);
   const started = await startRunnerDaemon({
     user: name,
     files,
@@ -114,8 +116,9 @@ async function main(argv: string[]): Promise<number> {
     maxProcesses,
     maxBrowsers: nonNegativeInt("--max-browsers", values["max-browsers"], DEFAULT_MAX_BROWSERS),
     maxBufferBytes: positiveInt("--buffer-bytes", values["buffer-bytes"], 8 * 1024 * 1024),
-    launcher: new SandboxLauncher(process.env, ledger),
+    launcher: new SandboxLauncher(process.env, ledger, cgroups),
     ledger,
+    cgroups,
     log,
   });
   if (!started.ok) {

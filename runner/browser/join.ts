@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cgroupOf, pidsHierarchy } from "../../src/shared/pids-cgroup.ts";
 import { JOIN_NS_PY } from "./join-ns.ts";
 import { SECCOMP_EXEC_JS } from "./seccomp-exec.ts";
 
@@ -9,7 +11,8 @@ import { SECCOMP_EXEC_JS } from "./seccomp-exec.ts";
  * /tmp, the same loopback (a dev server the agent started) and the same egress route as the agent.
  * Joining a user namespace grants every capability inside it, so `setpriv` drops them all again and
  * sets no_new_privs; then the sandbox's own Bun runtime installs the sandbox's seccomp deny list and
- * execs Chromium (`seccomp-exec.ts`): the browser is under the same filter as the agent. The sandbox's rlimits are copied from the joined process,
+ * execs Chromium (`seccomp-exec.ts`): the browser is under the same filter as the agent, and in the
+ * sandbox's pids cgroup when it has one (`sandboxCgroup`). The sandbox's rlimits are copied from the joined process,
  * all but the address-space limit (`memory_mb`): V8 reserves far more virtual memory than it uses
  * and dies with SIGTRAP under it; the JavaScript heap is capped with `--max-old-space-size` instead.
  */
@@ -65,8 +68,25 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** Where the joined sandbox has a Bun runtime (pi's, bound by the agent launch). */
 export const SANDBOX_RUNTIME = "/opt/octo/bin/bun";
 
+/**
+ * The sandbox's own pids cgroup (decision 0032), when it is in one apart from ours: Chromium joins
+ * it, so the browser counts against its session's `limits.processes` like everything else there.
+ */
+export function sandboxCgroup(pid: number): string | null {
+  const hierarchy = pidsHierarchy();
+  if (!hierarchy) return null;
+  const theirs = cgroupOf(pid, hierarchy);
+  return theirs && theirs !== cgroupOf("self", hierarchy) ? theirs : null;
+}
+
 /** A shell script Playwright starts as "the browser": it execs Chromium inside the sandbox of `pid`. */
-export function joinScript(pid: number, chromium: string, limits: string[], seccompHex: string): string {
+export function joinScript(
+  pid: number,
+  chromium: string,
+  limits: string[],
+  seccompHex: string,
+  cgroup: string | null = null,
+): string {
   const argv = [
     existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3",
     "-c",
@@ -85,6 +105,8 @@ export function joinScript(pid: number, chromium: string, limits: string[], secc
   ];
   return [
     "#!/bin/sh",
+    // Refuse rather than run a browser outside its sandbox's process limit.
+    ...(cgroup ? [`echo $$ > ${quote(join(cgroup, "cgroup.procs"))} || exit 125`] : []),
     "export BUN_BE_BUN=1",
     `export OCTO_SECCOMP_HEX=${seccompHex}`,
     `exec ${argv.map(quote).join(" ")} "$@"`,

@@ -35,6 +35,8 @@ export interface SandboxRunOptions {
   openLlmPort?: number;
   extraReadOnly?: ReadOnlyBind[];
   extraReadWrite?: ReadOnlyBind[];
+  /** This sandbox's own pids cgroup: `limits.processes` is its `pids.max`, not RLIMIT_NPROC. */
+  cgroup?: string;
   tools: SandboxTools;
 }
 
@@ -49,15 +51,16 @@ function placeOf(path: string, home: string): { host: string; inside: string } {
 
 const under = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}/`);
 
-function prlimitArgs(policy: SandboxPolicy, prlimit: string): string[] {
+function prlimitArgs(policy: SandboxPolicy, opts: SandboxRunOptions): string[] {
   const l = policy.limits;
   const args: string[] = [];
-  if (l.processes) args.push(`--nproc=${l.processes}`);
+  // RLIMIT_NPROC counts the whole Linux account (every sandbox of it): only without a cgroup.
+  if (l.processes && !opts.cgroup) args.push(`--nproc=${l.processes}`);
   if (l.open_files) args.push(`--nofile=${l.open_files}`);
   if (l.memory_mb) args.push(`--as=${l.memory_mb * MIB}`);
   if (l.cpu_seconds) args.push(`--cpu=${l.cpu_seconds}`);
   if (l.file_size_mb) args.push(`--fsize=${l.file_size_mb * MIB}`);
-  return args.length ? [prlimit, ...args, "--"] : [];
+  return args.length ? [opts.tools.prlimit, ...args, "--"] : [];
 }
 
 /**
@@ -161,7 +164,7 @@ export function buildBwrapArgv(policy: SandboxPolicy, opts: SandboxRunOptions): 
   const tmpSize = policy.limits.tmp_mb ? ["--size", String(policy.limits.tmp_mb * MIB)] : [];
   const argv = [
     ...niceArgs(policy, opts.tools.nice),
-    ...prlimitArgs(policy, opts.tools.prlimit),
+    ...prlimitArgs(policy, opts),
     opts.tools.bwrap,
     "--unshare-user",
     "--disable-userns",

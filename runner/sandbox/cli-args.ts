@@ -12,6 +12,8 @@ export interface RunRequest {
   gatewayDir?: string;
   toolSocket?: string;
   egressLog?: string;
+  /** A cgroup (pids controller) made for this sandbox: its `pids.max` carries `limits.processes`. */
+  cgroup?: string;
   extraReadOnly: ReadOnlyBind[];
   /** Writable binds (the runner's per-session agent state, e.g. pi's session files). */
   extraReadWrite: ReadOnlyBind[];
@@ -24,7 +26,7 @@ export interface RunRequest {
 export const USAGE = `usage:
   octo-sandbox run --profile NAME --project DIR [--workspace-root DIR] [--pty] [--llm-socket PATH | --gateway-dir DIR]
                    [--tool-socket PATH] [--ro SRC=DST]... [--rw SRC=DST]... [--env K=V | --env K]... [--user-label NAME]
-                   [--egress-log FILE] [--print] -- CMD [ARGS...]
+                   [--egress-log FILE] [--cgroup DIR] [--print] -- CMD [ARGS...]
   octo-sandbox check [--json]
   octo-sandbox profiles [--json]`;
 
@@ -67,6 +69,7 @@ const VALUE_FLAGS = new Set([
   "--env",
   "--user-label",
   "--egress-log",
+  "--cgroup",
 ]);
 
 export function parseRunArgs(args: string[], ownEnv: Record<string, string | undefined>): Result<RunRequest> {
@@ -99,7 +102,11 @@ export function parseRunArgs(args: string[], ownEnv: Record<string, string | und
         req.gatewayDir = value;
       } else if (flag === "--tool-socket") req.toolSocket = value;
       else if (flag === "--egress-log") req.egressLog = value;
-      else if (flag === "--user-label") {
+      else if (flag === "--cgroup") {
+        if (!value.startsWith("/") || value.split("/").includes(".."))
+          return fail("bad_request", `--cgroup ${JSON.stringify(value)}: expected an absolute path`);
+        req.cgroup = value;
+      } else if (flag === "--user-label") {
         if (!USER_LABEL.test(value))
           return fail("bad_request", `--user-label ${JSON.stringify(value)}: invalid`);
         req.userLabel = value;

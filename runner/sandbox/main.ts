@@ -4,7 +4,7 @@ import { listProfiles } from "../../src/shared/profiles.ts";
 import { runCheck } from "./check.ts";
 import { parseRunArgs, USAGE } from "./cli-args.ts";
 import { dieWithParent } from "./parent-death.ts";
-import { describeRun, executeRun, prepareRun } from "./run.ts";
+import { describeRun, executeRun, joinCgroup, prepareRun } from "./run.ts";
 
 /** Read first thing: the parent that started us (the runner), before it could have died. */
 const PARENT_AT_START = process.ppid;
@@ -37,6 +37,12 @@ async function main(argv: string[]): Promise<number> {
       const { rmSync } = await import("node:fs");
       rmSync(run.value.privateDir, { recursive: true, force: true });
       die({ code: "sandbox_unavailable", message: "the process that started octo-sandbox has exited" });
+    }
+    const joined = joinCgroup(run.value);
+    if (!joined.ok) {
+      const { rmSync } = await import("node:fs");
+      rmSync(run.value.privateDir, { recursive: true, force: true });
+      die(joined.error);
     }
     return executeRun(run.value, req.value, env);
   }

@@ -63,7 +63,7 @@ export async function prepareRun(
   if (!seccomp) return fail("sandbox_unavailable", `no seccomp filter for architecture ${process.arch}`);
   const limits = policy.value.limits;
   const needsLimits = [
-    limits.processes,
+    req.cgroup ? undefined : limits.processes,
     limits.open_files,
     limits.memory_mb,
     limits.cpu_seconds,
@@ -89,6 +89,7 @@ export async function prepareRun(
     openLlmPort: policy.value.network.mode === "open" && llm ? await freeLoopbackPort() : undefined,
     extraReadOnly: extra.value,
     extraReadWrite: writable.value,
+    cgroup: req.cgroup,
     tools: tools.value,
   };
   const argv = buildBwrapArgv(policy.value, options);
@@ -110,7 +111,24 @@ export function describeRun(run: PreparedRun) {
     relay: relayForwards(run.policy, run.options),
     seccomp_fd: SANDBOX.seccompFd,
     egress_log: run.policy.network.mode === "proxy" ? run.egressLog : null,
+    cgroup: run.options.cgroup ?? null,
   };
+}
+
+/**
+ * Moves this wrapper into the sandbox's cgroup after setting its `pids.max`, before bwrap starts:
+ * everything the sandbox ever runs is below us and so counted there.
+ */
+export function joinCgroup(run: PreparedRun): Result<void> {
+  const dir = run.options.cgroup;
+  if (!dir) return ok(undefined);
+  try {
+    writeFileSync(join(dir, "pids.max"), String(run.policy.limits.processes ?? "max"));
+    writeFileSync(join(dir, "cgroup.procs"), String(process.pid));
+    return ok(undefined);
+  } catch (e) {
+    return fail("sandbox_unavailable", `cannot enter cgroup ${dir}: ${(e as Error).message}`);
+  }
 }
 
 /**

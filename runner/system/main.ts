@@ -92,6 +92,7 @@ export async function startSystemComponent(
       return stopped.ok ? ok({ name: name.value, stopped: stopped.value.stopped }) : stopped;
     }
     await supervisor.stop(account);
+    await supervisor.releaseCgroup(account);
     supervisor.forget(name.value);
     if (opts.workspaceQuota) {
       const released = releaseWorkspaceQuota(account, opts.workspaceQuota, req.purge);

@@ -16,6 +16,15 @@ import type { SystemResult } from "../../src/protocol/runner.ts";
 import { llmSocketsDir, multiUserLlmSocket } from "../../src/shared/llm-socket-layout.ts";
 import type { Logger } from "../../src/shared/log.ts";
 import { commandFor } from "../../src/shared/paths.ts";
+import {
+  delegatedBase,
+  delegatePidsCgroup,
+  PIDS_CGROUP_ENV,
+  pidsCgroupDisabled,
+  pidsHierarchy,
+  placeInCgroup,
+  removeCgroup,
+} from "../../src/shared/pids-cgroup.ts";
 import { isAlive } from "../../src/shared/proctree.ts";
 import {
   multiUserRunnerFiles,
@@ -232,11 +241,14 @@ export class RunnerSupervisor {
         PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         LANG: "C.UTF-8",
         ...RUNNER_RUNTIME_ENV,
+        // The switch that simulates a host without cgroups reaches the runner too (decision 0032).
+        ...(pidsCgroupDisabled() ? { [PIDS_CGROUP_ENV]: "off" } : {}),
       },
       stdio: ["ignore", logFd, logFd],
       detached: true,
     });
     closeSync(logFd);
+    this.placeRunner(account, proc.pid);
     const child: Child = { account, proc, stopping: false, crashes };
     this.children.set(account.name, child);
     this.opts.log.info("runner started", { user: account.name, pid: proc.pid });
@@ -251,6 +263,27 @@ export class RunnerSupervisor {
         this.spawnChild(account, child.crashes + 1);
       }, delay);
     });
+  }
+
+  /**
+   * Decision 0032: the runner goes into `<pids hierarchy>/octo/<account>/runner`, a subtree its
+   * account owns, before it starts anything, so it can give each sandbox a pids cgroup of its own.
+   * Under systemd the unit's `Delegate=pids` does this instead. Without it the runner logs and
+   * falls back to RLIMIT_NPROC.
+   */
+  private placeRunner(account: Account, pid: number): void {
+    const delegated = delegatePidsCgroup(account);
+    const failed = "leaf" in delegated ? placeInCgroup(delegated.leaf, pid) : delegated.unavailable;
+    if (failed)
+      this.opts.log.warn("runner without a delegated pids cgroup", { user: account.name, why: failed });
+  }
+
+  /** The delegated subtree of a deleted account (its runner is stopped). */
+  async releaseCgroup(account: Account): Promise<void> {
+    const hierarchy = pidsHierarchy();
+    if (this.opts.systemd || !hierarchy) return;
+    const failed = await removeCgroup(delegatedBase(hierarchy, account.linuxUser));
+    if (failed) this.opts.log.warn("delegated cgroup not removed", { user: account.name, error: failed });
   }
 
   private async waitReady(account: Account): Promise<Result<SystemRunner>> {

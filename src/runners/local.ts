@@ -12,6 +12,7 @@ import { connect } from "node:net";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import type { Logger } from "../shared/log.ts";
 import { commandFor } from "../shared/paths.ts";
+import { delegatePidsCgroup, placeInCgroup } from "../shared/pids-cgroup.ts";
 import { isAlive } from "../shared/proctree.ts";
 import { newHandshakeSecret, RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../shared/runner-layout.ts";
 import { type AgentAccount, agentEnv, ensureAgentDir } from "./agent-account.ts";
@@ -149,6 +150,7 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
   });
   closeSync(logFd);
   proc.unref();
+  if (account) placeRunner(account, proc.pid, opts.log);
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
   let wait = 5;
   while (Date.now() < deadline && proc.exitCode === null) {
@@ -165,6 +167,18 @@ export async function ensureLocalRunner(opts: LocalRunnerOptions): Promise<Resul
     wait = Math.min(wait * 2, 100);
   }
   return fail("runner_unavailable", `runner did not start (see ${files.logFile})`);
+}
+
+/**
+ * Root starting the agent account's runner: give it a pids cgroup subtree of its own (decision
+ * 0032) so each sandbox gets its own process limit. Not under systemd, which owns the cgroup tree
+ * there (a runner in a unit with `Delegate=pids` finds its subtree itself).
+ */
+function placeRunner(account: AgentAccount, pid: number, log: Logger): void {
+  if (existsSync("/run/systemd/system")) return;
+  const delegated = delegatePidsCgroup({ linuxUser: account.name, uid: account.uid, gid: account.gid });
+  const failed = "leaf" in delegated ? placeInCgroup(delegated.leaf, pid) : delegated.unavailable;
+  if (failed) log.warn("runner without a delegated pids cgroup", { why: failed });
 }
 
 /** The real uid a process runs as (undefined when it is gone). */

@@ -11,7 +11,14 @@ import {
 import { describeIssues } from "../../../src/protocol/decode.ts";
 import { encodeLine, LineDecoder } from "../../../src/shared/lines.ts";
 import { buildSeccompFilter } from "../../sandbox/seccomp.ts";
-import { chromiumBinary, chromiumFlags, copiedLimits, joinScript, sandboxProxy } from "../join.ts";
+import {
+  chromiumBinary,
+  chromiumFlags,
+  copiedLimits,
+  joinScript,
+  sandboxCgroup,
+  sandboxProxy,
+} from "../join.ts";
 import { ActionError, BrowserSession } from "./session.ts";
 
 /**
@@ -53,6 +60,7 @@ export async function runDriver(argv: string[]): Promise<number> {
       chromiumBinary(),
       copiedLimits(readFileSync(`/proc/${pid}/limits`, "utf8")),
       Buffer.from(seccomp).toString("hex"),
+      sandboxCgroup(pid),
     ),
     { mode: 0o700 },
   );
