@@ -61,6 +61,15 @@ describe("buildBwrapArgv", () => {
     expect(env.OCTO_LLM_URL).toBe("http://127.0.0.1:7701");
   });
 
+  test("with a pids cgroup, limits.processes is its pids.max: no RLIMIT_NPROC (it counts the whole account)", () => {
+    const argv = buildBwrapArgv(
+      profile("strict"),
+      opts({ cgroup: "/sys/fs/cgroup/pids/octo/u/sandbox-1-1" }),
+    );
+    expect(argv.slice(0, 5)).toEqual(["nice", "-n", "10", "prlimit", "--nofile=1024"]);
+    expect(argv.some((a) => a.startsWith("--nproc"))).toBe(false);
+  });
+
   test("limits wrap bwrap in nice and prlimit; / is remounted read-only after every mount", () => {
     const argv = buildBwrapArgv(profile("strict"), opts());
     expect(argv.slice(0, 6)).toEqual(["nice", "-n", "10", "prlimit", "--nproc=256", "--nofile=1024"]);

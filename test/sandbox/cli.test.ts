@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pidsHierarchy, removeCgroup } from "../../src/shared/pids-cgroup.ts";
 import { until } from "../runner/harness.ts";
 
 /** octo-sandbox as a real process: bad input gives a stable code; good input really runs sandboxed. */
@@ -115,6 +116,50 @@ describe("octo-sandbox bad input", () => {
       expect(r.stderr).toContain("error[bad_request]: --env");
     }
   });
+
+  test("bad --cgroup values: a relative path is refused; one it cannot enter stops it before bwrap", async () => {
+    const relative = await sandboxed("strict", ["--cgroup", "octo/x"], ["true"]);
+    expect(relative.code).toBe(125);
+    expect(relative.stderr).toContain("error[bad_request]: --cgroup");
+    const missing = await sandboxed("strict", ["--cgroup", join(root, "no-such-cgroup")], ["true"]);
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toContain("error[sandbox_unavailable]: cannot enter cgroup");
+  });
+
+  test.skipIf(!pidsHierarchy())(
+    "--cgroup: the merged limits.processes becomes its pids.max and binds everything inside (root too)",
+    async () => {
+      const hierarchy = pidsHierarchy() as NonNullable<ReturnType<typeof pidsHierarchy>>;
+      const cgroup = join(hierarchy.mount, `octo-cli-test-${process.pid}`);
+      mkdirSync(cgroup);
+      writeFileSync(join(project, ".octo", "sandbox.toml"), `[limits]\nprocesses = 40\n`);
+      try {
+        const forks = [
+          "import os",
+          "r, w = os.pipe(); held = 0",
+          "for _ in range(60):",
+          "    try: pid = os.fork()",
+          "    except OSError: break",
+          "    if pid == 0: os.close(w); os.read(r, 1); os._exit(0)",
+          "    held += 1",
+          "print('held', held, flush=True); os.close(w)",
+          "for _ in range(held): os.wait()",
+        ].join("\n");
+        const r = await sandboxed("strict", ["--cgroup", cgroup], ["python3", "-c", forks]);
+        expect(r.code).toBe(0);
+        expect(readFileSync(join(cgroup, "pids.max"), "utf8").trim()).toBe("40");
+        expect(
+          Number(/^max (\d+)/m.exec(readFileSync(join(cgroup, "pids.events"), "utf8"))?.[1]),
+        ).toBeGreaterThan(0);
+        const held = Number(/held (\d+)/.exec(r.stdout)?.[1]);
+        expect(held).toBeGreaterThan(0);
+        expect(held).toBeLessThan(40);
+      } finally {
+        rmSync(join(project, ".octo", "sandbox.toml"), { force: true });
+        await removeCgroup(cgroup);
+      }
+    },
+  );
 
   test("a project policy that loosens its profile is refused", async () => {
     writeFileSync(join(project, ".octo", "sandbox.toml"), `[network]\nmode = "open"\n`);
