@@ -52,6 +52,14 @@ describe("generated service files", () => {
     expect(text).toContain("Environment=BUN_JSC_useJIT=0");
   });
 
+  test("the runner template delegates the pids controller and leaves its cgroup writable (decision 0032)", () => {
+    const text = runnerTemplateUnit(layout);
+    expect(text).toContain("Delegate=pids\n");
+    expect(text).not.toContain("ProtectControlGroups=yes");
+    expect(text).toMatch(/^ReadWritePaths=.* \/sys\/fs\/cgroup$/m);
+    expect(serverUnit(layout)).toContain("ProtectControlGroups=yes");
+  });
+
   test("every unit documents itself with the README installed beside the binaries, not a placeholder URL", () => {
     for (const file of generatedFiles(layout).filter((f) => f.path.endsWith(".service"))) {
       expect(file.content).toContain("Documentation=file:/opt/octo/share/doc/octo/README.md\n");

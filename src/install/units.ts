@@ -205,11 +205,15 @@ export function runnerTemplateUnit(l: InstallLayout): string {
         // CPU: one user's runner with all its agents, fair against other users' (and other services).
         // Inside this cgroup the runner stays above its agents: they run at nice 10 (profile limits.nice).
         `CPUWeight=${CPU_WEIGHT.runner}`,
-        ...COMMON_HARDENING,
+        // Decision 0032: the unit's cgroup is the runner's to divide. It moves itself into a `runner`
+        // leaf and gives each sandbox a leaf whose pids.max is the profile's limits.processes. So
+        // the cgroup file system stays writable (the kernel still lets it write only what it owns).
+        "Delegate=pids",
+        ...COMMON_HARDENING.filter((line) => !line.startsWith("ProtectControlGroups=")),
         // Every home hidden, then this user's own brought back.
         "ProtectHome=tmpfs",
         `BindPaths=${home}`,
-        `ReadWritePaths=${home} ${l.runtimeDir}/runners/%i`,
+        `ReadWritePaths=${home} ${l.runtimeDir}/runners/%i /sys/fs/cgroup`,
         "ProtectHostname=yes",
         "ProtectProc=invisible",
         "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK",
