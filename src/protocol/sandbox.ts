@@ -42,7 +42,7 @@ const allowPorts = v.pipe(
 export const DEFAULT_EGRESS_PORTS = { connect: [443], http: [80] } as const;
 
 const limitsEntries = {
-  /** RLIMIT_NPROC: processes of this Linux account. */
+  /** Tasks in this sandbox (its pids cgroup's pids.max); RLIMIT_NPROC of the account without one (0032). */
   processes: v.optional(positiveInt),
   /** RLIMIT_NOFILE. */
   open_files: v.optional(positiveInt),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { cgroupOf, pidsHierarchy } from "../../src/shared/pids-cgroup.ts";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
 import {
@@ -346,6 +347,15 @@ describe("octo-tool browser", () => {
     expect(status).toMatch(/^CapEff:\s+0+$/m);
     // …and in the session's network namespace, not the host's.
     expect(readlinkSync(`/proc/${chromium.pid}/ns/net`)).not.toBe(readlinkSync("/proc/self/ns/net"));
+    // …and counted in the session's own pids cgroup, with its agent (decision 0032).
+    const hierarchy = pidsHierarchy();
+    if (hierarchy) {
+      const pi = descendantsOf(`agents/${session}=`).find((p) => p.cmd.includes("pi-coding-agent"));
+      if (!pi) throw new Error("no pi process in the session's sandbox");
+      const agentCgroup = cgroupOf(pi.pid, hierarchy);
+      expect(agentCgroup).toMatch(/\/octo\/octo-agent\/sandbox-\d+-\d+$/);
+      expect(cgroupOf(chromium.pid, hierarchy)).toBe(agentCgroup as string);
+    }
     const r = await agentRuns("octo-tool browser close");
     expect(r.output).toContain("browser closed");
     const again = await agentRuns("octo-tool browser close");

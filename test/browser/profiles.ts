@@ -6,9 +6,10 @@ import { join } from "node:path";
  * A sandbox profile of the test's own, derived from `profiles/strict.toml`, offered to servers
  * started after this (the server lists `$OCTO_PROFILES_DIR` and hands it to its runner).
  *
- * Its process limit is raised: `limits.processes` is RLIMIT_NPROC, which counts every thread of the
- * account machine-wide, and parallel test runs share the agent account (`octo-agent`), so strict's
- * 256 is reached by other runs' agents and Chromiums and a pi here fails to start a thread (exit 134).
+ * Its process limit is raised: where the runner has no delegated pids cgroup (decision 0032),
+ * `limits.processes` is RLIMIT_NPROC, which counts every thread of the account machine-wide, and
+ * parallel test runs share the agent account (`octo-agent`), so strict's 256 is reached by other
+ * runs' agents and Chromiums and a pi here fails to start a thread (exit 134).
  */
 export function strictTestProfile(name: string, network?: string): { name: string; restore(): void } {
   const dir = mkdtempSync(join(tmpdir(), "octo-test-profiles-"));
