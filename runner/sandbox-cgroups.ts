@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Logger } from "../src/shared/log.ts";
 import {
@@ -19,6 +19,19 @@ const ownedBy = (path: string, uid: number): boolean => {
     return false;
   }
 };
+
+/**
+ * A systemd unit delegated to us (v2): its cgroup and `cgroup.procs` are our uid's (root's are no
+ * sign of delegation) and nothing but this process is in it yet.
+ */
+function onlyUs(cgroup: string, uid: number): boolean {
+  if (!ownedBy(cgroup, uid) || !ownedBy(join(cgroup, "cgroup.procs"), uid)) return false;
+  try {
+    return readFileSync(join(cgroup, "cgroup.procs"), "utf8").trim() === String(process.pid);
+  } catch {
+    return false;
+  }
+}
 
 /** A leaf named after a runner process that is alive and not us (another runner of this account). */
 function liveOther(leaf: string): boolean {
@@ -62,7 +75,7 @@ export class SandboxCgroups {
     const uid = process.getuid?.() ?? -1;
     let base: string;
     if (basename(own) === RUNNER_LEAF && ownedBy(dirname(own), uid)) base = dirname(own);
-    else if (hierarchy.version === 2 && own !== hierarchy.mount && ownedBy(join(own, "cgroup.procs"), uid)) {
+    else if (hierarchy.version === 2 && uid !== 0 && own !== hierarchy.mount && onlyUs(own, uid)) {
       try {
         mkdirSync(join(own, RUNNER_LEAF), { recursive: true });
         writeFileSync(join(own, RUNNER_LEAF, "cgroup.procs"), String(process.pid));
