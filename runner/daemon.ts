@@ -157,6 +157,7 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
       stopped = true;
       browsers.stop();
       table.killAll();
+      await opts.cgroups?.releaseAll();
       tools.stop();
       for (const socket of live) socket.terminate();
       server.stop(true);

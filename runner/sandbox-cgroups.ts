@@ -47,6 +47,7 @@ function liveOther(leaf: string): boolean {
  */
 export class SandboxCgroups {
   private count = 0;
+  private readonly live = new Set<string>();
 
   private constructor(
     readonly base: string,
@@ -103,6 +104,7 @@ export class SandboxCgroups {
     const dir = join(this.base, `sandbox-${process.pid}-${++this.count}`);
     try {
       mkdirSync(dir);
+      this.live.add(dir);
       return dir;
     } catch (e) {
       this.log.warn("cannot create a sandbox cgroup; this sandbox runs under RLIMIT_NPROC", {
@@ -115,8 +117,14 @@ export class SandboxCgroups {
 
   /** Removes a sandbox's leaf once its wrapper has exited (killing anything left in it). */
   async release(dir: string): Promise<void> {
+    this.live.delete(dir);
     const failed = await removeCgroup(dir);
     if (failed) this.log.warn("sandbox cgroup not removed", { cgroup: dir, error: failed });
+  }
+
+  /** On stop: every sandbox's leaf, emptied and removed (their processes are being killed anyway). */
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.live].map((dir) => this.release(dir)));
   }
 
   /** Leaves a dead predecessor left behind (their sandboxes died with it, or die now). */

@@ -142,6 +142,16 @@ describe.skipIf(!hierarchy)("per-sandbox pids cgroups (delegated by the system c
     );
   });
 
+  test("a runner stopped with sandboxes running removes their leaves as it stops", async () => {
+    await waitUntil("the client to reconnect to the new runner", async () => (await client.status()).ok);
+    const held = await forks(client, project, 5);
+    expect(held.held).toBe(5);
+    expect(leaves(base)).toHaveLength(1);
+    const stopped = await h.sys.stopRunner(A);
+    expect(stopped.ok && stopped.value.stopped).toBe(true);
+    expect(leaves(base)).toEqual([]);
+  });
+
   test("deleting the user removes its delegated subtree", async () => {
     expect(existsSync(base)).toBe(true);
     expect((await h.sys.deleteUser(A, true)).ok).toBe(true);
