@@ -22,6 +22,7 @@ import type { CanvasArtifact, CanvasRevision } from "./canvas-api.ts";
 import * as api from "./canvas-api.ts";
 import { renderMermaid, svgDataUrl } from "./mermaid.ts";
 import { sendImageToChat } from "./send-to-chat.ts";
+import { snapshotFrame, snapshotRendered } from "./snapshot.ts";
 import "./canvas.css";
 
 const Annotator = lazy(() => import("./Annotator.tsx"));
@@ -183,6 +184,35 @@ function ArtifactPane(props: {
     if (r.kind === "mermaid") return mermaidSvg() ? svgDataUrl(mermaidSvg() as string) : null;
     return null;
   };
+  // Markdown and HTML are drawn into a picture first: Markdown by the app, HTML by its own frame.
+  let renderBox: HTMLDivElement | undefined;
+  const [preparing, setPreparing] = createSignal(false);
+  const [annotateError, setAnnotateError] = createSignal<string | null>(null);
+  // The frame's own script listens only once its document has loaded.
+  const [frameLoaded, setFrameLoaded] = createSignal<string | null>(null);
+  const canAnnotate = () => {
+    const kind = shown()?.kind;
+    if (kind === "html") return frameLoaded() === url();
+    return kind === "markdown" || annotateSource() !== null;
+  };
+  const startAnnotating = async () => {
+    setAnnotateError(null);
+    const direct = annotateSource();
+    if (direct) return setAnnotating(direct);
+    const frame = renderBox?.querySelector<HTMLIFrameElement>("iframe.canvas-frame");
+    const article = renderBox?.querySelector("article.markdown-body");
+    if (!frame && !article) return setAnnotateError("Wait until the artifact has finished rendering.");
+    setPreparing(true);
+    try {
+      const got = frame ? await snapshotFrame(frame) : await snapshotRendered(article as Element);
+      if (got.ok) {
+        setFrameLoaded(null); // the frame is shown again, and loaded again, after annotating
+        setAnnotating(got.png);
+      } else setAnnotateError(got.message);
+    } finally {
+      setPreparing(false);
+    }
+  };
   const send = async (png: string) => {
     const r = shown();
     const sent = await sendImageToChat(
@@ -220,9 +250,15 @@ function ArtifactPane(props: {
             </For>
           </select>
         </label>
-        <Show when={annotateSource()}>
-          <button type="button" class="btn" onClick={() => setAnnotating(annotateSource())}>
-            <PenLine size={16} aria-hidden="true" /> Annotate
+        <Show when={!annotating() && canAnnotate()}>
+          <button
+            type="button"
+            class="btn"
+            disabled={preparing()}
+            aria-busy={preparing() ? "true" : undefined}
+            onClick={() => void startAnnotating()}
+          >
+            <PenLine size={16} aria-hidden="true" /> {preparing() ? "Preparing…" : "Annotate"}
           </button>
         </Show>
         <ConfirmButton
@@ -237,6 +273,13 @@ function ArtifactPane(props: {
       <p class="muted small canvas-path" title={props.artifact.path}>
         {props.artifact.path}
       </p>
+      <Show when={annotateError()}>
+        {(e) => (
+          <p class="error" role="alert" data-testid="annotate-error">
+            {e()}
+          </p>
+        )}
+      </Show>
       <Show when={annotating()} keyed>
         {(src) => (
           <Suspense fallback={<p class="muted">Loading the drawing tools…</p>}>
@@ -251,8 +294,14 @@ function ArtifactPane(props: {
       </Show>
       <Show when={!annotating() && shown()} keyed>
         {(r) => (
-          <div class="canvas-render" data-kind={r.kind} data-revision={r.revision}>
-            <Rendered kind={r.kind} url={url()} title={r.title} onMermaid={setMermaidSvg} />
+          <div class="canvas-render" data-kind={r.kind} data-revision={r.revision} ref={renderBox}>
+            <Rendered
+              kind={r.kind}
+              url={url()}
+              title={r.title}
+              onMermaid={setMermaidSvg}
+              onFrameLoad={setFrameLoaded}
+            />
           </div>
         )}
       </Show>
@@ -265,6 +314,7 @@ function Rendered(props: {
   url: string;
   title: string;
   onMermaid: (svg: string | null) => void;
+  onFrameLoad: (url: string) => void;
 }) {
   if (props.kind === "html")
     return (
@@ -274,6 +324,7 @@ function Rendered(props: {
         src={props.url}
         sandbox="allow-scripts"
         referrerpolicy="no-referrer"
+        onLoad={() => props.onFrameLoad(props.url)}
       />
     );
   if (props.kind === "image" || props.kind === "svg")
