@@ -77,27 +77,38 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
     }
   };
 
-  const styleOf = (el: Element, parent: CSSStyleDeclaration | null): string => {
-    const cs = win.getComputedStyle(el);
-    const base = baselineOf(el);
-    let out = "";
+  // Properties that change nothing in a still picture (reading each costs; custom properties are
+  // already resolved into the others, and there are many on an app's page).
+  const INERT =
+    /^(--|animation|transition|cursor|pointer-events|user-select|-webkit-user|will-change|scroll-|overscroll|touch-action|caret|speak|view-|anchor|timeline|app-region|interactivity|interpolate-size|reading-)/;
+  // An element's computed values, read once (its children compare against them).
+  const valuesOf = (cs: CSSStyleDeclaration): Map<string, string> => {
+    const values = new Map<string, string>();
     for (let i = 0; i < cs.length; i++) {
       const name = cs[i] as string;
-      const value = cs.getPropertyValue(name);
-      const sameAsBase = base !== null && base.get(name) === value;
-      const sameAsParent = parent !== null && parent.getPropertyValue(name) === value;
+      if (INERT.test(name)) continue;
+      values.set(name, cs.getPropertyValue(name));
+    }
+    return values;
+  };
+  const styleOf = (el: Element, values: Map<string, string>, parent: Map<string, string> | null): string => {
+    const base = baselineOf(el);
+    let out = "";
+    for (const [name, value] of values) {
       // Written when it differs from the tag's default, or from the parent (it would inherit wrong).
-      if (sameAsBase && (parent === null || sameAsParent)) continue;
+      if (base !== null && base.get(name) === value && (parent === null || parent.get(name) === value))
+        continue;
       out += `${name}:${value};`;
     }
     return out;
   };
 
-  const copy = (el: Element, parent: CSSStyleDeclaration | null): Node | null => {
+  const copy = (el: Element, parent: Map<string, string> | null): Node | null => {
     const tag = el.localName;
     if (SKIP.has(tag)) return null;
     const cs = win.getComputedStyle(el);
     if (cs.display === "none") return null;
+    const values = valuesOf(cs);
     const rect = el.getBoundingClientRect();
     let out: Element;
     if (tag === "iframe" || tag === "frame" || tag === "object" || tag === "embed" || tag === "video") {
@@ -111,7 +122,7 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
       if (!src) return placeholder(rect.width, rect.height);
       out = doc.createElementNS(XHTML, "img");
       out.setAttribute("src", src);
-      out.setAttribute("style", styleOf(el, parent));
+      out.setAttribute("style", styleOf(el, values, parent));
       return out;
     }
     out = el.cloneNode(false) as Element;
@@ -125,11 +136,11 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
         else out.removeAttribute("checked");
       } else out.setAttribute("value", field.value);
     }
-    out.setAttribute("style", styleOf(el, parent));
+    out.setAttribute("style", styleOf(el, values, parent));
     for (const child of el.childNodes) {
       if (child.nodeType === 3) out.appendChild(doc.createTextNode(child.textContent ?? ""));
       else if (child.nodeType === 1) {
-        const c = copy(child as Element, cs);
+        const c = copy(child as Element, values);
         if (c) out.appendChild(c);
       }
     }
