@@ -15,15 +15,27 @@ setDefaultTimeout(300_000);
 
 let w: SessionWorld;
 let browser: Browser;
+let tab: AgentTab;
+let projectId: string;
 const T = 30_000;
 
 beforeAll(async () => {
   await ensureUiBuilt();
   w = await startWorld({ models: '[{ id = "fake-1", images = true }]' });
   browser = await launchChromium({ enforceCsp: true });
-}, 180_000);
+  // One project and one conversation, with its agent up, that the pictures of both widths go to
+  // (as a person's open chat would be): one agent start, not one per width, on a loaded machine.
+  projectId = await createProject(w.admin, "Annotate");
+  tab = await AgentTab.open(w.t.url, w.admin.cookie);
+  const { session_id: session } = await tab.ok<{ session_id: string }>("session.create", {
+    project_id: projectId,
+  });
+  await tab.ok("session.subscribe", { session_id: session });
+  await tab.waitEvent(session, (f) => f.event === "session.state", "session.state", 240_000);
+}, 420_000);
 
 afterAll(async () => {
+  await tab?.close();
   await browser?.close();
   await w?.stop();
 });
@@ -113,14 +125,7 @@ async function annotateAndSend(
 for (const vp of VIEWPORTS) {
   describe(`annotating Markdown and HTML at ${vp.name} width (${vp.width}px)`, () => {
     test("both reach the chat as a PNG of the page; a hostile artifact gets a clear message", async () => {
-      const projectId = await createProject(w.admin, `Annotate ${vp.name}`);
-      // The conversation the pictures go to, with its agent up (as a person's open chat would be).
-      const tab = await AgentTab.open(w.t.url, w.admin.cookie);
-      const { session_id: session } = await tab.ok<{ session_id: string }>("session.create", {
-        project_id: projectId,
-      });
-      await tab.ok("session.subscribe", { session_id: session });
-      await tab.waitEvent(session, (f) => f.event === "session.state", "session.state", 150_000);
+      const name = (file: string) => `${vp.name}-${file}`;
       const { ctx, page, errors } = await signedIn(
         browser,
         w.t.url,
@@ -129,14 +134,17 @@ for (const vp of VIEWPORTS) {
         w.t.admin.password,
       );
       const touch = vp.name === "phone";
-      await upload(w, projectId, "plan.md", MARKDOWN);
-      await upload(w, projectId, "page.html", HTML);
-      await upload(w, projectId, "junk.html", JUNK_HTML);
-      await upload(w, projectId, "silent.html", SILENT_HTML);
+      await upload(w, projectId, name("plan.md"), MARKDOWN);
+      await upload(w, projectId, name("page.html"), HTML);
+      await upload(w, projectId, name("junk.html"), JUNK_HTML);
+      await upload(w, projectId, name("silent.html"), SILENT_HTML);
 
       // ── Markdown: the rendered article, measured in the page, is the picture's size ──
       await page.goto(`${w.t.url}/projects/${projectId}/canvas`);
-      await page.getByRole("list", { name: "Artifacts" }).getByRole("button", { name: "plan.md" }).click();
+      await page
+        .getByRole("list", { name: "Artifacts" })
+        .getByRole("button", { name: name("plan.md") })
+        .click();
       const article = page.locator(".canvas-render article.markdown-body");
       await article.locator("strong", { hasText: "canvas" }).waitFor({ timeout: T });
       const size = await article.evaluate((el) => {
@@ -147,7 +155,7 @@ for (const vp of VIEWPORTS) {
       const md = await annotateAndSend(
         page,
         projectId,
-        "plan.md",
+        name("plan.md"),
         [0.1, 0.5, 0.9, 0.5],
         touch,
         `canvas-md-${vp.name}`,
@@ -175,7 +183,7 @@ for (const vp of VIEWPORTS) {
       const html = await annotateAndSend(
         page,
         projectId,
-        "page.html",
+        name("page.html"),
         [0.55, 0.45, 0.95, 0.45],
         touch,
         `canvas-html-${vp.name}`,
@@ -197,7 +205,7 @@ for (const vp of VIEWPORTS) {
       // ── hostile artifacts: junk, then silence; a clear message, no annotator, the app stays ──
       await page.goto(`${w.t.url}/projects/${projectId}/canvas`);
       const list = page.getByRole("list", { name: "Artifacts" });
-      await list.getByRole("button", { name: "junk.html" }).click();
+      await list.getByRole("button", { name: name("junk.html") }).click();
       await page.locator("iframe.canvas-frame").waitFor({ timeout: T });
       await page.getByRole("button", { name: "Annotate" }).click();
       const alert = page.getByTestId("annotate-error");
@@ -207,7 +215,7 @@ for (const vp of VIEWPORTS) {
       expect(page.url()).toBe(`${w.t.url}/projects/${projectId}/canvas`);
       await screenshot(page, `canvas-junk-${vp.name}`);
 
-      await list.getByRole("button", { name: "silent.html" }).click();
+      await list.getByRole("button", { name: name("silent.html") }).click();
       await page.locator("iframe.canvas-frame").waitFor({ timeout: T });
       await page.getByRole("button", { name: "Annotate" }).click();
       await page.getByRole("button", { name: "Preparing…" }).waitFor({ timeout: T });
@@ -222,7 +230,6 @@ for (const vp of VIEWPORTS) {
       const unexpected = (await pageErrors(page, errors)).filter((e) => !/navigat|example\.invalid/i.test(e));
       expect(unexpected).toEqual([]);
       await ctx.close();
-      await tab.close();
     });
   });
 }
