@@ -199,11 +199,12 @@ function ArtifactPane(props: {
     setAnnotateError(null);
     const direct = annotateSource();
     if (direct) return setAnnotating(direct);
-    const frame = renderBox?.querySelector<HTMLIFrameElement>("iframe.canvas-frame");
-    const article = renderBox?.querySelector("article.markdown-body");
-    if (!frame && !article) return setAnnotateError("Wait until the artifact has finished rendering.");
     setPreparing(true);
     try {
+      const frame = renderBox?.querySelector<HTMLIFrameElement>("iframe.canvas-frame");
+      // Markdown may still be rendering (its text and the renderer load on their own): wait for it.
+      const article = frame ? null : await rendered(renderBox, "article.markdown-body", 10_000);
+      if (!frame && !article) return setAnnotateError("The artifact has not finished rendering; try again.");
       const got = frame ? await snapshotFrame(frame) : await snapshotRendered(article as Element);
       if (got.ok) {
         setFrameLoaded(null); // the frame is shown again, and loaded again, after annotating
@@ -307,6 +308,25 @@ function ArtifactPane(props: {
       </Show>
     </section>
   );
+}
+
+/** The element matching `selector` inside `box`, once it is there (null after `ms`). */
+function rendered(box: Element | undefined, selector: string, ms: number): Promise<Element | null> {
+  const now = box?.querySelector(selector);
+  if (!box || now) return Promise.resolve(now ?? null);
+  return new Promise((resolve) => {
+    const done = (el: Element | null) => {
+      observer.disconnect();
+      clearTimeout(timer);
+      resolve(el);
+    };
+    const observer = new MutationObserver(() => {
+      const el = box.querySelector(selector);
+      if (el) done(el);
+    });
+    const timer = setTimeout(() => done(null), ms);
+    observer.observe(box, { childList: true, subtree: true });
+  });
 }
 
 function Rendered(props: {
