@@ -83,6 +83,10 @@ min_interval = "1m"       # least time between two runs of a cron schedule
 hook_max_body_bytes = 262144
 hook_replay_window = "24h" # webhook delivery ids remembered this long; a repeat gets 409
 hook_rate_per_minute = 30 # deliveries per webhook per minute unless the webhook sets its own
+
+[memory]                  # "used N memories" before a new conversation's first prompt (opt-in per project)
+context_min_similarity = 0.4  # with an embedding model: a memory's cosine with the prompt must be above this
+context_min_term_share = 0.5  # or it matches this share of the prompt's search words (at most 3 required)
 `;
 }
 

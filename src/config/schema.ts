@@ -151,6 +151,17 @@ const SchedulesSection = v.strictObject({
   hook_rate_per_minute: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(600)), 30),
 });
 
+/** Memory (src/memory/). */
+const MemorySection = v.strictObject({
+  /**
+   * "Used N memories": a memory goes before a new conversation's first prompt only when its cosine
+   * with the prompt is above this (with an embedding model) or it matches enough of its words.
+   */
+  context_min_similarity: v.optional(v.pipe(v.number(), v.minValue(-1), v.maxValue(1)), 0.4),
+  /** The share of the prompt's search words a memory must match (at most 3 words are required). */
+  context_min_term_share: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.5),
+});
+
 export const ConfigSchema = v.strictObject({
   server: v.optional(ServerSection, {}),
   local: v.optional(LocalSection, {}),
@@ -161,6 +172,7 @@ export const ConfigSchema = v.strictObject({
   llm: v.optional(LlmSection, {}),
   search: v.optional(SearchSection, {}),
   schedules: v.optional(SchedulesSection, {}),
+  memory: v.optional(MemorySection, {}),
 });
 
 export type ConfigInput = v.InferInput<typeof ConfigSchema>;

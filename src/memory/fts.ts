@@ -7,6 +7,13 @@ const STOPWORDS = new Set(
   ).split(" "),
 );
 
+/** The distinct words of `input` that search looks for (stopwords out, unless nothing else is left). */
+export function ftsTerms(input: string): string[] {
+  const words = (input.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 32);
+  const meaningful = words.filter((w) => !STOPWORDS.has(w));
+  return [...new Set(meaningful.length > 0 ? meaningful : words)];
+}
+
 /**
  * An FTS5 query from a person's or a model's words: every word quoted (so FTS5 syntax in the input
  * is just text), OR-ed so that bm25 ranks partial matches, the last word as a prefix (search as you
@@ -14,10 +21,9 @@ const STOPWORDS = new Set(
  */
 export function ftsQuery(input: string): string | null {
   const words = (input.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 32);
-  const meaningful = words.filter((w) => !STOPWORDS.has(w));
-  const chosen = meaningful.length > 0 ? meaningful : words;
+  const chosen = ftsTerms(input);
   if (chosen.length === 0) return null;
-  const terms = [...new Set(chosen)].map((w) => `"${w}"`);
+  const terms = chosen.map((w) => `"${w}"`);
   const lastWord = words.at(-1);
   if (lastWord && /[\p{L}\p{N}]$/u.test(input) && chosen.includes(lastWord)) {
     const last = `"${lastWord}"`;

@@ -119,3 +119,38 @@ test("edits, pins and forgets are attributed and announced; bad input is validat
     error: { code: "validation_failed" },
   });
 });
+
+test("before a first prompt, a memory must match enough of the prompt's words (FTS alone)", async () => {
+  const w = world();
+  const p = w.project(w.user("ann"));
+  const me = { kind: "person" as const, userId: p.userId };
+  w.memory.add(p, me, { text: "The deploy script lives in ops/" });
+  w.memory.add(p, me, { text: "Release notes go in NOTES.md; review them before each deploy" });
+  w.memory.add(p, me, { text: "Ann likes green tea" });
+  const opts = { limit: 5, minSimilarity: 0.4, minTermShare: 0.5 };
+  const texts = async (prompt: string, o = opts) =>
+    (await w.memory.relevant(p, prompt, o)).map((m) => m.text);
+  // Seven search words: three must match. Plain search would offer the script memory (two words).
+  const long = "Please review the deploy script and the release notes for typos";
+  expect((await w.memory.search(p, long)).map((m) => m.text)).toContain("The deploy script lives in ops/");
+  expect(await texts(long)).toEqual(["Release notes go in NOTES.md; review them before each deploy"]);
+  // One search word: matching it is enough (stemmed: "deploying" ~ "deploy").
+  expect(new Set(await texts("How are we deploying?"))).toEqual(
+    new Set([
+      "The deploy script lives in ops/",
+      "Release notes go in NOTES.md; review them before each deploy",
+    ]),
+  );
+  // Two words, half must match; nothing unrelated is offered.
+  expect(new Set(await texts("green script"))).toEqual(
+    new Set(["The deploy script lives in ops/", "Ann likes green tea"]),
+  );
+  expect(await texts("Write a haiku about zebras")).toEqual([]);
+  expect(await texts("   ")).toEqual([]);
+  // The share is a setting: with all words required, neither matches both; a long prompt still
+  // needs only three.
+  expect(await texts("green script", { ...opts, minTermShare: 1 })).toEqual([]);
+  expect(await texts(long, { ...opts, minTermShare: 1 })).toEqual([
+    "Release notes go in NOTES.md; review them before each deploy",
+  ]);
+});

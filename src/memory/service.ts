@@ -5,7 +5,7 @@ import { newId } from "../protocol/ids.ts";
 import { CreateMemoryBody, type Memory, type MemorySource, UpdateMemoryBody } from "../protocol/memory.ts";
 import { type MemoryRow, memoriesRepo } from "../storage/memories.ts";
 import { memoryVectorsRepo } from "../storage/memory-vectors.ts";
-import { ftsQuery } from "./fts.ts";
+import { ftsQuery, ftsTerms } from "./fts.ts";
 import { reciprocalRankFusion } from "./hybrid.ts";
 import { nearestIn, VectorCache } from "./vector-cache.ts";
 
@@ -43,6 +43,8 @@ export interface MemoryVectors {
 
 /** How many of each list the fusion looks at. */
 const CANDIDATES = 50;
+/** A memory offered before a first prompt never needs to match more of the prompt's words than this. */
+const MAX_REQUIRED_TERMS = 3;
 
 const notFound = () => fail("not_found", "no such memory");
 
@@ -171,7 +173,48 @@ export class MemoryService {
     return { memories, fts, vector };
   }
 
-  private async vectorRanking(scope: Scope, query: string, model: string, tag?: string): Promise<number[]> {
+  /**
+   * The memories worth putting before a new conversation's first prompt ("used N memories"): the
+   * fused ranking, but only memories that pass a bar of their own, so that an unrelated memory is
+   * never offered just because it is the best of a poor lot. A memory passes by its words — it
+   * matches at least `minTermShare` of the prompt's search terms, but never more than
+   * `MAX_REQUIRED_TERMS` are required (a long prompt) and always at least one — or by its meaning,
+   * a cosine above `minSimilarity` with the prompt (when an embedding model is set).
+   */
+  async relevant(
+    scope: Scope,
+    text: string,
+    opts: { limit: number; minSimilarity: number; minTermShare: number },
+  ): Promise<Memory[]> {
+    const terms = ftsTerms(text);
+    const q = ftsQuery(text);
+    let fts: number[] = [];
+    if (q) {
+      const found = this.repo.search(scope.userId, scope.projectId, q, CANDIDATES).map((r) => r.seq);
+      const required = Math.max(1, Math.min(MAX_REQUIRED_TERMS, Math.ceil(terms.length * opts.minTermShare)));
+      const matched = this.repo.termMatches(found, terms);
+      fts = found.filter((seq) => (matched.get(seq) ?? 0) >= required);
+    }
+    const model = this.deps.vectors?.model() ?? null;
+    const vector =
+      model && text.trim() !== ""
+        ? await this.vectorRanking(scope, text, model, undefined, opts.minSimilarity)
+        : [];
+    const seqs = (vector.length === 0 ? fts : reciprocalRankFusion([fts, vector])).slice(0, opts.limit);
+    const rows = new Map(this.repo.bySeqs(seqs).map((r) => [r.seq, r]));
+    return seqs.flatMap((seq) => {
+      const row = rows.get(seq);
+      return row ? [toMemory(this.deps, row)] : [];
+    });
+  }
+
+  private async vectorRanking(
+    scope: Scope,
+    query: string,
+    model: string,
+    tag?: string,
+    floor = 0,
+  ): Promise<number[]> {
     const vectors = this.deps.vectors;
     if (!vectors) return [];
     const key = [scope.userId, scope.projectId, model, tag ?? ""].join("\n");
@@ -179,7 +222,7 @@ export class MemoryService {
     const stored = this.cache.get(key, vectors.version(), load);
     if (stored.seqs.length === 0) return [];
     const q = await vectors.embedQuery(scope, query, model);
-    return q ? nearestIn(stored, q, CANDIDATES) : [];
+    return q ? nearestIn(stored, q, CANDIDATES, floor) : [];
   }
 
   update(scope: Scope, actor: Actor, id: string, input: unknown): Result<Memory> {

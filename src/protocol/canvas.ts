@@ -12,6 +12,17 @@ export const MAX_CANVAS_BYTES = 5 * 1024 * 1024;
 /** Bytes of one upload chunk on the tool socket (base64 of it stays under the 256 KiB line). */
 export const CANVAS_CHUNK_BYTES = 160 * 1024;
 
+/**
+ * Annotating an HTML artifact (decision 0031): the Canvas tab posts `{type, token}` to the
+ * artifact's frame; a script octo injects into the served HTML draws the document and posts back
+ * `{type, token, png}` (a PNG data URL of at most `SNAPSHOT_MAX_CHARS`) or `{type, token, error}`.
+ */
+export const CANVAS_SNAPSHOT_MESSAGE = "octo-canvas-snapshot";
+export const SNAPSHOT_MAX_CHARS = 8_000_000;
+/** A drawn page is cut off beyond this size (CSS pixels). */
+export const SNAPSHOT_MAX_WIDTH = 2000;
+export const SNAPSHOT_MAX_HEIGHT = 4000;
+
 export const CANVAS_KINDS = ["markdown", "html", "svg", "image", "mermaid"] as const;
 export type CanvasKind = (typeof CANVAS_KINDS)[number];
 export const IMAGE_MIMES = ["image/png", "image/jpeg", "image/webp", "image/gif"] as const;

@@ -262,7 +262,13 @@ export function createServices(input: ServicesInput): Services {
     sandboxProblem: () => missingToolsMessage(checkHostTools()),
     agentMemoryCeilingBytes: config.runner.agent_memory_ceiling_mb * 1048576,
     memoriesFor: async (userId, projectId, text) =>
-      ((await memory.rank({ userId, projectId }, text, { limit: 5 }))?.memories ?? []).map((m) => ({
+      (
+        await memory.relevant({ userId, projectId }, text, {
+          limit: 5,
+          minSimilarity: config.memory.context_min_similarity,
+          minTermShare: config.memory.context_min_term_share,
+        })
+      ).map((m) => ({
         id: m.id,
         text: m.text,
         scope: m.scope,

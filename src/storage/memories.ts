@@ -56,6 +56,19 @@ export const memoriesRepo = (db: Database) => ({
       )
       .all({ user: userId, project: projectId, limit, ...(tag ? { tag: `% ${tag} %` } : {}) });
   },
+  /** For each of `seqs`, how many of `terms` (plain words) its text or tags match (FTS5, stemmed). */
+  termMatches(seqs: number[], terms: string[]): Map<number, number> {
+    const counts = new Map<number, number>();
+    if (seqs.length === 0) return counts;
+    const inSeqs = seqs.map(() => "?").join(",");
+    const q = db.query<{ seq: number }, (string | number)[]>(
+      `SELECT rowid AS seq FROM memories_fts WHERE memories_fts MATCH ? AND rowid IN (${inSeqs})`,
+    );
+    for (const term of terms)
+      for (const { seq } of q.all(`"${term.replaceAll('"', "")}"`, ...seqs))
+        counts.set(seq, (counts.get(seq) ?? 0) + 1);
+    return counts;
+  },
   /** bm25-ranked matches of an FTS5 query (already built from the user's words). */
   search(userId: string, projectId: string, ftsQuery: string, limit: number, tag?: string): MemoryRow[] {
     const byTag = tag ? "AND (' ' || m.tags || ' ') LIKE $tag" : "";

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import type { Browser, Page } from "rebrowser-playwright";
 import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
 import { ensureUiBuilt, launchChromium, pageErrors, screenshot, signedIn, VIEWPORTS } from "./browser.ts";
+import { imagePartOf, shapesAre, stroke, upload } from "./canvas-helpers.ts";
 
 /**
  * The Canvas tab in real Chromium under the UI's real Content-Security-Policy: what the agent
@@ -55,19 +56,6 @@ const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="300" vi
 <rect width="600" height="300" fill="#f4f1e8"/><circle cx="150" cy="150" r="90" fill="#3e63dd"/>
 <text x="300" y="160" font-size="36" font-family="sans-serif" fill="#222">Floor plan</text></svg>`;
 
-async function upload(projectId: string, name: string, body: string) {
-  const res = await fetch(
-    `${w.t.url}/api/projects/${projectId}/canvas/upload?name=${encodeURIComponent(name)}`,
-    {
-      method: "POST",
-      headers: { cookie: `octo_session=${w.admin.cookie}`, origin: w.t.url },
-      body,
-    },
-  );
-  if (res.status !== 200) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { artifact: { id: string } }).artifact.id;
-}
-
 /** The agent runs `command` with its bash tool and is idle again. */
 async function agentRuns(tab: AgentTab, session: string, command: string): Promise<string> {
   w.fx.enqueue([{ toolCall: { name: "bash", args: { command } } }], [{ text: "published" }]);
@@ -81,39 +69,6 @@ async function agentRuns(tab: AgentTab, session: string, command: string): Promi
       .at(-1)?.output,
   );
 }
-
-/** Draws a stroke from (x1,y1) to (x2,y2) inside the element's box, with the mouse or with touch. */
-async function stroke(page: Page, x1: number, y1: number, x2: number, y2: number, touch: boolean) {
-  const surface = page.locator(".annotator-stage canvas").first();
-  // In the middle of the screen: on a phone the bottom bar would cover its lower edge.
-  await surface.evaluate((el) => el.scrollIntoView({ block: "center" }));
-  const box = await surface.boundingBox();
-  if (!box) throw new Error("no drawing surface");
-  const at = (fx: number, fy: number) => ({ x: box.x + box.width * fx, y: box.y + box.height * fy });
-  const a = at(x1, y1);
-  const b = at(x2, y2);
-  if (!touch) {
-    await page.mouse.move(a.x, a.y);
-    await page.mouse.down();
-    for (let i = 1; i <= 5; i++)
-      await page.mouse.move(a.x + ((b.x - a.x) * i) / 5, a.y + ((b.y - a.y) * i) / 5);
-    await page.mouse.up();
-    return;
-  }
-  const cdp = await page.context().newCDPSession(page);
-  const point = (p: { x: number; y: number }) => [{ x: p.x, y: p.y, id: 1 }];
-  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: point(a) });
-  for (let i = 1; i <= 5; i++)
-    await cdp.send("Input.dispatchTouchEvent", {
-      type: "touchMove",
-      touchPoints: point({ x: a.x + ((b.x - a.x) * i) / 5, y: a.y + ((b.y - a.y) * i) / 5 }),
-    });
-  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-  await cdp.detach();
-}
-
-const shapesAre = (page: Page, n: number) =>
-  page.locator(`.annotator-stage[data-shapes="${n}"]`).waitFor({ timeout: T });
 
 for (const vp of VIEWPORTS) {
   describe(`the Canvas tab at ${vp.name} width (${vp.width}px)`, () => {
@@ -173,13 +128,13 @@ for (const vp of VIEWPORTS) {
       await screenshot(page, `canvas-markdown-${vp.name}`);
 
       // ── Mermaid renders (under the app's CSP) ──
-      await upload(projectId, "flow.mmd", "graph TD\n  Plan --> Build\n  Build --> Ship\n");
+      await upload(w, projectId, "flow.mmd", "graph TD\n  Plan --> Build\n  Build --> Ship\n");
       await list.getByRole("button", { name: /flow\.mmd/ }).click();
       await page.locator("img.canvas-mermaid").waitFor({ timeout: T });
       await screenshot(page, `canvas-mermaid-${vp.name}`);
 
       // ── HTML runs sandboxed: its script runs, but reaches neither the API nor the cookies ──
-      await upload(projectId, "probe.html", PROBE_HTML);
+      await upload(w, projectId, "probe.html", PROBE_HTML);
       await list.getByRole("button", { name: /probe\.html/ }).click();
       await page.locator("iframe.canvas-frame").waitFor({ timeout: T });
       expect(await page.locator("iframe.canvas-frame").getAttribute("sandbox")).toBe("allow-scripts");
@@ -208,7 +163,7 @@ for (const vp of VIEWPORTS) {
       await screenshot(page, `canvas-html-${vp.name}`);
 
       // ── annotate an SVG and send it to the chat ──
-      await upload(projectId, "plan.svg", SVG);
+      await upload(w, projectId, "plan.svg", SVG);
       await list.getByRole("button", { name: /plan\.svg/ }).click();
       await page.locator("img.canvas-image[alt='plan.svg']").waitFor({ timeout: T });
       await page.getByRole("button", { name: "Annotate" }).click();
@@ -256,15 +211,4 @@ for (const vp of VIEWPORTS) {
       await tab.close();
     });
   });
-}
-
-/** The data: URL of the image in the last user message of an OpenAI chat-completions body. */
-function imagePartOf(body: unknown): string | null {
-  const messages = (body as { messages?: { role: string; content: unknown }[] }).messages ?? [];
-  const user = messages.filter((m) => m.role === "user").at(-1);
-  if (!Array.isArray(user?.content)) return null;
-  const part = (user.content as { type: string; image_url?: { url: string } }[]).find(
-    (p) => p.type === "image_url",
-  );
-  return part?.image_url?.url ?? null;
 }

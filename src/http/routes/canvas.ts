@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { withFrameScript } from "../../canvas/frame-script.ts";
 import type { CanvasActor, CanvasScope } from "../../canvas/service.ts";
 import { CanvasRevisionParam, CanvasUploadQuery, MAX_CANVAS_BYTES } from "../../protocol/canvas.ts";
 import { decode } from "../../protocol/decode.ts";
@@ -62,7 +63,9 @@ export function canvasRoutes(ctx: HttpContext) {
       const rev = Number(unwrap(decode(CanvasRevisionParam, params.revision, "revision")));
       const got = unwrap(canvas.content(scope, params.artifactId, rev));
       const text = got.revision.kind !== "image";
-      return new Response(Buffer.from(got.bytes), {
+      // HTML carries the script that lets the Canvas tab ask it for a picture of itself (0031).
+      const bytes = got.revision.kind === "html" ? withFrameScript(got.bytes) : got.bytes;
+      return new Response(Buffer.from(bytes), {
         headers: {
           "content-type": text ? `${got.revision.mime}; charset=utf-8` : got.revision.mime,
           "content-security-policy": ARTIFACT_CSP,

@@ -22,6 +22,7 @@ import type { CanvasArtifact, CanvasRevision } from "./canvas-api.ts";
 import * as api from "./canvas-api.ts";
 import { renderMermaid, svgDataUrl } from "./mermaid.ts";
 import { sendImageToChat } from "./send-to-chat.ts";
+import { snapshotFrame, snapshotRendered } from "./snapshot.ts";
 import "./canvas.css";
 
 const Annotator = lazy(() => import("./Annotator.tsx"));
@@ -183,6 +184,36 @@ function ArtifactPane(props: {
     if (r.kind === "mermaid") return mermaidSvg() ? svgDataUrl(mermaidSvg() as string) : null;
     return null;
   };
+  // Markdown and HTML are drawn into a picture first: Markdown by the app, HTML by its own frame.
+  let renderBox: HTMLDivElement | undefined;
+  const [preparing, setPreparing] = createSignal(false);
+  const [annotateError, setAnnotateError] = createSignal<string | null>(null);
+  // The frame's own script listens only once its document has loaded.
+  const [frameLoaded, setFrameLoaded] = createSignal<string | null>(null);
+  const canAnnotate = () => {
+    const kind = shown()?.kind;
+    if (kind === "html") return frameLoaded() === url();
+    return kind === "markdown" || annotateSource() !== null;
+  };
+  const startAnnotating = async () => {
+    setAnnotateError(null);
+    const direct = annotateSource();
+    if (direct) return setAnnotating(direct);
+    setPreparing(true);
+    try {
+      const frame = renderBox?.querySelector<HTMLIFrameElement>("iframe.canvas-frame");
+      // Markdown may still be rendering (its text and the renderer load on their own): wait for it.
+      const article = frame ? null : await rendered(renderBox, "article.markdown-body", 10_000);
+      if (!frame && !article) return setAnnotateError("The artifact has not finished rendering; try again.");
+      const got = frame ? await snapshotFrame(frame) : await snapshotRendered(article as Element);
+      if (got.ok) {
+        setFrameLoaded(null); // the frame is shown again, and loaded again, after annotating
+        setAnnotating(got.png);
+      } else setAnnotateError(got.message);
+    } finally {
+      setPreparing(false);
+    }
+  };
   const send = async (png: string) => {
     const r = shown();
     const sent = await sendImageToChat(
@@ -220,9 +251,15 @@ function ArtifactPane(props: {
             </For>
           </select>
         </label>
-        <Show when={annotateSource()}>
-          <button type="button" class="btn" onClick={() => setAnnotating(annotateSource())}>
-            <PenLine size={16} aria-hidden="true" /> Annotate
+        <Show when={!annotating() && canAnnotate()}>
+          <button
+            type="button"
+            class="btn"
+            disabled={preparing()}
+            aria-busy={preparing() ? "true" : undefined}
+            onClick={() => void startAnnotating()}
+          >
+            <PenLine size={16} aria-hidden="true" /> {preparing() ? "Preparing…" : "Annotate"}
           </button>
         </Show>
         <ConfirmButton
@@ -237,6 +274,13 @@ function ArtifactPane(props: {
       <p class="muted small canvas-path" title={props.artifact.path}>
         {props.artifact.path}
       </p>
+      <Show when={annotateError()}>
+        {(e) => (
+          <p class="error" role="alert" data-testid="annotate-error">
+            {e()}
+          </p>
+        )}
+      </Show>
       <Show when={annotating()} keyed>
         {(src) => (
           <Suspense fallback={<p class="muted">Loading the drawing tools…</p>}>
@@ -251,8 +295,14 @@ function ArtifactPane(props: {
       </Show>
       <Show when={!annotating() && shown()} keyed>
         {(r) => (
-          <div class="canvas-render" data-kind={r.kind} data-revision={r.revision}>
-            <Rendered kind={r.kind} url={url()} title={r.title} onMermaid={setMermaidSvg} />
+          <div class="canvas-render" data-kind={r.kind} data-revision={r.revision} ref={renderBox}>
+            <Rendered
+              kind={r.kind}
+              url={url()}
+              title={r.title}
+              onMermaid={setMermaidSvg}
+              onFrameLoad={setFrameLoaded}
+            />
           </div>
         )}
       </Show>
@@ -260,11 +310,31 @@ function ArtifactPane(props: {
   );
 }
 
+/** The element matching `selector` inside `box`, once it is there (null after `ms`). */
+function rendered(box: Element | undefined, selector: string, ms: number): Promise<Element | null> {
+  const now = box?.querySelector(selector);
+  if (!box || now) return Promise.resolve(now ?? null);
+  return new Promise((resolve) => {
+    const done = (el: Element | null) => {
+      observer.disconnect();
+      clearTimeout(timer);
+      resolve(el);
+    };
+    const observer = new MutationObserver(() => {
+      const el = box.querySelector(selector);
+      if (el) done(el);
+    });
+    const timer = setTimeout(() => done(null), ms);
+    observer.observe(box, { childList: true, subtree: true });
+  });
+}
+
 function Rendered(props: {
   kind: CanvasArtifact["kind"];
   url: string;
   title: string;
   onMermaid: (svg: string | null) => void;
+  onFrameLoad: (url: string) => void;
 }) {
   if (props.kind === "html")
     return (
@@ -274,6 +344,7 @@ function Rendered(props: {
         src={props.url}
         sandbox="allow-scripts"
         referrerpolicy="no-referrer"
+        onLoad={() => props.onFrameLoad(props.url)}
       />
     );
   if (props.kind === "image" || props.kind === "svg")
