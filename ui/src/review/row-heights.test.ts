@@ -2,7 +2,11 @@ import { expect, test } from "bun:test";
 import { RowHeights, visibleRange } from "./row-heights.ts";
 
 /** The same answers the slow way, from a plain array of heights. */
-const offsets = (hs: number[]) => hs.reduce<number[]>((o, h, i) => (o.push((o[i] ?? 0) + h), o), [0]);
+const offsets = (hs: number[]) => {
+  const o = [0];
+  for (const [i, h] of hs.entries()) o.push((o[i] ?? 0) + h);
+  return o;
+};
 const slowIndexAt = (hs: number[], y: number) => {
   const o = offsets(hs);
   let i = 0;
