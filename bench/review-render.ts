@@ -24,7 +24,7 @@ import { ensureUiBuilt, launchChromium, signedIn, VIEWPORTS } from "../test/ui/b
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { runs: { type: "string" }, "scroll-frames": { type: "string" } },
+  options: { runs: { type: "string" }, "scroll-frames": { type: "string" }, width: { type: "string" } },
 });
 const RUNS = Number(values.runs ?? 15);
 const SCROLL_FRAMES = Number(values["scroll-frames"] ?? 300);
@@ -65,7 +65,7 @@ try {
   await tab.close();
   console.log(`runs: ${RUNS} per figure; load average at start: ${load()}`);
 
-  for (const vp of VIEWPORTS) {
+  for (const vp of VIEWPORTS.filter((v) => !values.width || String(v.width) === values.width)) {
     const { page } = await signedIn(browser, w.t.url, vp, w.t.admin.username, w.t.admin.password);
     await page.goto(`${w.t.url}/projects/${projectId}/chat?session=${session_id}`);
     await page.getByRole("button", { name: "Changes" }).click();
@@ -96,7 +96,13 @@ try {
       await files.getByRole("button", { name: /d50k\.ts/ }).click();
       await page.locator(rowSel).first().waitFor();
       await page.locator(".changes-diff .diff[aria-busy='false']").waitFor();
+      const cdp = process.env.PROFILE ? await page.context().newCDPSession(page) : null;
+      if (cdp) {
+        await cdp.send("Profiler.enable");
+        await cdp.send("Profiler.start");
+      }
       const s = await scrollTimed(page, rowSel);
+      if (cdp) printProfile(await cdp.send("Profiler.stop"));
       console.log(
         `${vp.width}px ${mode}, 50,000 changed lines, scrolling: ${s.frames} frames a screen each, 40 jumps, to the end (${s.pages} more pages fetched, ${s.rows} rows): long tasks ${s.long.length} (> 50 ms), longest ${ms(s.longest)}${s.long.length ? ` [${s.long.map((x) => x.toFixed(0)).join(", ")}]` : ""}; max rows in the DOM ${s.maxRows}; ${ms(s.total)} in all; load ${load()}`,
       );
@@ -199,6 +205,9 @@ function scrollTimed(page: Page, sel: string) {
               while (busy()) await frame();
             }
           }
+          // The last page grew the diff below the view: to its end once more.
+          el.scrollTop = el.scrollHeight;
+          await frame();
           await frame();
           await frame();
           obs.disconnect();
@@ -215,5 +224,32 @@ function scrollTimed(page: Page, sel: string) {
         })();
       }),
     { sel, frames: SCROLL_FRAMES },
+  );
+}
+
+/** Self time by function, the top 20 (PROFILE=1). */
+function printProfile(r: unknown) {
+  const prof = (
+    r as {
+      profile: {
+        nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+        samples: number[];
+        timeDeltas: number[];
+      };
+    }
+  ).profile;
+  const self = new Map<number, number>();
+  for (const [i, id] of prof.samples.entries()) self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  const byName = new Map<string, number>();
+  for (const n of prof.nodes) {
+    const k = `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").at(-1)}:${n.callFrame.lineNumber}`;
+    byName.set(k, (byName.get(k) ?? 0) + (self.get(n.id) ?? 0) / 1000);
+  }
+  console.log(
+    [...byName]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 20)
+      .map(([k, v]) => `  ${v.toFixed(0)} ms ${k}`)
+      .join("\n"),
   );
 }

@@ -119,6 +119,7 @@ for (const vp of VIEWPORTS.filter((v) => !process.env.ONLY_VP || v.name === proc
       expect(rendered).toBeGreaterThan(10);
       expect(rendered).toBeLessThan(200);
       expect(await dialog.getByText(/^Showing 1500 of \d+ lines\.$/).count()).toBe(1);
+      await first.scrollIntoViewIfNeeded(); // the panel around the diff scrolls too, at phone width
       await screenshot(page, `review-long-top-${vp.name}`);
 
       // Walk to the end a screen at a time; two frames after each step the rendered rows must
@@ -195,6 +196,7 @@ for (const vp of VIEWPORTS.filter((v) => !process.env.ONLY_VP || v.name === proc
       const lastHead = dialog.locator(".diff-hunk").last();
       expect(await onScreen(diff, lastHead)).toBe(true);
       expect(await lastHead.textContent()).toContain("@@ -2988,");
+      await last.scrollIntoViewIfNeeded();
       await screenshot(page, `review-long-end-${vp.name}`);
 
       // Discard that last hunk: only its line goes back.

@@ -232,23 +232,18 @@ export function DiffView(props: {
             const i = Number(el.dataset.i);
             const px = e.borderBoxSize?.[0]?.blockSize ?? el.offsetHeight;
             if (!(px > 0)) continue;
-            // The first header and the shortest line measured set the estimate for the rest.
-            if (isHunk(i)) {
-              if (!est.hunkSeen) {
+            // The first header and the shortest line measured set the estimate for the rest,
+            // exactly: rows that are as estimated then change nothing when measured.
+            if (isHunk(i) ? !est.hunkSeen : !est.lineSeen || px < est.line - 0.5) {
+              if (isHunk(i)) {
                 est.hunkSeen = true;
-                if (Math.abs(px - est.hunk) > 0.5) {
-                  est.hunk = px;
-                  h.reestimate(estimate);
-                  changed = true;
-                }
-              }
-            } else if (!est.lineSeen || px < est.line - 0.5) {
-              est.lineSeen = true;
-              if (Math.abs(px - est.line) > 0.5) {
+                est.hunk = px;
+              } else {
+                est.lineSeen = true;
                 est.line = px;
-                h.reestimate(estimate);
-                changed = true;
               }
+              h.reestimate(estimate);
+              changed = true;
             }
             if (h.set(i, px) !== 0) changed = true;
           }
