@@ -60,7 +60,7 @@ try {
   await tab.ok("session.subscribe", { session_id, after_seq: 0 });
   const command = `sed -i 's/return x +/return x */' ${Object.keys(FILES).join(" ")} && echo 'export const a = 2;' > small.ts`;
   w.fx.enqueue([{ toolCall: { name: "bash", args: { command } } }], [{ text: "done" }]);
-  await tab.ok("prompt", { session_id, message: "rewrite", client_id: "bench-1" });
+  await tab.ok("prompt", { session_id, message: "rewrite", client_id: "bench-1" }, 600_000);
   await tab.waitIdle(session_id, 1, 600_000);
   await tab.close();
   console.log(`runs: ${RUNS} per figure; load average at start: ${load()}`);
