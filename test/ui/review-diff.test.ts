@@ -201,6 +201,9 @@ for (const vp of VIEWPORTS.filter((v) => !process.env.ONLY_VP || v.name === proc
 
       // Discard that last hunk: only its line goes back.
       const discard = lastHead.getByRole("button", { name: /^Discard this change \(hunk \d+\)$/ });
+      // In sight without scrolling sideways, though unified lines are wider than the view.
+      const [d, b] = await Promise.all([diff.boundingBox(), discard.boundingBox()]);
+      expect(b && d && b.x >= d.x && b.x + b.width <= d.x + d.width).toBe(true);
       // 299 hunks: each page appended once, numbered on from the one before.
       expect(await discard.getAttribute("aria-label")).toBe("Discard this change (hunk 299)");
       await discard.click();

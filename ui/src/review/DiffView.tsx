@@ -159,6 +159,7 @@ export function DiffView(props: {
   const [view, setView] = createSignal({
     top: 0,
     height: typeof window === "undefined" ? 600 : window.innerHeight,
+    width: 0,
   });
   const [pinned, setPinned] = createSignal<number | null>(null);
   const fullHeight = createMemo(() => {
@@ -205,6 +206,7 @@ export function DiffView(props: {
     setView({
       top: Math.max(0, scroller.scrollTop - t),
       height: scroller.clientHeight || window.innerHeight,
+      width: scroller.clientWidth,
     });
   };
   let refreshQueued = false;
@@ -362,6 +364,8 @@ export function DiffView(props: {
           style={{
             height: `${fullHeight()}px`,
             "min-width": widestLine() ? `calc(${widestLine()}ch + 8rem)` : undefined,
+            // A hunk's header stays as wide as the view (its "Discard" in sight) when lines are wider.
+            "--diff-view-width": view().width ? `${view().width}px` : undefined,
           }}
           onFocusIn={pin}
           onPointerDown={pin}
