@@ -64,7 +64,7 @@ async function onScreen(diff: Locator, row: Locator): Promise<boolean> {
   return !!d && !!r && r.y + r.height > d.y && r.y < d.y + d.height;
 }
 
-for (const vp of VIEWPORTS.filter((v) => !process.env.ONLY_VP || v.name === process.env.ONLY_VP)) {
+for (const vp of VIEWPORTS) {
   const mode = vp.name === "desktop" ? "Side by side" : "Unified";
   const rowSel = vp.name === "desktop" ? ".diff-pair" : ".diff-line";
   describe(`a long diff at ${vp.name} width (${vp.width}px, ${mode.toLowerCase()})`, () => {
