@@ -35,7 +35,7 @@ export async function gitAction(dir: string, jail: GitJail, a: LocalAction): Pro
         { args: ["status", "--porcelain=v1", "-z", "--branch", "--untracked-files=all"] },
         { args: ["rev-parse", "--verify", "-q", "HEAD"] },
       ]);
-      if (!st || st.code !== 0) return fail("conflict", `git status: ${st?.err.slice(0, 300)}`);
+      if (st?.code !== 0) return fail("conflict", `git status: ${st?.err.slice(0, 300)}`);
       const fields = st.out.split("\0").filter(Boolean);
       const head = fields[0]?.startsWith("## ") ? (fields.shift() as string).slice(3) : "";
       const files: { path: string; staged: string; unstaged: string }[] = [];
@@ -82,7 +82,7 @@ export async function gitAction(dir: string, jail: GitJail, a: LocalAction): Pro
         [{ args: ["commit", "-q", "-m", a.message] }, { args: ["rev-parse", "HEAD"] }],
         { env: author(a.author) },
       );
-      if (!r || r.code !== 0) {
+      if (r?.code !== 0) {
         const nothing = /nothing (added )?to commit|no changes added/.test(`${r?.err}${r?.out}`);
         return fail(
           "conflict",

@@ -34,7 +34,7 @@ export async function projectChanges(dir: string, jail: GitJail): Promise<Result
     { args: ["diff", "-M", "--raw", "--numstat", "-z", HEAD_OR_EMPTY] },
     { args: UNTRACKED },
   ]);
-  if (!diff || diff.code !== 0) return fail("internal", `git diff failed: ${diff?.err.slice(0, 200)}`);
+  if (diff?.code !== 0) return fail("internal", `git diff failed: ${diff?.err.slice(0, 200)}`);
   const files: ChangedFile[] = parseRawNumstat(diff.out).files;
   for (const path of nulFields(untracked?.out ?? ""))
     files.push({ path, status: "added", ...(await untrackedCounts(dir, path)) });

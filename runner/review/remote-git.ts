@@ -47,6 +47,17 @@ export function mirrorsRoot(env: Record<string, string | undefined> = process.en
 export const mirrorDirFor = (projectDir: string, root = mirrorsRoot()): string =>
   join(root, createHash("sha256").update(projectDir).digest("hex").slice(0, 16));
 
+/**
+ * Answers `get` for the remote's exact host with the token from its own environment, nothing else
+ * (`store`/`erase` are ignored). Shell text, so the `$` references are the shell's.
+ */
+const CREDENTIAL_HELPER = [
+  '!f() { test "$1" = get || exit 0; h=;',
+  'while IFS= read -r l; do case "$l" in host=*) h=$' + "{l#host=};; esac; done;",
+  'test -n "$OCTO_GIT_TOKEN" && test "$h" = "$OCTO_GIT_HOST" || exit 0;',
+  'printf \'username=%s\\npassword=%s\\n\' "$OCTO_GIT_USER" "$OCTO_GIT_TOKEN"; }; f',
+].join(" ");
+
 interface Outside {
   code: number;
   out: string;
@@ -66,10 +77,7 @@ async function outsideGit(
 ): Promise<Outside> {
   const home = join(mirror, "home");
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const helper =
-    '!f() { test "$1" = get || exit 0; h=; while IFS= read -r l; do case "$l" in host=*) h=${l#host=};; esac; done; ' +
-    'test -n "${OCTO_GIT_TOKEN:-}" && test "$h" = "$OCTO_GIT_HOST" || exit 0; ' +
-    'printf \'username=%s\\npassword=%s\\n\' "$OCTO_GIT_USER" "$OCTO_GIT_TOKEN"; }; f';
+  const helper = CREDENTIAL_HELPER;
   const proc = Bun.spawn(
     [
       "git",
@@ -306,7 +314,7 @@ async function bundleInto(dir: string, jail: GitJail, mirror: string, remote: st
     const [b] = await jailedGit(dir, jail, [
       { args: ["bundle", "create", "-q", "-", "HEAD", ...(thin ? ["--not", `--remotes=${remote}`] : [])] },
     ]);
-    if (!b || b.code !== 0) {
+    if (b?.code !== 0) {
       if (thin && /empty bundle/i.test(b?.err ?? "")) return ok(undefined); // nothing new: the remote's already
       if (thin) continue;
       return fail("internal", `git bundle: ${b?.err.slice(0, 300)}`);

@@ -29,13 +29,15 @@ let dir: string;
 let markers: string;
 const TOKEN = "tok-escape-0123456789abcdef";
 
-function git(args: string[], cwd: string) {
-  const r = Bun.spawnSync(["git", "-c", "safe.directory=*", ...args], {
+/** Async: the fixture's HTTP server lives in this process. */
+async function git(args: string[], cwd: string) {
+  const p = Bun.spawn(["git", "-c", "safe.directory=*", ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1" },
     stderr: "pipe",
   });
-  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
+  const err = await new Response(p.stderr).text();
+  if ((await p.exited) !== 0) throw new Error(`git ${args.join(" ")}: ${err}`);
 }
 
 const touch = (name: string) => `touch ${join(markers, name)}`;
@@ -55,9 +57,9 @@ beforeAll(async () => {
   dir = w.t.server.ctx.services.placement.project(w.t.admin.username, r.body.project.slug).projectDir;
   // A clone of the remote, made by the person earlier (not through octo).
   rmSync(join(dir, "AGENTS.md"), { force: true });
-  git(["init", "-q", "-b", "main"], dir);
-  git(["remote", "add", "origin", remote.url("r.git")], dir);
-  git(
+  await git(["init", "-q", "-b", "main"], dir);
+  await git(["remote", "add", "origin", remote.url("r.git")], dir);
+  await git(
     [
       "fetch",
       "-q",
@@ -66,8 +68,8 @@ beforeAll(async () => {
     ],
     dir,
   );
-  git(["reset", "-q", "--hard", "origin/main"], dir);
-  git(["branch", "-q", "--set-upstream-to=origin/main"], dir);
+  await git(["reset", "-q", "--hard", "origin/main"], dir);
+  await git(["branch", "-q", "--set-upstream-to=origin/main"], dir);
   // What the agent wrote: every place git takes a command from.
   const hooks = join(dir, ".git", "hooks");
   mkdirSync(hooks, { recursive: true });

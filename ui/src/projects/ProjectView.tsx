@@ -27,6 +27,7 @@ const MemoryView = lazy(() => import("../memory/MemoryView.tsx"));
 const TasksView = lazy(() => import("../tasks/TasksView.tsx"));
 const BrowserView = lazy(() => import("../browser/BrowserView.tsx"));
 const ChangesView = lazy(() => import("../review/ChangesView.tsx"));
+const GitPanel = lazy(() => import("../review/GitPanel.tsx"));
 const SchedulesView = lazy(() => import("../schedules/SchedulesView.tsx"));
 const CanvasView = lazy(() => import("../canvas/CanvasView.tsx"));
 
@@ -152,6 +153,7 @@ const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX
   files: (p) => <FilesView projectId={p.id} />,
   changes: (p, showing) => (
     <Show when={showing()} fallback={<p class="muted">Changes load when this tab is open.</p>}>
+      <GitPanel projectId={p.id} />
       <ChangesView source={{ kind: "project", id: p.id }} />
     </Show>
   ),
