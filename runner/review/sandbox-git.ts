@@ -4,7 +4,8 @@ import { SandboxLauncher } from "../launcher.ts";
  * git in the project's own repository runs inside `octo-sandbox` with the project's profile, never
  * as the user outside it: the repository's `.git/config`, `.gitattributes` and hooks are written by
  * the agent, and whatever command they name (fsmonitor, filters, textconv, hooks, helpers) then runs
- * where the agent could already run it. Several commands share one sandbox (one start per request).
+ * where the agent could already run it — and with no network. Several commands share one sandbox
+ * (one start per request).
  */
 export interface GitJail {
   /** The project's sandbox profile (its `.octo/sandbox.toml` tightens it, as for the agent). */
@@ -65,9 +66,9 @@ export async function jailedGit(
   });
   // Framed: for each command, its stdout and stderr as "<bytes>\n<bytes of data>", then its status.
   cmds.forEach((_, i) => {
-    lines.push(`for s in o e; do wc -c </tmp/.$s${i}; cat /tmp/.$s${i}; done; cat /tmp/.c${i}`);
+    lines.push(`for s in o e; do wc -c </tmp/.\${s}${i}; cat /tmp/.\${s}${i}; done; cat /tmp/.c${i}`);
   });
-  const { argv, env: wrapperEnv } = launcher.argvFor({
+  const { argv: wrapped, env: wrapperEnv } = launcher.argvFor({
     argv: ["/bin/sh", "-c", lines.join("\n")],
     env: {},
     profile: jail.profile,
@@ -76,6 +77,10 @@ export async function jailedGit(
     userLabel: "octo-git",
     readOnly: jail.readOnly,
   });
+  // No network at all: every git command here is local (the remote half runs outside, remote-git.ts),
+  // so the repository's config cannot reach anything either, and no relay or proxy starts.
+  const at = wrapped.indexOf("run") + 1;
+  const argv = [...wrapped.slice(0, at), "--no-network", ...wrapped.slice(at)];
   const proc = Bun.spawn(argv, {
     env: wrapperEnv,
     stdin: opts.stdin === undefined ? "ignore" : new Blob([opts.stdin]),
