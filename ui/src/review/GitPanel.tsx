@@ -171,7 +171,7 @@ export default function GitPanel(props: { projectId: string; onChange?: () => vo
                 </button>
               </Show>
             </div>
-            <ul class="git-list" aria-label="Changed files">
+            <ul class="git-list" aria-label="Unstaged files">
               <For each={unstaged()} fallback={<li class="muted small">No other changes.</li>}>
                 {(f) => (
                   <li class="row">
