@@ -126,7 +126,7 @@ async function outsideGit(
     new Response(proc.stderr).text(),
     proc.exited,
   ]).finally(() => clearTimeout(timer));
-  return { code, out, err: redact(err.trim(), cred?.token) };
+  return { code, out: redact(out, cred?.token), err: redact(err.trim(), cred?.token) };
 }
 
 const redact = (s: string, token?: string) => (token ? s.replaceAll(token, "***") : s);
@@ -181,7 +181,8 @@ export async function checkRemote(
 
 /** A remote's failure, by cause. */
 function remoteFailure(what: string, r: Outside): Result<never> {
-  const e = r.err;
+  // `push --porcelain` reports a refused ref on stdout.
+  const e = `${r.out}\n${r.err}`;
   if (/non-fast-forward|\(fetch first\)|\[rejected\]/.test(e))
     return fail("git_non_fast_forward", `the remote has commits this branch does not: pull first (${what})`);
   if (
@@ -195,7 +196,7 @@ function remoteFailure(what: string, r: Outside): Result<never> {
     );
   if (/not found|does not appear to be a git repository|HTTP 404|returned error: 404/i.test(e))
     return fail("not_found", `no repository at the remote's URL (${what})`);
-  return fail("upstream_failed", `git ${what}: ${e.slice(0, 400)}`);
+  return fail("upstream_failed", `git ${what}: ${e.trim().slice(0, 400)}`);
 }
 
 const person = (a: Person) => ({
@@ -207,15 +208,19 @@ const person = (a: Person) => ({
 
 /** The remote's URL and the current branch, read inside the sandbox. */
 async function where(dir: string, jail: GitJail, remote: string) {
-  const [url, branch, head] = await jailedGit(dir, jail, [
+  const [url, branch, head, upstream] = await jailedGit(dir, jail, [
     { args: ["config", "--get", `remote.${remote}.url`] },
     { args: ["symbolic-ref", "-q", "--short", "HEAD"] },
     { args: ["rev-parse", "--verify", "-q", "HEAD"] },
+    { args: ["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"] },
   ]);
+  const up = upstream?.code === 0 ? upstream.out.trim() : "";
   return {
     url: url?.code === 0 ? url.out.trim() : null,
     branch: branch?.code === 0 ? branch.out.trim() : null,
     head: head?.code === 0 ? head.out.trim() : null,
+    /** The branch's upstream on this remote (`origin/main` → `main`), if it has one there. */
+    upstream: up.startsWith(`${remote}/`) ? up.slice(remote.length + 1) : null,
   };
 }
 
@@ -271,12 +276,13 @@ export async function remoteAction(
       : fail("internal", `git fetch from the mirror: ${r?.err.slice(0, 300)}`);
   }
   if (!w.branch) return fail("conflict", "not on a branch: switch to one before pulling");
+  const from = w.upstream ?? w.branch;
   const [fr, merge, unmerged] = await jailedGit(
     dir,
     into,
     [
       fetchCmd,
-      { args: ["merge", "--no-edit", "--no-stat", `refs/remotes/${a.remote}/${w.branch}`] },
+      { args: ["merge", "--no-edit", "--no-stat", `refs/remotes/${a.remote}/${from}`] },
       { args: ["diff", "--name-only", "-z", "--diff-filter=U"] },
     ],
     { env: a.author ? person(a.author) : {} },
@@ -290,7 +296,7 @@ export async function remoteAction(
     await jailedGit(dir, jail, [{ args: ["merge", "--abort"] }]);
     return fail(
       "git_conflict",
-      `pulling ${a.remote}/${w.branch} conflicts with local commits in ${files.join(", ") || "some files"}; nothing was changed`,
+      `pulling ${a.remote}/${from} conflicts with local commits in ${files.join(", ") || "some files"}; nothing was changed`,
     );
   }
   if (/would be overwritten|commit your changes or stash/i.test(text))
@@ -299,7 +305,7 @@ export async function remoteAction(
       `local changes would be overwritten by the pull: commit or discard them first (${merge?.err.slice(0, 300)})`,
     );
   if (/couldn't find remote ref|not something we can merge/.test(text))
-    return fail("not_found", `the remote has no branch ${w.branch}`);
+    return fail("not_found", `the remote has no branch ${from}`);
   return fail("conflict", `git merge: ${text.trim().slice(0, 400)}`);
 }
 
