@@ -94,8 +94,6 @@ async function outsideGit(
       "-c",
       "protocol.http.allow=always",
       "-c",
-      "protocol.file.allow=always",
-      "-c",
       "http.followRedirects=false",
       ...args,
     ],

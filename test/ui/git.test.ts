@@ -84,7 +84,7 @@ for (const vp of VIEWPORTS) {
         .getByRole("radio", { name: "open", exact: true })
         .check();
       await screenshot(page, `git-clone-dialog-${vp.name}`);
-      await dialog.getByRole("button", { name: "Clone" }).click();
+      await dialog.getByRole("button", { name: "Clone", exact: true }).click();
       await page.waitForURL(/\/projects\/prj_[^/]+\/changes/, { timeout: T });
       const panel = page.locator(".git-panel");
       await panel.waitFor({ timeout: T });
