@@ -60,8 +60,8 @@ for (const vp of VIEWPORTS) {
     test("a token is saved per host and never shown again", async () => {
       await page.goto(`${w.t.url}/account`);
       const host = `127.0.0.1:${remote.port}`;
-      await page.getByLabel("Host").fill(host);
-      await page.getByLabel("Token").fill(TOKEN);
+      await page.getByLabel("Host", { exact: true }).fill(host);
+      await page.getByLabel("Token", { exact: true }).fill(TOKEN);
       await page.getByRole("button", { name: "Save token" }).click();
       await page.getByText(`Token for ${host} saved.`).waitFor({ timeout: T });
       const list = page.getByRole("list", { name: "Git credentials" });
@@ -88,7 +88,7 @@ for (const vp of VIEWPORTS) {
       await page.waitForURL(/\/projects\/prj_[^/]+\/changes/, { timeout: T });
       const panel = page.locator(".git-panel");
       await panel.waitFor({ timeout: T });
-      expect(await panel.getByLabel("Branch").inputValue()).toBe("main");
+      expect(await panel.getByLabel("Branch", { exact: true }).inputValue()).toBe("main");
       await panel.getByRole("list", { name: "Recent commits" }).getByText("seed").waitFor({ timeout: T });
 
       const projectId = (page.url().match(/projects\/(prj_[^/]+)/) as RegExpMatchArray)[1] as string;
@@ -101,7 +101,7 @@ for (const vp of VIEWPORTS) {
       const owner = lstatSync(dir);
       Bun.spawnSync(["chown", `${owner.uid}:${owner.gid}`, join(dir, "app.txt")]);
       await page.reload();
-      await panel.getByRole("button", { name: "Stage app.txt" }).click();
+      await panel.getByRole("button", { name: "Stage app.txt", exact: true }).click();
       await panel.getByRole("button", { name: "Unstage app.txt" }).waitFor({ timeout: T });
       await panel.getByLabel("Commit message").fill("two lines");
       await panel.getByRole("button", { name: "Commit 1 file" }).click();
@@ -128,7 +128,7 @@ for (const vp of VIEWPORTS) {
       writeFileSync(join(dir, "app.txt"), "one\ntwo\nthree\n");
       Bun.spawnSync(["chown", `${owner.uid}:${owner.gid}`, join(dir, "app.txt")]);
       await page.reload();
-      await panel.getByRole("button", { name: "Stage app.txt" }).click();
+      await panel.getByRole("button", { name: "Stage app.txt", exact: true }).click();
       await panel.getByRole("button", { name: "Unstage app.txt" }).waitFor({ timeout: T });
       await panel.getByLabel("Commit message").fill("three lines");
       await panel.getByRole("button", { name: "Commit 1 file" }).click();

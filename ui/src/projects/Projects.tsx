@@ -126,11 +126,7 @@ export default function Projects() {
 
       <Modal open={open()} onOpenChange={setOpen} title="New project">
         <form onSubmit={create}>
-          <fieldset
-            class="row"
-            aria-label="How to start"
-            style={{ gap: "0.35rem", "margin-bottom": "0.75rem" }}
-          >
+          <fieldset class="row start-mode" aria-label="How to start">
             <button
               type="button"
               class="btn small"
