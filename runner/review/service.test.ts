@@ -132,7 +132,11 @@ test("a git project's changes are against HEAD, untracked files included; a hunk
   const gcall = (op: string, params: Record<string, unknown>) =>
     ReviewRoute.handle(ws, { op, project: "g1", profile: "minimal", base: { kind: "project" }, ...params });
   // git on the project's own repository runs in its sandbox: the profile is required.
-  const bare = await ReviewRoute.handle(ws, { op: "review.changes", project: "g1", base: { kind: "project" } });
+  const bare = await ReviewRoute.handle(ws, {
+    op: "review.changes",
+    project: "g1",
+    base: { kind: "project" },
+  });
   expect(bare.ok ? "" : bare.error.code).toBe("validation_failed");
   const changes = await gcall("review.changes", {});
   expect(changes.ok).toBe(true);

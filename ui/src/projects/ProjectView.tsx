@@ -148,13 +148,23 @@ export default function ProjectView() {
   );
 }
 
+/** The Git panel (where the project is a repository) above the project's Changes; a git action reloads both. */
+function ProjectChanges(props: { projectId: string }) {
+  const [gitChanged, setGitChanged] = createSignal(0);
+  return (
+    <>
+      <GitPanel projectId={props.projectId} onChange={() => setGitChanged((n) => n + 1)} />
+      <ChangesView source={{ kind: "project", id: props.projectId }} refresh={gitChanged()} />
+    </>
+  );
+}
+
 const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX.Element> = {
   chat: (p, showing) => <ChatView projectId={p.id} mux={mux()} showing={showing()} />,
   files: (p) => <FilesView projectId={p.id} />,
   changes: (p, showing) => (
     <Show when={showing()} fallback={<p class="muted">Changes load when this tab is open.</p>}>
-      <GitPanel projectId={p.id} />
-      <ChangesView source={{ kind: "project", id: p.id }} />
+      <ProjectChanges projectId={p.id} />
     </Show>
   ),
   terminal: (p) => (

@@ -36,10 +36,9 @@ export default function GitPanel(props: { projectId: string; onChange?: () => vo
   };
   const staged = () => files().filter((f) => f.staged !== " " && f.staged !== "?");
   const unstaged = () => files().filter((f) => f.unstaged !== " " || f.staged === "?");
-  const reload = () => {
-    void refetch();
-    void refetchRefs();
+  const reload = async () => {
     props.onChange?.();
+    await Promise.all([refetch(), refetchRefs()]);
   };
 
   const run = async (
@@ -51,10 +50,10 @@ export default function GitPanel(props: { projectId: string; onChange?: () => vo
     setError(null);
     setNotice(null);
     const r = await op();
+    await reload();
     setBusy(null);
     if (!r.ok && r.error) setError(git.gitErrorText(r.error));
     else if (done) setNotice(done);
-    reload();
     return r.ok;
   };
 
