@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { ReviewOpParams } from "../../src/protocol/review.ts";
-import { type GitJail, jailedGit, jailedGit1 } from "./sandbox-git.ts";
+import { type GitJail, type GitOut, jailedGit, jailedGit1 } from "./sandbox-git.ts";
 
 type Action = ReviewOpParams<"review.git">["action"];
 type LocalAction = Exclude<Action, { do: "push" | "pull" | "fetch" | "remote_url" }>;
@@ -20,6 +20,23 @@ export function parseBranchLine(head: string) {
   };
 }
 
+const logArgs = (n: number) => ["log", `-n${n}`, "--format=%H%x00%s%x00%an <%ae>%x00%at%x00"];
+
+/** No commits yet is an empty log, not an error. */
+function parseLog(r: GitOut) {
+  if (r.code !== 0) return [];
+  const f = r.out.split("\0");
+  const commits = [];
+  for (let i = 0; i + 3 < f.length; i += 4)
+    commits.push({
+      sha: (f[i] as string).trim(),
+      subject: f[i + 1] as string,
+      author: f[i + 2] as string,
+      at: Number(f[i + 3]) * 1000,
+    });
+  return commits;
+}
+
 const author = (a: { name: string; email: string }) => ({
   GIT_AUTHOR_NAME: a.name,
   GIT_AUTHOR_EMAIL: a.email,
@@ -31,9 +48,10 @@ const author = (a: { name: string; email: string }) => ({
 export async function gitAction(dir: string, jail: GitJail, a: LocalAction): Promise<Result<unknown>> {
   switch (a.do) {
     case "status": {
-      const [st, sha] = await jailedGit(dir, jail, [
+      const [st, sha, log] = await jailedGit(dir, jail, [
         { args: ["status", "--porcelain=v1", "-z", "--branch", "--untracked-files=all"] },
         { args: ["rev-parse", "--verify", "-q", "HEAD"] },
+        ...(a.log ? [{ args: logArgs(a.log) }] : []),
       ]);
       if (st?.code !== 0) return fail("conflict", `git status: ${st?.err.slice(0, 300)}`);
       const fields = st.out.split("\0").filter(Boolean);
@@ -48,25 +66,12 @@ export async function gitAction(dir: string, jail: GitJail, a: LocalAction): Pro
         ...parseBranchLine(head),
         head: sha?.code === 0 ? sha.out.trim() : null,
         files,
+        ...(log ? { commits: parseLog(log) } : {}),
       });
     }
     case "log": {
-      const r = await jailedGit1(dir, jail, [
-        "log",
-        `-n${a.limit}`,
-        "--format=%H%x00%s%x00%an <%ae>%x00%at%x00",
-      ]);
-      if (r.code !== 0) return ok({ commits: [] }); // no commits yet
-      const f = r.out.split("\0");
-      const commits = [];
-      for (let i = 0; i + 3 < f.length; i += 4)
-        commits.push({
-          sha: (f[i] as string).trim(),
-          subject: f[i + 1] as string,
-          author: f[i + 2] as string,
-          at: Number(f[i + 3]) * 1000,
-        });
-      return ok({ commits });
+      const r = await jailedGit1(dir, jail, logArgs(a.limit));
+      return ok({ commits: parseLog(r) });
     }
     case "stage":
     case "unstage": {

@@ -142,7 +142,11 @@ export const ReviewOpParamsSchemas = {
     ...inProject,
     ...jail,
     action: v.variant("do", [
-      v.strictObject({ do: v.literal("status") }),
+      v.strictObject({
+        do: v.literal("status"),
+        /** Also the latest commits (`commits`), from the same sandbox. */
+        log: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
+      }),
       v.strictObject({
         do: v.literal("log"),
         limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500)), 50),

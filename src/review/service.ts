@@ -146,10 +146,11 @@ export class ReviewService {
   async gitOverview(caller: Caller, projectId: string) {
     const at = await this.atProject(caller, projectId);
     if (!at.ok) return at;
-    const status = await this.call(at.value, "review.git", { action: { do: "status" } });
-    if (!status.ok) return status;
-    const log = await this.call(at.value, "review.git", { action: { do: "log", limit: 30 } });
-    return log.ok ? ok({ status: status.value, log: log.value }) : log;
+    // One sandbox for both (each git request starts one: decisions/0025).
+    const r = await this.call(at.value, "review.git", { action: { do: "status", log: 30 } });
+    if (!r.ok) return r;
+    const { commits, ...status } = r.value as { commits: unknown[] };
+    return ok({ status, log: { commits } });
   }
 
   /**
