@@ -166,6 +166,19 @@ test("clone, commit as the person, push; the token stays out of the project and 
   const runnerLogs = [join(AGENT_HOME, ".local", "state", "octo")].filter(existsSync);
   for (const d of runnerLogs)
     expect(filesContaining(d, TOKEN).filter((f) => !f.includes("/checkpoints/"))).toEqual([]);
+  const socketDir = w.t.server.ctx.config.paths.socketDir;
+  const logs: string[] = [];
+  const findLogs = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      if (st.isDirectory()) findLogs(p);
+      else if (name === "runner.log") logs.push(p);
+    }
+  };
+  findLogs(socketDir);
+  expect(logs.length).toBeGreaterThan(0);
+  for (const log of logs) expect(readFileSync(log, "utf8")).not.toContain(TOKEN);
   expect(remote.seen.some((s) => s.endsWith(`:${TOKEN}`))).toBe(true);
 });
 

@@ -26,9 +26,12 @@ export default function GitPanel(props: { projectId: string; onChange?: () => vo
     return d?.ok ? d.value.status : null;
   };
   const files = (): FileRow[] => status()?.files ?? [];
+  /** The local branches; the current one even before the list has loaded (the select shows it). */
   const branchList = () => {
     const r = refs();
-    return r?.ok ? r.value.branches : [];
+    const names = r?.ok ? r.value.branches.map((b) => b.name) : [];
+    const current = status()?.branch;
+    return current && !names.includes(current) ? [current, ...names] : names;
   };
   const commits = () => {
     const d = data();
@@ -85,7 +88,7 @@ export default function GitPanel(props: { projectId: string; onChange?: () => vo
               <Show when={!status()?.branch}>
                 <option value="">(no branch)</option>
               </Show>
-              <For each={branchList()}>{(b) => <option value={b.name}>{b.name}</option>}</For>
+              <For each={branchList()}>{(name) => <option value={name}>{name}</option>}</For>
             </select>
           </label>
           <Show when={status()?.upstream}>
