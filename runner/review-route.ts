@@ -23,6 +23,8 @@ export const ReviewRoute = {
     try {
       return await (await reviewService(workspaceRoot)).handle({ op, ...parsed.value } as never);
     } catch (e) {
+      if ((e as Error).name === "SandboxFailed")
+        return { ok: false, error: { code: "sandbox_failed", message: (e as Error).message } };
       return { ok: false, error: { code: "internal", message: `review: ${(e as Error).message}` } };
     }
   },

@@ -4,68 +4,43 @@ import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { ChangedFile, ChangesResult } from "../../src/protocol/review.ts";
 import { parseRawNumstat, splitHunks } from "./diff.ts";
 import { nulFields } from "./git.ts";
+import { EMPTY_TREE, type GitJail, HEAD_OR_EMPTY, jailedGit, jailedGit1 } from "./sandbox-git.ts";
 
 /**
- * The project's own git repository, where it is one: its working tree against HEAD. git runs in
- * the project as the runner's user (outside any sandbox), with prompts and hooks off.
+ * The project's own git repository, where it is one: its working tree against HEAD. Every git
+ * command runs inside the project's sandbox (`sandbox-git.ts`): the repository's config, attributes
+ * and hooks are the agent's to write.
  */
-async function run(
-  dir: string,
-  args: string[],
-  stdin?: string,
-): Promise<{ code: number; out: string; err: string }> {
-  const proc = Bun.spawn(["git", "-c", "core.quotepath=off", ...args], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: process.env.HOME ?? "/nonexistent",
-      GIT_TERMINAL_PROMPT: "0",
-      GIT_LITERAL_PATHSPECS: "1",
-      LC_ALL: "C",
-    },
-    stdin: stdin === undefined ? "ignore" : new Blob([stdin]),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
+
+const UNTRACKED = ["ls-files", "-o", "--exclude-standard", "-z"];
+
+/** Line counts of an untracked file, read here (no git needed): binary when a NUL is in its head. */
+async function untrackedCounts(dir: string, path: string): Promise<Omit<ChangedFile, "path" | "status">> {
+  const st = await fsp.lstat(join(dir, path)).catch(() => null);
+  if (st?.isSymbolicLink()) return { binary: false, added: 1, removed: 0, kind: "link" };
+  if (!st?.isFile() || st.size > 50 * 1024 * 1024)
+    return { binary: st?.isFile() ?? false, added: 0, removed: 0 };
+  const bytes = await fsp.readFile(join(dir, path)).catch(() => new Uint8Array());
+  if (bytes.subarray(0, 8000).includes(0)) return { binary: true, added: 0, removed: 0 };
+  let lines = 0;
+  for (const b of bytes) if (b === 10) lines++;
+  if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) lines++;
+  return { binary: false, added: lines, removed: 0 };
+}
+
+export async function projectChanges(dir: string, jail: GitJail): Promise<Result<ChangesResult>> {
+  const [head, diff, untracked] = await jailedGit(dir, jail, [
+    { args: ["rev-parse", "--verify", "-q", "HEAD"] },
+    { args: ["diff", "-M", "--raw", "--numstat", "-z", HEAD_OR_EMPTY] },
+    { args: UNTRACKED },
   ]);
-  return { code, out, err };
-}
-
-const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
-
-async function head(dir: string): Promise<string> {
-  const r = await run(dir, ["rev-parse", "--verify", "-q", "HEAD"]);
-  return r.code === 0 ? r.out.trim() : EMPTY_TREE;
-}
-
-async function untracked(dir: string): Promise<string[]> {
-  return nulFields((await run(dir, ["ls-files", "-o", "--exclude-standard", "-z"])).out);
-}
-
-export async function projectChanges(dir: string): Promise<Result<ChangesResult>> {
-  const base = await head(dir);
-  const r = await run(dir, ["diff", "-M", "--raw", "--numstat", "-z", base]);
-  if (r.code !== 0) return fail("internal", `git diff failed: ${r.err.trim().slice(0, 200)}`);
-  const files: ChangedFile[] = parseRawNumstat(r.out).files;
-  for (const path of await untracked(dir)) {
-    const st = await fsp.lstat(join(dir, path)).catch(() => null);
-    const d = await run(dir, ["diff", "--no-index", "--numstat", "-z", "/dev/null", path]);
-    const [a, rm] = d.out.split("\t");
-    files.push({
-      path,
-      status: "added",
-      binary: a === "-",
-      added: a === "-" ? 0 : Number(a) || 0,
-      removed: rm === "-" ? 0 : Number(rm) || 0,
-      ...(st?.isSymbolicLink() ? { kind: "link" as const } : {}),
-    });
-  }
+  if (diff?.code !== 0) return fail("internal", `git diff failed: ${diff?.err.slice(0, 200)}`);
+  const files: ChangedFile[] = parseRawNumstat(diff.out).files;
+  for (const path of nulFields(untracked?.out ?? ""))
+    files.push({ path, status: "added", ...(await untrackedCounts(dir, path)) });
   files.sort((x, y) => x.path.localeCompare(y.path));
-  return ok({ files, from: base === EMPTY_TREE ? null : base, to: null, git: true });
+  const base = head?.code === 0 ? head.out.trim() : null;
+  return ok({ files, from: base, to: null, git: true });
 }
 
 function stripHeader(out: string): { lines: string[]; binary: boolean } {
@@ -78,35 +53,49 @@ function stripHeader(out: string): { lines: string[]; binary: boolean } {
   };
 }
 
-export async function projectDiff(dir: string, path: string): Promise<{ lines: string[]; binary: boolean }> {
-  if ((await untracked(dir)).includes(path))
-    return stripHeader((await run(dir, ["diff", "--no-color", "--no-index", "/dev/null", path])).out);
-  return stripHeader((await run(dir, ["diff", "--no-color", await head(dir), "--", path])).out);
+/** The diff of one path against HEAD, or of a new file against nothing; and whether it is untracked. */
+async function diffOf(dir: string, jail: GitJail, path: string) {
+  const [untracked, tracked, fresh] = await jailedGit(dir, jail, [
+    { args: UNTRACKED },
+    { args: ["diff", "--no-color", "--no-ext-diff", HEAD_OR_EMPTY, "--", path] },
+    { args: ["diff", "--no-color", "--no-ext-diff", "--no-index", "/dev/null", path] },
+  ]);
+  const isUntracked = nulFields(untracked?.out ?? "").includes(path);
+  return { isUntracked, ...stripHeader((isUntracked ? fresh?.out : tracked?.out) ?? "") };
+}
+
+export async function projectDiff(
+  dir: string,
+  jail: GitJail,
+  path: string,
+): Promise<{ lines: string[]; binary: boolean }> {
+  const { lines, binary } = await diffOf(dir, jail, path);
+  return { lines, binary };
 }
 
 export async function projectDiscard(
   dir: string,
+  jail: GitJail,
   path: string,
   hunk?: { index: number; header: string },
 ): Promise<Result<void>> {
-  const isUntracked = (await untracked(dir)).includes(path);
+  const { isUntracked, lines, binary } = await diffOf(dir, jail, path);
   if (!hunk) {
     if (isUntracked) {
       await fsp.rm(join(dir, path), { force: true });
       return ok(undefined);
     }
-    const r = await run(dir, ["checkout", await head(dir), "--", path]);
-    return r.code === 0
-      ? ok(undefined)
-      : fail("conflict", `git checkout failed: ${r.err.trim().slice(0, 200)}`);
+    const r = await jailedGit1(dir, jail, ["checkout", HEAD_OR_EMPTY, "--", path]);
+    return r.code === 0 ? ok(undefined) : fail("conflict", `git checkout failed: ${r.err.slice(0, 200)}`);
   }
-  const { lines, binary } = await projectDiff(dir, path);
   const h = splitHunks(lines)[hunk.index];
   if (binary || isUntracked) return fail("bad_request", "discard this file whole");
   if (!h || h.header !== hunk.header) return fail("stale_diff", "the file changed since this diff was shown");
   const patch = [`--- a/${path}`, `+++ b/${path}`, h.header, ...h.body, ""].join("\n");
-  const r = await run(dir, ["apply", "-R", "-"], patch);
+  const r = await jailedGit1(dir, jail, ["apply", "-R", "-"], { stdin: patch });
   return r.code === 0
     ? ok(undefined)
-    : fail("stale_diff", `the hunk no longer applies: ${r.err.trim().slice(0, 200)}`);
+    : fail("stale_diff", `the hunk no longer applies: ${r.err.slice(0, 200)}`);
 }
+
+export { EMPTY_TREE };

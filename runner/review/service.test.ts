@@ -130,7 +130,14 @@ test("a git project's changes are against HEAD, untracked files included; a hunk
   writeFileSync(join(repo, "tracked.txt"), `${edited.join("\n")}\n`);
   writeFileSync(join(repo, "untracked.txt"), "new\n");
   const gcall = (op: string, params: Record<string, unknown>) =>
-    ReviewRoute.handle(ws, { op, project: "g1", base: { kind: "project" }, ...params });
+    ReviewRoute.handle(ws, { op, project: "g1", profile: "minimal", base: { kind: "project" }, ...params });
+  // git on the project's own repository runs in its sandbox: the profile is required.
+  const bare = await ReviewRoute.handle(ws, {
+    op: "review.changes",
+    project: "g1",
+    base: { kind: "project" },
+  });
+  expect(bare.ok ? "" : bare.error.code).toBe("validation_failed");
   const changes = await gcall("review.changes", {});
   expect(changes.ok).toBe(true);
   const value = (changes as { value: { git?: boolean; files: { path: string; status: string }[] } }).value;

@@ -13,7 +13,9 @@ import { diffTrees, fileDiff, splitHunks } from "./diff.ts";
 import { git } from "./git.ts";
 import { projectChanges, projectDiff, projectDiscard } from "./project-git.ts";
 import { gitAction } from "./project-git-ops.ts";
+import { cloneInto, remoteAction } from "./remote-git.ts";
 import { applyTree, recover } from "./restore.ts";
+import type { GitJail } from "./sandbox-git.ts";
 import { type CheckpointStore, EMPTY_TREE, storeFor } from "./store.ts";
 
 type Op = { [K in ReviewOp]: { op: K } & ReviewOpParams<K> }[ReviewOp];
@@ -44,20 +46,41 @@ export class ReviewService {
         case "review.checkpoints":
           return ok({ checkpoints: store.list().filter((c) => !req.session || c.session === req.session) });
         case "review.changes":
-          return this.changes(store, req.base);
+          return this.changes(store, req.base, req.profile);
         case "review.diff":
           return this.diff(store, req);
         case "review.restore":
           return this.restore(store, req);
         case "review.discard":
           return this.discard(store, req);
-        case "review.git":
+        case "review.git": {
           if (!isGitRepo(store.projectDir)) return fail("not_found", "this project is not a git repository");
-          return gitAction(store.projectDir, req.action);
+          const jail = this.jail(req.profile);
+          if (!jail.ok) return jail;
+          const a = req.action;
+          if (a.do === "push" || a.do === "pull" || a.do === "fetch" || a.do === "remote_url")
+            return remoteAction(store.projectDir, jail.value, a);
+          return gitAction(store.projectDir, jail.value, a);
+        }
+        case "review.clone":
+          return cloneInto(
+            store.projectDir,
+            { profile: req.profile, workspaceRoot: this.workspaceRoot },
+            req.url,
+            req.branch,
+            req.credential,
+          );
         case "review.prune":
           return ok(await store.pruneLocked({ maxAgeMs: req.max_age_ms, maxBytes: req.max_bytes }));
       }
     });
+  }
+
+  /** Where git runs for the project's own repository: its sandbox, never bare (sandbox-git.ts). */
+  private jail(profile: string | undefined): Result<GitJail> {
+    if (!profile)
+      return fail("validation_failed", "profile: the project's sandbox profile is required for git");
+    return ok({ profile, workspaceRoot: this.workspaceRoot });
   }
 
   /** The two trees a base compares; `to` is a fresh snapshot when the base ends "now". */
@@ -89,8 +112,12 @@ export class ReviewService {
   private async changes(
     store: CheckpointStore,
     base: DiffBase,
+    profile: string | undefined,
   ): Promise<Result<ReviewOpResult<"review.changes">>> {
-    if (base.kind === "project" && isGitRepo(store.projectDir)) return projectChanges(store.projectDir);
+    if (base.kind === "project" && isGitRepo(store.projectDir)) {
+      const jail = this.jail(profile);
+      return jail.ok ? projectChanges(store.projectDir, jail.value) : jail;
+    }
     const r = await this.range(store, base);
     if (!r.ok) return r;
     const { files } = await diffTrees(store.target, r.value.fromTree, r.value.toTree);
@@ -104,7 +131,9 @@ export class ReviewService {
     let lines: string[];
     let binary: boolean;
     if (req.base.kind === "project" && isGitRepo(store.projectDir)) {
-      ({ lines, binary } = await projectDiff(store.projectDir, req.path));
+      const jail = this.jail(req.profile);
+      if (!jail.ok) return jail;
+      ({ lines, binary } = await projectDiff(store.projectDir, jail.value, req.path));
     } else {
       const r = await this.range(store, req.base);
       if (!r.ok) return r;
@@ -181,11 +210,18 @@ export class ReviewService {
     if (agentActivity.working(store.projectDir).length > 0)
       return fail("agent_working", "an agent is working in this project; stop it first");
     const gitRepo = req.base.kind === "project" && isGitRepo(store.projectDir);
+    const jail = this.jail(req.profile);
+    if (gitRepo && !jail.ok) return jail;
     const r = gitRepo ? null : await this.range(store, req.base);
     if (r && !r.ok) return r;
     const before = await store.takeLocked("discard");
     if (gitRepo) {
-      const d = await projectDiscard(store.projectDir, req.path, req.hunk);
+      const d = await projectDiscard(
+        store.projectDir,
+        (jail as { value: GitJail }).value,
+        req.path,
+        req.hunk,
+      );
       return d.ok ? ok({ checkpoint: before }) : d;
     }
     const fromTree = (r as { value: { fromTree: string } }).value.fromTree;

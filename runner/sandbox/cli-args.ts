@@ -20,13 +20,15 @@ export interface RunRequest {
   env: Record<string, string>;
   userLabel?: string;
   print: boolean;
+  /** Tighten the network to `none` whatever the profile says (local git work needs none). */
+  noNetwork?: boolean;
   command: string[];
 }
 
 export const USAGE = `usage:
   octo-sandbox run --profile NAME --project DIR [--workspace-root DIR] [--pty] [--llm-socket PATH | --gateway-dir DIR]
                    [--tool-socket PATH] [--ro SRC=DST]... [--rw SRC=DST]... [--env K=V | --env K]... [--user-label NAME]
-                   [--egress-log FILE] [--cgroup DIR] [--print] -- CMD [ARGS...]
+                   [--egress-log FILE] [--cgroup DIR] [--no-network] [--print] -- CMD [ARGS...]
   octo-sandbox check [--json]
   octo-sandbox profiles [--json]`;
 
@@ -89,6 +91,7 @@ export function parseRunArgs(args: string[], ownEnv: Record<string, string | und
     if (flag === "--") break;
     if (flag === "--pty") req.pty = true;
     else if (flag === "--print") req.print = true;
+    else if (flag === "--no-network") req.noNetwork = true;
     else if (VALUE_FLAGS.has(flag)) {
       const value = args[++i];
       if (value === undefined) return fail("bad_request", `${flag} needs a value`);

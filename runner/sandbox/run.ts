@@ -53,8 +53,12 @@ export async function prepareRun(
 ): Promise<Result<PreparedRun>> {
   const project = resolveProject(req.project, req.workspaceRoot);
   if (!project.ok) return project;
-  const policy = projectPolicy(req.profile, project.value, { overrideDirs: defaultOverrideDirs(ownEnv) });
-  if (!policy.ok) return policy;
+  const loaded = projectPolicy(req.profile, project.value, { overrideDirs: defaultOverrideDirs(ownEnv) });
+  if (!loaded.ok) return loaded;
+  // --no-network only ever tightens: no namespace shared with the host, no proxy, no allow-list.
+  const policy: { ok: true; value: SandboxPolicy } = req.noNetwork
+    ? { ok: true, value: { ...loaded.value, network: { ...loaded.value.network, mode: "none", allow: [] } } }
+    : loaded;
   const extra = validateExtraBinds(req.extraReadOnly);
   if (!extra.ok) return extra;
   const writable = validateExtraBinds(req.extraReadWrite, "--rw");

@@ -12,6 +12,7 @@ export const publicUser = (u: UserRow): User => ({
   role: u.role,
   disabled: u.disabled === 1,
   created_at: u.created_at,
+  email: u.email ?? null,
 });
 
 export interface CreateUserInput {

@@ -40,8 +40,55 @@ export const User = v.object({
   role: Role,
   disabled: v.boolean(),
   created_at: v.number(),
+  /** For commits made from the UI; null: `<username>@users.octo` is used. */
+  email: v.optional(v.nullable(v.string())),
 });
 export type User = v.InferOutput<typeof User>;
+
+/** An e-mail address as a commit author (no angle brackets, spaces or control characters). */
+export const Email = v.pipe(
+  v.string(),
+  v.maxLength(200),
+  v.regex(/^[^\s<>@]+@[^\s<>@]+$/, "an e-mail address like name@example.com"),
+);
+/** PATCH /api/account → { user }: the person's own settings (an empty e-mail clears it). */
+export const UpdateAccountBody = v.strictObject({ email: v.union([v.literal(""), Email]) });
+
+/** The author a person's commits carry: their e-mail, or `<username>@users.octo`. */
+export const commitEmail = (u: { username: string; email?: string | null }): string =>
+  u.email || `${u.username}@users.octo`;
+
+// ---- git credentials (account) ----
+// GET /api/account/git-credentials → { credentials: GitCredential[] } (never the token)
+// PUT /api/account/git-credentials {host, username?, token} → { credential }
+// DELETE /api/account/git-credentials/:host → { ok: true }
+
+/** `github.com`, `git.example.com:8443`: a remote's host as its URL names it (lower-case). */
+export const GitHost = v.pipe(
+  v.string(),
+  v.toLowerCase(),
+  v.regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:\d{1,5})?$/, "a host name, optionally with :port"),
+);
+export const PutGitCredentialBody = v.strictObject({
+  host: GitHost,
+  /** The user name the host expects with the token (GitHub and GitLab accept any). */
+  username: v.optional(
+    v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.regex(/^[^\s:]+$/, "no spaces or colons")),
+  ),
+  token: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.maxLength(4000),
+    v.regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces"),
+  ),
+});
+export const GitCredential = v.object({
+  host: v.string(),
+  username: v.string(),
+  created_at: v.number(),
+  updated_at: v.number(),
+});
+export type GitCredential = v.InferOutput<typeof GitCredential>;
 
 /** GET /api/auth/me, POST /api/auth/login, POST /api/auth/signup → `{ user, mode }`. */
 export const MeResponse = v.object({ user: User, mode: v.picklist(["single-user", "multi-user"]) });

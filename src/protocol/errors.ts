@@ -65,6 +65,14 @@ export const ERROR_STATUS = {
   no_checkpoint: 404,
   /** A discarded hunk no longer matches the file (it changed since the diff was shown). */
   stale_diff: 409,
+  /** A remote refused the stored git credential for its host (or there is none). */
+  git_auth_failed: 401,
+  /** A push was rejected: the remote branch has commits the project does not (pull first). */
+  git_non_fast_forward: 409,
+  /** A pull (or a branch switch) met conflicting changes; the repository is left as it was. */
+  git_conflict: 409,
+  /** The remote's host is not one the project's network profile allows. */
+  host_not_allowed: 403,
   /** Single sign-on (src/auth/oidc): the callback's `state` is unknown, used, expired or from another browser. */
   oidc_state_mismatch: 400,
   /** The ID token's `nonce` is not the one this sign-in sent. */

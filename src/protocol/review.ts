@@ -55,6 +55,36 @@ export const DiffBaseSchema = v.variant("kind", [
 export type DiffBase = v.InferOutput<typeof DiffBaseSchema>;
 
 const inProject = { project: projectFolder };
+const profileName = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a profile name"));
+/**
+ * The project's sandbox profile: git in the project's own repository runs inside it (its config,
+ * attributes and hooks are the agent's to write). Required wherever the project is a git repository.
+ */
+const jail = { profile: v.optional(profileName) };
+
+/** A branch name git would accept (checked again by git itself). */
+export const branchName = v.pipe(
+  v.string(),
+  v.regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/+-]{1,200}(?<![./])$/, "a branch name"),
+  v.check((s) => !s.endsWith(".lock") && !s.startsWith("/"), "a branch name"),
+);
+/** A remote's name in the repository (`origin`). */
+export const remoteName = v.pipe(v.string(), v.regex(/^(?!-)[A-Za-z0-9._-]{1,100}$/, "a remote name"));
+/** An http(s) URL of a remote repository (no user or password in it). */
+export const remoteUrl = v.pipe(
+  v.string(),
+  v.maxLength(2000),
+  v.regex(/^https?:\/\/[^\s@/?#]+(\/[^\s]*)?$/, "an http(s) URL without credentials"),
+);
+/** What the runner presents to a remote's host: given per request by the server, never stored. */
+export const GitCredentialSchema = v.strictObject({
+  username: v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.regex(/^[^\s:]+$/)),
+  token: v.pipe(v.string(), v.minLength(1), v.maxLength(4000), v.regex(/^[\x21-\x7e]+$/)),
+});
+const person = v.strictObject({
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  email: v.pipe(v.string(), v.minLength(3), v.maxLength(200)),
+});
 
 export const ReviewOpParamsSchemas = {
   /** A checkpoint now (tests, discard and restore use it too). */
@@ -63,10 +93,11 @@ export const ReviewOpParamsSchemas = {
     reason: v.optional(v.picklist(CHECKPOINT_REASONS), "manual"),
   }),
   "review.checkpoints": v.strictObject({ ...inProject, session: v.optional(sessionKey) }),
-  "review.changes": v.strictObject({ ...inProject, base: DiffBaseSchema }),
+  "review.changes": v.strictObject({ ...inProject, ...jail, base: DiffBaseSchema }),
   /** One file's unified diff, paged by lines. */
   "review.diff": v.strictObject({
     ...inProject,
+    ...jail,
     base: DiffBaseSchema,
     path: relativePath,
     offset: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
@@ -95,6 +126,7 @@ export const ReviewOpParamsSchemas = {
   /** Throw away a change: the whole file back to the base, or one hunk of its diff reversed. */
   "review.discard": v.strictObject({
     ...inProject,
+    ...jail,
     base: DiffBaseSchema,
     path: relativePath,
     /** 0-based hunk index in the diff as shown, with its header line as a guard. */
@@ -102,11 +134,19 @@ export const ReviewOpParamsSchemas = {
       v.strictObject({ index: v.pipe(v.number(), v.integer(), v.minValue(0)), header: v.string() }),
     ),
   }),
-  /** The project's own git repository: status, log, stage, unstage, commit (no remotes yet). */
+  /**
+   * The project's own git repository: status, log, stage, unstage, commit, branches, and push, pull
+   * and fetch to a remote the profile's network allows (decisions/0025).
+   */
   "review.git": v.strictObject({
     ...inProject,
+    ...jail,
     action: v.variant("do", [
-      v.strictObject({ do: v.literal("status") }),
+      v.strictObject({
+        do: v.literal("status"),
+        /** Also the latest commits (`commits`), from the same sandbox. */
+        log: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
+      }),
       v.strictObject({
         do: v.literal("log"),
         limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500)), 50),
@@ -122,12 +162,43 @@ export const ReviewOpParamsSchemas = {
       v.strictObject({
         do: v.literal("commit"),
         message: v.pipe(v.string(), v.minLength(1), v.maxLength(20_000)),
-        author: v.strictObject({
-          name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
-          email: v.pipe(v.string(), v.minLength(3), v.maxLength(200)),
-        }),
+        author: person,
       }),
+      v.strictObject({ do: v.literal("branches") }),
+      v.strictObject({ do: v.literal("branch_create"), name: branchName, from: v.optional(branchName) }),
+      v.strictObject({ do: v.literal("branch_switch"), name: branchName }),
+      v.strictObject({
+        do: v.literal("push"),
+        remote: v.optional(remoteName, "origin"),
+        /** The credential for the remote's host, if the person stored one. */
+        credential: v.optional(GitCredentialSchema),
+      }),
+      v.strictObject({
+        do: v.literal("pull"),
+        remote: v.optional(remoteName, "origin"),
+        credential: v.optional(GitCredentialSchema),
+        author: person,
+      }),
+      v.strictObject({
+        do: v.literal("fetch"),
+        remote: v.optional(remoteName, "origin"),
+        credential: v.optional(GitCredentialSchema),
+      }),
+      /** The remote's URL as the repository names it (to pick the credential for its host). */
+      v.strictObject({ do: v.literal("remote_url"), remote: v.optional(remoteName, "origin") }),
     ]),
+  }),
+  /**
+   * Clone a remote repository into an empty project folder (a new project): fetched outside the
+   * sandbox into the private mirror with the credential, checked out inside it. On failure the
+   * folder is emptied again.
+   */
+  "review.clone": v.strictObject({
+    ...inProject,
+    profile: profileName,
+    url: remoteUrl,
+    branch: v.optional(branchName),
+    credential: v.optional(GitCredentialSchema),
   }),
   "review.prune": v.strictObject({
     ...inProject,
@@ -187,10 +258,14 @@ export const ReviewOpResultSchemas = {
   "review.discard": DiscardResultSchema,
   "review.prune": v.object({ removed: v.number(), bytes: v.number() }),
   "review.git": v.unknown(),
+  "review.clone": v.object({ branch: v.string(), head: v.string() }),
 } as const;
 
 export const GitStatusSchema = v.object({
   branch: v.nullable(v.string()),
+  upstream: v.optional(v.nullable(v.string())),
+  ahead: v.optional(v.number()),
+  behind: v.optional(v.number()),
   head: v.nullable(v.string()),
   /** Porcelain v1 letters: index (staged) and work tree columns. */
   files: v.array(v.object({ path: v.string(), staged: v.string(), unstaged: v.string() })),

@@ -24,12 +24,30 @@ export interface Caller {
 export interface ReviewDeps {
   /** The caller's own session (someone else's is `not_found`, like a missing one). */
   session: (caller: Caller, sessionId: string) => Result<Session>;
-  project: (caller: Caller, projectId: string) => Result<{ id: string; slug: string }>;
+  project: (caller: Caller, projectId: string) => Result<{ id: string; slug: string; profile: string }>;
   /** A session's stored messages (to find a user message's client id). */
   messages: (userId: string, sessionId: string) => Message[];
   runners: Pick<RunnerManager, "forUser">;
   placement: Placement;
+  /** The person's commit identity (their account's e-mail, or `<username>@users.octo`). */
+  author: (caller: Caller) => { name: string; email: string };
+  /** Their stored token for a remote host (`host[:port]`, lower-case), if any. */
+  credential: (caller: Caller, host: string) => { username: string; token: string } | null;
+  /** Clone: a new empty project, and its removal when the clone fails. */
+  createProject?: (
+    caller: Caller,
+    input: { name: string; profile?: string },
+  ) => Promise<Result<{ id: string; slug: string; profile: string }>>;
+  removeProject?: (caller: Caller, projectId: string) => Promise<unknown>;
 }
+
+type GitAction =
+  | { do: "stage" | "unstage"; paths: string[] }
+  | { do: "commit"; message: string }
+  | { do: "branches" }
+  | { do: "branch_create"; name: string; from?: string }
+  | { do: "branch_switch"; name: string }
+  | { do: "push" | "pull" | "fetch"; remote?: string };
 
 type ReviewRunner = Pick<RunnerClient, "review">;
 
@@ -128,25 +146,73 @@ export class ReviewService {
   async gitOverview(caller: Caller, projectId: string) {
     const at = await this.atProject(caller, projectId);
     if (!at.ok) return at;
-    const status = await this.call(at.value, "review.git", { action: { do: "status" } });
-    if (!status.ok) return status;
-    const log = await this.call(at.value, "review.git", { action: { do: "log", limit: 30 } });
-    return log.ok ? ok({ status: status.value, log: log.value }) : log;
+    // One sandbox for both (each git request starts one: decisions/0025).
+    const r = await this.call(at.value, "review.git", { action: { do: "status", log: 30 } });
+    if (!r.ok) return r;
+    const { commits, ...status } = r.value as { commits: unknown[] };
+    return ok({ status, log: { commits } });
   }
 
-  /** Stage, unstage, or commit as the person (accounts have no e-mail yet: `<name>@users.octo`). */
-  async git(
-    caller: Caller,
-    projectId: string,
-    action: { do: "stage" | "unstage"; paths: string[] } | { do: "commit"; message: string },
-  ) {
+  /**
+   * Stage, unstage, commit (as the person: their account's name and e-mail), branches, and push,
+   * pull or fetch with their stored token for the remote's host (it travels to the runner in this
+   * request only: decisions/0025).
+   */
+  async git(caller: Caller, projectId: string, action: GitAction) {
     const at = await this.atProject(caller, projectId);
     if (!at.ok) return at;
-    const full =
-      action.do === "commit"
-        ? { ...action, author: { name: caller.username, email: `${caller.username}@users.octo` } }
-        : action;
-    return this.call(at.value, "review.git", { action: full });
+    if (action.do === "commit")
+      return this.call(at.value, "review.git", { action: { ...action, author: this.deps.author(caller) } });
+    if (action.do !== "push" && action.do !== "pull" && action.do !== "fetch")
+      return this.call(at.value, "review.git", {
+        action: action as Exclude<GitAction, { remote?: string } | { do: "commit" }>,
+      });
+    const remote = action.remote ?? "origin";
+    const where = await this.call(at.value, "review.git", { action: { do: "remote_url", remote } });
+    if (!where.ok) return where;
+    const host = (where.value as { host: string | null }).host?.toLowerCase();
+    const credential = host ? this.deps.credential(caller, host) : null;
+    const full = {
+      do: action.do,
+      remote,
+      ...(credential ? { credential } : {}),
+      ...(action.do === "pull" ? { author: this.deps.author(caller) } : {}),
+    };
+    return this.call(at.value, "review.git", { action: full as never });
+  }
+
+  /**
+   * A new project from a remote repository: an empty project, then the runner clones into it; a
+   * failed clone removes the project again (nothing half-cloned stays behind).
+   */
+  async clone(caller: Caller, body: { url: string; branch?: string; name?: string; profile?: string }) {
+    const { createProject, removeProject } = this.deps;
+    if (!createProject || !removeProject) return fail("internal", "cloning is not wired");
+    const u = new URL(body.url);
+    const name =
+      body.name ||
+      decodeURIComponent(u.pathname.split("/").filter(Boolean).at(-1) ?? u.hostname).replace(/\.git$/, "") ||
+      "clone";
+    const created = await createProject(caller, {
+      name: name.slice(0, 200),
+      ...(body.profile ? { profile: body.profile } : {}),
+    });
+    if (!created.ok) return created;
+    const project = created.value;
+    const credential = this.deps.credential(caller, u.host.toLowerCase());
+    const at = await this.atProject(caller, project.id);
+    const r = at.ok
+      ? await this.call(at.value, "review.clone", {
+          url: body.url,
+          ...(body.branch ? { branch: body.branch } : {}),
+          ...(credential ? { credential } : {}),
+        })
+      : at;
+    if (!r.ok) {
+      await removeProject(caller, project.id);
+      return r;
+    }
+    return ok({ project_id: project.id, branch: r.value.branch, head: r.value.head });
   }
 
   async checkpoints(caller: Caller, sessionId: string) {
@@ -171,13 +237,18 @@ export class ReviewService {
   private async atProject(
     caller: Caller,
     projectId: string,
-  ): Promise<Result<{ runner: ReviewRunner; folder: string; base: DiffBase }>> {
+  ): Promise<Result<{ runner: ReviewRunner; folder: string; profile: string; base: DiffBase }>> {
     const project = this.deps.project(caller, projectId);
     if (!project.ok) return project;
     const place = this.deps.placement.project(caller.username, project.value.slug);
     const runner = await this.deps.runners.forUser(place.runnerUser);
     if (!runner.ok) return runner;
-    return ok({ runner: runner.value, folder: place.folder, base: { kind: "project" } });
+    return ok({
+      runner: runner.value,
+      folder: place.folder,
+      profile: project.value.profile,
+      base: { kind: "project" },
+    });
   }
 
   /** The session's project and runner, and the base: the whole conversation, or one turn. */
@@ -185,7 +256,7 @@ export class ReviewService {
     caller: Caller,
     sessionId: string,
     messageId?: string,
-  ): Promise<Result<{ runner: ReviewRunner; folder: string; base: DiffBase }>> {
+  ): Promise<Result<{ runner: ReviewRunner; folder: string; profile: string; base: DiffBase }>> {
     const session = this.deps.session(caller, sessionId);
     if (!session.ok) return session;
     let base: DiffBase = { kind: "session", session: session.value.id };
@@ -201,11 +272,17 @@ export class ReviewService {
     return at.ok ? ok({ ...at.value, base }) : at;
   }
 
+  /** Every op names the project's profile: git in the project's own repository runs in its sandbox. */
   private call<Op extends ReviewOp>(
-    at: { runner: ReviewRunner; folder: string },
+    at: { runner: ReviewRunner; folder: string; profile: string },
     op: Op,
-    params: Omit<ReviewOpInput<Op>, "project">,
+    params: Omit<ReviewOpInput<Op>, "project" | "profile">,
   ): Promise<Result<ReviewOpResult<Op>>> {
-    return at.runner.review(op, { project: at.folder, ...params } as ReviewOpInput<Op>);
+    const withProfile = ["review.changes", "review.diff", "review.discard", "review.git", "review.clone"];
+    return at.runner.review(op, {
+      project: at.folder,
+      ...(withProfile.includes(op) ? { profile: at.profile } : {}),
+      ...params,
+    } as ReviewOpInput<Op>);
   }
 }

@@ -33,7 +33,9 @@ import { loadOrCreateVapidKeys } from "../notifications/vapid.ts";
 import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
 import { createProjectService, type ProjectDeps, type ProjectService } from "../projects/service.ts";
+import { commitEmail } from "../protocol/api.ts";
 import type { Channel } from "../protocol/mux.ts";
+import { GitAccount } from "../review/git-account.ts";
 import { ReviewService } from "../review/service.ts";
 import { type RunnerManager, runnerManagerFromConfig } from "../runners/manager.ts";
 import { createPlacement, type Placement } from "../runners/placement.ts";
@@ -109,6 +111,8 @@ export interface Services {
   tasks: TaskService;
   /** What agents changed, checkpoints, restore and discard (the runner does the file work). */
   review: ReviewService;
+  /** A person's commit e-mail and git credentials (write-only tokens). */
+  gitAccount: GitAccount;
   /** Schedules, webhooks and the runs they start; `start()` once the agents are re-attached. */
   schedules: ScheduleModule;
   /** The bell and Web Push: `notifications.notify(userId, event)` is the one way in. */
@@ -326,6 +330,7 @@ export function createServices(input: ServicesInput): Services {
     history.remove(user.id);
     if (mode === "multi-user") await runners.removeUser?.(user.username);
   };
+  const gitAccount = new GitAccount(db);
   return {
     runners,
     placement,
@@ -369,12 +374,23 @@ export function createServices(input: ServicesInput): Services {
     memory,
     memoryEmbedder,
     tasks,
+    gitAccount,
     review: new ReviewService({
       session: (caller, sessionId) => sessions.info(caller, sessionId),
       project: (caller, projectId) => projects.get(caller, projectId),
       messages: (userId, sessionId) => history.for(userId).messages(sessionId, { limit: 1_000_000 }),
       runners,
       placement,
+      author: (caller) => {
+        const row = usersRepo(db).byId(caller.id);
+        return {
+          name: caller.username,
+          email: commitEmail({ username: caller.username, email: row?.email }),
+        };
+      },
+      credential: (caller, host) => gitAccount.credentialFor(caller.id, host),
+      createProject: (caller, input) => projects.create(caller, { ...input, template: "blank" }),
+      removeProject: (caller, projectId) => projects.remove(caller, projectId),
     }),
     schedules,
     notifications,

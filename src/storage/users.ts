@@ -10,6 +10,8 @@ export interface UserRow {
   disabled: number;
   token_version: number;
   linux_user: string | null;
+  /** Commit author e-mail; null: `<username>@users.octo`. */
+  email?: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -66,6 +68,9 @@ export const usersRepo = (db: Database) => ({
         )
         .run(hash, now, id).changes > 0
     );
+  },
+  setEmail(id: string, email: string | null, now: number): void {
+    db.query("UPDATE users SET email = ?, updated_at = ? WHERE id = ?").run(email, now, id);
   },
   setRole(id: string, role: Role, now: number): void {
     db.query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?").run(role, now, id);

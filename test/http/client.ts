@@ -54,6 +54,10 @@ export class Client {
     this.request<T>("GET", path, opts);
   post = <T = Record<string, unknown>>(path: string, body?: unknown, opts?: RequestOptions) =>
     this.request<T>("POST", path, { ...opts, body });
+  put = <T = Record<string, unknown>>(path: string, body?: unknown, opts?: RequestOptions) =>
+    this.request<T>("PUT", path, { ...opts, body });
+  patch = <T = Record<string, unknown>>(path: string, body?: unknown, opts?: RequestOptions) =>
+    this.request<T>("PATCH", path, { ...opts, body });
   delete = <T = Record<string, unknown>>(path: string, opts?: RequestOptions) =>
     this.request<T>("DELETE", path, opts);
 

@@ -1,11 +1,16 @@
 import { Elysia } from "elysia";
-import { ChangePasswordBody, CreateApiKeyBody } from "../../protocol/api.ts";
+import {
+  ChangePasswordBody,
+  CreateApiKeyBody,
+  PutGitCredentialBody,
+  UpdateAccountBody,
+} from "../../protocol/api.ts";
 import { accountOf, authGuard, sessionCookie } from "../auth.ts";
 import type { HttpContext } from "../context.ts";
 import { errorResponse, unwrap } from "../errors.ts";
 import { SlidingWindowLimiter } from "../rate-limit.ts";
 
-/** The signed-in user's own account: password and API keys. */
+/** The signed-in user's own account: password, e-mail, API keys, git credentials (write-only tokens). */
 export function accountRoutes(ctx: HttpContext) {
   const accounts = ctx.services.auth;
   const passwordAttempts = new SlidingWindowLimiter(ctx.config.auth.login_attempts_per_minute);
@@ -43,6 +48,30 @@ export function accountRoutes(ctx: HttpContext) {
     )
     .delete("/keys/:id", ({ auth, params }) => {
       unwrap(accounts.revokeApiKey(accountOf(auth).id, params.id));
+      return { ok: true };
+    })
+    .patch(
+      "",
+      ({ auth, body }) => ({
+        user: unwrap(ctx.services.gitAccount.setEmail(accountOf(auth).id, body.email)),
+      }),
+      { body: UpdateAccountBody },
+    )
+    .get("/git-credentials", ({ auth }) => ({
+      credentials: ctx.services.gitAccount.credentials(accountOf(auth).id),
+    }))
+    .put(
+      "/git-credentials",
+      ({ auth, body }) => {
+        const me = accountOf(auth);
+        const credential = ctx.services.gitAccount.putCredential(me.id, body);
+        ctx.log.info("git credential stored", { user: me.id, host: body.host });
+        return { credential };
+      },
+      { body: PutGitCredentialBody },
+    )
+    .delete("/git-credentials/:host", ({ auth, params }) => {
+      unwrap(ctx.services.gitAccount.removeCredential(accountOf(auth).id, params.host));
       return { ok: true };
     });
 }

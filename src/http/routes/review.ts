@@ -1,8 +1,16 @@
 import { Elysia } from "elysia";
 import * as v from "valibot";
+import { fail } from "../../protocol/errors.ts";
 import { relativePath } from "../../protocol/files.ts";
 import { idSchema } from "../../protocol/ids.ts";
-import { checkpointId, DiscardBodySchema, RestoreBodySchema } from "../../protocol/review.ts";
+import {
+  branchName,
+  checkpointId,
+  DiscardBodySchema,
+  RestoreBodySchema,
+  remoteName,
+  remoteUrl,
+} from "../../protocol/review.ts";
 import { authGuard } from "../auth.ts";
 import type { HttpContext } from "../context.ts";
 import { unwrap } from "../errors.ts";
@@ -27,6 +35,15 @@ const GitPathsBody = v.strictObject({
   paths: v.pipe(v.array(relativePath), v.minLength(1), v.maxLength(1000)),
 });
 const GitCommitBody = v.strictObject({ message: v.pipe(v.string(), v.minLength(1), v.maxLength(20_000)) });
+const RemoteBody = v.strictObject({ remote: v.optional(remoteName) });
+const BranchCreateBody = v.strictObject({ name: branchName, from: v.optional(branchName) });
+const BranchSwitchBody = v.strictObject({ name: branchName });
+const CloneBody = v.strictObject({
+  url: remoteUrl,
+  branch: v.optional(branchName),
+  name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  profile: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a profile name"))),
+});
 const ProjectRestoreBody = v.strictObject({ checkpoint_id: checkpointId, preview: v.optional(v.boolean()) });
 
 /**
@@ -98,6 +115,34 @@ export function reviewRoutes(ctx: HttpContext) {
         unwrap(await review.git(ownerOf(auth), params.id, { do: "commit", ...body })),
       { body: GitCommitBody },
     )
+    .get("/api/projects/:id/git/branches", async ({ auth, params }) =>
+      unwrap(await review.git(ownerOf(auth), params.id, { do: "branches" })),
+    )
+    .post(
+      "/api/projects/:id/git/branches",
+      async ({ auth, params, body }) =>
+        unwrap(await review.git(ownerOf(auth), params.id, { do: "branch_create", ...body })),
+      { body: BranchCreateBody },
+    )
+    .post(
+      "/api/projects/:id/git/switch",
+      async ({ auth, params, body }) =>
+        unwrap(await review.git(ownerOf(auth), params.id, { do: "branch_switch", ...body })),
+      { body: BranchSwitchBody },
+    )
+    .post(
+      "/api/projects/:id/git/:remoteOp",
+      async ({ auth, params, body }) => {
+        const op = params.remoteOp;
+        if (op !== "push" && op !== "pull" && op !== "fetch")
+          return unwrap(fail("not_found", "no such git operation"));
+        return unwrap(await review.git(ownerOf(auth), params.id, { do: op, ...body }));
+      },
+      { body: v.optional(RemoteBody, {}) },
+    )
+    .post("/api/projects/clone", async ({ auth, body }) => unwrap(await review.clone(ownerOf(auth), body)), {
+      body: CloneBody,
+    })
     .post(
       "/api/projects/:id/restore",
       async ({ auth, params, body }) =>

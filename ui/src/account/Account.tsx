@@ -17,6 +17,7 @@ import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { MyUsage } from "../usage/MyUsage.tsx";
 import * as account from "./account-api.ts";
+import { GitSettings } from "./GitSettings.tsx";
 
 export default function Account() {
   usePageTitle(() => "Account");
@@ -49,6 +50,7 @@ export default function Account() {
           <PasswordForm />
         </Show>
         <ApiKeys />
+        <GitSettings />
       </div>
     </>
   );

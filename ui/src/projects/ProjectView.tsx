@@ -27,6 +27,7 @@ const MemoryView = lazy(() => import("../memory/MemoryView.tsx"));
 const TasksView = lazy(() => import("../tasks/TasksView.tsx"));
 const BrowserView = lazy(() => import("../browser/BrowserView.tsx"));
 const ChangesView = lazy(() => import("../review/ChangesView.tsx"));
+const GitPanel = lazy(() => import("../review/GitPanel.tsx"));
 const SchedulesView = lazy(() => import("../schedules/SchedulesView.tsx"));
 const CanvasView = lazy(() => import("../canvas/CanvasView.tsx"));
 
@@ -147,12 +148,23 @@ export default function ProjectView() {
   );
 }
 
+/** The Git panel (where the project is a repository) above the project's Changes; a git action reloads both. */
+function ProjectChanges(props: { projectId: string }) {
+  const [gitChanged, setGitChanged] = createSignal(0);
+  return (
+    <>
+      <GitPanel projectId={props.projectId} onChange={() => setGitChanged((n) => n + 1)} />
+      <ChangesView source={{ kind: "project", id: props.projectId }} refresh={gitChanged()} />
+    </>
+  );
+}
+
 const PANELS: Record<TabId, (p: projects.Project, showing: () => boolean) => JSX.Element> = {
   chat: (p, showing) => <ChatView projectId={p.id} mux={mux()} showing={showing()} />,
   files: (p) => <FilesView projectId={p.id} />,
   changes: (p, showing) => (
     <Show when={showing()} fallback={<p class="muted">Changes load when this tab is open.</p>}>
-      <ChangesView source={{ kind: "project", id: p.id }} />
+      <ProjectChanges projectId={p.id} />
     </Show>
   ),
   terminal: (p) => (

@@ -10,6 +10,7 @@ import { Modal } from "../components/Modal.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { ResourceList, ResourceRow } from "../components/ResourceList.tsx";
 import { relativeTime } from "../components/time.ts";
+import { cloneProject, gitErrorText } from "../review/git-api.ts";
 import { usePageTitle } from "../shell/page-title.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { ProfilePicker } from "./ProfilePicker.tsx";
@@ -27,10 +28,12 @@ export default function Projects() {
   const [busy, setBusy] = createSignal(false);
   onShortcut("new", () => setOpen(true));
 
+  const [mode, setMode] = createSignal<"new" | "clone">("new");
   const create = async (e: SubmitEvent) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
     const name = String(f.get("name") ?? "").trim();
+    if (mode() === "clone") return clone(f, name);
     const problem = validateProjectName(name);
     if (problem) return setError(problem);
     setBusy(true);
@@ -40,6 +43,30 @@ export default function Projects() {
     setOpen(false);
     void refetch();
     navigate(`/projects/${res.value.project.id}/chat`);
+  };
+
+  const clone = async (f: FormData, name: string) => {
+    const url = String(f.get("url") ?? "").trim();
+    const branch = String(f.get("branch") ?? "").trim();
+    if (!/^https?:\/\//.test(url))
+      return setError("Give the repository's http(s) URL, e.g. https://github.com/you/app.git");
+    if (name) {
+      const problem = validateProjectName(name);
+      if (problem) return setError(problem);
+    }
+    setError(null);
+    setBusy(true);
+    const res = await cloneProject({
+      url,
+      ...(branch ? { branch } : {}),
+      ...(name ? { name } : {}),
+      profile: String(f.get("profile") ?? "default"),
+    });
+    setBusy(false);
+    if (!res.ok) return setError(gitErrorText(res.error));
+    setOpen(false);
+    void refetch();
+    navigate(`/projects/${res.value.project_id}/changes`);
   };
 
   return (
@@ -99,14 +126,56 @@ export default function Projects() {
 
       <Modal open={open()} onOpenChange={setOpen} title="New project">
         <form onSubmit={create}>
-          <Field label="Name" hint="Becomes the project's folder name in your workspace.">
+          <fieldset class="row start-mode" aria-label="How to start">
+            <button
+              type="button"
+              class="btn small"
+              aria-pressed={mode() === "new"}
+              onClick={() => setMode("new")}
+            >
+              Empty project
+            </button>
+            <button
+              type="button"
+              class="btn small"
+              aria-pressed={mode() === "clone"}
+              onClick={() => setMode("clone")}
+            >
+              Clone a repository
+            </button>
+          </fieldset>
+          <Show when={mode() === "clone"}>
+            <Field label="Repository URL" hint="http(s) only; a token for its host comes from Account → Git.">
+              {(a) => (
+                <input
+                  name="url"
+                  type="url"
+                  autocomplete="off"
+                  placeholder="https://github.com/you/app.git"
+                  required
+                  {...a}
+                />
+              )}
+            </Field>
+            <Field label="Branch (optional)" hint="Empty: the repository's default branch.">
+              {(a) => <input name="branch" autocomplete="off" maxLength={200} {...a} />}
+            </Field>
+          </Show>
+          <Field
+            label={mode() === "clone" ? "Name (optional)" : "Name"}
+            hint={
+              mode() === "clone"
+                ? "Empty: the repository's name."
+                : "Becomes the project's folder name in your workspace."
+            }
+          >
             {(a) => (
               <input
                 name="name"
                 maxLength={64}
                 autocomplete="off"
                 placeholder="e.g. website"
-                required
+                required={mode() === "new"}
                 {...a}
               />
             )}
@@ -120,7 +189,11 @@ export default function Projects() {
               Cancel
             </button>
             <button type="submit" class="btn primary" disabled={busy()}>
-              Create project
+              {mode() === "clone"
+                ? busy()
+                  ? "Cloning… (this can take a while)"
+                  : "Clone"
+                : "Create project"}
             </button>
           </div>
         </form>

@@ -22,11 +22,16 @@ export default function ChangesView(props: {
   source: ChangesSource;
   /** A conversation's turns (its user messages), to narrow the list to one. */
   turns?: { id: string; label: string }[];
+  /** Bumped by whoever changed the files outside this view (the Git panel): the list reloads. */
+  refresh?: number;
 }) {
   const [turn, setTurn] = createSignal<string>("");
   const source = (): ChangesSource =>
     props.source.kind === "session" && turn() ? { ...props.source, messageId: turn() } : props.source;
-  const [list, { refetch }] = createResource(source, listChanges);
+  const [list, { refetch }] = createResource(
+    () => ({ source: source(), refresh: props.refresh ?? 0 }),
+    (k) => listChanges(k.source),
+  );
   const [selected, setSelected] = createSignal<string | null>(null);
   const [mode, setMode] = createSignal<"unified" | "split">(
     typeof window !== "undefined" && window.innerWidth < 700 ? "unified" : "split",
@@ -34,6 +39,13 @@ export default function ChangesView(props: {
   const [undo, setUndo] = createSignal<{ text: string; checkpoint: string } | null>(null);
   const [error, setError] = createSignal<string | null>(null);
   const [version, setVersion] = createSignal(0);
+  createEffect(
+    on(
+      () => props.refresh,
+      () => setVersion((n) => n + 1),
+      { defer: true },
+    ),
+  );
 
   const files = (): ChangedFile[] => {
     const r = list();
