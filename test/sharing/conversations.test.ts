@@ -30,6 +30,20 @@ let turns = 0;
 
 const PW = "share-password-123";
 
+/**
+ * A tab that answers the server's heartbeat, as the UI does: on a loaded machine an agent may take
+ * longer to start than the server lets a silent socket live.
+ */
+async function openTab(c: Client): Promise<AgentTab> {
+  const t = await AgentTab.open(w.t.url, c.cookie);
+  t.mux.ws.addEventListener("message", (m) => {
+    const f = JSON.parse(String(m.data)) as Frame;
+    if (f.ch === "system" && f.event === "ping")
+      t.mux.ws.send(JSON.stringify({ ch: "system", cmd: "pong", ts: f.ts }));
+  });
+  return t;
+}
+
 function sharesInDb(sessionId?: string): number {
   const db = w.t.server.ctx.db;
   return sessionId
@@ -58,11 +72,12 @@ beforeAll(async () => {
   carol = new Client(w.t.url);
   await carol.login("carol", PW);
   projectId = await createProject(owner, "Owner's");
-  tab = await AgentTab.open(w.t.url, owner.cookie);
+  tab = await openTab(owner);
   ({ session_id: session } = await tab.ok<{ session_id: string }>("session.create", {
     project_id: projectId,
   }));
   await tab.ok("session.subscribe", { session_id: session });
+  await tab.waitEvent(session, (f) => f.event === "session.state", "the agent", 150_000);
   await say("ALPHA question", "ALPHA answer");
 });
 afterAll(async () => {
@@ -85,7 +100,7 @@ describe("managing shares", () => {
   });
 
   test("the owner shares with a named user, lists and removes the share; the grantee's list follows", async () => {
-    const listen = await AgentTab.open(w.t.url, bob.cookie);
+    const listen = await openTab(bob);
     const r = await owner.post<{ share: { kind: string; username: string } }>(
       `/api/sessions/${session}/shares`,
       {
@@ -154,8 +169,8 @@ describe("managing shares", () => {
 
 describe("a grantee reads, and changes nothing", () => {
   test("every mutating agent command, and every other channel and route, refuses a grantee and a stranger", async () => {
-    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
-    const carolTab = await AgentTab.open(w.t.url, carol.cookie);
+    const bobTab = await openTab(bob);
+    const carolTab = await openTab(carol);
     // Reading: the grantee may, the stranger may not.
     expect((await bobTab.cmd("session.subscribe", { session_id: session })).ok).toBe(true);
     const page = await bobTab.ok<{ messages: { role: string }[] }>("get_messages", { session_id: session });
@@ -238,7 +253,7 @@ describe("a grantee reads, and changes nothing", () => {
 
 describe("live view and revoking", () => {
   test("a grantee sees an answer stream live: the same events as the owner, exactly once", async () => {
-    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
+    const bobTab = await openTab(bob);
     await bobTab.ok("session.subscribe", { session_id: session });
     let release!: () => void;
     const gate = new Promise<void>((r) => {
@@ -275,7 +290,7 @@ describe("live view and revoking", () => {
   });
 
   test("revoking mid-stream ends the viewer's watch at once; nothing more reaches them; the next watch is refused", async () => {
-    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
+    const bobTab = await openTab(bob);
     await bobTab.ok("session.subscribe", { session_id: session });
     let release!: () => void;
     const gate = new Promise<void>((r) => {
@@ -331,7 +346,7 @@ describe("live view and revoking", () => {
   });
 
   test("'everyone' shares reach every signed-in user, and end for all at once", async () => {
-    const carolTab = await AgentTab.open(w.t.url, carol.cookie);
+    const carolTab = await openTab(carol);
     expect((await carolTab.cmd("session.subscribe", { session_id: session })).error?.code).toBe("not_found");
     const r = await owner.post<{ share: unknown }>(`/api/sessions/${session}/shares`, { everyone: true });
     expect(r.body.share).toMatchObject({ kind: "everyone", username: null });
@@ -342,7 +357,7 @@ describe("live view and revoking", () => {
     await carolTab.ok("session.subscribe", { session_id: session });
     // Named and everyone at once: removing "everyone" leaves bob's named share.
     await owner.post(`/api/sessions/${session}/shares`, { username: "bob" });
-    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
+    const bobTab = await openTab(bob);
     await bobTab.ok("session.subscribe", { session_id: session });
     expect((await owner.delete(`/api/sessions/${session}/shares/everyone`)).status).toBe(200);
     await carolTab.mux.waitFor("carol's watch ended", () =>
@@ -379,13 +394,15 @@ describe("fork into my project", () => {
     // The owner cannot see bob's copy.
     expect((await owner.get(`/api/sessions/${fork}`)).code).toBe("not_found");
 
-    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
+    const bobTab = await openTab(bob);
     await bobTab.ok("session.subscribe", { session_id: fork });
     const copied = await bobTab.ok<{
       messages: { role: string; parts: { type: string; text?: string }[] }[];
     }>("get_messages", { session_id: fork });
     expect(copied.messages.some((m) => m.parts.some((p) => p.text === "ALPHA question"))).toBe(true);
 
+    // Its agent starts from the copied history (a pi session built from it): wait until it runs.
+    await bobTab.waitEvent(fork, (f) => f.event === "session.state", "the fork's agent", 150_000);
     w.fx.enqueue([{ text: "FORKED reply" }]);
     const before = w.fx.requests.length;
     await bobTab.ok("prompt", { session_id: fork, message: "FOLLOW-UP in my fork", client_id: "bob-fork-1" });
@@ -415,7 +432,7 @@ describe("shares go with what they point at", () => {
     expect(del.status).toBe(200);
     expect(sharesInDb(session)).toBe(1);
 
-    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
+    const bobTab = await openTab(bob);
     await bobTab.ok("session.subscribe", { session_id: session });
     await tab.ok("session.delete", { session_id: session });
     expect(sharesInDb(session)).toBe(0);
