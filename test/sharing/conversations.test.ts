@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
 import {
-  AgentTab,
+  type AgentTab,
   assertGapFree,
   createProject,
   type SessionWorld,
   startWorld,
 } from "../sessions/harness.ts";
 import type { Frame } from "../terminals/harness.ts";
+import { openTab } from "./tabs.ts";
 
 setDefaultTimeout(240_000);
 
@@ -29,20 +30,6 @@ let session: string;
 let turns = 0;
 
 const PW = "share-password-123";
-
-/**
- * A tab that answers the server's heartbeat, as the UI does: on a loaded machine an agent may take
- * longer to start than the server lets a silent socket live.
- */
-async function openTab(c: Client): Promise<AgentTab> {
-  const t = await AgentTab.open(w.t.url, c.cookie);
-  t.mux.ws.addEventListener("message", (m) => {
-    const f = JSON.parse(String(m.data)) as Frame;
-    if (f.ch === "system" && f.event === "ping")
-      t.mux.ws.send(JSON.stringify({ ch: "system", cmd: "pong", ts: f.ts }));
-  });
-  return t;
-}
 
 function sharesInDb(sessionId?: string): number {
   const db = w.t.server.ctx.db;
@@ -72,7 +59,7 @@ beforeAll(async () => {
   carol = new Client(w.t.url);
   await carol.login("carol", PW);
   projectId = await createProject(owner, "Owner's");
-  tab = await openTab(owner);
+  tab = await openTab(w.t.url, owner);
   ({ session_id: session } = await tab.ok<{ session_id: string }>("session.create", {
     project_id: projectId,
   }));
@@ -100,7 +87,7 @@ describe("managing shares", () => {
   });
 
   test("the owner shares with a named user, lists and removes the share; the grantee's list follows", async () => {
-    const listen = await openTab(bob);
+    const listen = await openTab(w.t.url, bob);
     const r = await owner.post<{ share: { kind: string; username: string } }>(
       `/api/sessions/${session}/shares`,
       {
@@ -169,8 +156,8 @@ describe("managing shares", () => {
 
 describe("a grantee reads, and changes nothing", () => {
   test("every mutating agent command, and every other channel and route, refuses a grantee and a stranger", async () => {
-    const bobTab = await openTab(bob);
-    const carolTab = await openTab(carol);
+    const bobTab = await openTab(w.t.url, bob);
+    const carolTab = await openTab(w.t.url, carol);
     // Reading: the grantee may, the stranger may not.
     expect((await bobTab.cmd("session.subscribe", { session_id: session })).ok).toBe(true);
     const page = await bobTab.ok<{ messages: { role: string }[] }>("get_messages", { session_id: session });
@@ -253,7 +240,7 @@ describe("a grantee reads, and changes nothing", () => {
 
 describe("live view and revoking", () => {
   test("a grantee sees an answer stream live: the same events as the owner, exactly once", async () => {
-    const bobTab = await openTab(bob);
+    const bobTab = await openTab(w.t.url, bob);
     await bobTab.ok("session.subscribe", { session_id: session });
     let release!: () => void;
     const gate = new Promise<void>((r) => {
@@ -290,7 +277,7 @@ describe("live view and revoking", () => {
   });
 
   test("revoking mid-stream ends the viewer's watch at once; nothing more reaches them; the next watch is refused", async () => {
-    const bobTab = await openTab(bob);
+    const bobTab = await openTab(w.t.url, bob);
     await bobTab.ok("session.subscribe", { session_id: session });
     let release!: () => void;
     const gate = new Promise<void>((r) => {
@@ -346,7 +333,7 @@ describe("live view and revoking", () => {
   });
 
   test("'everyone' shares reach every signed-in user, and end for all at once", async () => {
-    const carolTab = await openTab(carol);
+    const carolTab = await openTab(w.t.url, carol);
     expect((await carolTab.cmd("session.subscribe", { session_id: session })).error?.code).toBe("not_found");
     const r = await owner.post<{ share: unknown }>(`/api/sessions/${session}/shares`, { everyone: true });
     expect(r.body.share).toMatchObject({ kind: "everyone", username: null });
@@ -357,7 +344,7 @@ describe("live view and revoking", () => {
     await carolTab.ok("session.subscribe", { session_id: session });
     // Named and everyone at once: removing "everyone" leaves bob's named share.
     await owner.post(`/api/sessions/${session}/shares`, { username: "bob" });
-    const bobTab = await openTab(bob);
+    const bobTab = await openTab(w.t.url, bob);
     await bobTab.ok("session.subscribe", { session_id: session });
     expect((await owner.delete(`/api/sessions/${session}/shares/everyone`)).status).toBe(200);
     await carolTab.mux.waitFor("carol's watch ended", () =>
@@ -394,7 +381,7 @@ describe("fork into my project", () => {
     // The owner cannot see bob's copy.
     expect((await owner.get(`/api/sessions/${fork}`)).code).toBe("not_found");
 
-    const bobTab = await openTab(bob);
+    const bobTab = await openTab(w.t.url, bob);
     await bobTab.ok("session.subscribe", { session_id: fork });
     const copied = await bobTab.ok<{
       messages: { role: string; parts: { type: string; text?: string }[] }[];
@@ -432,7 +419,7 @@ describe("shares go with what they point at", () => {
     expect(del.status).toBe(200);
     expect(sharesInDb(session)).toBe(1);
 
-    const bobTab = await openTab(bob);
+    const bobTab = await openTab(w.t.url, bob);
     await bobTab.ok("session.subscribe", { session_id: session });
     await tab.ok("session.delete", { session_id: session });
     expect(sharesInDb(session)).toBe(0);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "rebrowser-playwright";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
-import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
+import { type AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
+import { openTab } from "../sharing/tabs.ts";
 import { ensureUiBuilt, launchChromium, pageErrors, screenshot, signedIn, VIEWPORTS } from "./browser.ts";
 
 /**
@@ -19,6 +20,8 @@ let project: string;
 let bob: Client;
 let bobProject: string;
 const T = 30_000;
+/** What waits on the agent (a loaded machine starts and streams slowly). */
+const AGENT = 150_000;
 const PW = "bob-password-123";
 let prompts = 0;
 
@@ -27,7 +30,7 @@ beforeAll(async () => {
   w = await startWorld();
   browser = await launchChromium();
   project = await createProject(w.admin, "Reports");
-  agent = await AgentTab.open(w.t.url, w.admin.cookie);
+  agent = await openTab(w.t.url, w.admin);
   await addUser(w.admin, "bob", PW);
   bob = new Client(w.t.url);
   await bob.login("bob", PW);
@@ -52,6 +55,7 @@ for (const vp of VIEWPORTS) {
         project_id: project,
       });
       await agent.ok("session.subscribe", { session_id: session });
+      await agent.waitEvent(session, (f) => f.event === "session.state", "the agent", 150_000);
       await turn(session, [{ text: `Plan for ${vp.name}: ship it.` }], `Plan the release (${vp.name})`);
       await agent.waitIdle(session, 1, 150_000);
 
@@ -59,14 +63,15 @@ for (const vp of VIEWPORTS) {
       const owner = await signedIn(browser, w.t.url, vp, w.t.admin.username, w.t.admin.password);
       await owner.page.goto(`${w.t.url}/projects/${project}/chat?session=${session}`);
       await owner.page.getByText(`Plan for ${vp.name}: ship it.`).waitFor({ timeout: T });
-      await owner.page.getByRole("button", { name: "Share" }).click();
+      await owner.page.getByRole("button", { name: "Share", exact: true }).click();
       const dialog = owner.page.getByRole("dialog", { name: "Share conversation" });
       await dialog.getByText("Not shared with anyone.").waitFor({ timeout: T });
       await dialog.getByLabel("Share with").fill("bo");
       await dialog.getByRole("button", { name: "Share with bob" }).click();
       await dialog.getByRole("list", { name: "Shared with" }).getByText("bob").waitFor({ timeout: T });
       await screenshot(owner.page, `sharing-dialog-${vp.name}`);
-      await owner.page.keyboard.press("Escape");
+      await dialog.getByRole("button", { name: "Close" }).click();
+      await dialog.waitFor({ state: "detached", timeout: T });
 
       // Bob finds it under "Shared with me" and opens it read-only.
       const viewer = await signedIn(browser, w.t.url, vp, "bob", PW);
@@ -80,7 +85,8 @@ for (const vp of VIEWPORTS) {
       await p.waitForURL(`**/shared/${session}`, { timeout: T });
       await p.getByText(`Shared by ${w.t.admin.username} — read-only`).waitFor({ timeout: T });
       await p.getByText(`Plan for ${vp.name}: ship it.`).waitFor({ timeout: T });
-      expect(await p.getByRole("textbox", { name: "New message" }).count()).toBe(0);
+      expect(await p.getByRole("region", { name: "New message" }).count()).toBe(0);
+      expect(await p.locator("#chat-input").count()).toBe(0);
       // Opened at its end.
       const atEnd = await p
         .locator(".timeline")
@@ -101,22 +107,27 @@ for (const vp of VIEWPORTS) {
         ],
         "Go on",
       );
-      await p.getByText(`Streaming for bob ${vp.name}`).waitFor({ timeout: T });
+      await p.getByText(`Streaming for bob ${vp.name}`).waitFor({ timeout: AGENT });
       await screenshot(p, `sharing-viewer-live-${vp.name}`);
       release();
-      await p.getByText(`Streaming for bob ${vp.name} — all done.`).waitFor({ timeout: T });
+      await p.getByText(`Streaming for bob ${vp.name} — all done.`).waitFor({ timeout: AGENT });
       await agent.waitIdle(session, 2, 150_000);
 
       // The owner removes the share: bob's page says so at once, and his list no longer has it.
-      await owner.page.getByRole("button", { name: "Share" }).click();
+      await owner.page.getByRole("button", { name: "Share", exact: true }).click();
+      const removed = owner.page.waitForResponse((r) => r.request().method() === "DELETE", { timeout: T });
       await dialog.getByRole("button", { name: "Stop sharing with bob" }).click();
+      const answer = await removed;
+      expect([answer.status(), await answer.text()]).toEqual([200, '{"ok":true}']);
+      await screenshot(owner.page, `sharing-removed-${vp.name}`);
       await dialog.getByText("Not shared with anyone.").waitFor({ timeout: T });
       await p.getByRole("heading", { name: "No longer shared with you" }).waitFor({ timeout: T });
       expect(await p.getByText(`Streaming for bob ${vp.name}`).count()).toBe(0);
       if (vp.name === "desktop")
         await p.getByRole("list", { name: "Shared with me" }).waitFor({ state: "detached", timeout: T });
       await screenshot(p, `sharing-revoked-${vp.name}`);
-      await owner.page.keyboard.press("Escape");
+      await dialog.getByRole("button", { name: "Close" }).click();
+      await dialog.waitFor({ state: "detached", timeout: T });
 
       // Shared again: bob forks it into his own project and carries on there.
       await w.admin.post(`/api/sessions/${session}/shares`, { username: "bob" });
@@ -126,7 +137,8 @@ for (const vp of VIEWPORTS) {
       await p.getByRole("button", { name: "Fork into my project" }).click();
       await p.waitForURL(`**/projects/${bobProject}/chat?session=*`, { timeout: 150_000 });
       await p.getByText(`Plan for ${vp.name}: ship it.`).waitFor({ timeout: T });
-      await p.getByRole("textbox", { name: "New message" }).waitFor({ timeout: T });
+      await p.getByRole("region", { name: "New message" }).waitFor({ timeout: T });
+      await p.locator("#chat-input").waitFor({ timeout: T });
       await screenshot(p, `sharing-forked-${vp.name}`);
       await w.admin.delete(`/api/sessions/${session}/shares/bob`);
 

@@ -11,6 +11,7 @@ import "../chat/chat.css";
 import "../chat/timeline.css";
 import "../chat/tool-card.css";
 import "../chat/code.css";
+import "../chat/composer.css";
 import "./sharing.css";
 
 /**
@@ -105,37 +106,39 @@ function SharedPane(props: { session: SharedSession }) {
           {title()}
         </h1>
       </header>
-      <div class="shared-banner" role="note">
-        <span>
-          Shared by <b>{props.session.owner}</b> — read-only
-        </span>
-        <span class="spacer" />
-        <button type="button" class="btn small" onClick={() => void copyText()}>
-          <Copy size={15} aria-hidden="true" /> Copy text
-        </button>
-        <Show when={(projects() ?? []).length > 1}>
-          <label class="sr-only" for="fork-project">
-            Project to fork into
-          </label>
-          <select
-            id="fork-project"
-            class="picker"
-            value={target() || projects()?.[0]?.id}
-            onChange={(e) => setTarget(e.currentTarget.value)}
+      <Show when={!live.ended()}>
+        <div class="shared-banner" role="note">
+          <span>
+            Shared by <b>{props.session.owner}</b> — read-only
+          </span>
+          <span class="spacer" />
+          <button type="button" class="btn small" onClick={() => void copyText()}>
+            <Copy size={15} aria-hidden="true" /> Copy text
+          </button>
+          <Show when={(projects() ?? []).length > 1}>
+            <label class="sr-only" for="fork-project">
+              Project to fork into
+            </label>
+            <select
+              id="fork-project"
+              class="picker"
+              value={target() || projects()?.[0]?.id}
+              onChange={(e) => setTarget(e.currentTarget.value)}
+            >
+              <For each={projects()}>{(p) => <option value={p.id}>{p.name}</option>}</For>
+            </select>
+          </Show>
+          <button
+            type="button"
+            class="btn primary small"
+            disabled={forking() || (projects() !== undefined && projects()?.length === 0)}
+            title={projects()?.length === 0 ? "Create a project first" : undefined}
+            onClick={() => void fork()}
           >
-            <For each={projects()}>{(p) => <option value={p.id}>{p.name}</option>}</For>
-          </select>
-        </Show>
-        <button
-          type="button"
-          class="btn primary small"
-          disabled={forking() || (projects() !== undefined && projects()?.length === 0)}
-          title={projects()?.length === 0 ? "Create a project first" : undefined}
-          onClick={() => void fork()}
-        >
-          <GitFork size={15} aria-hidden="true" /> Fork into my project
-        </button>
-      </div>
+            <GitFork size={15} aria-hidden="true" /> Fork into my project
+          </button>
+        </div>
+      </Show>
       <Show when={note()}>
         <div class="note small" role="status">
           {note()}
