@@ -85,7 +85,11 @@ export async function copyConversation(
   ctx.publish(row, [
     { event: "session.created", model: row.model ?? undefined },
     { event: "session.title_changed", title },
-    ...messages.map((m) => ({ event: "stream.message_end" as const, message: { ...m, id: newId("msg") } })),
+    // The owner's token counts and costs stay theirs: the copy starts its own meters at zero.
+    ...messages.map(({ usage: _usage, ...m }) => ({
+      event: "stream.message_end" as const,
+      message: { ...m, id: newId("msg") },
+    })),
   ]);
   const link = await pool.ensure(user.username, row, false, {
     seed_session: piSeedSession(messages, row.model, now),

@@ -387,6 +387,8 @@ describe("fork into my project", () => {
       messages: { role: string; parts: { type: string; text?: string }[] }[];
     }>("get_messages", { session_id: fork });
     expect(copied.messages.some((m) => m.parts.some((p) => p.text === "ALPHA question"))).toBe(true);
+    // The owner's token counts stay theirs: the copy's meters start at zero.
+    expect(copied.messages.filter((m) => "usage" in m)).toEqual([]);
 
     // Its agent starts from the copied history (a pi session built from it): wait until it runs.
     await bobTab.waitEvent(fork, (f) => f.event === "session.state", "the fork's agent", 150_000);
