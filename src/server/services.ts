@@ -321,6 +321,10 @@ export function createServices(input: ServicesInput): Services {
     sockets: () => sockets,
     audit: log.child({ area: "audit" }),
   });
+  // A deleted account takes its conversations, and their shares, with it: viewers stop at once.
+  signIns.onEnd((ended) => {
+    if (ended.reason === "account_deleted") sharing.accountDeleted();
+  });
   const files = fileAccess({
     project: (caller, projectId) => projects.get(caller, projectId),
     runners,

@@ -156,6 +156,12 @@ export class ConversationSharing {
     });
   }
 
+  /** An account is gone (its conversations and shares with it): every open watch is checked again. */
+  accountDeleted(): void {
+    this.deps.sockets()?.recheckAccess();
+    this.listsChanged(EVERYONE);
+  }
+
   /** People to share with: enabled accounts whose username contains `query`, not the caller. */
   directory(user: Caller, query: string, limit = 20): DirectoryUser[] {
     return userDirectory(this.deps.db, query, limit + 1)

@@ -4,6 +4,8 @@
 // real runner and pi; the LLM is the scripted fixture.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { newSessionRow } from "../../src/sessions/new-row.ts";
+import { sessionsRepo } from "../../src/storage/sessions.ts";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
 import {
@@ -414,6 +416,39 @@ describe("fork into my project", () => {
 });
 
 describe("shares go with what they point at", () => {
+  test("deleting the owner's account ends a viewer's watch at once and empties their list", async () => {
+    const daveId = await addUser(owner, "dave", PW);
+    const dave = new Client(w.t.url);
+    await dave.login("dave", PW);
+    const daveProject = await createProject(dave, "Dave's");
+    // A conversation of dave's (its row only: no agent is needed to watch or to share it).
+    const row = newSessionRow(
+      {
+        user_id: daveId,
+        project_id: daveProject,
+        title: "Dave's plan",
+        model: null,
+        profile: "default",
+        parent_id: null,
+      },
+      Date.now(),
+    );
+    sessionsRepo(w.t.server.ctx.db).insert({ ...row, status: "sleeping" });
+    expect((await dave.post(`/api/sessions/${row.id}/shares`, { username: "bob" })).status).toBe(200);
+    const bobTab = await openTab(w.t.url, bob);
+    await bobTab.ok("session.subscribe", { session_id: row.id });
+    expect((await owner.delete(`/api/admin/users/${daveId}`)).status).toBe(200);
+    const ended = await bobTab.mux.waitFor("watch.ended", () =>
+      bobTab.mux.frames.find((f) => f.event === "watch.ended" && f.session_id === row.id),
+    );
+    expect(ended.reason).toBe("access_revoked");
+    expect(sharesInDb(row.id)).toBe(0);
+    expect(
+      (await bob.get<{ sessions: { id: string }[] }>("/api/shared")).body.sessions.map((s) => s.id),
+    ).not.toContain(row.id);
+    await bobTab.close();
+  });
+
   test("deleting the grantee's account or the conversation removes its shares", async () => {
     await owner.post(`/api/sessions/${session}/shares`, { username: "carol" });
     expect(sharesInDb(session)).toBe(2); // bob, carol
