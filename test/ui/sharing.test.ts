@@ -56,7 +56,13 @@ for (const vp of VIEWPORTS) {
       });
       await agent.ok("session.subscribe", { session_id: session });
       await agent.waitEvent(session, (f) => f.event === "session.state", "the agent", 150_000);
-      await turn(session, [{ text: `Plan for ${vp.name}: ship it.` }], `Plan the release (${vp.name})`);
+      // Long enough to scroll, so "opened at its end" means something.
+      const steps = Array.from({ length: 40 }, (_, i) => `Step ${i + 1}.`).join("\n\n");
+      await turn(
+        session,
+        [{ text: `Plan for ${vp.name}: ship it.\n\n${steps}` }],
+        `Plan the release (${vp.name})`,
+      );
       await agent.waitIdle(session, 1, 150_000);
 
       // The owner shares it from the chat header with bob, picked by name.
@@ -88,10 +94,21 @@ for (const vp of VIEWPORTS) {
       expect(await p.getByRole("region", { name: "New message" }).count()).toBe(0);
       expect(await p.locator("#chat-input").count()).toBe(0);
       // Opened at its end.
-      const atEnd = await p
-        .locator(".timeline")
-        .evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 4);
-      expect(atEnd).toBe(true);
+      await p.getByText("Step 40.").waitFor({ timeout: T });
+      const scroll = await p.locator(".timeline").evaluate((el) => ({
+        overflow: el.scrollHeight > el.clientHeight + 100,
+        gap: el.scrollHeight - el.scrollTop - el.clientHeight,
+      }));
+      expect(scroll.overflow).toBe(true);
+      expect(scroll.gap).toBeLessThan(4);
+      // Copy text puts the conversation's text on the clipboard.
+      await viewer.ctx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: w.t.url });
+      await p.getByRole("button", { name: "Copy text" }).click();
+      await p.getByText("Copied the conversation's text.").waitFor({ timeout: T });
+      const copied = await p.evaluate(() => navigator.clipboard.readText());
+      expect(copied).toBe(
+        `User: Plan the release (${vp.name})\n\nAssistant: Plan for ${vp.name}: ship it.\n\n${steps}`,
+      );
 
       // An answer streams in live while bob watches.
       let release!: () => void;
