@@ -9,14 +9,13 @@ import { sessionsRepo } from "../../src/storage/sessions.ts";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
 import {
-  type AgentTab,
+  AgentTab,
   assertGapFree,
   createProject,
   type SessionWorld,
   startWorld,
 } from "../sessions/harness.ts";
 import type { Frame } from "../terminals/harness.ts";
-import { openTab } from "./tabs.ts";
 
 setDefaultTimeout(240_000);
 
@@ -61,7 +60,7 @@ beforeAll(async () => {
   carol = new Client(w.t.url);
   await carol.login("carol", PW);
   projectId = await createProject(owner, "Owner's");
-  tab = await openTab(w.t.url, owner);
+  tab = await AgentTab.open(w.t.url, owner.cookie);
   ({ session_id: session } = await tab.ok<{ session_id: string }>("session.create", {
     project_id: projectId,
   }));
@@ -89,7 +88,7 @@ describe("managing shares", () => {
   });
 
   test("the owner shares with a named user, lists and removes the share; the grantee's list follows", async () => {
-    const listen = await openTab(w.t.url, bob);
+    const listen = await AgentTab.open(w.t.url, bob.cookie);
     const r = await owner.post<{ share: { kind: string; username: string } }>(
       `/api/sessions/${session}/shares`,
       {
@@ -158,8 +157,8 @@ describe("managing shares", () => {
 
 describe("a grantee reads, and changes nothing", () => {
   test("every mutating agent command, and every other channel and route, refuses a grantee and a stranger", async () => {
-    const bobTab = await openTab(w.t.url, bob);
-    const carolTab = await openTab(w.t.url, carol);
+    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
+    const carolTab = await AgentTab.open(w.t.url, carol.cookie);
     // Reading: the grantee may, the stranger may not.
     expect((await bobTab.cmd("session.subscribe", { session_id: session })).ok).toBe(true);
     const page = await bobTab.ok<{ messages: { role: string }[] }>("get_messages", { session_id: session });
@@ -242,7 +241,7 @@ describe("a grantee reads, and changes nothing", () => {
 
 describe("live view and revoking", () => {
   test("a grantee sees an answer stream live: the same events as the owner, exactly once", async () => {
-    const bobTab = await openTab(w.t.url, bob);
+    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
     await bobTab.ok("session.subscribe", { session_id: session });
     let release!: () => void;
     const gate = new Promise<void>((r) => {
@@ -279,7 +278,7 @@ describe("live view and revoking", () => {
   });
 
   test("revoking mid-stream ends the viewer's watch at once; nothing more reaches them; the next watch is refused", async () => {
-    const bobTab = await openTab(w.t.url, bob);
+    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
     await bobTab.ok("session.subscribe", { session_id: session });
     let release!: () => void;
     const gate = new Promise<void>((r) => {
@@ -335,7 +334,7 @@ describe("live view and revoking", () => {
   });
 
   test("'everyone' shares reach every signed-in user, and end for all at once", async () => {
-    const carolTab = await openTab(w.t.url, carol);
+    const carolTab = await AgentTab.open(w.t.url, carol.cookie);
     expect((await carolTab.cmd("session.subscribe", { session_id: session })).error?.code).toBe("not_found");
     const r = await owner.post<{ share: unknown }>(`/api/sessions/${session}/shares`, { everyone: true });
     expect(r.body.share).toMatchObject({ kind: "everyone", username: null });
@@ -346,7 +345,7 @@ describe("live view and revoking", () => {
     await carolTab.ok("session.subscribe", { session_id: session });
     // Named and everyone at once: removing "everyone" leaves bob's named share.
     await owner.post(`/api/sessions/${session}/shares`, { username: "bob" });
-    const bobTab = await openTab(w.t.url, bob);
+    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
     await bobTab.ok("session.subscribe", { session_id: session });
     expect((await owner.delete(`/api/sessions/${session}/shares/everyone`)).status).toBe(200);
     await carolTab.mux.waitFor("carol's watch ended", () =>
@@ -383,7 +382,7 @@ describe("fork into my project", () => {
     // The owner cannot see bob's copy.
     expect((await owner.get(`/api/sessions/${fork}`)).code).toBe("not_found");
 
-    const bobTab = await openTab(w.t.url, bob);
+    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
     await bobTab.ok("session.subscribe", { session_id: fork });
     const copied = await bobTab.ok<{
       messages: { role: string; parts: { type: string; text?: string }[] }[];
@@ -435,7 +434,7 @@ describe("shares go with what they point at", () => {
     );
     sessionsRepo(w.t.server.ctx.db).insert({ ...row, status: "sleeping" });
     expect((await dave.post(`/api/sessions/${row.id}/shares`, { username: "bob" })).status).toBe(200);
-    const bobTab = await openTab(w.t.url, bob);
+    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
     await bobTab.ok("session.subscribe", { session_id: row.id });
     expect((await owner.delete(`/api/admin/users/${daveId}`)).status).toBe(200);
     const ended = await bobTab.mux.waitFor("watch.ended", () =>
@@ -456,7 +455,7 @@ describe("shares go with what they point at", () => {
     expect(del.status).toBe(200);
     expect(sharesInDb(session)).toBe(1);
 
-    const bobTab = await openTab(w.t.url, bob);
+    const bobTab = await AgentTab.open(w.t.url, bob.cookie);
     await bobTab.ok("session.subscribe", { session_id: session });
     await tab.ok("session.delete", { session_id: session });
     expect(sharesInDb(session)).toBe(0);

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "rebrowser-playwright";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
-import { type AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
-import { openTab } from "../sharing/tabs.ts";
+import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
 import { ensureUiBuilt, launchChromium, pageErrors, screenshot, signedIn, VIEWPORTS } from "./browser.ts";
 
 /**
@@ -30,7 +29,7 @@ beforeAll(async () => {
   w = await startWorld();
   browser = await launchChromium();
   project = await createProject(w.admin, "Reports");
-  agent = await openTab(w.t.url, w.admin);
+  agent = await AgentTab.open(w.t.url, w.admin.cookie);
   await addUser(w.admin, "bob", PW);
   bob = new Client(w.t.url);
   await bob.login("bob", PW);
