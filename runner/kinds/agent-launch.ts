@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
@@ -64,6 +65,13 @@ export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn, kit?: ToolK
     if (!existsSync(from)) return fail("not_found", `no agent state for ${agent.fork_from} to fork from`);
     cpSync(from, join(state, "sessions"), { recursive: true });
   }
+  const sessions = join(state, "sessions");
+  // A copied conversation: its history becomes pi's session, once (a relaunch finds it there).
+  const seeded = agent.seed_session !== undefined && !readdirSync(sessions).some((f) => f.endsWith(".jsonl"));
+  if (seeded) {
+    const name = `${new Date().toISOString().replace(/[:.]/g, "-")}_${randomUUID()}.jsonl`;
+    writeFileSync(join(sessions, name), agent.seed_session ?? "", { mode: 0o600, flag: "wx" });
+  }
   const env: Record<string, string> = {
     ...base.env,
     PI_CODING_AGENT_DIR: AGENT_PATHS.agentDir,
@@ -85,7 +93,7 @@ export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn, kit?: ToolK
     "rpc",
     ...agent.model_args,
     ...(kit?.piArgs ?? []),
-    ...(agent.resume || agent.fork_from ? ["--continue"] : []),
+    ...(agent.resume || agent.fork_from || agent.seed_session !== undefined ? ["--continue"] : []),
   ];
   return ok({
     ...base,

@@ -19,6 +19,7 @@ import { reviewRoutes } from "./routes/review.ts";
 import { adminScheduleRoutes, hookDeliveryRoutes, scheduleRoutes } from "./routes/schedules.ts";
 import { searchAdminRoutes } from "./routes/search.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
+import { shareRoutes } from "./routes/shares.ts";
 import { accountSsoRoutes, adminSsoRoutes } from "./routes/sso-accounts.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { transcriptionAdminRoutes, transcriptionRoutes } from "./routes/transcription.ts";
@@ -63,6 +64,7 @@ export function createApp(ctx: HttpContext) {
     .use(llmProxyRoutes(ctx))
     .use(projectRoutes(ctx))
     .use(sessionRoutes(ctx))
+    .use(shareRoutes(ctx))
     .use(memoryRoutes(ctx))
     .use(taskRoutes(ctx))
     .use(reviewRoutes(ctx))

@@ -199,3 +199,32 @@ test("once the socket's sign-in has ended, a frame is refused with token_revoked
   expect(closes).toEqual([4401]);
   expect(conn.closed).toBe(true);
 });
+
+test("recheckAccess ends a watch the user may no longer see, with one watch.ended frame, and nothing after", async () => {
+  let allowed = true;
+  const shared: AgentService = {
+    canWatch: (_user, sessionId) =>
+      allowed && sessionId === ses.id
+        ? { ok: true, ownerId: alice.id }
+        : { ok: false, error: { code: "not_found", message: "no such session" } },
+    run: agents.run,
+  };
+  const { conn, frames } = connect(bob, { agents: shared });
+  await conn.receive(JSON.stringify({ ch: "agent", id: "s", cmd: "session.subscribe", session_id: ses.id }));
+  hub.publish(alice.id, ses, [{ event: "agent.working", phase: "model" }]);
+  conn.recheckAccess();
+  expect(frames.filter((f) => f.event === "watch.ended")).toEqual([]);
+  allowed = false;
+  conn.recheckAccess();
+  hub.publish(alice.id, ses, [{ event: "agent.idle" }]);
+  expect(frames.map((f) => f.event)).toEqual(["response", "agent.working", "watch.ended"]);
+  expect(frames.at(-1)).toEqual({
+    ch: "system",
+    event: "watch.ended",
+    session_id: ses.id,
+    reason: "access_revoked",
+  });
+  // Checked again: nothing more to end.
+  conn.recheckAccess();
+  expect(frames.filter((f) => f.event === "watch.ended")).toHaveLength(1);
+});

@@ -155,6 +155,19 @@ export class MuxConnection {
     return this.deps.agents.run(this.user, command);
   }
 
+  /**
+   * Access may have gone (a share was revoked): every watched session is checked again, and a
+   * watch that no longer passes ends at once, with one `watch.ended` frame saying why.
+   */
+  recheckAccess(): void {
+    if (this.closed) return;
+    for (const sessionId of [...this.subs.keys()]) {
+      if (this.deps.agents.canWatch(this.user, sessionId).ok) continue;
+      this.unsubscribe(sessionId);
+      this.send({ ch: "system", event: "watch.ended", session_id: sessionId, reason: "access_revoked" });
+    }
+  }
+
   private unsubscribe(sessionId: string): void {
     const sub = this.subs.get(sessionId);
     if (sub) this.deps.hub.unsubscribe(sub);

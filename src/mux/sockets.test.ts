@@ -122,3 +122,26 @@ test("a socket whose sign-in ended between its upgrade and its opening is refuse
   signIns.endSignIn("usr_h", "sid_h", Date.now() + 60_000);
   expect(sockets.add(loggedOut).ok).toBe(false);
 });
+
+test("recheckAccess and sendTo reach one user's sockets, or every user's", () => {
+  const sockets = new UserSockets(new SignIns(db), 4);
+  const calls: string[] = [];
+  const tracked = (userId: string, name: string) => ({
+    ...socket(userId),
+    recheckAccess: () => calls.push(`recheck ${name}`),
+    send: (f: unknown) => calls.push(`send ${name} ${JSON.stringify(f)}`),
+  });
+  const [a1, a2, b] = [tracked("usr_a", "a1"), tracked("usr_a", "a2"), tracked("usr_b", "b")];
+  for (const s of [a1, a2, b]) expect(sockets.add(s).ok).toBe(true);
+  sockets.recheckAccess("usr_a");
+  expect(calls).toEqual(["recheck a1", "recheck a2"]);
+  calls.length = 0;
+  sockets.recheckAccess();
+  expect(calls.sort()).toEqual(["recheck a1", "recheck a2", "recheck b"]);
+  calls.length = 0;
+  sockets.sendTo("usr_b", { event: "x" });
+  sockets.remove(a2);
+  sockets.sendTo(undefined, { event: "y" });
+  expect(calls).toEqual(['send b {"event":"x"}', 'send a1 {"event":"y"}', 'send b {"event":"y"}']);
+  sockets.recheckAccess("usr_nobody");
+});

@@ -10,6 +10,10 @@ export interface TrackedSocket {
   /** `epoch`: the user's sign-in epoch when the credentials were checked (at the upgrade). */
   readonly user: { id: string; sid?: string; tokenVersion?: number; epoch?: number };
   end(code: number, reason: string): void;
+  /** Check each watched session again and end the watches the user may no longer see. */
+  recheckAccess?(): void;
+  /** A small frame for the client (system events). */
+  send?(frame: unknown): void;
 }
 
 /**
@@ -85,6 +89,24 @@ export class UserSockets<S extends TrackedSocket = TrackedSocket> {
       });
       this.signIns.recheck(userId, versions);
     }
+  }
+
+  /**
+   * Access changed (a share was revoked): every socket of this user — of every user when none is
+   * given — re-checks the sessions it watches and ends the ones it may no longer see, at once.
+   */
+  recheckAccess(userId?: string): void {
+    for (const socket of this.socketsOf(userId)) socket.recheckAccess?.();
+  }
+
+  /** Send a frame to every open socket of a user (every user's when none is given). */
+  sendTo(userId: string | undefined, frame: unknown): void {
+    for (const socket of this.socketsOf(userId)) socket.send?.(frame);
+  }
+
+  private socketsOf(userId: string | undefined): S[] {
+    if (userId !== undefined) return [...(this.byUser.get(userId) ?? [])];
+    return [...this.byUser.values()].flatMap((set) => [...set]);
   }
 
   dispose(): void {

@@ -14,7 +14,8 @@ import { type TerminalEvent, terminalEventSchema } from "./terminal.ts";
  * client → server  `{ch, id?, cmd, session_id?, …}`; every frame with an `id` gets exactly one
  *                  `{ch, event:"response", id, cmd, ok, data? | error:{code,message}}`.
  * server → client  agent events `{ch:"agent", session_id, seq, ts, event, …}` (seq gap-free per session),
- *                  system events `{ch:"system", event:"hello"|"ping"|"pong"|"resync"|"error", …}`.
+ *                  system events `{ch:"system", event:"hello"|"ping"|"pong"|"resync"|"watch.ended"|
+ *                  "shares.changed"|"error", …}`.
  */
 
 export const MUX_PROTOCOL_VERSION = 1;
@@ -60,6 +61,18 @@ export const systemEventSchema = v.variant("event", [
     after_seq: seq,
     reason: v.string(),
   }),
+  /**
+   * The server ended this socket's watch of a session (`session.subscribe`): the user may no longer
+   * see it (a share was revoked). Nothing more of it comes; subscribing again is refused.
+   */
+  v.object({
+    ch: v.literal("system"),
+    event: v.literal("watch.ended"),
+    session_id: idSchema("ses"),
+    reason: v.literal("access_revoked"),
+  }),
+  /** The conversations shared with this user changed (shared, unshared, deleted): reload the list. */
+  v.object({ ch: v.literal("system"), event: v.literal("shares.changed") }),
   /** A frame the server could not attribute to an id (unparseable, or no `id`). */
   v.object({ ch: v.literal("system"), event: v.literal("error"), error: errorBodySchema }),
 ]);

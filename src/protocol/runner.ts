@@ -85,6 +85,12 @@ export const AgentSpawnSchema = v.strictObject({
   fork_from: v.optional(idSchema("ses")),
   /** …branched before its n-th user message (0-based). */
   fork_at: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  /**
+   * Start from this pi session file (JSONL) instead of an empty one: written into the state
+   * directory when it holds no session yet (a conversation copied from another user's, whose pi
+   * files this runner cannot read).
+   */
+  seed_session: v.optional(v.pipe(v.string(), v.maxLength(3_500_000))),
 });
 export type AgentSpawn = v.InferOutput<typeof AgentSpawnSchema>;
 

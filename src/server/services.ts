@@ -21,7 +21,8 @@ import type { MemoryEmbedder } from "../memory/embedder.ts";
 import { MemoryService } from "../memory/service.ts";
 import { latestAssistantMessage, memoryArea } from "../memory/tool.ts";
 import { memoryVectors } from "../memory/vectors.ts";
-import type { AgentService, ChannelHandler } from "../mux/connection.ts";
+import type { AgentService, ChannelHandler, MuxConnection } from "../mux/connection.ts";
+import { UserSockets } from "../mux/sockets.ts";
 import { watchBrowserAsks } from "../notifications/browser-asks.ts";
 import { budgetNotice } from "../notifications/budgets.ts";
 import { notifyChannel } from "../notifications/channel.ts";
@@ -47,6 +48,7 @@ import { checkHostTools, missingToolsMessage } from "../shared/host-tools.ts";
 import type { Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
+import { ConversationSharing } from "../sharing/conversations.ts";
 import { projectsRepo } from "../storage/projects.ts";
 import { sessionsRepo } from "../storage/sessions.ts";
 import { usersRepo } from "../storage/users.ts";
@@ -77,6 +79,8 @@ export interface MuxServices {
   hub: SessionHub;
   agents: AgentService;
   channels: Partial<Record<Exclude<Channel, "agent" | "system">, ChannelHandler>>;
+  /** The open sockets by user: sign-in ends and revoked shares reach them here. */
+  sockets: UserSockets<MuxConnection>;
 }
 
 /** The domain services behind the HTTP routes and the mux, built once at start-up. */
@@ -119,6 +123,8 @@ export interface Services {
   notifications: NotificationService;
   /** Each project's canvas: published artifacts and their revisions. */
   canvas: CanvasService;
+  /** Conversations shared read-only with other users (issue 15). */
+  sharing: ConversationSharing;
   /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
   stop(): Promise<void>;
 }
@@ -278,6 +284,8 @@ export function createServices(input: ServicesInput): Services {
         scope: m.scope,
       })),
     log: log.child({ area: "sessions" }),
+    sharedWith: (sessionId, userId) => sharing.isSharedWith(sessionId, userId),
+    deleting: (row) => sharing.deleting(row),
   });
   const schedules: ScheduleModule = createScheduleModule({
     db,
@@ -315,6 +323,17 @@ export function createServices(input: ServicesInput): Services {
   // A user whose sign-ins all end (disabled, password changed, deleted) keeps no shell running.
   signIns.onEnd((ended) => {
     if (ended.sid === undefined) void terminals.closeAllOf(ended.userId);
+  });
+  const sockets = new UserSockets<MuxConnection>(signIns, config.server.max_sockets_per_user);
+  const sharing = new ConversationSharing({
+    db,
+    sessions,
+    sockets: () => sockets,
+    audit: log.child({ area: "audit" }),
+  });
+  // A deleted account takes its conversations, and their shares, with it: viewers stop at once.
+  signIns.onEnd((ended) => {
+    if (ended.reason === "account_deleted") sharing.accountDeleted();
   });
   const files = fileAccess({
     project: (caller, projectId) => projects.get(caller, projectId),
@@ -395,9 +414,11 @@ export function createServices(input: ServicesInput): Services {
     schedules,
     notifications,
     canvas,
+    sharing,
     mux: {
       hub,
       agents: sessions,
+      sockets,
       channels: {
         terminal: terminalChannel(terminals),
         files: filesChannel(files, new ProjectWatches(log.child({ component: "files" }))),

@@ -41,6 +41,21 @@ export function ownedSession(
   return row && row.user_id === user.id && row.status !== "spare" ? ok(row) : notFound();
 }
 
+/**
+ * Read-only access: the owner's own session, or one shared with the user (`deps.sharedWith`). Only
+ * watching and reading go through here; every command that changes something uses `ownedSession`.
+ */
+export function viewableSession(
+  ctx: SessionContext,
+  user: Pick<MuxUser, "id">,
+  sessionId: string,
+): Result<{ row: SessionRow; role: "owner" | "viewer" }> {
+  const row = ctx.repo.byId(sessionId);
+  if (!row || row.status === "spare") return notFound();
+  if (row.user_id === user.id) return ok({ row, role: "owner" });
+  return ctx.deps.sharedWith?.(row.id, user.id) ? ok({ row, role: "viewer" }) : notFound();
+}
+
 /** One canonical agent command of a user: checked, then answered by the server or the session's agent. */
 export async function dispatch(
   ctx: SessionContext,
@@ -51,6 +66,14 @@ export async function dispatch(
 ): Promise<Result<unknown>> {
   if (c.cmd === "session.create") return createSession(ctx, pool, warm, user, c);
   if (!("session_id" in c)) return fail("bad_request", `${(c as AgentCommand).cmd} needs a session_id`);
+  if (c.cmd === "get_messages") {
+    const seen = viewableSession(ctx, user, c.session_id);
+    if (!seen.ok) return seen;
+    const { row } = seen.value;
+    return ok(
+      ctx.deps.historyFor(row.user_id).messagePage(row.id, { afterSeq: c.after_seq, limit: c.limit }),
+    );
+  }
   const found = ownedSession(ctx, user, c.session_id);
   if (!found.ok) return found;
   const row = found.value;
@@ -59,10 +82,6 @@ export async function dispatch(
       return closeSession(ctx, pool, row);
     case "session.delete":
       return deleteSession(ctx, pool, row);
-    case "get_messages":
-      return ok(
-        ctx.deps.historyFor(row.user_id).messagePage(row.id, { afterSeq: c.after_seq, limit: c.limit }),
-      );
     case "prompt":
     case "steer":
     case "follow_up":

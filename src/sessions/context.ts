@@ -46,6 +46,10 @@ export interface SessionServiceDeps {
    * ("used N memories"); absent or empty: the prompt goes as typed.
    */
   memoriesFor?: (userId: string, projectId: string, text: string) => Promise<UsedMemory[]>;
+  /** Whether a session is shared read-only with a user (src/sharing/conversations.ts); absent: never. */
+  sharedWith?: (sessionId: string, userId: string) => boolean;
+  /** A session is about to be deleted (its shares go with it): tell whoever it was shared with. */
+  deleting?: (row: SessionRow) => void;
   /** Each launch gets a fresh tool token (`OCTO_TOOL_TOKEN`); closing or deleting the session ends it. */
   toolTokens?: ToolTokens;
 }

@@ -1,10 +1,14 @@
+import { resolveModel } from "../llm/providers.ts";
 import type { MuxUser } from "../mux/connection.ts";
 import type { ForkResult } from "../protocol/agent-commands.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
+import { type ProjectRow, projectsRepo } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import type { SessionContext } from "./context.ts";
+import { newConversationShape } from "./lifecycle.ts";
 import { newSessionRow } from "./new-row.ts";
+import { piSeedSession } from "./pi-seed.ts";
 import type { AgentPool } from "./pool.ts";
 
 /**
@@ -46,4 +50,55 @@ export async function forkSession(
   const text = target.parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n");
   const images = target.parts.flatMap((p) => (p.type === "image" ? [p] : []));
   return ok({ session_id: fork.id, text, ...(images.length ? { images } : {}) });
+}
+
+/**
+ * A copy of someone else's conversation (shared with the user) as a new conversation in one of the
+ * user's own projects: the history is copied, the files are not. The other user's pi files are out
+ * of this user's runner's reach, so the new agent starts from a pi session built from the history
+ * (`pi-seed.ts`) and carries on from there as the user's own.
+ */
+export async function copyConversation(
+  ctx: SessionContext,
+  pool: AgentPool,
+  user: { id: string; username: string },
+  source: SessionRow,
+  project: ProjectRow,
+  title: string,
+): Promise<Result<{ session_id: string }>> {
+  const messages = ctx.deps.historyFor(source.user_id).messages(source.id, { limit: 1_000_000 });
+  const model =
+    source.model && resolveModel(ctx.deps.llm.providerDeps, source.model).ok ? source.model : null;
+  const now = ctx.now();
+  const row = newSessionRow(
+    {
+      user_id: user.id,
+      project_id: project.id,
+      title,
+      model: model ?? newConversationShape(ctx, project).model,
+      profile: project.profile,
+      parent_id: null,
+    },
+    now,
+  );
+  ctx.repo.insert(row);
+  ctx.publish(row, [
+    { event: "session.created", model: row.model ?? undefined },
+    { event: "session.title_changed", title },
+    // The owner's token counts and costs stay theirs: the copy starts its own meters at zero.
+    ...messages.map(({ usage: _usage, ...m }) => ({
+      event: "stream.message_end" as const,
+      message: { ...m, id: newId("msg") },
+    })),
+  ]);
+  const link = await pool.ensure(user.username, row, false, {
+    seed_session: piSeedSession(messages, row.model, now),
+  });
+  if (!link.ok) {
+    ctx.repo.delete(row.id);
+    ctx.deps.historyFor(user.id).deleteSession(row.id);
+    return link;
+  }
+  projectsRepo(ctx.deps.db).touch(project.id, now);
+  return ok({ session_id: row.id });
 }

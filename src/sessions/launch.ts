@@ -6,10 +6,10 @@ import type { SessionRow } from "../storage/sessions.ts";
 export const LLM_URL_PLACEHOLDER = "@OCTO_LLM_URL@";
 
 /** A fork's starting point: a copy of another session's pi files, branched before its n-th user message. */
-export interface ForkPoint {
-  fork_from: string;
-  fork_at: number;
-}
+export type ForkPoint =
+  | { fork_from: string; fork_at: number }
+  /** A conversation copied from another user's: pi starts from this session file (`pi-seed.ts`). */
+  | { seed_session: string };
 
 export interface AgentLaunch {
   /** The project folder as the runner sees it. */

@@ -98,6 +98,7 @@ export async function deleteSession(
 ): Promise<Result<unknown>> {
   await pool.stop(row);
   ctx.deps.llm.tokens.revokeSession(row.id);
+  ctx.deps.deleting?.(row);
   ctx.publish(row, [{ event: "session.closed", reason: "deleted" }]);
   ctx.deps.hub.dropSession(row.id);
   ctx.deps.historyFor(row.user_id).deleteSession(row.id);

@@ -1,13 +1,15 @@
 import type { AgentService, CommandResult, MuxUser } from "../mux/connection.ts";
-import { getProject } from "../projects/service.ts";
+import { getProject, listProjects } from "../projects/service.ts";
 import type { AgentCommand, AgentCommandOf } from "../protocol/agent-commands.ts";
 import type { AgentEvent } from "../protocol/agent-events.ts";
-import { ok, type Result } from "../protocol/errors.ts";
+import { fail, ok, type Result } from "../protocol/errors.ts";
 import type { Session } from "../protocol/projects.ts";
+import type { ProjectRow } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import type { AgentLink } from "./agent-link.ts";
-import { dispatch, ownedSession } from "./commands.ts";
+import { dispatch, ownedSession, viewableSession } from "./commands.ts";
 import { createSessionContext, type SessionContext, type SessionServiceDeps } from "./context.ts";
+import { copyConversation } from "./fork.ts";
 import { createSession, deleteSession, newConversationShape } from "./lifecycle.ts";
 import { AgentPool } from "./pool.ts";
 import { retitle, titleFromEvents } from "./titles.ts";
@@ -37,9 +39,46 @@ export class SessionService implements AgentService {
     this.warm = new WarmPool(this.ctx, this.pool);
   }
 
-  canWatch(user: MuxUser, sessionId: string) {
-    const row = ownedSession(this.ctx, user, sessionId);
-    return row.ok ? { ok: true as const, ownerId: row.value.user_id } : row;
+  /** The owner, or someone the session is shared with (read-only: every command still needs the owner). */
+  canWatch(user: Pick<MuxUser, "id">, sessionId: string) {
+    const seen = viewableSession(this.ctx, user, sessionId);
+    return seen.ok ? { ok: true as const, ownerId: seen.value.row.user_id } : seen;
+  }
+
+  /** The session as the caller may read it: their own (`owner`) or shared with them (`viewer`). */
+  viewable(
+    user: Pick<MuxUser, "id">,
+    sessionId: string,
+  ): Result<{ row: SessionRow; role: "owner" | "viewer" }> {
+    return viewableSession(this.ctx, user, sessionId);
+  }
+
+  /** The owner's own session row (for the owner-only parts of sharing). */
+  owned(user: Pick<MuxUser, "id">, sessionId: string): Result<SessionRow> {
+    return ownedSession(this.ctx, user, sessionId);
+  }
+
+  /**
+   * A copy of a session's history as a new conversation of `user` in one of their projects (the
+   * given one, else their most recently used); the caller has checked they may read `source`.
+   */
+  async copyInto(
+    user: { id: string; username: string },
+    source: SessionRow,
+    projectId: string | undefined,
+    title: string,
+  ): Promise<Result<{ session_id: string; project_id: string }>> {
+    let project: Result<ProjectRow>;
+    if (projectId !== undefined) project = getProject(this.deps.projects, user, projectId);
+    else {
+      const latest = listProjects(this.deps.projects, user)[0];
+      project = latest ? ok(latest) : fail("not_found", "you have no project to fork into; create one first");
+    }
+    if (!project.ok) return project;
+    const providers = this.deps.llm.ensureProviders();
+    if (!providers.ok) return providers;
+    const r = await copyConversation(this.ctx, this.pool, user, source, project.value, title);
+    return r.ok ? ok({ session_id: r.value.session_id, project_id: project.value.id }) : r;
   }
 
   async run(user: MuxUser, command: AgentCommand): Promise<CommandResult> {

@@ -69,7 +69,15 @@ export class AgentTab {
   private constructor(readonly mux: MuxClient) {}
 
   static async open(url: string, cookie: string | undefined): Promise<AgentTab> {
-    return new AgentTab(await MuxClient.connect(url, cookie));
+    const mux = await MuxClient.connect(url, cookie);
+    // Answer the server's heartbeat, as the UI does: on a loaded machine an agent can take longer to
+    // start than the server lets a silent socket live.
+    mux.ws.addEventListener("message", (m) => {
+      const f = JSON.parse(String(m.data)) as Frame;
+      if (f.ch === "system" && f.event === "ping")
+        mux.ws.send(JSON.stringify({ ch: "system", cmd: "pong", ts: f.ts }));
+    });
+    return new AgentTab(mux);
   }
 
   private nextId = 1;

@@ -19,6 +19,8 @@ const AdminProviders = lazy(() => import("./admin/Providers.tsx"));
 const AdminStatus = lazy(() => import("./admin/Status.tsx"));
 const AdminUsage = lazy(() => import("./usage/AdminUsage.tsx"));
 const AdminSettings = lazy(() => import("./admin/Settings.tsx"));
+const SharedPage = lazy(() => import("./sharing/SharedList.tsx"));
+const SharedView = lazy(() => import("./sharing/SharedView.tsx"));
 const NotFound = lazy(() => import("./shell/NotFound.tsx"));
 
 void loadSession();
@@ -89,6 +91,8 @@ if (root) {
           <Route path="/" component={() => <Navigate href="/projects" />} />
           <Route path="/projects" component={Projects} />
           <Route path="/projects/:id/:tab?" component={ProjectView} />
+          <Route path="/shared" component={SharedPage} />
+          <Route path="/shared/:id" component={SharedView} />
           <Route path="/account" component={Account} />
           <Route path="/admin" component={AdminOnly}>
             <Route path="/" component={() => <Navigate href="/admin/users" />} />

@@ -16,6 +16,8 @@ export interface MuxRouteDeps {
   agents: AgentService;
   channels?: Partial<Record<Exclude<Channel, "agent" | "system">, ChannelHandler>>;
   heartbeatMs?: number;
+  /** The open sockets by user (built here when not given). */
+  sockets?: UserSockets<MuxConnection>;
 }
 
 /**
@@ -25,10 +27,9 @@ export interface MuxRouteDeps {
 export function muxRoutes(ctx: HttpContext, deps: MuxRouteDeps) {
   const users = new WeakMap<Request, MuxUser>();
   const conns = new Map<ServerWebSocket<unknown>, MuxConnection>();
-  const sockets = new UserSockets<MuxConnection>(
-    ctx.services.signIns,
-    ctx.config.server.max_sockets_per_user,
-  );
+  const sockets =
+    deps.sockets ??
+    new UserSockets<MuxConnection>(ctx.services.signIns, ctx.config.server.max_sockets_per_user);
   const heartbeatMs = deps.heartbeatMs ?? 25_000;
   const timer = setInterval(() => {
     for (const conn of conns.values()) conn.heartbeat();

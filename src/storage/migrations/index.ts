@@ -13,6 +13,7 @@ import { m011 } from "./011_notifications.ts";
 import { m012 } from "./012_memory_vectors.ts";
 import { m013 } from "./013_canvas.ts";
 import { m014 } from "./014_git.ts";
+import { m015 } from "./015_session_shares.ts";
 
 /** Main database migrations, in order. Append only. */
 export const MAIN_MIGRATIONS: readonly Migration[] = [
@@ -30,4 +31,5 @@ export const MAIN_MIGRATIONS: readonly Migration[] = [
   m012,
   m013,
   m014,
+  m015,
 ];

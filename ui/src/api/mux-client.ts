@@ -24,6 +24,8 @@ interface Subscription {
   /** Asked at every (re)subscribe, so it is always the reducer's current `lastSeq`. */
   afterSeq: () => number;
   onEvent: (frame: AgentEventFrame) => void;
+  /** The server ended the watch (`watch.ended`: access revoked); nothing more comes for it. */
+  onEnded?: (reason: string) => void;
 }
 
 export interface MuxOptions {
@@ -46,6 +48,7 @@ export class MuxClient {
   private readonly outbox: string[] = [];
   private readonly channelListeners = new Map<string, Set<(frame: Record<string, unknown>) => void>>();
   private readonly openListeners = new Set<() => void>();
+  private readonly sharesListeners = new Set<() => void>();
   private readonly wake = () => this.reconnectNow();
 
   constructor(private readonly opts: MuxOptions = {}) {}
@@ -96,6 +99,12 @@ export class MuxClient {
     set.add(listener);
     this.channelListeners.set(ch, set);
     return () => void set.delete(listener);
+  }
+
+  /** The conversations shared with this user changed (`shares.changed`). Returns an unsubscribe. */
+  onSharesChanged(listener: () => void): () => void {
+    this.sharesListeners.add(listener);
+    return () => void this.sharesListeners.delete(listener);
   }
 
   /** Whether the socket is connected now (a listener added later by `onOpen` waits for the next open). */
@@ -223,6 +232,12 @@ export class MuxClient {
     if (frame.ch === "system") {
       if (frame.event === "ping") this.send(JSON.stringify({ ch: "system", cmd: "pong", ts: frame.ts }));
       else if (frame.event === "resync") this.resubscribe(frame.session_id);
+      else if (frame.event === "watch.ended") {
+        // Not followed any more, so a reconnect does not ask for it again.
+        const sub = this.subs.get(frame.session_id);
+        this.subs.delete(frame.session_id);
+        sub?.onEnded?.(frame.reason);
+      } else if (frame.event === "shares.changed") for (const l of this.sharesListeners) l();
       return;
     }
     if (frame.ch === "agent") this.subs.get(frame.session_id)?.onEvent(frame as AgentEventFrame);

@@ -1,5 +1,6 @@
 import { useSearchParams } from "@solidjs/router";
 import PanelLeft from "lucide-solid/icons/panel-left";
+import Share2 from "lucide-solid/icons/share-2";
 import {
   createEffect,
   createMemo,
@@ -17,6 +18,7 @@ import type { Session } from "../../../src/protocol/projects.ts";
 import { listModels } from "../api/models-api.ts";
 import type { MuxClient } from "../api/mux-client.ts";
 import { reportFocus } from "../notifications/live.ts";
+import { ShareDialog } from "../sharing/ShareDialog.tsx";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { agentStarted } from "./agent-started.ts";
 import { getSession, listSessions } from "./chat-api.ts";
@@ -50,6 +52,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
   const [drawer, setDrawer] = createSignal(false);
   const [creating, setCreating] = createSignal(false);
   const [createError, setCreateError] = createSignal<string | null>(null);
+  const [sharing, setSharing] = createSignal(false);
   const [models] = createResource(async () => {
     const r = await listModels();
     return r.ok ? r.value : undefined;
@@ -283,6 +286,23 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
           <h2 class="chat-title" title={title()}>
             {title()}
           </h2>
+          <Show when={selectedId()}>
+            {(id) => (
+              <>
+                <button
+                  type="button"
+                  class="btn ghost small share-button"
+                  aria-label="Share"
+                  title="Share this conversation (read-only)"
+                  onClick={() => setSharing(true)}
+                >
+                  <Share2 size={16} aria-hidden="true" />
+                  <span class="share-label">Share</span>
+                </button>
+                <ShareDialog sessionId={id()} open={sharing()} onOpenChange={setSharing} />
+              </>
+            )}
+          </Show>
         </header>
         <Show when={createError()}>
           <div class="note error small" role="alert">

@@ -24,6 +24,8 @@ import {
 export interface LiveSession {
   readonly id: string;
   state: Accessor<ChatState>;
+  /** Why the server ended this watch (`access_revoked`), or null while it is live. */
+  ended: Accessor<string | null>;
   /** Resolves with null when the server took it, else the refusal (`busy` included). */
   send(
     kind: SendKind,
@@ -46,6 +48,7 @@ const random = () => Math.random().toString(36).slice(2) + Math.random().toStrin
 
 export function openLiveSession(mux: MuxClient, sessionId: string): LiveSession {
   const [state, setState] = createSignal<ChatState>(initialChat(sessionId));
+  const [ended, setEnded] = createSignal<string | null>(null);
   let queue: AgentEventFrame[] = [];
   let scheduled = false;
   const texts = new Map<string, { kind: SendKind; text: string; images?: ImagePart[] }>();
@@ -78,6 +81,10 @@ export function openLiveSession(mux: MuxClient, sessionId: string): LiveSession 
       queue.push(frame);
       schedule();
     },
+    onEnded: (reason) => {
+      flush();
+      setEnded(reason);
+    },
   });
 
   const command = (cmd: string, body: Record<string, unknown> = {}) =>
@@ -86,6 +93,7 @@ export function openLiveSession(mux: MuxClient, sessionId: string): LiveSession 
   return {
     id: sessionId,
     state,
+    ended,
     async send(kind, text, images, retryOf) {
       const id = retryOf ?? clientId(random, Date.now());
       texts.set(id, { kind, text, ...(images?.length ? { images } : {}) });

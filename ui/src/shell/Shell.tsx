@@ -2,6 +2,7 @@ import { A, useLocation, useNavigate } from "@solidjs/router";
 import FolderGit2 from "lucide-solid/icons/folder-git-2";
 import Keyboard from "lucide-solid/icons/keyboard";
 import LogOut from "lucide-solid/icons/log-out";
+import Share2 from "lucide-solid/icons/share-2";
 import Shield from "lucide-solid/icons/shield";
 import UserRound from "lucide-solid/icons/user-round";
 import { createSignal, For, type JSX, onCleanup, Show } from "solid-js";
@@ -11,6 +12,7 @@ import { Modal } from "../components/Modal.tsx";
 import { ThemeToggle } from "../components/ThemeToggle.tsx";
 import { Bell } from "../notifications/Bell.tsx";
 import { registerServiceWorker } from "../notifications/push.ts";
+import { SharedList } from "../sharing/SharedList.tsx";
 import { ConnectionIndicator } from "./ConnectionIndicator.tsx";
 import { SHORTCUTS } from "./shortcut-matcher.ts";
 import { broadcastShortcut, installShortcuts } from "./shortcuts.ts";
@@ -58,6 +60,7 @@ export function Shell(props: { children?: JSX.Element }) {
         <A href="/account" class="nav-link" activeClass="active">
           <UserRound size={18} aria-hidden="true" /> Account
         </A>
+        <SharedList compact />
         <Show when={isAdmin()}>
           <div class="nav-section">Admin</div>
           <A href="/admin/users" class="nav-link" activeClass="active">
@@ -130,6 +133,10 @@ export function Shell(props: { children?: JSX.Element }) {
           <A href="/projects" activeClass="active">
             <FolderGit2 size={20} aria-hidden="true" />
             Projects
+          </A>
+          <A href="/shared" activeClass="active">
+            <Share2 size={20} aria-hidden="true" />
+            Shared
           </A>
           <A href="/account" activeClass="active">
             <UserRound size={20} aria-hidden="true" />
