@@ -63,6 +63,15 @@ export async function dispatch(
       return ok(
         ctx.deps.historyFor(row.user_id).messagePage(row.id, { afterSeq: c.after_seq, limit: c.limit }),
       );
+    case "session.history": {
+      const history = ctx.deps.historyFor(row.user_id);
+      const limit = c.limit ?? 50;
+      return ok(
+        c.before_seq === undefined
+          ? history.opening(row.id, limit)
+          : history.olderPage(row.id, c.before_seq, limit),
+      );
+    }
     case "prompt":
     case "steer":
     case "follow_up":
