@@ -50,6 +50,9 @@ export class HistoryStore {
     return seq;
   }
 
+  /** Transactions committed by `append`/`appendMany` since the store was opened (benches read it). */
+  commits = 0;
+
   /**
    * Store events in order, in one transaction; returns them numbered, ready to send.
    * `source` records how far into a runner process's event stream this batch reaches, in the same
@@ -61,24 +64,37 @@ export class HistoryStore {
     now = Date.now(),
     source?: Source,
   ): StoredEvent[] {
-    const sessionId = session.id;
-    const first = this.currentSeq(sessionId) + 1;
-    const stored = events.map((event, i) => ({
-      seq: first + i,
-      ts: now,
-      body: JSON.stringify(event),
-      event,
-    }));
-    this.repo.transaction(() => {
-      for (const s of stored) {
-        this.repo.insertEvent(sessionId, { seq: s.seq, ts: s.ts, type: s.event.event, body: s.body });
-        if (s.event.event === "stream.message_end") this.putMessage(session, s.event.message, s.seq);
-      }
-      if (source) this.repo.putSource(sessionId, source);
+    return this.appendMany([{ session, events, ...(source ? { source } : {}) }], now)[0] ?? [];
+  }
+
+  /**
+   * Several batches (of any sessions, the same one more than once) in ONE transaction, in order:
+   * each is numbered after the one before it of its session. All are stored, or none (and then no
+   * number is used up). Returns each batch's stored events, in the order given.
+   */
+  appendMany(batches: readonly AppendBatch[], now = Date.now()): StoredEvent[][] {
+    const last = new Map<string, number>();
+    const numbered = batches.map(({ session, events }) => {
+      const first = (last.get(session.id) ?? this.currentSeq(session.id)) + 1;
+      if (events.length > 0) last.set(session.id, first + events.length - 1);
+      return events.map((event, i) => ({ seq: first + i, ts: now, body: JSON.stringify(event), event }));
     });
+    if (last.size === 0) return numbered.map(() => []);
+    this.repo.transaction(() => {
+      batches.forEach(({ session, source }, b) => {
+        const stored = numbered[b] ?? [];
+        if (stored.length === 0) return;
+        for (const s of stored) {
+          this.repo.insertEvent(session.id, { seq: s.seq, ts: s.ts, type: s.event.event, body: s.body });
+          if (s.event.event === "stream.message_end") this.putMessage(session, s.event.message, s.seq);
+        }
+        if (source) this.repo.putSource(session.id, source);
+      });
+    });
+    this.commits++;
     // Only after the commit: a failed transaction must not leave a hole in the numbering.
-    this.lastSeq.set(sessionId, first + events.length - 1);
-    return stored.map(({ seq, ts, body }) => ({ seq, ts, body }));
+    for (const [id, seq] of last) this.lastSeq.set(id, seq);
+    return numbered.map((stored) => stored.map(({ seq, ts, body }) => ({ seq, ts, body })));
   }
 
   /** The last runner event stored for a session, if any. */
@@ -241,6 +257,13 @@ export const STATE_EVENT_TYPES = [
   "config.model_changed",
   "usage",
 ] as const satisfies readonly AgentEvent["event"][];
+
+/** One batch for `appendMany`. */
+export interface AppendBatch {
+  session: SessionRef;
+  events: readonly AgentEvent[];
+  source?: Source;
+}
 
 export type StoredAgentEvent = AgentEvent & { seq: number; ts: number };
 export interface HistoryPage {
