@@ -29,6 +29,22 @@ export function cpuMsPrecise(pid: number): number {
   return ns / 1e6;
 }
 
+/** Write-type system calls so far (write, pwrite64, writev…; /proc/PID/io `syscw`), or NaN if unreadable. */
+export function writeCalls(pid: number): number {
+  try {
+    const m = readFileSync(`/proc/${pid}/io`, "utf8").match(/^syscw:\s+(\d+)/m);
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Peak RSS (VmHWM) in MB. */
+export function peakRssMb(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
 /** VmRSS in MB. */
 export function rssMb(pid: number): number {
   const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
