@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import type { BenchSocket, SessionLog } from "./stream/client.ts";
 import { piAlone } from "./stream/pi-alone.ts";
 import {
+  countSyscalls,
   cpuMs,
   cpuMsPrecise,
   descendants,
@@ -127,9 +128,13 @@ async function sectionFlood(w: World, piRate: number | undefined) {
     const sc0 = cpuMsPrecise(w.serverPid);
     const rc0 = cpuMsPrecise(runnerPid);
     const sw0 = writeCalls(w.serverPid);
+    const strace = process.env.BENCH_STRACE
+      ? await countSyscalls(w.serverPid, ["pwrite64", "fdatasync"])
+      : null;
     const t0 = performance.timeOrigin + performance.now();
     await prompt(s.tab, s.session_id, `flood ${TOKENS}`);
     await s.tab.waitIdle(s.session_id, r + 2, 300_000);
+    if (strace) say(`  run ${r + 1}: server syscalls (strace -c): ${JSON.stringify(await strace())}`);
     serverCpu.push(cpuMsPrecise(w.serverPid) - sc0);
     runnerCpu.push(cpuMsPrecise(runnerPid) - rc0);
     serverWrites.push(writeCalls(w.serverPid) - sw0);
@@ -328,12 +333,17 @@ async function sectionConcurrent(w: World) {
   const from = bys.log.deltaTimes.length;
   await prompt(bys.tab, bys.session_id, `slow ${BYS} every 40 bys`);
   await bys.tab.waitFor(bys.session_id, "first delta", () => bys.log.deltaTimes.length > from + 10);
+  // BENCH_STRACE=1: count the server's SQLite writes (pwrite64) and syncs during the floods.
+  const strace = process.env.BENCH_STRACE
+    ? await countSyscalls(w.serverPid, ["pwrite64", "fdatasync"])
+    : null;
   const c0 = cpuMsPrecise(w.serverPid);
   const rc0 = cpuMsPrecise(w.runnerPid());
   const start = performance.timeOrigin + performance.now();
   await Promise.all(floods.map((f, i) => prompt(f.tab, f.session_id, `flood ${EACH} s${i}`)));
   await Promise.all(floods.map((f) => f.tab.waitIdle(f.session_id, 1, 600_000)));
   const end = performance.timeOrigin + performance.now();
+  if (strace) say(`  server syscalls during the floods (strace -c): ${JSON.stringify(await strace())}`);
   const serverCpu = cpuMsPrecise(w.serverPid) - c0;
   const runnerCpu = cpuMsPrecise(w.runnerPid()) - rc0;
   let lost = 0;

@@ -46,6 +46,12 @@ async function conversation(w: CompiledWorld, cookie: string, projectId: string,
   const tab = await AgentTab.open(w.url, cookie);
   const { session_id } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
   await tab.ok("session.subscribe", { session_id, after_seq: 0 });
+  // pi started (it announces its state): a prompt sent while it starts waited minutes on a loaded machine.
+  await tab.mux.waitFor(
+    "session.state",
+    () => tab.events(session_id).some((f) => f.event === "session.state"),
+    600_000,
+  );
   // Starting an agent takes minutes on a machine loaded by parallel work.
   await tab.ok("prompt", { session_id, message: prompt, client_id: `bench-${session_id}` }, 600_000);
   await tab.waitIdle(session_id, 1, 30 * 60_000);

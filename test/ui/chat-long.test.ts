@@ -22,7 +22,7 @@ setDefaultTimeout(900_000);
 const T = 60_000;
 const MARKER = "[long-2000] check every note";
 const CALLS = 20;
-const TURNS = 95;
+const TURNS = Number(process.env.LONG_TURNS ?? 95);
 let w: SessionWorld;
 let browser: Browser;
 let url: string;
@@ -48,6 +48,12 @@ beforeAll(async () => {
   const tab = await AgentTab.open(w.t.url, w.admin.cookie);
   const { session_id } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
   await tab.ok("session.subscribe", { session_id, after_seq: 0 });
+  // pi started (it announces its state): a prompt sent while it starts waited minutes on a loaded machine.
+  await tab.mux.waitFor(
+    "session.state",
+    () => tab.events(session_id).some((f) => f.event === "session.state"),
+    600_000,
+  );
   await tab.ok("prompt", { session_id, message: MARKER, client_id: "long-2000" }, 600_000);
   await tab.waitIdle(session_id, 1, 840_000);
   const ends = tab.events(session_id).filter((f) => f.event === "stream.message_end");
