@@ -40,11 +40,17 @@ test("SIGKILL of the server mid-flood: the runner re-sends, every event stored o
   const tab = await AgentTab.open(url, admin.cookie);
   const { session_id: s } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
   await tab.ok("session.subscribe", { session_id: s });
-  await tab.ok("prompt", { session_id: s, message: "flood", client_id: "crash-1" });
+  // pi has started (it announced its state) before the prompt: starting takes minutes under load.
+  await tab.mux.waitFor(
+    "session.state",
+    () => tab.events(s).some((f) => f.event === "session.state"),
+    480_000,
+  );
+  await tab.ok("prompt", { session_id: s, message: "flood", client_id: "crash-1" }, 480_000);
   await tab.mux.waitFor(
     "a part of the flood",
     () => tab.events(s).filter((f) => f.event === "stream.text_delta").length >= 300,
-    240_000,
+    480_000,
   );
   first.proc.kill("SIGKILL");
   await first.exited;
