@@ -18,7 +18,7 @@ import {
  * moving what the reader looks at, to its first message — every message once.
  */
 
-setDefaultTimeout(900_000);
+setDefaultTimeout(1_800_000);
 const T = 60_000;
 const MARKER = "[long-2000] check every note";
 const CALLS = 20;
@@ -55,14 +55,14 @@ beforeAll(async () => {
     600_000,
   );
   await tab.ok("prompt", { session_id, message: MARKER, client_id: "long-2000" }, 600_000);
-  await tab.waitIdle(session_id, 1, 840_000);
+  await tab.waitIdle(session_id, 1, 1_500_000);
   const ends = tab.events(session_id).filter((f) => f.event === "stream.message_end");
   messages = new Set(ends.map((f) => (f.message as { id: string }).id)).size;
   events = tab.events(session_id).length;
   await tab.close();
   w.fx.script(null);
   url = `${w.t.url}/projects/${projectId}/chat?session=${session_id}`;
-}, 900_000);
+}, 1_800_000);
 
 afterAll(async () => {
   await browser?.close();
