@@ -16,7 +16,7 @@ import {
  * enough), opened in real Chromium at desktop and phone width: it opens at its end from its last
  * page (not a replay of its events), and the mouse wheel up loads the older pages one by one to its
  * first message — every message once. (How far the row in view moves is printed, not asserted: a
- * known gap, see the note in the test.)
+ * known gap, see the note in the test.) `LONG_TURNS=10` makes a shorter one (212 messages) for a quick run.
  */
 
 setDefaultTimeout(1_800_000);
