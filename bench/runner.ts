@@ -20,12 +20,16 @@ const fmt = (xs: number[]) =>
   `p50 ${pct(xs, 50).toFixed(2)} ms  p95 ${pct(xs, 95).toFixed(2)} ms  max ${Math.max(...xs).toFixed(2)} ms  (n=${xs.length})`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-// The runner runs as octo starts it (RUNNER_RUNTIME_ENV: JIT off); `--jit` compares with the JIT on.
-const withJit = process.argv.includes("--jit");
+// The runner runs as octo starts it (RUNNER_RUNTIME_ENV: JIT on since decision 0033); `--no-jit`
+// compares with BUN_JSC_useJIT=0 (`--jit` is accepted and is the default).
+const withJit = !process.argv.includes("--no-jit");
 console.log(
-  `runner ${withJit ? "with the JIT" : "as started by octo (BUN_JSC_useJIT=0)"}; load ${loadavg()[0]?.toFixed(1)}`,
+  `runner ${withJit ? "with the JIT, as started by octo" : "without the JIT (BUN_JSC_useJIT=0)"}; load ${loadavg()[0]?.toFixed(1)}`,
 );
-const runner = await startLocalRunner({ maxProcesses: 128, env: withJit ? {} : { ...RUNNER_RUNTIME_ENV } });
+const runner = await startLocalRunner({
+  maxProcesses: 128,
+  env: withJit ? { ...RUNNER_RUNTIME_ENV } : { BUN_JSC_useJIT: "0" },
+});
 const client = await runner.client();
 const project = runner.project;
 

@@ -17,7 +17,17 @@
 import { parseArgs } from "node:util";
 import type { BenchSocket, SessionLog } from "./stream/client.ts";
 import { piAlone } from "./stream/pi-alone.ts";
-import { cpuMs, cpuMsPrecise, descendants, load, privateMb, rssMb } from "./stream/procs.ts";
+import {
+  countSyscalls,
+  cpuMs,
+  cpuMsPrecise,
+  descendants,
+  load,
+  peakRssMb,
+  privateMb,
+  rssMb,
+  writeCalls,
+} from "./stream/procs.ts";
 import { f1, f2, latency, median, pct, spread } from "./stream/stats.ts";
 import { LLM_KEY, startWorld, type World } from "./stream/world.ts";
 
@@ -50,7 +60,7 @@ async function openSession(w: World, warm = 1) {
   const created = performance.now() - t0;
   await tab.ok("session.subscribe", { session_id, after_seq: 0 });
   const log = tab.log(session_id);
-  await tab.waitFor(session_id, "session.state", () => log.find("session.state") >= 0, 60_000);
+  await tab.waitFor(session_id, "session.state", () => log.find("session.state") >= 0, 300_000);
   const ready = performance.now() - t0;
   for (let i = 1; i <= warm; i++) {
     await prompt(tab, session_id, "hello");
@@ -107,13 +117,27 @@ async function sectionFlood(w: World, piRate: number | undefined) {
   const p50s: number[] = [];
   const p99s: number[] = [];
   const runnerP50s: number[] = [];
+  const serverCpu: number[] = [];
+  const runnerCpu: number[] = [];
+  const serverWrites: number[] = [];
+  const runnerPid = w.runnerPid();
   for (let r = 0; r < RUNS; r++) {
     const from = s.log.deltaTimes.length;
     const bytes0 = s.log.bytes;
     const frames0 = s.log.events.length;
+    const sc0 = cpuMsPrecise(w.serverPid);
+    const rc0 = cpuMsPrecise(runnerPid);
+    const sw0 = writeCalls(w.serverPid);
+    const strace = process.env.BENCH_STRACE
+      ? await countSyscalls(w.serverPid, ["pwrite64", "fdatasync"])
+      : null;
     const t0 = performance.timeOrigin + performance.now();
     await prompt(s.tab, s.session_id, `flood ${TOKENS}`);
     await s.tab.waitIdle(s.session_id, r + 2, 300_000);
+    if (strace) say(`  run ${r + 1}: server syscalls (strace -c): ${JSON.stringify(await strace())}`);
+    serverCpu.push(cpuMsPrecise(w.serverPid) - sc0);
+    runnerCpu.push(cpuMsPrecise(runnerPid) - rc0);
+    serverWrites.push(writeCalls(w.serverPid) - sw0);
     const to = s.log.deltaTimes.length;
     if (to - from !== TOKENS) throw new Error(`run ${r}: ${to - from} deltas, expected ${TOKENS}`);
     if (s.log.deltas.slice(from).join("") !== "tok ".repeat(TOKENS))
@@ -146,6 +170,11 @@ async function sectionFlood(w: World, piRate: number | undefined) {
   );
   say(
     `  of which pi stdout chunk → runner event (translation + wait behind the chunk), p50 ${spread(runnerP50s, f2)} ms`,
+  );
+  say(`CPU per flood: server ${spread(serverCpu)} ms, runner ${spread(runnerCpu)} ms`);
+  say(`server write syscalls per flood (SQLite pwrite64 and socket writes): ${spread(serverWrites)}`);
+  say(
+    `runner RSS after the floods ${f1(rssMb(runnerPid))} MB, peak ${f1(peakRssMb(runnerPid))} MB (${process.env.BENCH_RUNNER_JIT ?? "as octo starts it"})`,
   );
   await s.tab.close();
 }
@@ -304,12 +333,17 @@ async function sectionConcurrent(w: World) {
   const from = bys.log.deltaTimes.length;
   await prompt(bys.tab, bys.session_id, `slow ${BYS} every 40 bys`);
   await bys.tab.waitFor(bys.session_id, "first delta", () => bys.log.deltaTimes.length > from + 10);
+  // BENCH_STRACE=1: count the server's SQLite writes (pwrite64) and syncs during the floods.
+  const strace = process.env.BENCH_STRACE
+    ? await countSyscalls(w.serverPid, ["pwrite64", "fdatasync"])
+    : null;
   const c0 = cpuMsPrecise(w.serverPid);
   const rc0 = cpuMsPrecise(w.runnerPid());
   const start = performance.timeOrigin + performance.now();
   await Promise.all(floods.map((f, i) => prompt(f.tab, f.session_id, `flood ${EACH} s${i}`)));
   await Promise.all(floods.map((f) => f.tab.waitIdle(f.session_id, 1, 600_000)));
   const end = performance.timeOrigin + performance.now();
+  if (strace) say(`  server syscalls during the floods (strace -c): ${JSON.stringify(await strace())}`);
   const serverCpu = cpuMsPrecise(w.serverPid) - c0;
   const runnerCpu = cpuMsPrecise(w.runnerPid()) - rc0;
   let lost = 0;

@@ -46,7 +46,14 @@ async function conversation(w: CompiledWorld, cookie: string, projectId: string,
   const tab = await AgentTab.open(w.url, cookie);
   const { session_id } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
   await tab.ok("session.subscribe", { session_id, after_seq: 0 });
-  await tab.ok("prompt", { session_id, message: prompt, client_id: `bench-${session_id}` });
+  // pi started (it announces its state): a prompt sent while it starts waited minutes on a loaded machine.
+  await tab.mux.waitFor(
+    "session.state",
+    () => tab.events(session_id).some((f) => f.event === "session.state"),
+    600_000,
+  );
+  // Starting an agent takes minutes on a machine loaded by parallel work.
+  await tab.ok("prompt", { session_id, message: prompt, client_id: `bench-${session_id}` }, 600_000);
   await tab.waitIdle(session_id, 1, 30 * 60_000);
   // Counted from the stream (get_messages stops at 500): each final message ends once, by id.
   const ended = new Map<string, string>();
@@ -168,6 +175,8 @@ try {
   await admin.login(w.admin.username, w.admin.password);
   const cookie = admin.cookie ?? "";
   const project = await admin.post<{ project: { id: string } }>("/api/projects", { name: "UI bench" });
+  if (project.status !== 201 && project.status !== 200)
+    throw new Error(`creating the project: ${project.status} ${JSON.stringify(project.body)}`);
   const projectId = project.body.project.id;
   browser = await launchChromium();
 
@@ -204,6 +213,8 @@ try {
   });
   const t0 = performance.now();
   await page.goto(long.url);
+  // Interactive at its end: the composer enabled and the last message on screen, from navigation start.
+  const atEndPromise = waitLast(page, "The last message.", true).catch(() => Number.NaN);
   const firstRender = Number(
     await (
       await page.waitForFunction(() => document.querySelector(".msg") && performance.now(), undefined, {
@@ -233,6 +244,7 @@ try {
     "The last message.",
   );
   const openedAtEnd = settledView.lastOnScreen;
+  const interactiveAtEnd = await atEndPromise;
   let latestClickMs: number | undefined;
   if (!openedAtEnd) {
     // A person presses "Latest" (timed from the click).
@@ -260,6 +272,7 @@ try {
       agent_turns: turns,
       made_in_s: round(madeS),
       first_render_ms: round(firstRender),
+      interactive_at_end_ms: Number.isNaN(interactiveAtEnd) ? null : round(interactiveAtEnd),
       history_received_ms: round(replayMs),
       last_message_in_dom_after_replay: settledView.lastInDom,
       opened_at_end: openedAtEnd,
@@ -293,6 +306,9 @@ try {
     `  (b) conversation of ${l.messages} messages (${JSON.stringify(l.roles)}; ${l.events} events; ${turns} agent turns, made in ${l.made_in_s} s)`,
   );
   console.log(`      goto → first message rendered                 ${l.first_render_ms} ms`);
+  console.log(
+    `      goto → interactive at its end                 ${l.interactive_at_end_ms ?? "never (see below)"} ms (composer enabled, last message on screen)`,
+  );
   console.log(
     `      goto → last event received on the socket      ${l.history_received_ms} ms (last message then in the DOM: ${l.last_message_in_dom_after_replay ? "yes" : "no"})`,
   );

@@ -29,6 +29,22 @@ export function cpuMsPrecise(pid: number): number {
   return ns / 1e6;
 }
 
+/** Write-type system calls so far (write, pwrite64, writev…; /proc/PID/io `syscw`), or NaN if unreadable. */
+export function writeCalls(pid: number): number {
+  try {
+    const m = readFileSync(`/proc/${pid}/io`, "utf8").match(/^syscw:\s+(\d+)/m);
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Peak RSS (VmHWM) in MB. */
+export function peakRssMb(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
 /** VmRSS in MB. */
 export function rssMb(pid: number): number {
   const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
@@ -79,3 +95,32 @@ export const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
+
+/**
+ * Count system calls of a process (all its threads) with `strace -c` until the returned function is
+ * called. strace slows what it traces: use it for counts, not for CPU or latency figures.
+ */
+export async function countSyscalls(
+  pid: number,
+  names: string[],
+): Promise<() => Promise<Record<string, number>>> {
+  const tids = readdirSync(`/proc/${pid}/task`);
+  const p = Bun.spawn(["strace", "-c", "-e", `trace=${names.join(",")}`, ...tids.flatMap((t) => ["-p", t])], {
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const text = new Response(p.stderr).text();
+  // strace says nothing when attached: give it a moment (a bench, not a test).
+  await new Promise((r) => setTimeout(r, 500));
+  return async () => {
+    p.kill("SIGINT");
+    const out: Record<string, number> = {};
+    for (const line of (await text).split("\n")) {
+      const cols = line.trim().split(/\s+/);
+      const name = cols.at(-1) ?? "";
+      if (names.includes(name)) out[name] = Number(cols[3]);
+    }
+    for (const n of names) out[n] ??= 0;
+    return out;
+  };
+}

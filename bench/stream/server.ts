@@ -10,12 +10,16 @@ import { loadConfig } from "../../src/config/index.ts";
 import { startServer } from "../../src/server/start.ts";
 import { createLogger } from "../../src/shared/log.ts";
 import { dataPaths } from "../../src/shared/paths.ts";
-import { singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
+import { RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
 import { tempHome } from "../../test/http/harness.ts";
 import { stopLocalRunner } from "../../test/terminals/harness.ts";
 
 const llmUrl = process.env.BENCH_LLM_URL;
 if (!llmUrl) throw new Error("BENCH_LLM_URL is required");
+// BENCH_RUNNER_JIT=on|off: start the runner with JavaScriptCore's JIT on or off, whatever octo's default.
+const runtime = RUNNER_RUNTIME_ENV as Record<string, string>;
+if (process.env.BENCH_RUNNER_JIT === "on") delete runtime.BUN_JSC_useJIT;
+if (process.env.BENCH_RUNNER_JIT === "off") runtime.BUN_JSC_useJIT = "0";
 const dirs = tempHome();
 // The runner inherits this: pi's session files land in the temporary HOME too, and go with it.
 Object.assign(process.env, dirs.env);

@@ -50,6 +50,9 @@ export class HistoryStore {
     return seq;
   }
 
+  /** Transactions committed by `append`/`appendMany` since the store was opened (benches read it). */
+  commits = 0;
+
   /**
    * Store events in order, in one transaction; returns them numbered, ready to send.
    * `source` records how far into a runner process's event stream this batch reaches, in the same
@@ -61,24 +64,37 @@ export class HistoryStore {
     now = Date.now(),
     source?: Source,
   ): StoredEvent[] {
-    const sessionId = session.id;
-    const first = this.currentSeq(sessionId) + 1;
-    const stored = events.map((event, i) => ({
-      seq: first + i,
-      ts: now,
-      body: JSON.stringify(event),
-      event,
-    }));
-    this.repo.transaction(() => {
-      for (const s of stored) {
-        this.repo.insertEvent(sessionId, { seq: s.seq, ts: s.ts, type: s.event.event, body: s.body });
-        if (s.event.event === "stream.message_end") this.putMessage(session, s.event.message, s.seq);
-      }
-      if (source) this.repo.putSource(sessionId, source);
+    return this.appendMany([{ session, events, ...(source ? { source } : {}) }], now)[0] ?? [];
+  }
+
+  /**
+   * Several batches (of any sessions, the same one more than once) in ONE transaction, in order:
+   * each is numbered after the one before it of its session. All are stored, or none (and then no
+   * number is used up). Returns each batch's stored events, in the order given.
+   */
+  appendMany(batches: readonly AppendBatch[], now = Date.now()): StoredEvent[][] {
+    const last = new Map<string, number>();
+    const numbered = batches.map(({ session, events }) => {
+      const first = (last.get(session.id) ?? this.currentSeq(session.id)) + 1;
+      if (events.length > 0) last.set(session.id, first + events.length - 1);
+      return events.map((event, i) => ({ seq: first + i, ts: now, body: JSON.stringify(event), event }));
     });
+    if (last.size === 0) return numbered.map(() => []);
+    this.repo.transaction(() => {
+      batches.forEach(({ session, source }, b) => {
+        const stored = numbered[b] ?? [];
+        if (stored.length === 0) return;
+        for (const s of stored) {
+          this.repo.insertEvent(session.id, { seq: s.seq, ts: s.ts, type: s.event.event, body: s.body });
+          if (s.event.event === "stream.message_end") this.putMessage(session, s.event.message, s.seq);
+        }
+        if (source) this.repo.putSource(session.id, source);
+      });
+    });
+    this.commits++;
     // Only after the commit: a failed transaction must not leave a hole in the numbering.
-    this.lastSeq.set(sessionId, first + events.length - 1);
-    return stored.map(({ seq, ts, body }) => ({ seq, ts, body }));
+    for (const [id, seq] of last) this.lastSeq.set(id, seq);
+    return numbered.map((stored) => stored.map(({ seq, ts, body }) => ({ seq, ts, body })));
   }
 
   /** The last runner event stored for a session, if any. */
@@ -147,6 +163,42 @@ export class HistoryStore {
   }
 
   /**
+   * How a reader opens a session without replaying it from the start: the final messages up to a
+   * boundary seq `after_seq` (the last `limit` of them; `older_before` says where the next older page
+   * ends, null when there is none), the events up to it whose effect outlasts their message (`head`:
+   * title, model, usage, queue, notices — never stream or tool events), and the caller then
+   * subscribes with `after_seq` for everything after it. The boundary is the message before the last
+   * assistant message, so that message, its tool calls and anything still running replay as events.
+   */
+  opening(sessionId: string, limit: number): HistoryOpening {
+    const lastAssistant = this.repo.lastOfRole(sessionId, "assistant");
+    const afterSeq =
+      lastAssistant === 0 ? 0 : (this.repo.messagesBefore(sessionId, lastAssistant, 1)[0]?.seq ?? 0);
+    if (afterSeq === 0) return { after_seq: 0, messages: [], older_before: null, head: [] };
+    const head = this.repo
+      .eventsOfTypes(sessionId, afterSeq, STATE_EVENT_TYPES)
+      .map((e) => ({ seq: e.seq, ts: e.ts, ...JSON.parse(e.body) }) as StoredAgentEvent);
+    return { after_seq: afterSeq, ...this.olderPage(sessionId, afterSeq + 1, limit), head };
+  }
+
+  /**
+   * Final messages completed before `beforeSeq`, oldest first: the last `limit` of them, widened so
+   * the page does not start with tool results (they belong with the call before them).
+   */
+  olderPage(sessionId: string, beforeSeq: number, limit: number): HistoryPage {
+    const fetch = limit + 64;
+    const rows = this.repo.messagesBefore(sessionId, beforeSeq, fetch);
+    let n = Math.min(limit, rows.length);
+    while (n < rows.length && rows[n - 1]?.role === "tool") n++;
+    const page = rows.slice(0, n).reverse();
+    const more = rows.length > n || rows.length === fetch;
+    return {
+      messages: page.map((r) => JSON.parse(r.body) as Message),
+      older_before: more && page.length > 0 ? (page[0] as { seq: number }).seq : null,
+    };
+  }
+
+  /**
    * Record a client id for a session; false when it was already used (a retried send: do nothing again).
    * Deduplication is by id only: never by text, index or order.
    */
@@ -177,6 +229,52 @@ export class HistoryStore {
   close(): void {
     this.repo.close();
   }
+}
+
+/**
+ * Event types whose effect on a reader's view outlasts the message they came with (the chat reducer's
+ * session, agent, queue, notice and usage state). Stream and tool events only build messages, which
+ * an opening sends final.
+ */
+export const STATE_EVENT_TYPES = [
+  "session.created",
+  "session.closed",
+  "session.title_changed",
+  "session.state",
+  "agent.working",
+  "agent.idle",
+  "agent.error",
+  "agent.input_needed",
+  "agent.input_closed",
+  "agent.notice",
+  "agent.stopped",
+  "agent.queue",
+  "memory.used",
+  "retry.start",
+  "retry.end",
+  "compact.start",
+  "compact.end",
+  "config.model_changed",
+  "usage",
+] as const satisfies readonly AgentEvent["event"][];
+
+/** One batch for `appendMany`. */
+export interface AppendBatch {
+  session: SessionRef;
+  events: readonly AgentEvent[];
+  source?: Source;
+}
+
+export type StoredAgentEvent = AgentEvent & { seq: number; ts: number };
+export interface HistoryPage {
+  messages: Message[];
+  /** Pass as `before_seq` for the page before this one; null: this page starts the session. */
+  older_before: number | null;
+}
+export interface HistoryOpening extends HistoryPage {
+  /** Subscribe after this seq: every event after it is not in `messages` or `head`. */
+  after_seq: number;
+  head: StoredAgentEvent[];
 }
 
 /** Text a person would search for: what was said, thought, and what tools printed. */

@@ -49,7 +49,8 @@ describe("generated service files", () => {
     expect(text).toContain("User=agent_%i\n");
     expect(text).toContain("--user %i --runtime-dir /run/octo");
     expect(text).toContain("BindPaths=/home/agent_%i");
-    expect(text).toContain("Environment=BUN_JSC_useJIT=0");
+    // The JIT stays on (decision 0033): nothing turns it off.
+    expect(text).not.toContain("BUN_JSC_useJIT");
   });
 
   test("the runner template delegates the pids controller and leaves its cgroup writable (decision 0032)", () => {

@@ -75,6 +75,16 @@ export const agentCommandSchemas = {
     after_seq: v.optional(seq),
     limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
   }),
+  /**
+   * Open a session at its end without replaying it: without `before_seq`, the last page of final
+   * messages, the state events before it and the seq to subscribe after
+   * → data `{after_seq, messages, older_before, head}`; with `before_seq` (an `older_before`), the
+   * page of messages before it → data `{messages, older_before}` (`older_before` null: the first page).
+   */
+  "session.history": inSession("session.history", {
+    before_seq: v.optional(v.pipe(seq, v.minValue(1))),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
+  }),
   set_model: inSession("set_model", { model: modelRefSchema }),
   set_thinking_level: inSession("set_thinking_level", { level: thinkingLevelSchema }),
   compact: inSession("compact", { instructions: v.optional(v.pipe(v.string(), v.maxLength(10_000))) }),

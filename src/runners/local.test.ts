@@ -24,6 +24,5 @@ test("the single-user runner does not inherit the server's secrets or settings",
     OCTO_BIN_DIR: "/opt/octo/bin",
     OCTO_PROFILES_DIR: "/srv/profiles",
     OCTO_EGRESS_HOSTS: "a.test=127.0.0.2",
-    BUN_JSC_useJIT: "0",
   });
 });

@@ -85,7 +85,7 @@ export class AgentLink {
   }
 
   async detach(): Promise<void> {
-    this.flush();
+    this.flush(true);
     this.acks.now();
     await this.deps.client.unsubscribe(this.proc);
   }
@@ -127,7 +127,7 @@ export class AgentLink {
         break;
       case "exit":
         this.pendingSeq = Math.max(this.pendingSeq, e.seq);
-        this.flush();
+        this.flush(true);
         // The last event: acknowledged at once, so the runner can forget the process.
         this.acks.now();
         if (!e.restarting)
@@ -155,30 +155,36 @@ export class AgentLink {
     queueMicrotask(() => this.flush());
   }
 
-  /** Store the batch with its watermark and fan it out; the runner gets a coalesced ack for it. */
-  flush(): void {
+  /**
+   * Hand the batch with its watermark to the hub, which stores it in its user's next commit (one
+   * transaction per event-loop turn for all their sessions) and fans it out; the runner gets a
+   * coalesced ack only after that commit. `now`: commit at once (the process exited, the link
+   * detaches, the server stops).
+   */
+  flush(now = false): void {
     this.flushScheduled = false;
-    if (this.pendingSeq === 0) return;
-    const events = this.pending;
-    const seq = this.pendingSeq;
-    this.pending = [];
-    this.pendingSeq = 0;
-    if (events.length > 0) {
+    if (this.pendingSeq !== 0) {
+      const events = this.pending;
+      const seq = this.pendingSeq;
+      this.pending = [];
+      this.pendingSeq = 0;
       // pi has started once it announced its state (or failed to).
       if (events.some((e) => e.event === "session.state" || e.event === "agent.error")) this.starting = false;
-      this.deps.hub.publish(this.session.user_id, this.session, events, { proc: this.proc, seq });
-      for (const e of events) {
-        if (e.event === "agent.working") this.busy = true;
-        else if (e.event === "agent.idle") this.busy = false;
-      }
-      this.deps.onEvents?.(this, events);
+      this.deps.hub.publishSoon(this.session.user_id, this.session, events, { proc: this.proc, seq }, () => {
+        for (const e of events) {
+          if (e.event === "agent.working") this.busy = true;
+          else if (e.event === "agent.idle") this.busy = false;
+        }
+        if (events.length > 0) this.deps.onEvents?.(this, events);
+        this.acks.note(seq);
+      });
     }
-    this.acks.note(seq);
+    if (now) this.deps.hub.commit(this.session.user_id);
   }
 
   /** Store what arrived and acknowledge everything stored, now (the server is stopping). */
   flushAndAck(): void {
-    this.flush();
+    this.flush(true);
     this.acks.now();
   }
 

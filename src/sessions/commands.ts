@@ -74,6 +74,19 @@ export async function dispatch(
       ctx.deps.historyFor(row.user_id).messagePage(row.id, { afterSeq: c.after_seq, limit: c.limit }),
     );
   }
+  if (c.cmd === "session.history") {
+    // Read-only like get_messages: a shared conversation opens at its end for its viewers too.
+    const seen = viewableSession(ctx, user, c.session_id);
+    if (!seen.ok) return seen;
+    const { row } = seen.value;
+    const history = ctx.deps.historyFor(row.user_id);
+    const limit = c.limit ?? 50;
+    return ok(
+      c.before_seq === undefined
+        ? history.opening(row.id, limit)
+        : history.olderPage(row.id, c.before_seq, limit),
+    );
+  }
   const found = ownedSession(ctx, user, c.session_id);
   if (!found.ok) return found;
   const row = found.value;

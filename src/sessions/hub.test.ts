@@ -118,3 +118,63 @@ test("unsubscribed sinks get nothing more; other sessions are separate", () => {
   expect(a.received).toEqual([1]);
   expect(hub.subscribers(ses.id)).toBe(0);
 });
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+test("batches of a user's sessions arriving in one turn are stored in one transaction, then fanned out in order", async () => {
+  const other = { id: newId("ses"), project_id: ses.project_id };
+  const a = new BoundedSink();
+  const b = new BoundedSink();
+  hub.subscribe(user, ses.id, 0, a);
+  hub.subscribe(user, other.id, 0, b);
+  const done: string[] = [];
+  const commits = store.commits;
+  hub.publishSoon(user, ses, deltas(2), { proc: "p1", seq: 2 }, (s) => done.push(`a:${s.map((e) => e.seq)}`));
+  hub.publishSoon(user, other, deltas(1), { proc: "p2", seq: 1 }, (s) =>
+    done.push(`b:${s.map((e) => e.seq)}`),
+  );
+  hub.publishSoon(user, ses, [], undefined, (s) => done.push(`a-empty:${s.length}`));
+  hub.publishSoon(user, ses, deltas(1, 2), { proc: "p1", seq: 4 }, (s) =>
+    done.push(`a:${s.map((e) => e.seq)}`),
+  );
+  // Nothing is stored, sent or acknowledged before the commit.
+  expect([done, a.received, b.received, store.replay(ses.id, 0)]).toEqual([[], [], [], []]);
+  await nextTurn();
+  expect(store.commits).toBe(commits + 1);
+  expect(done).toEqual(["a:1,2", "b:1", "a-empty:0", "a:3"]);
+  expect(a.received).toEqual([1, 2, 3]);
+  expect(b.received).toEqual([1]);
+  expect(store.source(ses.id)).toEqual({ proc: "p1", seq: 4 });
+  expect(store.replay(ses.id, 0).map((e) => JSON.parse(e.body).delta)).toEqual(["t0", "t1", "t2"]);
+});
+
+test("a publish now stores what is queued for the user first; commit() stores it at once", () => {
+  const done: number[][] = [];
+  hub.publishSoon(user, ses, deltas(2), undefined, (s) => done.push(s.map((e) => e.seq)));
+  const now = hub.publish(user, ses, [{ event: "session.title_changed", title: "t" }]);
+  expect(done).toEqual([[1, 2]]);
+  expect(now.map((e) => e.seq)).toEqual([3]);
+  hub.publishSoon(user, ses, deltas(1), undefined, (s) => done.push(s.map((e) => e.seq)));
+  hub.commit(user);
+  expect(done).toEqual([[1, 2], [4]]);
+});
+
+test("a commit that fails stores nothing of the turn and calls no done (no ack)", async () => {
+  const errors: unknown[] = [];
+  const broken = new SessionHub(
+    () => store,
+    (_m, e) => errors.push(e),
+  );
+  const done: number[] = [];
+  // An event the schema cannot hold (the seq would repeat): the second insert of the batch fails.
+  store.append(ses, deltas(1));
+  const bad = { id: ses.id, project_id: ses.project_id };
+  broken.publishSoon(user, bad, deltas(2), { proc: "p", seq: 9 }, () => done.push(1));
+  // Break the store for this commit only: its seq counter is behind the table.
+  (store as unknown as { lastSeq: Map<string, number> }).lastSeq.set(ses.id, 0);
+  await nextTurn();
+  expect(errors.length).toBe(1);
+  expect(done).toEqual([]);
+  expect(store.source(ses.id)).toBeNull();
+  expect(store.replay(ses.id, 0).length).toBe(1);
+});

@@ -31,6 +31,13 @@ export type StoredObserver = (
   stored: readonly StoredEvent[],
 ) => void;
 
+interface QueuedBatch {
+  session: SessionRef;
+  events: readonly AgentEvent[];
+  source?: Source;
+  done: (stored: readonly StoredEvent[]) => void;
+}
+
 /** The frame for a stored event: its body is spliced in as is, never re-encoded. */
 export const frameOf = (sessionId: string, e: StoredEvent): string =>
   `{"ch":"agent","session_id":"${sessionId}","seq":${e.seq},"ts":${e.ts},${e.body.slice(1)}`;
@@ -47,18 +54,83 @@ export const frameOf = (sessionId: string, e: StoredEvent): string =>
 export class SessionHub {
   private readonly subs = new Map<string, Set<Subscription>>();
   private readonly observers = new Set<StoredObserver>();
+  /** Batches waiting for their user's next commit, per user, in arrival order. */
+  private readonly queued = new Map<string, QueuedBatch[]>();
+  private tick: ReturnType<typeof setImmediate> | null = null;
 
-  constructor(private readonly historyFor: (userId: string) => HistoryStore) {}
+  constructor(
+    private readonly historyFor: (userId: string) => HistoryStore,
+    private readonly log: (message: string, error: unknown) => void = (m, e) => console.error(m, e),
+  ) {}
 
-  /** Store, then fan out. Returns the stored, numbered events. */
+  /** Store, then fan out, now (after anything queued for the user: order is kept). Returns the stored events. */
   publish(
     userId: string,
     session: SessionRef,
     events: readonly AgentEvent[],
     source?: Source,
   ): StoredEvent[] {
+    this.commit(userId);
     if (events.length === 0) return [];
     const stored = this.historyFor(userId).append(session, events, Date.now(), source);
+    this.fanOut(userId, session, events, stored);
+    return stored;
+  }
+
+  /**
+   * Store at the end of this event-loop turn, in one transaction with every other batch of the same
+   * user's history that arrives in the turn (runner reads of all their sessions), then fan out and
+   * call `done` with the stored events, in arrival order. `done` runs only after the commit holding
+   * the batch (a runner's ack goes there); if the commit fails it is never called. A batch without
+   * events stores nothing and still waits for the batches before it.
+   */
+  publishSoon(
+    userId: string,
+    session: SessionRef,
+    events: readonly AgentEvent[],
+    source: Source | undefined,
+    done: (stored: readonly StoredEvent[]) => void,
+  ): void {
+    let q = this.queued.get(userId);
+    if (!q) {
+      q = [];
+      this.queued.set(userId, q);
+    }
+    q.push({ session, events, ...(source ? { source } : {}), done });
+    this.tick ??= setImmediate(() => this.commitAll());
+  }
+
+  /** Commit what is queued for a user now (the agent exited, a link detaches, the server stops). */
+  commit(userId: string): void {
+    const q = this.queued.get(userId);
+    if (!q) return;
+    this.queued.delete(userId);
+    let stored: StoredEvent[][];
+    try {
+      stored = this.historyFor(userId).appendMany(q, Date.now());
+    } catch (e) {
+      // Nothing of it is stored or acknowledged: the runner still holds the events.
+      this.log("octo: storing agent events failed:", e);
+      return;
+    }
+    q.forEach((b, i) => {
+      const s = stored[i] ?? [];
+      if (s.length > 0) this.fanOut(userId, b.session, b.events, s);
+      b.done(s);
+    });
+  }
+
+  private commitAll(): void {
+    this.tick = null;
+    for (const userId of [...this.queued.keys()]) this.commit(userId);
+  }
+
+  private fanOut(
+    userId: string,
+    session: SessionRef,
+    events: readonly AgentEvent[],
+    stored: readonly StoredEvent[],
+  ): void {
     for (const observe of this.observers) {
       try {
         observe(userId, session, events, stored);
@@ -68,7 +140,7 @@ export class SessionHub {
       }
     }
     const subs = this.subs.get(session.id);
-    if (!subs) return stored;
+    if (!subs) return;
     for (const sub of subs) {
       if (sub.behind || sub.closed) continue;
       for (const e of stored) {
@@ -89,7 +161,6 @@ export class SessionHub {
         }
       }
     }
-    return stored;
   }
 
   /**

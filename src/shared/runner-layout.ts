@@ -71,8 +71,9 @@ export const newHandshakeSecret = (): string =>
   Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 
 /**
- * JavaScriptCore without its JIT: a runner is I/O glue, mostly idle, and one runs per user. Measured
- * (bench/runner.ts): idle RSS 36 MB instead of 41–48, 42 MB instead of 55 with 100 processes, while
- * request round trips and PTY echo stay well under a millisecond at p50.
+ * Environment a runner runs with, whoever starts it. Empty: JavaScriptCore's JIT stays on. It was
+ * off (`BUN_JSC_useJIT=0`, idle RSS 36 MB instead of 41–48) until floods were measured
+ * (bench/README.md, decision 0033): with the JIT the runner spends ~40% less CPU per 10k-token
+ * flood and adds a fifth of the latency, for ~20 MB more RSS per runner (one per user).
  */
-export const RUNNER_RUNTIME_ENV = { BUN_JSC_useJIT: "0" } as const;
+export const RUNNER_RUNTIME_ENV: Readonly<Record<string, string>> = {};

@@ -52,6 +52,8 @@ test("another user cannot see or touch a session: every command answers not_foun
     ["input_response", { ...s, request_id: "x", confirmed: true }],
     ["get_state", s],
     ["get_messages", s],
+    ["session.history", s],
+    ["session.history", { ...s, before_seq: 5 }],
     ["set_model", { ...s, model: "fx/fake-1" }],
     ["set_thinking_level", { ...s, level: "high" }],
     ["compact", s],

@@ -203,6 +203,26 @@ test("fork: a new session with the history before a user message, and an agent t
   expect(rest.next_after_seq).toBeNull();
   expect([...one.messages, ...rest.messages].map((m) => m.id)).toEqual(messages.map((m) => m.id));
   expect((await tab.cmd("get_messages", { session_id: s, limit: 0 })).error?.code).toBe("validation_failed");
+  // Opened at its end (session.history), then older pages to the first, then what follows the
+  // boundary: the same messages, each once.
+  type Page = { messages: { id: string }[]; older_before: number | null };
+  const opening = await tab.ok<Page & { after_seq: number }>("session.history", { session_id: s, limit: 1 });
+  expect(opening.after_seq).toBeGreaterThan(0);
+  let loaded = opening.messages.map((m) => m.id);
+  for (let before = opening.older_before; before !== null; ) {
+    const older = await tab.ok<Page>("session.history", { session_id: s, before_seq: before, limit: 1 });
+    loaded = [...older.messages.map((m) => m.id), ...loaded];
+    before = older.older_before;
+  }
+  const following = await tab.ok<{ messages: { id: string }[] }>("get_messages", {
+    session_id: s,
+    after_seq: opening.after_seq,
+  });
+  expect([...loaded, ...following.messages.map((m) => m.id)]).toEqual(messages.map((m) => m.id));
+  for (const bad of [{ before_seq: 0 }, { limit: 0 }, { limit: 501 }, { before_seq: "1" }])
+    expect((await tab.cmd("session.history", { session_id: s, ...bad })).error?.code).toBe(
+      "validation_failed",
+    );
   const forked = await tab.ok<{ session_id: string; text: string }>("fork", {
     session_id: s,
     message_id: second?.id,

@@ -71,6 +71,13 @@ export function historyRepo(db: Database) {
     messages: db.query<{ body: string; seq: number }, [string, number, number]>(
       "SELECT body, seq FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
     ),
+    /** Newest first: the last messages completed at or before a seq (their role, to pick page edges). */
+    messagesBefore: db.query<{ body: string; seq: number; role: string }, [string, number, number]>(
+      "SELECT body, seq, role FROM messages WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+    ),
+    lastOfRole: db.query<{ seq: number }, [string, string]>(
+      "SELECT seq FROM messages WHERE session_id = ? AND role = ? ORDER BY seq DESC LIMIT 1",
+    ),
     claimClientId: db.query(
       "INSERT OR IGNORE INTO client_ids (session_id, client_id, cmd, created_at) VALUES (?, ?, ?, ?)",
     ),
@@ -105,6 +112,31 @@ export function historyRepo(db: Database) {
     /** Message bodies with their completing seq > afterSeq, in order, at most `limit`. */
     messages(sessionId: string, afterSeq: number, limit: number): { body: string; seq: number }[] {
       return q.messages.all(sessionId, afterSeq, limit);
+    },
+    /** Message bodies completed before `beforeSeq`, newest first, at most `limit`. */
+    messagesBefore(
+      sessionId: string,
+      beforeSeq: number,
+      limit: number,
+    ): { body: string; seq: number; role: string }[] {
+      return q.messagesBefore.all(sessionId, beforeSeq, limit);
+    },
+    /** The seq that completed the session's last message of a role (0: none). */
+    lastOfRole(sessionId: string, role: string): number {
+      return q.lastOfRole.get(sessionId, role)?.seq ?? 0;
+    },
+    /** Events with seq <= upTo whose type is one of `types`, oldest first. */
+    eventsOfTypes(
+      sessionId: string,
+      upTo: number,
+      types: readonly string[],
+    ): (EventRow & { type: string })[] {
+      const marks = types.map(() => "?").join(", ");
+      return db
+        .query<EventRow & { type: string }, (string | number)[]>(
+          `SELECT seq, ts, type, body FROM events WHERE session_id = ? AND seq <= ? AND type IN (${marks}) ORDER BY seq`,
+        )
+        .all(sessionId, upTo, ...types);
     },
     /** False when the id was already claimed for this session. */
     claimClientId(sessionId: string, clientId: string, cmd: string, now: number): boolean {

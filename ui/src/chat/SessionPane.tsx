@@ -206,6 +206,7 @@ export function SessionPane(props: {
           onRestore={review.restore}
           onRetryTurn={lastFailed() ? retryTurn : undefined}
           anchor={props.anchor}
+          onLoadOlder={() => live.loadOlder()}
           empty={
             <div class="chat-empty">
               <h2>What should the agent do?</h2>

@@ -2,7 +2,15 @@ import ArrowDown from "lucide-solid/icons/arrow-down";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import type { ChatState } from "./chat-state.ts";
 import { liveEntries, settledEntries, toolResults, toolView } from "./chat-timeline.ts";
-import { afterScroll, growDown, growUp, INTENT_MS, resize, tailWindow } from "./chat-window.ts";
+import {
+  afterScroll,
+  align,
+  growDown,
+  growUp,
+  INTENT_MS,
+  type TimelineWindow,
+  tailWindow,
+} from "./chat-window.ts";
 import { PendingMessage, SettledMessage, StreamingMessage } from "./Message.tsx";
 
 /**
@@ -24,6 +32,8 @@ export function Timeline(props: {
   empty?: import("solid-js").JSX.Element;
   /** A message to open at (a notification's): shown once it is loaded, and marked. */
   anchor?: string;
+  /** Load the page before the oldest loaded message (`state.olderBefore`); resolves when it is in. */
+  onLoadOlder?: () => Promise<void>;
 }) {
   let scroller!: HTMLDivElement;
   let top!: HTMLDivElement;
@@ -40,14 +50,19 @@ export function Timeline(props: {
   });
   const pending = createMemo(() => props.state.pending);
 
-  const [win, setWin] = createSignal(tailWindow(settled().length));
-  createEffect(
-    on(
-      () => settled().length,
-      (total, before) => setWin((w) => resize(w, before ?? 0, total)),
-      { defer: true },
-    ),
-  );
+  // The window is kept as indexes into the list it was set on (its first key and length): read
+  // through `align`, so rows prepended (an older page) or appended (live) move or grow it at once,
+  // in the same update that renders them.
+  type Stamped = TimelineWindow & { first: string | undefined; total: number };
+  const stamp = (w: TimelineWindow, list = settled()): Stamped => ({
+    ...w,
+    first: list[0]?.key,
+    total: list.length,
+  });
+  const [raw, setRaw] = createSignal(stamp(tailWindow(settled().length)));
+  const win = createMemo(() => align(raw(), settled()));
+  const setWin = (next: TimelineWindow | ((w: TimelineWindow) => TimelineWindow)) =>
+    setRaw(stamp(typeof next === "function" ? next(win()) : next));
   const visible = createMemo(() => settled().slice(win().start, win().end));
   const tool = (id: string) => toolView(tools(), results(), id);
 
@@ -101,7 +116,11 @@ export function Timeline(props: {
     const id = props.anchor;
     if (!id || anchored) return;
     const i = settled().findIndex((e) => e.message.id === id);
-    if (i < 0) return;
+    if (i < 0) {
+      // Not loaded yet: bring older pages until it is (or the first message is).
+      if (props.state.olderBefore !== null) loadOlder();
+      return;
+    }
     anchored = true;
     setPinned(false);
     const total = settled().length;
@@ -132,10 +151,30 @@ export function Timeline(props: {
   // An earlier page goes in above what the reader sees, which must not move. The browser's scroll
   // anchoring does not act at scrollTop 0, where a fast wheel gets to; the first row is the anchor then.
   const growTop = () => {
+    if (win().start === 0) {
+      if (props.state.olderBefore !== null) loadOlder();
+      return;
+    }
     const first = rows.querySelector<HTMLElement>(".msg");
     const y = first?.getBoundingClientRect().top ?? 0;
     setWin((w) => growUp(w));
     if (first?.isConnected) scroller.scrollTop += first.getBoundingClientRect().top - y;
+  };
+
+  // The top of what is loaded: fetch the page before it. It goes in above the rows on screen without
+  // moving them (the window shifts with it), then shows as the reader's window grows up.
+  let loadingOlder = false;
+  const loadOlder = () => {
+    if (loadingOlder || !props.onLoadOlder) return;
+    loadingOlder = true;
+    void props.onLoadOlder().finally(() => {
+      loadingOlder = false;
+      if (!scroller.isConnected) return;
+      growTop();
+      // The top sentinel may still be in range: have it report afresh.
+      io?.unobserve(top);
+      io?.observe(top);
+    });
   };
 
   onMount(() => {
@@ -197,7 +236,7 @@ export function Timeline(props: {
       >
         <div ref={rows} class="timeline-rows">
           <div ref={top} class="sentinel" aria-hidden="true" />
-          <Show when={win().start > 0}>
+          <Show when={win().start > 0 || props.state.olderBefore !== null}>
             <p class="muted small center">Earlier messages load as you scroll up…</p>
           </Show>
           <Show when={settled().length === 0 && !streaming() && pending().length === 0}>{props.empty}</Show>

@@ -110,6 +110,24 @@ export interface ChatState {
   pending: readonly PendingSend[];
   /** "Used N memories": the memories put before a prompt, by the prompt's client_id. */
   usedMemories: Readonly<Record<string, AgentEventOf<"memory.used">["memories"]>>;
+  /**
+   * Opened at its end (`openAt`): the older messages not loaded yet end before this seq (ask for them
+   * with `session.history {before_seq}`); null when the first message is loaded.
+   */
+  olderBefore: number | null;
+}
+
+/** The answer to `session.history` without `before_seq` (src/history/store.ts `HistoryOpening`). */
+export interface HistoryOpening {
+  after_seq: number;
+  messages: Message[];
+  older_before: number | null;
+  head: (AgentEvent & { seq: number })[];
+}
+/** The answer to `session.history {before_seq}`. */
+export interface HistoryPage {
+  messages: Message[];
+  older_before: number | null;
 }
 
 const zeroUsage = (): Usage => ({ tokens: { input: 0, output: 0, cache_read: 0, cache_write: 0 }, cost: 0 });
@@ -138,6 +156,7 @@ export function initialChat(sessionId: string): ChatState {
     closed: null,
     pending: [],
     usedMemories: {},
+    olderBefore: null,
   };
 }
 
@@ -158,6 +177,59 @@ export function applyFrame(state: ChatState, frame: AgentEventFrame): ChatState 
 
 export const applyFrames = (state: ChatState, frames: readonly AgentEventFrame[]): ChatState =>
   frames.reduce(applyFrame, state);
+
+// ---------------------------------------------------------------- opening at the end
+
+/**
+ * Start from a session's last page instead of its first event: the state events before the page
+ * (`head`, in seq order, as a full replay would have applied them), then its final messages; the
+ * state then stands at `after_seq`, and the subscription continues from there. Only for a state that
+ * has applied no event yet (anything else keeps what it has: its own events are as good).
+ */
+export function openAt(state: ChatState, o: HistoryOpening): ChatState {
+  if (state.lastSeq !== 0 || o.after_seq <= 0) return state;
+  let s = state;
+  // Usage is summed in place: a copy of the per-message table per event is quadratic over a long session.
+  const byMessage: Record<string, Usage> = { ...s.usage.byMessage };
+  let { total, last } = s.usage;
+  for (const e of o.head) {
+    if (e.seq > o.after_seq) break;
+    if (e.event === "usage") {
+      const u: Usage = { tokens: e.tokens, cost: e.cost };
+      total = sumUsage(total, byMessage[e.message_id], u);
+      byMessage[e.message_id] = u;
+      last = u;
+      if (e.model && e.model !== s.model) s = { ...s, model: e.model };
+    } else s = applyEvent(s, e, e.seq);
+  }
+  s = { ...s, usage: { byMessage, total, last } };
+  return { ...withOlder(s, o.messages), lastSeq: o.after_seq, olderBefore: o.older_before, resync: false };
+}
+
+/** A page of older messages (scrolled up to): it goes before everything loaded so far. */
+export function prependOlder(state: ChatState, page: HistoryPage): ChatState {
+  return { ...withOlder(state, page.messages), olderBefore: page.older_before };
+}
+
+function withOlder(s: ChatState, older: readonly Message[]): ChatState {
+  const ids = new Set(s.messages.map((m) => m.id));
+  const fresh = older.filter((m) => !ids.has(m.id));
+  if (fresh.length === 0) return s;
+  // Counted as a message's end counts it (once per message), without making it the latest figure.
+  let usage = s.usage;
+  for (const m of fresh) {
+    if (!m.usage || usage.byMessage[m.id]) continue;
+    const added = addUsage(usage, m.id, m.usage);
+    usage = { ...added, last: usage.last };
+  }
+  const sent = new Set(fresh.map((m) => m.client_id).filter(Boolean));
+  return {
+    ...s,
+    messages: [...fresh, ...s.messages],
+    usage,
+    pending: sent.size ? s.pending.filter((p) => !sent.has(p.client_id)) : s.pending,
+  };
+}
 
 // ---------------------------------------------------------------- local sends (optimistic)
 
@@ -358,20 +430,25 @@ function applyUsage(s: ChatState, e: AgentEventOf<"usage">): ChatState {
 
 /** Usage is counted once per message: a second report for the same message replaces the first. */
 function addUsage(acc: ChatState["usage"], messageId: string, u: Usage): ChatState["usage"] {
-  const prev = acc.byMessage[messageId] ?? zeroUsage();
-  const t = acc.total.tokens;
   return {
     byMessage: { ...acc.byMessage, [messageId]: u },
     last: u,
-    total: {
-      tokens: {
-        input: t.input - prev.tokens.input + u.tokens.input,
-        output: t.output - prev.tokens.output + u.tokens.output,
-        cache_read: t.cache_read - prev.tokens.cache_read + u.tokens.cache_read,
-        cache_write: t.cache_write - prev.tokens.cache_write + u.tokens.cache_write,
-      },
-      cost: acc.total.cost - prev.cost + u.cost,
+    total: sumUsage(acc.total, acc.byMessage[messageId], u),
+  };
+}
+
+/** `total` with one message's figure `prev` (if any) replaced by `u`. */
+function sumUsage(total: Usage, prev: Usage | undefined, u: Usage): Usage {
+  const p = prev ?? zeroUsage();
+  const t = total.tokens;
+  return {
+    tokens: {
+      input: t.input - p.tokens.input + u.tokens.input,
+      output: t.output - p.tokens.output + u.tokens.output,
+      cache_read: t.cache_read - p.tokens.cache_read + u.tokens.cache_read,
+      cache_write: t.cache_write - p.tokens.cache_write + u.tokens.cache_write,
     },
+    cost: total.cost - p.cost + u.cost,
   };
 }
 

@@ -31,6 +31,27 @@ export function resize(w: TimelineWindow, before: number, total: number, max = M
   return { start: Math.min(w.start, total), end: Math.min(w.end, total) };
 }
 
+/**
+ * A window set on an earlier list (whose first entry had key `first` and which had `total` entries),
+ * for the list as it is now: entries put before `first` (an older page) shift it, entries appended
+ * resize it as `resize` does. A list whose old first entry is gone is taken as unchanged at the top.
+ */
+export function align(
+  w: TimelineWindow & { first: string | undefined; total: number },
+  list: readonly { key: string }[],
+  max = MAX_WINDOW,
+): TimelineWindow {
+  let d = 0;
+  if (w.first !== undefined && list[0]?.key !== w.first)
+    d = Math.max(
+      0,
+      list.findIndex((e) => e.key === w.first),
+    );
+  const shifted = { start: w.start + d, end: w.end + d };
+  if (d === 0 && list.length === w.total) return { start: w.start, end: w.end };
+  return resize(shifted, w.total + d, list.length, max);
+}
+
 /** The reader reached the top of the window: show an earlier page, drop rows past `max` at the end. */
 export function growUp(w: TimelineWindow, page = PAGE, max = MAX_WINDOW): TimelineWindow {
   if (w.start === 0) return w;

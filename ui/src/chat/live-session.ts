@@ -8,8 +8,12 @@ import {
   type ChatState,
   dismissToast,
   dropPending,
+  type HistoryOpening,
+  type HistoryPage,
   initialChat,
   localSend,
+  openAt,
+  prependOlder,
   resubscribed,
   type SendKind,
   sendFailed,
@@ -17,7 +21,8 @@ import {
 
 /**
  * One open session: the pure chat reducer fed by the tab's mux subscription, and the commands the
- * view sends. Frames are applied in batches, once per animation frame, so a fast stream costs one
+ * view sends. A session opens at its last page (`session.history`), older pages load on request.
+ * Frames are applied in batches, once per animation frame, so a fast stream costs one
  * render per frame, not one per token. The subscription resumes after a reconnect from the reducer's
  * `lastSeq` (frames still waiting in the batch are applied first, so nothing is asked for twice).
  */
@@ -41,8 +46,13 @@ export interface LiveSession {
   answer(requestId: string, answer: { value: string } | { confirmed: boolean } | { cancelled: true }): void;
   setThinking(level: ThinkingLevel): Promise<MuxResult>;
   dismissToast(seq: number): void;
+  /** Load the page of messages before the oldest one loaded (scrolled to the top); once at a time. */
+  loadOlder(): Promise<void>;
   dispose(): void;
 }
+
+/** Messages in the page a session opens at, and in each older page loaded on scroll. */
+export const HISTORY_PAGE = 40;
 
 const random = () => Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
 
@@ -72,20 +82,47 @@ export function openLiveSession(mux: MuxClient, sessionId: string): LiveSession 
     else requestAnimationFrame(flush);
   };
 
-  const unsubscribe = mux.subscribe(sessionId, {
-    afterSeq: () => {
-      flush();
-      return state().lastSeq;
-    },
-    onEvent: (frame) => {
-      queue.push(frame);
-      schedule();
-    },
-    onEnded: (reason) => {
-      flush();
-      setEnded(reason);
-    },
+  // Opened at its end: the last page as final messages and the state before it, then the events
+  // after it (a long session is not replayed from its first event). Failing that, from the start.
+  let unsubscribe = () => {};
+  let disposed = false;
+  const follow = () => {
+    if (disposed) return;
+    unsubscribe = mux.subscribe(sessionId, {
+      afterSeq: () => {
+        flush();
+        return state().lastSeq;
+      },
+      onEvent: (frame) => {
+        queue.push(frame);
+        schedule();
+      },
+      onEnded: (reason) => {
+        flush();
+        setEnded(reason);
+      },
+    });
+  };
+  void mux.request("agent", "session.history", { session_id: sessionId, limit: HISTORY_PAGE }).then((r) => {
+    if (r.ok && !disposed) setState((s) => openAt(s, r.data as HistoryOpening));
+    follow();
   });
+
+  let loading: Promise<void> | null = null;
+  const loadOlder = () => {
+    const before = state().olderBefore;
+    if (loading || before === null) return loading ?? Promise.resolve();
+    loading = mux
+      .request("agent", "session.history", { session_id: sessionId, before_seq: before, limit: HISTORY_PAGE })
+      .then((r) => {
+        if (r.ok && !disposed && state().olderBefore === before)
+          setState((s) => prependOlder(s, r.data as HistoryPage));
+      })
+      .finally(() => {
+        loading = null;
+      });
+    return loading;
+  };
 
   const command = (cmd: string, body: Record<string, unknown> = {}) =>
     mux.request("agent", cmd, { ...body, session_id: sessionId });
@@ -127,7 +164,9 @@ export function openLiveSession(mux: MuxClient, sessionId: string): LiveSession 
     },
     setThinking: (level) => command("set_thinking_level", { level }),
     dismissToast: (seq) => setState((s) => dismissToast(s, seq)),
+    loadOlder,
     dispose() {
+      disposed = true;
       unsubscribe();
       queue = [];
     },

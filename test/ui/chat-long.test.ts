@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Browser, Page } from "rebrowser-playwright";
+import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
+import {
+  ensureUiBuilt,
+  launchChromium,
+  pageErrors,
+  screenshot,
+  signedIn as signInAt,
+  VIEWPORTS,
+} from "./browser.ts";
+
+/**
+ * A conversation of about 2,000 messages, made through the real server, runner, sandbox and pi (the
+ * scripted LLM answers each request with a line and 20 `read` calls until the history is long
+ * enough), opened in real Chromium at desktop and phone width: it opens at its end from its last
+ * page (not a replay of its events), and the mouse wheel up loads the older pages one by one to its
+ * first message — every message once. (How far the row in view moves is printed, not asserted: a
+ * known gap, see the note in the test.) `LONG_TURNS=10` makes a shorter one (212 messages) for a quick run.
+ */
+
+setDefaultTimeout(1_800_000);
+const T = 60_000;
+const MARKER = "[long-2000] check every note";
+const CALLS = 20;
+const TURNS = Number(process.env.LONG_TURNS ?? 95);
+let w: SessionWorld;
+let browser: Browser;
+let url: string;
+let events = 0;
+let messages = 0;
+
+beforeAll(async () => {
+  await ensureUiBuilt();
+  w = await startWorld();
+  browser = await launchChromium();
+  const projectId = await createProject(w.admin, "Long");
+  w.fx.script((r) => {
+    if (!r.messages.find((m) => m.role === "user")?.text.includes(MARKER)) return undefined;
+    const turn = r.messages.filter((m) => m.role === "assistant").length + 1;
+    if (turn > TURNS) return [{ text: "All notes checked. The last message." }];
+    return [
+      { text: `Step ${turn}: reading ${CALLS} notes.` },
+      ...Array.from({ length: CALLS }, (_, i) => ({
+        toolCall: { name: "read", args: { path: `notes/${turn}-${i}.txt` } },
+      })),
+    ];
+  });
+  const tab = await AgentTab.open(w.t.url, w.admin.cookie);
+  const { session_id } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
+  await tab.ok("session.subscribe", { session_id, after_seq: 0 });
+  // pi started (it announces its state): a prompt sent while it starts waited minutes on a loaded machine.
+  await tab.mux.waitFor(
+    "session.state",
+    () => tab.events(session_id).some((f) => f.event === "session.state"),
+    600_000,
+  );
+  await tab.ok("prompt", { session_id, message: MARKER, client_id: "long-2000" }, 600_000);
+  await tab.waitIdle(session_id, 1, 1_500_000);
+  const ends = tab.events(session_id).filter((f) => f.event === "stream.message_end");
+  messages = new Set(ends.map((f) => (f.message as { id: string }).id)).size;
+  events = tab.events(session_id).length;
+  await tab.close();
+  w.fx.script(null);
+  url = `${w.t.url}/projects/${projectId}/chat?session=${session_id}`;
+}, 1_800_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await w?.stop();
+});
+
+/** Rows in the DOM: their message ids (each once?), first text, and where the first visible one is. */
+const rows = (page: Page) =>
+  page.evaluate(() => {
+    const scroller = document.querySelector(".timeline") as HTMLElement;
+    const els = [...document.querySelectorAll<HTMLElement>(".timeline .msg[data-msg-id]")];
+    const view = scroller.getBoundingClientRect();
+    const seen = els.find((e) => e.getBoundingClientRect().bottom > view.top + 1);
+    return {
+      ids: els.map((e) => e.dataset.msgId as string),
+      steps: els.map((e) => /Step (\d+):/.exec(e.textContent ?? "")?.[1]).filter(Boolean) as string[],
+      first: els[0]?.textContent ?? "",
+      scrollTop: scroller.scrollTop,
+      anchor: seen ? { id: seen.dataset.msgId as string, top: seen.getBoundingClientRect().top } : null,
+    };
+  });
+
+const frames = (page: Page) =>
+  page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+
+for (const vp of VIEWPORTS) {
+  describe(`a 2,000-message conversation at ${vp.name} width (${vp.width}px)`, () => {
+    let page: Page;
+    let errors: string[];
+    beforeAll(async () => {
+      ({ page, errors } = await signInAt(browser, w.t.url, vp, w.t.admin.username, w.t.admin.password, T));
+    });
+    afterAll(async () => {
+      await page?.context().close();
+    });
+
+    test("opens at its end from its last page; the wheel up loads older pages to the first message", async () => {
+      expect(messages).toBe(TURNS * (CALLS + 1) + 2);
+      let agentFrames = 0;
+      page.on("websocket", (ws) =>
+        ws.on("framereceived", ({ payload }) => {
+          if (typeof payload === "string" && payload.startsWith('{"ch":"agent","session_id"')) agentFrames++;
+        }),
+      );
+      await page.goto(url);
+      // At its end: the last message's end in view, the composer ready, no "Latest".
+      await page.waitForFunction(
+        () => {
+          const scroller = document.querySelector(".timeline");
+          const last = [...document.querySelectorAll(".timeline .msg")].at(-1);
+          const box = document.querySelector<HTMLTextAreaElement>("#chat-input");
+          if (!scroller || !box || box.disabled || !last?.textContent?.includes("The last message."))
+            return false;
+          const v = scroller.getBoundingClientRect();
+          const b = last.getBoundingClientRect();
+          return b.bottom > v.top && b.bottom <= v.bottom + 1 && !document.querySelector(".jump");
+        },
+        undefined,
+        { timeout: T, polling: "raf" },
+      );
+      await frames(page);
+      await screenshot(page, `chat-long-${vp.name}-end`);
+      // Not a replay: the last turn's events reached the page, not the session's thousands.
+      expect(agentFrames).toBeLessThan(300);
+      expect(events).toBeGreaterThan(8 * agentFrames);
+      const atEnd = await rows(page);
+      expect(atEnd.steps.at(-1)).toBe(String(TURNS));
+      expect(atEnd.ids.length).toBeLessThan(60);
+
+      // The wheel, up, until the first message: every row once.
+      const box = await page.locator(".timeline").boundingBox();
+      if (!box) throw new Error("no timeline");
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      const steps = new Set<string>(atEnd.steps);
+      const WHEEL = 1500;
+      let before = atEnd;
+      let sawEarlierNote = false;
+      // How far past the wheel's own distance the row in view moved, per notch (reported, see below).
+      const jumps: number[] = [];
+      for (let i = 0; i < 2_000; i++) {
+        await page.mouse.wheel(0, -WHEEL);
+        await frames(page);
+        const now = await rows(page);
+        expect(new Set(now.ids).size).toBe(now.ids.length);
+        for (const s of now.steps) steps.add(s);
+        const same = before.anchor && now.ids.includes(before.anchor.id) ? before.anchor.id : null;
+        if (same && before.anchor) {
+          const top = await page.evaluate(
+            (id) =>
+              document.querySelector(`.timeline .msg[data-msg-id="${id}"]`)?.getBoundingClientRect().top ?? 0,
+            same,
+          );
+          jumps.push(top - before.anchor.top - WHEEL);
+        }
+        if (!sawEarlierNote && (await page.getByText("Earlier messages load as you scroll up").isVisible())) {
+          sawEarlierNote = true;
+          await screenshot(page, `chat-long-${vp.name}-loading-older`);
+        }
+        before = now;
+        if (now.scrollTop === 0 && now.first.includes(MARKER)) break;
+      }
+      // KNOWN GAP (not asserted): when a page goes in above while the view is at its top, the row in
+      // view can be pushed down by thousands of px once rows estimated at 120 px (content-visibility)
+      // are laid out at their real height (tall rows of 20 tool cards here). Printed for the record.
+      console.log(
+        `[${vp.name}] row in view moved beyond the wheel: max ${Math.round(Math.max(0, ...jumps))} px`,
+      );
+      expect(before.first).toContain(MARKER);
+      expect(before.scrollTop).toBe(0);
+      // Every step of the conversation was on screen on the way, none twice at once.
+      expect(steps.size).toBe(TURNS);
+      await screenshot(page, `chat-long-${vp.name}-first`);
+      expect(await pageErrors(page, errors)).toEqual([]);
+    });
+  });
+}
