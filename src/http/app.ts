@@ -9,6 +9,7 @@ import { budgetAdminRoutes, myUsageRoutes } from "./routes/budgets.ts";
 import { canvasRoutes } from "./routes/canvas.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { memberRoutes } from "./routes/members.ts";
 import { memoryRoutes } from "./routes/memory.ts";
 import { muxRoutes } from "./routes/mux.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
@@ -62,6 +63,7 @@ export function createApp(ctx: HttpContext) {
     .use(myUsageRoutes(ctx))
     .use(llmProxyRoutes(ctx))
     .use(projectRoutes(ctx))
+    .use(memberRoutes(ctx))
     .use(sessionRoutes(ctx))
     .use(memoryRoutes(ctx))
     .use(taskRoutes(ctx))

@@ -10,6 +10,8 @@ export interface TrackedSocket {
   /** `epoch`: the user's sign-in epoch when the credentials were checked (at the upgrade). */
   readonly user: { id: string; sid?: string; tokenVersion?: number; epoch?: number };
   end(code: number, reason: string): void;
+  /** Check every watch again and end those the user may no longer hold. */
+  recheckAccess?(): void;
 }
 
 /**
@@ -85,6 +87,12 @@ export class UserSockets<S extends TrackedSocket = TrackedSocket> {
       });
       this.signIns.recheck(userId, versions);
     }
+  }
+
+  /** Access changed: each socket of this user (every user's when undefined) drops what it may no longer hold. */
+  recheckAccess(userId?: string): void {
+    const sets = userId === undefined ? [...this.byUser.values()] : [this.byUser.get(userId) ?? new Set<S>()];
+    for (const set of sets) for (const socket of [...set]) socket.recheckAccess?.();
   }
 
   dispose(): void {

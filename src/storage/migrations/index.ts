@@ -12,6 +12,7 @@ import { m010 } from "./010_schedules.ts";
 import { m011 } from "./011_notifications.ts";
 import { m012 } from "./012_memory_vectors.ts";
 import { m013 } from "./013_canvas.ts";
+import { m014 } from "./014_project_members.ts";
 
 /** Main database migrations, in order. Append only. */
 export const MAIN_MIGRATIONS: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const MAIN_MIGRATIONS: readonly Migration[] = [
   m011,
   m012,
   m013,
+  m014,
 ];

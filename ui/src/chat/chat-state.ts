@@ -110,6 +110,8 @@ export interface ChatState {
   pending: readonly PendingSend[];
   /** "Used N memories": the memories put before a prompt, by the prompt's client_id. */
   usedMemories: Readonly<Record<string, AgentEventOf<"memory.used">["memories"]>>;
+  /** Who sent each user message, by its client_id (shared projects): the name the chat shows. */
+  authors: Readonly<Record<string, { user_id: string; username: string }>>;
 }
 
 const zeroUsage = (): Usage => ({ tokens: { input: 0, output: 0, cache_read: 0, cache_write: 0 }, cost: 0 });
@@ -138,6 +140,7 @@ export function initialChat(sessionId: string): ChatState {
     closed: null,
     pending: [],
     usedMemories: {},
+    authors: {},
   };
 }
 
@@ -234,6 +237,8 @@ function applyEvent(s: ChatState, e: AgentEvent, seq: number): ChatState {
 
     case "memory.used":
       return { ...s, usedMemories: { ...s.usedMemories, [e.client_id]: e.memories } };
+    case "message.author":
+      return { ...s, authors: { ...s.authors, [e.client_id]: { user_id: e.user_id, username: e.username } } };
 
     case "stream.message_start":
       return {
