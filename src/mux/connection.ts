@@ -166,10 +166,12 @@ export class MuxConnection {
   /**
    * Access to projects or sessions changed: every watched session is checked again, and a watch
    * the user may no longer hold ends at once with one `{ch:"system", event:"watch.ended"}` frame;
-   * the channels drop their own (file watches, terminal views).
+   * the channels drop their own (file watches, terminal views). With `projectId`, the client is
+   * told first that its standing in that project changed (`access.changed`), so it shows the new role.
    */
-  recheckAccess(): void {
+  recheckAccess(projectId?: string): void {
     if (this.closed) return;
+    if (projectId) this.send({ ch: "system", event: "access.changed", project_id: projectId });
     for (const id of [...this.subs.keys()]) {
       if (this.deps.agents.canWatch(this.user, id).ok) continue;
       this.unsubscribe(id);

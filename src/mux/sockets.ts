@@ -11,7 +11,7 @@ export interface TrackedSocket {
   readonly user: { id: string; sid?: string; tokenVersion?: number; epoch?: number };
   end(code: number, reason: string): void;
   /** Check every watch again and end those the user may no longer hold. */
-  recheckAccess?(): void;
+  recheckAccess?(projectId?: string): void;
 }
 
 /**
@@ -89,10 +89,13 @@ export class UserSockets<S extends TrackedSocket = TrackedSocket> {
     }
   }
 
-  /** Access changed: each socket of this user (every user's when undefined) drops what it may no longer hold. */
-  recheckAccess(userId?: string): void {
+  /**
+   * Access changed: each socket of this user (every user's when undefined) drops what it may no
+   * longer hold; with `projectId` they are told their standing in that project changed.
+   */
+  recheckAccess(userId?: string, projectId?: string): void {
     const sets = userId === undefined ? [...this.byUser.values()] : [this.byUser.get(userId) ?? new Set<S>()];
-    for (const set of sets) for (const socket of [...set]) socket.recheckAccess?.();
+    for (const set of sets) for (const socket of [...set]) socket.recheckAccess?.(projectId);
   }
 
   dispose(): void {

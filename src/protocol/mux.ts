@@ -72,6 +72,8 @@ export const systemEventSchema = v.variant("event", [
     session_id: idSchema("ses"),
     reason: v.picklist(["access_revoked"]),
   }),
+  /** The user's role in a shared project changed (or they were removed): clients fetch it again. */
+  v.object({ ch: v.literal("system"), event: v.literal("access.changed"), project_id: idSchema("prj") }),
 ]);
 export type SystemEvent = v.InferOutput<typeof systemEventSchema>;
 

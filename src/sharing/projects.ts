@@ -7,7 +7,7 @@ import { type MemberListRow, type MemberRole, projectMembersRepo } from "../stor
 import { usersRepo } from "../storage/users.ts";
 import { requireProject } from "./access.ts";
 
-/** Someone's access to a project went down (role lowered, terminal taken, removed, left). */
+/** Someone's standing in a project changed (role, terminal grant, removed, left). */
 export type AccessLost = (change: { userId: string; projectId: string; removed: boolean }) => void;
 
 export interface ProjectSharingDeps {
@@ -87,9 +87,9 @@ export function projectSharing(deps: ProjectSharingDeps) {
       const role: MemberRole = input.value.role ?? current.role;
       const terminal = input.value.terminal ?? current.terminal === 1;
       repo.update(projectId, userId, { role, terminal: terminal ? 1 : 0 });
-      const lowered =
-        (current.role === "editor" && role === "viewer") || (current.terminal === 1 && !terminal);
-      if (lowered) deps.accessLost?.({ userId, projectId, removed: false });
+      // Every change is announced (the member's open views show the new role); what a lowered
+      // role or a taken grant may no longer hold ends there and then.
+      deps.accessLost?.({ userId, projectId, removed: false });
       const after = memberOf(projectId, userId);
       return after.ok ? ok(publicMember(after.value)) : after;
     },

@@ -17,6 +17,22 @@ let project: string;
 let ownerTab: AgentTab;
 let ownerSession: string;
 
+/**
+ * Answer the server's heartbeat pings, as the UI does: an agent that takes more than two heartbeats
+ * to start on a loaded machine must not cost the waiting socket its connection.
+ */
+function keepAlive<T extends MuxClient | AgentTab>(tab: T): T {
+  const mux = tab instanceof AgentTab ? tab.mux : tab;
+  mux.ws.addEventListener("message", (m) => {
+    const frame = JSON.parse(String(m.data));
+    if (frame.ch === "system" && frame.event === "ping")
+      mux.ws.send(JSON.stringify({ ch: "system", cmd: "pong", ts: frame.ts }));
+  });
+  return tab;
+}
+const agentTab = async (c: Client) => keepAlive(await AgentTab.open(w.t.url, c.cookie));
+const muxTab = async (c: Client) => keepAlive(await MuxClient.connect(w.t.url, c.cookie));
+
 const patch = (c: Client, path: string, body: unknown) => c.request("PATCH", path, { body });
 const members = (id = project) => `/api/projects/${id}/members`;
 
@@ -30,7 +46,7 @@ beforeAll(async () => {
     users[name] = { client, id };
   }
   project = await createProject(owner, "Shared work");
-  ownerTab = await AgentTab.open(w.t.url, owner.cookie);
+  ownerTab = await agentTab(owner);
 });
 
 /** The owner's conversation in the project, with one answered turn (started once, on first use). */
@@ -168,8 +184,8 @@ describe("membership", () => {
 describe("conversations", () => {
   test("viewers read and watch live; they cannot send; strangers get not_found on every command", async () => {
     await ownerConversation();
-    const vera = await AgentTab.open(w.t.url, users.vera.client.cookie);
-    const mallory = await AgentTab.open(w.t.url, users.mallory.client.cookie);
+    const vera = await agentTab(users.vera.client);
+    const mallory = await agentTab(users.mallory.client);
     try {
       await vera.ok("session.subscribe", { session_id: ownerSession });
       await vera.waitEvent(ownerSession, (f) => f.event === "agent.idle", "the owner's turn replayed");
@@ -230,7 +246,7 @@ describe("conversations", () => {
   });
 
   test("an editor chats in the owner's project: the owner sees it live, with the editor's name; usage is theirs", async () => {
-    const alice = await AgentTab.open(w.t.url, users.alice.client.cookie);
+    const alice = await agentTab(users.alice.client);
     try {
       const { session_id: s } = await alice.ok<{ session_id: string }>("session.create", {
         project_id: project,
@@ -282,9 +298,9 @@ describe("files", () => {
     c.cmd(cmd, { project_id: project, ...body }, "files");
 
   test("viewers read, editors write (recorded as theirs), strangers get not_found", async () => {
-    const alice = await MuxClient.connect(w.t.url, users.alice.client.cookie);
-    const vera = await MuxClient.connect(w.t.url, users.vera.client.cookie);
-    const mallory = await MuxClient.connect(w.t.url, users.mallory.client.cookie);
+    const alice = await muxTab(users.alice.client);
+    const vera = await muxTab(users.vera.client);
+    const mallory = await muxTab(users.mallory.client);
     try {
       expect((await files(alice, "write", { path: "notes.md", content: "by alice" })).ok).toBe(true);
       const read = await files(vera, "read", { path: "notes.md" });
@@ -346,8 +362,8 @@ describe("files", () => {
 
 describe("terminals", () => {
   test("only with the owner's terminal grant, and it ends when the grant is taken", async () => {
-    const alice = await MuxClient.connect(w.t.url, users.alice.client.cookie);
-    const mallory = await MuxClient.connect(w.t.url, users.mallory.client.cookie);
+    const alice = await muxTab(users.alice.client);
+    const mallory = await muxTab(users.mallory.client);
     try {
       const open = { project_id: project, cols: 80, rows: 24 };
       expect((await alice.cmd("open", open)).error?.code).toBe("forbidden");
@@ -379,7 +395,7 @@ describe("terminals", () => {
 describe("role changes and removal take effect at once", () => {
   test("an editor lowered to viewer can no longer send; removed, every open view ends", async () => {
     await ownerConversation();
-    const alice = await AgentTab.open(w.t.url, users.alice.client.cookie);
+    const alice = await agentTab(users.alice.client);
     try {
       await alice.ok("session.subscribe", { session_id: ownerSession });
       expect((await alice.mux.cmd("watch", { project_id: project }, "files")).ok).toBe(true);

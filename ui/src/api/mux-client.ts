@@ -24,6 +24,8 @@ interface Subscription {
   /** Asked at every (re)subscribe, so it is always the reducer's current `lastSeq`. */
   afterSeq: () => number;
   onEvent: (frame: AgentEventFrame) => void;
+  /** The server ended the watch: the user may no longer see this session (removed from its project). */
+  onEnded?: (reason: string) => void;
 }
 
 export interface MuxOptions {
@@ -43,6 +45,7 @@ export class MuxClient {
   private closed = false;
   private readonly pending = new Map<string, (r: MuxResult) => void>();
   private readonly subs = new Map<string, Subscription>();
+  private readonly accessListeners = new Set<(projectId: string) => void>();
   private readonly outbox: string[] = [];
   private readonly channelListeners = new Map<string, Set<(frame: Record<string, unknown>) => void>>();
   private readonly openListeners = new Set<() => void>();
@@ -96,6 +99,12 @@ export class MuxClient {
     set.add(listener);
     this.channelListeners.set(ch, set);
     return () => void set.delete(listener);
+  }
+
+  /** My standing in a shared project changed (`access.changed`): fetch the project again. */
+  onAccessChanged(listener: (projectId: string) => void): () => void {
+    this.accessListeners.add(listener);
+    return () => void this.accessListeners.delete(listener);
   }
 
   /** Whether the socket is connected now (a listener added later by `onOpen` waits for the next open). */
@@ -223,6 +232,13 @@ export class MuxClient {
     if (frame.ch === "system") {
       if (frame.event === "ping") this.send(JSON.stringify({ ch: "system", cmd: "pong", ts: frame.ts }));
       else if (frame.event === "resync") this.resubscribe(frame.session_id);
+      else if (frame.event === "watch.ended") {
+        const sub = this.subs.get(frame.session_id);
+        // Not re-subscribed on the next reconnect: the server would refuse it.
+        this.subs.delete(frame.session_id);
+        sub?.onEnded?.(frame.reason);
+      } else if (frame.event === "access.changed")
+        for (const listener of this.accessListeners) listener(frame.project_id);
       return;
     }
     if (frame.ch === "agent") this.subs.get(frame.session_id)?.onEvent(frame as AgentEventFrame);

@@ -112,6 +112,8 @@ export interface ChatState {
   usedMemories: Readonly<Record<string, AgentEventOf<"memory.used">["memories"]>>;
   /** Who sent each user message, by its client_id (shared projects): the name the chat shows. */
   authors: Readonly<Record<string, { user_id: string; username: string }>>;
+  /** The server ended this watch: the user was removed from the shared project (decision 0030). */
+  accessEnded?: boolean;
 }
 
 const zeroUsage = (): Usage => ({ tokens: { input: 0, output: 0, cache_read: 0, cache_write: 0 }, cost: 0 });

@@ -78,6 +78,7 @@ export function openLiveSession(mux: MuxClient, sessionId: string): LiveSession 
       queue.push(frame);
       schedule();
     },
+    onEnded: () => setState((s) => ({ ...s, accessEnded: true })),
   });
 
   const command = (cmd: string, body: Record<string, unknown> = {}) =>
