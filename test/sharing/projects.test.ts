@@ -22,8 +22,8 @@ let ownerSession: string;
  * to start on a loaded machine must not cost the waiting socket its connection.
  */
 function keepAlive<T extends MuxClient | AgentTab>(tab: T): T {
-  const mux = tab instanceof AgentTab ? tab.mux : tab;
-  mux.ws.addEventListener("message", (m) => {
+  const mux: MuxClient = tab instanceof AgentTab ? tab.mux : (tab as MuxClient);
+  mux.ws.addEventListener("message", (m: MessageEvent) => {
     const frame = JSON.parse(String(m.data));
     if (frame.ch === "system" && frame.event === "ping")
       mux.ws.send(JSON.stringify({ ch: "system", cmd: "pong", ts: frame.ts }));
