@@ -160,13 +160,12 @@ describe("membership", () => {
       `/api/projects/${project}/schedules`,
       `/api/projects/${project}/hooks`,
       `/api/projects/${project}/changes`,
-      `/api/projects/${project}/git`,
       `/api/sessions/${ownerSession}/changes`,
       `/api/sessions/${ownerSession}/checkpoints`,
       `/api/sessions/search?q=hello&project_id=${project}`,
     ];
     for (const path of paths) {
-      expect((await owner.get(path)).status).toBe(200);
+      expect([path, (await owner.get(path)).status]).toEqual([path, 200]);
       for (const name of ["alice", "vera", "mallory"] as const)
         expect([path, (await users[name].client.get(path)).code]).toEqual([path, "not_found"]);
     }
