@@ -204,7 +204,7 @@ test("recheckAccess ends watches the user may no longer hold, with one watch.end
   let allowed = true;
   const gated: AgentService = {
     ...agents,
-    canWatch: (user, sessionId) =>
+    canWatch: (_user, sessionId) =>
       allowed && sessionId === ses.id
         ? { ok: true, ownerId: alice.id }
         : { ok: false, error: { code: "not_found", message: "no such session" } },

@@ -173,10 +173,33 @@ describe("membership", () => {
       [`/api/projects/${project}/tasks`, { title: "x" }],
       [`/api/projects/${project}/memories`, { text: "x" }],
       [`/api/projects/${project}/hooks`, { name: "x" }],
+      [`/api/projects/${project}/schedules`, { name: "x" }],
+      [`/api/projects/${project}/restore`, { checkpoint: "x" }],
+      [`/api/projects/${project}/discard`, { path: "x" }],
+      [`/api/projects/${project}/git/stage`, { paths: ["x"] }],
+      [`/api/projects/${project}/git/commit`, { message: "x" }],
+      [`/api/sessions/${ownerSession}/restore`, { message_id: "x" }],
+      [`/api/sessions/${ownerSession}/discard`, { path: "x" }],
     ] as const;
     for (const [path, body] of posts)
-      for (const name of ["alice", "vera", "mallory"] as const)
-        expect([path, (await users[name].client.post(path, body)).code]).toEqual([path, "not_found"]);
+      for (const name of ["alice", "vera", "mallory"] as const) {
+        const r = await users[name].client.post(path, body);
+        // A body the route refuses first would say nothing about access: it must be not_found.
+        expect([path, name, r.code]).toEqual([path, name, "not_found"]);
+      }
+    // The agent's browser (watch, take over) stays the owner's on the mux too.
+    const tab = await muxTab(users.alice.client);
+    try {
+      for (const [cmd, body] of [
+        ["watch", {}],
+        ["control", { take: true }],
+      ] as const) {
+        const r = await tab.cmd(cmd, { session_id: ownerSession, ...body }, "browser");
+        expect([cmd, r.error?.code]).toEqual([cmd, "not_found"]);
+      }
+    } finally {
+      await tab.close();
+    }
   });
 });
 

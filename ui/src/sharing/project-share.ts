@@ -10,7 +10,7 @@ export const ProjectShareContext = createContext<() => ProjectShare | undefined>
 export const useProjectShare = (): (() => ProjectShare | undefined) => useContext(ProjectShareContext);
 
 /** Viewers read; editors and the owner chat and change files. */
-export const canWrite = (s: ProjectShare | undefined): boolean => !s || s.role !== "viewer";
+export const canWrite = (s: ProjectShare | undefined): boolean => s?.role !== "viewer";
 
 export const isOwner = (s: ProjectShare | undefined): boolean => !s || s.role === "owner";
 
