@@ -17,7 +17,7 @@ import type { Session } from "../../../src/protocol/projects.ts";
 import { listModels } from "../api/models-api.ts";
 import type { MuxClient } from "../api/mux-client.ts";
 import { reportFocus } from "../notifications/live.ts";
-import { canWrite, useProjectShare } from "../sharing/project-share.ts";
+import { canWrite, isOwner, useProjectShare } from "../sharing/project-share.ts";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { agentStarted } from "./agent-started.ts";
 import { getSession, listSessions } from "./chat-api.ts";
@@ -262,6 +262,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
           onNew={newSession}
           onRename={rename}
           onDelete={remove}
+          access={{ write: canWrite(shared()), owner: isOwner(shared()) }}
         />
       </div>
       <button

@@ -5,7 +5,7 @@ import type { MuxClient } from "../api/mux-client.ts";
 import { BrowserAsk } from "../browser/BrowserAsk.tsx";
 import { LinkedText } from "../components/LinkedText.tsx";
 import { createSessionReview } from "../review/SessionReview.tsx";
-import { canWrite, useProjectShare } from "../sharing/project-share.ts";
+import { canWrite, isOwner, useProjectShare } from "../sharing/project-share.ts";
 import { Composer } from "./Composer.tsx";
 import { sessionUsage } from "./chat-api.ts";
 import { explainFailure } from "./chat-errors.ts";
@@ -204,8 +204,8 @@ export function SessionPane(props: {
           projectId={props.projectId}
           onRetry={(id) => live.retry(id)}
           onDiscard={(id) => live.discard(id)}
-          onFork={(id) => void fork(id)}
-          onRestore={review.restore}
+          onFork={canWrite(share()) ? (id) => void fork(id) : undefined}
+          onRestore={isOwner(share()) ? review.restore : undefined}
           onRetryTurn={lastFailed() ? retryTurn : undefined}
           anchor={props.anchor}
           empty={
@@ -265,7 +265,7 @@ export function SessionPane(props: {
           )}
         </For>
         <span class="spacer" />
-        {review.button()}
+        <Show when={isOwner(share())}>{review.button()}</Show>
         <Meters
           last={s().usage.last}
           total={s().usage.total}

@@ -31,6 +31,7 @@ import { usePageTitle } from "../shell/page-title.ts";
 import { LazyTerminalView } from "../terminal/lazy.ts";
 import { sharedMuxTransport } from "../terminal/shared-mux.ts";
 import * as projects from "./projects-api.ts";
+import "../sharing/sharing.css";
 
 // Each tab's code loads when the tab is first opened.
 const FilesView = lazy(() => import("../files/FilesView.tsx"));
