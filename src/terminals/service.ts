@@ -227,8 +227,12 @@ export class TerminalService {
 
   /** A terminal by id, for the caller only: another user's id is reported exactly like a missing one. */
   private async find(caller: Caller, id: string): Promise<Result<Terminal>> {
-    const runner = await this.runnerFor(caller);
-    if (!runner.ok) return runner;
+    // A terminal this server holds is found directly (a member's runs under the project owner's
+    // runner, decision 0030); else the caller's runner is loaded first (after a server restart).
+    if (!this.terminals.has(id)) {
+      const runner = await this.runnerFor(caller);
+      if (!runner.ok) return runner;
+    }
     const t = this.terminals.get(id);
     // Opened in a shared project: only while the grant holds (decision 0030).
     if (t && !this.deps.findProject(caller, t.record.projectId).ok) return notFound();

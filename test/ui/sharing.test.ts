@@ -129,7 +129,14 @@ for (const vp of VIEWPORTS) {
       await dialog.getByLabel("Role of alice").selectOption("viewer");
       await alice.getByTestId("read-only").waitFor({ timeout: T });
       expect(await composer(alice).count()).toBe(0);
+      expect(await alice.getByRole("button", { name: "New conversation" }).count()).toBe(0);
       await screenshot(alice, `sharing-viewer-${vp.name}`);
+      // Files: read, never change.
+      await alice.getByRole("tab", { name: "Files" }).click();
+      await alice.getByRole("toolbar", { name: "Files" }).waitFor({ timeout: T });
+      expect(await alice.getByRole("button", { name: "Upload" }).count()).toBe(0);
+      expect(await alice.getByRole("button", { name: "New file" }).count()).toBe(0);
+      await alice.getByRole("tab", { name: "Chat" }).click();
 
       await dialog.getByRole("button", { name: "Remove" }).click();
       await dialog.getByText("Not shared with anyone yet.").waitFor({ timeout: T });
