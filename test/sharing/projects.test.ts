@@ -172,14 +172,14 @@ describe("membership", () => {
     const posts = [
       [`/api/projects/${project}/tasks`, { title: "x" }],
       [`/api/projects/${project}/memories`, { text: "x" }],
-      [`/api/projects/${project}/hooks`, { name: "x" }],
-      [`/api/projects/${project}/schedules`, { name: "x" }],
-      [`/api/projects/${project}/restore`, { checkpoint: "x" }],
-      [`/api/projects/${project}/discard`, { path: "x" }],
-      [`/api/projects/${project}/git/stage`, { paths: ["x"] }],
+      [`/api/projects/${project}/hooks`, { name: "x", template: "{{body}}" }],
+      [`/api/projects/${project}/schedules`, { name: "x", prompt: "x", cron: "0 9 * * *" }],
+      [`/api/projects/${project}/restore`, { checkpoint_id: `cpt_${"0".repeat(28)}`, preview: true }],
+      [`/api/projects/${project}/discard`, { path: "AGENTS.md" }],
+      [`/api/projects/${project}/git/stage`, { paths: ["AGENTS.md"] }],
       [`/api/projects/${project}/git/commit`, { message: "x" }],
-      [`/api/sessions/${ownerSession}/restore`, { message_id: "x" }],
-      [`/api/sessions/${ownerSession}/discard`, { path: "x" }],
+      [`/api/sessions/${ownerSession}/restore`, { message_id: `msg_${"0".repeat(28)}`, preview: true }],
+      [`/api/sessions/${ownerSession}/discard`, { path: "AGENTS.md" }],
     ] as const;
     for (const [path, body] of posts)
       for (const name of ["alice", "vera", "mallory"] as const) {
