@@ -229,13 +229,12 @@ export class TerminalService {
   private async find(caller: Caller, id: string): Promise<Result<Terminal>> {
     // A terminal this server holds is found directly (a member's runs under the project owner's
     // runner, decision 0030); else the caller's runner is loaded first (after a server restart).
-    if (!this.terminals.has(id)) {
-      const runner = await this.runnerFor(caller);
-      if (!runner.ok) return runner;
-    }
+    const runner = await this.runnerFor(caller);
+    if (!runner.ok) return runner;
     const t = this.terminals.get(id);
     // Opened in a shared project: only while the grant holds (decision 0030).
-    if (t && !this.deps.findProject(caller, t.record.projectId).ok) return notFound();
+    if (t && t.record.ownerId === caller.id && !this.deps.findProject(caller, t.record.projectId).ok)
+      return notFound();
     return t && t.record.ownerId === caller.id && !t.closing ? ok(t) : notFound();
   }
 
