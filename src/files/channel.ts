@@ -4,6 +4,12 @@ import { parseFilesCommand, toFileRequest } from "../protocol/files.ts";
 import type { FileAccess } from "./access.ts";
 import type { ProjectWatches, WatchSubscriber } from "./watches.ts";
 
+/** Commands that change the project's files: editors and the owner only (decision 0030). */
+const CHANGING = new Set(["write", "mkdir", "move", "delete"]);
+
+const changedPath = (c: Record<string, unknown>): string =>
+  typeof c.path === "string" ? c.path : typeof c.from === "string" ? `${c.from} → ${String(c.to)}` : "";
+
 const watchId = () => `fsw_${Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("hex")}`;
 
 /**
@@ -27,9 +33,9 @@ export function filesChannel(access: FileAccess, watches: ProjectWatches): Chann
       const command = parseFilesCommand(cmd, body);
       if (!command.ok) return command;
       const caller = { id: conn.user.id, username: conn.user.username };
-      const files = await access.open(caller, command.value.project_id);
-      if (!files.ok) return files;
       const c = command.value;
+      const files = await access.open(caller, c.project_id, CHANGING.has(c.cmd) ? "write" : "read");
+      if (!files.ok) return files;
       if (c.cmd === "watch") {
         if (conn.closed) return { ok: false, error: { code: "bad_request", message: "socket closed" } };
         const added = await watches.add(files.value, subscriberOf(conn), c.include_node_modules);
@@ -46,11 +52,31 @@ export function filesChannel(access: FileAccess, watches: ProjectWatches): Chann
         return { ok: false, error: { code: "unknown_command", message: `unknown files command` } };
       const { op, ...params } = request;
       const r = await files.value.runner.fs(op as FileOp, params as FileOpInput<FileOp>);
+      if (r.ok && files.value.member && CHANGING.has(c.cmd))
+        access.record?.(caller, c.project_id, c.cmd, changedPath(c));
       return r.ok ? { ok: true, data: r.value } : r;
     },
     closed(conn) {
       const s = subscribers.get(conn);
       if (s) watches.removeAll(s);
+    },
+    /** Someone's access changed: this socket's watches of projects its user may no longer read end. */
+    recheckAccess(conn) {
+      const s = subscribers.get(conn);
+      if (!s) return;
+      const caller = { id: conn.user.id, username: conn.user.username };
+      for (const projectId of new Set(watches.watching(s))) {
+        if (access.allowed(caller, projectId, "read")) continue;
+        watches.remove(projectId, s);
+        conn.send({
+          ch: "files",
+          event: "changes",
+          project_id: projectId,
+          changes: [],
+          overflow: false,
+          closed: true,
+        });
+      }
     },
     drained(conn) {
       const s = subscribers.get(conn);

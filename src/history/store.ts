@@ -250,6 +250,7 @@ export const STATE_EVENT_TYPES = [
   "agent.stopped",
   "agent.queue",
   "memory.used",
+  "message.author",
   "retry.start",
   "retry.end",
   "compact.start",

@@ -9,6 +9,7 @@ import { budgetAdminRoutes, myUsageRoutes } from "./routes/budgets.ts";
 import { canvasRoutes } from "./routes/canvas.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { memberRoutes } from "./routes/members.ts";
 import { memoryRoutes } from "./routes/memory.ts";
 import { muxRoutes } from "./routes/mux.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
@@ -32,7 +33,10 @@ import { staticUi } from "./static.ts";
  * Webhook deliveries are signed over their raw bytes: mounted before the JSON parser (`bodyLimit`).
  */
 export function createApp(ctx: HttpContext) {
-  return new Elysia({ serve: { maxRequestBodySize: backstopBodyLimit(ctx.config.server.max_body_bytes) } })
+  // Two chains for the type checker only: one this long exceeds its instantiation depth (TS2589).
+  const first = new Elysia({
+    serve: { maxRequestBodySize: backstopBodyLimit(ctx.config.server.max_body_bytes) },
+  })
     .onError(({ code, error, request }) => {
       const mapped = mapThrown(code, error);
       if (mapped.code === "internal") {
@@ -61,8 +65,10 @@ export function createApp(ctx: HttpContext) {
     .use(usageRoutes(ctx))
     .use(budgetAdminRoutes(ctx))
     .use(myUsageRoutes(ctx))
-    .use(llmProxyRoutes(ctx))
+    .use(llmProxyRoutes(ctx)) as unknown as Elysia;
+  return first
     .use(projectRoutes(ctx))
+    .use(memberRoutes(ctx))
     .use(sessionRoutes(ctx))
     .use(shareRoutes(ctx))
     .use(memoryRoutes(ctx))

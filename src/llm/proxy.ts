@@ -148,6 +148,10 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
     const key = await resolveKey(provider, deps.env);
     if (!key.ok) return refuse(kind, 503, key.error.code, key.error.message, who);
 
+    // A conversation a member started in a shared project is charged to them (decision 0030); the
+    // token stays the owner's, whose socket and sandbox the agent uses.
+    const payer = usage.payerOf(scope.sessionId);
+    const billed = payer && payer !== scope.userId ? { ...scope, userId: payer } : scope;
     let reservation: number | null = null;
     let estimate: number | null = null;
     if (deps.budget) {
@@ -157,7 +161,7 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
         maxTokens: parsed.value.maxTokens,
       });
       const admitted = deps.budget.admit({
-        userId: scope.userId,
+        userId: billed.userId,
         sessionId: scope.sessionId,
         ref,
         model,
@@ -174,7 +178,15 @@ export function createLlmProxy(deps: LlmProxyDeps): LlmProxy {
 
     // A model may think for minutes before its next byte.
     opts.server?.timeout(request, 0);
-    const call = { scope, provider, model, streamed: parsed.value.stream, started, reservation, estimate };
+    const call = {
+      scope: billed,
+      provider,
+      model,
+      streamed: parsed.value.stream,
+      started,
+      reservation,
+      estimate,
+    };
     return forward(call, request, body.value, url.search, rest, key.value);
   };
 

@@ -228,3 +228,41 @@ test("recheckAccess ends a watch the user may no longer see, with one watch.ende
   conn.recheckAccess();
   expect(frames.filter((f) => f.event === "watch.ended")).toHaveLength(1);
 });
+
+test("recheckAccess ends watches the user may no longer hold, with one watch.ended frame each", async () => {
+  let allowed = true;
+  const gated: AgentService = {
+    ...agents,
+    canWatch: (_user, sessionId) =>
+      allowed && sessionId === ses.id
+        ? { ok: true, ownerId: alice.id }
+        : { ok: false, error: { code: "not_found", message: "no such session" } },
+  };
+  const rechecked: string[] = [];
+  const { conn, frames } = connect(bob, {
+    agents: gated,
+    channels: { files: { handle: async () => ({ ok: true }), recheckAccess: () => rechecked.push("files") } },
+  });
+  await conn.receive(JSON.stringify({ ch: "agent", id: "1", cmd: "session.subscribe", session_id: ses.id }));
+  hub.publish(alice.id, ses, [{ event: "agent.idle" }]);
+  expect(frames.filter((f) => f.event === "agent.idle")).toHaveLength(1);
+
+  // Still allowed: nothing ends; the client is told its standing changed.
+  conn.recheckAccess(ses.project_id);
+  expect(frames.filter((f) => f.event === "watch.ended")).toEqual([]);
+  expect(frames.filter((f) => f.event === "access.changed")).toEqual([
+    { ch: "system", event: "access.changed", project_id: ses.project_id },
+  ]);
+
+  allowed = false;
+  conn.recheckAccess();
+  expect(frames.filter((f) => f.event === "watch.ended")).toEqual([
+    { ch: "system", event: "watch.ended", session_id: ses.id, reason: "access_revoked" },
+  ]);
+  expect(rechecked).toEqual(["files", "files"]);
+  // The watch is gone: later events do not reach the socket.
+  hub.publish(alice.id, ses, [{ event: "agent.idle" }]);
+  expect(frames.filter((f) => f.event === "agent.idle")).toHaveLength(1);
+  conn.recheckAccess();
+  expect(frames.filter((f) => f.event === "watch.ended")).toHaveLength(1);
+});

@@ -40,6 +40,8 @@ export interface ChannelHandler {
   closed?(conn: MuxConnection): void;
   /** The socket has room again after `sink.send` reported it full. */
   drained?(conn: MuxConnection): void;
+  /** Someone's access changed: end what this socket may no longer hold (file watches, terminals). */
+  recheckAccess?(conn: MuxConnection): void;
 }
 
 export interface MuxDeps {
@@ -155,23 +157,27 @@ export class MuxConnection {
     return this.deps.agents.run(this.user, command);
   }
 
-  /**
-   * Access may have gone (a share was revoked): every watched session is checked again, and a
-   * watch that no longer passes ends at once, with one `watch.ended` frame saying why.
-   */
-  recheckAccess(): void {
-    if (this.closed) return;
-    for (const sessionId of [...this.subs.keys()]) {
-      if (this.deps.agents.canWatch(this.user, sessionId).ok) continue;
-      this.unsubscribe(sessionId);
-      this.send({ ch: "system", event: "watch.ended", session_id: sessionId, reason: "access_revoked" });
-    }
-  }
-
   private unsubscribe(sessionId: string): void {
     const sub = this.subs.get(sessionId);
     if (sub) this.deps.hub.unsubscribe(sub);
     this.subs.delete(sessionId);
+  }
+
+  /**
+   * Access to projects or sessions changed: every watched session is checked again, and a watch
+   * the user may no longer hold ends at once with one `{ch:"system", event:"watch.ended"}` frame;
+   * the channels drop their own (file watches, terminal views). With `projectId`, the client is
+   * told first that its standing in that project changed (`access.changed`), so it shows the new role.
+   */
+  recheckAccess(projectId?: string): void {
+    if (this.closed) return;
+    if (projectId) this.send({ ch: "system", event: "access.changed", project_id: projectId });
+    for (const id of [...this.subs.keys()]) {
+      if (this.deps.agents.canWatch(this.user, id).ok) continue;
+      this.unsubscribe(id);
+      this.send({ ch: "system", event: "watch.ended", session_id: id, reason: "access_revoked" });
+    }
+    for (const handler of Object.values(this.deps.channels ?? {})) handler?.recheckAccess?.(this);
   }
 
   /** The socket has room again. */

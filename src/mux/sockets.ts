@@ -10,8 +10,11 @@ export interface TrackedSocket {
   /** `epoch`: the user's sign-in epoch when the credentials were checked (at the upgrade). */
   readonly user: { id: string; sid?: string; tokenVersion?: number; epoch?: number };
   end(code: number, reason: string): void;
-  /** Check each watched session again and end the watches the user may no longer see. */
-  recheckAccess?(): void;
+  /**
+   * Check every watch again and end those the user may no longer hold; with `projectId` the client
+   * is also told its standing in that project changed.
+   */
+  recheckAccess?(projectId?: string): void;
   /** A small frame for the client (system events). */
   send?(frame: unknown): void;
 }
@@ -92,11 +95,12 @@ export class UserSockets<S extends TrackedSocket = TrackedSocket> {
   }
 
   /**
-   * Access changed (a share was revoked): every socket of this user — of every user when none is
-   * given — re-checks the sessions it watches and ends the ones it may no longer see, at once.
+   * Access changed (a share revoked, a member removed or lowered): every socket of this user — of
+   * every user when none is given — re-checks what it watches and ends what it may no longer hold,
+   * at once; with `projectId` they are told their standing in that project changed.
    */
-  recheckAccess(userId?: string): void {
-    for (const socket of this.socketsOf(userId)) socket.recheckAccess?.();
+  recheckAccess(userId?: string, projectId?: string): void {
+    for (const socket of this.socketsOf(userId)) socket.recheckAccess?.(projectId);
   }
 
   /** Send a frame to every open socket of a user (every user's when none is given). */

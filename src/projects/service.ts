@@ -5,6 +5,8 @@ import { fail, ok, type Result } from "../protocol/errors.ts";
 import { newId } from "../protocol/ids.ts";
 import type { Project, SandboxProfiles } from "../protocol/projects.ts";
 import { listProfiles } from "../shared/profiles.ts";
+import { type Need, type ProjectAccess, requireProject } from "../sharing/access.ts";
+import { projectMembersRepo } from "../storage/project-members.ts";
 import { type ProjectRow, projectsRepo } from "../storage/projects.ts";
 import { DEFAULT_TEMPLATE, TEMPLATES } from "./templates.ts";
 
@@ -59,10 +61,18 @@ export function listProjects(deps: ProjectDeps, owner: Owner): ProjectRow[] {
   return projectsRepo(deps.db).listForUser(owner.id);
 }
 
-/** Someone else's project is reported exactly like a missing one. */
-export function getProject(deps: ProjectDeps, owner: Owner, id: string): Result<ProjectRow> {
-  const row = projectsRepo(deps.db).byId(id);
-  return row && row.user_id === owner.id ? ok(row) : fail("not_found", "no such project");
+/**
+ * The project if the caller's role meets `need` (decision 0030; owner-only unless a call site says
+ * otherwise). Someone else's project is reported exactly like a missing one.
+ */
+export function getProject(
+  deps: ProjectDeps,
+  owner: Owner,
+  id: string,
+  need: Need = "owner",
+): Result<ProjectRow> {
+  const access = requireProject(deps.db, owner, id, need);
+  return access.ok ? ok(access.value.row) : access;
 }
 
 export interface CreateProjectInput {
@@ -133,7 +143,7 @@ export function updateProject(
   id: string,
   input: UpdateProjectInput,
 ): Result<ProjectRow> {
-  const found = getProject(deps, owner, id);
+  const found = ownerChange(deps, owner, id);
   if (!found.ok) return found;
   const fields: UpdateProjectInput = {};
   if (input.name !== undefined) {
@@ -169,6 +179,12 @@ export async function deleteProject(
   if (!removed.ok) return removed;
   projectsRepo(deps.db).delete(id);
   return found;
+}
+
+/** Settings and deletion: the owner's; a member sees the project, so for them it is `forbidden`. */
+function ownerChange(deps: ProjectDeps, owner: Owner, id: string): Result<ProjectRow> {
+  const access = requireProject(deps.db, owner, id, "owner", { ownerNeedForbidden: true });
+  return access.ok ? ok(access.value.row) : access;
 }
 
 function checkSettings(
@@ -211,6 +227,11 @@ export const publicProject = (p: ProjectRow): Project => ({
   last_activity_at: p.last_activity_at,
 });
 
+const withShare = (a: ProjectAccess): Project => ({
+  ...publicProject(a.row),
+  share: { role: a.role, terminal: a.terminal, owner: a.owner.username },
+});
+
 const asPublic = <T extends ProjectRow>(r: Result<T>): Result<Project> =>
   r.ok ? { ok: true, value: publicProject(r.value) } : r;
 
@@ -220,8 +241,12 @@ export type BeforeProjectDelete = (owner: Owner, projectId: string) => Promise<v
 /** Projects as the routes and the other features see them: owner-checked, in their public shape. */
 export interface ProjectService {
   list(owner: Owner): Project[];
-  /** Someone else's project is reported exactly like a missing one. */
+  /** Someone else's project is reported exactly like a missing one (owner-only). */
   get(owner: Owner, id: string): Result<Project>;
+  /** The caller's own project or one shared with them, with their standing (decision 0030). */
+  view(caller: Owner, id: string): Result<Project>;
+  /** Projects shared with the caller ("Shared with me"), each with the caller's standing. */
+  listShared(caller: Owner): Project[];
   create(owner: Owner, input: CreateProjectInput): Promise<Result<Project>>;
   update(owner: Owner, id: string, input: UpdateProjectInput): Result<Project>;
   /** Stops the project's processes (`beforeDelete`), then removes its row, sessions and folder. */
@@ -237,8 +262,19 @@ export function createProjectService(deps: ProjectDeps, beforeDelete: BeforeProj
     get: (owner, id) => asPublic(getProject(deps, owner, id)),
     create: async (owner, input) => asPublic(await createProject(deps, owner, input)),
     update: (owner, id, input) => asPublic(updateProject(deps, owner, id, input)),
+    view(caller, id) {
+      const access = requireProject(deps.db, caller, id, "read");
+      return access.ok ? ok(withShare(access.value)) : access;
+    },
+    listShared: (caller) =>
+      projectMembersRepo(deps.db)
+        .sharedWith(caller.id)
+        .map((p) => ({
+          ...publicProject(p),
+          share: { role: p.role, terminal: p.terminal === 1, owner: p.owner_username },
+        })),
     async remove(owner, id) {
-      const found = getProject(deps, owner, id);
+      const found = ownerChange(deps, owner, id);
       if (!found.ok) return found;
       await beforeDelete(owner, found.value.id);
       return asPublic(await deleteProject(deps, owner, found.value.id));

@@ -97,6 +97,12 @@ export const agentEventSchemas = {
     memories: v.array(v.object({ id: idSchema("mem"), text, scope: v.picklist(["project", "user"]) })),
   }),
 
+  /**
+   * Who sent the user message with `client_id` (shared projects, decision 0030): stored just
+   * before it, so the chat names a member's messages live and after a reload alike.
+   */
+  "message.author": ev("message.author", { client_id: text, user_id: text, username: text }),
+
   // streaming of one message (only one message streams at a time per session)
   "stream.message_start": ev("stream.message_start", {
     message_id: msgId,

@@ -75,6 +75,18 @@ export const systemEventSchema = v.variant("event", [
   v.object({ ch: v.literal("system"), event: v.literal("shares.changed") }),
   /** A frame the server could not attribute to an id (unparseable, or no `id`). */
   v.object({ ch: v.literal("system"), event: v.literal("error"), error: errorBodySchema }),
+  /**
+   * A session this socket watched is no longer the user's to see (removed from its project, a
+   * share revoked): the watch has ended on the server; a re-subscribe is refused.
+   */
+  v.object({
+    ch: v.literal("system"),
+    event: v.literal("watch.ended"),
+    session_id: idSchema("ses"),
+    reason: v.picklist(["access_revoked"]),
+  }),
+  /** The user's role in a shared project changed (or they were removed): clients fetch it again. */
+  v.object({ ch: v.literal("system"), event: v.literal("access.changed"), project_id: idSchema("prj") }),
 ]);
 export type SystemEvent = v.InferOutput<typeof systemEventSchema>;
 

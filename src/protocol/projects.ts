@@ -1,10 +1,11 @@
 import * as v from "valibot";
 import { idSchema } from "./ids.ts";
+import { ProjectShare } from "./members.ts";
 
 /**
  * Projects and sessions over HTTP (JSON). Errors are `{error: {code, message}}` as everywhere.
  *
- *   GET    /api/projects                      → { projects: Project[] }
+ *   GET    /api/projects                      → { projects: Project[], shared: Project[] }  (shared: with `share`)
  *   POST   /api/projects  CreateProjectBody   → { project }
  *   GET    /api/projects/:id                  → { project }
  *   PATCH  /api/projects/:id UpdateProjectBody → { project }
@@ -30,6 +31,8 @@ export const Project = v.object({
   created_at: v.number(),
   updated_at: v.number(),
   last_activity_at: v.number(),
+  /** The caller's standing (decision 0030): set on projects shared with them, and on a GET. */
+  share: v.optional(ProjectShare),
 });
 export type Project = v.InferOutput<typeof Project>;
 
@@ -73,6 +76,8 @@ export const Session = v.object({
   created_at: v.number(),
   updated_at: v.number(),
   parent_id: v.nullable(v.string()),
+  /** The member who started it in a shared project (a user id); null: the project's owner. */
+  created_by: v.optional(v.nullable(v.string())),
 });
 export type Session = v.InferOutput<typeof Session>;
 

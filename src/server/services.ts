@@ -35,6 +35,7 @@ import { changesChannel, ProjectChanges } from "../projects/changes.ts";
 import { runnerProjectFolders } from "../projects/folders.ts";
 import { createProjectService, type ProjectDeps, type ProjectService } from "../projects/service.ts";
 import { commitEmail } from "../protocol/api.ts";
+import { ok } from "../protocol/errors.ts";
 import type { Channel } from "../protocol/mux.ts";
 import { GitAccount } from "../review/git-account.ts";
 import { ReviewService } from "../review/service.ts";
@@ -48,7 +49,11 @@ import { checkHostTools, missingToolsMessage } from "../shared/host-tools.ts";
 import type { Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
+import { requireProject } from "../sharing/access.ts";
 import { ConversationSharing } from "../sharing/conversations.ts";
+import { AccessEvents } from "../sharing/events.ts";
+import { type ProjectSharing, projectSharing } from "../sharing/projects.ts";
+import { projectMembersRepo } from "../storage/project-members.ts";
 import { projectsRepo } from "../storage/projects.ts";
 import { sessionsRepo } from "../storage/sessions.ts";
 import { usersRepo } from "../storage/users.ts";
@@ -125,6 +130,10 @@ export interface Services {
   canvas: CanvasService;
   /** Conversations shared read-only with other users (issue 15). */
   sharing: ConversationSharing;
+  /** Members of shared projects (decision 0030). */
+  members: ProjectSharing;
+  /** Someone lost access to a project: mux watches, file watches and terminals end at once. */
+  access: AccessEvents;
   /** Model streams are not ours to wait for: they live in the LLM gateway, which outlives us. */
   stop(): Promise<void>;
 }
@@ -314,8 +323,13 @@ export function createServices(input: ServicesInput): Services {
   });
   const terminals = new TerminalService({
     runners,
-    findProject: (caller, projectId) => projects.get(caller, projectId),
-    projectDir: (caller, project) => placement.project(caller.username, project.slug).projectDir,
+    // The owner, or a member with the terminal grant: a shell in the OWNER's sandbox (decision 0030).
+    findProject: (caller, projectId) => {
+      const access = requireProject(db, caller, projectId, "terminal");
+      return access.ok ? ok({ ...access.value.row, ownerUsername: access.value.owner.username }) : access;
+    },
+    projectDir: (caller, project) =>
+      placement.project(project.ownerUsername ?? caller.username, project.slug).projectDir,
     log: log.child({ component: "terminals" }),
     maxPerUser: config.server.max_terminals_per_user,
   });
@@ -336,9 +350,26 @@ export function createServices(input: ServicesInput): Services {
     if (ended.reason === "account_deleted") sharing.accountDeleted();
   });
   const files = fileAccess({
-    project: (caller, projectId) => projects.get(caller, projectId),
+    // Shared projects (decision 0030): members read (viewers) or change (editors) through the owner's runner.
+    project: (caller, projectId, need) => requireProject(db, caller, projectId, need),
     runners,
     placement,
+    record: (caller, projectId, op, path) =>
+      projectMembersRepo(db).recordFileChange({
+        project_id: projectId,
+        user_id: caller.id,
+        op,
+        path,
+        at: Date.now(),
+      }),
+  });
+
+  const access = new AccessEvents();
+  const members = projectSharing({ db, accessLost: (change) => access.emit(change) });
+  // A member removed or without the terminal grant keeps no shell in the owner's sandbox.
+  access.on((change) => {
+    if (!requireProject(db, { id: change.userId }, change.projectId, "terminal").ok)
+      void terminals.closeFor(change.userId, change.projectId);
   });
 
   const removeUserData = async (user: { id: string; username: string }) => {
@@ -415,6 +446,8 @@ export function createServices(input: ServicesInput): Services {
     notifications,
     canvas,
     sharing,
+    members,
+    access,
     mux: {
       hub,
       agents: sessions,

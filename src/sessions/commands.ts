@@ -3,6 +3,7 @@ import type { MuxUser } from "../mux/connection.ts";
 import type { AgentCommand, AgentCommandOf } from "../protocol/agent-commands.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import { withMemoryBlock } from "../shared/memory-block.ts";
+import { type Need, type ProjectOwner, requireSession, type SessionAccess } from "../sharing/access.ts";
 import { projectsRepo } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import { notFound, type SessionContext } from "./context.ts";
@@ -30,66 +31,90 @@ const AGENT_COMMANDS = new Set([
   "queue.send_now",
 ]);
 
+/** Commands a viewer of a shared project may send (decision 0030); every other one needs an editor. */
+const READ_COMMANDS = new Set(["get_messages", "get_state"]);
+
+/**
+ * A session the caller may use as `need` asks (decision 0030): their own, or one in a project shared
+ * with them. Someone else's session id is answered exactly like a missing one; a spare (a
+ * pre-started agent, src/sessions/warm.ts) belongs to no conversation until claimed.
+ */
+export function sessionFor(
+  ctx: SessionContext,
+  user: Pick<MuxUser, "id">,
+  sessionId: string,
+  need: Need = "owner",
+): Result<SessionAccess> {
+  return requireSession(ctx.deps.db, user, sessionId, need);
+}
+
 /** Owner-only: someone else's session id is answered exactly like a missing one. */
 export function ownedSession(
   ctx: SessionContext,
   user: Pick<MuxUser, "id">,
   sessionId: string,
 ): Result<SessionRow> {
-  const row = ctx.repo.byId(sessionId);
-  // A spare (a pre-started agent, src/sessions/warm.ts) belongs to no conversation until claimed.
-  return row && row.user_id === user.id && row.status !== "spare" ? ok(row) : notFound();
+  const found = sessionFor(ctx, user, sessionId, "owner");
+  return found.ok ? ok(found.value.session) : notFound();
 }
 
 /**
- * Read-only access: the owner's own session, or one shared with the user (`deps.sharedWith`). Only
- * watching and reading go through here; every command that changes something uses `ownedSession`.
+ * Read-only access: what `sessionFor(…, "read")` allows (the owner's own session, one in a project
+ * shared with the user), or a conversation shared with the user by itself (`deps.sharedWith`,
+ * decision 0029). Only watching and reading go through here; every command that changes something
+ * needs `sessionFor` with a stronger need.
  */
 export function viewableSession(
   ctx: SessionContext,
   user: Pick<MuxUser, "id">,
   sessionId: string,
 ): Result<{ row: SessionRow; role: "owner" | "viewer" }> {
+  const found = sessionFor(ctx, user, sessionId, "read");
+  if (found.ok)
+    return ok({ row: found.value.session, role: found.value.role === "owner" ? "owner" : "viewer" });
   const row = ctx.repo.byId(sessionId);
   if (!row || row.status === "spare") return notFound();
-  if (row.user_id === user.id) return ok({ row, role: "owner" });
   return ctx.deps.sharedWith?.(row.id, user.id) ? ok({ row, role: "viewer" }) : notFound();
 }
+
+/** The project owner, as whom a member's command runs (their runner, workspace and history store). */
+export const actingAs = (user: MuxUser, owner: ProjectOwner): MuxUser =>
+  owner.id === user.id ? user : { id: owner.id, username: owner.username, role: "user" };
 
 /** One canonical agent command of a user: checked, then answered by the server or the session's agent. */
 export async function dispatch(
   ctx: SessionContext,
   pool: AgentPool,
   warm: WarmPool,
-  user: MuxUser,
+  caller: MuxUser,
   c: AgentCommand,
 ): Promise<Result<unknown>> {
-  if (c.cmd === "session.create") return createSession(ctx, pool, warm, user, c);
+  if (c.cmd === "session.create") return createSession(ctx, pool, warm, caller, c);
   if (!("session_id" in c)) return fail("bad_request", `${(c as AgentCommand).cmd} needs a session_id`);
-  if (c.cmd === "get_messages") {
-    const seen = viewableSession(ctx, user, c.session_id);
+  if (c.cmd === "get_messages" || c.cmd === "session.history") {
+    // Read-only: a shared conversation's viewers read it too (and it opens at its end for them).
+    const seen = viewableSession(ctx, caller, c.session_id);
     if (!seen.ok) return seen;
-    const { row } = seen.value;
-    return ok(
-      ctx.deps.historyFor(row.user_id).messagePage(row.id, { afterSeq: c.after_seq, limit: c.limit }),
-    );
-  }
-  if (c.cmd === "session.history") {
-    // Read-only like get_messages: a shared conversation opens at its end for its viewers too.
-    const seen = viewableSession(ctx, user, c.session_id);
-    if (!seen.ok) return seen;
-    const { row } = seen.value;
-    const history = ctx.deps.historyFor(row.user_id);
+    const history = ctx.deps.historyFor(seen.value.row.user_id);
+    const id = seen.value.row.id;
+    if (c.cmd === "get_messages")
+      return ok(history.messagePage(id, { afterSeq: c.after_seq, limit: c.limit }));
     const limit = c.limit ?? 50;
     return ok(
-      c.before_seq === undefined
-        ? history.opening(row.id, limit)
-        : history.olderPage(row.id, c.before_seq, limit),
+      c.before_seq === undefined ? history.opening(id, limit) : history.olderPage(id, c.before_seq, limit),
     );
   }
-  const found = ownedSession(ctx, user, c.session_id);
+  const found = sessionFor(ctx, caller, c.session_id, READ_COMMANDS.has(c.cmd) ? "read" : "write");
   if (!found.ok) return found;
-  const row = found.value;
+  const row = found.value.session;
+  // Deleting a conversation: its owner's, or the member who started it.
+  if (c.cmd === "session.delete" && found.value.role !== "owner" && row.created_by !== caller.id)
+    return fail(
+      "forbidden",
+      "only the project's owner or the person who started it can delete a conversation",
+    );
+  // The agent runs under the owner's runner; the caller is recorded as the author.
+  const user = actingAs(caller, found.value.owner);
   switch (c.cmd) {
     case "session.close":
       return closeSession(ctx, pool, row);
@@ -98,7 +123,7 @@ export async function dispatch(
     case "prompt":
     case "steer":
     case "follow_up":
-      return userMessage(ctx, pool, user, row, c);
+      return userMessage(ctx, pool, user, row, c, caller);
     case "set_model": {
       const model = resolveModel(ctx.deps.llm.providerDeps, c.model);
       if (!model.ok) return model;
@@ -107,7 +132,7 @@ export async function dispatch(
       return r;
     }
     case "fork":
-      return forkSession(ctx, pool, user, row, c.message_id);
+      return forkSession(ctx, pool, user, row, c.message_id, caller);
     case "set_session_name": {
       const r = await pool.send(user, row, c);
       if (r.ok) retitle(ctx, row, c.name);
@@ -127,10 +152,15 @@ async function userMessage(
   user: MuxUser,
   row: SessionRow,
   c: AgentCommandOf<"prompt" | "steer" | "follow_up">,
+  author: MuxUser,
 ): Promise<Result<unknown>> {
   if (row.status === "closed") return fail("conflict", "this session is closed");
   const history = ctx.deps.historyFor(row.user_id);
   if (!history.claimClientId(row.id, c.client_id, c.cmd)) return ok({ duplicate: true });
+  // Who sent it, stored in the history before the message itself (decision 0030).
+  ctx.publish(row, [
+    { event: "message.author", client_id: c.client_id, user_id: author.id, username: author.username },
+  ]);
   const r = await pool.send(user, row, c.cmd === "prompt" ? await withMemories(ctx, row, c) : c);
   if (!r.ok) history.releaseClientId(row.id, c.client_id);
   return r;

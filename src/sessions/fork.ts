@@ -22,6 +22,8 @@ export async function forkSession(
   user: MuxUser,
   row: SessionRow,
   messageId: string,
+  /** Who asked for the fork: a member's fork is theirs (decision 0030). */
+  caller: Pick<MuxUser, "id"> = user,
 ): Promise<Result<ForkResult>> {
   const history = ctx.deps.historyFor(row.user_id);
   const messages = history.messages(row.id, { limit: 1_000_000 });
@@ -34,6 +36,7 @@ export async function forkSession(
     ctx.now(),
   );
   ctx.repo.insert(fork);
+  if (caller.id !== fork.user_id) ctx.repo.update(fork.id, { created_by: caller.id }, ctx.now());
   ctx.publish(fork, [
     { event: "session.created", model: fork.model ?? undefined },
     { event: "session.title_changed", title: fork.title },

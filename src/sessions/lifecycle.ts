@@ -1,8 +1,8 @@
 import { defaultModel, resolveModel } from "../llm/providers.ts";
 import type { MuxUser } from "../mux/connection.ts";
-import { getProject } from "../projects/service.ts";
 import type { AgentCommandOf } from "../protocol/agent-commands.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
+import { requireProject } from "../sharing/access.ts";
 import { type ProjectRow, projectsRepo } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import type { SessionContext } from "./context.ts";
@@ -23,9 +23,13 @@ export async function createSession(
   c: AgentCommandOf<"session.create">,
 ): Promise<Result<{ session_id: string }>> {
   const { deps } = ctx;
-  const owner = { id: user.id, username: user.username };
-  const project = getProject(deps.projects, owner, c.project_id);
-  if (!project.ok) return project;
+  // A member of a shared project (an editor) starts it in the owner's project, under the owner's
+  // runner and history store; the row names them in `created_by` (decision 0030).
+  const access = requireProject(deps.db, user, c.project_id, "write");
+  if (!access.ok) return access;
+  const owner = access.value.owner;
+  const project = { value: access.value.row };
+  const createdBy = owner.id === user.id ? null : user.id;
   const providers = deps.llm.ensureProviders();
   if (!providers.ok) return providers;
   const fallback = newConversationShape(ctx, project.value);
@@ -37,23 +41,25 @@ export async function createSession(
     return fail("validation_failed", `profile: unknown sandbox profile ${profile}`);
   }
   const now = ctx.now();
-  const spare = warm.claim(user.id, { projectId: project.value.id, model, profile });
+  const spare = warm.claim(owner.id, { projectId: project.value.id, model, profile });
   if (spare) {
+    if (createdBy) ctx.repo.update(spare.id, { created_by: createdBy }, now);
     ctx.publish(spare, [{ event: "session.created", model }]);
     projectsRepo(deps.db).touch(project.value.id, now);
     void warm.refill(owner, fallback);
     return ok({ session_id: spare.id });
   }
   const row = newSessionRow(
-    { user_id: user.id, project_id: project.value.id, title: "", model, profile, parent_id: null },
+    { user_id: owner.id, project_id: project.value.id, title: "", model, profile, parent_id: null },
     now,
   );
   ctx.repo.insert(row);
+  if (createdBy) ctx.repo.update(row.id, { created_by: createdBy }, now);
   ctx.publish(row, [{ event: "session.created", model }]);
-  const link = await pool.ensure(user.username, row, false);
+  const link = await pool.ensure(owner.username, row, false);
   if (!link.ok) {
     ctx.repo.delete(row.id);
-    deps.historyFor(user.id).deleteSession(row.id);
+    deps.historyFor(owner.id).deleteSession(row.id);
     return link;
   }
   projectsRepo(deps.db).touch(project.value.id, now);

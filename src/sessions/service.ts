@@ -4,10 +4,11 @@ import type { AgentCommand, AgentCommandOf } from "../protocol/agent-commands.ts
 import type { AgentEvent } from "../protocol/agent-events.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import type { Session } from "../protocol/projects.ts";
+import { type Need, requireProject } from "../sharing/access.ts";
 import type { ProjectRow } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import type { AgentLink } from "./agent-link.ts";
-import { dispatch, ownedSession, viewableSession } from "./commands.ts";
+import { dispatch, ownedSession, sessionFor, viewableSession } from "./commands.ts";
 import { createSessionContext, type SessionContext, type SessionServiceDeps } from "./context.ts";
 import { copyConversation } from "./fork.ts";
 import { createSession, deleteSession, newConversationShape } from "./lifecycle.ts";
@@ -171,10 +172,18 @@ export class SessionService implements AgentService {
 
   // ---------------------------------------------------------------- the HTTP API's read side
 
-  /** The caller's own session in its public shape (someone else's is not found). */
-  info(user: Pick<MuxUser, "id">, sessionId: string): Result<Session> {
-    const row = ownedSession(this.ctx, user, sessionId);
-    return row.ok ? ok(publicSession(row.value)) : row;
+  /**
+   * A session in its public shape if the caller's role meets `need` (owner-only by default; the
+   * sessions routes read with "read"). Someone else's is not found.
+   */
+  info(user: Pick<MuxUser, "id">, sessionId: string, need: Need = "owner"): Result<Session> {
+    const found = sessionFor(this.ctx, user, sessionId, need);
+    return found.ok ? ok(publicSession(found.value.session)) : found;
+  }
+
+  /** Whose history store holds a session (its project owner's). */
+  storeOf(sessionId: string): string | null {
+    return this.ctx.repo.byId(sessionId)?.user_id ?? null;
   }
 
   /** The caller's sessions, newest first. */
@@ -182,11 +191,13 @@ export class SessionService implements AgentService {
     return this.ctx.repo.listForUser(user.id).map(publicSession);
   }
 
-  /** The sessions of one of the caller's projects, newest first. */
-  listForProject(owner: { id: string; username: string }, projectId: string): Result<Session[]> {
-    const project = getProject(this.deps.projects, owner, projectId);
-    if (!project.ok) return project;
-    void this.warm.refill(owner, newConversationShape(this.ctx, project.value));
+  /** The sessions of one of the caller's projects (or one shared with them), newest first. */
+  listForProject(caller: { id: string; username: string }, projectId: string): Result<Session[]> {
+    const access = requireProject(this.deps.db, caller, projectId, "read");
+    if (!access.ok) return access;
+    const project = { value: access.value.row };
+    if (access.value.role !== "viewer")
+      void this.warm.refill(access.value.owner, newConversationShape(this.ctx, project.value));
     return ok(this.ctx.repo.listForProject(project.value.id).map(publicSession));
   }
 }
@@ -204,4 +215,5 @@ export const publicSession = (s: SessionRow): Session => ({
   created_at: s.created_at,
   updated_at: s.updated_at,
   parent_id: s.parent_id,
+  created_by: s.created_by ?? null,
 });

@@ -80,6 +80,14 @@ export interface UsageSumRow {
 }
 
 export const llmUsageRepo = (db: Database) => ({
+  /** Who pays for a session's calls when not its owner: the member who started it (decision 0030). */
+  payerOf(sessionId: string): string | null {
+    return (
+      db
+        .query<{ created_by: string | null }, [string]>("SELECT created_by FROM sessions WHERE id = ?")
+        .get(sessionId)?.created_by ?? null
+    );
+  },
   insert(row: UsageRow): void {
     db.query(
       `INSERT INTO llm_usage (ts, user_id, project_id, session_id, provider, model, status, input_tokens,

@@ -24,6 +24,8 @@ export interface SessionRow {
   proc_id: string | null;
   parent_id: string | null;
   last_active_at: number;
+  /** Who started it when not the project's owner (a member of a shared project, decision 0030). */
+  created_by?: string | null;
 }
 
 export const sessionsRepo = (db: Database) => ({

@@ -18,11 +18,16 @@ export interface TerminalProject {
   id: string;
   slug: string;
   profile: string;
+  /** Whose runner and sandbox the shell runs in (a shared project's owner, decision 0030). */
+  ownerUsername?: string;
 }
 
 export interface TerminalDeps {
   runners: { forUser(name: string): Promise<Result<RunnerClient>> };
-  /** The caller's project; `not_found` when it is missing or someone else's. */
+  /**
+   * The caller's project, or one shared with them with the terminal grant; `not_found` when it is
+   * missing or someone else's, `forbidden` for a member without the grant.
+   */
   findProject(caller: Caller, projectId: string): Result<TerminalProject>;
   /** Absolute path of the project folder as the caller's runner sees it. */
   projectDir(caller: Caller, project: TerminalProject): string;
@@ -45,6 +50,10 @@ export const DEFAULT_SHELL = [
 
 const notFound = () => fail("not_found", "no such terminal");
 
+/** The account whose runner serves a project: its owner's (the caller's own project: the caller). */
+const ownerOf = (caller: Caller, project: TerminalProject): Caller =>
+  project.ownerUsername ? { id: caller.id, username: project.ownerUsername } : caller;
+
 /**
  * Terminals per user and project. The runner is the authority on which shells exist (each is a
  * process tagged with owner, project and terminal id), so a restarted server finds them again by
@@ -63,7 +72,7 @@ export class TerminalService {
   async open(caller: Caller, input: { project_id: string; cols: number; rows: number }) {
     const project = this.deps.findProject(caller, input.project_id);
     if (!project.ok) return project;
-    const runner = await this.runnerFor(caller);
+    const runner = await this.runnerFor(ownerOf(caller, project.value));
     if (!runner.ok) return runner;
     const max = this.deps.maxPerUser ?? 32;
     const running = [...this.terminals.values()].filter((t) => t.record.ownerId === caller.id && !t.exit);
@@ -101,7 +110,7 @@ export class TerminalService {
   async list(caller: Caller, projectId: string): Promise<Result<TerminalInfo[]>> {
     const project = this.deps.findProject(caller, projectId);
     if (!project.ok) return project;
-    const runner = await this.runnerFor(caller);
+    const runner = await this.runnerFor(ownerOf(caller, project.value));
     if (!runner.ok) return runner;
     return ok(
       [...this.terminals.values()]
@@ -169,9 +178,8 @@ export class TerminalService {
   async closeProject(caller: Caller, projectId: string): Promise<Result<{ closed: string[] }>> {
     const runner = await this.runnerFor(caller);
     if (!runner.ok) return runner;
-    const mine = [...this.terminals.values()].filter(
-      (t) => t.record.ownerId === caller.id && t.record.projectId === projectId,
-    );
+    // Members' shells in it too (a shared project, decision 0030).
+    const mine = [...this.terminals.values()].filter((t) => t.record.projectId === projectId);
     for (const t of mine) {
       const r = await t.close();
       if (!r.ok) return r;
@@ -179,6 +187,20 @@ export class TerminalService {
     await Promise.all(mine.map((t) => t.exited()));
     for (const t of mine) this.forget(t);
     return ok({ closed: mine.map((t) => t.id) });
+  }
+
+  /** A member lost the terminal grant or left the project: their shells in it are killed at once. */
+  async closeFor(userId: string, projectId: string): Promise<void> {
+    const theirs = [...this.terminals.values()].filter(
+      (t) => t.record.ownerId === userId && t.record.projectId === projectId,
+    );
+    await Promise.all(
+      theirs.map(async (t) => {
+        const r = await t.close();
+        if (!r.ok) this.deps.log.warn("terminal did not close", { terminal: t.id, error: r.error.message });
+        this.forget(t);
+      }),
+    );
   }
 
   /** The user's sign-ins have ended: every shell of theirs this server knows is killed. */
@@ -205,9 +227,14 @@ export class TerminalService {
 
   /** A terminal by id, for the caller only: another user's id is reported exactly like a missing one. */
   private async find(caller: Caller, id: string): Promise<Result<Terminal>> {
+    // A terminal this server holds is found directly (a member's runs under the project owner's
+    // runner, decision 0030); else the caller's runner is loaded first (after a server restart).
     const runner = await this.runnerFor(caller);
     if (!runner.ok) return runner;
     const t = this.terminals.get(id);
+    // Opened in a shared project: only while the grant holds (decision 0030).
+    if (t && t.record.ownerId === caller.id && !this.deps.findProject(caller, t.record.projectId).ok)
+      return notFound();
     return t && t.record.ownerId === caller.id && !t.closing ? ok(t) : notFound();
   }
 

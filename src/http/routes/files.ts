@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { FileAccess } from "../../files/access.ts";
+import type { FileAccess, FilesNeed } from "../../files/access.ts";
 import { openDownload } from "../../files/download.ts";
 import { DownloadQuerySchema, UploadQuerySchema } from "../../protocol/files.ts";
 import { type AuthedUser, accountOf, authGuard } from "../auth.ts";
@@ -26,16 +26,16 @@ export const uploadLimit = (ctx: HttpContext): number =>
  * upload: the handler reads its body as a stream under `uploadLimit`.
  */
 export function fileRoutes(ctx: HttpContext, access: FileAccess = ctx.services.files) {
-  const open = async (auth: AuthedUser, projectId: string) => {
+  const open = async (auth: AuthedUser, projectId: string, need: FilesNeed) => {
     const user = accountOf(auth);
-    return unwrap(await access.open({ id: user.id, username: user.username }, projectId));
+    return unwrap(await access.open({ id: user.id, username: user.username }, projectId, need));
   };
   return new Elysia({ prefix: "/api/projects/:id/files" })
     .use(authGuard(ctx))
     .get(
       "/download",
       async ({ auth, params, query, set }) => {
-        const files = await open(auth, params.id);
+        const files = await open(auth, params.id, "read");
         const download = unwrap(await openDownload(files, query.path));
         return new Response(download.body, {
           headers: { ...headersOf(set.headers), ...downloadHeaders(download) },
@@ -46,7 +46,7 @@ export function fileRoutes(ctx: HttpContext, access: FileAccess = ctx.services.f
     .post(
       "/upload",
       async ({ auth, params, query, request }) => {
-        const files = await open(auth, params.id);
+        const files = await open(auth, params.id, "write");
         const length = request.headers.get("content-length");
         const stored = unwrap(
           await uploadFromRequest(files, {
@@ -59,6 +59,10 @@ export function fileRoutes(ctx: HttpContext, access: FileAccess = ctx.services.f
           }),
         );
         ctx.log.info("files uploaded", { project: params.id, files: stored.length });
+        if (files.member) {
+          const user = accountOf(auth);
+          for (const f of stored) access.record?.(user, params.id, "upload", f.path);
+        }
         return { files: stored };
       },
       // The body is read as a stream by the handler, never parsed or buffered by the framework.

@@ -30,6 +30,8 @@ export function muxRoutes(ctx: HttpContext, deps: MuxRouteDeps) {
   const sockets =
     deps.sockets ??
     new UserSockets<MuxConnection>(ctx.services.signIns, ctx.config.server.max_sockets_per_user);
+  // A member removed or lowered (decision 0030): their watches of that project end at once.
+  ctx.services.access.on((change) => sockets.recheckAccess(change.userId, change.projectId));
   const heartbeatMs = deps.heartbeatMs ?? 25_000;
   const timer = setInterval(() => {
     for (const conn of conns.values()) conn.heartbeat();

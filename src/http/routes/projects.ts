@@ -17,7 +17,10 @@ export function projectRoutes(ctx: HttpContext) {
     .use(authGuard(ctx))
     .get("/api/project-templates", () => ({ templates: projects.templates() }))
     .get("/api/sandbox-profiles", () => projects.profiles())
-    .get("/api/projects", ({ auth }) => ({ projects: projects.list(ownerOf(auth)) }))
+    .get("/api/projects", ({ auth }) => ({
+      projects: projects.list(ownerOf(auth)),
+      shared: projects.listShared(ownerOf(auth)),
+    }))
     .post(
       "/api/projects",
       async ({ auth, body }) => {
@@ -29,7 +32,7 @@ export function projectRoutes(ctx: HttpContext) {
       { body: CreateProjectBody },
     )
     .get("/api/projects/:id", ({ auth, params }) => ({
-      project: unwrap(projects.get(ownerOf(auth), params.id)),
+      project: unwrap(projects.view(ownerOf(auth), params.id)),
     }))
     .patch(
       "/api/projects/:id",

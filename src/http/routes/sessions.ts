@@ -37,14 +37,15 @@ export function sessionRoutes(ctx: HttpContext) {
       { query: Search },
     )
     .get("/api/sessions/:id", ({ auth, params }) => ({
-      session: unwrap(sessions.info(ownerOf(auth), params.id)),
+      session: unwrap(sessions.info(ownerOf(auth), params.id, "read")),
     }))
     .get(
       "/api/sessions/:id/messages",
       ({ auth, params, query }) => {
         const me = ownerOf(auth);
-        const session = unwrap(sessions.info(me, params.id));
-        const store = history.for(me.id);
+        // A shared project's conversation is in its owner's history store (decision 0030).
+        const session = unwrap(sessions.info(me, params.id, "read"));
+        const store = history.for(sessions.storeOf(session.id) ?? me.id);
         const page = store.messagePage(session.id, {
           afterSeq: query.after_seq,
           limit: Math.min(query.limit, 1000),

@@ -14,6 +14,7 @@ import { m012 } from "./012_memory_vectors.ts";
 import { m013 } from "./013_canvas.ts";
 import { m014 } from "./014_git.ts";
 import { m015 } from "./015_session_shares.ts";
+import { m016 } from "./016_project_members.ts";
 
 /** Main database migrations, in order. Append only. */
 export const MAIN_MIGRATIONS: readonly Migration[] = [
@@ -32,4 +33,5 @@ export const MAIN_MIGRATIONS: readonly Migration[] = [
   m013,
   m014,
   m015,
+  m016,
 ];

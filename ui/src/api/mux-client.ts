@@ -24,7 +24,7 @@ interface Subscription {
   /** Asked at every (re)subscribe, so it is always the reducer's current `lastSeq`. */
   afterSeq: () => number;
   onEvent: (frame: AgentEventFrame) => void;
-  /** The server ended the watch (`watch.ended`: access revoked); nothing more comes for it. */
+  /** The server ended the watch (`watch.ended`): a share revoked, or removed from its project. */
   onEnded?: (reason: string) => void;
 }
 
@@ -45,6 +45,7 @@ export class MuxClient {
   private closed = false;
   private readonly pending = new Map<string, (r: MuxResult) => void>();
   private readonly subs = new Map<string, Subscription>();
+  private readonly accessListeners = new Set<(projectId: string) => void>();
   private readonly outbox: string[] = [];
   private readonly channelListeners = new Map<string, Set<(frame: Record<string, unknown>) => void>>();
   private readonly openListeners = new Set<() => void>();
@@ -105,6 +106,12 @@ export class MuxClient {
   onSharesChanged(listener: () => void): () => void {
     this.sharesListeners.add(listener);
     return () => void this.sharesListeners.delete(listener);
+  }
+
+  /** My standing in a shared project changed (`access.changed`): fetch the project again. */
+  onAccessChanged(listener: (projectId: string) => void): () => void {
+    this.accessListeners.add(listener);
+    return () => void this.accessListeners.delete(listener);
   }
 
   /** Whether the socket is connected now (a listener added later by `onOpen` waits for the next open). */
@@ -237,7 +244,10 @@ export class MuxClient {
         const sub = this.subs.get(frame.session_id);
         this.subs.delete(frame.session_id);
         sub?.onEnded?.(frame.reason);
-      } else if (frame.event === "shares.changed") for (const l of this.sharesListeners) l();
+      } else if (frame.event === "shares.changed") {
+        for (const l of this.sharesListeners) l();
+      } else if (frame.event === "access.changed")
+        for (const listener of this.accessListeners) listener(frame.project_id);
       return;
     }
     if (frame.ch === "agent") this.subs.get(frame.session_id)?.onEvent(frame as AgentEventFrame);

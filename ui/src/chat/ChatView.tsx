@@ -18,6 +18,7 @@ import type { Session } from "../../../src/protocol/projects.ts";
 import { listModels } from "../api/models-api.ts";
 import type { MuxClient } from "../api/mux-client.ts";
 import { reportFocus } from "../notifications/live.ts";
+import { canWrite, isOwner, useProjectShare } from "../sharing/project-share.ts";
 import { ShareDialog } from "../sharing/ShareDialog.tsx";
 import { onShortcut } from "../shell/shortcuts.ts";
 import { agentStarted } from "./agent-started.ts";
@@ -43,6 +44,7 @@ import { LinkedText } from "../components/LinkedText.tsx";
 const random = () => Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
 
 export default function ChatView(props: { projectId: string; mux: MuxClient; showing: boolean }) {
+  const shared = useProjectShare();
   let root!: HTMLDivElement;
   let composer: HTMLTextAreaElement | undefined;
   let stop: (() => void) | undefined;
@@ -263,6 +265,7 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
           onNew={newSession}
           onRename={rename}
           onDelete={remove}
+          access={{ write: canWrite(shared()), owner: isOwner(shared()) }}
         />
       </div>
       <button
@@ -286,7 +289,8 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
           <h2 class="chat-title" title={title()}>
             {title()}
           </h2>
-          <Show when={selectedId()}>
+          {/* Only the conversation's owner shares it (a project's members cannot). */}
+          <Show when={isOwner(shared()) && selectedId()}>
             {(id) => (
               <>
                 <button
@@ -312,13 +316,26 @@ export default function ChatView(props: { projectId: string; mux: MuxClient; sho
         <Show
           when={selectedId()}
           fallback={
-            <NewConversation
-              projectId={props.projectId}
-              onStart={startConversation}
-              composerRef={(el) => {
-                composer = el;
-              }}
-            />
+            <Show
+              when={canWrite(shared())}
+              fallback={
+                <div class="chat-empty" data-testid="read-only">
+                  <h2>Shared with you to read</h2>
+                  <p class="muted">
+                    You are a viewer of this project: open a conversation to follow it live. Editors and the
+                    owner start new ones.
+                  </p>
+                </div>
+              }
+            >
+              <NewConversation
+                projectId={props.projectId}
+                onStart={startConversation}
+                composerRef={(el) => {
+                  composer = el;
+                }}
+              />
+            </Show>
           }
         >
           <Show

@@ -23,6 +23,8 @@ export function SettledMessage(props: {
   projectId?: string;
   /** The memories octo put before this prompt ("used N memories"). */
   usedMemories?: readonly { id: string; text: string; scope: "project" | "user" }[];
+  /** Who sent this user message when it was not me (a shared project). */
+  author?: string;
 }) {
   const e = props.entry;
   if (e.type === "system") return <SystemNote message={e.message} text={e.text} />;
@@ -31,8 +33,10 @@ export function SettledMessage(props: {
       class="msg"
       data-role={e.type}
       data-msg-id={e.message.id}
-      aria-label={e.type === "user" ? "You" : "Assistant"}
+      data-author={props.author}
+      aria-label={e.type === "user" ? (props.author ?? "You") : "Assistant"}
     >
+      <Show when={props.author}>{(name) => <div class="msg-author">{name()}</div>}</Show>
       <Parts parts={e.parts} tool={props.tool} streaming={false} role={e.type} />
       <MessageFoot message={e.message} onRetry={props.onRetryTurn} />
       <Show when={props.usedMemories?.length ? props.usedMemories : null}>

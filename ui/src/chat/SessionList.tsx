@@ -26,7 +26,11 @@ export function SessionList(props: {
   onNew: () => void;
   onRename: (id: string, name: string) => Promise<string | null>;
   onDelete: (id: string) => Promise<string | null>;
+  /** A shared project (decision 0030): `read` hides new/rename/delete; search stays the owner's. */
+  access?: { write: boolean; owner: boolean };
 }) {
+  const write = () => props.access?.write ?? true;
+  const owner = () => props.access?.owner ?? true;
   const [query, setQuery] = createSignal("");
   // Typing settles before a search goes out: with vector search on, each new query is a model call.
   const [settled, setSettled] = createSignal("");
@@ -71,20 +75,24 @@ export function SessionList(props: {
 
   return (
     <nav class="session-list" aria-label="Conversations">
-      <button type="button" class="btn primary new-session" onClick={props.onNew} disabled={props.creating}>
-        <MessageSquarePlus size={16} aria-hidden="true" />
-        {props.creating ? "Starting…" : "New conversation"}
-      </button>
-      <label class="search">
-        <Search size={15} aria-hidden="true" />
-        <span class="sr-only">Search conversations and memories</span>
-        <input
-          type="search"
-          placeholder="Search conversations and memories"
-          value={query()}
-          onInput={(e) => onType(e.currentTarget.value)}
-        />
-      </label>
+      <Show when={write()}>
+        <button type="button" class="btn primary new-session" onClick={props.onNew} disabled={props.creating}>
+          <MessageSquarePlus size={16} aria-hidden="true" />
+          {props.creating ? "Starting…" : "New conversation"}
+        </button>
+      </Show>
+      <Show when={owner()}>
+        <label class="search">
+          <Search size={15} aria-hidden="true" />
+          <span class="sr-only">Search conversations and memories</span>
+          <input
+            type="search"
+            placeholder="Search conversations and memories"
+            value={query()}
+            onInput={(e) => onType(e.currentTarget.value)}
+          />
+        </label>
+      </Show>
       <Show when={props.loadError}>
         <div class="note error small" role="alert">
           {props.loadError}
@@ -164,34 +172,36 @@ export function SessionList(props: {
                         <span class="title">{sessionLabel(s)}</span>
                         <span class="small muted">{relativeTime(s.updated_at)}</span>
                       </button>
-                      <span class="session-actions">
-                        <button
-                          type="button"
-                          class="btn ghost icon small"
-                          aria-label={`Rename ${sessionLabel(s)}`}
-                          onClick={() => {
-                            setRenameError(null);
-                            setEditing(s.id);
-                          }}
-                        >
-                          <Pencil size={14} />
-                        </button>
-                        <ConfirmButton
-                          class="btn ghost icon small"
-                          ariaLabel={`Delete ${sessionLabel(s)}`}
-                          label={<Trash2 size={14} />}
-                          title="Delete this conversation?"
-                          message={
-                            <>
-                              “{sessionLabel(s)}” and its history are deleted. The project's files stay as
-                              they are.
-                            </>
-                          }
-                          confirmLabel="Delete"
-                          danger
-                          onConfirm={() => props.onDelete(s.id)}
-                        />
-                      </span>
+                      <Show when={write()}>
+                        <span class="session-actions">
+                          <button
+                            type="button"
+                            class="btn ghost icon small"
+                            aria-label={`Rename ${sessionLabel(s)}`}
+                            onClick={() => {
+                              setRenameError(null);
+                              setEditing(s.id);
+                            }}
+                          >
+                            <Pencil size={14} />
+                          </button>
+                          <ConfirmButton
+                            class="btn ghost icon small"
+                            ariaLabel={`Delete ${sessionLabel(s)}`}
+                            label={<Trash2 size={14} />}
+                            title="Delete this conversation?"
+                            message={
+                              <>
+                                “{sessionLabel(s)}” and its history are deleted. The project's files stay as
+                                they are.
+                              </>
+                            }
+                            confirmLabel="Delete"
+                            danger
+                            onConfirm={() => props.onDelete(s.id)}
+                          />
+                        </span>
+                      </Show>
                     </>
                   }
                 >

@@ -5,6 +5,7 @@ import type { MuxClient } from "../api/mux-client.ts";
 import { BrowserAsk } from "../browser/BrowserAsk.tsx";
 import { LinkedText } from "../components/LinkedText.tsx";
 import { createSessionReview } from "../review/SessionReview.tsx";
+import { canWrite, isOwner, useProjectShare } from "../sharing/project-share.ts";
 import { Composer } from "./Composer.tsx";
 import { sessionUsage } from "./chat-api.ts";
 import { explainFailure } from "./chat-errors.ts";
@@ -45,6 +46,7 @@ export function SessionPane(props: {
   registerStop: (stop: () => void) => void;
 }) {
   const live: LiveSession = openLiveSession(props.mux, props.sessionId);
+  const share = useProjectShare();
   onCleanup(() => live.dispose());
   const s = live.state;
   const [error, setError] = createSignal<string | null>(null);
@@ -202,8 +204,8 @@ export function SessionPane(props: {
           projectId={props.projectId}
           onRetry={(id) => live.retry(id)}
           onDiscard={(id) => live.discard(id)}
-          onFork={(id) => void fork(id)}
-          onRestore={review.restore}
+          onFork={canWrite(share()) ? (id) => void fork(id) : undefined}
+          onRestore={isOwner(share()) ? review.restore : undefined}
           onRetryTurn={lastFailed() ? retryTurn : undefined}
           anchor={props.anchor}
           onLoadOlder={() => live.loadOlder()}
@@ -264,7 +266,7 @@ export function SessionPane(props: {
           )}
         </For>
         <span class="spacer" />
-        {review.button()}
+        <Show when={isOwner(share())}>{review.button()}</Show>
         <Meters
           last={s().usage.last}
           total={s().usage.total}
@@ -281,53 +283,65 @@ export function SessionPane(props: {
       </Show>
       {review.view()}
       <BrowserAsk projectId={props.projectId} sessionId={props.sessionId} mux={props.mux} />
-      <Composer
-        working={s().working}
-        disabled={closedText()}
-        queue={s().queue}
-        onSend={send}
-        onStop={stop}
-        onQueue={onQueue}
-        initialText={props.draft?.text}
-        initialImages={props.draft?.images}
-        ref={props.composerRef}
-        projectId={props.projectId}
-      >
-        <label class="sr-only" for="chat-model">
-          Model
-        </label>
-        <select
-          id="chat-model"
-          class="picker"
-          value={model()}
-          onChange={(e) => void pickModel(e.currentTarget.value)}
-          title="Model"
+      <Show when={s().accessEnded}>
+        <div class="note error small read-only-note" role="alert" data-testid="access-ended">
+          You no longer have access to this project: its owner removed you. This view has stopped.
+        </div>
+      </Show>
+      <Show when={!s().accessEnded && !canWrite(share())}>
+        <p class="note small read-only-note" role="status" data-testid="read-only">
+          You are a viewer of this project: you can read its conversations live, not send messages.
+        </p>
+      </Show>
+      <Show when={canWrite(share()) && !s().accessEnded}>
+        <Composer
+          working={s().working}
+          disabled={closedText()}
+          queue={s().queue}
+          onSend={send}
+          onStop={stop}
+          onQueue={onQueue}
+          initialText={props.draft?.text}
+          initialImages={props.draft?.images}
+          ref={props.composerRef}
+          projectId={props.projectId}
         >
-          <Show when={model() && !modelInfo()}>
-            <option value={model()}>{model()}</option>
-          </Show>
-          <For each={props.models?.models ?? []}>
-            {(m) => (
-              <option value={m.id} disabled={!m.available}>
-                {m.name || m.id}
-                {m.available ? "" : " (no key)"}
-              </option>
-            )}
-          </For>
-        </select>
-        <label class="sr-only" for="chat-thinking">
-          Thinking level
-        </label>
-        <select
-          id="chat-thinking"
-          class="picker"
-          value={s().thinkingLevel ?? "off"}
-          onChange={(e) => void pickThinking(e.currentTarget.value as ThinkingLevel)}
-          title="Thinking level"
-        >
-          <For each={THINKING_LEVELS}>{(l) => <option value={l}>Thinking: {l}</option>}</For>
-        </select>
-      </Composer>
+          <label class="sr-only" for="chat-model">
+            Model
+          </label>
+          <select
+            id="chat-model"
+            class="picker"
+            value={model()}
+            onChange={(e) => void pickModel(e.currentTarget.value)}
+            title="Model"
+          >
+            <Show when={model() && !modelInfo()}>
+              <option value={model()}>{model()}</option>
+            </Show>
+            <For each={props.models?.models ?? []}>
+              {(m) => (
+                <option value={m.id} disabled={!m.available}>
+                  {m.name || m.id}
+                  {m.available ? "" : " (no key)"}
+                </option>
+              )}
+            </For>
+          </select>
+          <label class="sr-only" for="chat-thinking">
+            Thinking level
+          </label>
+          <select
+            id="chat-thinking"
+            class="picker"
+            value={s().thinkingLevel ?? "off"}
+            onChange={(e) => void pickThinking(e.currentTarget.value as ThinkingLevel)}
+            title="Thinking level"
+          >
+            <For each={THINKING_LEVELS}>{(l) => <option value={l}>Thinking: {l}</option>}</For>
+          </select>
+        </Composer>
+      </Show>
       <For each={s().inputs.slice(0, 1)}>
         {(req) => <InputDialog request={req} onAnswer={(a) => live.answer(req.id, a)} />}
       </For>

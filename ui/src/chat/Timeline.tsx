@@ -1,5 +1,6 @@
 import ArrowDown from "lucide-solid/icons/arrow-down";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { currentUser } from "../auth/auth-session.ts";
 import type { ChatState } from "./chat-state.ts";
 import { liveEntries, settledEntries, toolResults, toolView } from "./chat-timeline.ts";
 import {
@@ -42,6 +43,11 @@ export function Timeline(props: {
   const messages = createMemo(() => props.state.messages);
   const settled = createMemo(() => settledEntries(messages()));
   const results = createMemo(() => toolResults(messages()));
+  // In a shared project: a user message someone else sent is named (decision 0030).
+  const otherAuthor = (clientId: string | undefined) => {
+    const a = clientId ? props.state.authors[clientId] : undefined;
+    return a && a.username !== currentUser()?.username ? a.username : undefined;
+  };
   const tools = createMemo(() => props.state.tools);
   const live = createMemo(() => liveEntries(props.state));
   const streaming = createMemo(() => {
@@ -251,6 +257,7 @@ export function Timeline(props: {
                     ? props.state.usedMemories[entry.message.client_id]
                     : undefined
                 }
+                author={otherAuthor(entry.type === "user" ? entry.message.client_id : undefined)}
                 onFork={props.onFork}
                 onRestore={props.onRestore}
                 onRetryTurn={

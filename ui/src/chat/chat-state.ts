@@ -115,6 +115,10 @@ export interface ChatState {
    * with `session.history {before_seq}`); null when the first message is loaded.
    */
   olderBefore: number | null;
+  /** Who sent each user message, by its client_id (shared projects): the name the chat shows. */
+  authors: Readonly<Record<string, { user_id: string; username: string }>>;
+  /** The server ended this watch: the user was removed from the shared project (decision 0030). */
+  accessEnded?: boolean;
 }
 
 /** The answer to `session.history` without `before_seq` (src/history/store.ts `HistoryOpening`). */
@@ -157,6 +161,7 @@ export function initialChat(sessionId: string): ChatState {
     pending: [],
     usedMemories: {},
     olderBefore: null,
+    authors: {},
   };
 }
 
@@ -306,6 +311,8 @@ function applyEvent(s: ChatState, e: AgentEvent, seq: number): ChatState {
 
     case "memory.used":
       return { ...s, usedMemories: { ...s.usedMemories, [e.client_id]: e.memories } };
+    case "message.author":
+      return { ...s, authors: { ...s.authors, [e.client_id]: { user_id: e.user_id, username: e.username } } };
 
     case "stream.message_start":
       return {

@@ -100,6 +100,7 @@ export function openLiveSession(mux: MuxClient, sessionId: string): LiveSession 
       onEnded: (reason) => {
         flush();
         setEnded(reason);
+        setState((s) => ({ ...s, accessEnded: true }));
       },
     });
   };

@@ -33,7 +33,14 @@ function classify(r: ReadResult): Loaded {
  * `conflict` and the person chooses between both versions. Changes on disk are followed live:
  * a clean buffer reloads by itself, an edited one is told and can compare.
  */
-export function FilePane(props: { api: FilesApi; model: FilesModel; path: string; actions: JSX.Element }) {
+export function FilePane(props: {
+  api: FilesApi;
+  model: FilesModel;
+  path: string;
+  actions: JSX.Element;
+  /** A viewer of a shared project (decision 0030): read, never edit or save. */
+  readOnly?: boolean;
+}) {
   const [loaded, setLoaded] = createSignal<Loaded | null>(null);
   const [draft, setDraft] = createSignal("");
   const [saving, setSaving] = createSignal(false);
@@ -160,7 +167,7 @@ export function FilePane(props: { api: FilesApi; model: FilesModel; path: string
               {mode() === "preview" ? "Edit" : "Preview"}
             </button>
           </Show>
-          <Show when={text()}>
+          <Show when={text() && !props.readOnly}>
             <button
               type="button"
               class="btn small primary"
@@ -210,6 +217,7 @@ export function FilePane(props: { api: FilesApi; model: FilesModel; path: string
               fallback={
                 <CodeEditor
                   value={draft()}
+                  readOnly={props.readOnly}
                   onInput={setDraft}
                   language={languageOf(baseName(props.path))}
                   label={`Contents of ${props.path}`}

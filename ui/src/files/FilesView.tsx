@@ -8,6 +8,7 @@ import Trash from "lucide-solid/icons/trash";
 import Upload from "lucide-solid/icons/upload";
 import { createSignal, onCleanup, onMount, Show } from "solid-js";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
+import { canWrite, useProjectShare } from "../sharing/project-share.ts";
 import { NameDialog } from "./dialogs.tsx";
 import { droppedFiles, type PickedFile } from "./drop.ts";
 import { FilePane } from "./FilePane.tsx";
@@ -112,16 +113,20 @@ export default function FilesView(props: { projectId: string; api?: FilesApi }) 
 
   const actions = {
     moveInto: (from: string, to: string) => {
+      if (readOnly()) return;
       if (to === from || to.startsWith(`${from}/`) || parentOf(from) === to) return;
       void move(from, joinPath(to, baseName(from))).then((err) => setProblem(err));
     },
     dropFiles: (to: string, data: DataTransfer) => {
-      void droppedFiles(data).then((files) => startUpload(to, files));
+      if (!readOnly()) void droppedFiles(data).then((files) => startUpload(to, files));
     },
   };
 
+  // A viewer of a shared project reads and downloads; changing is for editors and the owner.
+  const shared = useProjectShare();
+  const readOnly = () => !canWrite(shared());
   const itemActions = (path: string, isDir: boolean) => (
-    <>
+    <Show when={!readOnly()}>
       <button
         type="button"
         class="btn small"
@@ -145,7 +150,7 @@ export default function FilesView(props: { projectId: string; api?: FilesApi }) 
         danger
         onConfirm={() => remove(path, isDir)}
       />
-    </>
+    </Show>
   );
 
   const uploadPercent = () => {
@@ -157,25 +162,27 @@ export default function FilesView(props: { projectId: string; api?: FilesApi }) 
     <div class="files" classList={{ "has-open": sel()?.type === "file" }}>
       <aside class="files-side" aria-label="File tree">
         <div class="files-toolbar" role="toolbar" aria-label="Files">
-          <button
-            type="button"
-            class="btn small"
-            onClick={() => setAsk({ kind: "file", dir: targetDir() })}
-            title="New file"
-          >
-            <FilePlus size={15} aria-hidden="true" /> <span class="label">New file</span>
-          </button>
-          <button
-            type="button"
-            class="btn small"
-            onClick={() => setAsk({ kind: "folder", dir: targetDir() })}
-            title="New folder"
-          >
-            <FolderPlus size={15} aria-hidden="true" /> <span class="label">New folder</span>
-          </button>
-          <button type="button" class="btn small" onClick={() => picker?.click()} title="Upload files">
-            <Upload size={15} aria-hidden="true" /> <span class="label">Upload</span>
-          </button>
+          <Show when={!readOnly()}>
+            <button
+              type="button"
+              class="btn small"
+              onClick={() => setAsk({ kind: "file", dir: targetDir() })}
+              title="New file"
+            >
+              <FilePlus size={15} aria-hidden="true" /> <span class="label">New file</span>
+            </button>
+            <button
+              type="button"
+              class="btn small"
+              onClick={() => setAsk({ kind: "folder", dir: targetDir() })}
+              title="New folder"
+            >
+              <FolderPlus size={15} aria-hidden="true" /> <span class="label">New folder</span>
+            </button>
+            <button type="button" class="btn small" onClick={() => picker?.click()} title="Upload files">
+              <Upload size={15} aria-hidden="true" /> <span class="label">Upload</span>
+            </button>
+          </Show>
           <span class="spacer" />
           <button
             type="button"
@@ -260,7 +267,13 @@ export default function FilesView(props: { projectId: string; api?: FilesApi }) 
               <button type="button" class="btn small ghost files-back" onClick={() => model.select(null)}>
                 <ArrowLeft size={16} aria-hidden="true" /> All files
               </button>
-              <FilePane api={api} model={model} path={s().path} actions={itemActions(s().path, false)} />
+              <FilePane
+                api={api}
+                model={model}
+                path={s().path}
+                actions={itemActions(s().path, false)}
+                readOnly={readOnly()}
+              />
             </>
           )}
         </Show>

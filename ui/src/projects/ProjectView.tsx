@@ -10,15 +10,28 @@ import MessageSquare from "lucide-solid/icons/message-square";
 import Presentation from "lucide-solid/icons/presentation";
 import Settings from "lucide-solid/icons/settings";
 import SquareTerminal from "lucide-solid/icons/square-terminal";
-import { createEffect, createResource, createSignal, For, type JSX, lazy, Show, Suspense } from "solid-js";
+import {
+  createEffect,
+  createResource,
+  createSignal,
+  For,
+  type JSX,
+  lazy,
+  onCleanup,
+  Show,
+  Suspense,
+} from "solid-js";
+import type { ProjectShare } from "../../../src/protocol/members.ts";
 import { mux } from "../api/tab-mux.ts";
 import { currentUser } from "../auth/auth-session.ts";
 import ChatView from "../chat/ChatView.tsx";
 import { Loaded } from "../components/Loaded.tsx";
+import { isOwner, ProjectShareContext, shareLabel } from "../sharing/project-share.ts";
 import { usePageTitle } from "../shell/page-title.ts";
 import { LazyTerminalView } from "../terminal/lazy.ts";
 import { sharedMuxTransport } from "../terminal/shared-mux.ts";
 import * as projects from "./projects-api.ts";
+import "../sharing/sharing.css";
 
 // Each tab's code loads when the tab is first opened.
 const FilesView = lazy(() => import("../files/FilesView.tsx"));
@@ -45,11 +58,27 @@ const TABS = [
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
+/**
+ * The tabs of a project shared with me (decision 0030): its conversations and files, and the
+ * terminal only with the owner's grant. The other areas stay the owner's.
+ */
+const tabsFor = (share: ProjectShare | undefined) =>
+  isOwner(share)
+    ? TABS
+    : TABS.filter((t) => t.id === "chat" || t.id === "files" || (t.id === "terminal" && share?.terminal));
+
 export default function ProjectView() {
   const params = useParams<{ id: string; tab?: string }>();
   const navigate = useNavigate();
-  const [project] = createResource(() => params.id, projects.getProject);
-  const tab = (): TabId => (TABS.some((t) => t.id === params.tab) ? (params.tab as TabId) : "chat");
+  const [project, { refetch }] = createResource(() => params.id, projects.getProject);
+  // The owner changed my role or removed me (a shared project): show what I may do now, at once.
+  onCleanup(mux().onAccessChanged((id) => id === params.id && void refetch()));
+  const share = () => {
+    const p = project();
+    return p?.ok ? p.value.project.share : undefined;
+  };
+  const tabs = () => tabsFor(share());
+  const tab = (): TabId => (tabs().some((t) => t.id === params.tab) ? (params.tab as TabId) : "chat");
   // Panels stay mounted once opened, so switching tabs never loses a draft, a scroll position or a shell.
   const [visited, setVisited] = createSignal<Set<TabId>>(new Set());
   const isVisited = (id: TabId) => {
@@ -76,11 +105,12 @@ export default function ProjectView() {
   });
   const select = (id: TabId) => navigate(`/projects/${params.id}/${id}${searches.get(id) ?? ""}`);
   const onKeyDown = (e: KeyboardEvent) => {
-    const i = TABS.findIndex((t) => t.id === tab());
+    const list = tabs();
+    const i = list.findIndex((t) => t.id === tab());
     const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
     if (!step) return;
     e.preventDefault();
-    const next = TABS[(i + step + TABS.length) % TABS.length];
+    const next = list[(i + step + list.length) % list.length];
     if (next) {
       select(next.id);
       document.getElementById(`tab-${next.id}`)?.focus();
@@ -93,7 +123,7 @@ export default function ProjectView() {
       error={(e) => (
         <div class="empty">
           <h1>{e.status === 404 ? "Project not found" : "Cannot open this project"}</h1>
-          <p>{e.status === 404 ? "It does not exist, or it is not yours." : e.message}</p>
+          <p>{e.status === 404 ? "It does not exist, or it is not shared with you." : e.message}</p>
           <A class="btn" href="/projects">
             <ArrowLeft size={16} aria-hidden="true" /> All projects
           </A>
@@ -101,16 +131,23 @@ export default function ProjectView() {
       )}
     >
       {(r) => (
-        <>
+        <ProjectShareContext.Provider value={share}>
           <div class="page-head">
             <A class="btn ghost icon" href="/projects" aria-label="All projects">
               <ArrowLeft size={18} />
             </A>
             <h1>{r().project.name}</h1>
             <span class="badge">{r().project.profile}</span>
+            <Show when={shareLabel(r().project.share)}>
+              {(label) => (
+                <span class="badge" data-share={r().project.share?.role}>
+                  {label()}
+                </span>
+              )}
+            </Show>
           </div>
           <div class="tabs-list" role="tablist" aria-label="Project" onKeyDown={onKeyDown}>
-            <For each={TABS}>
+            <For each={tabs()}>
               {(t) => (
                 <button
                   type="button"
@@ -128,7 +165,7 @@ export default function ProjectView() {
               )}
             </For>
           </div>
-          <For each={TABS}>
+          <For each={tabs()}>
             {(t) => (
               <Show when={isVisited(t.id)}>
                 <section
@@ -142,7 +179,7 @@ export default function ProjectView() {
               </Show>
             )}
           </For>
-        </>
+        </ProjectShareContext.Provider>
       )}
     </Loaded>
   );

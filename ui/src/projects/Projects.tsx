@@ -1,7 +1,8 @@
 import { A, useNavigate } from "@solidjs/router";
 import FolderGit2 from "lucide-solid/icons/folder-git-2";
 import Plus from "lucide-solid/icons/plus";
-import { createResource, createSignal, Show } from "solid-js";
+import Users from "lucide-solid/icons/users";
+import { createResource, createSignal, For, Show } from "solid-js";
 import * as admin from "../admin/admin-api.ts";
 import { listModels } from "../api/models-api.ts";
 import { isAdmin } from "../auth/auth-session.ts";
@@ -16,6 +17,7 @@ import { onShortcut } from "../shell/shortcuts.ts";
 import { ProfilePicker } from "./ProfilePicker.tsx";
 import { validateProjectName } from "./project-name.ts";
 import * as projects from "./projects-api.ts";
+import "../sharing/sharing.css";
 
 /** The sandbox profiles every octo ships (DESIGN.md "Sandbox"). */
 
@@ -123,6 +125,33 @@ export default function Projects() {
           />
         )}
       </ResourceList>
+
+      <Show when={list()?.ok && (list() as { value: { shared: projects.Project[] } }).value.shared}>
+        {(shared) => (
+          <Show when={shared().length > 0}>
+            <section class="shared-group" aria-labelledby="shared-h">
+              <h2 id="shared-h">Shared with me</h2>
+              <nav class="list" aria-label="Shared with me">
+                <For each={shared()}>
+                  {(p) => (
+                    <ResourceRow
+                      href={`/projects/${p.id}/chat`}
+                      icon={<Users size={18} aria-hidden="true" />}
+                      title={p.name}
+                      facts={
+                        <>
+                          {p.share?.owner} · {p.share?.role}
+                          {p.last_activity_at ? ` · active ${relativeTime(p.last_activity_at)}` : ""}
+                        </>
+                      }
+                    />
+                  )}
+                </For>
+              </nav>
+            </section>
+          </Show>
+        )}
+      </Show>
 
       <Modal open={open()} onOpenChange={setOpen} title="New project">
         <form onSubmit={create}>

@@ -9,6 +9,8 @@ import { createFilesModel } from "../files/files-model.ts";
 import { formatSize } from "../files/paths.ts";
 import { ProfilePicker } from "../projects/ProfilePicker.tsx";
 import { Project } from "../projects/projects-api.ts";
+import { MembersDialog } from "../sharing/MembersDialog.tsx";
+import "../sharing/sharing.css";
 import "../files/files.css";
 import "./settings.css";
 
@@ -83,6 +85,18 @@ export default function SettingsView(props: { project: v.InferOutput<typeof Proj
 
   return (
     <div class="settings">
+      <section class="card stack" aria-labelledby="settings-members">
+        <h2 id="settings-members" class="settings-h">
+          Sharing
+        </h2>
+        <p class="muted small">
+          Invite people by user name: viewers read this project's conversations and files, editors also chat
+          and edit files. A terminal in your sandbox is a separate grant.
+        </p>
+        <div>
+          <MembersDialog projectId={props.project.id} />
+        </div>
+      </section>
       <form class="card stack" onSubmit={save} aria-labelledby="settings-agent">
         <h2 id="settings-agent" class="settings-h">
           Agent
