@@ -53,9 +53,9 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
     "border-right-style", "border-bottom-style", "border-left-style", "border-top-left-radius",
     "border-top-right-radius", "border-bottom-right-radius", "border-bottom-left-radius",
     "border-image-source", "outline-style", "column-count", "column-width", "column-span", "overflow-x",
-    "overflow-y", "text-overflow", "scrollbar-gutter", "scrollbar-width", "scrollbar-color", "visibility",
+    "overflow-y", "scrollbar-color", "visibility",
     "z-index", "opacity", "isolation", "mix-blend-mode", "filter", "backdrop-filter", "clip", "clip-path",
-    "mask-image", "contain", "zoom", "resize", "shape-outside", "transform", "translate", "rotate", "scale",
+    "mask-image", "contain", "zoom", "shape-outside", "transform", "translate", "rotate", "scale",
     "perspective", "color", "background-color", "background-image", "background-clip", "box-shadow",
     "text-shadow", "box-decoration-break", "-webkit-box-decoration-break", "-webkit-text-fill-color",
     "-webkit-text-stroke-width", "-webkit-text-stroke-color", "accent-color", "color-scheme", "appearance",
@@ -89,6 +89,8 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
   ];
   const OUTLINE = ["outline-width", "outline-color", "outline-offset"];
   const OFFSETS = ["top", "right", "bottom", "left"]; // when positioned
+  // When the overflow is not visible.
+  const CLIPPED = ["text-overflow", "scrollbar-gutter", "scrollbar-width", "resize"];
   // biome-ignore format: a long list, kept dense
   const BORDER_IMAGE = [
     "border-image-slice", "border-image-width", "border-image-outset", "border-image-repeat",
@@ -128,6 +130,7 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
     ...SIDES.flat(),
     ...OUTLINE,
     ...OFFSETS,
+    ...CLIPPED,
     ...BORDER_IMAGE,
     ...BACKGROUND,
     ...TRANSFORMED,
@@ -158,6 +161,7 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
     }
     if (get("outline-style") !== "none") readInto(cs, v, OUTLINE);
     if (get("position") !== "static") readInto(cs, v, OFFSETS);
+    if (get("overflow-x") !== "visible" || get("overflow-y") !== "visible") readInto(cs, v, CLIPPED);
     if (get("border-image-source") !== "none") readInto(cs, v, BORDER_IMAGE);
     if (get("background-image") !== "none") readInto(cs, v, BACKGROUND);
     if (
