@@ -27,15 +27,18 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
   const XHTML = "http://www.w3.org/1999/xhtml";
   const SKIP = new Set(["script", "noscript", "template", "style", "link", "meta", "title", "head"]);
 
-  // Each tag's computed style in an empty document: only what differs is written out.
-  const scratch = doc.createElement("iframe");
-  scratch.setAttribute("aria-hidden", "true");
-  scratch.style.cssText =
-    "position:fixed;left:-10000px;top:0;width:100px;height:100px;border:0;visibility:hidden";
-  (doc.body ?? doc.documentElement).appendChild(scratch);
-  let clean: Document | null = null;
+  // Each tag's computed style with nothing but the browser's own styles: only what differs is written
+  // out. Taken in a shadow tree (the page's style sheets do not reach into it) under a host whose
+  // properties are all reset, so it inherits what an empty document's body would give it; far cheaper
+  // than a scratch frame, which needs a document of its own.
+  const host = doc.createElement("div");
+  host.setAttribute("aria-hidden", "true");
+  host.style.cssText =
+    "all:initial;position:fixed;left:-10000px;top:0;width:100px;height:100px;contain:strict";
+  let clean: ShadowRoot | null = null;
   try {
-    clean = scratch.contentDocument;
+    clean = host.attachShadow({ mode: "closed" });
+    (doc.body ?? doc.documentElement).appendChild(host);
   } catch {
     clean = null;
   }
@@ -184,14 +187,13 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
   };
   const baselines = new Map<string, string[] | null>();
   const baselineOf = (el: Element): string[] | null => {
-    if (!clean?.body) return null;
+    if (!clean) return null;
     const key = `${el.namespaceURI}|${el.localName}`;
     let got = baselines.get(key);
     if (got === undefined) {
-      const probe = clean.createElementNS(el.namespaceURI ?? XHTML, el.localName);
-      clean.body.appendChild(probe);
-      const cs = clean.defaultView?.getComputedStyle(probe);
-      got = cs ? readAll(cs) : null;
+      const probe = doc.createElementNS(el.namespaceURI ?? XHTML, el.localName);
+      clean.appendChild(probe);
+      got = readAll(win.getComputedStyle(probe));
       probe.remove();
       baselines.set(key, got);
     }
@@ -291,7 +293,7 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
       `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
       `<foreignObject x="0" y="0" width="100%" height="100%">${body}</foreignObject></svg>`;
   } finally {
-    scratch.remove();
+    host.remove();
   }
 
   const image = new Image();
