@@ -75,7 +75,10 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
     "text-orientation", "text-combine-upright", "vertical-align", "list-style-type", "list-style-position",
     "list-style-image", "counter-reset", "counter-increment", "counter-set", "quotes", "table-layout",
     "border-collapse", "-webkit-border-horizontal-spacing", "-webkit-border-vertical-spacing",
-    "caption-side", "empty-cells", "image-rendering",
+    "caption-side", "empty-cells", "image-rendering", "font-variant-emoji", "font-palette",
+    "font-language-override", "ruby-position", "text-autospace", "text-spacing-trim", "text-justify",
+    "hyphenate-character", "math-depth", "math-style", "math-shift", "-webkit-text-security",
+    "content-visibility", "initial-letter", "-webkit-box-reflect", "offset-path",
     // SVG paint is inherited: an HTML parent's value reaches an inline SVG.
     "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray",
     "stroke-dashoffset", "stroke-linecap", "stroke-linejoin", "stroke-miterlimit", "paint-order",
@@ -93,7 +96,7 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
   const OUTLINE = ["outline-width", "outline-color", "outline-offset"];
   const OFFSETS = ["top", "right", "bottom", "left"]; // when positioned
   // When the overflow is not visible.
-  const CLIPPED = ["text-overflow", "scrollbar-gutter", "scrollbar-width", "resize"];
+  const CLIPPED = ["text-overflow", "scrollbar-gutter", "scrollbar-width", "resize", "overflow-clip-margin"];
   // biome-ignore format: a long list, kept dense
   const BORDER_IMAGE = [
     "border-image-slice", "border-image-width", "border-image-outset", "border-image-repeat",
@@ -106,6 +109,7 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
   // biome-ignore format: a long list, kept dense
   const TRANSFORMED = [
     "transform-origin", "transform-style", "transform-box", "perspective-origin", "backface-visibility",
+    "offset-distance", "offset-rotate", "offset-anchor", "offset-position",
   ];
   const DECORATION = ["text-decoration-style", "text-decoration-color", "text-decoration-thickness"];
   const COLUMNS = ["column-fill", "column-rule-width", "column-rule-style", "column-rule-color"];
@@ -120,13 +124,20 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
   // biome-ignore format: a long list, kept dense
   const ITEM = [
     "flex-grow", "flex-shrink", "flex-basis", "order", "align-self", "justify-self", "-webkit-box-flex",
+    "-webkit-box-ordinal-group",
     "grid-column-start", "grid-column-end", "grid-row-start", "grid-row-end",
   ];
   const REPLACED = ["object-fit", "object-position"];
   // biome-ignore format: a long list, kept dense
+  const MASK = [
+    "mask-size", "mask-repeat", "mask-origin", "mask-clip", "mask-composite", "mask-mode",
+    "-webkit-mask-position-x", "-webkit-mask-position-y",
+  ];
+  const SHAPE = ["shape-margin", "shape-image-threshold"];
+  // biome-ignore format: a long list, kept dense
   const SVG_ONLY = [
     "stop-color", "stop-opacity", "flood-color", "flood-opacity", "lighting-color", "baseline-shift",
-    "alignment-baseline", "vector-effect", "mask-type", "cx", "cy", "r", "rx", "ry", "x", "y",
+    "alignment-baseline", "vector-effect", "mask-type", "cx", "cy", "r", "rx", "ry", "x", "y", "d",
   ];
   const PROPS = [
     ...ALWAYS,
@@ -142,13 +153,15 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
     ...CONTAINER,
     ...ITEM,
     ...REPLACED,
+    ...MASK,
+    ...SHAPE,
     ...SVG_ONLY,
   ];
   const COUNT = PROPS.length;
   const INDEX = new Map(PROPS.map((name, i) => [name, i]));
   const at = (name: string) => INDEX.get(name) as number;
   const DISPLAY = at("display");
-  const BOXLIKE = /flex|grid|box/;
+  const BOXLIKE = /flex|grid|box|contents/; // "contents": its children are its parent's items
   // Index i of the array is PROPS[i]; "" where not read.
   const readInto = (cs: CSSStyleDeclaration, values: string[], names: readonly string[]) => {
     for (const name of names) values[at(name)] = cs.getPropertyValue(name);
@@ -172,10 +185,13 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
       get("translate") !== "none" ||
       get("rotate") !== "none" ||
       get("scale") !== "none" ||
+      get("offset-path") !== "none" ||
       get("perspective") !== "none"
     )
       readInto(cs, v, TRANSFORMED);
     if (get("text-decoration-line") !== "none") readInto(cs, v, DECORATION);
+    if (get("mask-image") !== "none") readInto(cs, v, MASK);
+    if (get("shape-outside") !== "none") readInto(cs, v, SHAPE);
     if (get("column-count") !== "auto" || get("column-width") !== "auto") readInto(cs, v, COLUMNS);
     if (BOXLIKE.test(get("display")) || get("column-count") !== "auto" || get("column-width") !== "auto")
       readInto(cs, v, CONTAINER);
