@@ -27,30 +27,189 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
   const XHTML = "http://www.w3.org/1999/xhtml";
   const SKIP = new Set(["script", "noscript", "template", "style", "link", "meta", "title", "head"]);
 
-  // Each tag's computed style in an empty document: only what differs is written out.
-  const scratch = doc.createElement("iframe");
-  scratch.setAttribute("aria-hidden", "true");
-  scratch.style.cssText =
-    "position:fixed;left:-10000px;top:0;width:100px;height:100px;border:0;visibility:hidden";
-  (doc.body ?? doc.documentElement).appendChild(scratch);
-  let clean: Document | null = null;
+  // Each tag's computed style with nothing but the browser's own styles: only what differs is written
+  // out. Taken in a shadow tree (the page's style sheets do not reach into it) under a host whose
+  // properties are all reset, so it inherits what an empty document's body would give it; far cheaper
+  // than a scratch frame, which needs a document of its own.
+  const host = doc.createElement("div");
+  host.setAttribute("aria-hidden", "true");
+  host.style.cssText =
+    "all:initial;position:fixed;left:-10000px;top:0;width:100px;height:100px;contain:strict";
+  let clean: ShadowRoot | null = null;
   try {
-    clean = scratch.contentDocument;
+    clean = host.attachShadow({ mode: "closed" });
+    (doc.body ?? doc.documentElement).appendChild(host);
   } catch {
     clean = null;
   }
-  const baselines = new Map<string, Map<string, string>>();
-  const baselineOf = (el: Element): Map<string, string> | null => {
-    if (!clean?.body) return null;
+  // The properties a still picture depends on: box, layout, colour, text, tables, lists, SVG paint.
+  // Only these are read (Chromium lists ~480, and each read costs about the same): not animation,
+  // interaction, scrolling or custom properties (those are already resolved into these). Longhands
+  // only, so none is written twice; a name the browser does not know reads as "" and is skipped.
+  // Every inherited property is in ALWAYS; a group of non-inherited ones is read only when the
+  // element can show it (its value otherwise changes nothing in the picture).
+  // biome-ignore format: a long list, kept dense
+  const ALWAYS = [
+    "display", "position", "float", "clear", "box-sizing", "width", "height", "min-width", "min-height",
+    "max-width", "max-height", "aspect-ratio", "margin-top", "margin-right", "margin-bottom", "margin-left",
+    "padding-top", "padding-right", "padding-bottom", "padding-left", "border-top-style",
+    "border-right-style", "border-bottom-style", "border-left-style", "border-top-left-radius",
+    "border-top-right-radius", "border-bottom-right-radius", "border-bottom-left-radius",
+    "border-image-source", "outline-style", "column-count", "column-width", "column-span", "overflow-x",
+    "overflow-y", "scrollbar-color", "visibility",
+    "z-index", "opacity", "isolation", "mix-blend-mode", "filter", "backdrop-filter", "clip", "clip-path",
+    "mask-image", "contain", "zoom", "shape-outside", "transform", "translate", "rotate", "scale",
+    "perspective", "color", "background-color", "background-image", "background-clip", "box-shadow",
+    "text-shadow", "box-decoration-break", "-webkit-box-decoration-break", "-webkit-text-fill-color",
+    "-webkit-text-stroke-width", "-webkit-text-stroke-color", "accent-color", "color-scheme", "appearance",
+    "forced-color-adjust", "font-family", "font-size", "font-style", "font-weight", "font-stretch",
+    "font-size-adjust", "font-variant-caps", "font-variant-ligatures", "font-variant-numeric",
+    "font-variant-east-asian", "font-variant-alternates", "font-variant-position", "font-feature-settings",
+    "font-variation-settings", "font-kerning", "font-optical-sizing", "font-synthesis-weight",
+    "font-synthesis-style", "font-synthesis-small-caps", "-webkit-font-smoothing", "text-rendering",
+    "line-height", "letter-spacing", "word-spacing", "text-align", "text-align-last", "text-indent",
+    "text-transform", "text-decoration-line", "text-decoration-skip-ink", "text-underline-offset",
+    "text-underline-position", "text-emphasis-style", "text-emphasis-color", "text-emphasis-position",
+    "white-space", "white-space-collapse", "text-wrap-mode", "text-wrap-style", "word-break",
+    "overflow-wrap", "line-break", "hyphens", "tab-size", "direction", "unicode-bidi", "writing-mode",
+    "text-orientation", "text-combine-upright", "vertical-align", "list-style-type", "list-style-position",
+    "list-style-image", "counter-reset", "counter-increment", "counter-set", "quotes", "table-layout",
+    "border-collapse", "-webkit-border-horizontal-spacing", "-webkit-border-vertical-spacing",
+    "caption-side", "empty-cells", "image-rendering", "font-variant-emoji", "font-palette",
+    "font-language-override", "ruby-position", "text-autospace", "text-spacing-trim", "text-justify",
+    "hyphenate-character", "math-depth", "math-style", "math-shift", "-webkit-text-security",
+    "content-visibility", "initial-letter", "-webkit-box-reflect", "offset-path",
+    // SVG paint is inherited: an HTML parent's value reaches an inline SVG.
+    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray",
+    "stroke-dashoffset", "stroke-linecap", "stroke-linejoin", "stroke-miterlimit", "paint-order",
+    "clip-rule", "marker-start", "marker-mid", "marker-end", "text-anchor", "dominant-baseline",
+    "color-interpolation", "color-interpolation-filters", "shape-rendering",
+  ];
+  // Each side's width and colour, when its style draws a line.
+  // biome-ignore format: a long list, kept dense
+  const SIDES = [
+    ["border-top-width", "border-top-color"],
+    ["border-right-width", "border-right-color"],
+    ["border-bottom-width", "border-bottom-color"],
+    ["border-left-width", "border-left-color"],
+  ];
+  const OUTLINE = ["outline-width", "outline-color", "outline-offset"];
+  const OFFSETS = ["top", "right", "bottom", "left"]; // when positioned
+  // When the overflow is not visible.
+  const CLIPPED = ["text-overflow", "scrollbar-gutter", "scrollbar-width", "resize", "overflow-clip-margin"];
+  // biome-ignore format: a long list, kept dense
+  const BORDER_IMAGE = [
+    "border-image-slice", "border-image-width", "border-image-outset", "border-image-repeat",
+  ];
+  // biome-ignore format: a long list, kept dense
+  const BACKGROUND = [
+    "background-position-x", "background-position-y", "background-size", "background-repeat",
+    "background-origin", "background-attachment", "background-blend-mode",
+  ];
+  // biome-ignore format: a long list, kept dense
+  const TRANSFORMED = [
+    "transform-origin", "transform-style", "transform-box", "perspective-origin", "backface-visibility",
+    "offset-distance", "offset-rotate", "offset-anchor", "offset-position",
+  ];
+  const DECORATION = ["text-decoration-style", "text-decoration-color", "text-decoration-thickness"];
+  const COLUMNS = ["column-fill", "column-rule-width", "column-rule-style", "column-rule-color"];
+  // A flex, grid or old-style box container, and an item of one.
+  // biome-ignore format: a long list, kept dense
+  const CONTAINER = [
+    "flex-direction", "flex-wrap", "justify-content", "justify-items", "align-content", "align-items",
+    "row-gap", "column-gap", "grid-template-columns", "grid-template-rows", "grid-template-areas",
+    "grid-auto-columns", "grid-auto-rows", "grid-auto-flow", "-webkit-box-orient", "-webkit-box-direction",
+    "-webkit-box-align", "-webkit-box-pack", "-webkit-line-clamp",
+  ];
+  // biome-ignore format: a long list, kept dense
+  const ITEM = [
+    "flex-grow", "flex-shrink", "flex-basis", "order", "align-self", "justify-self", "-webkit-box-flex",
+    "-webkit-box-ordinal-group",
+    "grid-column-start", "grid-column-end", "grid-row-start", "grid-row-end",
+  ];
+  const REPLACED = ["object-fit", "object-position"];
+  // biome-ignore format: a long list, kept dense
+  const MASK = [
+    "mask-size", "mask-repeat", "mask-origin", "mask-clip", "mask-composite", "mask-mode",
+    "-webkit-mask-position-x", "-webkit-mask-position-y",
+  ];
+  const SHAPE = ["shape-margin", "shape-image-threshold"];
+  // biome-ignore format: a long list, kept dense
+  const SVG_ONLY = [
+    "stop-color", "stop-opacity", "flood-color", "flood-opacity", "lighting-color", "baseline-shift",
+    "alignment-baseline", "vector-effect", "mask-type", "cx", "cy", "r", "rx", "ry", "x", "y", "d",
+  ];
+  const PROPS = [
+    ...ALWAYS,
+    ...SIDES.flat(),
+    ...OUTLINE,
+    ...OFFSETS,
+    ...CLIPPED,
+    ...BORDER_IMAGE,
+    ...BACKGROUND,
+    ...TRANSFORMED,
+    ...DECORATION,
+    ...COLUMNS,
+    ...CONTAINER,
+    ...ITEM,
+    ...REPLACED,
+    ...MASK,
+    ...SHAPE,
+    ...SVG_ONLY,
+  ];
+  const COUNT = PROPS.length;
+  const INDEX = new Map(PROPS.map((name, i) => [name, i]));
+  const at = (name: string) => INDEX.get(name) as number;
+  const DISPLAY = at("display");
+  const BOXLIKE = /flex|grid|box|contents/; // "contents": its children are its parent's items
+  // Index i of the array is PROPS[i]; "" where not read.
+  const readInto = (cs: CSSStyleDeclaration, values: string[], names: readonly string[]) => {
+    for (const name of names) values[at(name)] = cs.getPropertyValue(name);
+  };
+  const readAll = (cs: CSSStyleDeclaration): string[] => PROPS.map((name) => cs.getPropertyValue(name));
+  const read = (cs: CSSStyleDeclaration, el: Element, parent: string[] | null): string[] => {
+    const v = new Array<string>(COUNT).fill("");
+    readInto(cs, v, ALWAYS);
+    const get = (name: string) => v[at(name)] as string;
+    for (const [width, color] of SIDES) {
+      const style = get(`${(width as string).slice(0, -6)}-style`);
+      if (style !== "none" && style !== "hidden") readInto(cs, v, [width as string, color as string]);
+    }
+    if (get("outline-style") !== "none") readInto(cs, v, OUTLINE);
+    if (get("position") !== "static") readInto(cs, v, OFFSETS);
+    if (get("overflow-x") !== "visible" || get("overflow-y") !== "visible") readInto(cs, v, CLIPPED);
+    if (get("border-image-source") !== "none") readInto(cs, v, BORDER_IMAGE);
+    if (get("background-image") !== "none") readInto(cs, v, BACKGROUND);
+    if (
+      get("transform") !== "none" ||
+      get("translate") !== "none" ||
+      get("rotate") !== "none" ||
+      get("scale") !== "none" ||
+      get("offset-path") !== "none" ||
+      get("perspective") !== "none"
+    )
+      readInto(cs, v, TRANSFORMED);
+    if (get("text-decoration-line") !== "none") readInto(cs, v, DECORATION);
+    if (get("mask-image") !== "none") readInto(cs, v, MASK);
+    if (get("shape-outside") !== "none") readInto(cs, v, SHAPE);
+    if (get("column-count") !== "auto" || get("column-width") !== "auto") readInto(cs, v, COLUMNS);
+    if (BOXLIKE.test(get("display")) || get("column-count") !== "auto" || get("column-width") !== "auto")
+      readInto(cs, v, CONTAINER);
+    if (parent === null || BOXLIKE.test(parent[DISPLAY] as string)) readInto(cs, v, ITEM);
+    const tag = el.localName;
+    if (tag === "img" || tag === "canvas") readInto(cs, v, REPLACED);
+    if (el.namespaceURI === "http://www.w3.org/2000/svg") readInto(cs, v, SVG_ONLY);
+    return v;
+  };
+  const baselines = new Map<string, string[] | null>();
+  const baselineOf = (el: Element): string[] | null => {
+    if (!clean) return null;
     const key = `${el.namespaceURI}|${el.localName}`;
     let got = baselines.get(key);
-    if (!got) {
-      const probe = clean.createElementNS(el.namespaceURI ?? XHTML, el.localName);
-      clean.body.appendChild(probe);
-      const cs = clean.defaultView?.getComputedStyle(probe);
-      got = new Map();
-      if (cs)
-        for (let i = 0; i < cs.length; i++) got.set(cs[i] as string, cs.getPropertyValue(cs[i] as string));
+    if (got === undefined) {
+      const probe = doc.createElementNS(el.namespaceURI ?? XHTML, el.localName);
+      clean.appendChild(probe);
+      got = readAll(win.getComputedStyle(probe));
       probe.remove();
       baselines.set(key, got);
     }
@@ -77,38 +236,25 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
     }
   };
 
-  // Properties that change nothing in a still picture (reading each costs; custom properties are
-  // already resolved into the others, and there are many on an app's page).
-  const INERT =
-    /^(--|animation|transition|cursor|pointer-events|user-select|-webkit-user|will-change|scroll-|overscroll|touch-action|caret|speak|view-|anchor|timeline|app-region|interactivity|interpolate-size|reading-)/;
-  // An element's computed values, read once (its children compare against them).
-  const valuesOf = (cs: CSSStyleDeclaration): Map<string, string> => {
-    const values = new Map<string, string>();
-    for (let i = 0; i < cs.length; i++) {
-      const name = cs[i] as string;
-      if (INERT.test(name)) continue;
-      values.set(name, cs.getPropertyValue(name));
-    }
-    return values;
-  };
-  const styleOf = (el: Element, values: Map<string, string>, parent: Map<string, string> | null): string => {
+  const styleOf = (el: Element, values: string[], parent: string[] | null): string => {
     const base = baselineOf(el);
     let out = "";
-    for (const [name, value] of values) {
+    for (let i = 0; i < COUNT; i++) {
+      const value = values[i] as string;
+      if (value === "") continue;
       // Written when it differs from the tag's default, or from the parent (it would inherit wrong).
-      if (base !== null && base.get(name) === value && (parent === null || parent.get(name) === value))
-        continue;
-      out += `${name}:${value};`;
+      if (base !== null && base[i] === value && (parent === null || parent[i] === value)) continue;
+      out += `${PROPS[i]}:${value};`;
     }
     return out;
   };
 
-  const copy = (el: Element, parent: Map<string, string> | null): Node | null => {
+  const copy = (el: Element, parent: string[] | null): Node | null => {
     const tag = el.localName;
     if (SKIP.has(tag)) return null;
     const cs = win.getComputedStyle(el);
     if (cs.display === "none") return null;
-    const values = valuesOf(cs);
+    const values = read(cs, el, parent);
     const rect = el.getBoundingClientRect();
     let out: Element;
     if (tag === "iframe" || tag === "frame" || tag === "object" || tag === "embed" || tag === "video") {
@@ -163,7 +309,7 @@ export async function snapshotElement(root: Element, opts: SnapshotOptions): Pro
       `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
       `<foreignObject x="0" y="0" width="100%" height="100%">${body}</foreignObject></svg>`;
   } finally {
-    scratch.remove();
+    host.remove();
   }
 
   const image = new Image();
