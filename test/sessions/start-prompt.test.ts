@@ -58,3 +58,21 @@ test("a prompt sent while pi is frozen mid-start is answered once pi runs, and i
   console.log(`pi had announced its state before the freeze: ${startedBeforeFreeze}`);
   await tab.close();
 });
+
+test("a turn whose last model call ends while the client reconnects still ends for the new socket", async () => {
+  const first = await AgentTab.open(w.t.url, w.admin.cookie);
+  const { session_id } = await first.ok<{ session_id: string }>("session.create", { project_id: projectId });
+  await first.ok("session.subscribe", { session_id, after_seq: 0 });
+  w.fx.enqueue([{ toolCall: { name: "bash", args: { command: "echo hi" } } }], [{ text: "after reconnect" }]);
+  await first.ok("prompt", { session_id, message: "go", client_id: "rc-1" });
+  // The tool has run: the last model call is next. The socket goes away now.
+  await first.waitEvent(session_id, (f) => f.event === "tool.end", "tool.end", 120_000);
+  const seen = Math.max(...first.events(session_id).map((f) => Number(f.seq)));
+  await first.close();
+  const second = await AgentTab.open(w.t.url, w.admin.cookie);
+  await second.ok("session.subscribe", { session_id, after_seq: seen });
+  await second.waitIdle(session_id, 1, 120_000);
+  expect(second.text(session_id)).toContain("after reconnect");
+  expect(Number(second.events(session_id)[0]?.seq)).toBe(seen + 1);
+  await second.close();
+});
