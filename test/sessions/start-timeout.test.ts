@@ -16,9 +16,12 @@ test("a prompt whose agent does not start in time is refused and never run later
   const tab = await AgentTab.open(w.t.url, w.admin.cookie);
   const { session_id } = await tab.ok<{ session_id: string }>("session.create", { project_id: projectId });
   await tab.ok("session.subscribe", { session_id, after_seq: 0 });
-  let pid: number | undefined;
   // Polled on the event loop until pi appears (it must be frozen before it answers anything).
-  while (!(pid = piOf(session_id))) await Bun.sleep(5);
+  let pid = piOf(session_id);
+  while (pid === undefined) {
+    await Bun.sleep(5);
+    pid = piOf(session_id);
+  }
   process.kill(pid, "SIGSTOP");
   const r = await tab.cmd("prompt", { session_id, message: "frozen", client_id: "to-1" }, 300_000);
   process.kill(pid, "SIGCONT");
