@@ -1,6 +1,6 @@
 import { agentCommandSchemas, isAgentCommandName } from "../../src/protocol/agent-commands.ts";
 import { decode } from "../../src/protocol/decode.ts";
-import { fail } from "../../src/protocol/errors.ts";
+import { fail, type Result } from "../../src/protocol/errors.ts";
 import { PiProcess } from "../pi/process.ts";
 import type { PiIo } from "../pi/rpc-channel.ts";
 import { turnCheckpoints } from "../review/turns.ts";
@@ -8,6 +8,36 @@ import { stdoutPipe, streamTrace } from "../trace.ts";
 import type { ProcessKindImpl } from "./kind.ts";
 
 const encoder = new TextEncoder();
+
+/**
+ * How long a command waits here for pi to start. Below the server's own limit for an agent command
+ * (AGENT_COMMAND_TIMEOUT_MS, 120 s): a command the server has given up on must be refused here, not
+ * delivered to pi later — a prompt reported as failed must not run anyway.
+ */
+export const AGENT_START_WAIT_MS = 100_000;
+
+/**
+ * Run `command` once `started` settles, or refuse it (never run it later) if that takes longer than
+ * `waitMs`: pi is still starting on a machine too loaded to start it in time.
+ */
+export async function afterStart<T>(
+  started: Promise<unknown>,
+  waitMs: number,
+  command: () => Promise<Result<T>>,
+): Promise<Result<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), waitMs);
+  });
+  const first = await Promise.race([started.then(() => "started" as const), late]);
+  clearTimeout(timer);
+  if (first === "late")
+    return fail(
+      "runner_unavailable",
+      `the agent did not start within ${Math.round(waitMs / 1000)} s (the machine may be overloaded); the command was not sent, try again`,
+    );
+  return command();
+}
 
 /**
  * pi in RPC mode: stdout lines become canonical agent events (`{event:"agent", body}`), canonical
@@ -64,9 +94,11 @@ export const agentKind: ProcessKindImpl = {
           return fail("unknown_command", "unknown agent command");
         const parsed = decode(agentCommandSchemas[cmd], raw, cmd);
         if (!parsed.ok) return parsed;
-        await started;
-        await turns?.before(parsed.value);
-        return pi.handle(parsed.value);
+        const c = parsed.value;
+        return afterStart(started, AGENT_START_WAIT_MS, async () => {
+          await turns?.before(c);
+          return pi.handle(c);
+        });
       },
     };
   },

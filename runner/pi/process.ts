@@ -377,6 +377,12 @@ export class PiProcess {
       if (!r.ok) return;
       const s = toAgentState(r.data);
       this.translator.settle(s);
+      // pi still said streaming (its agent_end listeners had not settled when it answered): no
+      // event is due that would ask again, so ask again shortly, or the turn would never end.
+      if (this.translator.settling && !this.gone && !this.closing)
+        setTimeout(() => {
+          if (this.translator.settling && !this.gone) this.barrier();
+        }, BARRIER_RETRY_MS);
     });
   }
 
@@ -417,6 +423,9 @@ export class PiProcess {
     return info;
   }
 }
+
+/** How soon a barrier that found pi still streaming after `agent_end` asks again. */
+const BARRIER_RETRY_MS = 50;
 
 const unit = (r: PiResult): Result<void> =>
   r.ok ? ok(undefined) : { ok: false, error: r.error as ErrorBody };

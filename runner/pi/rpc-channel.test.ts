@@ -137,6 +137,31 @@ describe("PiProcess with a scripted pi", () => {
     expect(events.map((e) => e.event)).toEqual(["agent.working", "agent.idle"]);
   });
 
+  test("a barrier answered while pi still says streaming asks again, so the turn still ends", async () => {
+    const { pi, events, until } = start();
+    pi.emit({ type: "agent_start" }, { type: "agent_end", messages: [] });
+    const [first] = await pi.commands(1);
+    pi.emit({
+      type: "response",
+      id: first?.id,
+      command: "get_state",
+      success: true,
+      data: { isStreaming: true },
+    });
+    const [, second] = await pi.commands(2);
+    expect(second?.type).toBe("get_state");
+    expect(events.map((e) => e.event)).toEqual(["agent.working"]);
+    pi.emit({
+      type: "response",
+      id: second?.id,
+      command: "get_state",
+      success: true,
+      data: { isStreaming: false },
+    });
+    await until(() => events.length > 1);
+    expect(events.map((e) => e.event)).toEqual(["agent.working", "agent.idle"]);
+  });
+
   test("prompt refused while busy maps to a busy error that points at steer/follow_up", async () => {
     const { pi, proc } = start();
     const r = proc.prompt({ message: "x", client_id: "c" });

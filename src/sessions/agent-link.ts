@@ -74,7 +74,9 @@ export class AgentLink {
   /**
    * A canonical command for the agent; the runner's pi adapter answers it. The runner holds a
    * command until pi has started (seconds on a loaded machine, measured up to ~20 s with 2 cores
-   * under load), so this waits longer than an ordinary runner request.
+   * under load), so this waits longer than an ordinary runner request. The runner gives up on the
+   * start first (runner/kinds/agent.ts, AGENT_START_WAIT_MS) and refuses the command unsent, so a
+   * command this reports as failed never reaches pi later.
    */
   command(c: AgentCommand): Promise<Result<unknown>> {
     return this.deps.client.call(
