@@ -106,6 +106,8 @@ const atItsEnd = (page: Page) =>
     { timeout: T, polling: "raf" },
   );
 
+type AtWheel = { id: string; top: number; scrollTop: number };
+
 const frames = (page: Page) =>
   page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
@@ -144,6 +146,28 @@ for (const vp of VIEWPORTS) {
       const box = await page.locator(".timeline").boundingBox();
       if (!box) throw new Error("no timeline");
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.evaluate(() => {
+        const scroller = document.querySelector(".timeline") as HTMLElement;
+        const w = window as unknown as { __atWheel: AtWheel | null };
+        w.__atWheel = null;
+        scroller.addEventListener(
+          "wheel",
+          () => {
+            const view = scroller.getBoundingClientRect();
+            const seen = [...scroller.querySelectorAll<HTMLElement>(".msg[data-msg-id]")].find(
+              (e) => e.getBoundingClientRect().bottom > view.top + 1,
+            );
+            w.__atWheel = seen
+              ? {
+                  id: seen.dataset.msgId as string,
+                  top: seen.getBoundingClientRect().top,
+                  scrollTop: scroller.scrollTop,
+                }
+              : null;
+          },
+          { capture: true, passive: true },
+        );
+      });
       const steps = new Set<string>(atEnd.steps);
       const WHEEL = 1500;
       let before = atEnd;
@@ -163,18 +187,24 @@ for (const vp of VIEWPORTS) {
         const now = await rows(page);
         expect(new Set(now.ids).size).toBe(now.ids.length);
         for (const s of now.steps) steps.add(s);
-        const same = before.anchor && now.ids.includes(before.anchor.id) ? before.anchor.id : null;
-        if (same && before.anchor) {
-          const top = await topOf(same);
+        // Where the row in view was when the wheel turned (recorded by the page, before it scrolled):
+        // it had not moved since the last look, and it moved by the wheel's distance only.
+        const at = await page.evaluate(() => (window as unknown as { __atWheel: AtWheel | null }).__atWheel);
+        if (at && now.ids.includes(at.id)) {
+          if (before.anchor?.id === at.id) jumps.push(at.top - before.anchor.top);
+          const top = await topOf(at.id);
           // The wheel moves the view by its distance, or to the top of the scroller if that is nearer.
-          jumps.push(top - before.anchor.top - Math.min(WHEEL, before.scrollTop));
+          jumps.push(top - at.top - Math.min(WHEEL, at.scrollTop));
           await frames(page);
           await frames(page);
-          jumps.push((await topOf(same)) - top);
+          jumps.push((await topOf(at.id)) - top);
         }
         if (!sawEarlierNote && (await page.getByText("Earlier messages load as you scroll up").isVisible())) {
           sawEarlierNote = true;
           await screenshot(page, `chat-long-${vp.name}-loading-older`);
+          // A full-page screenshot resizes the view and back: let the rows settle after it.
+          await frames(page);
+          await frames(page);
         }
         before = await rows(page);
         if (before.scrollTop === 0 && before.first.includes(MARKER)) break;
