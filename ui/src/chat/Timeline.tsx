@@ -91,6 +91,12 @@ export function Timeline(props: {
   let held: HTMLElement | null = null;
   let heldY = 0;
   const viewTop = () => scroller.getBoundingClientRect().top;
+  /** Its content is rendered (not skipped by `content-visibility` at its estimated size). */
+  const laidOut = (row: HTMLElement) => {
+    const inner = row.firstElementChild as (HTMLElement & { checkVisibility?: unknown }) | null;
+    if (!inner || typeof inner.checkVisibility !== "function") return true;
+    return inner.checkVisibility({ contentVisibilityAuto: true });
+  };
   /** Count the scroller's moves since last seen into the held row's expected place. */
   const track = () => {
     const y = scroller.scrollTop;
@@ -105,10 +111,16 @@ export function Timeline(props: {
     // Clamped at the top or the end: the row did move, and that is where it is now.
     heldY = held.getBoundingClientRect().top - viewTop();
   };
-  /** Hold the first row whose end is in view from now on (rows are in order: a binary search). */
+  /**
+   * Hold the first row whose end is in view from now on (rows are in order: a binary search). A row
+   * just scrolled into view may still be skipped at its 120 px estimate: it will grow downwards, so
+   * the row held before (already laid out, its place tracked) stays held until the next scroll.
+   */
   const pick = () => {
-    held = null;
-    if (following()) return;
+    if (following()) {
+      held = null;
+      return;
+    }
     const list = rows.querySelectorAll<HTMLElement>(".msg[data-msg-id]");
     const t = viewTop();
     let lo = 0;
@@ -118,7 +130,9 @@ export function Timeline(props: {
       if ((list[mid] as HTMLElement).getBoundingClientRect().bottom > t + 1) hi = mid;
       else lo = mid + 1;
     }
-    held = list[lo] ?? null;
+    const row = list[lo];
+    if (row && held?.isConnected && !laidOut(row)) return;
+    held = row ?? null;
     if (held) heldY = held.getBoundingClientRect().top - t;
   };
   const onInput = () => {
