@@ -11,19 +11,28 @@ import {
 } from "./browser.ts";
 
 /**
- * A conversation of about 2,000 messages, made through the real server, runner, sandbox and pi (the
+ * A long conversation (254 messages by default: six pages; `LONG_TURNS=95` makes the issue's ~2,000,
+ * which takes many minutes to build and is what `bench/ui-render.ts` measures), made through the real server, runner, sandbox and pi (the
  * scripted LLM answers each request with a line and 20 `read` calls until the history is long
  * enough), opened in real Chromium at desktop and phone width: it opens at its end from its last
  * page (not a replay of its events), and the mouse wheel up loads the older pages one by one to its
- * first message — every message once. (How far the row in view moves is printed, not asserted: a
- * known gap, see the note in the test.) `LONG_TURNS=10` makes a shorter one (212 messages) for a quick run.
+ * first message — every message once, the row in view moving only by the wheel while pages go in
+ * above it and their rows settle to their real height. Then the keyboard scrolls down and "Latest"
+ * goes back to the end.
  */
 
 setDefaultTimeout(1_800_000);
 const T = 60_000;
 const MARKER = "[long-2000] check every note";
 const CALLS = 20;
-const TURNS = Number(process.env.LONG_TURNS ?? 95);
+const TURNS = Number(process.env.LONG_TURNS ?? 12);
+/**
+ * How far (px) the row in view may move other than by the wheel. Usually it moves at most 1 px
+ * (sub-pixel layout); in some runs one check of a run sees 72 or 269 px, once (a row's 120 px
+ * estimate against its real height, it seems; the exact case is not pinned down). Before the row was
+ * held, it moved 8,000–13,000 px.
+ */
+const JUMP_SLACK = 400;
 let w: SessionWorld;
 let browser: Browser;
 let url: string;
@@ -86,6 +95,25 @@ const rows = (page: Page) =>
     };
   });
 
+/** At its end: the last message's end in view, the composer ready, no "Latest". */
+const atItsEnd = (page: Page) =>
+  page.waitForFunction(
+    () => {
+      const scroller = document.querySelector(".timeline");
+      const last = [...document.querySelectorAll(".timeline .msg")].at(-1);
+      const box = document.querySelector<HTMLTextAreaElement>("#chat-input");
+      if (!scroller || !box || box.disabled || !last?.textContent?.includes("The last message."))
+        return false;
+      const v = scroller.getBoundingClientRect();
+      const b = last.getBoundingClientRect();
+      return b.bottom > v.top && b.bottom <= v.bottom + 1 && !document.querySelector(".jump");
+    },
+    undefined,
+    { timeout: T, polling: "raf" },
+  );
+
+type AtWheel = { id: string; top: number; scrollTop: number };
+
 const frames = (page: Page) =>
   page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
@@ -110,20 +138,7 @@ for (const vp of VIEWPORTS) {
       );
       await page.goto(url);
       // At its end: the last message's end in view, the composer ready, no "Latest".
-      await page.waitForFunction(
-        () => {
-          const scroller = document.querySelector(".timeline");
-          const last = [...document.querySelectorAll(".timeline .msg")].at(-1);
-          const box = document.querySelector<HTMLTextAreaElement>("#chat-input");
-          if (!scroller || !box || box.disabled || !last?.textContent?.includes("The last message."))
-            return false;
-          const v = scroller.getBoundingClientRect();
-          const b = last.getBoundingClientRect();
-          return b.bottom > v.top && b.bottom <= v.bottom + 1 && !document.querySelector(".jump");
-        },
-        undefined,
-        { timeout: T, polling: "raf" },
-      );
+      await atItsEnd(page);
       await frames(page);
       await screenshot(page, `chat-long-${vp.name}-end`);
       // Not a replay: the last turn's events reached the page, not the session's thousands.
@@ -137,45 +152,94 @@ for (const vp of VIEWPORTS) {
       const box = await page.locator(".timeline").boundingBox();
       if (!box) throw new Error("no timeline");
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.evaluate(() => {
+        const scroller = document.querySelector(".timeline") as HTMLElement;
+        const w = window as unknown as { __atWheel: AtWheel | null };
+        w.__atWheel = null;
+        scroller.addEventListener(
+          "wheel",
+          () => {
+            const view = scroller.getBoundingClientRect();
+            const seen = [...scroller.querySelectorAll<HTMLElement>(".msg[data-msg-id]")].find(
+              (e) => e.getBoundingClientRect().bottom > view.top + 1,
+            );
+            w.__atWheel = seen
+              ? {
+                  id: seen.dataset.msgId as string,
+                  top: seen.getBoundingClientRect().top,
+                  scrollTop: scroller.scrollTop,
+                }
+              : null;
+          },
+          { capture: true, passive: true },
+        );
+      });
       const steps = new Set<string>(atEnd.steps);
       const WHEEL = 1500;
       let before = atEnd;
       let sawEarlierNote = false;
-      // How far past the wheel's own distance the row in view moved, per notch (reported, see below).
+      // How far the row in view moved other than by the wheel, per notch: at once, and a few frames on
+      // (rows put in above it, estimated at 120 px, settle to their real height).
       const jumps: number[] = [];
+      const topOf = (id: string) =>
+        page.evaluate(
+          (id) =>
+            document.querySelector(`.timeline .msg[data-msg-id="${id}"]`)?.getBoundingClientRect().top ?? 0,
+          id,
+        );
       for (let i = 0; i < 2_000; i++) {
         await page.mouse.wheel(0, -WHEEL);
         await frames(page);
         const now = await rows(page);
         expect(new Set(now.ids).size).toBe(now.ids.length);
         for (const s of now.steps) steps.add(s);
-        const same = before.anchor && now.ids.includes(before.anchor.id) ? before.anchor.id : null;
-        if (same && before.anchor) {
-          const top = await page.evaluate(
-            (id) =>
-              document.querySelector(`.timeline .msg[data-msg-id="${id}"]`)?.getBoundingClientRect().top ?? 0,
-            same,
-          );
-          jumps.push(top - before.anchor.top - WHEEL);
+        // Where the row in view was when the wheel turned (recorded by the page, before it scrolled):
+        // it had not moved since the last look, and it moved by the wheel's distance only.
+        const at = await page.evaluate(() => (window as unknown as { __atWheel: AtWheel | null }).__atWheel);
+        if (at && now.ids.includes(at.id)) {
+          if (before.anchor?.id === at.id) jumps.push(at.top - before.anchor.top);
+          const top = await topOf(at.id);
+          // The wheel moves the view by its distance, or to the top of the scroller if that is nearer.
+          jumps.push(top - at.top - Math.min(WHEEL, at.scrollTop));
+          await frames(page);
+          await frames(page);
+          jumps.push((await topOf(at.id)) - top);
         }
         if (!sawEarlierNote && (await page.getByText("Earlier messages load as you scroll up").isVisible())) {
           sawEarlierNote = true;
           await screenshot(page, `chat-long-${vp.name}-loading-older`);
+          // A full-page screenshot resizes the view and back: let the rows settle after it.
+          await frames(page);
+          await frames(page);
         }
-        before = now;
-        if (now.scrollTop === 0 && now.first.includes(MARKER)) break;
+        before = await rows(page);
+        if (before.scrollTop === 0 && before.first.includes(MARKER)) break;
       }
-      // KNOWN GAP (not asserted): when a page goes in above while the view is at its top, the row in
-      // view can be pushed down by thousands of px once rows estimated at 120 px (content-visibility)
-      // are laid out at their real height (tall rows of 20 tool cards here). Printed for the record.
+      const worst = Math.max(...jumps.map(Math.abs));
       console.log(
-        `[${vp.name}] row in view moved beyond the wheel: max ${Math.round(Math.max(0, ...jumps))} px`,
+        `[${vp.name}] row in view moved other than by the wheel: at most ${Math.round(worst)} px over ${jumps.length} checks`,
       );
+      if (worst > JUMP_SLACK) console.log(jumps.map(Math.round).join(" "));
+      expect(worst).toBeLessThanOrEqual(JUMP_SLACK);
+      expect(jumps.length).toBeGreaterThan(4);
       expect(before.first).toContain(MARKER);
       expect(before.scrollTop).toBe(0);
       // Every step of the conversation was on screen on the way, none twice at once.
       expect(steps.size).toBe(TURNS);
       await screenshot(page, `chat-long-${vp.name}-first`);
+
+      // The keyboard scrolls it down from there (the rows held still do not fight it)…
+      await page.locator(".timeline").focus();
+      for (let i = 0; i < 3; i++) await page.keyboard.press("PageDown");
+      await page.waitForFunction(
+        (h) => (document.querySelector(".timeline")?.scrollTop ?? 0) > h,
+        (await page.locator(".timeline").evaluate((e) => e.clientHeight)) * 1.5,
+        { timeout: T, polling: "raf" },
+      );
+      expect((await rows(page)).anchor?.id).not.toBe(before.anchor?.id);
+      // …and "Latest" goes back to the last message.
+      await page.getByRole("button", { name: "Latest" }).click();
+      await atItsEnd(page);
       expect(await pageErrors(page, errors)).toEqual([]);
     });
   });

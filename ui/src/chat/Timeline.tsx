@@ -76,12 +76,71 @@ export function Timeline(props: {
   // "Latest", sending a message or scrolling back down to the end follows it again.
   const [pinned, setPinned] = createSignal(true);
   const following = () => pinned() && win().end >= settled().length;
-  const stick = () => {
-    if (following()) scroller.scrollTop = scroller.scrollHeight;
-  };
   let inputAt = Number.NEGATIVE_INFINITY;
   let holding = false;
   let lastTop = 0;
+  /** Scroll by our own hand: not the reader's move, so `lastTop` follows it. */
+  const scrollTo = (y: number) => {
+    scroller.scrollTop = y;
+    lastTop = scroller.scrollTop;
+  };
+  const stick = () => {
+    if (following()) scrollTo(scroller.scrollHeight);
+  };
+
+  // Not following the end, the row the reader looks at stays where it is on screen while rows above
+  // it come, go or settle to their real height (an older page put in at the top, rows estimated at
+  // 120 px laid out): the scroller moves by as much before the frame is painted. The row's distance
+  // from the view's top changes only by the scroller's own moves (the reader's, or the top of the
+  // scroller); the browser's scroll anchoring is off here (it does not act at the very top, and would
+  // correct twice). A layout that moved the row but not the scroller shows as a difference and is undone.
+  let held: HTMLElement | null = null;
+  let heldY = 0;
+  const viewTop = () => scroller.getBoundingClientRect().top;
+  /** Its content is rendered (not skipped by `content-visibility` at its estimated size). */
+  const laidOut = (row: HTMLElement) => {
+    const inner = row.firstElementChild as (HTMLElement & { checkVisibility?: unknown }) | null;
+    if (!inner || typeof inner.checkVisibility !== "function") return true;
+    return inner.checkVisibility({ contentVisibilityAuto: true });
+  };
+  /** Count the scroller's moves since last seen into the held row's expected place. */
+  const track = () => {
+    const y = scroller.scrollTop;
+    heldY += lastTop - y;
+    lastTop = y;
+  };
+  const hold = () => {
+    track();
+    if (following() || !held?.isConnected) return;
+    const d = held.getBoundingClientRect().top - viewTop() - heldY;
+    if (Math.abs(d) >= 0.5) scrollTo(scroller.scrollTop + d);
+    // Clamped at the top or the end: the row did move, and that is where it is now.
+    heldY = held.getBoundingClientRect().top - viewTop();
+  };
+  /**
+   * Hold the first row whose end is in view from now on (rows are in order: a binary search). A row
+   * just scrolled into view may still be skipped at its 120 px estimate: it will grow downwards, so
+   * the row held before (already laid out, its place tracked) stays held until the next scroll.
+   */
+  const pick = () => {
+    if (following()) {
+      held = null;
+      return;
+    }
+    const list = rows.querySelectorAll<HTMLElement>(".msg[data-msg-id]");
+    const t = viewTop();
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((list[mid] as HTMLElement).getBoundingClientRect().bottom > t + 1) hi = mid;
+      else lo = mid + 1;
+    }
+    const row = list[lo];
+    if (row && held?.isConnected && !laidOut(row)) return;
+    held = row ?? null;
+    if (held) heldY = held.getBoundingClientRect().top - t;
+  };
   const onInput = () => {
     inputAt = performance.now();
   };
@@ -96,10 +155,12 @@ export function Timeline(props: {
       byReader: performance.now() - inputAt < INTENT_MS,
       windowAtEnd: win().end >= settled().length,
     });
-    lastTop = top;
     if (next === "pin") setPinned(true);
     else if (next === "unpin") setPinned(false);
     else stick();
+    // Rows above that settled since the last frame are undone first, then the row now at the top is held.
+    hold();
+    pick();
   };
   const toEnd = () => {
     setWin(tailWindow(settled().length));
@@ -154,17 +215,16 @@ export function Timeline(props: {
     ),
   );
 
-  // An earlier page goes in above what the reader sees, which must not move. The browser's scroll
-  // anchoring does not act at scrollTop 0, where a fast wheel gets to; the first row is the anchor then.
+  // An earlier page goes in above what the reader sees, which must not move (see `hold`).
   const growTop = () => {
     if (win().start === 0) {
       if (props.state.olderBefore !== null) loadOlder();
       return;
     }
-    const first = rows.querySelector<HTMLElement>(".msg");
-    const y = first?.getBoundingClientRect().top ?? 0;
+    hold();
+    if (!held?.isConnected) pick();
     setWin((w) => growUp(w));
-    if (first?.isConnected) scroller.scrollTop += first.getBoundingClientRect().top - y;
+    hold();
   };
 
   // The top of what is loaded: fetch the page before it. It goes in above the rows on screen without
@@ -200,7 +260,10 @@ export function Timeline(props: {
     io.observe(bottom);
     // Rows settle to their real height after they are rendered, and the view changes size with the
     // composer, the keyboard and the tab being shown: each time, a pinned view goes back to the end.
-    const ro = new ResizeObserver(stick);
+    const ro = new ResizeObserver(() => {
+      stick();
+      hold();
+    });
     ro.observe(rows);
     ro.observe(scroller);
     const release = () => {
