@@ -118,7 +118,7 @@ const frames = (page: Page) =>
   page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
 for (const vp of VIEWPORTS) {
-  describe(`a 2,000-message conversation at ${vp.name} width (${vp.width}px)`, () => {
+  describe(`a long conversation (${TURNS} turns of ${CALLS} tool calls) at ${vp.name} width (${vp.width}px)`, () => {
     let page: Page;
     let errors: string[];
     beforeAll(async () => {
