@@ -5,7 +5,12 @@
  * are the agent's task list, live in the Tasks tab.)
  * Each runs the same `octo-tool` command the skill teaches, so both paths share one
  * implementation, one set of errors and the sandbox's network rules.
+ *
+ * It also loads, once pi has started, the module pi-ai would otherwise load on the first prompt
+ * (see `providerModule`).
  */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Type } from "typebox";
 
 interface ExecResult {
@@ -16,6 +21,10 @@ interface ExecResult {
 }
 interface Pi {
   registerTool(tool: unknown): void;
+  on(
+    event: "session_start",
+    handler: (event: { reason: string }, ctx: { model?: { api?: string } }) => void,
+  ): void;
   exec(
     command: string,
     args: string[],
@@ -24,6 +33,34 @@ interface Pi {
 }
 
 const TIMEOUT_MS = 120_000;
+
+/** pi-ai's provider module per model API (the two kinds octo's gateway serves). */
+const PROVIDER_FILES: Record<string, string> = {
+  "openai-completions": "openai-completions.js",
+  "anthropic-messages": "anthropic.js",
+};
+
+/**
+ * The file pi-ai imports lazily the first time a model of this API streams — where pi itself
+ * resolves it (pi-coding-agent's own node_modules first, then the scope beside it). Loading it
+ * costs ~40–60 ms of CPU (the provider SDK), which otherwise lands on a new conversation's first
+ * token even when its agent was started ahead of time. Importing the same file from here fills the
+ * same module registry entry, so pi's own `import()` later finds it loaded.
+ */
+export function providerModule(
+  piCli: string,
+  api: string | undefined,
+  exists: (path: string) => boolean = existsSync,
+): string | undefined {
+  const file = api ? PROVIDER_FILES[api] : undefined;
+  if (!file || !piCli.endsWith(join("pi-coding-agent", "dist", "cli.js"))) return undefined;
+  const pkg = dirname(dirname(piCli));
+  for (const ai of [join(pkg, "node_modules", "@mariozechner", "pi-ai"), join(dirname(pkg), "pi-ai")]) {
+    const path = join(ai, "dist", "providers", file);
+    if (exists(path)) return path;
+  }
+  return undefined;
+}
 
 interface TaskFields {
   title?: string;
@@ -38,6 +75,12 @@ interface TaskFields {
 }
 
 export default function octoTools(pi: Pi) {
+  pi.on("session_start", (event, ctx) => {
+    if (event.reason !== "startup") return;
+    const path = providerModule(process.argv[1] ?? "", ctx.model?.api);
+    // Best effort: if it fails here, pi's own import on the first prompt reports the error.
+    if (path) import(path).catch(() => undefined);
+  });
   const run = async (args: string[], signal?: AbortSignal) => {
     const r = await pi.exec("octo-tool", args, { signal, timeout: TIMEOUT_MS });
     if (r.code !== 0) throw new Error((r.stderr || r.stdout || `octo-tool exited with ${r.code}`).trim());
