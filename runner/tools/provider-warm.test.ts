@@ -19,7 +19,8 @@ describe("the extension's provider warm-up (the module pi-ai loads on a first pr
 
   test("prefers pi-coding-agent's own pi-ai, as pi's own import resolves it", () => {
     const cli = "/m/@mariozechner/pi-coding-agent/dist/cli.js";
-    const nested = "/m/@mariozechner/pi-coding-agent/node_modules/@mariozechner/pi-ai/dist/providers/anthropic.js";
+    const nested =
+      "/m/@mariozechner/pi-coding-agent/node_modules/@mariozechner/pi-ai/dist/providers/anthropic.js";
     const sibling = "/m/@mariozechner/pi-ai/dist/providers/anthropic.js";
     expect(providerModule(cli, "anthropic-messages", (p) => p === nested || p === sibling)).toBe(nested);
     expect(providerModule(cli, "anthropic-messages", (p) => p === sibling)).toBe(sibling);
