@@ -1,4 +1,4 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { StoredEvent } from "../history/store.ts";
 import type { AgentEvent } from "../protocol/agent-events.ts";
 import { watchBrowserAsks } from "./browser-asks.ts";
@@ -108,4 +108,75 @@ test("a browser help request notifies its owner once per question, only from the
     ["usr_1", "turn.input_needed", "Solve the captcha", "/projects/prj_1/browser?session=ses_1"],
     ["usr_1", "turn.input_needed", "Log in please", "/projects/prj_1/browser?session=ses_1"],
   ]);
+});
+
+describe("in a shared project, the people who asked are told (decision 0030)", () => {
+  function shared(opts: { creator?: string | null; canOpen?: (who: string) => boolean } = {}) {
+    const heard: [string, NotifyInput["kind"]][] = [];
+    const watcher = new TurnWatcher({
+      notify: (user, n) => heard.push([user, n.kind]),
+      describe: () => "Fix the build · Shop",
+      wasWorking: () => true,
+      creatorOf: () => opts.creator ?? null,
+      canOpen: (who) => opts.canOpen?.(who) ?? true,
+    });
+    let seq = 0;
+    const feed = (...events: AgentEvent[]) =>
+      watcher.observe(
+        "usr_owner",
+        session,
+        events,
+        events.map((): StoredEvent => ({ seq: ++seq, ts: 0, body: "{}" })),
+      );
+    return { heard, feed };
+  }
+  const author = (user_id: string): AgentEvent => ({
+    event: "message.author",
+    client_id: `c-${user_id}`,
+    user_id,
+    username: user_id,
+  });
+
+  test("a member's prompt notifies the member, not the owner", () => {
+    const { heard, feed } = shared();
+    feed(author("usr_bob"), { event: "agent.working", phase: "model" }, reply("Done."));
+    feed({ event: "agent.idle" });
+    expect(heard).toEqual([["usr_bob", "turn.finished"]]);
+  });
+
+  test("everyone who sent a message in the turn is told once; the next turn starts afresh", () => {
+    const { heard, feed } = shared();
+    feed(author("usr_bob"), { event: "agent.working", phase: "model" });
+    feed(author("usr_owner"), author("usr_bob"));
+    feed({ event: "agent.idle" });
+    feed(author("usr_owner"), { event: "agent.working", phase: "model" }, { event: "agent.idle" });
+    expect(heard).toEqual([
+      ["usr_bob", "turn.finished"],
+      ["usr_owner", "turn.finished"],
+      ["usr_owner", "turn.finished"],
+    ]);
+  });
+
+  test("a question from the agent goes to who asked; a removed member is not told", () => {
+    const { heard, feed } = shared({ canOpen: (who) => who !== "usr_gone" });
+    feed(author("usr_bob"), { event: "agent.working", phase: "model" });
+    feed({
+      event: "agent.input_needed",
+      request: { id: "d1", kind: "confirm", title: "Push?", message: "" },
+    });
+    feed(author("usr_gone"), { event: "agent.idle" });
+    expect(heard).toEqual([
+      ["usr_bob", "turn.input_needed"],
+      ["usr_bob", "turn.finished"],
+    ]);
+  });
+
+  test("a turn begun before a restart (no author seen) goes to the creator, else the owner", () => {
+    const member = shared({ creator: "usr_bob" });
+    member.feed({ event: "agent.idle" });
+    expect(member.heard).toEqual([["usr_bob", "turn.finished"]]);
+    const removed = shared({ creator: "usr_bob", canOpen: () => false });
+    removed.feed({ event: "agent.idle" });
+    expect(removed.heard).toEqual([["usr_owner", "turn.finished"]]);
+  });
 });

@@ -9,6 +9,8 @@ interface Turn {
   /** The text of the turn's last assistant message, and its id. */
   reply: string;
   replyId: string | null;
+  /** Who sent a message in this turn (`message.author`): the people waiting for it. */
+  askers: Set<string>;
 }
 
 export interface TurnWatchDeps {
@@ -17,6 +19,13 @@ export interface TurnWatchDeps {
   describe(sessionId: string): string | null;
   /** Whether the stored events before `seq` show a turn that began and has not ended (after a restart). */
   wasWorking(userId: string, sessionId: string, beforeSeq: number): boolean;
+  /**
+   * Who to tell when no message of the turn named its sender (a turn begun before a restart): the
+   * conversation's creator in a shared project, else null (the owner).
+   */
+  creatorOf?(sessionId: string): string | null;
+  /** Whether a person can still open the conversation (a member removed since is not told). */
+  canOpen?(userId: string, sessionId: string): boolean;
 }
 
 const snippet = (s: string, max = 160) => {
@@ -28,6 +37,8 @@ const snippet = (s: string, max = 160) => {
  * Reads turn ends off the stored event stream (SessionHub observer), so they are noticed whether or
  * not a browser is attached: `agent.working` … `agent.idle` is a turn; an `agent.error` before its
  * idle makes it failed; `agent.input_needed` waits for the person. Each points at its own event.
+ * In a shared project the people told are those who sent a message in the turn (decision 0030's
+ * `message.author`), not the owner of the history: a member's own conversation notifies the member.
  */
 export class TurnWatcher {
   private readonly turns = new Map<string, Turn>();
@@ -44,6 +55,9 @@ export class TurnWatcher {
       const e = events[i] as AgentEvent;
       const seq = (stored[i] as StoredEvent).seq;
       switch (e.event) {
+        case "message.author":
+          this.turn(session.id).askers.add(e.user_id);
+          break;
         case "agent.working":
           this.turn(session.id).working = true;
           break;
@@ -69,14 +83,16 @@ export class TurnWatcher {
         case "agent.input_needed": {
           const where = this.deps.describe(session.id);
           if (where === null) break;
-          this.deps.notify(userId, {
+          const input: NotifyInput = {
             kind: "turn.input_needed",
             title: `Waiting for you: ${where}`,
             body: snippet([e.request.title, e.request.message].filter(Boolean).join(" — ")),
             project_id: session.project_id,
             session_id: session.id,
             seq,
-          });
+          };
+          for (const who of this.recipients(userId, session.id, this.turns.get(session.id)?.askers))
+            this.deps.notify(who, input);
           break;
         }
         case "session.closed":
@@ -89,21 +105,30 @@ export class TurnWatcher {
   private turn(sessionId: string): Turn {
     let t = this.turns.get(sessionId);
     if (!t) {
-      t = { working: false, error: null, reply: "", replyId: null };
+      t = { working: false, error: null, reply: "", replyId: null, askers: new Set() };
       this.turns.set(sessionId, t);
     }
     return t;
   }
 
+  /** The askers who can still open it; else the conversation's creator; else the history's owner. */
+  private recipients(owner: string, sessionId: string, askers: ReadonlySet<string> | undefined): string[] {
+    const canOpen = (who: string) => who === owner || (this.deps.canOpen?.(who, sessionId) ?? false);
+    const told = [...(askers ?? [])].filter(canOpen);
+    if (told.length > 0) return told;
+    const creator = this.deps.creatorOf?.(sessionId) ?? null;
+    return [creator && canOpen(creator) ? creator : owner];
+  }
+
   private end(userId: string, session: SessionRef, seq: number, error: string | null): void {
-    const reply = this.turns.get(session.id)?.reply ?? "";
-    const replyId = this.turns.get(session.id)?.replyId ?? null;
+    const ended = this.turns.get(session.id);
+    const reply = ended?.reply ?? "";
+    const replyId = ended?.replyId ?? null;
     // Known idle: the `agent.idle` that may follow a fatal error does not end the turn again.
-    this.turns.set(session.id, { working: false, error: null, reply: "", replyId: null });
+    this.turns.set(session.id, { working: false, error: null, reply: "", replyId: null, askers: new Set() });
     const where = this.deps.describe(session.id);
     if (where === null) return;
-    this.deps.notify(
-      userId,
+    const input: NotifyInput =
       error === null
         ? {
             kind: "turn.finished",
@@ -121,7 +146,7 @@ export class TurnWatcher {
             project_id: session.project_id,
             session_id: session.id,
             seq,
-          },
-    );
+          };
+    for (const who of this.recipients(userId, session.id, ended?.askers)) this.deps.notify(who, input);
   }
 }

@@ -49,7 +49,7 @@ import { checkHostTools, missingToolsMessage } from "../shared/host-tools.ts";
 import type { Logger } from "../shared/log.ts";
 import { dataPaths } from "../shared/paths.ts";
 import { listProfiles } from "../shared/profiles.ts";
-import { requireProject } from "../sharing/access.ts";
+import { requireProject, requireSession } from "../sharing/access.ts";
 import { ConversationSharing } from "../sharing/conversations.ts";
 import { AccessEvents } from "../sharing/events.ts";
 import { type ProjectSharing, projectSharing } from "../sharing/projects.ts";
@@ -178,6 +178,8 @@ export function createServices(input: ServicesInput): Services {
     notify: (userId, input) => void notifications.notify(userId, input),
     describe: describeSession,
     wasWorking: (userId, sessionId, beforeSeq) => history.for(userId).midTurn(sessionId, 2000, beforeSeq),
+    creatorOf: (sessionId) => sessionsRepo(db).byId(sessionId)?.created_by ?? null,
+    canOpen: (userId, sessionId) => requireSession(db, { id: userId }, sessionId, "read").ok,
   });
   hub.observe(turns.observe);
   const stopBudgetNotices = llm.budgetEvents.on((e) =>

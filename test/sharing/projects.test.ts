@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Client } from "../http/client.ts";
 import { addUser } from "../http/harness.ts";
+import { waitUntil } from "../runner/harness.ts";
 import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
 import { MuxClient } from "../terminals/harness.ts";
 
@@ -281,6 +282,13 @@ describe("conversations", () => {
       expect(ownerTab.text(s)).toBe("answer for alice");
       const author = ownerTab.events(s).find((f) => f.event === "message.author");
       expect(author).toMatchObject({ client_id: "a-1", user_id: users.alice.id, username: "alice" });
+      // The reply is alice's to be told about: her bell has it, the owner's does not.
+      const bellOf = async (c: Client) =>
+        (await c.get<{ notifications: Notice[] }>("/api/notifications")).body.notifications.filter(
+          (n) => n.session_id === s && n.kind === "turn.finished",
+        );
+      await waitUntil("alice's reply notice", async () => (await bellOf(users.alice.client)).length === 1);
+      expect(await bellOf(owner)).toEqual([]);
       // The conversation lives in the owner's project, runner and history, attributed to alice.
       const info = await owner.get<{ session: { created_by: string; project_id: string } }>(
         `/api/sessions/${s}`,
@@ -299,6 +307,9 @@ describe("conversations", () => {
       await ownerTab.waitIdle(s, 2, 180_000);
       const authors = ownerTab.events(s).filter((f) => f.event === "message.author");
       expect(authors.map((f) => f.username)).toEqual(["alice", w.t.admin.username]);
+      // … and that turn is the owner's to be told about.
+      await waitUntil("the owner's reply notice", async () => (await bellOf(owner)).length === 1);
+      expect(await bellOf(users.alice.client)).toHaveLength(1);
       // An editor may not delete the owner's conversation; they may delete their own.
       expect((await alice.cmd("session.delete", { session_id: ownerSession })).error?.code).toBe("forbidden");
       await ownerTab.ok("session.unsubscribe", { session_id: s });
@@ -309,6 +320,11 @@ describe("conversations", () => {
     }
   });
 });
+
+interface Notice {
+  kind: string;
+  session_id: string | null;
+}
 
 async function ownerId(): Promise<string> {
   const me = await owner.get<{ user: { id: string } }>("/api/auth/me");
