@@ -13,8 +13,8 @@ import { ProjectShare } from "./members.ts";
  *   GET    /api/projects/:id/sessions         → { sessions: Session[] }
  *   GET    /api/project-templates             → { templates: Template[] }
  *   GET    /api/sandbox-profiles              → SandboxProfiles (names, and each one's description)
- *   GET    /api/sessions                      → { sessions: Session[] }   (all of mine)
- *   GET    /api/sessions/search?q=&project_id= → { hits: SearchHit[] }
+ *   GET    /api/sessions                      → { sessions: Session[] }   (mine and shared projects')
+ *   GET    /api/sessions/search?q=&project_id= → { hits: SearchHit[] }   (the same reach)
  *   GET    /api/sessions/:id                  → { session }
  *   GET    /api/sessions/:id/messages?after_seq=&limit= → { messages: Message[], last_seq }
  */

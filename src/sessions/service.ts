@@ -1,3 +1,4 @@
+import type { SearchHit } from "../history/store.ts";
 import type { AgentService, CommandResult, MuxUser } from "../mux/connection.ts";
 import { getProject, listProjects } from "../projects/service.ts";
 import type { AgentCommand, AgentCommandOf } from "../protocol/agent-commands.ts";
@@ -5,6 +6,8 @@ import type { AgentEvent } from "../protocol/agent-events.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import type { Session } from "../protocol/projects.ts";
 import { type Need, requireProject } from "../sharing/access.ts";
+import { readableScopes } from "../sharing/reach.ts";
+import { projectMembersRepo } from "../storage/project-members.ts";
 import type { ProjectRow } from "../storage/projects.ts";
 import type { SessionRow } from "../storage/sessions.ts";
 import type { AgentLink } from "./agent-link.ts";
@@ -189,6 +192,40 @@ export class SessionService implements AgentService {
   /** The caller's sessions, newest first. */
   listOwn(user: Pick<MuxUser, "id">): Session[] {
     return this.ctx.repo.listForUser(user.id).map(publicSession);
+  }
+
+  /**
+   * Full-text search over the conversations a person can read: their own, and those of projects
+   * shared with them, which live in each owner's history (decision 0030). Best first by FTS5 rank.
+   */
+  search(
+    user: Pick<MuxUser, "id">,
+    query: string,
+    opts: { projectId?: string; limit?: number },
+  ): Result<Omit<SearchHit, "rank">[]> {
+    const scopes = readableScopes(this.deps.db, user.id, opts.projectId);
+    if (!scopes.ok) return scopes;
+    const limit = Math.min(opts.limit ?? 50, 200);
+    const hits: SearchHit[] = [];
+    for (const scope of scopes.value) {
+      const found = this.deps
+        .historyFor(scope.historyOwner)
+        .search(query, { ...(scope.projectId ? { projectId: scope.projectId } : {}), limit });
+      if (!found.ok) return found;
+      hits.push(...found.value);
+    }
+    hits.sort((a, b) => a.rank - b.rank);
+    return ok(hits.slice(0, limit).map(({ rank: _, ...hit }) => hit));
+  }
+
+  /** Their own sessions and those of every project shared with them (decision 0030), newest first. */
+  listReadable(user: Pick<MuxUser, "id">): Session[] {
+    const shared = projectMembersRepo(this.deps.db)
+      .sharedWith(user.id)
+      .flatMap((p) => this.ctx.repo.listForProject(p.id));
+    const all = [...this.ctx.repo.listForUser(user.id), ...shared];
+    all.sort((a, b) => b.updated_at - a.updated_at || (a.id < b.id ? 1 : -1));
+    return all.map(publicSession);
   }
 
   /** The sessions of one of the caller's projects (or one shared with them), newest first. */

@@ -163,7 +163,6 @@ describe("membership", () => {
       `/api/projects/${project}/changes`,
       `/api/sessions/${ownerSession}/changes`,
       `/api/sessions/${ownerSession}/checkpoints`,
-      `/api/sessions/search?q=hello&project_id=${project}`,
     ];
     for (const path of paths) {
       expect([path, (await owner.get(path)).status]).toEqual([path, 200]);
@@ -330,6 +329,37 @@ async function ownerId(): Promise<string> {
   const me = await owner.get<{ user: { id: string } }>("/api/auth/me");
   return me.body.user.id;
 }
+
+describe("finding conversations", () => {
+  test("members find the project's conversations in the list and in search; strangers do not", async () => {
+    const s = await ownerConversation();
+    type Hit = { session_id: string; project_id: string; snippet: string };
+    const search = (c: Client, q: string, projectId?: string) =>
+      c.get<{ hits: Hit[] }>(`/api/sessions/search?q=${q}${projectId ? `&project_id=${projectId}` : ""}`);
+    for (const name of ["alice", "vera"] as const) {
+      const c = users[name].client;
+      // "All of mine" holds the shared project's conversations too.
+      const listed = await c.get<{ sessions: { id: string }[] }>("/api/sessions");
+      expect(listed.body.sessions.map((x) => x.id)).toContain(s);
+      // Search, in the project and across everything they can read, finds the owner's message.
+      for (const scoped of [project, undefined]) {
+        const found = await search(c, "owner", scoped);
+        expect(found.status).toBe(200);
+        expect(found.body.hits.filter((h) => h.session_id === s).map((h) => h.project_id)).not.toHaveLength(
+          0,
+        );
+        expect(found.body.hits.every((h) => h.project_id === project)).toBe(true);
+      }
+    }
+    // A stranger: the project is not found; their own search and list show nothing of it.
+    expect((await search(users.mallory.client, "owner", project)).code).toBe("not_found");
+    expect((await search(users.mallory.client, "owner")).body.hits).toEqual([]);
+    const strangers = await users.mallory.client.get<{ sessions: { id: string }[] }>("/api/sessions");
+    expect(strangers.body.sessions.map((x) => x.id)).not.toContain(s);
+    // Bad input keeps its clear error.
+    expect((await search(users.alice.client, "***")).code).toBe("validation_failed");
+  });
+});
 
 describe("files", () => {
   const files = (c: MuxClient, cmd: string, body: Record<string, unknown>) =>

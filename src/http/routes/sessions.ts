@@ -23,17 +23,14 @@ export function sessionRoutes(ctx: HttpContext) {
     .get("/api/projects/:id/sessions", ({ auth, params }) => ({
       sessions: unwrap(sessions.listForProject(ownerOf(auth), params.id)),
     }))
-    .get("/api/sessions", ({ auth }) => ({ sessions: sessions.listOwn(ownerOf(auth)) }))
+    .get("/api/sessions", ({ auth }) => ({ sessions: sessions.listReadable(ownerOf(auth)) }))
     .get(
       "/api/sessions/search",
-      ({ auth, query }) => {
-        const me = ownerOf(auth);
-        if (query.project_id) unwrap(projects.get(me, query.project_id));
-        const hits = unwrap(
-          history.for(me.id).search(query.q, { projectId: query.project_id, limit: query.limit }),
-        );
-        return { hits };
-      },
+      ({ auth, query }) => ({
+        hits: unwrap(
+          sessions.search(ownerOf(auth), query.q, { projectId: query.project_id, limit: query.limit }),
+        ),
+      }),
       { query: Search },
     )
     .get("/api/sessions/:id", ({ auth, params }) => ({

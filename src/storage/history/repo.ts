@@ -41,6 +41,8 @@ export interface SearchHitRow {
   created_at: number;
   seq: number;
   snippet: string;
+  /** FTS5's bm25 rank (lower is better), for merging hits from several histories. */
+  rank: number;
 }
 
 export interface SearchScope {
@@ -157,7 +159,7 @@ export function historyRepo(db: Database) {
       if (scope.projectId) where.push("m.project_id = $project");
       if (scope.sessionId) where.push("m.session_id = $session");
       const sql = `SELECT m.session_id, m.project_id, m.id AS message_id, m.role, m.created_at, m.seq,
-          snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet
+          snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet, rank
         FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
         WHERE ${where.join(" AND ")} ORDER BY rank LIMIT $limit`;
       const params: Record<string, string | number> = { match, limit: scope.limit };
