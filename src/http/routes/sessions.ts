@@ -15,9 +15,9 @@ const Search = v.object({
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/), v.transform(Number)), "50"),
 });
 
-/** Session listings, messages (paged) and search, for the signed-in user's own sessions only. */
+/** Session listings, messages (paged) and search: the signed-in user's own, and shared projects'. */
 export function sessionRoutes(ctx: HttpContext) {
-  const { sessions, projects, history } = ctx.services;
+  const { sessions, history } = ctx.services;
   return new Elysia()
     .use(authGuard(ctx))
     .get("/api/projects/:id/sessions", ({ auth, params }) => ({
