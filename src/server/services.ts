@@ -347,6 +347,7 @@ export function createServices(input: ServicesInput): Services {
     sockets: () => sockets,
     audit: log.child({ area: "audit" }),
   });
+  hub.observe(sharing.observe);
   // A deleted account takes its conversations, and their shares, with it: viewers stop at once.
   signIns.onEnd((ended) => {
     if (ended.reason === "account_deleted") sharing.accountDeleted();

@@ -156,6 +156,17 @@ export class ConversationSharing {
     });
   }
 
+  /**
+   * A shared conversation's row changed in what "Shared with me" shows (its title, its status, the
+   * time of its last turn): its viewers' lists are told to refresh. A hub observer; events of
+   * sessions without shares cost one indexed read, and only for these few event types.
+   */
+  observe = (_userId: string, session: { id: string }, events: readonly { event: string }[]): void => {
+    if (!events.some((e) => LISTED_CHANGES.has(e.event))) return;
+    const grantees = this.repo.listForSession(session.id).map((s) => s.grantee);
+    for (const g of grantees.includes(EVERYONE) ? [EVERYONE] : grantees) this.listsChanged(g);
+  };
+
   /** An account is gone (its conversations and shares with it): every open watch is checked again. */
   accountDeleted(): void {
     this.deps.sockets()?.recheckAccess();
@@ -177,6 +188,9 @@ export class ConversationSharing {
     });
   }
 }
+
+/** Events after which a shared conversation looks different in its viewers' "Shared with me". */
+const LISTED_CHANGES = new Set(["session.title_changed", "session.closed", "agent.idle"]);
 
 const publicShared = (r: SharedSessionRow): SharedSession => ({
   id: r.id,

@@ -277,6 +277,31 @@ describe("live view and revoking", () => {
     await bobTab.close();
   });
 
+  test("a rename and a finished turn refresh the grantee's 'Shared with me' at once", async () => {
+    await owner.post(`/api/sessions/${session}/shares`, { username: "bob" });
+    const listen = await AgentTab.open(w.t.url, bob.cookie);
+    const refreshes = () => listen.mux.frames.filter((f) => f.event === "shares.changed").length;
+    await tab.ok("set_session_name", { session_id: session, name: "Quarterly numbers" });
+    await listen.mux.waitFor("shares.changed after the rename", () => refreshes() >= 1 || undefined);
+    const titled = await bob.get<{ sessions: { id: string; title: string }[] }>("/api/shared");
+    expect(titled.body.sessions.map((s) => [s.id, s.title])).toEqual([[session, "Quarterly numbers"]]);
+    // The owner continues the conversation: when the turn ends, the list is told again (its row's
+    // time moves with the session's activity, written at most once per activity interval).
+    const seen = refreshes();
+    w.fx.enqueue([{ text: "more numbers" }]);
+    turns++;
+    await tab.ok("prompt", { session_id: session, message: "go on", client_id: `c-${session}-${turns}` });
+    await tab.waitIdle(session, turns, 120_000);
+    await listen.mux.waitFor("shares.changed after the turn", () => refreshes() > seen || undefined);
+    // A stranger's socket hears nothing of it.
+    const carolTab = await AgentTab.open(w.t.url, carol.cookie);
+    await tab.ok("set_session_name", { session_id: session, name: "Quarterly numbers, final" });
+    await listen.mux.waitFor("the second rename", () => refreshes() > seen + 1 || undefined);
+    expect(carolTab.mux.frames.some((f) => f.event === "shares.changed")).toBe(false);
+    await carolTab.close();
+    await listen.close();
+  });
+
   test("revoking mid-stream ends the viewer's watch at once; nothing more reaches them; the next watch is refused", async () => {
     const bobTab = await AgentTab.open(w.t.url, bob.cookie);
     await bobTab.ok("session.subscribe", { session_id: session });
