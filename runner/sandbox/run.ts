@@ -121,7 +121,7 @@ export function limitCgroup(run: PreparedRun): Result<void> {
     writeFileSync(join(dir, "pids.max"), String(run.policy.limits.processes ?? "max"));
     return ok(undefined);
   } catch (e) {
-    return fail("sandbox_unavailable", `cannot limit cgroup ${dir}: ${(e as Error).message}`);
+    return fail("sandbox_unavailable", `cannot enter cgroup ${dir}: ${(e as Error).message}`);
   }
 }
 
