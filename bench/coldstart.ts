@@ -39,6 +39,7 @@ function treeCpuMs(root: number): number {
 
 const ready: number[] = [];
 const startCpu: number[] = [];
+const reviveCpu: number[] = [];
 const warm: number[] = [];
 const revived: number[] = [];
 const perProcess = new Map<string, { rss: number[]; own: number[] }>();
@@ -77,22 +78,27 @@ try {
       if (label === "revived")
         await tab.waitFor(session_id, "agent.stopped", () => log.find("agent.stopped") >= 0, 120_000);
       const before = deltas();
+      const c0 = treeCpuMs(w.runnerPid());
       const p0 = performance.now();
       await tab.ok("prompt", { session_id, message: "hello", client_id: `${label}-${i}` });
       await tab.waitFor(session_id, `${label} first delta`, () => deltas() > before, 120_000);
       out.push(performance.now() - p0);
+      if (label === "revived") reviveCpu.push(treeCpuMs(w.runnerPid()) - c0);
       await tab.waitIdle(session_id, label === "warm" ? 1 : 2);
     }
     await tab.ok("session.delete", { session_id });
     await tab.close();
     console.log(
-      `  run ${i + 1}: ready ${f1(ready[i] as number)} ms (runner tree CPU ${startCpu[i]} ms), warm ${f1(warm[i] as number)} ms, revived ${f1(revived[i] as number)} ms; load ${load()}`,
+      `  run ${i + 1}: ready ${f1(ready[i] as number)} ms (runner tree CPU ${startCpu[i]} ms), warm ${f1(warm[i] as number)} ms, revived ${f1(revived[i] as number)} ms (CPU ${reviveCpu[i]} ms); load ${load()}`,
     );
   }
   console.log(`create → session.state (cold pi ready): ${spread(ready)} ms`);
   console.log(`  CPU of the runner and its tree for that start: ${spread(startCpu, (x) => x.toFixed(0))} ms`);
   console.log(`prompt → first delta, running agent: ${spread(warm)} ms`);
   console.log(`prompt → first delta, reaped agent (revived): ${spread(revived)} ms`);
+  console.log(
+    `  CPU of the runner and its tree for that revival: ${spread(reviveCpu, (x) => x.toFixed(0))} ms`,
+  );
   for (const [name, e] of perProcess)
     console.log(
       `  per-session process ${name}: ${f1(median(e.rss))} MB RSS, ${f1(median(e.own))} MB private (n=${e.rss.length})`,
