@@ -98,12 +98,17 @@ export class SandboxLauncher implements Launcher {
    * not its argv, so they never show in `ps`; names the wrapper itself needs go as `--env K=V`.
    */
   argvFor(spec: LaunchSpec, cgroup?: string): { argv: string[]; env: Record<string, string> } {
+    const { args, env } = this.runArgs(spec, cgroup);
+    return { argv: [...commandFor("octo-sandbox"), "run", ...args], env };
+  }
+
+  /** The arguments of `octo-sandbox run` (after `run`, through `-- CMD…`) and its environment. */
+  private runArgs(spec: LaunchSpec, cgroup?: string): { args: string[]; env: Record<string, string> } {
     const env: Record<string, string> = {};
     // The runner's own runtime tuning (BUN_JSC_*) is not the sandbox wrapper's business.
     for (const [k, val] of Object.entries(this.baseEnv))
       if (val !== undefined && !k.startsWith("BUN_JSC_")) env[k] = val;
     const flags = [
-      "run",
       "--profile",
       spec.profile,
       "--project",
@@ -126,7 +131,7 @@ export class SandboxLauncher implements Launcher {
         flags.push("--env", key);
       }
     }
-    return { argv: [...commandFor("octo-sandbox"), ...flags, "--", ...spec.argv], env };
+    return { args: [...flags, "--", ...spec.argv], env };
   }
 
   /**
@@ -140,9 +145,8 @@ export class SandboxLauncher implements Launcher {
     const release = () => {
       if (cgroups && cgroup) void cgroups.release(cgroup);
     };
-    const { argv, env } = this.argvFor(spec, cgroup);
-    const flags = argv.slice(argv.indexOf("run") + 1);
-    const req = parseRunArgs(flags, env);
+    const { args, env } = this.runArgs(spec, cgroup);
+    const req = parseRunArgs(args, env);
     const run = req.ok ? prepareDirectRun(req.value, env) : req;
     if (!run.ok) {
       release();
