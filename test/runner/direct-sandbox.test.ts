@@ -70,6 +70,19 @@ describe("a sandbox started by the runner itself", () => {
     expect(r.text).toContain("CapEff:\t0000000000000000");
   });
 
+  test("the command inherits no descriptor of the runner's (its sockets, other sandboxes' pipes and proxies)", async () => {
+    // Another sandbox running meanwhile: the runner holds its pipes and its egress proxy's socket.
+    const other = await client.spawn({ profile: "default", project: runner.project, argv: ["sleep", "30"] });
+    if (!other.ok) throw new Error(other.error.message);
+    try {
+      const r = await run({ profile: "default", project: runner.project, argv: ["ls", "/proc/self/fd"] });
+      // 0–2, and the directory ls itself opened to list.
+      expect(r.text.trim().split("\n").map(Number)).toEqual([0, 1, 2, 3]);
+    } finally {
+      await client.kill(other.value.proc);
+    }
+  });
+
   test("a policy that cannot be built reads as the sandbox's refusal: exit 125 and its message", async () => {
     const r = await run({ profile: "no-such-profile", project: runner.project, argv: ["true"] });
     expect(r.exit).toMatchObject({ code: 125 });
