@@ -1,8 +1,11 @@
 import { realpathSync } from "node:fs";
-import { fail, ok, type Result } from "../src/protocol/errors.ts";
+import { type ErrorBody, fail, ok, type Result } from "../src/protocol/errors.ts";
 import { commandFor } from "../src/shared/paths.ts";
 import { commandPid } from "../src/shared/proctree.ts";
 import type { OutputStream } from "./kinds/kind.ts";
+import { parseRunArgs } from "./sandbox/cli-args.ts";
+import { prepareDirectRun } from "./sandbox/direct.ts";
+import { SANDBOX_ERROR_EXIT } from "./sandbox/layout.ts";
 import type { SandboxLedger } from "./sandbox/ledger.ts";
 import type { SandboxCgroups } from "./sandbox-cgroups.ts";
 
@@ -41,7 +44,7 @@ export interface LaunchedProcess {
 
 export type OutputSink = (stream: OutputStream, bytes: Uint8Array) => void;
 
-/** Side effect behind an interface: the real default runs everything through octo-sandbox. */
+/** Side effect behind an interface: the real default runs everything in an octo sandbox (bwrap). */
 export interface Launcher {
   launch(spec: LaunchSpec, sink: OutputSink): Result<LaunchedProcess>;
 }
@@ -95,12 +98,17 @@ export class SandboxLauncher implements Launcher {
    * not its argv, so they never show in `ps`; names the wrapper itself needs go as `--env K=V`.
    */
   argvFor(spec: LaunchSpec, cgroup?: string): { argv: string[]; env: Record<string, string> } {
+    const { args, env } = this.runArgs(spec, cgroup);
+    return { argv: [...commandFor("octo-sandbox"), "run", ...args], env };
+  }
+
+  /** The arguments of `octo-sandbox run` (after `run`, through `-- CMD…`) and its environment. */
+  private runArgs(spec: LaunchSpec, cgroup?: string): { args: string[]; env: Record<string, string> } {
     const env: Record<string, string> = {};
     // The runner's own runtime tuning (BUN_JSC_*) is not the sandbox wrapper's business.
     for (const [k, val] of Object.entries(this.baseEnv))
       if (val !== undefined && !k.startsWith("BUN_JSC_")) env[k] = val;
     const flags = [
-      "run",
       "--profile",
       spec.profile,
       "--project",
@@ -123,27 +131,80 @@ export class SandboxLauncher implements Launcher {
         flags.push("--env", key);
       }
     }
-    return { argv: [...commandFor("octo-sandbox"), ...flags, "--", ...spec.argv], env };
+    return { args: [...flags, "--", ...spec.argv], env };
   }
 
+  /**
+   * The runner builds and spawns the sandbox itself (decision 0034): the same checks and argv as
+   * `octo-sandbox run`, with no wrapper process. Flags go through the wrapper's own parser, so every
+   * value is validated exactly as it would be on the wrapper's command line.
+   */
   launch(spec: LaunchSpec, sink: OutputSink): Result<LaunchedProcess> {
     const cgroups = this.cgroups;
     const cgroup = cgroups?.create() ?? undefined;
-    const { argv, env } = this.argvFor(spec, cgroup);
+    const release = () => {
+      if (cgroups && cgroup) void cgroups.release(cgroup);
+    };
+    const { args, env } = this.runArgs(spec, cgroup);
+    const req = parseRunArgs(args, env);
+    const run = req.ok ? prepareDirectRun(req.value, env) : req;
+    if (!run.ok) {
+      release();
+      return this.launchRefusal(run.error, spec, sink);
+    }
+    const direct = run.value;
     try {
       const launched = spec.pty
-        ? this.launchPty(argv, env, spec.pty, sink)
-        : this.launchPipes(argv, env, sink);
-      if (cgroups && cgroup) void launched.finished.then(() => cgroups.release(cgroup));
+        ? this.launchPty(direct.argv, direct.env, direct.seccompFd, spec.pty, sink)
+        : this.launchPipes(direct.argv, direct.env, direct.seccompFd, sink);
+      direct.spawned();
+      void launched.finished.then(async () => {
+        await direct.cleanup();
+        release();
+      });
       return ok(launched);
     } catch (e) {
-      if (cgroups && cgroup) void cgroups.release(cgroup);
-      return fail("sandbox_failed", `cannot start octo-sandbox: ${(e as Error).message}`);
+      direct.spawned();
+      void direct.cleanup();
+      release();
+      return fail("sandbox_failed", `cannot start the sandbox: ${(e as Error).message}`);
     }
   }
 
-  private launchPipes(argv: string[], env: Record<string, string>, sink: OutputSink): LaunchedProcess {
-    const proc = Bun.spawn(argv, { env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  /**
+   * A sandbox that cannot be built is reported as the wrapper always reported it: a process that
+   * writes `octo-sandbox: error[code]: message` to its stderr (or terminal) and exits 125. The
+   * message is an argument of a fixed script, never part of it.
+   */
+  private launchRefusal(error: ErrorBody, spec: LaunchSpec, sink: OutputSink): Result<LaunchedProcess> {
+    const message = `octo-sandbox: error[${error.code}]: ${error.message}`;
+    const argv = [
+      "/bin/sh",
+      "-c",
+      `printf '%s\\n' "$1" >&2; exit ${SANDBOX_ERROR_EXIT}`,
+      "octo-sandbox",
+      message,
+    ];
+    const env = { PATH: "/usr/bin:/bin" };
+    try {
+      return ok(
+        spec.pty
+          ? this.launchPty(argv, env, undefined, spec.pty, sink)
+          : this.launchPipes(argv, env, undefined, sink),
+      );
+    } catch (e) {
+      return fail("sandbox_failed", `cannot start the sandbox: ${(e as Error).message}`);
+    }
+  }
+
+  private launchPipes(
+    argv: string[],
+    env: Record<string, string>,
+    seccompFd: number | undefined,
+    sink: OutputSink,
+  ): LaunchedProcess {
+    const extra = seccompFd === undefined ? [] : [seccompFd];
+    const proc = Bun.spawn(argv, { env, stdio: ["pipe", "pipe", "pipe", ...extra] });
     this.track(proc);
     const pump = async (stream: ReadableStream<Uint8Array>, name: OutputStream) => {
       for await (const chunk of stream) sink(name, chunk);
@@ -177,6 +238,7 @@ export class SandboxLauncher implements Launcher {
   private launchPty(
     argv: string[],
     env: Record<string, string>,
+    seccompFd: number | undefined,
     size: { cols: number; rows: number },
     sink: OutputSink,
   ): LaunchedProcess {
@@ -186,6 +248,8 @@ export class SandboxLauncher implements Launcher {
     });
     const proc = Bun.spawn(argv, {
       env: { TERM: "xterm-256color", ...env },
+      // Descriptors 0–2 are the terminal; the extra one carries the seccomp program to bwrap.
+      stdio: ["ignore", "ignore", "ignore", ...(seccompFd === undefined ? [] : [seccompFd])],
       terminal: {
         cols: size.cols,
         rows: size.rows,

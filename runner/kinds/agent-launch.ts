@@ -7,6 +7,11 @@ import type { AgentSpawn } from "../../src/protocol/runner.ts";
 import { isCompiled, sourceRoot } from "../../src/shared/paths.ts";
 import type { LaunchSpec } from "../launcher.ts";
 import type { ToolKit } from "../tools/kit.ts";
+import {
+  piTranspilerCache,
+  SANDBOX_TRANSPILER_CACHE,
+  PI_TRANSPILER_CACHE_ENV as TRANSPILER_CACHE_ENV,
+} from "./pi-transpiler-cache.ts";
 
 /** Where things appear inside the sandbox for an agent. */
 export const AGENT_PATHS = {
@@ -17,7 +22,7 @@ export const AGENT_PATHS = {
   agentDir: "/tmp/pi-agent",
 } as const;
 
-const PI_CLI = "@mariozechner/pi-coding-agent/dist/cli.js";
+export const PI_CLI = "@mariozechner/pi-coding-agent/dist/cli.js";
 
 /**
  * Writes models.json (with the relay URL the sandbox chose) into pi's private agent dir, then
@@ -82,6 +87,9 @@ export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn, kit?: ToolK
   };
   // A compiled octo-runner is also a Bun runtime when asked (TOOLCHAIN.md): no separate Bun needed.
   if (isCompiled()) env.BUN_BE_BUN = "1";
+  // pi's modules already transpiled, read-only (until the runner has filled it: a cold start).
+  const transpiled = piTranspilerCache(modules, PI_CLI);
+  if (transpiled) env[TRANSPILER_CACHE_ENV] = SANDBOX_TRANSPILER_CACHE;
   const argv = [
     "/bin/sh",
     "-c",
@@ -102,6 +110,7 @@ export function agentLaunchSpec(base: LaunchSpec, agent: AgentSpawn, kit?: ToolK
     readOnly: [
       { src: process.execPath, dst: AGENT_PATHS.runtime },
       { src: modules, dst: AGENT_PATHS.modules },
+      ...(transpiled ? [{ src: transpiled, dst: SANDBOX_TRANSPILER_CACHE }] : []),
       ...(kit?.readOnly ?? []),
     ],
     readWrite: [{ src: state, dst: AGENT_PATHS.state }],

@@ -52,3 +52,6 @@ export const PROTECTED_DESTINATIONS = [
   "/tmp",
   "/home/sandbox",
 ];
+
+/** Exit status when the sandbox itself refuses or fails (as `env` and container runtimes do). */
+export const SANDBOX_ERROR_EXIT = 125;

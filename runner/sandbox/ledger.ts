@@ -4,12 +4,12 @@ import { dirname, join } from "node:path";
 import { descendants } from "../../src/shared/proctree.ts";
 
 /**
- * The sandbox wrappers (`octo-sandbox run`) a runner has started, on disk: `pid starttime` per
- * line. A runner that dies without stopping them (SIGKILL, OOM) leaves the file behind; the next
+ * The sandboxes a runner has started (its own child: bwrap, decision 0034), on disk: `pid
+ * starttime` per line. A runner that dies without stopping them (SIGKILL, OOM) leaves the file behind; the next
  * runner on the same socket kills whatever is still listed — the pid only if it is still the very
  * process that was started (same start time, so a reused pid is never hit) — with everything below
- * it. The wrappers also die with their runner (PR_SET_PDEATHSIG): this is the second line, for a
- * wrapper that got no signal (started in the instant its runner died, or older than that rule).
+ * it. Sandboxes also die with their runner (bwrap's `--die-with-parent`): this is the second line,
+ * for one that got no signal (started in the instant its runner died, or older than that rule).
  */
 export class SandboxLedger {
   private readonly live = new Map<number, string>();

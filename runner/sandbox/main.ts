@@ -3,14 +3,14 @@ import type { ErrorBody } from "../../src/protocol/errors.ts";
 import { listProfiles } from "../../src/shared/profiles.ts";
 import { runCheck } from "./check.ts";
 import { parseRunArgs, USAGE } from "./cli-args.ts";
+import { SANDBOX_ERROR_EXIT } from "./layout.ts";
 import { dieWithParent } from "./parent-death.ts";
 import { describeRun, executeRun, joinCgroup, prepareRun } from "./run.ts";
 
 /** Read first thing: the parent that started us (the runner), before it could have died. */
 const PARENT_AT_START = process.ppid;
 
-/** Exit status when octo-sandbox itself refuses or fails (as `env` and container runtimes do). */
-export const SANDBOX_ERROR_EXIT = 125;
+export { SANDBOX_ERROR_EXIT };
 
 function die(error: ErrorBody): never {
   process.stderr.write(`octo-sandbox: error[${error.code}]: ${error.message}\n`);

@@ -1,5 +1,4 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { homedir, tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
@@ -23,17 +22,12 @@ export interface PreparedRun {
   egressLog: string;
 }
 
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
+/** A loopback port free right now (synchronous: `Bun.listen` binds before it returns). */
+function freeLoopbackPort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
 }
 
 function privateDirectory(env: Record<string, string | undefined>): string {
@@ -46,11 +40,11 @@ function defaultEgressLog(env: Record<string, string | undefined>): string {
   return join(state, "octo", "egress.jsonl");
 }
 
-/** Everything up to the spawn: validated policy, argv, environment, private files. Creates the private dir. */
-export async function prepareRun(
-  req: RunRequest,
-  ownEnv: Record<string, string | undefined>,
-): Promise<Result<PreparedRun>> {
+/**
+ * Everything up to the spawn: validated policy, argv, environment, private files. Creates the
+ * private dir. Synchronous, so the runner can build a sandbox inside its own synchronous launch.
+ */
+export function prepareRun(req: RunRequest, ownEnv: Record<string, string | undefined>): Result<PreparedRun> {
   const project = resolveProject(req.project, req.workspaceRoot);
   if (!project.ok) return project;
   const loaded = projectPolicy(req.profile, project.value, { overrideDirs: defaultOverrideDirs(ownEnv) });
@@ -90,7 +84,7 @@ export async function prepareRun(
     gatewayDir: req.gatewayDir,
     toolSocket: req.toolSocket,
     egressSocket: policy.value.network.mode === "proxy" ? join(privateDir, "egress.sock") : undefined,
-    openLlmPort: policy.value.network.mode === "open" && llm ? await freeLoopbackPort() : undefined,
+    openLlmPort: policy.value.network.mode === "open" && llm ? freeLoopbackPort() : undefined,
     extraReadOnly: extra.value,
     extraReadWrite: writable.value,
     cgroup: req.cgroup,
@@ -119,6 +113,18 @@ export function describeRun(run: PreparedRun) {
   };
 }
 
+/** Sets the sandbox's cgroup `pids.max` from the merged policy (`limits.processes`, else max). */
+export function limitCgroup(run: PreparedRun): Result<void> {
+  const dir = run.options.cgroup;
+  if (!dir) return ok(undefined);
+  try {
+    writeFileSync(join(dir, "pids.max"), String(run.policy.limits.processes ?? "max"));
+    return ok(undefined);
+  } catch (e) {
+    return fail("sandbox_unavailable", `cannot enter cgroup ${dir}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Moves this wrapper into the sandbox's cgroup after setting its `pids.max`, before bwrap starts:
  * everything the sandbox ever runs is below us and so counted there.
@@ -126,8 +132,9 @@ export function describeRun(run: PreparedRun) {
 export function joinCgroup(run: PreparedRun): Result<void> {
   const dir = run.options.cgroup;
   if (!dir) return ok(undefined);
+  const limited = limitCgroup(run);
+  if (!limited.ok) return limited;
   try {
-    writeFileSync(join(dir, "pids.max"), String(run.policy.limits.processes ?? "max"));
     writeFileSync(join(dir, "cgroup.procs"), String(process.pid));
     return ok(undefined);
   } catch (e) {

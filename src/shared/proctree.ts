@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /**
- * Process-tree helpers over /proc. A sandboxed process is a small tree (octo-sandbox → bwrap →
- * bwrap as pid 1 of the new pid namespace → the command); killing "the process" means all of it.
+ * Process-tree helpers over /proc. A sandboxed process is a small tree (bwrap, started by the
+ * runner or by `octo-sandbox run` → bwrap as pid 1 of the new pid namespace → the command); killing
+ * "the process" means all of it.
  */
 
 /** Parent pid from /proc/<pid>/stat (the comm field may contain spaces and parens). */

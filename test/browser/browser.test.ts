@@ -9,6 +9,7 @@ import {
   createProject,
   descendantsOf,
   type SessionWorld,
+  sandboxNeedle,
   startWorld,
 } from "../sessions/harness.ts";
 import { type Frame, MuxClient } from "../terminals/harness.ts";
@@ -350,7 +351,7 @@ describe("octo-tool browser", () => {
     // …and counted in the session's own pids cgroup, with its agent (decision 0032).
     const hierarchy = pidsHierarchy();
     if (hierarchy) {
-      const pi = descendantsOf(`agents/${session}=`).find((p) => p.cmd.includes("pi-coding-agent"));
+      const pi = descendantsOf(sandboxNeedle(session)).find((p) => p.cmd.includes("pi-coding-agent"));
       if (!pi) throw new Error("no pi process in the session's sandbox");
       const agentCgroup = cgroupOf(pi.pid, hierarchy);
       expect(agentCgroup).toMatch(/\/octo\/octo-agent\/sandbox-\d+-\d+$/);
@@ -365,6 +366,6 @@ describe("octo-tool browser", () => {
       await Bun.sleep(100);
     expect(browserProcs()).toEqual([]);
     // Nothing was left behind inside the session's sandbox either (orphans would be reparented there).
-    expect(descendantsOf(`agents/${session}=`).filter((p) => p.cmd.includes("chromium"))).toEqual([]);
+    expect(descendantsOf(sandboxNeedle(session)).filter((p) => p.cmd.includes("chromium"))).toEqual([]);
   });
 });

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { SandboxLedger } from "../../runner/sandbox/ledger.ts";
 import type { RunnerClient } from "../../src/runners/client.ts";
@@ -8,9 +17,10 @@ import { descendants, isAlive } from "../../src/shared/proctree.ts";
 import { EventLog, type LocalRunner, startLocalRunner, waitUntil } from "../runner/harness.ts";
 
 /**
- * Nothing a runner started outlives it: a real octo-runner starts a real sandbox (proxy profile,
- * so the wrapper hosts the egress proxy and two socat relays run inside); then either the runner
- * is SIGKILLed or the command inside is, and every process of that sandbox must be gone. Waits poll
+ * Nothing a runner started outlives it: a real octo-runner starts a real sandbox itself (proxy
+ * profile, so the runner hosts the egress proxy and two socat relays run inside; bwrap is the
+ * runner's own child, decision 0034); then either the runner is SIGKILLed or the command inside
+ * is, and every process of that sandbox must be gone. Waits poll
  * /proc with a deadline (there is no event for "a process elsewhere has exited").
  */
 setDefaultTimeout(60_000);
@@ -33,8 +43,11 @@ const cmdline = (pid: number) => {
 interface Sandbox {
   proc: string;
   log: EventLog;
-  /** Every process below the runner for this sandbox: wrapper, bwraps, relays, the command. */
+  /** Every process below the runner for this sandbox: bwraps, relays, the command. */
   tree: number[];
+  pid: number;
+  /** The private directory holding this sandbox's egress socket (removed once it has exited). */
+  privateDir: string;
 }
 
 async function startSandbox(runner: LocalRunner, client: RunnerClient, llmSocket: string): Promise<Sandbox> {
@@ -59,8 +72,17 @@ async function startSandbox(runner: LocalRunner, client: RunnerClient, llmSocket
   expect(names).toContain("bwrap");
   expect(names.filter((n) => n === "socat")).toHaveLength(2);
   expect(names).toContain("sleep");
-  expect(cmdline(spawned.value.pid)).toContain("run --profile default");
-  return { proc: spawned.value.proc, log, tree };
+  // The runner's own child is bwrap: no octo-sandbox process anywhere in the tree.
+  expect(comm(spawned.value.pid)).toBe("bwrap");
+  expect(tree.map(cmdline).filter((c) => c.includes("--profile"))).toEqual([]);
+  const privateDir = /--ro-bind (\S+)\/egress\.sock \/run\/octo\/egress\.sock/.exec(
+    cmdline(spawned.value.pid),
+  )?.[1];
+  if (!privateDir) throw new Error("no egress socket bound");
+  expect(existsSync(join(privateDir, "egress.sock"))).toBe(true);
+  // The seccomp program went to bwrap as a descriptor: nothing of it is left on disk.
+  expect(readdirSync(privateDir)).toEqual(["egress.sock"]);
+  return { proc: spawned.value.proc, log, tree, pid: spawned.value.pid, privateDir };
 }
 
 const stillAlive = (pids: number[]) => pids.filter(isAlive).map((pid) => `${pid} ${comm(pid)}`);
@@ -79,7 +101,7 @@ describe("sandbox lifetime", () => {
     await llm.stop(true);
   });
 
-  test("kill -9 of the runner takes its sandbox down: wrapper, bwrap, relays, command", async () => {
+  test("kill -9 of the runner takes its sandbox down: bwrap, relays, command", async () => {
     const runner = await startLocalRunner();
     let tree: number[] = [];
     try {
@@ -100,21 +122,28 @@ describe("sandbox lifetime", () => {
     }
   });
 
-  test("when the command inside dies, the wrapper and the relays exit and the runner sees the exit", async () => {
-    keep = await startLocalRunner();
+  test("when the command inside dies, bwrap and the relays exit, the runner sees the exit and clears up", async () => {
+    const state = mkdtempSync("/tmp/octo-lifetime-state-");
+    keep = await startLocalRunner({ env: { XDG_STATE_HOME: state } });
+    const ledger = SandboxLedger.forRunner(keep.files.socket, { XDG_STATE_HOME: state });
     const sandbox = await startSandbox(keep, await keep.client(), llmSocket);
+    // The ledger lists the runner's own child (bwrap), so a successor could sweep it.
+    expect(readFileSync(ledger.file, "utf8")).toStartWith(`${sandbox.pid} `);
     const sleep = sandbox.tree.find((pid) => comm(pid) === "sleep");
     if (sleep === undefined) throw new Error("no sleep");
     process.kill(sleep, "SIGKILL");
     await sandbox.log.waitFor("the exit event", () => sandbox.log.events.some((e) => e.event === "exit"));
     await waitUntil(
-      "the wrapper and relays to exit",
+      "bwrap and the relays to exit",
       () => stillAlive(sandbox.tree).length === 0,
       15_000,
     ).catch(() => {
       throw new Error(`still alive: ${stillAlive(sandbox.tree).join(", ")}`);
     });
     expect(isAlive(keep.proc.pid)).toBe(true);
+    await waitUntil("the egress socket's directory to go", () => !existsSync(sandbox.privateDir));
+    await waitUntil("the ledger to forget it", () => readFileSync(ledger.file, "utf8") === "");
+    rmSync(state, { recursive: true, force: true });
   });
 
   test("a new runner sweeps what its dead predecessor's ledger lists, and only that", async () => {

@@ -176,8 +176,11 @@ export function descendantsOf(needle: string): { pid: number; cmd: string }[] {
 }
 
 /** The pi process (inside its sandbox) serving a session. */
+/** What names a session's sandbox in the process list: its state directory, bound by bwrap. */
+export const sandboxNeedle = (sessionId: string) => `agents/${sessionId} /opt/octo/state`;
+
 export function piOf(sessionId: string): number | undefined {
-  return descendantsOf(`agents/${sessionId}=`).find(
+  return descendantsOf(sandboxNeedle(sessionId)).find(
     (p) => p.cmd.includes("pi-coding-agent/dist/cli.js") && !p.cmd.includes("/bin/sh"),
   )?.pid;
 }

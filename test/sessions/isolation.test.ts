@@ -10,6 +10,7 @@ import {
   descendantsOf,
   PROVIDER_KEY,
   type SessionWorld,
+  sandboxNeedle,
   startWorld,
 } from "./harness.ts";
 
@@ -86,7 +87,7 @@ test("another user cannot see or touch a session: every command answers not_foun
 });
 
 test("the provider key is nowhere in the sandbox: environment, files, process list", async () => {
-  const procs = descendantsOf(`agents/${session}=`);
+  const procs = descendantsOf(sandboxNeedle(session));
   expect(procs.length).toBeGreaterThan(0);
   let sawToken = false;
   for (const p of procs) {

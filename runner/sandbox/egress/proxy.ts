@@ -83,7 +83,18 @@ async function decide(
   return { allowed: true, address };
 }
 
+/** Starts the proxy and resolves once it listens. */
 export function startEgressProxy(opts: EgressProxyOptions): Promise<EgressProxy> {
+  const { proxy, listening } = serveEgressProxy(opts);
+  return listening.then(() => proxy);
+}
+
+/**
+ * Starts the proxy without waiting: Bun binds a unix socket before `listen` returns, so the socket
+ * file exists at once (the runner checks it before it binds it into a sandbox it starts in the same
+ * synchronous step). `listening` rejects when the listen fails.
+ */
+export function serveEgressProxy(opts: EgressProxyOptions): { proxy: EgressProxy; listening: Promise<void> } {
   const resolve = opts.resolve ?? systemResolver;
   const log =
     opts.log ??
@@ -191,16 +202,16 @@ export function startEgressProxy(opts: EgressProxyOptions): Promise<EgressProxy>
   };
 
   const server: Server = createServer(handle);
-  return new Promise((resolveStart, reject) => {
+  const listening = new Promise<void>((resolveStart, reject) => {
     server.once("error", reject);
-    server.listen(opts.socketPath, () =>
-      // Closing stops new connections only: live tunnels end with the sandbox that opened them.
-      resolveStart({
-        close: async () => {
-          server.close();
-          for (const finish of [...open]) finish();
-        },
-      }),
-    );
+    server.listen(opts.socketPath, () => resolveStart());
   });
+  // Closing stops new connections only: live tunnels end with the sandbox that opened them.
+  const proxy: EgressProxy = {
+    close: async () => {
+      server.close();
+      for (const finish of [...open]) finish();
+    },
+  };
+  return { proxy, listening };
 }
