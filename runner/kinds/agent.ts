@@ -17,6 +17,24 @@ const encoder = new TextEncoder();
 export const AGENT_START_WAIT_MS = 100_000;
 
 /**
+ * `OCTO_AGENT_START_WAIT_MS` shortens that wait (test/sessions/start-timeout waits seconds, not
+ * 100 s). Only a shorter wait is accepted, so the server's limit stays above it; any other value
+ * stops the runner at start with this error rather than being ignored.
+ */
+export function agentStartWaitMs(env: Record<string, string | undefined>): number {
+  const raw = env.OCTO_AGENT_START_WAIT_MS;
+  if (raw === undefined || raw === "") return AGENT_START_WAIT_MS;
+  const ms = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(ms >= 1 && ms <= AGENT_START_WAIT_MS))
+    throw new Error(
+      `OCTO_AGENT_START_WAIT_MS must be a whole number of milliseconds from 1 to ${AGENT_START_WAIT_MS}, not ${JSON.stringify(raw)}`,
+    );
+  return ms;
+}
+
+const startWaitMs = agentStartWaitMs(process.env);
+
+/**
  * Run `command` once `started` settles, or refuse it (never run it later) if that takes longer than
  * `waitMs`: pi is still starting on a machine too loaded to start it in time.
  */
@@ -95,7 +113,7 @@ export const agentKind: ProcessKindImpl = {
         const parsed = decode(agentCommandSchemas[cmd], raw, cmd);
         if (!parsed.ok) return parsed;
         const c = parsed.value;
-        return afterStart(started, AGENT_START_WAIT_MS, async () => {
+        return afterStart(started, startWaitMs, async () => {
           await turns?.before(c);
           return pi.handle(c);
         });

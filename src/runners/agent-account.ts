@@ -131,6 +131,7 @@ export function agentEnv(account: AgentAccount, from: NodeJS.ProcessEnv): Record
     "TERM",
     "OCTO_BIN_DIR",
     "OCTO_TRACE_FILE",
+    "OCTO_AGENT_START_WAIT_MS",
     "OCTO_PROFILES_DIR",
     "OCTO_EGRESS_HOSTS",
   ]) {

@@ -14,6 +14,7 @@ test("the single-user runner does not inherit the server's secrets or settings",
     GITHUB_TOKEN: "ghp",
     OCTO_PROFILES_DIR: "/srv/profiles",
     OCTO_EGRESS_HOSTS: "a.test=127.0.0.2",
+    OCTO_AGENT_START_WAIT_MS: "3000",
   });
   expect(env).toEqual({
     PATH: "/usr/bin",
@@ -24,5 +25,6 @@ test("the single-user runner does not inherit the server's secrets or settings",
     OCTO_BIN_DIR: "/opt/octo/bin",
     OCTO_PROFILES_DIR: "/srv/profiles",
     OCTO_EGRESS_HOSTS: "a.test=127.0.0.2",
+    OCTO_AGENT_START_WAIT_MS: "3000",
   });
 });

@@ -55,7 +55,7 @@ export function answers(socket: string): Promise<boolean> {
  */
 export function runnerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const keep =
-    /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_[A-Z]+|TZ|TERM|XDG_[A-Z_]+_(DIR|HOME)|OCTO_BIN_DIR|OCTO_TOOL_PATH|OCTO_TRACE_FILE|OCTO_PROFILES_DIR|OCTO_EGRESS_HOSTS)$/;
+    /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_[A-Z]+|TZ|TERM|XDG_[A-Z_]+_(DIR|HOME)|OCTO_BIN_DIR|OCTO_TOOL_PATH|OCTO_TRACE_FILE|OCTO_AGENT_START_WAIT_MS|OCTO_PROFILES_DIR|OCTO_EGRESS_HOSTS)$/;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && keep.test(k)) out[k] = v;
   return { ...out, ...RUNNER_RUNTIME_ENV };

@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { lstatSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Browser, Page } from "rebrowser-playwright";
+import { FAST_RETRY_SETTINGS } from "../fixtures/pi.ts";
 import { AgentTab, createProject, type SessionWorld, startWorld } from "../sessions/harness.ts";
 import {
   ensureUiBuilt,
@@ -44,6 +47,20 @@ afterAll(async () => {
   await browser?.close();
   await w?.stop();
 });
+
+/**
+ * pi's retries of a failed turn without pi's default backoff (2 + 4 + 8 s, on top of the provider
+ * SDK's own retries): the project's `.pi/settings.json`, which pi merges over its defaults. The
+ * failing-provider test still goes through pi's retries, in milliseconds instead of ~15 s.
+ */
+async function fastRetries(projectId: string) {
+  const r = await w.admin.get<{ project: { slug: string } }>(`/api/projects/${projectId}`);
+  const dir = w.t.server.ctx.services.placement.project(w.t.admin.username, r.body.project.slug).projectDir;
+  mkdirSync(join(dir, ".pi"), { recursive: true });
+  writeFileSync(join(dir, ".pi", "settings.json"), JSON.stringify(FAST_RETRY_SETTINGS));
+  const owner = lstatSync(dir);
+  Bun.spawnSync(["chown", "-R", `${owner.uid}:${owner.gid}`, join(dir, ".pi")]);
+}
 
 /** A promise and its resolver: holds a fixture stream open until the test lets it go (or ends). */
 const gates: (() => void)[] = [];
@@ -91,6 +108,7 @@ for (const vp of VIEWPORTS) {
 
     beforeAll(async () => {
       projectId = await createProject(w.admin, `First hour ${vp.name}`);
+      await fastRetries(projectId);
       ({ page, errors } = await signedIn(vp));
     });
     afterAll(async () => {
