@@ -5,6 +5,7 @@ import { createLogger, type LogFormat, type LogLevel } from "../src/shared/log.t
 import { multiUserRunnerFiles, singleUserRunnerFiles, workspaceFor } from "../src/shared/runner-layout.ts";
 import { DEFAULT_MAX_BROWSERS, startRunnerDaemon } from "./daemon.ts";
 import { SandboxLauncher } from "./launcher.ts";
+import { useCgroupsForGit } from "./review/sandbox-git.ts";
 import { SandboxLedger } from "./sandbox/ledger.ts";
 import { SandboxCgroups } from "./sandbox-cgroups.ts";
 
@@ -109,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger({ format, level, base: { component: "octo-runner", user: name } });
   const ledger = SandboxLedger.forRunner(files.socket);
   const cgroups = SandboxCgroups.detect(log);
+  useCgroupsForGit(cgroups);
   const started = await startRunnerDaemon({
     user: name,
     files,

@@ -1,4 +1,5 @@
 import { SandboxLauncher } from "../launcher.ts";
+import type { SandboxCgroups } from "../sandbox-cgroups.ts";
 
 /**
  * git in the project's own repository runs inside `octo-sandbox` with the project's profile, never
@@ -35,6 +36,18 @@ export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 const launcher = new SandboxLauncher();
 const TIMEOUT_MS = 120_000;
+/** The runner's delegated pids cgroups (decision 0032), when it has them. */
+let cgroups: SandboxCgroups | null = null;
+
+/**
+ * Gives git's sandboxes a pids cgroup leaf each, like an agent's, so `limits.processes` holds per
+ * sandbox. Without it the limit is RLIMIT_NPROC, counted over every process of the account: with a
+ * few hundred agent processes of one account running, bwrap's clone failed (EAGAIN) and every git
+ * route answered `sandbox_failed`.
+ */
+export function useCgroupsForGit(c: SandboxCgroups | null): void {
+  cgroups = c;
+}
 
 export class SandboxFailed extends Error {
   override name = "SandboxFailed";
@@ -68,15 +81,19 @@ export async function jailedGit(
   cmds.forEach((_, i) => {
     lines.push(`for s in o e; do wc -c </tmp/.\${s}${i}; cat /tmp/.\${s}${i}; done; cat /tmp/.c${i}`);
   });
-  const { argv: wrapped, env: wrapperEnv } = launcher.argvFor({
-    argv: ["/bin/sh", "-c", lines.join("\n")],
-    env: {},
-    profile: jail.profile,
-    project: projectDir,
-    workspaceRoot: jail.workspaceRoot,
-    userLabel: "octo-git",
-    readOnly: jail.readOnly,
-  });
+  const cgroup = cgroups?.create() ?? undefined;
+  const { argv: wrapped, env: wrapperEnv } = launcher.argvFor(
+    {
+      argv: ["/bin/sh", "-c", lines.join("\n")],
+      env: {},
+      profile: jail.profile,
+      project: projectDir,
+      workspaceRoot: jail.workspaceRoot,
+      userLabel: "octo-git",
+      readOnly: jail.readOnly,
+    },
+    cgroup,
+  );
   // No network at all: every git command here is local (the remote half runs outside, remote-git.ts),
   // so the repository's config cannot reach anything either, and no relay or proxy starts.
   const at = wrapped.indexOf("run") + 1;
@@ -92,7 +109,10 @@ export async function jailedGit(
     new Response(proc.stdout).bytes(),
     new Response(proc.stderr).text(),
     proc.exited,
-  ]).finally(() => clearTimeout(timer));
+  ]).finally(() => {
+    clearTimeout(timer);
+    if (cgroup) void cgroups?.release(cgroup);
+  });
   if (code !== 0) {
     const why = stderr.match(/octo-sandbox: error\[[a-z_]+\]: .*/)?.[0] ?? stderr.trim().slice(0, 300);
     throw new SandboxFailed(`git in the project's sandbox failed (${code}): ${why}`);
