@@ -48,6 +48,14 @@ export class WarmPool {
     return null;
   }
 
+  /** Live spares, up and ready, that may become this conversation's agent: its user and exact shape. */
+  readyFor(row: SessionRow): SessionRow[] {
+    const shape = { projectId: row.project_id, model: row.model ?? "", profile: row.profile };
+    return this.ctx.repo
+      .spares(row.user_id)
+      .filter((spare) => matches(spare, shape) && this.pool.readySpare(spare.id));
+  }
+
   /**
    * Keep `warm_agents` spares of this shape for the user, in the background; spares of any other
    * shape (another project, a changed model or profile) are discarded first. Resolves when done.
