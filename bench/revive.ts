@@ -1,0 +1,142 @@
+/**
+ * Reaped conversations (issue 13, decision 0036), measured on the real path of bench/stream.ts
+ * (client ⇄ server ⇄ runner ⇄ bwrap ⇄ pi ⇄ LLM proxy ⇄ scripted LLM; run by hand, prints numbers):
+ *
+ *   BENCH_WARM_AGENTS=0|1 bun bench/revive.ts [--runs N] [--count N] [--only latency,memory]
+ *
+ * latency: per conversation, a warm prompt → first delta, then the agent is reaped (idle_timeout
+ *   3 s here), the project is opened (the pool refills) and after 4 s — a person reading the page —
+ *   a prompt → first delta again: the revive. With warm_agents 1 a revive goes through the spare.
+ * memory: `--count` conversations (default 10) answered once with their agents up ("active"), then
+ *   all reaped ("idle"): RSS and PSS of the whole tree — server (and its LLM gateway), runner, every
+ *   sandbox and agent — from /proc (PSS splits shared pages, so it sums right; RSS overcounts).
+ */
+import { Database } from "bun:sqlite";
+import { parseArgs } from "node:util";
+import { childrenMap, treeMemory } from "../src/shared/proctree.ts";
+import type { BenchSocket } from "./stream/client.ts";
+import { load } from "./stream/procs.ts";
+import { f1, spread } from "./stream/stats.ts";
+import { startWorld, type World } from "./stream/world.ts";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "8" },
+    count: { type: "string", default: "10" },
+    only: { type: "string" },
+  },
+});
+const RUNS = Number(values.runs);
+const COUNT = Number(values.count);
+const only = values.only?.split(",");
+const wants = (s: string) => !only || only.includes(s);
+const say = (s: string) => console.log(s);
+const WARM = Number(process.env.BENCH_WARM_AGENTS ?? 0);
+process.env.BENCH_IDLE_TIMEOUT ??= "3s";
+
+let clientSeq = 0;
+const prompt = (tab: BenchSocket, session_id: string) =>
+  tab.ok("prompt", { session_id, message: "hello", client_id: `revive-${++clientSeq}` });
+
+/** Prompt → first delta of this prompt (the `n`-th answer of the session), in ms. */
+async function firstDelta(tab: BenchSocket, session_id: string, n: number): Promise<number> {
+  const log = tab.log(session_id);
+  const before = log.deltaTimes.length;
+  const t0 = performance.now();
+  await prompt(tab, session_id);
+  await tab.waitFor(session_id, "first delta", () => log.deltaTimes.length > before, 120_000);
+  const ms = performance.now() - t0;
+  await tab.waitIdle(session_id, n);
+  return ms;
+}
+
+const reaped = (tab: BenchSocket, session_id: string, n: number) => {
+  const log = tab.log(session_id);
+  return tab.waitFor(
+    session_id,
+    "agent.stopped",
+    () => log.events.filter((e) => e === "agent.stopped").length >= n,
+    120_000,
+  );
+};
+
+async function newConversation(w: World): Promise<{ tab: BenchSocket; session_id: string }> {
+  const tab = await w.socket();
+  const { session_id } = await tab.ok<{ session_id: string }>("session.create", { project_id: w.projectId });
+  await tab.ok("session.subscribe", { session_id, after_seq: 0 });
+  return { tab, session_id };
+}
+
+async function sectionLatency(w: World, db: Database) {
+  say(
+    `\n## revive: reaped conversation's prompt → first delta, warm_agents=${WARM}, ${RUNS} runs; load ${load()}`,
+  );
+  const warm: number[] = [];
+  const revive: number[] = [];
+  let throughSpare = 0;
+  const spareProcs = () =>
+    db
+      .query<{ proc_id: string }, []>(
+        "SELECT proc_id FROM sessions WHERE status = 'spare' AND proc_id IS NOT NULL",
+      )
+      .all()
+      .map((r) => r.proc_id);
+  for (let i = 0; i < RUNS; i++) {
+    const { tab, session_id } = await newConversation(w);
+    await firstDelta(tab, session_id, 1); // pi's first prompt (lazy initialisation): not counted
+    warm.push(await firstDelta(tab, session_id, 2));
+    await reaped(tab, session_id, 1);
+    await fetch(`${w.url}/api/projects/${w.projectId}/sessions`, { headers: { cookie: w.cookie } });
+    await Bun.sleep(4000); // let the pool's refill finish, as a person reading the page would
+    const spares = spareProcs();
+    revive.push(await firstDelta(tab, session_id, 3));
+    if (spares.includes(w.procOf(session_id))) throughSpare++;
+    await tab.ok("session.delete", { session_id });
+    await tab.close();
+  }
+  say(`warm prompt → first delta: ${spread(warm)} ms`);
+  say(`reaped → prompt → first delta: ${spread(revive)} ms (${throughSpare}/${RUNS} through a spare)`);
+  say(`load after: ${load()}`);
+}
+
+/** RSS and PSS (MB) of the server's and the runner's whole process trees. */
+function treeMb(w: World): { rss: number; pss: number } {
+  const children = childrenMap();
+  const server = treeMemory(w.serverPid, children);
+  const runner = treeMemory(w.runnerPid(), children);
+  return { rss: (server.rss + runner.rss) / 1048576, pss: (server.pss + runner.pss) / 1048576 };
+}
+
+async function sectionMemory(w: World) {
+  say(`\n## memory of the whole tree with ${COUNT} conversations, warm_agents=${WARM}; load ${load()}`);
+  const base = treeMb(w);
+  say(`no conversation: RSS ${f1(base.rss)} MB, PSS ${f1(base.pss)} MB`);
+  const open: { tab: BenchSocket; session_id: string }[] = [];
+  for (let i = 0; i < COUNT; i++) {
+    const c = await newConversation(w);
+    await firstDelta(c.tab, c.session_id, 1);
+    open.push(c);
+  }
+  await Bun.sleep(1000); // let the last answer's allocations settle (the agents stay up: idle 3 s)
+  const active = treeMb(w);
+  say(`${COUNT} active (agents up, each answered once): RSS ${f1(active.rss)} MB, PSS ${f1(active.pss)} MB`);
+  await Promise.all(open.map((c) => reaped(c.tab, c.session_id, 1)));
+  await Bun.sleep(2000); // let the reaped processes' memory go back
+  const idle = treeMb(w);
+  say(`${COUNT} idle (all reaped): RSS ${f1(idle.rss)} MB, PSS ${f1(idle.pss)} MB`);
+  for (const c of open) {
+    await c.tab.ok("session.delete", { session_id: c.session_id });
+    await c.tab.close();
+  }
+}
+
+const w = await startWorld();
+const db = new Database(w.dbPath, { readonly: true });
+try {
+  say(`# bench/revive.ts — idle_timeout ${process.env.BENCH_IDLE_TIMEOUT}, warm_agents ${WARM}`);
+  if (wants("latency")) await sectionLatency(w, db);
+  if (wants("memory")) await sectionMemory(w);
+} finally {
+  db.close();
+  await w.stop();
+}
