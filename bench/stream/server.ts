@@ -23,8 +23,10 @@ if (process.env.BENCH_RUNNER_JIT === "off") runtime.BUN_JSC_useJIT = "0";
 const dirs = tempHome();
 // The runner inherits this: pi's session files land in the temporary HOME too, and go with it.
 Object.assign(process.env, dirs.env);
-// The bench's own config says how many spare agents to keep (BENCH_WARM_AGENTS, default 0).
+// The bench's own config says how many spare agents to keep (BENCH_WARM_AGENTS, default 0): the test
+// home's environment pins OCTO_RUNNER_WARM_AGENTS to 0, and the environment wins over config.toml.
 delete process.env.OCTO_RUNNER_WARM_AGENTS;
+delete dirs.env.OCTO_RUNNER_WARM_AGENTS;
 mkdirSync(dirs.configDir, { recursive: true });
 writeFileSync(
   join(dirs.configDir, "config.toml"),
