@@ -31,6 +31,8 @@ export class AgentPool {
   private readonly inFlight = new Map<string, number>();
   /** Runner users whose memory ceiling is being enforced right now (one pass at a time). */
   private readonly enforcing = new Set<string>();
+  /** Waiting for an agent to announce its state (`whenUp`). */
+  private readonly upWaiters = new Map<string, Set<() => void>>();
 
   /**
    * A reaped conversation's revival through a warm spare (revive.ts); null when it took none and
@@ -165,8 +167,14 @@ export class AgentPool {
         history: deps.historyFor(row.user_id),
         client,
         log: deps.log,
-        onEvents: (l, events) => this.onEvents(l, events),
-        onGone: (l, why, lost) => this.onGone(l, why, lost),
+        onEvents: (l, events) => {
+          this.onEvents(l, events);
+          this.wakeUpWaiters(l.session.id);
+        },
+        onGone: (l, why, lost) => {
+          this.onGone(l, why, lost);
+          this.wakeUpWaiters(l.session.id);
+        },
       },
       adoptedAfter,
     );
@@ -186,12 +194,48 @@ export class AgentPool {
     return (link !== undefined && !link.gone && !link.stale) || this.launching.has(sessionId);
   }
 
-  /** Whether the spare's agent is up and has announced its state (one worth handing a conversation). */
+  /** Whether the spare's agent is up and has announced its state. */
   readySpare(sessionId: string): boolean {
     const link = this.links.get(sessionId);
     return (
       link !== undefined && !link.gone && !link.stale && !link.starting && !this.launching.has(sessionId)
     );
+  }
+
+  /**
+   * Resolves true once the agent of `sessionId` has announced its state (at once if it has), false
+   * when it is gone or not up within `ms`. A spare still starting got a head start on a cold start.
+   */
+  async whenUp(sessionId: string, ms: number): Promise<boolean> {
+    const pending = this.launching.get(sessionId);
+    if (pending && !(await pending).ok) return false;
+    const up = (): boolean | null => {
+      const link = this.links.get(sessionId);
+      if (!link || link.gone || link.stale) return false;
+      return link.starting ? null : true;
+    };
+    const now = up();
+    if (now !== null) return now;
+    return new Promise((resolve) => {
+      const waiters = this.upWaiters.get(sessionId) ?? new Set();
+      this.upWaiters.set(sessionId, waiters);
+      const done = (v: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        if (waiters.size === 0) this.upWaiters.delete(sessionId);
+        resolve(v);
+      };
+      const check = () => {
+        const v = up();
+        if (v !== null) done(v);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      waiters.add(check);
+    });
+  }
+
+  private wakeUpWaiters(sessionId: string): void {
+    for (const check of [...(this.upWaiters.get(sessionId) ?? [])]) check();
   }
 
   /**

@@ -9,10 +9,13 @@ import { newConversationShape } from "./lifecycle.ts";
 import type { AgentPool } from "./pool.ts";
 import type { WarmPool } from "./warm.ts";
 
+/** How long a revival waits for a taken spare that is still starting before it starts one cold. */
+export const SPARE_START_WAIT_MS = 60_000;
+
 /**
  * Revive a reaped conversation through the warm pool (docs/decisions/0036-reap-early-revive-warm.md):
- * a spare of the conversation's exact user, project, model and profile becomes its agent instead of
- * a new pi starting cold. Null when no spare could be used: the caller starts one cold, as before.
+ * a spare of the conversation's exact user, project, model and profile (one already up first, else
+ * one still starting) becomes its agent instead of a new pi starting cold. Null when no spare could be used: the caller starts one cold, as before.
  *
  * The spare is taken in one DELETE of its row (one winner when revivals and `session.create` race
  * for it); its link lets go after storing what it said; the LLM and tool tokens in its environment
@@ -30,11 +33,18 @@ export async function reviveThroughSpare(
 ): Promise<Result<AgentLink> | null> {
   const { deps } = ctx;
   const started = performance.now();
-  for (const spare of warm.readyFor(row)) {
+  for (const spare of warm.candidatesFor(row)) {
     if (!ctx.repo.takeSpare(spare.id)) continue; // another revival or a new conversation took it
+    // Still starting: it got a head start on a cold start, so wait for it (bounded) rather than start another.
+    const up = await pool.whenUp(spare.id, SPARE_START_WAIT_MS);
     const released = await pool.release(spare.id);
     forgetSpare(ctx, spare);
-    if (!released) continue;
+    if (!released || !up) {
+      if (released) await released.client.kill(released.proc);
+      deps.llm.tokens.revokeSession(spare.id);
+      deps.toolTokens?.revokeSession(spare.id);
+      continue;
+    }
     const { client, proc, watermark } = released;
     deps.llm.tokens.rebind(spare.id, row.id);
     deps.toolTokens?.rebind(spare.id, row.id);

@@ -48,12 +48,17 @@ export class WarmPool {
     return null;
   }
 
-  /** Live spares, up and ready, that may become this conversation's agent: its user and exact shape. */
-  readyFor(row: SessionRow): SessionRow[] {
+  /**
+   * Live spares that may become this conversation's agent (its user and exact shape), those already
+   * up first, then those still starting.
+   */
+  candidatesFor(row: SessionRow): SessionRow[] {
     const shape = { projectId: row.project_id, model: row.model ?? "", profile: row.profile };
-    return this.ctx.repo
+    const live = this.ctx.repo
       .spares(row.user_id)
-      .filter((spare) => matches(spare, shape) && this.pool.readySpare(spare.id));
+      .filter((spare) => matches(spare, shape) && this.pool.holds(spare.id));
+    const up = (s: SessionRow) => Number(this.pool.readySpare(s.id));
+    return live.sort((a, b) => up(b) - up(a));
   }
 
   /**
