@@ -12,6 +12,8 @@
  *   sandbox and agent — from /proc (PSS splits shared pages, so it sums right; RSS overcounts).
  */
 import { Database } from "bun:sqlite";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { childrenMap, treeMemory } from "../src/shared/proctree.ts";
 import type { BenchSocket } from "./stream/client.ts";
@@ -96,6 +98,24 @@ async function sectionLatency(w: World, db: Database) {
   }
   say(`warm prompt → first delta: ${spread(warm)} ms`);
   say(`reaped → prompt → first delta: ${spread(revive)} ms (${throughSpare}/${RUNS} through a spare)`);
+  // The server's own account of each revive through a spare (src/sessions/revive.ts logs it).
+  const phases = {
+    ms: [] as number[],
+    wait_ms: [] as number[],
+    release_ms: [] as number[],
+    adopt_ms: [] as number[],
+  };
+  const logFile = join(w.home, "server.log");
+  for (const line of existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n") : []) {
+    if (!line.includes("agent revived through a warm spare")) continue;
+    const e = JSON.parse(line) as Record<string, number>;
+    for (const k of Object.keys(phases) as (keyof typeof phases)[])
+      if (typeof e[k] === "number") phases[k].push(e[k]);
+  }
+  if (phases.ms.length > 0)
+    say(
+      `  server side of a revive through a spare: total ${spread(phases.ms)} ms = waiting for a starting spare ${spread(phases.wait_ms)} + letting go of it ${spread(phases.release_ms)} + runner adopt (files, pi switch_session, state) ${spread(phases.adopt_ms)}`,
+    );
   say(`load after: ${load()}`);
 }
 

@@ -37,6 +37,7 @@ export async function reviveThroughSpare(
     if (!ctx.repo.takeSpare(spare.id)) continue; // another revival or a new conversation took it
     // Still starting: it got a head start on a cold start, so wait for it (bounded) rather than start another.
     const up = await pool.whenUp(spare.id, SPARE_START_WAIT_MS);
+    const upAt = performance.now();
     const released = await pool.release(spare.id);
     forgetSpare(ctx, spare);
     if (!released || !up) {
@@ -48,7 +49,9 @@ export async function reviveThroughSpare(
     const { client, proc, watermark } = released;
     deps.llm.tokens.rebind(spare.id, row.id);
     deps.toolTokens?.rebind(spare.id, row.id);
+    const releasedAt = performance.now();
     const adopted = await client.adopt(proc, row.id, AGENT_COMMAND_TIMEOUT_MS);
+    const adoptedAt = performance.now();
     const state = adopted.ok ? decode(agentStateSchema, adopted.value, "adopted agent state") : adopted;
     const checked: Result<unknown> =
       state.ok && state.value.message_count === 0
@@ -71,6 +74,10 @@ export async function reviveThroughSpare(
         session: row.id,
         spare: spare.id,
         ms: Math.round(performance.now() - started),
+        // Where the time went: waiting for a starting spare, letting go of it, the runner's adopt.
+        wait_ms: Math.round(upAt - started),
+        release_ms: Math.round(releasedAt - upAt),
+        adopt_ms: Math.round(adoptedAt - releasedAt),
       });
     refill(ctx, warm, username, row);
     return link;
