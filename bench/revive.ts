@@ -40,12 +40,16 @@ let clientSeq = 0;
 const prompt = (tab: BenchSocket, session_id: string) =>
   tab.ok("prompt", { session_id, message: "hello", client_id: `revive-${++clientSeq}` });
 
+/** Prompts answered (`prompt` accepted by pi) before their first delta: ms from the prompt. */
+const accepted: number[] = [];
+
 /** Prompt → first delta of this prompt (the `n`-th answer of the session), in ms. */
 async function firstDelta(tab: BenchSocket, session_id: string, n: number): Promise<number> {
   const log = tab.log(session_id);
   const before = log.deltaTimes.length;
   const t0 = performance.now();
   await prompt(tab, session_id);
+  accepted.push(performance.now() - t0);
   await tab.waitFor(session_id, "first delta", () => log.deltaTimes.length > before, 120_000);
   const ms = performance.now() - t0;
   await tab.waitIdle(session_id, n);
@@ -75,6 +79,7 @@ async function sectionLatency(w: World, db: Database) {
   );
   const warm: number[] = [];
   const revive: number[] = [];
+  const reviveAccepted: number[] = [];
   let throughSpare = 0;
   const spareProcs = () =>
     db
@@ -92,12 +97,14 @@ async function sectionLatency(w: World, db: Database) {
     await Bun.sleep(4000); // let the pool's refill finish, as a person reading the page would
     const spares = spareProcs();
     revive.push(await firstDelta(tab, session_id, 3));
+    reviveAccepted.push(accepted.at(-1) as number);
     if (spares.includes(w.procOf(session_id))) throughSpare++;
     await tab.ok("session.delete", { session_id });
     await tab.close();
   }
   say(`warm prompt → first delta: ${spread(warm)} ms`);
   say(`reaped → prompt → first delta: ${spread(revive)} ms (${throughSpare}/${RUNS} through a spare)`);
+  say(`  of which prompt → its response (agent revived, pi took the prompt): ${spread(reviveAccepted)} ms`);
   // The server's own account of each revive through a spare (src/sessions/revive.ts logs it).
   const phases = {
     ms: [] as number[],
