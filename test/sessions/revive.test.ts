@@ -200,3 +200,37 @@ test("two revivals racing for one spare: one takes it, the other starts cold, bo
   }
   await reap(a, b);
 });
+
+test("the revived agent acts for the conversation: its tool calls and its LLM usage are the conversation's", async () => {
+  const s = await conversation("CRANE");
+  await reap(s);
+  const spare = await readySpare();
+  const usage = (session: string) =>
+    w.t.server.ctx.db
+      .query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM llm_usage WHERE session_id = ?")
+      .get(session)?.n ?? 0;
+  const before = usage(s);
+
+  w.fx.enqueue(
+    [{ toolCall: { name: "bash", args: { command: "octo-tool memory add 'revived crane note'" } } }],
+    [{ text: "saved" }],
+  );
+  await tab.ok("prompt", { session_id: s, message: "save a note", client_id: `${s}-2` });
+  await tab.waitIdle(s, 2);
+  expect(repo().byId(s)?.proc_id).toBe(spare.proc);
+  const end = tab
+    .events(s)
+    .filter((f) => f.event === "tool.end")
+    .at(-1);
+  expect(end?.is_error).toBe(false);
+  const saved = /Saved (mem_[0-9a-f]{28})/.exec(String(end?.output))?.[1];
+  expect(saved).toBeTruthy();
+  const memory = await w.admin.get<{ memory: { source: { session_id: string } } }>(
+    `/api/projects/${projectId}/memories/${saved}`,
+  );
+  expect(memory.body.memory.source.session_id).toBe(s);
+  // Both LLM calls of that turn were metered to the conversation, none to the spare.
+  expect(usage(s)).toBe(before + 2);
+  expect(usage(spare.id)).toBe(0);
+  await reap(s);
+});
