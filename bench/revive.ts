@@ -77,6 +77,7 @@ async function sectionLatency(w: World, db: Database) {
   say(
     `\n## revive: reaped conversation's prompt → first delta, warm_agents=${WARM}, ${RUNS} runs; load ${load()}`,
   );
+  const first: number[] = [];
   const warm: number[] = [];
   const revive: number[] = [];
   const reviveAccepted: number[] = [];
@@ -90,7 +91,7 @@ async function sectionLatency(w: World, db: Database) {
       .map((r) => r.proc_id);
   for (let i = 0; i < RUNS; i++) {
     const { tab, session_id } = await newConversation(w);
-    await firstDelta(tab, session_id, 1); // pi's first prompt (lazy initialisation): not counted
+    first.push(await firstDelta(tab, session_id, 1)); // a pi's first prompt: its lazy initialisation
     warm.push(await firstDelta(tab, session_id, 2));
     await reaped(tab, session_id, 1);
     await fetch(`${w.url}/api/projects/${w.projectId}/sessions`, { headers: { cookie: w.cookie } });
@@ -102,6 +103,7 @@ async function sectionLatency(w: World, db: Database) {
     await tab.ok("session.delete", { session_id });
     await tab.close();
   }
+  say(`a new conversation's first prompt → first delta (pi's first prompt): ${spread(first)} ms`);
   say(`warm prompt → first delta: ${spread(warm)} ms`);
   say(`reaped → prompt → first delta: ${spread(revive)} ms (${throughSpare}/${RUNS} through a spare)`);
   say(`  of which prompt → its response (agent revived, pi took the prompt): ${spread(reviveAccepted)} ms`);
