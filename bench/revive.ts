@@ -15,7 +15,7 @@ import { Database } from "bun:sqlite";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { childrenMap, treeMemory } from "../src/shared/proctree.ts";
+import { childrenMap, descendants, processMemory, treeMemory } from "../src/shared/proctree.ts";
 import type { BenchSocket } from "./stream/client.ts";
 import { load } from "./stream/procs.ts";
 import { f1, spread } from "./stream/stats.ts";
@@ -128,6 +128,46 @@ async function sectionLatency(w: World, db: Database) {
   say(`load after: ${load()}`);
 }
 
+/** RSS / PSS (MB) of the two trees by program (pi, bwrap, socat, the sandbox wrapper, bun, …). */
+function breakdown(w: World): string {
+  const children = childrenMap();
+  const by = new Map<string, { n: number; rss: number; pss: number }>();
+  for (const root of [w.serverPid, w.runnerPid()])
+    for (const pid of [root, ...descendants(root, children)]) {
+      let cmd = "";
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      } catch {
+        continue;
+      }
+      const program = (cmd.split(" ")[0] ?? "?").split("/").at(-1) ?? "?";
+      const kind =
+        program === "bwrap"
+          ? "bwrap"
+          : cmd.includes("pi-coding-agent")
+            ? "pi"
+            : pid === w.serverPid
+              ? "server"
+              : pid === w.runnerPid()
+                ? "runner"
+                : cmd.includes("sandbox/main.ts")
+                  ? "octo-sandbox"
+                  : cmd.includes("llm-gateway") || cmd.includes("gateway")
+                    ? "llm-gateway"
+                    : program;
+      const m = processMemory(pid);
+      const e = by.get(kind) ?? { n: 0, rss: 0, pss: 0 };
+      e.n++;
+      e.rss += m.rss / 1048576;
+      e.pss += m.pss / 1048576;
+      by.set(kind, e);
+    }
+  return [...by]
+    .sort((a, b) => b[1].rss - a[1].rss)
+    .map(([k, e]) => `${k}×${e.n} ${f1(e.rss)}/${f1(e.pss)}`)
+    .join(", ");
+}
+
 /** RSS and PSS (MB) of the server's and the runner's whole process trees. */
 function treeMb(w: World): { rss: number; pss: number } {
   const children = childrenMap();
@@ -140,6 +180,7 @@ async function sectionMemory(w: World) {
   say(`\n## memory of the whole tree with ${COUNT} conversations, warm_agents=${WARM}; load ${load()}`);
   const base = treeMb(w);
   say(`no conversation: RSS ${f1(base.rss)} MB, PSS ${f1(base.pss)} MB`);
+  say(`  by program (RSS/PSS MB): ${breakdown(w)}`);
   const open: { tab: BenchSocket; session_id: string }[] = [];
   for (let i = 0; i < COUNT; i++) {
     const c = await newConversation(w);
@@ -149,10 +190,12 @@ async function sectionMemory(w: World) {
   await Bun.sleep(1000); // let the last answer's allocations settle (the agents stay up: idle 3 s)
   const active = treeMb(w);
   say(`${COUNT} active (agents up, each answered once): RSS ${f1(active.rss)} MB, PSS ${f1(active.pss)} MB`);
+  say(`  by program (RSS/PSS MB): ${breakdown(w)}`);
   await Promise.all(open.map((c) => reaped(c.tab, c.session_id, 1)));
   await Bun.sleep(2000); // let the reaped processes' memory go back
   const idle = treeMb(w);
   say(`${COUNT} idle (all reaped): RSS ${f1(idle.rss)} MB, PSS ${f1(idle.pss)} MB`);
+  say(`  by program (RSS/PSS MB): ${breakdown(w)}`);
   for (const c of open) {
     await c.tab.ok("session.delete", { session_id: c.session_id });
     await c.tab.close();
