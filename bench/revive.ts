@@ -7,8 +7,8 @@
  * latency: per conversation, a warm prompt → first delta, then the agent is reaped (idle_timeout
  *   3 s here), the project is opened (the pool refills) and after 4 s — a person reading the page —
  *   a prompt → first delta again: the revive. With warm_agents 1 a revive goes through the spare.
- * memory: `--count` conversations (default 10) answered once with their agents up ("active"), then
- *   all reaped ("idle"): RSS and PSS of the whole tree — server (and its LLM gateway), runner, every
+ * memory (`--only memory`: idle_timeout 40 s): `--count` conversations (default 10) answered once
+ *   with their agents up ("active"), then all reaped ("idle"): RSS and PSS of the whole tree — server (and its LLM gateway), runner, every
  *   sandbox and agent — from /proc (PSS splits shared pages, so it sums right; RSS overcounts).
  */
 import { Database } from "bun:sqlite";
@@ -34,7 +34,8 @@ const only = values.only?.split(",");
 const wants = (s: string) => !only || only.includes(s);
 const say = (s: string) => console.log(s);
 const WARM = Number(process.env.BENCH_WARM_AGENTS ?? 0);
-process.env.BENCH_IDLE_TIMEOUT ??= "3s";
+// Latency: reaped 3 s after an answer. Memory: long enough for ten conversations to be up at once.
+process.env.BENCH_IDLE_TIMEOUT ??= wants("latency") ? "3s" : "40s";
 
 let clientSeq = 0;
 const prompt = (tab: BenchSocket, session_id: string) =>
@@ -176,7 +177,13 @@ function treeMb(w: World): { rss: number; pss: number } {
   return { rss: (server.rss + runner.rss) / 1048576, pss: (server.pss + runner.pss) / 1048576 };
 }
 
-async function sectionMemory(w: World) {
+async function sectionMemory(w: World, db: Database) {
+  const live = () =>
+    db
+      .query<{ n: number }, []>(
+        "SELECT COUNT(*) AS n FROM sessions WHERE status = 'ready' AND proc_id IS NOT NULL",
+      )
+      .get()?.n ?? 0;
   say(`\n## memory of the whole tree with ${COUNT} conversations, warm_agents=${WARM}; load ${load()}`);
   const base = treeMb(w);
   say(`no conversation: RSS ${f1(base.rss)} MB, PSS ${f1(base.pss)} MB`);
@@ -187,9 +194,11 @@ async function sectionMemory(w: World) {
     await firstDelta(c.tab, c.session_id, 1);
     open.push(c);
   }
-  await Bun.sleep(1000); // let the last answer's allocations settle (the agents stay up: idle 3 s)
+  await Bun.sleep(1000); // let the last answer's allocations settle
   const active = treeMb(w);
-  say(`${COUNT} active (agents up, each answered once): RSS ${f1(active.rss)} MB, PSS ${f1(active.pss)} MB`);
+  say(
+    `${COUNT} active (each answered once; ${live()} agents up): RSS ${f1(active.rss)} MB, PSS ${f1(active.pss)} MB`,
+  );
   say(`  by program (RSS/PSS MB): ${breakdown(w)}`);
   await Promise.all(open.map((c) => reaped(c.tab, c.session_id, 1)));
   await Bun.sleep(2000); // let the reaped processes' memory go back
@@ -207,7 +216,7 @@ const db = new Database(w.dbPath, { readonly: true });
 try {
   say(`# bench/revive.ts — idle_timeout ${process.env.BENCH_IDLE_TIMEOUT}, warm_agents ${WARM}`);
   if (wants("latency")) await sectionLatency(w, db);
-  if (wants("memory")) await sectionMemory(w);
+  if (wants("memory")) await sectionMemory(w, db);
 } finally {
   db.close();
   await w.stop();
