@@ -146,14 +146,16 @@ function breakdown(w: World): string {
         program === "bwrap"
           ? "bwrap"
           : cmd.includes("pi-coding-agent")
-            ? "pi"
+            ? program === "sh"
+              ? "sh (pi's boot)"
+              : "pi"
             : pid === w.serverPid
               ? "server"
               : pid === w.runnerPid()
                 ? "runner"
                 : cmd.includes("sandbox/main.ts")
                   ? "octo-sandbox"
-                  : cmd.includes("llm-gateway") || cmd.includes("gateway")
+                  : / llm-gateway( |$)/.test(cmd)
                     ? "llm-gateway"
                     : program;
       const m = processMemory(pid);
