@@ -63,7 +63,7 @@ const reaped = (tab: BenchSocket, session_id: string, n: number) => {
     session_id,
     "agent.stopped",
     () => log.events.filter((e) => e === "agent.stopped").length >= n,
-    120_000,
+    600_000,
   );
 };
 
