@@ -95,7 +95,10 @@ async function sectionLatency(w: World, db: Database) {
     first.push(await firstDelta(tab, session_id, 1)); // a pi's first prompt: its lazy initialisation
     warm.push(await firstDelta(tab, session_id, 2));
     await reaped(tab, session_id, 1);
-    await fetch(`${w.url}/api/projects/${w.projectId}/sessions`, { headers: { cookie: w.cookie } });
+    const listed = await fetch(`${w.url}/api/projects/${w.projectId}/sessions`, {
+      headers: { cookie: `octo_session=${w.cookie}` },
+    });
+    if (listed.status !== 200) throw new Error(`session list: ${listed.status}`);
     await Bun.sleep(4000); // let the pool's refill finish, as a person reading the page would
     const spares = spareProcs();
     revive.push(await firstDelta(tab, session_id, 3));
