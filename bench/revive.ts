@@ -132,6 +132,15 @@ async function sectionLatency(w: World, db: Database) {
   say(`load after: ${load()}`);
 }
 
+/** What a process of the trees is: the program, except for octo's own and pi's (run by bun or sh). */
+function classify(pid: number, program: string, cmd: string): string {
+  if (program === "bwrap") return "bwrap";
+  if (cmd.includes("sandbox/main.ts") || program === "octo-sandbox") return "octo-sandbox";
+  if (cmd.includes("pi-coding-agent")) return program === "sh" ? "sh (pi's boot)" : "pi";
+  if (/ llm-gateway( |$)/.test(cmd)) return "llm-gateway";
+  return program;
+}
+
 /** RSS / PSS (MB) of the two trees by program (pi, bwrap, socat, the sandbox wrapper, bun, …). */
 function breakdown(w: World): string {
   const children = childrenMap();
@@ -146,21 +155,7 @@ function breakdown(w: World): string {
       }
       const program = (cmd.split(" ")[0] ?? "?").split("/").at(-1) ?? "?";
       const kind =
-        program === "bwrap"
-          ? "bwrap"
-          : cmd.includes("pi-coding-agent")
-            ? program === "sh"
-              ? "sh (pi's boot)"
-              : "pi"
-            : pid === w.serverPid
-              ? "server"
-              : pid === w.runnerPid()
-                ? "runner"
-                : cmd.includes("sandbox/main.ts")
-                  ? "octo-sandbox"
-                  : / llm-gateway( |$)/.test(cmd)
-                    ? "llm-gateway"
-                    : program;
+        pid === w.serverPid ? "server" : pid === w.runnerPid() ? "runner" : classify(pid, program, cmd);
       const m = processMemory(pid);
       const e = by.get(kind) ?? { n: 0, rss: 0, pss: 0 };
       e.n++;
