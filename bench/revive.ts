@@ -133,7 +133,7 @@ async function sectionLatency(w: World, db: Database) {
 }
 
 /** What a process of the trees is: the program, except for octo's own and pi's (run by bun or sh). */
-function classify(pid: number, program: string, cmd: string): string {
+function classify(program: string, cmd: string): string {
   if (program === "bwrap") return "bwrap";
   if (cmd.includes("sandbox/main.ts") || program === "octo-sandbox") return "octo-sandbox";
   if (cmd.includes("pi-coding-agent")) return program === "sh" ? "sh (pi's boot)" : "pi";
@@ -154,8 +154,7 @@ function breakdown(w: World): string {
         continue;
       }
       const program = (cmd.split(" ")[0] ?? "?").split("/").at(-1) ?? "?";
-      const kind =
-        pid === w.serverPid ? "server" : pid === w.runnerPid() ? "runner" : classify(pid, program, cmd);
+      const kind = pid === w.serverPid ? "server" : pid === w.runnerPid() ? "runner" : classify(program, cmd);
       const m = processMemory(pid);
       const e = by.get(kind) ?? { n: 0, rss: 0, pss: 0 };
       e.n++;
