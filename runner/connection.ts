@@ -234,6 +234,11 @@ export class RunnerConnection implements SubscriptionSink, CallSink {
       proc.value.command(req.command).then((r) => this.respond(req.id, r));
       return;
     }
+    if (req.op === "adopt") {
+      this.state.idle.touch();
+      this.state.table.adopt(req.proc, req.session).then((r) => this.respond(req.id, r));
+      return;
+    }
     this.respond(req.id, handleRequest(req, this.state, this));
     if (req.op === "subscribe") this.state.table.startDelivery(req.proc);
   }

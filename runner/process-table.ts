@@ -4,7 +4,7 @@ import type { ProcessInfo, ProcessMemory, RunnerRequest } from "../src/protocol/
 import { TOOL_TOKEN_ENV } from "../src/protocol/tools.ts";
 import type { Logger } from "../src/shared/log.ts";
 import { childrenMap } from "../src/shared/proctree.ts";
-import { AGENT_PATHS, agentLaunchSpec } from "./kinds/agent-launch.ts";
+import { AGENT_PATHS, adoptAgentState, agentLaunchSpec } from "./kinds/agent-launch.ts";
 import type { Launcher, LaunchSpec } from "./launcher.ts";
 import { SupervisedProcess } from "./supervised.ts";
 import { ensureToolKit } from "./tools/kit.ts";
@@ -138,6 +138,33 @@ export class ProcessTable {
     spec.toolSocket = socket.value;
     this.toolSessions.set(id, req.agent.session_key);
     return ok(ensureToolKit(AGENT_PATHS.runtime));
+  }
+
+  /**
+   * The running agent `id` (a warm spare) becomes `session`'s agent: the session's pi files move
+   * into its state, its tool socket and tag take the session's key, and pi resumes the session.
+   * Refused while another live agent works for `session`.
+   */
+  async adopt(id: string, session: string): Promise<Result<unknown>> {
+    const proc = this.get(id);
+    if (!proc.ok) return fail("agent_crashed", `agent process ${id} is no longer running`);
+    const p = proc.value;
+    const from = p.sessionKey;
+    if (p.kind !== "agent" || !p.isLive || !from)
+      return fail("conflict", `process ${id} is not a live agent`);
+    if (from === session) return fail("conflict", `process ${id} already works for ${session}`);
+    for (const other of this.procs.values())
+      if (other !== p && other.isLive && other.sessionKey === session)
+        return fail("conflict", `session ${session} has a live agent (${other.id})`);
+    const state = adoptAgentState(from, session);
+    if (!state.ok) return state;
+    if (this.toolSessions.get(id) === from) {
+      const moved = this.opts.tools?.rekey(from, session, id);
+      if (moved && !moved.ok) return moved;
+      this.toolSessions.set(id, session);
+    }
+    this.opts.log.info("agent adopted", { proc: id, from, session });
+    return p.adopt(session, state.value.hostDir, state.value.sessionPath);
   }
 
   private closeTools(id: string): void {

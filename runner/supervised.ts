@@ -10,6 +10,7 @@ import type {
 import type { Logger } from "../src/shared/log.ts";
 import { killTree, type Memory, treeMemory } from "../src/shared/proctree.ts";
 import { EventBuffer } from "./event-buffer.ts";
+import { AGENT_PATHS } from "./kinds/agent-launch.ts";
 import { type KindTranslator, PROCESS_KIND_IMPLS } from "./kinds/index.ts";
 import type { ExitStatus, LaunchedProcess, Launcher, LaunchSpec } from "./launcher.ts";
 
@@ -100,6 +101,29 @@ export class SupervisedProcess {
     if (!this.translator.command)
       return Promise.resolve(fail("bad_request", `process ${this.id} (${this.opts.kind}) takes no commands`));
     return this.translator.command(command);
+  }
+
+  /**
+   * This agent now works for session `session` (a spare taking over a conversation): its tag and
+   * session key change, its state directory moved to `stateDir` (a restart binds it from there),
+   * and pi resumes the session's file at `sessionPath`.
+   */
+  adopt(session: string, stateDir: string, sessionPath: string): Promise<Result<unknown>> {
+    if (!this.current || !this.translator?.adopt || !this.opts.agent)
+      return Promise.resolve(fail("conflict", `process ${this.id} is not a running agent`));
+    this.opts.tag = session;
+    this.opts.agent = { ...this.opts.agent, session_key: session };
+    const { spec } = this.opts;
+    this.opts.spec = {
+      ...spec,
+      readWrite: spec.readWrite?.map((b) => (b.dst === AGENT_PATHS.state ? { ...b, src: stateDir } : b)),
+    };
+    return this.translator.adopt(session, sessionPath);
+  }
+
+  /** The session an agent works for (its pi files, tool socket and checkpoints are keyed by it). */
+  get sessionKey(): string | null {
+    return this.opts.agent?.session_key ?? null;
   }
 
   closeStdin(): Result<void> {

@@ -57,6 +57,10 @@ export interface World {
   llmBaseUrl: string;
   cookie: string;
   projectId: string;
+  /** The server's main database (open it read-only). */
+  dbPath: string;
+  /** The server's temporary HOME (its log is `server.log` there). */
+  home: string;
   runnerPid(): number;
   procOf(sessionId: string): string;
   /** The runner's `stream.text_delta` trace points of a process, waiting until there are `n`. */
@@ -119,6 +123,8 @@ export async function startWorld(): Promise<World> {
     llmBaseUrl: llm.info.openaiBaseUrl,
     cookie,
     projectId: project.body.project.id,
+    dbPath: server.info.db,
+    home: (server.info as { home?: string }).home ?? "",
     runnerPid: () => Number(readFileSync(server.info.runnerPidFile, "utf8")),
     procOf(sessionId) {
       const row = db

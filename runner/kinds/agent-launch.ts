@@ -1,5 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
@@ -57,6 +66,47 @@ export function agentStateDir(
 ): string {
   const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
   return join(base, "octo", "agents", sessionKey);
+}
+
+/**
+ * A running agent started for session `from` (a warm spare) takes over session `to`'s pi files:
+ * they move into `from`'s state directory — the one bound into the running sandbox, where pi has
+ * written nothing yet (pi writes its file at the first answer) — and that directory then takes
+ * `to`'s name. The bind follows the directory, not its name, so the sandbox sees the files, and a
+ * later cold start of `to` finds them where it always looks. Answers the in-sandbox path of `to`'s
+ * latest session file (the one `--continue` would resume).
+ */
+export function adoptAgentState(
+  from: string,
+  to: string,
+  env: Record<string, string | undefined> = process.env,
+): Result<{ sessionPath: string; hostDir: string }> {
+  const spare = agentStateDir(from, env);
+  const target = agentStateDir(to, env);
+  const files = (dir: string) =>
+    existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".jsonl")) : [];
+  const theirs = files(join(target, "sessions"));
+  if (theirs.length === 0) return fail("not_found", `session ${to} has no pi session file to resume`);
+  if (files(join(spare, "sessions")).length > 0)
+    return fail("conflict", `the agent of ${from} already keeps a conversation of its own`);
+  const latest = theirs
+    .map((f) => ({ f, at: statSync(join(target, "sessions", f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at || (a.f < b.f ? 1 : -1))[0]?.f as string;
+  const moved: string[] = [];
+  try {
+    for (const f of theirs) {
+      renameSync(join(target, "sessions", f), join(spare, "sessions", f));
+      moved.push(f);
+    }
+    rmSync(target, { recursive: true, force: true });
+    renameSync(spare, target);
+  } catch (e) {
+    // Put back what moved, so a cold start of `to` still finds its conversation.
+    mkdirSync(join(target, "sessions"), { recursive: true, mode: 0o700 });
+    for (const f of moved) renameSync(join(spare, "sessions", f), join(target, "sessions", f));
+    return fail("internal", `cannot move the pi files of ${to}: ${(e as Error).message}`);
+  }
+  return ok({ sessionPath: `${AGENT_PATHS.state}/sessions/${latest}`, hostDir: target });
 }
 
 /** Turn a plain spawn spec into pi's: command line, binds, environment (and octo's tools, if given). */

@@ -118,6 +118,13 @@ export const agentKind: ProcessKindImpl = {
           return pi.handle(c);
         });
       },
+      adopt(session, sessionPath) {
+        return afterStart(started, AGENT_START_WAIT_MS, async () => {
+          turns?.rekey(session);
+          // pi re-reads its state after the switch and announces it (`session.state`).
+          return pi.switchSession(sessionPath);
+        });
+      },
     };
   },
 };

@@ -15,6 +15,8 @@ export interface KindTranslator {
   end(status: { code: number | null; signal: string | null }): void;
   /** A command for the process (kinds that speak a protocol on stdin). */
   command?(command: unknown): Promise<Result<unknown>>;
+  /** Agents: work for `session` from now on, resuming its pi file at `sessionPath` (in the sandbox). */
+  adopt?(session: string, sessionPath: string): Promise<Result<unknown>>;
 }
 
 /** What a translator may do to its process besides reading it. */

@@ -14,12 +14,21 @@ interface Agent {
  * message's client id), one when a turn ends (so later edits by the person can be told apart), and
  * the agent's working state for restores. Runs in the runner, outside the sandbox.
  */
-export function turnCheckpoints(project: string, session: string, agent: () => Agent) {
+export function turnCheckpoints(project: string, initialSession: string, agent: () => Agent) {
   const store = storeFor(project);
+  let session = initialSession;
   let lastClientId: string | undefined;
   let working = false;
-  agentActivity.register(project, session, () => agent().handle({ cmd: "abort", session_id: session }));
+  const register = () =>
+    agentActivity.register(project, session, () => agent().handle({ cmd: "abort", session_id: session }));
+  register();
   return {
+    /** The agent now works for another session (a spare took over a conversation). */
+    rekey(to: string): void {
+      agentActivity.unregister(project, session);
+      session = to;
+      register();
+    },
     /** Before a command reaches pi: a user message first gets its checkpoint. */
     async before(c: AgentCommand): Promise<void> {
       if (!USER_MESSAGES.has(c.cmd) || !("client_id" in c)) return;

@@ -1,3 +1,4 @@
+import { renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fail, ok, type Result } from "../../src/protocol/errors.ts";
 import type { Logger } from "../../src/shared/log.ts";
@@ -47,6 +48,28 @@ export class ToolService {
     if (!socket.ok) return socket;
     this.sockets.set(session, { socket: socket.value, owner });
     return ok(socket.value.path);
+  }
+
+  /**
+   * Session `from`'s socket (of process `owner`) becomes session `to`'s: its directory takes the new
+   * name, so the sandbox that binds it keeps reaching it. A spare agent taking over a conversation.
+   */
+  rekey(from: string, to: string, owner: string): Result<void> {
+    if (!/^[A-Za-z0-9_]{1,64}$/.test(to)) return fail("validation_failed", "bad session key");
+    const entry = this.sockets.get(from);
+    if (entry?.owner !== owner) return ok(undefined);
+    const dir = join(this.dir, to);
+    try {
+      this.sockets.get(to)?.socket.close();
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(join(this.dir, from), dir);
+    } catch (e) {
+      return fail("internal", `cannot move the tool socket of ${from}: ${(e as Error).message}`);
+    }
+    entry.socket.renamed(to, dir);
+    this.sockets.delete(from);
+    this.sockets.set(to, entry);
+    return ok(undefined);
   }
 
   /** The process `owner` is gone for good; a newer process of the same session keeps its socket. */

@@ -54,7 +54,7 @@ export class ToolSocket {
   private constructor(
     readonly path: string,
     private readonly listener: Bun.UnixSocketListener<Conn>,
-    private readonly opts: ToolSocketOptions,
+    private opts: ToolSocketOptions,
   ) {}
 
   static open(opts: ToolSocketOptions): Result<ToolSocket> {
@@ -94,6 +94,14 @@ export class ToolSocket {
   close(): void {
     this.listener.stop(true);
     rmSync(this.opts.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * The socket now serves `session` from `dir`, its directory renamed there by the caller (the
+   * listener and the sandbox's bind both follow the directory, so connections keep working).
+   */
+  renamed(session: string, dir: string): void {
+    this.opts = { ...this.opts, session, dir };
   }
 
   private async onLine(socket: Bun.Socket<Conn>, line: string): Promise<void> {

@@ -57,6 +57,13 @@ export function createSessionTokens(
     revokeSession(sessionId: string): number {
       return repo.revokeSession(sessionId, clock());
     },
+    /**
+     * A warm spare's agent took over session `to` (same user and project): the tokens in its
+     * environment now act for `to`, and `to`'s earlier ones stop working. Returns how many moved.
+     */
+    rebind(from: string, to: string): number {
+      return repo.rebind(from, to, clock());
+    },
     /** On user disable or delete. */
     revokeUser(userId: string): number {
       return repo.revokeUser(userId, clock());

@@ -27,7 +27,7 @@ prefix = "octo_"          # platform user alice <-> Linux user octo_alice
 
 [runner]
 socket_dir = ""           # default $XDG_RUNTIME_DIR/octo, /run/octo when installed
-idle_timeout = "30m"      # idle agents are stopped after this and revived on the next prompt
+idle_timeout = "5m"       # idle agents are stopped after this and revived on the next prompt (through a spare when one is warm)
 warm_agents = 1           # per user: agents started ahead for their latest project (0 = off)
 agent_memory_ceiling_mb = 0  # per user: over this (agents' PSS), the oldest idle agents stop early; 0 = off
 max_processes = 64        # sandboxed processes per user

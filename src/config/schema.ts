@@ -54,7 +54,7 @@ const LocalSection = v.strictObject({
 
 const RunnerSection = v.strictObject({
   socket_dir: v.optional(v.string(), ""),
-  idle_timeout: v.optional(duration, "30m"),
+  idle_timeout: v.optional(duration, "5m"),
   /** Per user: agents pre-started for their latest project, claimed by the next new conversation. */
   warm_agents: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4)), 1),
   /** Per user: above this many MB (PSS) of agents, the oldest idle agents are stopped early. 0 = none. */

@@ -143,6 +143,12 @@ export const RunnerRequestSchema = v.variant("op", [
   req("status", {}),
   /** A canonical agent command for an `agent` process; its adapter answers. */
   req("agent", { proc: procId, command: v.unknown() }),
+  /**
+   * A running agent (a warm spare) becomes the agent of `session`: that session's pi files
+   * move into the agent's state, its process, tool socket and checkpoints take the session's key,
+   * and pi switches to the session's latest file. Answers pi's state after the switch.
+   */
+  req("adopt", { proc: procId, session: idSchema("ses") }),
   /** The person's hand on a session's agent browser (`BrowserControlSchema`, checked by the runner). */
   req("browser", { session: idSchema("ses"), control: v.unknown() }),
   /**
@@ -237,6 +243,7 @@ export const RunnerResultSchemas = {
   ack: v.strictObject({}),
   status: RunnerStatusSchema,
   agent: v.unknown(),
+  adopt: v.unknown(),
   browser: v.unknown(),
   accept_calls: v.strictObject({}),
 } satisfies Record<RunnerOp, v.GenericSchema>;

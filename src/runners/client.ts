@@ -158,6 +158,10 @@ export class RunnerClient {
   killTag(tag: string) {
     return this.call("kill_tag", { tag });
   }
+  /** The running agent `proc` (a warm spare) becomes `session`'s agent; answers pi's state then. */
+  adopt(proc: string, session: string, timeoutMs: number) {
+    return this.call("adopt", { proc, session }, { timeoutMs });
+  }
   list(tag?: string) {
     return this.call("list", tag === undefined ? {} : { tag });
   }

@@ -48,9 +48,11 @@ export class AgentLink {
     readonly session: SessionRef & { user_id: string },
     readonly proc: string,
     private readonly deps: AgentLinkDeps,
+    /** A process taken over from another session (a warm spare): its events up to here were that one's. */
+    adoptedAfter = 0,
   ) {
     const source = deps.history.source(session.id);
-    this.handled = source?.proc === proc ? source.seq : 0;
+    this.handled = source?.proc === proc ? source.seq : adoptedAfter;
     this.acks = new AckCoalescer((seq) => void deps.client.ack(proc, seq));
   }
 
@@ -60,6 +62,11 @@ export class AgentLink {
     if (!r.ok && r.error.code === "not_found")
       this.markGone("its runner no longer knows the agent process", true);
     return r;
+  }
+
+  /** The last runner seq this link has taken in (stored or queued). */
+  get watermark(): number {
+    return this.handled;
   }
 
   /** The runner connection this link was made on has been given up (the runner died and was replaced). */

@@ -14,6 +14,12 @@ import { notFound, type SessionContext } from "./context.ts";
 import { agentSpawnSpec, type ForkPoint, LLM_URL_PLACEHOLDER } from "./launch.ts";
 
 /**
+ * A spare is discarded by the reaper after this many idle timeouts (30 min at the default 5 min:
+ * the lifetime every agent had before conversations were reaped early).
+ */
+export const SPARE_IDLE_FACTOR = 6;
+
+/**
  * The running agents, one per session at most: launched on demand, revived once when a command
  * finds the agent or its runner gone, stopped when idle, and re-attached after a server restart.
  * An agent is a worker that can be stopped at any time; the history store is what the user sees.
@@ -25,6 +31,14 @@ export class AgentPool {
   private readonly inFlight = new Map<string, number>();
   /** Runner users whose memory ceiling is being enforced right now (one pass at a time). */
   private readonly enforcing = new Set<string>();
+  /** Waiting for an agent to announce its state (`whenUp`). */
+  private readonly upWaiters = new Map<string, Set<() => void>>();
+
+  /**
+   * A reaped conversation's revival through a warm spare (revive.ts); null when it took none and
+   * the agent starts cold.
+   */
+  reviver: ((username: string, row: SessionRow) => Promise<Result<AgentLink> | null>) | null = null;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -92,6 +106,10 @@ export class AgentPool {
     if (problem) return fail("sandbox_unavailable", problem);
     const project = projectsRepo(deps.db).byId(row.project_id);
     if (!project) return notFound();
+    if (resume && !fork && row.status !== "spare" && this.reviver) {
+      const revived = await this.reviver(username, row);
+      if (revived) return revived;
+    }
     const place = deps.placement.project(username, project.slug);
     const client = await deps.runners.forUser(place.runnerUser);
     if (!client.ok) return client;
@@ -133,7 +151,12 @@ export class AgentPool {
     return linked;
   }
 
-  private async link(row: SessionRow, client: RunnerClient, starting = false): Promise<Result<AgentLink>> {
+  private async link(
+    row: SessionRow,
+    client: RunnerClient,
+    starting = false,
+    adoptedAfter = 0,
+  ): Promise<Result<AgentLink>> {
     if (!row.proc_id) return fail("internal", "session has no agent process");
     const { deps } = this.ctx;
     const link = new AgentLink(
@@ -144,9 +167,16 @@ export class AgentPool {
         history: deps.historyFor(row.user_id),
         client,
         log: deps.log,
-        onEvents: (l, events) => this.onEvents(l, events),
-        onGone: (l, why, lost) => this.onGone(l, why, lost),
+        onEvents: (l, events) => {
+          this.onEvents(l, events);
+          this.wakeUpWaiters(l.session.id);
+        },
+        onGone: (l, why, lost) => {
+          this.onGone(l, why, lost);
+          this.wakeUpWaiters(l.session.id);
+        },
       },
+      adoptedAfter,
     );
     link.starting = starting;
     this.links.set(row.id, link);
@@ -162,6 +192,78 @@ export class AgentPool {
   holds(sessionId: string): boolean {
     const link = this.links.get(sessionId);
     return (link !== undefined && !link.gone && !link.stale) || this.launching.has(sessionId);
+  }
+
+  /** Whether the spare's agent is up and has announced its state. */
+  readySpare(sessionId: string): boolean {
+    const link = this.links.get(sessionId);
+    return (
+      link !== undefined && !link.gone && !link.stale && !link.starting && !this.launching.has(sessionId)
+    );
+  }
+
+  /**
+   * Resolves true once the agent of `sessionId` has announced its state (at once if it has), false
+   * when it is gone or not up within `ms`. A spare still starting got a head start on a cold start.
+   */
+  async whenUp(sessionId: string, ms: number): Promise<boolean> {
+    const pending = this.launching.get(sessionId);
+    if (pending && !(await pending).ok) return false;
+    const up = (): boolean | null => {
+      const link = this.links.get(sessionId);
+      if (!link || link.gone || link.stale) return false;
+      return link.starting ? null : true;
+    };
+    const now = up();
+    if (now !== null) return now;
+    return new Promise((resolve) => {
+      const waiters = this.upWaiters.get(sessionId) ?? new Set();
+      this.upWaiters.set(sessionId, waiters);
+      const done = (v: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        if (waiters.size === 0) this.upWaiters.delete(sessionId);
+        resolve(v);
+      };
+      const check = () => {
+        const v = up();
+        if (v !== null) done(v);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      waiters.add(check);
+    });
+  }
+
+  private wakeUpWaiters(sessionId: string): void {
+    for (const check of [...(this.upWaiters.get(sessionId) ?? [])]) check();
+  }
+
+  /**
+   * Let go of a taken spare's link (revive.ts): what it sent so far is stored and acknowledged
+   * under the spare, and its process, left running, goes on for another session after `watermark`.
+   */
+  async release(
+    sessionId: string,
+  ): Promise<{ client: RunnerClient; proc: string; watermark: number } | null> {
+    const link = this.links.get(sessionId);
+    if (!link || link.gone || link.stale) return null;
+    this.links.delete(sessionId);
+    link.gone = true;
+    await link.detach().catch(() => undefined);
+    this.ctx.activity.end(sessionId);
+    return { client: link.client, proc: link.proc, watermark: link.watermark };
+  }
+
+  /** A released spare's process, now `row`'s agent: linked from after the spare's last event. */
+  adopted(
+    row: SessionRow,
+    client: RunnerClient,
+    proc: string,
+    watermark: number,
+  ): Promise<Result<AgentLink>> {
+    const now = this.ctx.now();
+    this.ctx.repo.update(row.id, { status: "ready", proc_id: proc, last_active_at: now }, now);
+    return this.link({ ...row, status: "ready", proc_id: proc }, client, false, watermark);
   }
 
   /** Remove a spare no one claimed (warm.ts): its agent, tokens, history and row; nothing remains. */
@@ -250,14 +352,18 @@ export class AgentPool {
     return resumed;
   }
 
-  /** Stop agents idle for longer than `olderThanMs`; they are revived on the next prompt. */
+  /**
+   * Stop agents idle for longer than `olderThanMs`; they are revived on the next prompt. A spare
+   * lasts SPARE_IDLE_FACTOR times longer: it is what revives the others without a wait.
+   */
   async reapIdle(olderThanMs: number): Promise<string[]> {
     const reaped: string[] = [];
-    const cutoff = this.ctx.now() - olderThanMs;
+    const now = this.ctx.now();
     for (const [id, link] of this.links) {
       const row = this.ctx.repo.byId(id);
       if (!row || !this.isIdle(link)) continue;
-      if (this.lastActive(row) > cutoff) continue;
+      const idleFor = row.status === "spare" ? olderThanMs * SPARE_IDLE_FACTOR : olderThanMs;
+      if (this.lastActive(row) > now - idleFor) continue;
       await this.reap(row, "idle");
       reaped.push(id);
     }

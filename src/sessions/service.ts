@@ -16,6 +16,7 @@ import { createSessionContext, type SessionContext, type SessionServiceDeps } fr
 import { copyConversation } from "./fork.ts";
 import { createSession, deleteSession, newConversationShape } from "./lifecycle.ts";
 import { AgentPool } from "./pool.ts";
+import { reviveThroughSpare } from "./revive.ts";
 import { retitle, titleFromEvents } from "./titles.ts";
 import { WarmPool } from "./warm.ts";
 
@@ -41,6 +42,7 @@ export class SessionService implements AgentService {
     this.ctx = createSessionContext(deps);
     this.pool = new AgentPool(this.ctx, (link, events) => this.onAgentEvents(link, events));
     this.warm = new WarmPool(this.ctx, this.pool);
+    this.pool.reviver = (username, row) => reviveThroughSpare(this.ctx, this.pool, this.warm, username, row);
   }
 
   /** The owner, or someone the session is shared with (read-only: every command still needs the owner). */

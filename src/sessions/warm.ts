@@ -24,7 +24,8 @@ export interface SpareShape {
  * until `claim` turns it, in one UPDATE, into the user's new session. Spares are never shared across
  * users or projects; one whose model or profile no longer matches what a new conversation there would
  * get is discarded, as is every spare at server start (pi may have been upgraded) and one left idle
- * past the idle timeout (the reaper). A spare that was never claimed leaves nothing behind.
+ * past SPARE_IDLE_FACTOR idle timeouts (the reaper). A spare that was never claimed leaves nothing
+ * behind. A spare may also become a reaped conversation's agent (revive.ts, decision 0036).
  */
 export class WarmPool {
   /** Users whose spares are being (re)filled right now: one fill at a time each. */
@@ -46,6 +47,19 @@ export class WarmPool {
       if (this.ctx.repo.claim(spare.id, this.ctx.now())) return this.ctx.repo.byId(spare.id);
     }
     return null;
+  }
+
+  /**
+   * Live spares that may become this conversation's agent (its user and exact shape), those already
+   * up first, then those still starting.
+   */
+  candidatesFor(row: SessionRow): SessionRow[] {
+    const shape = { projectId: row.project_id, model: row.model ?? "", profile: row.profile };
+    const live = this.ctx.repo
+      .spares(row.user_id)
+      .filter((spare) => matches(spare, shape) && this.pool.holds(spare.id));
+    const up = (s: SessionRow) => Number(this.pool.readySpare(s.id));
+    return live.sort((a, b) => up(b) - up(a));
   }
 
   /**

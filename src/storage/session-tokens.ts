@@ -25,6 +25,8 @@ export interface SessionTokensRepo {
   ownerDisabled(hash: string): boolean;
   touch(hash: string, now: number): void;
   revokeSession(sessionId: string, now: number): number;
+  /** `from`'s live tokens now act for `to` (same user and project); `to`'s own stop working. */
+  rebind(from: string, to: string, now: number): number;
   revokeUser(userId: string, now: number): number;
 }
 
@@ -68,6 +70,21 @@ export function sessionTokensRepo(
       return db
         .query(`UPDATE ${table} SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL`)
         .run(now, sessionId).changes;
+    },
+    rebind(from, to, now) {
+      return db.transaction(() => {
+        db.query(`UPDATE ${table} SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL`).run(
+          now,
+          to,
+        );
+        return db
+          .query(
+            `UPDATE ${table} SET session_id = ?1 WHERE session_id = ?2 AND revoked_at IS NULL
+               AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = ?1 AND s.user_id = ${table}.user_id
+                 AND s.project_id = ${table}.project_id)`,
+          )
+          .run(to, from).changes;
+      })();
     },
     revokeUser(userId, now) {
       return db

@@ -72,6 +72,10 @@ export const sessionsRepo = (db: Database) => ({
         .run(now, id).changes > 0
     );
   },
+  /** Take a spare to become another session's agent: its row goes; false when already taken (one winner). */
+  takeSpare(id: string): boolean {
+    return db.query("DELETE FROM sessions WHERE id = ? AND status = 'spare'").run(id).changes > 0;
+  },
   insert(row: SessionRow): void {
     db.query(
       `INSERT INTO sessions (id, user_id, project_id, title, model, profile, pi_session_file, pi_session_id, status,

@@ -178,6 +178,22 @@ describe("bad input", () => {
     await bystanderRoundTrip();
   });
 
+  test("adopt: a bad session id, an unknown process or one that is not an agent is refused clearly", async () => {
+    for (const session of ["../ses_x", "ses_", "notases_1", "ses_a/b"]) {
+      const r = await bystander.call("adopt", { proc: echoProc, session });
+      expect(!r.ok && r.error.code).toBe("validation_failed");
+    }
+    const unknown = await bystander.adopt(
+      "prc_0000000000000000000000000000",
+      "ses_0123456789abcdef0123456789ab",
+      5000,
+    );
+    expect(!unknown.ok && unknown.error.code).toBe("agent_crashed");
+    const raw = await bystander.adopt(echoProc, "ses_0123456789abcdef0123456789ab", 5000);
+    expect(!raw.ok && raw.error.code).toBe("conflict");
+    await bystanderRoundTrip();
+  });
+
   test("writing raw bytes: a base64 payload arrives byte for byte", async () => {
     const r = await bystander.write(echoProc, Buffer.from("bytes-\u00e9\n"));
     expect(r.ok && r.value.bytes).toBe(9);
