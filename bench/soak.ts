@@ -105,8 +105,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const w = await startWorld();
 // A bench that fails half-way still stops its server, runner and LLM fixture.
-for (const event of ["uncaughtException", "unhandledRejection"] as const) {
-  process.on(event, async (e) => {
+for (const event of ["uncaughtException", "unhandledRejection", "SIGINT", "SIGTERM"] as const) {
+  process.on(event, async (e: unknown) => {
     console.error(e);
     await w.stop();
     process.exit(1);
@@ -339,6 +339,17 @@ const stopAt = Date.now() + DURATION_MS;
 
 type Kind = "revived" | "held live" | "active";
 const firstTokens: { kind: Kind; at: number; ms: number }[] = [];
+let activeRevived = 0;
+
+/** The session's agent was reaped (no process): the next prompt revives it. */
+function reaped(s: Held): boolean {
+  try {
+    w.procOf(s.session_id);
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 /** One prompt: first-token latency and the answer's end, on the session's own socket. */
 async function ask(s: Held, message: string, kind: Kind): Promise<boolean> {
@@ -367,7 +378,11 @@ const streams = active.map(async (s, i) => {
   // Spread the first questions over one think time, as people arrive at different moments.
   await sleep((THINK_MS * i) / Math.max(1, active.length));
   while (Date.now() < stopAt) {
-    if (await ask(s, ANSWER, "active")) answers++;
+    // An active session idle longer than the idle timeout (while the others were being opened) is
+    // revived by this prompt: counted with the revivals.
+    const kind: Kind = reaped(s) ? "revived" : "active";
+    if (kind === "revived") activeRevived++;
+    if (await ask(s, ANSWER, kind)) answers++;
     if (Date.now() + THINK_MS >= stopAt) break;
     await sleep(THINK_MS);
   }
@@ -389,18 +404,13 @@ while (Date.now() < stopAt && held.length > 0) {
     }
   if (s) {
     const h = s;
-    let reaped = false;
-    try {
-      w.procOf(h.session_id);
-    } catch {
-      reaped = true;
-    }
+    const wasReaped = reaped(h);
     h.busy = true;
     inFlightRevivals++;
     maxInFlight = Math.max(maxInFlight, inFlightRevivals);
     revivals.push(
-      ask(h, "hello again", reaped ? "revived" : "held live").then((done) => {
-        if (done && reaped) revived++;
+      ask(h, "hello again", wasReaped ? "revived" : "held live").then((done) => {
+        if (done && wasReaped) revived++;
         else if (done) warmAsks++;
         h.busy = false;
         inFlightRevivals--;
@@ -421,7 +431,7 @@ console.log(
   `\nopen: ${total} sessions on ${sockets.length} sockets in ${openSeconds.toFixed(0)} s: ${created} created through session.create (${(created / createSeconds).toFixed(2)}/s), ${seeded} added as sleeping rows; ${openFailures} failed attempts`,
 );
 console.log(
-  `soak: ${answers} active answers, ${revived} revivals (agent reaped), ${warmAsks} prompts to held sessions whose agent was still live, ${failures - openFailures} failures in ${(soakMs / 60_000).toFixed(1)} min; at most ${maxInFlight} held prompts in flight, ${skippedTicks} ticks skipped at ${MAX_REVIVALS}; load ${load()}`,
+  `soak: ${answers} active answers, ${revived} revivals of held sessions and ${activeRevived} of active ones (agent reaped), ${warmAsks} prompts to held sessions whose agent was still live, ${failures - openFailures} failures in ${(soakMs / 60_000).toFixed(1)} min; at most ${maxInFlight} held prompts in flight, ${skippedTicks} ticks skipped at ${MAX_REVIVALS}; load ${load()}`,
 );
 
 console.log("\nfirst token (prompt sent → first text delta at the client), per third of the soak:");
