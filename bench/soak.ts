@@ -36,6 +36,8 @@
  *                          creation rate (~0.2–1.5/s on 2 cores), so 1,000 may not fit in the time
  *   --answer TEXT          what active sessions ask (default "slow 200 every 40")
  *   --think-s T            pause between an active session's answers (default 30)
+ *   --warmup-min W         leave the soak's first W minutes out of the verdict (default: a sixth
+ *                          of the soak; the first prompts revive every active session at once)
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -59,6 +61,7 @@ const { values } = parseArgs({
     "create-minutes": { type: "string", default: "0" },
     answer: { type: "string", default: "slow 200 every 40" },
     "think-s": { type: "string", default: "30" },
+    "warmup-min": { type: "string" },
   },
 });
 const OPEN = Number(values.open);
@@ -73,6 +76,7 @@ const MAX_LIVE = Number(values["max-live"]);
 const CREATE_MS = Number(values["create-minutes"]) * 60_000;
 const THINK_MS = Number(values["think-s"]) * 1000;
 const ANSWER = values.answer as string;
+const WARMUP_S = values["warmup-min"] === undefined ? DURATION_MS / 6000 : Number(values["warmup-min"]) * 60;
 const TIMEOUT_MS = 300_000;
 process.env.BENCH_IDLE_TIMEOUT = values["idle-timeout"];
 // The world reads the environment above when it starts the server.
@@ -425,7 +429,8 @@ sample();
 
 // ---------------------------------------------------------------- report
 
-const soak = samples.filter((s) => s.phase === "soak");
+const soakStartT = samples.find((s) => s.phase === "soak")?.t ?? 0;
+const soak = samples.filter((s) => s.phase === "soak" && s.t - soakStartT >= WARMUP_S);
 const soakMs = wallClock() - soakStart;
 console.log(
   `\nopen: ${total} sessions on ${sockets.length} sockets in ${openSeconds.toFixed(0)} s: ${created} created through session.create (${(created / createSeconds).toFixed(2)}/s), ${seeded} added as sleeping rows; ${openFailures} failed attempts`,
@@ -473,23 +478,36 @@ function trend(name: string, pick: (s: Sample) => number, tolerancePer30Min: num
   return flat;
 }
 
-/** `c` of y = a + b·agents + c·minutes (normal equations, 3×3, Cramer's rule). */
+/** `c` of y = a + b·agents + c·minutes, least squares (centred, so `a` drops out). */
 function timeSlope(xs: Sample[], pick: (s: Sample) => number): number {
   if (xs.length < 3) return 0;
-  const rows = xs.map((s) => [1, s.agents, s.t / 60, pick(s)]);
-  const dot = (i: number, j: number) => rows.reduce((a, r) => a + (r[i] as number) * (r[j] as number), 0);
-  const m = [0, 1, 2].map((i) => [0, 1, 2].map((j) => dot(i, j)));
-  const v = [0, 1, 2].map((i) => dot(i, 3));
-  const det = (a: number[][]) => {
-    const [[a0 = 0, a1 = 0, a2 = 0] = [], [b0 = 0, b1 = 0, b2 = 0] = [], [c0 = 0, c1 = 0, c2 = 0] = []] = a;
-    return a0 * (b1 * c2 - b2 * c1) - a1 * (b0 * c2 - b2 * c0) + a2 * (b0 * c1 - b1 * c0);
-  };
-  const d = det(m);
-  const mc = m.map((row, i) => row.map((x, j) => (j === 2 ? (v[i] as number) : x)));
-  return det(mc) / d;
+  const mean = (f: (s: Sample) => number) => xs.reduce((sum, s) => sum + f(s), 0) / xs.length;
+  const ma = mean((s) => s.agents);
+  const mt = mean((s) => s.t / 60);
+  const my = mean(pick);
+  let saa = 0;
+  let stt = 0;
+  let sat = 0;
+  let say = 0;
+  let sty = 0;
+  for (const s of xs) {
+    const a = s.agents - ma;
+    const t = s.t / 60 - mt;
+    const y = pick(s) - my;
+    saa += a * a;
+    stt += t * t;
+    sat += a * t;
+    say += a * y;
+    sty += t * y;
+  }
+  if (stt === 0) return 0;
+  const det = saa * stt - sat * sat;
+  // Live agents never changed (or moved with time exactly): the plain slope over time.
+  if (saa === 0 || Math.abs(det) < 1e-9 * saa * stt) return sty / stt;
+  return (saa * sty - sat * say) / det;
 }
 console.log(
-  `\nsoak trend (${soak.length} samples; flat = at most +10 MB / +5 fds per 30 min at equal live agents):`,
+  `\nsoak trend (${soak.length} samples after ${(WARMUP_S / 60).toFixed(1)} min of warm-up; flat = at most +10 MB / +5 fds per 30 min at equal live agents):`,
 );
 const flat = [
   trend("server RSS MB", (s) => s.serverRss, 10),
