@@ -31,9 +31,10 @@
  *   --max-live L           pause creating while more than L agents are alive (default 0: no pause)
  *   --create-minutes B     create held sessions through `session.create` for at most B minutes
  *                          (default 0: no limit); the held sessions left are then added to the
- *                          database as sleeping sessions (what a created and reaped session is,
+ *                          database as sleeping sessions (a created session once reaped, but
  *                          with no pi session file yet) and subscribed: pi's start bounds the
- *                          creation rate (~0.2–1.5/s on 2 cores), so 1,000 may not fit in the time
+ *                          creation rate (0.13–1.7/s seen on 2 cores, by load), so 1,000 may not
+ *                          fit in the time
  *   --answer TEXT          what active sessions ask (default "slow 200 every 40")
  *   --think-s T            pause between an active session's answers (default 30)
  *   --warmup-min W         leave the soak's first W minutes out of the verdict (default: a sixth
