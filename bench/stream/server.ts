@@ -2,7 +2,8 @@
  * The real octo server from source, in its own process for bench/stream.ts (so its CPU and RSS can
  * be read from /proc, apart from the measuring client). Temporary HOME, port 0, real SQLite; one
  * provider `fx` pointing at the fixture in `BENCH_LLM_URL`; production log level (info) to a file.
- * Prints `READY {…}` and runs until SIGTERM, then stops its runner too.
+ * Prints `READY {…}` and runs until SIGTERM, then stops its runner and LLM gateway too (the gateway
+ * outlives servers by design: left running, each bench run would leave one behind).
  */
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import { startServer } from "../../src/server/start.ts";
 import { createLogger } from "../../src/shared/log.ts";
 import { dataPaths } from "../../src/shared/paths.ts";
 import { RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
-import { tempHome } from "../../test/http/harness.ts";
+import { stopGatewayOf, tempHome } from "../../test/http/harness.ts";
 import { stopLocalRunner } from "../../test/terminals/harness.ts";
 
 const llmUrl = process.env.BENCH_LLM_URL;
@@ -78,6 +79,7 @@ console.log(
 process.on("SIGTERM", async () => {
   stopLocalRunner(socketDir);
   await server.stop();
+  stopGatewayOf(socketDir);
   if (!process.env.BENCH_KEEP_HOME) rmSync(dirs.home, { recursive: true, force: true });
   process.exit(0);
 });

@@ -6,7 +6,8 @@
 import { Database } from "bun:sqlite";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { gatewayFiles } from "../../src/llm/gateway-files.ts";
 import { Client } from "../../test/http/client.ts";
 import { BenchSocket } from "./client.ts";
 
@@ -57,12 +58,16 @@ export interface World {
   llmBaseUrl: string;
   cookie: string;
   projectId: string;
-  /** The server's main database (open it read-only). */
+  /** The server's main database (WAL; readers and a careful writer may share it). */
   dbPath: string;
   /** The server's temporary HOME (its log is `server.log` there). */
   home: string;
   runnerPid(): number;
+  /** The LLM gateway's pid (its own process, decision 0014), or 0 before it started. */
+  gatewayPid(): number;
   procOf(sessionId: string): string;
+  /** How many sessions are in each status (`active`, `sleeping` once reaped, …). */
+  statusCounts(): Record<string, number>;
   /** The runner's `stream.text_delta` trace points of a process, waiting until there are `n`. */
   deltaTrace(proc: string, n: number): Promise<TracePoint[]>;
   socket(): Promise<BenchSocket>;
@@ -126,12 +131,24 @@ export async function startWorld(): Promise<World> {
     dbPath: server.info.db,
     home: (server.info as { home?: string }).home ?? "",
     runnerPid: () => Number(readFileSync(server.info.runnerPidFile, "utf8")),
+    gatewayPid: () => {
+      const file = gatewayFiles(dirname(server.info.runnerPidFile)).pidFile;
+      return existsSync(file) ? Number(readFileSync(file, "utf8")) : 0;
+    },
     procOf(sessionId) {
       const row = db
         .query<{ proc_id: string | null }, [string]>("SELECT proc_id FROM sessions WHERE id = ?")
         .get(sessionId);
       if (!row?.proc_id) throw new Error(`session ${sessionId} has no process`);
       return row.proc_id;
+    },
+    statusCounts() {
+      const rows = db
+        .query<{ status: string; n: number }, []>(
+          "SELECT status, count(*) AS n FROM sessions GROUP BY status",
+        )
+        .all();
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
     },
     async deltaTrace(proc, n) {
       const deadline = Date.now() + 10_000;

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { type LoadedConfig, loadConfig, modeOf } from "../config/index.ts";
@@ -21,11 +21,15 @@ import { type GatewayStatus, gatewayFiles, gatewayIdentity } from "./gateway-fil
  *   --config PATH    load config.toml like `octo serve` does (how systemd starts it)
  *
  * SIGTERM, SIGINT or `POST /drain` on the control socket: stop listening at once (a successor may
- * bind the same paths right away), let streams already flowing finish, exit.
+ * bind the same paths right away), let streams already flowing finish, exit. The same when its
+ * control socket file is gone or is another file (its socket directory was removed, or replaced):
+ * no server can reach it any more, and it would otherwise run forever.
  */
 
 /** How long a draining gateway lets its last answers stream before it exits anyway. */
 export const DRAIN_LIMIT_MS = 15 * 60_000;
+/** How often the gateway checks that its control socket is still its own file. */
+export const CONTROL_CHECK_MS = 2000;
 
 export async function llmGatewayCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -79,6 +83,7 @@ export async function llmGatewayCommand(argv: string[]): Promise<number> {
     fetch: (request) => handleControl(request, { gateway, identity, drain: () => drain() }),
   });
   chmodSync(files.control, 0o600);
+  const controlInode = inodeOf(files.control);
   writeFileSync(files.pidFile, String(process.pid), { mode: 0o600 });
   log.info("llm gateway ready", { pid: process.pid, version: VERSION, users: served });
 
@@ -102,8 +107,15 @@ export async function llmGatewayCommand(argv: string[]): Promise<number> {
       void drain();
     });
   }
-  // Ends after a drain, however it was asked for (a signal, or POST /drain from a newer server).
+  const orphaned = setInterval(() => {
+    if (inodeOf(files.control) === controlInode) return;
+    log.info("llm gateway's control socket is gone; stopping", { path: files.control });
+    void drain();
+  }, CONTROL_CHECK_MS);
+  // Ends after a drain, however it was asked for (a signal, POST /drain from a newer server, or
+  // its control socket gone).
   await done;
+  clearInterval(orphaned);
   return 0;
 }
 
@@ -158,6 +170,15 @@ async function embeddings(request: Request, gateway: Gateway): Promise<Response>
   if (!body.success) return Response.json({ error: { message: "bad embeddings request" } }, { status: 400 });
   const { user_id, project_id, input } = body.output;
   return gateway.embed({ userId: user_id, projectId: project_id, sessionId: "" }, input);
+}
+
+/** The file's inode, or 0 when there is none. */
+function inodeOf(path: string): number {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return 0;
+  }
 }
 
 function removeOwnPidFile(pidFile: string): void {
