@@ -397,6 +397,8 @@ function writeReadme(stamp: string) {
     ...table.slice(1).map(line),
   ];
   writeFileSync(file, `${text.slice(0, a + BEGIN.length)}\n${body.join("\n")}\n${text.slice(b)}`);
+  // The repository's formatter owns Markdown too: keep `bun run check` clean after a run.
+  Bun.spawnSync([join(ROOT, "node_modules", ".bin", "biome"), "format", "--write", file], { cwd: ROOT });
   say(`  (table in bench/README.md: ${rows.length} rows from this run)`);
 }
 
