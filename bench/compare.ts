@@ -291,68 +291,78 @@ function memAvailableGb(): number {
   return m ? Number(m[1]) / 1048576 : 0;
 }
 
-async function sectionConcurrent(sides: Side[], n: number, stampsUrl: string) {
+type ConcurrentFigures = { tput: string; p50: string; p99: string; peak: string; load: string };
+
+async function concurrentOn(side: Side, n: number, stampsUrl: string, out: Map<string, ConcurrentFigures>) {
   // Long enough to outlast the floods; the rest of it is not waited for.
   const BYS = 4000;
+  const need = n * 0.25;
+  if (memAvailableGb() < need) {
+    say(`  ${side.name}: skipped, ${memAvailableGb().toFixed(1)} GB available (< ${need} GB)`);
+    return;
+  }
+  const bys = await warmConversation(side);
+  const floods: Conversation[] = [];
+  for (let i = 0; i < n; i++) floods.push(await warmConversation(side));
+  const at = loadNow();
+  say(`  ${side.name}: ${n + 1} conversations ready; load ${load()}`);
+  const sampler = peakRss(side.roots());
+  const tag = `b${side.name}${n}`;
+  const bysFrom = bys.log.deltas.length;
+  await side.prompt(bys, `stamp ${BYS} every 40 ${tag}`);
+  await waitLog(bys, "ten bystander deltas", () => bys.log.deltas.length > bysFrom + 10);
+  const froms = floods.map((f) => f.log.deltas.length);
+  const start = performance.timeOrigin + performance.now();
+  await Promise.all(floods.map((f, i) => side.prompt(f, `flood ${EACH} s${i}`)));
+  await Promise.all(floods.map((f) => waitIdle(f, 2, 600_000)));
+  const end = performance.timeOrigin + performance.now();
+  const peak = sampler.stop();
+  for (const [i, f] of floods.entries())
+    await expectText(f, froms[i] ?? 0, `s${i} `.repeat(EACH), `${side.name} s${i}`);
+  // Every bystander token the LLM released before the floods ended, and when the client had it.
+  const stamps = (await (await fetch(`${stampsUrl}/${tag}`)).json()) as number[];
+  const released = stamps.filter((t) => t <= end).length;
+  if (released >= BYS) say(`  ${side.name}: the bystander ended before the floods did`);
+  await waitLog(
+    bys,
+    "the bystander's tokens",
+    () => bys.log.deltas.slice(bysFrom).join("").split(" ").length > released,
+  );
+  const added: number[] = [];
+  let expected = 0;
+  for (let d = bysFrom; d < bys.log.deltas.length; d++) {
+    for (const token of (bys.log.deltas[d] as string).split(" ").filter(Boolean)) {
+      if (token !== `${tag}_${expected}`)
+        throw new Error(`${side.name} bystander: got ${token}, expected ${tag}_${expected}`);
+      const t = stamps[expected] as number;
+      if (t >= start && t <= end) added.push((bys.log.deltaTimes[d] as number) - t);
+      expected++;
+    }
+  }
+  const tput = (n * EACH) / ((end - start) / 1000);
+  out.set(side.name, {
+    tput: `${kps(tput)} tok/s (${((end - start) / 1000).toFixed(1)} s)`,
+    p50: `${pct(added, 50).toFixed(1)} ms`,
+    p99: `${pct(added, 99).toFixed(1)} ms (n=${added.length})`,
+    peak: mb(peak),
+    load: at,
+  });
+  say(
+    `  ${side.name}: ${kps(tput)} tok/s in total over ${((end - start) / 1000).toFixed(1)} s, all ${n} answers whole; bystander LLM → client p50 ${pct(added, 50).toFixed(1)} ms p99 ${pct(added, 99).toFixed(1)} ms (n=${added.length}); tree peak RSS ${mb(peak)}; load ${load()}`,
+  );
+  // The bystander is still streaming: deleting stops it (octo stops its pi, opencode aborts).
+  for (const c of [bys, ...floods]) await side.remove(c);
+}
+
+async function sectionConcurrent(sides: Side[], n: number, stampsUrl: string) {
   say(`\n## ${n} concurrent ${EACH}-token floods + a bystander at 25 tok/s; load ${load()}`);
-  const out = new Map<string, { tput: string; p50: string; p99: string; peak: string; load: string }>();
+  const out = new Map<string, ConcurrentFigures>();
   for (const side of sides) {
-    const need = n * 0.25;
-    if (memAvailableGb() < need) {
-      say(`  ${side.name}: skipped, ${memAvailableGb().toFixed(1)} GB available (< ${need} GB)`);
-      continue;
+    try {
+      await concurrentOn(side, n, stampsUrl, out);
+    } catch (error) {
+      say(`  ${side.name} FAILED: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const bys = await warmConversation(side);
-    const floods: Conversation[] = [];
-    for (let i = 0; i < n; i++) floods.push(await warmConversation(side));
-    const at = loadNow();
-    say(`  ${side.name}: ${n + 1} conversations ready; load ${load()}`);
-    const sampler = peakRss(side.roots());
-    const tag = `b${side.name}${n}`;
-    const bysFrom = bys.log.deltas.length;
-    await side.prompt(bys, `stamp ${BYS} every 40 ${tag}`);
-    await waitLog(bys, "ten bystander deltas", () => bys.log.deltas.length > bysFrom + 10);
-    const froms = floods.map((f) => f.log.deltas.length);
-    const start = performance.timeOrigin + performance.now();
-    await Promise.all(floods.map((f, i) => side.prompt(f, `flood ${EACH} s${i}`)));
-    await Promise.all(floods.map((f) => waitIdle(f, 2, 600_000)));
-    const end = performance.timeOrigin + performance.now();
-    const peak = sampler.stop();
-    for (const [i, f] of floods.entries())
-      await expectText(f, froms[i] ?? 0, `s${i} `.repeat(EACH), `${side.name} s${i}`);
-    // Every bystander token the LLM released before the floods ended, and when the client had it.
-    const stamps = (await (await fetch(`${stampsUrl}/${tag}`)).json()) as number[];
-    const released = stamps.filter((t) => t <= end).length;
-    if (released >= BYS) say(`  ${side.name}: the bystander ended before the floods did`);
-    await waitLog(
-      bys,
-      "the bystander's tokens",
-      () => bys.log.deltas.slice(bysFrom).join("").split(" ").length > released,
-    );
-    const added: number[] = [];
-    let expected = 0;
-    for (let d = bysFrom; d < bys.log.deltas.length; d++) {
-      for (const token of (bys.log.deltas[d] as string).split(" ").filter(Boolean)) {
-        if (token !== `${tag}_${expected}`)
-          throw new Error(`${side.name} bystander: got ${token}, expected ${tag}_${expected}`);
-        const t = stamps[expected] as number;
-        if (t >= start && t <= end) added.push((bys.log.deltaTimes[d] as number) - t);
-        expected++;
-      }
-    }
-    await side.remove(bys);
-    for (const f of floods) await side.remove(f);
-    const tput = (n * EACH) / ((end - start) / 1000);
-    out.set(side.name, {
-      tput: `${kps(tput)} tok/s (${((end - start) / 1000).toFixed(1)} s)`,
-      p50: `${pct(added, 50).toFixed(1)} ms`,
-      p99: `${pct(added, 99).toFixed(1)} ms (n=${added.length})`,
-      peak: mb(peak),
-      load: at,
-    });
-    say(
-      `  ${side.name}: ${kps(tput)} tok/s in total over ${((end - start) / 1000).toFixed(1)} s, all ${n} answers whole; bystander LLM → client p50 ${pct(added, 50).toFixed(1)} ms p99 ${pct(added, 99).toFixed(1)} ms (n=${added.length}); tree peak RSS ${mb(peak)}; load ${load()}`,
-    );
   }
   const o = out.get("octo");
   const c = out.get("opencode");

@@ -117,7 +117,10 @@ export async function spawnOpencode(bin: string, home: OpencodeHome) {
     // Every 5 ms: a tighter loop would take a core from the server it waits for (2 cores here).
     await Bun.sleep(5);
     if (proc.exitCode !== null) throw new Error(`opencode exited with ${proc.exitCode}; see ${home.log}`);
-    if (performance.now() - t0 > 60_000) throw new Error(`opencode not up after 60 s; see ${home.log}`);
+    if (performance.now() - t0 > 120_000) {
+      await stopProcess(proc);
+      throw new Error(`opencode not up after 120 s; see ${home.log}`);
+    }
   }
   return { proc, url, ms: performance.now() - t0 };
 }
@@ -137,7 +140,10 @@ interface OpencodeEvent {
 export async function startOpencode(llm: { openaiBaseUrl: string; key: string }): Promise<Side> {
   const bin = await opencodeBinary();
   const home = opencodeHome(llm);
-  const { proc, url } = await spawnOpencode(bin, home);
+  const { proc, url } = await spawnOpencode(bin, home).catch((error) => {
+    rmSync(home.root, { recursive: true, force: true });
+    throw error;
+  });
   const logs = new Map<string, SessionLog>();
   const logOf = (id: string) => {
     let log = logs.get(id);

@@ -4,7 +4,7 @@
  * start on an empty home (octo creates its database and first admin; opencode its database and
  * state); "restart" is the next start on the same home after a SIGTERM and exit.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bin } from "../../test/build/built.ts";
@@ -43,7 +43,10 @@ async function spawnOcto(home: string): Promise<number> {
     // Every 5 ms: a tighter loop would take a core from the server it waits for (2 cores here).
     await Bun.sleep(5);
     if (proc.exitCode !== null) throw new Error(`octo serve exited with ${proc.exitCode}`);
-    if (performance.now() - t0 > 60_000) throw new Error("octo serve not up after 60 s");
+    if (performance.now() - t0 > 120_000) {
+      await stopProcess(proc);
+      throw new Error("octo serve not up after 120 s");
+    }
   }
   await stopProcess(proc);
   return ms;
@@ -62,8 +65,12 @@ export async function startupRun(
   llm: { openaiBaseUrl: string; key: string },
 ): Promise<StartupRun> {
   const octoHome = mkdtempSync(join(tmpdir(), "octo-bench-compare-"));
-  // Its own runtime dir: the runner the first start launches is the one the restart finds.
-  mkdirSync(join(octoHome, "run"), { mode: 0o700 });
+  // Its own runtime dir: the runner the first start launches is the one the restart finds. Both
+  // traversable by others: run as root, octo otherwise moves its runner to the agent account's
+  // shared home (/var/lib/octo-agent/run), where other servers on the machine would find it.
+  mkdirSync(join(octoHome, "run"));
+  chmodSync(octoHome, 0o711);
+  chmodSync(join(octoHome, "run"), 0o711);
   const oc: OpencodeHome = opencodeHome(llm);
   try {
     const octoCold = await spawnOcto(octoHome);
