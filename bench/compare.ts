@@ -174,9 +174,10 @@ async function sectionNewConversation(sides: Side[]) {
       await Bun.sleep(Number(values.pause)); // the person reading the page; octo refills its spare agent meanwhile
       const t0 = performance.now();
       const c = await side.create();
-      await side.prompt(c, "hello");
+      await side.prompt(c, `slow 5 every 1 n${r}`);
       await waitFirstDelta(c, 0, 60_000);
       firsts.get(side.name)?.push(performance.now() - t0);
+      await expectText(c, 0, `n${r} `.repeat(5), `${side.name} new conversation ${r}`);
       await waitIdle(c, 1);
       await side.remove(c);
     }
@@ -296,9 +297,9 @@ type ConcurrentFigures = { tput: string; p50: string; p99: string; peak: string;
 async function concurrentOn(side: Side, n: number, stampsUrl: string, out: Map<string, ConcurrentFigures>) {
   // Long enough to outlast the floods; the rest of it is not waited for.
   const BYS = 4000;
-  const need = n * 0.25;
+  const need = side.memoryGb(n);
   if (memAvailableGb() < need) {
-    say(`  ${side.name}: skipped, ${memAvailableGb().toFixed(1)} GB available (< ${need} GB)`);
+    say(`  ${side.name}: skipped, ${memAvailableGb().toFixed(1)} GB available (< ${need.toFixed(1)} GB)`);
     return;
   }
   const bys = await warmConversation(side);

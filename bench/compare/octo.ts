@@ -66,6 +66,8 @@ export async function startOcto(llm: { openaiBaseUrl: string; key: string }): Pr
   return {
     name: "octo",
     roots,
+    // A pi per conversation: 2.4 GB peak for 10 floods and a bystander.
+    memoryGb: (n) => 0.25 * n,
     async open() {
       // What the project page loads; it is also what fills the user's spare agent.
       const res = await fetch(`${url}/api/projects/${projectId}/sessions`, {

@@ -14,6 +14,8 @@ export interface Side {
   readonly name: string;
   /** The processes whose descendants make the product's tree (see tree.ts). */
   roots(): number[];
+  /** GB of memory `n` flooding conversations may take (from the 10-flood peaks), to skip what cannot fit. */
+  memoryGb(n: number): number;
   /** What a browser loads on opening the project's page (its conversation list). */
   open(): Promise<void>;
   /** A new conversation, its client subscribed, ready for a prompt (the agent may still be starting). */
