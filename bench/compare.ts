@@ -147,7 +147,7 @@ async function sectionMemory(sides: Side[]) {
     const peak = sampler.stop();
     for (const c of convs) await side.remove(c);
     const show = (m: { rss: number; pss: number; processes: number }) =>
-      `${mb(m.rss)} / ${mb(m.pss)} (${m.processes} processes)`;
+      `${mb(m.rss)} / ${mb(m.pss)} (${m.processes} process${m.processes === 1 ? "" : "es"})`;
     out.set(side.name, { before: show(base), idle: show(idle), active: show(active), peak });
     say(
       `  ${side.name}: before ${show(base)}; ${K} idle ${show(idle)}; ${K} active ${show(active)}, peak RSS ${mb(peak)}`,
