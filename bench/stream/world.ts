@@ -6,20 +6,21 @@
 import { Database } from "bun:sqlite";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { gatewayFiles } from "../../src/llm/gateway-files.ts";
 import { Client } from "../../test/http/client.ts";
 import { BenchSocket } from "./client.ts";
 
 export const LLM_KEY = "sk-bench-provider-key-0123456789";
 
-interface Child<T> {
+export interface Child<T> {
   proc: Bun.Subprocess<"ignore", "pipe", "inherit">;
   info: T;
 }
 
-async function startChild<T>(script: string, env: Record<string, string>): Promise<Child<T>> {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, script)], {
+/** Starts a bench script (relative to this folder, or absolute) and waits for its `READY {json}` line. */
+export async function startChild<T>(script: string, env: Record<string, string>): Promise<Child<T>> {
+  const proc = Bun.spawn([process.execPath, resolve(import.meta.dir, script)], {
     env: { ...process.env, ...env },
     stdin: "ignore",
     stdout: "pipe",
