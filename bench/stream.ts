@@ -120,6 +120,7 @@ async function sectionFlood(w: World, piRate: number | undefined) {
   const serverCpu: number[] = [];
   const runnerCpu: number[] = [];
   const serverWrites: number[] = [];
+  const runnerWrites: number[] = [];
   const runnerPid = w.runnerPid();
   for (let r = 0; r < RUNS; r++) {
     const from = s.log.deltaTimes.length;
@@ -128,16 +129,23 @@ async function sectionFlood(w: World, piRate: number | undefined) {
     const sc0 = cpuMsPrecise(w.serverPid);
     const rc0 = cpuMsPrecise(runnerPid);
     const sw0 = writeCalls(w.serverPid);
+    const rw0 = writeCalls(runnerPid);
     const strace = process.env.BENCH_STRACE
-      ? await countSyscalls(w.serverPid, ["pwrite64", "fdatasync"])
+      ? await countSyscalls(w.serverPid, ["pwrite64", "fdatasync", "sendto", "write", "writev"])
+      : null;
+    const straceRunner = process.env.BENCH_STRACE
+      ? await countSyscalls(runnerPid, ["write", "writev", "sendto", "read", "recvfrom"])
       : null;
     const t0 = performance.timeOrigin + performance.now();
     await prompt(s.tab, s.session_id, `flood ${TOKENS}`);
     await s.tab.waitIdle(s.session_id, r + 2, 300_000);
     if (strace) say(`  run ${r + 1}: server syscalls (strace -c): ${JSON.stringify(await strace())}`);
+    if (straceRunner)
+      say(`  run ${r + 1}: runner syscalls (strace -c): ${JSON.stringify(await straceRunner())}`);
     serverCpu.push(cpuMsPrecise(w.serverPid) - sc0);
     runnerCpu.push(cpuMsPrecise(runnerPid) - rc0);
     serverWrites.push(writeCalls(w.serverPid) - sw0);
+    runnerWrites.push(writeCalls(runnerPid) - rw0);
     const to = s.log.deltaTimes.length;
     if (to - from !== TOKENS) throw new Error(`run ${r}: ${to - from} deltas, expected ${TOKENS}`);
     if (s.log.deltas.slice(from).join("") !== "tok ".repeat(TOKENS))
@@ -172,7 +180,11 @@ async function sectionFlood(w: World, piRate: number | undefined) {
     `  of which pi stdout chunk → runner event (translation + wait behind the chunk), p50 ${spread(runnerP50s, f2)} ms`,
   );
   say(`CPU per flood: server ${spread(serverCpu)} ms, runner ${spread(runnerCpu)} ms`);
-  say(`server write syscalls per flood (SQLite pwrite64 and socket writes): ${spread(serverWrites)}`);
+  // syscw counts write-family calls through the VFS (write, writev, pwrite64), not send/sendto:
+  // the server's WebSocket frames go out by sendto and are not in it (BENCH_STRACE=1 counts those).
+  say(
+    `write syscalls per flood (/proc io syscw: write, writev, pwrite64; not sendto): server ${spread(serverWrites)}, runner ${spread(runnerWrites)}`,
+  );
   say(
     `runner RSS after the floods ${f1(rssMb(runnerPid))} MB, peak ${f1(peakRssMb(runnerPid))} MB (${process.env.BENCH_RUNNER_JIT ?? "as octo starts it"})`,
   );

@@ -20,6 +20,8 @@ if (!llmUrl) throw new Error("BENCH_LLM_URL is required");
 const runtime = RUNNER_RUNTIME_ENV as Record<string, string>;
 if (process.env.BENCH_RUNNER_JIT === "on") delete runtime.BUN_JSC_useJIT;
 if (process.env.BENCH_RUNNER_JIT === "off") runtime.BUN_JSC_useJIT = "0";
+// BENCH_CPU_PROF (bench/stream/world.ts): the runner is profiled too.
+if (process.env.BUN_OPTIONS) runtime.BUN_OPTIONS = process.env.BUN_OPTIONS;
 const dirs = tempHome();
 // The runner inherits this: pi's session files land in the temporary HOME too, and go with it.
 Object.assign(process.env, dirs.env);

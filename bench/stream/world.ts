@@ -4,7 +4,7 @@
  * and a logged-in user with a project. The measuring clients live in the benchmark's own process.
  */
 import { Database } from "bun:sqlite";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "../../test/http/client.ts";
@@ -42,6 +42,13 @@ async function startChild<T>(script: string, env: Record<string, string>): Promi
       return { proc, info: JSON.parse(m[1] as string) as T };
     }
   }
+}
+
+/** Bun's CLI options for a CPU profile (as `.cpuprofile` and markdown) written to `dir` on exit. */
+export function profileOptions(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o777 });
+  chmodSync(dir, 0o777); // the runner runs as the unprivileged agent account
+  return `--cpu-prof --cpu-prof-md --cpu-prof-dir=${dir}`;
 }
 
 /** One runner trace line (runner/trace.ts). */
@@ -83,6 +90,8 @@ export async function startWorld(): Promise<World> {
     BENCH_LLM_URL: llm.info.openaiBaseUrl,
     BENCH_LLM_KEY: LLM_KEY,
     ...(process.env.NO_TRACE ? {} : { OCTO_TRACE_FILE: traceFile }),
+    // BENCH_CPU_PROF=DIR: Bun's sampling profiler in the server and its runner, written to DIR on exit.
+    ...(process.env.BENCH_CPU_PROF ? { BUN_OPTIONS: profileOptions(process.env.BENCH_CPU_PROF) } : {}),
   });
   const { url } = server.info;
   const http = new Client(url);
