@@ -3,9 +3,9 @@ import type { RunnerBrowserEvent } from "../src/protocol/browser.ts";
 import { type ErrorBody, fail, ok, type Result } from "../src/protocol/errors.ts";
 import {
   MAX_LINE_BYTES,
+  parseRunnerRequest,
   RUNNER_OPS,
   RUNNER_PROTOCOL_VERSION,
-  RunnerRequestSchema,
 } from "../src/protocol/runner.ts";
 import { type RunnerCall, RunnerCallReplySchema } from "../src/protocol/tools.ts";
 import { encodeLine, LineDecoder } from "../src/shared/lines.ts";
@@ -190,7 +190,7 @@ export class RunnerConnection implements SubscriptionSink, CallSink {
         code: "unknown_command",
         message: `unknown op ${JSON.stringify(op).slice(0, 64)}`,
       });
-    const parsed = v.safeParse(RunnerRequestSchema, raw);
+    const parsed = parseRunnerRequest(raw);
     if (!parsed.success) {
       const issue = parsed.issues[0];
       const where = issue?.path?.map((p) => String(p.key)).join(".") || "request";

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { variantParser } from "./decode.ts";
 import { ERROR_STATUS, type ErrorCode } from "./errors.ts";
 import { idSchema } from "./ids.ts";
 
@@ -152,6 +153,8 @@ export const RunnerRequestSchema = v.variant("op", [
   req("accept_calls", {}),
 ]);
 export type RunnerRequest = v.InferOutput<typeof RunnerRequestSchema>;
+/** `v.safeParse(RunnerRequestSchema, value)`, by a lookup of `op` rather than a scan (decode.ts). */
+export const parseRunnerRequest = variantParser(RunnerRequestSchema);
 export type RunnerOp = RunnerRequest["op"];
 /** What a caller passes for `op`: the request without `id` and `op` (defaults may be left out). */
 export type RunnerParams<Op extends RunnerOp> = Omit<
@@ -274,6 +277,8 @@ export const RunnerEventSchema = v.variant("event", [
   ev("agent", { body: v.unknown() }),
 ]);
 export type RunnerEvent = v.InferOutput<typeof RunnerEventSchema>;
+/** `v.safeParse(RunnerEventSchema, value)`, by a lookup of `event` rather than a scan (decode.ts). */
+export const parseRunnerEvent = variantParser(RunnerEventSchema);
 /** An event before the buffer stamps it with `proc` and `seq`. */
 export type RunnerEventBody = RunnerEvent extends infer E
   ? E extends RunnerEvent
