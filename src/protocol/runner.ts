@@ -214,6 +214,9 @@ export const RunnerStatusSchema = v.strictObject({
   process_memory: v.optional(v.array(ProcessMemorySchema)),
   /** `ack` requests received since the runner started. */
   acks_received: v.optional(v.number()),
+  /** Event lines sent to servers since the runner started, and the writes they were handed to sockets in. */
+  event_lines_sent: v.optional(v.number()),
+  event_writes: v.optional(v.number()),
 });
 export type RunnerStatus = v.InferOutput<typeof RunnerStatusSchema>;
 
