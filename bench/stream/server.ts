@@ -7,11 +7,12 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
+import { gatewayFiles } from "../../src/llm/gateway-files.ts";
 import { startServer } from "../../src/server/start.ts";
 import { createLogger } from "../../src/shared/log.ts";
 import { dataPaths } from "../../src/shared/paths.ts";
 import { RUNNER_RUNTIME_ENV, singleUserRunnerFiles } from "../../src/shared/runner-layout.ts";
-import { tempHome } from "../../test/http/harness.ts";
+import { stopGatewayOf, tempHome } from "../../test/http/harness.ts";
 import { stopLocalRunner } from "../../test/terminals/harness.ts";
 
 const llmUrl = process.env.BENCH_LLM_URL;
@@ -71,12 +72,15 @@ console.log(
     admin: server.firstAdmin,
     db: dataPaths(config.value.paths.dataDir).db,
     runnerPidFile: singleUserRunnerFiles(socketDir).pidFile,
+    gatewayPidFile: gatewayFiles(socketDir).pidFile,
     home: dirs.home,
   })}`,
 );
 
 process.on("SIGTERM", async () => {
   stopLocalRunner(socketDir);
+  // The gateway outlives servers by design; a bench's must not outlive the bench.
+  stopGatewayOf(socketDir);
   await server.stop();
   if (!process.env.BENCH_KEEP_HOME) rmSync(dirs.home, { recursive: true, force: true });
   process.exit(0);

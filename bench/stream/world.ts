@@ -65,6 +65,8 @@ export interface World {
   cookie: string;
   projectId: string;
   runnerPid(): number;
+  /** The LLM gateway the server started (its own process, outside the server's tree). */
+  gatewayPid(): number;
   procOf(sessionId: string): string;
   /** The runner's `stream.text_delta` trace points of a process, waiting until there are `n`. */
   deltaTrace(proc: string, n: number): Promise<TracePoint[]>;
@@ -86,6 +88,7 @@ export async function startWorld(): Promise<World> {
     admin: { username: string; password: string };
     db: string;
     runnerPidFile: string;
+    gatewayPidFile: string;
   }>("server.ts", {
     BENCH_LLM_URL: llm.info.openaiBaseUrl,
     BENCH_LLM_KEY: LLM_KEY,
@@ -129,6 +132,7 @@ export async function startWorld(): Promise<World> {
     cookie,
     projectId: project.body.project.id,
     runnerPid: () => Number(readFileSync(server.info.runnerPidFile, "utf8")),
+    gatewayPid: () => Number(readFileSync(server.info.gatewayPidFile, "utf8")),
     procOf(sessionId) {
       const row = db
         .query<{ proc_id: string | null }, [string]>("SELECT proc_id FROM sessions WHERE id = ?")
