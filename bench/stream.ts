@@ -136,6 +136,7 @@ async function sectionFlood(w: World, piRate: number | undefined) {
   const others = [...descendants(runnerPid).map((p) => p.pid), w.gatewayPid()];
   const othersCpu = () => others.reduce((sum, pid) => sum + safeCpuMs(pid), 0);
   const restCpu: number[] = [];
+  const perCommit: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     const from = s.log.deltaTimes.length;
     const bytes0 = s.log.bytes;
@@ -143,6 +144,7 @@ async function sectionFlood(w: World, piRate: number | undefined) {
     const sc0 = cpuMsPrecise(w.serverPid);
     const rc0 = cpuMsPrecise(runnerPid);
     const oc0 = othersCpu();
+    const h0 = await w.historyTotals();
     const sw0 = writeCalls(w.serverPid);
     const rw0 = writeCalls(runnerPid);
     const strace = process.env.BENCH_STRACE
@@ -160,6 +162,8 @@ async function sectionFlood(w: World, piRate: number | undefined) {
     serverCpu.push(cpuMsPrecise(w.serverPid) - sc0);
     runnerCpu.push(cpuMsPrecise(runnerPid) - rc0);
     restCpu.push(othersCpu() - oc0);
+    const h1 = await w.historyTotals();
+    perCommit.push((h1.events - h0.events) / Math.max(1, h1.commits - h0.commits));
     serverWrites.push(writeCalls(w.serverPid) - sw0);
     runnerWrites.push(writeCalls(runnerPid) - rw0);
     const to = s.log.deltaTimes.length;
@@ -196,6 +200,7 @@ async function sectionFlood(w: World, piRate: number | undefined) {
     `  of which pi stdout chunk → runner event (translation + wait behind the chunk), p50 ${spread(runnerP50s, f2)} ms`,
   );
   say(`CPU per flood: server ${spread(serverCpu)} ms, runner ${spread(runnerCpu)} ms`);
+  say(`  history events per commit: ${spread(perCommit, f1)}`);
   const tree = serverCpu.map((s, i) => s + (runnerCpu[i] ?? 0) + (restCpu[i] ?? 0));
   say(
     `  pi, its sandbox and the LLM gateway ${spread(restCpu)} ms; whole tree ${spread(tree)} ms (target ≤ 1,200)`,

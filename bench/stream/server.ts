@@ -4,7 +4,7 @@
  * provider `fx` pointing at the fixture in `BENCH_LLM_URL`; production log level (info) to a file.
  * Prints `READY {…}` and runs until SIGTERM, then stops its runner too.
  */
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
 import { gatewayFiles } from "../../src/llm/gateway-files.ts";
@@ -65,6 +65,8 @@ const started = await startServer({ config: config.value, host: "127.0.0.1", por
 if (!started.ok) throw new Error(started.error.message);
 const server = started.value;
 const socketDir = config.value.paths.socketDir;
+// SIGUSR2: write the history's commit and event counts to this file in the temporary HOME.
+const statsFile = join(dirs.home, "stats.json");
 console.log(
   `READY ${JSON.stringify({
     url: server.url,
@@ -74,8 +76,14 @@ console.log(
     runnerPidFile: singleUserRunnerFiles(socketDir).pidFile,
     gatewayPidFile: gatewayFiles(socketDir).pidFile,
     home: dirs.home,
+    statsFile,
   })}`,
 );
+
+process.on("SIGUSR2", () => {
+  writeFileSync(`${statsFile}.tmp`, JSON.stringify(server.ctx.services.history.totals()));
+  renameSync(`${statsFile}.tmp`, statsFile);
+});
 
 process.on("SIGTERM", async () => {
   stopLocalRunner(socketDir);

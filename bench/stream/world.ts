@@ -67,6 +67,8 @@ export interface World {
   runnerPid(): number;
   /** The LLM gateway the server started (its own process, outside the server's tree). */
   gatewayPid(): number;
+  /** The server's history commits and stored events so far (asked for with SIGUSR2). */
+  historyTotals(): Promise<{ commits: number; events: number }>;
   procOf(sessionId: string): string;
   /** The runner's `stream.text_delta` trace points of a process, waiting until there are `n`. */
   deltaTrace(proc: string, n: number): Promise<TracePoint[]>;
@@ -89,6 +91,7 @@ export async function startWorld(): Promise<World> {
     db: string;
     runnerPidFile: string;
     gatewayPidFile: string;
+    statsFile: string;
   }>("server.ts", {
     BENCH_LLM_URL: llm.info.openaiBaseUrl,
     BENCH_LLM_KEY: LLM_KEY,
@@ -133,6 +136,17 @@ export async function startWorld(): Promise<World> {
     projectId: project.body.project.id,
     runnerPid: () => Number(readFileSync(server.info.runnerPidFile, "utf8")),
     gatewayPid: () => Number(readFileSync(server.info.gatewayPidFile, "utf8")),
+    async historyTotals() {
+      const file = server.info.statsFile;
+      rmSync(file, { force: true });
+      server.proc.kill("SIGUSR2");
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(file)) {
+        if (Date.now() > deadline) throw new Error(`the server wrote no ${file}`);
+        await Bun.sleep(5); // a bench waiting for another process's file
+      }
+      return JSON.parse(readFileSync(file, "utf8")) as { commits: number; events: number };
+    },
     procOf(sessionId) {
       const row = db
         .query<{ proc_id: string | null }, [string]>("SELECT proc_id FROM sessions WHERE id = ?")
