@@ -14,7 +14,7 @@ export interface RunnerState {
   startedAt: number;
   /** `ack` requests answered since start (how often the server acknowledges: bench and tests). */
   acks: number;
-  /** Event lines sent to servers, and the socket writes that carried them (bench and tests). */
+  /** Event lines sent to servers, and the writes they were handed to sockets in (bench and tests). */
   eventLinesSent: number;
   eventWrites: number;
   maxProcesses: number;
