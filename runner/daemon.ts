@@ -109,6 +109,8 @@ export async function startRunnerDaemon(opts: RunnerDaemonOptions): Promise<Resu
     idle: new IdleCollector(),
     startedAt: Date.now(),
     acks: 0,
+    eventLinesSent: 0,
+    eventWrites: 0,
     maxProcesses: opts.maxProcesses,
     table,
     tools,

@@ -14,6 +14,9 @@ export interface RunnerState {
   startedAt: number;
   /** `ack` requests answered since start (how often the server acknowledges: bench and tests). */
   acks: number;
+  /** Event lines sent to servers, and the writes they were handed to sockets in (bench and tests). */
+  eventLinesSent: number;
+  eventWrites: number;
   maxProcesses: number;
   table: ProcessTable;
   idle: IdleCollector;
@@ -42,6 +45,8 @@ export function runnerStatus(state: RunnerState): RunnerStatus {
     tree_private_bytes: tree.private,
     process_memory: state.table.memory(children),
     acks_received: state.acks,
+    event_lines_sent: state.eventLinesSent,
+    event_writes: state.eventWrites,
   };
 }
 

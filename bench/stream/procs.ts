@@ -29,6 +29,19 @@ export function cpuMsPrecise(pid: number): number {
   return ns / 1e6;
 }
 
+/** Time the process's threads were runnable but waiting for a CPU (schedstat's second field), in ms. */
+export function runQueueMs(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]);
+    } catch {
+      // thread gone meanwhile
+    }
+  }
+  return ns / 1e6;
+}
+
 /** Write-type system calls so far (write, pwrite64, writev…; /proc/PID/io `syscw`), or NaN if unreadable. */
 export function writeCalls(pid: number): number {
   try {

@@ -5,9 +5,10 @@
  * Prints `READY {…}` and runs until SIGTERM, then stops its runner and LLM gateway too (the gateway
  * outlives servers by design: left running, each bench run would leave one behind).
  */
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
+import { gatewayFiles } from "../../src/llm/gateway-files.ts";
 import { startServer } from "../../src/server/start.ts";
 import { createLogger } from "../../src/shared/log.ts";
 import { dataPaths } from "../../src/shared/paths.ts";
@@ -21,6 +22,8 @@ if (!llmUrl) throw new Error("BENCH_LLM_URL is required");
 const runtime = RUNNER_RUNTIME_ENV as Record<string, string>;
 if (process.env.BENCH_RUNNER_JIT === "on") delete runtime.BUN_JSC_useJIT;
 if (process.env.BENCH_RUNNER_JIT === "off") runtime.BUN_JSC_useJIT = "0";
+// BENCH_CPU_PROF (bench/stream/world.ts): the runner is profiled too.
+if (process.env.BUN_OPTIONS) runtime.BUN_OPTIONS = process.env.BUN_OPTIONS;
 const dirs = tempHome();
 // The runner inherits this: pi's session files land in the temporary HOME too, and go with it.
 Object.assign(process.env, dirs.env);
@@ -65,6 +68,8 @@ const started = await startServer({ config: config.value, host: "127.0.0.1", por
 if (!started.ok) throw new Error(started.error.message);
 const server = started.value;
 const socketDir = config.value.paths.socketDir;
+// SIGUSR2: write the history's commit and event counts to this file in the temporary HOME.
+const statsFile = join(dirs.home, "stats.json");
 console.log(
   `READY ${JSON.stringify({
     url: server.url,
@@ -72,12 +77,21 @@ console.log(
     admin: server.firstAdmin,
     db: dataPaths(config.value.paths.dataDir).db,
     runnerPidFile: singleUserRunnerFiles(socketDir).pidFile,
+    gatewayPidFile: gatewayFiles(socketDir).pidFile,
     home: dirs.home,
+    statsFile,
   })}`,
 );
 
+process.on("SIGUSR2", () => {
+  writeFileSync(`${statsFile}.tmp`, JSON.stringify(server.ctx.services.history.totals()));
+  renameSync(`${statsFile}.tmp`, statsFile);
+});
+
 process.on("SIGTERM", async () => {
   stopLocalRunner(socketDir);
+  // The gateway outlives servers by design; a bench's must not outlive the bench.
+  stopGatewayOf(socketDir);
   await server.stop();
   stopGatewayOf(socketDir);
   if (!process.env.BENCH_KEEP_HOME) rmSync(dirs.home, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * and a logged-in user with a project. The measuring clients live in the benchmark's own process.
  */
 import { Database } from "bun:sqlite";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { gatewayFiles } from "../../src/llm/gateway-files.ts";
@@ -46,6 +46,13 @@ export async function startChild<T>(script: string, env: Record<string, string>)
   }
 }
 
+/** Bun's CLI options for a CPU profile (as `.cpuprofile` and markdown) written to `dir` on exit. */
+export function profileOptions(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o777 });
+  chmodSync(dir, 0o777); // the runner runs as the unprivileged agent account
+  return `--cpu-prof --cpu-prof-md --cpu-prof-dir=${dir}`;
+}
+
 /** One runner trace line (runner/trace.ts). */
 export interface TracePoint {
   seq: number;
@@ -64,8 +71,10 @@ export interface World {
   /** The server's temporary HOME (its log is `server.log` there). */
   home: string;
   runnerPid(): number;
-  /** The LLM gateway's pid (its own process, decision 0014), or 0 before it started. */
+  /** The LLM gateway the server started (its own process, outside the server's tree). */
   gatewayPid(): number;
+  /** The server's history commits and stored events so far (asked for with SIGUSR2). */
+  historyTotals(): Promise<{ commits: number; events: number }>;
   procOf(sessionId: string): string;
   /** How many sessions are in each status (`active`, `sleeping` once reaped, …). */
   statusCounts(): Record<string, number>;
@@ -89,10 +98,14 @@ export async function startWorld(): Promise<World> {
     admin: { username: string; password: string };
     db: string;
     runnerPidFile: string;
+    gatewayPidFile: string;
+    statsFile: string;
   }>("server.ts", {
     BENCH_LLM_URL: llm.info.openaiBaseUrl,
     BENCH_LLM_KEY: LLM_KEY,
     ...(process.env.NO_TRACE ? {} : { OCTO_TRACE_FILE: traceFile }),
+    // BENCH_CPU_PROF=DIR: Bun's sampling profiler in the server and its runner, written to DIR on exit.
+    ...(process.env.BENCH_CPU_PROF ? { BUN_OPTIONS: profileOptions(process.env.BENCH_CPU_PROF) } : {}),
   });
   const { url } = server.info;
   const http = new Client(url);
@@ -135,6 +148,17 @@ export async function startWorld(): Promise<World> {
     gatewayPid: () => {
       const file = gatewayFiles(dirname(server.info.runnerPidFile)).pidFile;
       return existsSync(file) ? Number(readFileSync(file, "utf8")) : 0;
+    },
+    async historyTotals() {
+      const file = server.info.statsFile;
+      rmSync(file, { force: true });
+      server.proc.kill("SIGUSR2");
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(file)) {
+        if (Date.now() > deadline) throw new Error(`the server wrote no ${file}`);
+        await Bun.sleep(5); // a bench waiting for another process's file
+      }
+      return JSON.parse(readFileSync(file, "utf8")) as { commits: number; events: number };
     },
     procOf(sessionId) {
       const row = db

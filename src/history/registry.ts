@@ -33,6 +33,17 @@ export class HistoryRegistry {
     rmSync(`${this.paths.historyDb(userId)}-shm`, { force: true });
   }
 
+  /** Commits and events stored since start, over the open stores (benches read it). */
+  totals(): { commits: number; events: number } {
+    let commits = 0;
+    let events = 0;
+    for (const s of this.stores.values()) {
+      commits += s.commits;
+      events += s.eventsStored;
+    }
+    return { commits, events };
+  }
+
   close(): void {
     for (const s of this.stores.values()) s.close();
     this.stores.clear();

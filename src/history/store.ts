@@ -52,6 +52,8 @@ export class HistoryStore {
 
   /** Transactions committed by `append`/`appendMany` since the store was opened (benches read it). */
   commits = 0;
+  /** Events those transactions stored. */
+  eventsStored = 0;
 
   /**
    * Store events in order, in one transaction; returns them numbered, ready to send.
@@ -92,6 +94,7 @@ export class HistoryStore {
       });
     });
     this.commits++;
+    for (const stored of numbered) this.eventsStored += stored.length;
     // Only after the commit: a failed transaction must not leave a hole in the numbering.
     for (const [id, seq] of last) this.lastSeq.set(id, seq);
     return numbered.map((stored) => stored.map(({ seq, ts, body }) => ({ seq, ts, body })));

@@ -14,6 +14,9 @@ export function wsSink(ws: ServerWebSocket<unknown>): Sink & { close(code: numbe
       if (r === 0) return "dropped";
       return ws.getBufferedAmount() > SOFT_BUFFER_LIMIT ? "full" : "ok";
     },
+    batch(fn) {
+      return ws.cork(fn);
+    },
     close(code, reason) {
       ws.close(code, reason);
     },

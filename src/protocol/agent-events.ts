@@ -8,6 +8,7 @@ import {
   thinkingLevelSchema,
   usageSchema,
 } from "./agent-message.ts";
+import { variantParser } from "./decode.ts";
 import { ERROR_STATUS, type ErrorCode } from "./errors.ts";
 import { idSchema } from "./ids.ts";
 
@@ -163,6 +164,8 @@ export const agentEventSchema = v.variant(
   Object.values(agentEventSchemas) as [Schemas[AgentEventName]],
 );
 export type AgentEvent = { [K in AgentEventName]: v.InferOutput<Schemas[K]> }[AgentEventName];
+/** `v.safeParse(agentEventSchema, value)`, by a lookup of `event` rather than a scan (decode.ts). */
+export const parseAgentEvent = variantParser(agentEventSchema);
 export type AgentEventOf<K extends AgentEventName> = v.InferOutput<Schemas[K]>;
 
 /** Convenience for the common "state changed" event. */

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { type AgentCommand, agentCommandSchemas, isAgentCommandName } from "./agent-commands.ts";
-import { type AgentEvent, agentEventSchema, errorBodySchema } from "./agent-events.ts";
+import { type AgentEvent, errorBodySchema, parseAgentEvent } from "./agent-events.ts";
 import { type ChangesEvent, changesEventSchema } from "./changes.ts";
 import { describeIssues } from "./decode.ts";
 import type { ErrorBody, ErrorCode } from "./errors.ts";
@@ -264,7 +264,7 @@ export function decodeServerFrame(
     const { ch, session_id, seq: s, ts, ...event } = obj;
     const env = v.safeParse(agentEnvelopeSchema, { ch, session_id, seq: s, ts });
     if (!env.success) return invalid(env.issues);
-    const body = v.safeParse(agentEventSchema, event);
+    const body = parseAgentEvent(event);
     if (!body.success) return invalid(body.issues);
     return { ok: true, frame: { ...env.output, ...body.output } };
   }

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { variantParser } from "./decode.ts";
 import { ERROR_STATUS, type ErrorCode } from "./errors.ts";
 import { idSchema } from "./ids.ts";
 
@@ -158,6 +159,8 @@ export const RunnerRequestSchema = v.variant("op", [
   req("accept_calls", {}),
 ]);
 export type RunnerRequest = v.InferOutput<typeof RunnerRequestSchema>;
+/** `v.safeParse(RunnerRequestSchema, value)`, by a lookup of `op` rather than a scan (decode.ts). */
+export const parseRunnerRequest = variantParser(RunnerRequestSchema);
 export type RunnerOp = RunnerRequest["op"];
 /** What a caller passes for `op`: the request without `id` and `op` (defaults may be left out). */
 export type RunnerParams<Op extends RunnerOp> = Omit<
@@ -217,6 +220,9 @@ export const RunnerStatusSchema = v.strictObject({
   process_memory: v.optional(v.array(ProcessMemorySchema)),
   /** `ack` requests received since the runner started. */
   acks_received: v.optional(v.number()),
+  /** Event lines sent to servers since the runner started, and the writes they were handed to sockets in. */
+  event_lines_sent: v.optional(v.number()),
+  event_writes: v.optional(v.number()),
 });
 export type RunnerStatus = v.InferOutput<typeof RunnerStatusSchema>;
 
@@ -281,6 +287,8 @@ export const RunnerEventSchema = v.variant("event", [
   ev("agent", { body: v.unknown() }),
 ]);
 export type RunnerEvent = v.InferOutput<typeof RunnerEventSchema>;
+/** `v.safeParse(RunnerEventSchema, value)`, by a lookup of `event` rather than a scan (decode.ts). */
+export const parseRunnerEvent = variantParser(RunnerEventSchema);
 /** An event before the buffer stamps it with `proc` and `seq`. */
 export type RunnerEventBody = RunnerEvent extends infer E
   ? E extends RunnerEvent

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type * as v from "valibot";
 import { type RunnerBrowserEvent, RunnerBrowserEventSchema } from "../protocol/browser.ts";
-import { decode } from "../protocol/decode.ts";
+import { decode, decoded } from "../protocol/decode.ts";
 import { fail, ok, type Result } from "../protocol/errors.ts";
 import {
   type FileOp,
@@ -18,9 +18,9 @@ import {
   ReviewOpResultSchemas,
 } from "../protocol/review.ts";
 import {
+  parseRunnerEvent,
   RUNNER_PROTOCOL_VERSION,
   type RunnerEvent,
-  RunnerEventSchema,
   type RunnerOp,
   type RunnerParams,
   type RunnerResult,
@@ -336,7 +336,7 @@ export class RunnerClient {
       else this.opts.log?.warn("invalid fs event from runner", { issue: fsEvent.error.message });
       return;
     }
-    const parsed = decode(RunnerEventSchema, line, "runner event");
+    const parsed = decoded(parseRunnerEvent(line), "runner event");
     if (!parsed.ok) {
       this.opts.log?.warn("invalid event from runner", { user: this.opts.user, issue: parsed.error.message });
       return;

@@ -1,7 +1,7 @@
 import type { HistoryStore, SessionRef } from "../history/store.ts";
 import type { AgentCommand } from "../protocol/agent-commands.ts";
-import { type AgentEvent, agentEventSchema } from "../protocol/agent-events.ts";
-import { decode } from "../protocol/decode.ts";
+import { type AgentEvent, parseAgentEvent } from "../protocol/agent-events.ts";
+import { decoded } from "../protocol/decode.ts";
 import type { Result } from "../protocol/errors.ts";
 import type { RunnerEvent } from "../protocol/runner.ts";
 import type { RunnerClient } from "../runners/client.ts";
@@ -104,7 +104,7 @@ export class AgentLink {
     this.handled = e.seq;
     switch (e.event) {
       case "agent": {
-        const parsed = decode(agentEventSchema, e.body, "agent event");
+        const parsed = decoded(parseAgentEvent(e.body), "agent event");
         if (parsed.ok) this.queue(parsed.value, e.seq);
         else
           this.deps.log.warn("runner sent an invalid agent event", {

@@ -178,3 +178,46 @@ test("a commit that fails stores nothing of the turn and calls no done (no ack)"
   expect(store.source(ses.id)).toBeNull();
   expect(store.replay(ses.id, 0).length).toBe(1);
 });
+
+/** A sink that notes which batch (cork) each frame was sent in: 0 outside any. */
+class BatchingSink implements Sink {
+  readonly batchOf: number[] = [];
+  private batches = 0;
+  private current = 0;
+  send(_frame: string) {
+    this.batchOf.push(this.current);
+    return "ok" as const;
+  }
+  batch<T>(fn: () => T): T {
+    this.current = ++this.batches;
+    try {
+      return fn();
+    } finally {
+      this.current = 0;
+    }
+  }
+}
+
+test("a stored batch goes to each sink inside one batch of its own (one write per batch, not per frame)", async () => {
+  const a = new BatchingSink();
+  const b = new BatchingSink();
+  hub.subscribe(user, ses.id, 0, a);
+  hub.subscribe(user, ses.id, 0, b);
+  const done = new Promise<void>((resolve) =>
+    hub.publishSoon(user, ses, deltas(40), undefined, () => resolve()),
+  );
+  await done;
+  expect(a.batchOf).toEqual(Array(40).fill(1));
+  expect(b.batchOf).toEqual(Array(40).fill(1));
+  hub.publish(user, ses, deltas(3));
+  expect(a.batchOf.slice(40)).toEqual([2, 2, 2]);
+});
+
+test("a replay is sent in batches of a page", () => {
+  hub.publish(user, ses, deltas(1200));
+  const sink = new BatchingSink();
+  hub.subscribe(user, ses.id, 0, sink);
+  expect(sink.batchOf.length).toBe(1200);
+  expect(new Set(sink.batchOf)).toEqual(new Set([1, 2, 3]));
+  expect(sink.batchOf.filter((x) => x === 1).length).toBe(512);
+});

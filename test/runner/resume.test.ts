@@ -120,6 +120,35 @@ describe("resume", () => {
     await client.kill(proc);
   });
 
+  test("a replay goes out in one socket write per 32 KiB of lines, not one write per event", async () => {
+    const { proc } = await echoProcess();
+    const live = new EventLog();
+    await client.subscribe(proc, 0, live.push);
+    // One output event per line: each is echoed before the next is written.
+    for (let i = 1; i <= 100; i++) {
+      await client.write(proc, `line-${i}\n`);
+      await live.waitText(`line-${i}\n`);
+    }
+    const counts = async () => {
+      const s = await client.status();
+      if (!s.ok) throw new Error(s.error.message);
+      return { lines: s.value.event_lines_sent ?? 0, writes: s.value.event_writes ?? 0 };
+    };
+    const before = await counts();
+    // A restarted server has acknowledged nothing: all of it is replayed to it at once.
+    const fresh = await runner.client();
+    const log = new EventLog();
+    await fresh.subscribe(proc, 0, log.push);
+    await log.waitText("line-100\n");
+    const after = await counts();
+    expect(log.events.map((e) => e.seq)).toEqual(log.events.map((_, i) => i + 1));
+    expect(after.lines - before.lines).toBeGreaterThanOrEqual(100);
+    // ~15 KB of lines: one write (each line was a write of its own before).
+    expect(after.writes - before.writes).toBe(1);
+    fresh.close();
+    await client.kill(proc);
+  });
+
   test("the buffer bound drops the oldest unacked events and says so with one resync_needed marker", async () => {
     const spawned = await client.spawn({
       profile: "minimal",
