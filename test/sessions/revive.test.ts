@@ -7,6 +7,7 @@ import {
   createProject,
   descendantsOf,
   type SessionWorld,
+  sandboxNeedle,
   startWorld,
 } from "./harness.ts";
 
@@ -69,8 +70,8 @@ async function readySpare(): Promise<{ id: string; proc: string; stateDir: strin
   while (history().currentSeq(id) === 0 && Date.now() < deadline) await turn();
   expect(history().currentSeq(id)).toBeGreaterThan(0);
   // The runner's state directory for the spare, as its sandbox binds it.
-  const bind = descendantsOf(`agents/${id}=`)
-    .map((p) => /--rw (\S+\/agents\/ses_\w+)=/.exec(p.cmd)?.[1])
+  const bind = descendantsOf(sandboxNeedle(id))
+    .map((p) => /(\S+\/agents\/ses_\w+) \/opt\/octo\/state/.exec(p.cmd)?.[1])
     .find(Boolean);
   expect(bind).toBeTruthy();
   return { id, proc: spare?.proc_id as string, stateDir: bind as string };
@@ -138,7 +139,7 @@ test("a reaped conversation is revived through the spare: its whole history, exa
 
   // Reaping it again stops the adopted process (its tag is the conversation's now): nothing remains.
   await reap(s);
-  expect(descendantsOf(`agents/${spare.id}=`)).toEqual([]);
+  expect(descendantsOf(sandboxNeedle(spare.id))).toEqual([]);
 });
 
 test("with no spare, a reaped conversation is revived cold with its whole history", async () => {

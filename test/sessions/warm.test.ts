@@ -2,7 +2,15 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { sessionsRepo } from "../../src/storage/sessions.ts";
 import { Client } from "../http/client.ts";
 import { addUser, startServerIn } from "../http/harness.ts";
-import { AgentTab, createProject, descendantsOf, piOf, type SessionWorld, startWorld } from "./harness.ts";
+import {
+  AgentTab,
+  createProject,
+  descendantsOf,
+  piOf,
+  type SessionWorld,
+  sandboxNeedle,
+  startWorld,
+} from "./harness.ts";
 
 setDefaultTimeout(180_000);
 let w: SessionWorld;
@@ -120,7 +128,7 @@ test("an idle spare is discarded by the reaper: no session, no history, no proce
   }
   expect(reaped).toContain(spare);
   expect(repo().byId(spare)).toBeNull();
-  expect(descendantsOf(`agents/${spare}=`)).toEqual([]);
+  expect(descendantsOf(sandboxNeedle(spare))).toEqual([]);
   expect(w.t.server.ctx.services.history.for(admin.id).currentSeq(spare)).toBe(0);
   const after = (await w.admin.get<{ sessions: unknown[] }>("/api/sessions")).body.sessions.length;
   expect(after).toBe(before);
@@ -158,5 +166,5 @@ test("a server restart discards the spares of the previous run", async () => {
   w.admin = c;
   await again.server.ctx.services.sessions.resumed;
   expect(repo().byId(spare)).toBeNull();
-  expect(descendantsOf(`agents/${spare}=`)).toEqual([]);
+  expect(descendantsOf(sandboxNeedle(spare))).toEqual([]);
 });
