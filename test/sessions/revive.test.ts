@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { sessionsRepo } from "../../src/storage/sessions.ts";
+import { waitUntil } from "../runner/harness.ts";
 import {
   AgentTab,
   assertGapFree,
@@ -139,12 +140,23 @@ test("a reaped conversation is revived through the spare: its whole history, exa
 
   // Reaping it again stops the adopted process (its tag is the conversation's now): nothing remains.
   await reap(s);
-  expect(descendantsOf(sandboxNeedle(spare.id))).toEqual([]);
+  await waitUntil(
+    "no process of spare.id left",
+    () => descendantsOf(sandboxNeedle(spare.id)).length === 0,
+    10_000,
+  );
 });
 
 test("with no spare, a reaped conversation is revived cold with its whole history", async () => {
   const s = await conversation("HERON");
   await reap(s); // at 0 the reaper takes the spare too; nothing refills it here
+  // A spare the conversation's create began refilling may still be starting (not idle yet): the
+  // reaper takes it once pi has announced its state.
+  const deadline = Date.now() + 60_000;
+  while (repo().spares(admin.id).length > 0 && Date.now() < deadline) {
+    await sessions().reapIdle(0);
+    await turn();
+  }
   expect(repo().spares(admin.id)).toEqual([]);
   const before = repo().byId(s)?.proc_id;
   expect(before).toBeNull();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { sessionsRepo } from "../../src/storage/sessions.ts";
 import { Client } from "../http/client.ts";
 import { addUser, startServerIn } from "../http/harness.ts";
+import { waitUntil } from "../runner/harness.ts";
 import {
   AgentTab,
   createProject,
@@ -128,7 +129,7 @@ test("an idle spare is discarded by the reaper: no session, no history, no proce
   }
   expect(reaped).toContain(spare);
   expect(repo().byId(spare)).toBeNull();
-  expect(descendantsOf(sandboxNeedle(spare))).toEqual([]);
+  await waitUntil("no process of spare left", () => descendantsOf(sandboxNeedle(spare)).length === 0, 10_000);
   expect(w.t.server.ctx.services.history.for(admin.id).currentSeq(spare)).toBe(0);
   const after = (await w.admin.get<{ sessions: unknown[] }>("/api/sessions")).body.sessions.length;
   expect(after).toBe(before);
@@ -166,5 +167,5 @@ test("a server restart discards the spares of the previous run", async () => {
   w.admin = c;
   await again.server.ctx.services.sessions.resumed;
   expect(repo().byId(spare)).toBeNull();
-  expect(descendantsOf(sandboxNeedle(spare))).toEqual([]);
+  await waitUntil("no process of spare left", () => descendantsOf(sandboxNeedle(spare)).length === 0, 10_000);
 });
