@@ -191,11 +191,6 @@ export class SessionService implements AgentService {
     return this.ctx.repo.byId(sessionId)?.user_id ?? null;
   }
 
-  /** The caller's sessions, newest first. */
-  listOwn(user: Pick<MuxUser, "id">): Session[] {
-    return this.ctx.repo.listForUser(user.id).map(publicSession);
-  }
-
   /**
    * Full-text search over the conversations a person can read: their own, and those of projects
    * shared with them, which live in each owner's history (decision 0030). Best first by FTS5 rank.
